@@ -1,0 +1,90 @@
+// The environment variables of CONTRACT section 2, parsed once at start-up.
+import { z } from 'zod';
+import { ConfigError, describeIssues } from './errors.js';
+
+export const SCOPES = ['read', 'write', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface ApiToken {
+  name: string;
+  scopes: Scope[];
+  token: string;
+}
+
+const list = (text: string) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() ? v.trim() : undefined));
+
+const port = z.coerce.number().int('expected an integer').min(1).max(65535);
+const positiveInt = (fallback: number) => z.coerce.number().int('expected an integer').positive('expected a positive integer').default(fallback);
+
+const apiTokens = optionalText.transform((text, ctx): ApiToken[] | undefined => {
+  if (!text) return undefined;
+  const tokens: ApiToken[] = [];
+  for (const [i, entry] of list(text).entries()) {
+    const [name, scopeText, ...rest] = entry.split(':');
+    const token = rest.join(':');
+    const scopes = (scopeText ?? '').split('+').filter(Boolean);
+    const bad = scopes.find((s) => !(SCOPES as readonly string[]).includes(s));
+    if (!name || !token || scopes.length === 0 || bad) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry ${i + 1}: expected name:scopes:token with scopes from read, write, admin joined by '+'${bad ? ` (unknown scope "${bad}")` : ''}`,
+      });
+      return z.NEVER;
+    }
+    if (token.length < 16) {
+      ctx.addIssue({ code: 'custom', message: `entry ${i + 1} (${name}): the token must be at least 16 characters` });
+      return z.NEVER;
+    }
+    tokens.push({ name, scopes: scopes as Scope[], token });
+  }
+  return tokens;
+});
+
+export const envSchema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: optionalText.pipe(
+    z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL').optional(),
+  ),
+  REDIS_URL: optionalText.pipe(z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional()),
+  RECUR_DATA_DIR: z.string().default('./.recur'),
+  RECUR_CONFIG: optionalText,
+  LANGSMITH_WEBHOOK_SECRET: optionalText.transform((v) => (v ? list(v) : [])),
+  LANGSMITH_WEBHOOK_TOKEN: optionalText,
+  GITHUB_WEBHOOK_SECRET: optionalText,
+  GITHUB_TOKEN: optionalText,
+  GITHUB_APP_ID: optionalText,
+  GITHUB_APP_PRIVATE_KEY: optionalText,
+  GITHUB_APP_INSTALLATION_ID: optionalText,
+  GITHUB_API_URL: z.url('expected a URL').default('https://api.github.com'),
+  GITHUB_REPO: optionalText.pipe(
+    z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/name').optional(),
+  ),
+  RECUR_SIGNALS_SECRET: optionalText.pipe(z.string().startsWith('whsec_', 'expected a whsec_… secret').optional()),
+  RECUR_API_TOKENS: apiTokens,
+  RECUR_MAX_BODY_BYTES: positiveInt(1_048_576),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RECUR_WORKER_CONCURRENCY: positiveInt(8),
+  RECUR_MAX_ATTEMPTS: positiveInt(8),
+  RECUR_SWEEP_INTERVAL_MS: positiveInt(5_000),
+  RECUR_TICKET_DELAY_MS: z.coerce.number().int().min(0).default(2_000),
+  RECUR_TICKET_LEASE_MS: positiveInt(60_000),
+  RECUR_PUBLIC_URL: optionalText.pipe(z.url('expected a URL').optional()),
+});
+
+export type Env = z.output<typeof envSchema>;
+
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) throw new ConfigError(describeIssues('environment', result.error));
+  return result.data;
+}

@@ -1,0 +1,83 @@
+// Opens the database: PostgreSQL through postgres.js when DATABASE_URL is set, else an embedded PGlite
+// under RECUR_DATA_DIR. Both speak the same drizzle dialect, so the rest of recur sees one Db type.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from './schema/index.js';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface Database {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  ping(): Promise<void>;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const MIGRATION_LOCK_KEY = 7_262_001;
+const MIGRATIONS_FOLDER = new URL('../../drizzle', import.meta.url).pathname;
+
+export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; poolSize?: number }): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : openPglite(opts.dataDir);
+}
+
+async function openPostgres(url: string, max: number): Promise<Database> {
+  const { default: postgres } = await import('postgres');
+  const { drizzle } = await import('drizzle-orm/postgres-js');
+  const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+  const client = postgres(url, {
+    max,
+    connect_timeout: 5,
+    idle_timeout: 60,
+    onnotice: () => {},
+    connection: { application_name: 'recur' },
+  });
+  const db = drizzle(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'postgres',
+    ping: async () => {
+      await client`select 1`;
+    },
+    migrate: async () => {
+      // One connection, so the advisory lock and the DDL share a session: roles starting together
+      // (api and worker) migrate one after the other instead of racing on CREATE TABLE.
+      const once = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+      try {
+        await once`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+        await migrate(drizzle(once), { migrationsFolder: MIGRATIONS_FOLDER });
+        await once`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
+      } finally {
+        await once.end({ timeout: 5 });
+      }
+    },
+    close: async () => {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const { migrate } = await import('drizzle-orm/pglite/migrator');
+  const dir = join(dataDir, 'pgdata');
+  mkdirSync(dir, { recursive: true });
+  const client = await PGlite.create(dir);
+  const db = drizzle(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'pglite',
+    ping: async () => {
+      await client.query('select 1');
+    },
+    migrate: async () => {
+      await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_FOLDER });
+    },
+    close: async () => {
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+// Appends to a family's history: every change people may later ask "why?" about.
+import type { Db } from '../db/client.js';
+import { familyHistory } from '../db/schema/index.js';
+
+export type HistoryAction =
+  | 'created'
+  | 'trace_added'
+  | 'severity_raised'
+  | 'status_changed'
+  | 'ticket_opened'
+  | 'ticket_updated';
+
+export async function recordHistory(
+  db: Db,
+  familyId: string,
+  action: HistoryAction,
+  actor: string,
+  detail: Record<string, unknown> = {},
+): Promise<void> {
+  await db.insert(familyHistory).values({ familyId, action, actor, detail });
+}

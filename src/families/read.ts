@@ -1,0 +1,147 @@
+// The read side of families (CONTRACT section 4): one page of families or one family with its traces and
+// history, in the public JSON shape. A page costs a fixed number of queries, whatever its size.
+import { and, desc, eq, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { families, familyHistory, familyKeys, tickets, traces, type TicketProvider } from '../db/schema/index.js';
+import type { Boundary, FamilyStatus, FixStatus } from './types.js';
+
+export interface FamilyFilters {
+  status?: FamilyStatus;
+  workflow?: string;
+  boundary?: Boundary;
+  severityLte?: number;
+}
+
+export interface FamilyJson {
+  id: string;
+  title: string;
+  workflow: string;
+  boundary: Boundary;
+  severity: number;
+  status: FamilyStatus;
+  fingerprint: string | null;
+  grouping_version: string;
+  owner: { team: string | null; assignees: string[] };
+  first_seen: string;
+  last_seen: string;
+  trace_count: number;
+  event_count: number;
+  upstream: Array<{ source: string; id: string; url: string | null }>;
+  ticket: { provider: TicketProvider; repo: string; number: number; url: string; state: 'open' | 'closed' } | null;
+  fix: { status: FixStatus; pull_request: string | null; release: string | null };
+  evaluators: Array<{ id: string; suite: string; status: string }>;
+  reopen_count: number;
+}
+
+export interface FamilyDetailJson extends FamilyJson {
+  description: string | null;
+  traces: Array<{ trace_id: string; run_id: string; url: string | null; comment: string | null; start_time: string | null; received_at: string; release: string | null }>;
+  history: Array<{ at: string; action: string; actor: string; detail: Record<string, unknown> }>;
+}
+
+type FamilyRow = typeof families.$inferSelect;
+
+export function encodeCursor(row: { lastSeen: Date; id: string }): string {
+  return Buffer.from(JSON.stringify([row.lastSeen.toISOString(), row.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { lastSeen: Date; id: string } | null {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const lastSeen = new Date(at);
+    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(lastSeen.getTime())) return null;
+    return { lastSeen, id };
+  } catch {
+    return null;
+  }
+}
+
+export async function listFamilies(
+  db: Db,
+  filters: FamilyFilters,
+  page: { limit: number; after?: { lastSeen: Date; id: string } },
+): Promise<{ items: FamilyJson[]; nextCursor: string | null }> {
+  const where: SQL[] = [];
+  if (filters.status) where.push(eq(families.status, filters.status));
+  if (filters.workflow) where.push(eq(families.workflow, filters.workflow));
+  if (filters.boundary) where.push(eq(families.boundary, filters.boundary));
+  if (filters.severityLte !== undefined) where.push(lte(families.severity, filters.severityLte));
+  if (page.after) {
+    where.push(
+      or(
+        lt(families.lastSeen, page.after.lastSeen),
+        and(eq(families.lastSeen, page.after.lastSeen), lt(families.id, page.after.id)),
+      )!,
+    );
+  }
+  const rows = await db
+    .select()
+    .from(families)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(families.lastSeen), desc(families.id))
+    .limit(page.limit + 1);
+  const pageRows = rows.slice(0, page.limit);
+  const items = await toJson(db, pageRows);
+  const last = pageRows[pageRows.length - 1];
+  return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last) : null };
+}
+
+export async function getFamily(db: Db, id: string, traceLimit = 100): Promise<FamilyDetailJson | null> {
+  const [row] = await db.select().from(families).where(eq(families.id, id));
+  if (!row) return null;
+  const [json] = await toJson(db, [row]);
+  const evidence = await db
+    .select()
+    .from(traces)
+    .where(eq(traces.familyId, id))
+    .orderBy(desc(sql`coalesce(${traces.startTime}, ${traces.createdAt})`), desc(traces.id))
+    .limit(traceLimit);
+  const history = await db.select().from(familyHistory).where(eq(familyHistory.familyId, id)).orderBy(familyHistory.id);
+  return {
+    ...json!,
+    description: row.description,
+    traces: evidence.map((t) => ({
+      trace_id: t.traceId,
+      run_id: t.runId,
+      url: t.url,
+      comment: t.comment,
+      start_time: t.startTime?.toISOString() ?? null,
+      received_at: t.createdAt.toISOString(),
+      release: t.release,
+    })),
+    history: history.map((h) => ({ at: h.at.toISOString(), action: h.action, actor: h.actor, detail: h.detail })),
+  };
+}
+
+async function toJson(db: Db, rows: FamilyRow[]): Promise<FamilyJson[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const keys = await db
+    .select()
+    .from(familyKeys)
+    .where(and(inArray(familyKeys.familyId, ids), sql`${familyKeys.source} not like 'fingerprint:%'`));
+  const ticketRows = await db.select().from(tickets).where(inArray(tickets.familyId, ids));
+  return rows.map((f) => {
+    const ticket = ticketRows.find((t) => t.familyId === f.id);
+    return {
+      id: f.id,
+      title: f.title,
+      workflow: f.workflow,
+      boundary: f.boundary,
+      severity: f.severity,
+      status: f.status,
+      fingerprint: f.fingerprint,
+      grouping_version: f.groupingVersion,
+      owner: { team: f.ownerTeam, assignees: f.ownerAssignees },
+      first_seen: f.firstSeen.toISOString(),
+      last_seen: f.lastSeen.toISOString(),
+      trace_count: f.traceCount,
+      event_count: f.eventCount,
+      upstream: keys.filter((k) => k.familyId === f.id).map((k) => ({ source: k.source, id: k.key, url: k.url })),
+      ticket: ticket ? { provider: ticket.provider, repo: ticket.repo, number: ticket.number, url: ticket.url, state: ticket.state } : null,
+      fix: { status: f.fixStatus, pull_request: f.fixPullRequest, release: f.fixRelease },
+      evaluators: [],
+      reopen_count: f.reopenCount,
+    };
+  });
+}

@@ -1,0 +1,47 @@
+// Builds the hono app without listening: main.ts serves it, tests call app.request() in-process.
+import { randomUUID } from 'node:crypto';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import type { Services } from '../services.js';
+import type { AppEnv } from './context.js';
+import { AppError, errorBody, errorResponse } from './errors.js';
+import { registerHealth } from './routes/health.js';
+import { registerV1FamiliesGet } from './routes/v1_families_get.js';
+import { registerV1FamiliesList } from './routes/v1_families_list.js';
+import { registerV1LocalIssues } from './routes/v1_local_issues.js';
+import { registerWebhooksLangsmith } from './routes/webhooks_langsmith.js';
+
+export function createApp(services: Services): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        throw new AppError('invalid_request', issue ? `${issue.path.join('.') || 'request'}: ${issue.message}` : 'invalid request');
+      }
+    },
+  });
+
+  app.use('*', async (c, next) => {
+    c.set('services', services);
+    c.set('requestId', c.req.header('x-request-id')?.slice(0, 100) || randomUUID());
+    await next();
+    c.header('x-request-id', c.var.requestId);
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof AppError) return errorResponse(c, err);
+    if (err instanceof HTTPException) return c.json(errorBody('invalid_request', err.message), err.status as 400);
+    services.log.error({ err, path: c.req.path, requestId: c.var.requestId }, 'unhandled error');
+    return c.json(errorBody('internal', 'internal error'), 500);
+  });
+  app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+
+  registerHealth(app);
+  registerWebhooksLangsmith(app, services.config.env.RECUR_MAX_BODY_BYTES);
+  registerV1FamiliesList(app);
+  registerV1FamiliesGet(app);
+  registerV1LocalIssues(app);
+
+  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'recur', version: '0.1.0' } });
+  return app;
+}

@@ -1,0 +1,58 @@
+// Response and request schemas shared by the /v1 routes; they also generate the OpenAPI document.
+import { z } from '@hono/zod-openapi';
+import { BOUNDARIES, FAMILY_STATUSES } from '../families/types.js';
+
+export const ErrorSchema = z
+  .object({ error: z.object({ code: z.string(), message: z.string() }) })
+  .openapi('Error');
+
+export const FamilySchema = z
+  .object({
+    id: z.uuid(),
+    title: z.string(),
+    workflow: z.string(),
+    boundary: z.enum(BOUNDARIES),
+    severity: z.number().int().min(0).max(3),
+    status: z.enum(FAMILY_STATUSES),
+    fingerprint: z.string().nullable(),
+    grouping_version: z.string(),
+    owner: z.object({ team: z.string().nullable(), assignees: z.array(z.string()) }),
+    first_seen: z.string(),
+    last_seen: z.string(),
+    trace_count: z.number().int(),
+    event_count: z.number().int(),
+    upstream: z.array(z.object({ source: z.string(), id: z.string(), url: z.string().nullable() })),
+    ticket: z
+      .object({ provider: z.enum(['github', 'local']), repo: z.string(), number: z.number().int(), url: z.string(), state: z.enum(['open', 'closed']) })
+      .nullable(),
+    fix: z.object({ status: z.string(), pull_request: z.string().nullable(), release: z.string().nullable() }),
+    evaluators: z.array(z.object({ id: z.string(), suite: z.string(), status: z.string() })),
+    reopen_count: z.number().int(),
+  })
+  .openapi('Family');
+
+export const FamilyDetailSchema = FamilySchema.extend({
+  description: z.string().nullable(),
+  traces: z.array(
+    z.object({
+      trace_id: z.string(),
+      run_id: z.string(),
+      url: z.string().nullable(),
+      comment: z.string().nullable(),
+      start_time: z.string().nullable(),
+      received_at: z.string(),
+      release: z.string().nullable(),
+    }),
+  ),
+  history: z.array(z.object({ at: z.string(), action: z.string(), actor: z.string(), detail: z.record(z.string(), z.unknown()) })),
+}).openapi('FamilyDetail');
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+
+export const errorResponses = {
+  401: jsonContent(ErrorSchema, 'missing or invalid API token'),
+  403: jsonContent(ErrorSchema, 'the token lacks the scope'),
+} as const;

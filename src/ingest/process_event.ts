@@ -1,0 +1,81 @@
+// Processes one inbox event: normalizes it and applies it in a single transaction that also marks the
+// event processed, so a second run of the same job finds it done. Failures are counted on the row; after
+// the last allowed attempt the row is marked dead, where operators see it and can replay it.
+import { and, eq, sql } from 'drizzle-orm';
+import type { FileConfig } from '../config/file.js';
+import type { Db } from '../db/client.js';
+import { inboxEvents, operationalEvents } from '../db/schema/index.js';
+import { assignSignal, type AssignResult } from '../families/assign.js';
+import { NonRetryableError } from '../queue/jobs.js';
+import { parseEnvelope } from './langsmith/envelope.js';
+import { LANGSMITH, normalizeLangsmith, type Normalized } from './langsmith/normalize.js';
+
+export interface ProcessDeps {
+  db: Db;
+  config: FileConfig;
+  maxAttempts: number;
+}
+
+export type ProcessOutcome =
+  | { result: 'missing' | 'already_done' | 'operational' | 'ignored' }
+  | { result: 'assigned'; assignment: AssignResult };
+
+export async function processInboxEvent(deps: ProcessDeps, eventId: string): Promise<ProcessOutcome> {
+  try {
+    return await deps.db.transaction(async (tx) => {
+      const [row] = await tx.select().from(inboxEvents).where(eq(inboxEvents.id, eventId)).for('update');
+      if (!row) return { result: 'missing' as const };
+      if (row.status !== 'pending') return { result: 'already_done' as const };
+
+      const normalized = normalize(row.source, row.payload, deps.config);
+      let outcome: ProcessOutcome;
+      switch (normalized.kind) {
+        case 'signal':
+          outcome = { result: 'assigned', assignment: await assignSignal(tx, normalized.signal, { config: deps.config, eventId, actor: row.source }) };
+          break;
+        case 'operational':
+          await tx
+            .insert(operationalEvents)
+            .values({ eventId, source: row.source, ...normalized.record })
+            .onConflictDoNothing({ target: operationalEvents.eventId });
+          outcome = { result: 'operational' };
+          break;
+        case 'ignored':
+          outcome = { result: 'ignored' };
+          break;
+      }
+      await tx
+        .update(inboxEvents)
+        .set({ status: normalized.kind === 'ignored' ? 'ignored' : 'processed', processedAt: sql`now()` })
+        .where(eq(inboxEvents.id, eventId));
+      return outcome;
+    });
+  } catch (err) {
+    const dead = await recordFailure(deps, eventId, err);
+    if (dead || err instanceof NonRetryableError) throw new NonRetryableError(`event ${eventId}: ${(err as Error).message}`);
+    throw err;
+  }
+}
+
+function normalize(source: string, payload: unknown, config: FileConfig): Normalized {
+  if (source !== LANGSMITH) throw new NonRetryableError(`no processor for source ${source}`);
+  const parsed = parseEnvelope(payload);
+  if (!parsed.ok) throw new NonRetryableError(`stored payload no longer validates: ${parsed.message}`);
+  return normalizeLangsmith(parsed.envelope, config.workflows);
+}
+
+/** Counts a failed attempt on the row; returns true when that was the last one and the row is now dead. */
+async function recordFailure(deps: ProcessDeps, eventId: string, err: unknown): Promise<boolean> {
+  const message = String((err as Error)?.message ?? err).slice(0, 2000);
+  const terminal = err instanceof NonRetryableError;
+  const [row] = await deps.db
+    .update(inboxEvents)
+    .set({
+      attempts: sql`${inboxEvents.attempts} + 1`,
+      lastError: message,
+      status: sql`case when ${terminal ? sql`true` : sql`false`} or ${inboxEvents.attempts} + 1 >= ${deps.maxAttempts} then 'dead' else ${inboxEvents.status} end`,
+    })
+    .where(and(eq(inboxEvents.id, eventId), eq(inboxEvents.status, 'pending')))
+    .returning({ status: inboxEvents.status });
+  return row?.status === 'dead';
+}

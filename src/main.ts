@@ -1,0 +1,78 @@
+// Starts recur's roles from config: `all` (API and worker in one process, the default), `api`, `worker`,
+// or `migrate`. Exits non-zero with a readable message when the configuration is wrong.
+import { serve, type ServerType } from '@hono/node-server';
+import { disabledChecks, loadConfig, type Config } from './config/index.js';
+import { ConfigError } from './config/errors.js';
+import { openDatabase } from './db/client.js';
+import { createApp } from './http/app.js';
+import { startWorker, type WorkerHandle } from './queue/worker.js';
+import { createServices } from './services.js';
+import { createLogger, type Logger } from './telemetry/logger.js';
+
+const ROLES = ['all', 'api', 'worker', 'migrate'] as const;
+type Role = (typeof ROLES)[number];
+
+async function main(): Promise<void> {
+  const role = (process.argv[2] ?? 'all') as Role;
+  if (!ROLES.includes(role)) throw new ConfigError(`unknown role "${role}": expected one of ${ROLES.join(', ')}`);
+  const config = loadConfig();
+  const log = createLogger(config.env.LOG_LEVEL).child({ role });
+
+  if (role === 'migrate') return migrateOnly(config, log);
+  if (role !== 'all' && !config.env.DATABASE_URL) {
+    throw new ConfigError(
+      `the "${role}" role needs DATABASE_URL: the embedded PGlite database belongs to a single process. ` +
+        'Run both roles together with `npm start`, or point every role at PostgreSQL.',
+    );
+  }
+  for (const off of disabledChecks(config.env)) log.warn(`SECURITY: ${off} is not set; that check is OFF`);
+
+  const services = await createServices(config, log);
+  let server: ServerType | undefined;
+  let worker: WorkerHandle | undefined;
+  if (role === 'all' || role === 'worker') worker = await startWorker(services);
+  if (role === 'all' || role === 'api') {
+    const app = createApp(services);
+    server = serve({ fetch: app.fetch, port: config.env.PORT, hostname: config.env.HOST }, (info) =>
+      log.info({ port: info.port, host: config.env.HOST }, `recur listening on http://${config.env.HOST}:${info.port}`),
+    );
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const forced = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 15_000);
+    forced.unref();
+    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    await worker?.stop();
+    await services.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+async function migrateOnly(config: Config, log: Logger): Promise<void> {
+  const database = await openDatabase({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.RECUR_DATA_DIR });
+  try {
+    await database.migrate();
+    log.info({ database: database.kind }, 'migrations applied');
+  } finally {
+    await database.close();
+  }
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`recur: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`recur: failed to start: ${(err as Error)?.stack ?? err}\n`);
+  process.exit(1);
+});

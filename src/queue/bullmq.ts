@@ -1,0 +1,96 @@
+// The production queue: BullMQ on Redis (REDIS_URL) or on BullMQ's PostgreSQL backend in the same
+// database (DATABASE_URL alone). Both share the Queue/Worker API, so the options below apply to each.
+import { Queue, UnrecoverableError, Worker, createPostgresBackend, type Job, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { JOB_NAMES, NonRetryableError, parsePayload, QUEUE_OF } from './jobs.js';
+import type { EnqueueOptions, JobName, JobPayload, JobQueue, Processors, RetryPolicy } from './jobs.js';
+
+export type BullBackend = { kind: 'redis'; url: string } | { kind: 'postgres'; url: string };
+
+interface Logger {
+  error(obj: object, msg: string): void;
+}
+
+export async function createBullQueue(backend: BullBackend, retry: RetryPolicy, log: Logger): Promise<JobQueue> {
+  const connections: Redis[] = [];
+  const redis = (producer: boolean) => {
+    if (backend.kind !== 'redis') throw new Error('not a Redis backend');
+    // Producers fail fast while Redis is down (the inbox row is durable and the sweeper re-queues it);
+    // workers wait for Redis to come back.
+    const conn = new Redis(backend.url, producer ? { maxRetriesPerRequest: 1, enableOfflineQueue: false } : { maxRetriesPerRequest: null });
+    conn.on('error', () => {});
+    connections.push(conn);
+    return conn;
+  };
+  const pgConnection = (max: number) => ({ connectionString: backend.url, schema: 'bullmq', migrate: true, max });
+
+  const jobOptions: JobsOptions = {
+    attempts: retry.attempts,
+    backoff: { type: 'exponential', delay: retry.backoffMs },
+    // The database keeps the lasting record (processed, dead); the queue forgets finished jobs, which also
+    // frees their ids so a replay can queue the same work again.
+    removeOnComplete: true,
+    removeOnFail: true,
+  };
+
+  const makeQueue = (name: string): Queue =>
+    backend.kind === 'redis'
+      ? new Queue(name, { connection: redis(true), defaultJobOptions: jobOptions })
+      : (new Queue(name, { connection: pgConnection(4), defaultJobOptions: jobOptions }, createPostgresBackend) as unknown as Queue);
+
+  const queues = new Map<string, Queue>();
+  for (const name of new Set(Object.values(QUEUE_OF))) {
+    const q = makeQueue(name);
+    q.on('error', (err) => log.error({ err, queue: name }, 'queue error'));
+    queues.set(name, q);
+  }
+  const workers: Worker[] = [];
+
+  return {
+    driver: backend.kind === 'redis' ? 'bullmq-redis' : 'bullmq-postgres',
+    async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts: EnqueueOptions) {
+      await queues.get(QUEUE_OF[name])!.add(name, payload, { jobId: opts.jobId, delay: opts.delayMs });
+    },
+    async work(processors: Processors, opts: { concurrency: number }) {
+      for (const queueName of queues.keys()) {
+        const handle = async (job: Job) => {
+          const name = job.name as JobName;
+          if (!JOB_NAMES.includes(name) || QUEUE_OF[name] !== queueName) throw new UnrecoverableError(`unknown job ${job.name}`);
+          try {
+            const payload = parsePayload(name, job.data);
+            await (processors[name] as (p: unknown, c: { attempt: number }) => Promise<void>)(payload, { attempt: job.attemptsMade + 1 });
+          } catch (err) {
+            if (err instanceof NonRetryableError) throw new UnrecoverableError(err.message);
+            throw err;
+          }
+        };
+        const worker =
+          backend.kind === 'redis'
+            ? new Worker(queueName, handle, { connection: redis(false), concurrency: opts.concurrency })
+            : (new Worker(queueName, handle, { connection: pgConnection(opts.concurrency + 2), concurrency: opts.concurrency }, createPostgresBackend) as unknown as Worker);
+        worker.on('error', (err) => log.error({ err, queue: queueName }, 'worker error'));
+        worker.on('failed', (job, err) => {
+          if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) log.error({ err, job: job.id }, 'job failed for good');
+        });
+        workers.push(worker);
+      }
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+    },
+    async depth() {
+      const out: Record<string, number> = {};
+      for (const [name, q] of queues) {
+        const counts = await q.getJobCounts('waiting', 'delayed', 'prioritized');
+        out[name] = Object.values(counts).reduce((a, b) => a + b, 0);
+      }
+      return out;
+    },
+    async ping() {
+      await queues.values().next().value!.getJobCounts('waiting');
+    },
+    async close() {
+      await Promise.allSettled(workers.map((w) => w.close()));
+      await Promise.allSettled([...queues.values()].map((q) => q.close()));
+      for (const conn of connections) conn.disconnect();
+    },
+  };
+}

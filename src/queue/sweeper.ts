@@ -1,0 +1,41 @@
+// The sweeper re-queues work the relay missed: inbox rows still pending (the queue was down, or the
+// process died between commit and enqueue) and families whose ticket is behind their evidence. Job ids
+// derive from row ids, so re-queueing what is already queued is harmless.
+import { and, asc, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { families, inboxEvents } from '../db/schema/index.js';
+import type { JobQueue } from './jobs.js';
+
+export interface SweepOptions {
+  /** Rows younger than this are left to the relay that is probably queueing them right now. */
+  graceMs: number;
+  batch: number;
+}
+
+export const inboxJobId = (eventId: string) => `inbox-${eventId}`;
+export const ticketJobId = (familyId: string) => `ticket-${familyId}`;
+
+export async function sweepOnce(db: Db, queue: JobQueue, opts: SweepOptions): Promise<{ events: number; tickets: number }> {
+  const cutoff = sql`now() - ${`${opts.graceMs} milliseconds`}::interval`;
+  const pending = await db
+    .select({ id: inboxEvents.id })
+    .from(inboxEvents)
+    .where(and(sql`${inboxEvents.status} = 'pending'`, lt(inboxEvents.receivedAt, cutoff)))
+    .orderBy(asc(inboxEvents.receivedAt))
+    .limit(opts.batch);
+  for (const { id } of pending) await queue.enqueue('inbox.process', { eventId: id }, { jobId: inboxJobId(id) });
+
+  const behind = await db
+    .select({ id: families.id })
+    .from(families)
+    .where(
+      and(
+        gt(families.ticketGeneration, families.ticketSyncedGeneration),
+        lt(families.updatedAt, cutoff),
+        or(isNull(families.ticketSyncLeaseUntil), lt(families.ticketSyncLeaseUntil, sql`now()`)),
+      ),
+    )
+    .limit(opts.batch);
+  for (const { id } of behind) await queue.enqueue('ticket.sync', { familyId: id }, { jobId: ticketJobId(id) });
+  return { events: pending.length, tickets: behind.length };
+}

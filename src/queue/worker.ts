@@ -1,0 +1,64 @@
+// The worker role: one processor per job type, plus the sweeper loop that re-queues what was missed.
+import { processInboxEvent } from '../ingest/process_event.js';
+import type { Services } from '../services.js';
+import { syncFamilyTicket } from '../tickets/sync.js';
+import type { Processors } from './jobs.js';
+import { inboxJobId, sweepOnce, ticketJobId } from './sweeper.js';
+
+export interface WorkerHandle {
+  sweep(): Promise<{ events: number; tickets: number }>;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(services: Services): Promise<WorkerHandle> {
+  const { database, queue, config, log } = services;
+  const { env } = config;
+  const db = database.db;
+
+  const processors: Processors = {
+    'inbox.process': async ({ eventId }) => {
+      const outcome = await processInboxEvent({ db, config: config.file, maxAttempts: env.RECUR_MAX_ATTEMPTS }, eventId);
+      log.debug({ eventId, outcome: outcome.result }, 'event processed');
+      if (outcome.result === 'assigned' && outcome.assignment.ticketDirty) {
+        const familyId = outcome.assignment.familyId;
+        await queue
+          .enqueue('ticket.sync', { familyId }, { jobId: ticketJobId(familyId), delayMs: env.RECUR_TICKET_DELAY_MS })
+          .catch((err) => log.warn({ err, familyId }, 'ticket sync not queued; the sweeper will queue it'));
+      }
+    },
+    'ticket.sync': async ({ familyId }) => {
+      const outcome = await syncFamilyTicket(
+        { db, sink: services.sink, config: config.file, defaultRepo: services.defaultRepo, leaseMs: env.RECUR_TICKET_LEASE_MS },
+        familyId,
+      );
+      log.info({ familyId, ...outcome }, 'ticket synced');
+      if ('followUp' in outcome && outcome.followUp) {
+        await queue.enqueue('ticket.sync', { familyId }, { jobId: `${ticketJobId(familyId)}-after-${outcome.generation}`, delayMs: env.RECUR_TICKET_DELAY_MS });
+      }
+    },
+  };
+  await queue.work(processors, { concurrency: env.RECUR_WORKER_CONCURRENCY });
+
+  const sweep = async () => {
+    const swept = await sweepOnce(db, queue, { graceMs: Math.max(2_000, env.RECUR_SWEEP_INTERVAL_MS), batch: 500 });
+    if (swept.events + swept.tickets > 0) log.info(swept, 'sweeper re-queued work');
+    return swept;
+  };
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    sweeping = sweep().catch((err) => log.warn({ err }, 'sweep failed; will retry'));
+  }, env.RECUR_SWEEP_INTERVAL_MS);
+  timer.unref();
+  // Work left pending by a previous run is picked up at once, not one interval later.
+  sweeping = sweep().catch((err) => log.warn({ err }, 'first sweep failed; will retry'));
+
+  return {
+    sweep,
+    async stop() {
+      clearInterval(timer);
+      await sweeping;
+    },
+  };
+}
+
+export { inboxJobId };

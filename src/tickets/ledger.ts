@@ -1,0 +1,76 @@
+// The side-effect ledger (ARCHITECTURE rule 4): an external write is reserved under its business
+// operation key before it is sent and completed with its receipt after. A reservation found unfinished
+// (a crash, a timeout that may or may not have landed) is reconciled before anything is sent again.
+import { createHash } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { sideEffects } from '../db/schema/index.js';
+
+export interface SideEffect<R extends Record<string, unknown>> {
+  /** e.g. `github.issue.create:<family id>`: names the business operation, not the request. */
+  key: string;
+  kind: string;
+  familyId?: string;
+  input: unknown;
+  /** Looks for proof the operation already happened (the issue carrying the family's marker). */
+  reconcile: () => Promise<R | null>;
+  perform: () => Promise<R>;
+  /** Applies the receipt to recur's own state; runs in the transaction that completes the ledger row. */
+  apply: (tx: Db, receipt: R, how: 'performed' | 'reconciled' | 'recorded') => Promise<void>;
+}
+
+export type LedgerOutcome = 'performed' | 'reconciled' | 'recorded';
+
+export async function runSideEffect<R extends Record<string, unknown>>(
+  db: Db,
+  effect: SideEffect<R>,
+): Promise<{ receipt: R; outcome: LedgerOutcome }> {
+  const inputHash = createHash('sha256').update(JSON.stringify(effect.input ?? null)).digest('hex');
+  const reserved = await db
+    .insert(sideEffects)
+    .values({ operationKey: effect.key, kind: effect.kind, familyId: effect.familyId, inputHash })
+    .onConflictDoNothing()
+    .returning({ key: sideEffects.operationKey });
+
+  if (reserved.length === 0) {
+    const [row] = await db.select().from(sideEffects).where(eq(sideEffects.operationKey, effect.key));
+    if (!row) throw new Error(`ledger row ${effect.key} vanished`);
+    if (row.status === 'succeeded' && row.receipt) {
+      const receipt = row.receipt as R;
+      await db.transaction((tx) => effect.apply(tx, receipt, 'recorded'));
+      return { receipt, outcome: 'recorded' };
+    }
+    await db
+      .update(sideEffects)
+      .set({ attempts: sql`${sideEffects.attempts} + 1`, updatedAt: sql`now()` })
+      .where(eq(sideEffects.operationKey, effect.key));
+    const found = await effect.reconcile();
+    if (found) {
+      await complete(db, effect, found, 'reconciled');
+      return { receipt: found, outcome: 'reconciled' };
+    }
+  }
+
+  let receipt: R;
+  try {
+    receipt = await effect.perform();
+  } catch (err) {
+    await db
+      .update(sideEffects)
+      .set({ error: String((err as Error)?.message ?? err).slice(0, 1000), updatedAt: sql`now()` })
+      .where(eq(sideEffects.operationKey, effect.key));
+    throw err;
+  }
+  await complete(db, effect, receipt, 'performed');
+  return { receipt, outcome: 'performed' };
+}
+
+async function complete<R extends Record<string, unknown>>(db: Db, effect: SideEffect<R>, receipt: R, how: LedgerOutcome) {
+  await db.transaction(async (tx) => {
+    await tx
+      .update(sideEffects)
+      .set({ status: 'succeeded', receipt, error: null, updatedAt: sql`now()` })
+      .where(eq(sideEffects.operationKey, effect.key));
+    await effect.apply(tx, receipt, how);
+  });
+}

@@ -1,0 +1,175 @@
+// Renders a family as a ticket (CONTRACT section 7): title, labels, assignees and a body with every
+// section and the hidden marker. Untrusted text (titles, descriptions, trace comments) is redacted and
+// neutralized here, the last place before anything leaves recur.
+import type { Boundary, FamilyStatus, FixStatus, Severity } from '../families/types.js';
+import { redactForTicket, inlineText } from './redact.js';
+
+export const SEVERITY_NAMES = ['urgent', 'high', 'medium', 'low'] as const;
+export const EVIDENCE_SHOWN = 10;
+
+export interface TicketView {
+  family: {
+    id: string;
+    title: string;
+    description: string | null;
+    workflow: string;
+    boundary: Boundary;
+    severity: Severity;
+    status: FamilyStatus;
+    traceCount: number;
+    eventCount: number;
+    firstSeen: Date;
+    lastSeen: Date;
+    fixStatus: FixStatus;
+    fixPullRequest: string | null;
+    fixRelease: string | null;
+    reopenCount: number;
+  };
+  owner: { team: string | null; assignees: string[]; labels: string[]; matched: boolean };
+  upstream: Array<{ source: string; id: string; url: string | null }>;
+  /** Newest first, at most EVIDENCE_SHOWN. */
+  traces: Array<{ traceId: string; runId: string; url: string | null; comment: string | null; startTime: Date | null }>;
+  evaluators: Array<{ id: string; suite: string; status: string }>;
+  gate: { blockAtSeverityLte: number };
+  regressed: boolean;
+}
+
+export interface RenderedTicket {
+  title: string;
+  body: string;
+  labels: string[];
+  assignees: string[];
+}
+
+export function familyMarker(familyId: string): string {
+  return `<!-- recur:family=${familyId} -->`;
+}
+
+const MARKER = /<!-- recur:family=([0-9a-f-]{36}) -->/;
+
+export function findFamilyMarker(body: string): string | null {
+  return MARKER.exec(body)?.[1] ?? null;
+}
+
+export function ticketTitle(view: TicketView): string {
+  const { severity, workflow, title } = view.family;
+  return `[sev${severity}] ${inlineText(workflow, 80)}: ${inlineText(title, 180)}`;
+}
+
+export function ticketLabels(view: TicketView): string[] {
+  const { family, owner } = view;
+  const labels = ['recur', `sev:${family.severity}`, `boundary:${family.boundary}`, `workflow:${labelSafe(family.workflow)}`, ...owner.labels];
+  if (view.regressed) labels.push('regressed');
+  return [...new Set(labels)];
+}
+
+export function renderTicket(view: TicketView): RenderedTicket {
+  return { title: ticketTitle(view), body: renderBody(view), labels: ticketLabels(view), assignees: [...view.owner.assignees] };
+}
+
+export function renderBody(view: TicketView): string {
+  const { family } = view;
+  const sections: Array<[string, string]> = [
+    ['Failure', failureSection(view)],
+    ['Workflow', inlineText(family.workflow, 200)],
+    ['Severity', `sev${family.severity} (${SEVERITY_NAMES[family.severity]})`],
+    ['Boundary', boundarySection(family.boundary)],
+    ['Owner', ownerSection(view)],
+    ['Evidence', evidenceSection(view)],
+    ['Upstream', upstreamSection(view)],
+    ['Fix status', fixSection(view)],
+    ['Regression coverage', coverageSection(view)],
+    ['Reopen rule', reopenSection(view)],
+  ];
+  const body = sections.map(([heading, text]) => `### ${heading}\n${text}`).join('\n\n');
+  return `${body}\n\n<sub>Managed by recur: edit the family, not this body; it is rewritten as evidence arrives.</sub>\n${familyMarker(family.id)}\n`;
+}
+
+function failureSection({ family }: TicketView): string {
+  const title = `**${inlineText(family.title, 300)}**`;
+  return family.description ? `${title}\n\n${redactForTicket(family.description).slice(0, 4000)}` : title;
+}
+
+function boundarySection(boundary: Boundary): string {
+  return boundary === 'unknown'
+    ? '`unknown`: not yet classified; set it with a `boundary:<b>` label.'
+    : `\`${boundary}\` (suspected)`;
+}
+
+function ownerSection({ owner }: TicketView): string {
+  if (!owner.matched) return 'No ownership rule matched: labelled `needs-owner`. Add an `owners` rule to recur.yaml.';
+  const parts: string[] = [];
+  if (owner.team) parts.push(`Team: @${owner.team}`);
+  if (owner.assignees.length > 0) parts.push(`Assignees: ${owner.assignees.map((a) => `@${a}`).join(', ')}`);
+  return parts.length > 0 ? parts.join('\n') : 'Matched an ownership rule with no team or assignees.';
+}
+
+function evidenceSection({ family, traces }: TicketView): string {
+  const summary = `${count(family.traceCount, 'trace')} from ${count(family.eventCount, 'event')}; first seen ${day(family.firstSeen)}, last seen ${day(family.lastSeen)}.`;
+  if (traces.length === 0) return `${summary}\nNo trace evidence yet.`;
+  const lines = traces.map((t) => {
+    const label = `trace \`${inlineText(t.traceId, 64)}\``;
+    const link = t.url ? `[${label}](${safeUrl(t.url)})` : label;
+    const when = t.startTime ? ` · ${t.startTime.toISOString().replace('.000Z', 'Z')}` : '';
+    const note = t.comment ? ` · ${inlineText(t.comment, 280)}` : '';
+    return `- ${link}${when}${note}`;
+  });
+  const more = family.traceCount > traces.length ? `\nShowing the latest ${traces.length} of ${family.traceCount}.` : '';
+  return `${summary}\n${lines.join('\n')}${more}`;
+}
+
+function upstreamSection({ upstream }: TicketView): string {
+  if (upstream.length === 0) return 'None: grouped by recur.';
+  return upstream
+    .map((u) => {
+      const name = u.source === 'langsmith' ? 'LangSmith issue' : `${inlineText(u.source, 40)} issue`;
+      const id = `\`${inlineText(u.id, 64)}\``;
+      return u.url ? `- ${name} [${id}](${safeUrl(u.url)})` : `- ${name} ${id}`;
+    })
+    .join('\n');
+}
+
+function fixSection({ family }: TicketView): string {
+  const pr = family.fixPullRequest ? ` · ${inlineText(family.fixPullRequest, 200)}` : '';
+  const release = family.fixRelease ? ` · released in ${inlineText(family.fixRelease, 64)}` : '';
+  if (family.fixStatus === 'none') return '`none`: link a pull request that says "Fixes #<this issue>" and recur tracks it.';
+  return `\`${family.fixStatus}\`${pr}${release}`;
+}
+
+function coverageSection({ evaluators, family, gate }: TicketView): string {
+  const gateLine =
+    family.severity <= gate.blockAtSeverityLte
+      ? `Release gate: blocks releases of this workflow while this family is open (sev ≤ ${gate.blockAtSeverityLte}).`
+      : `Release gate: does not block (sev${family.severity} is above the gate's sev ≤ ${gate.blockAtSeverityLte}).`;
+  if (evaluators.length === 0) return `No evaluator guards this family yet: unguarded.\n${gateLine}`;
+  const lines = evaluators.map((e) => `- evaluator \`${e.id}\` · suite \`${e.suite}\` · ${e.status}`);
+  return `${lines.join('\n')}\n${gateLine}`;
+}
+
+function reopenSection({ family }: TicketView): string {
+  const reopened = family.reopenCount > 0 ? ` Reopened ${count(family.reopenCount, 'time')} so far.` : '';
+  return `Reopens when a new trace joins this family after it is resolved (traces from releases older than the fix excepted), or when a guarding evaluator fails on a release.${reopened}`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function day(d: Date): string {
+  return d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}
+
+/** Only http(s) links survive, with characters that would end the markdown link percent-encoded. */
+function safeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return '#';
+    return parsed.toString().replace(/[()<>\s]/g, (c) => encodeURIComponent(c));
+  } catch {
+    return '#';
+  }
+}
+
+function labelSafe(text: string): string {
+  return inlineText(text, 40).replace(/[,\s]+/g, '-');
+}

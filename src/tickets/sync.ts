@@ -1,0 +1,142 @@
+// Ticket sync for one family: decides with the policy, renders, and creates or edits the issue through
+// the ledger. Runs under a per-family lease so two workers never write the same ticket at once; the
+// family's ticket generation tells whether anything changed while it ran.
+import { createHash } from 'node:crypto';
+import { and, desc, eq, gte, isNull, lt, or, sql } from 'drizzle-orm';
+import type { FileConfig } from '../config/file.js';
+import type { Db } from '../db/client.js';
+import { families, familyKeys, tickets, traces } from '../db/schema/index.js';
+import { recordHistory } from '../families/history.js';
+import { resolveOwnership } from '../families/ownership.js';
+import type { Severity } from '../families/types.js';
+import { runSideEffect } from './ledger.js';
+import { decideTicket } from './policy.js';
+import { EVIDENCE_SHOWN, renderTicket, type TicketView } from './render.js';
+import type { IssueDraft, IssueRef, TicketSink } from './sinks/types.js';
+
+export interface TicketSyncDeps {
+  db: Db;
+  sink: TicketSink;
+  config: FileConfig;
+  defaultRepo: string;
+  leaseMs: number;
+}
+
+export type SyncOutcome =
+  | { result: 'busy' }
+  | { result: 'missing' }
+  | { result: 'skipped'; reason: string; generation: number; followUp: boolean }
+  | { result: 'created' | 'updated' | 'unchanged'; number: number; generation: number; followUp: boolean };
+
+export async function syncFamilyTicket(deps: TicketSyncDeps, familyId: string): Promise<SyncOutcome> {
+  const { db } = deps;
+  const leased = await db
+    .update(families)
+    .set({ ticketSyncLeaseUntil: sql`now() + ${`${deps.leaseMs} milliseconds`}::interval` })
+    .where(and(eq(families.id, familyId), or(isNull(families.ticketSyncLeaseUntil), lt(families.ticketSyncLeaseUntil, sql`now()`))))
+    .returning({ generation: families.ticketGeneration });
+  if (leased.length === 0) {
+    const [exists] = await db.select({ id: families.id }).from(families).where(eq(families.id, familyId));
+    return exists ? { result: 'busy' } : { result: 'missing' };
+  }
+  const generation = leased[0]!.generation;
+  try {
+    const outcome = await syncLeased(deps, familyId);
+    const [after] = await db
+      .update(families)
+      .set({ ticketSyncedGeneration: sql`greatest(${families.ticketSyncedGeneration}, ${generation})` })
+      .where(eq(families.id, familyId))
+      .returning({ generation: families.ticketGeneration });
+    const followUp = (after?.generation ?? generation) > generation;
+    return { ...outcome, generation, followUp } as SyncOutcome;
+  } finally {
+    await db.update(families).set({ ticketSyncLeaseUntil: null }).where(eq(families.id, familyId));
+  }
+}
+
+async function syncLeased(deps: TicketSyncDeps, familyId: string) {
+  const { db, sink, config } = deps;
+  const view = await loadTicketView(db, familyId, config);
+  const [ticket] = await db.select().from(tickets).where(eq(tickets.familyId, familyId));
+  const recent = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(traces)
+    .where(and(eq(traces.familyId, familyId), gte(traces.createdAt, new Date(Date.now() - config.tickets.open_when.within))));
+  const decision = decideTicket(
+    { status: view.family.status, severity: view.family.severity, recentTraces: recent[0]?.n ?? 0, hasTicket: Boolean(ticket) },
+    config.tickets.open_when,
+  );
+  if (decision.action === 'none') return { result: 'skipped' as const, reason: decision.reason };
+
+  const rendered = renderTicket(view);
+  const repo = ticket?.repo ?? view.ownerRepo ?? config.tickets.repo ?? deps.defaultRepo;
+  const draft: IssueDraft = { repo, ...rendered };
+  const bodySha256 = createHash('sha256').update(draft.body).digest('hex');
+
+  if (!ticket) {
+    const { receipt } = await runSideEffect<IssueRef>(db, {
+      key: `${sink.provider}.issue.create:${familyId}`,
+      kind: `${sink.provider}.issue.create`,
+      familyId,
+      input: { familyId, repo },
+      reconcile: () => sink.findByMarker(repo, familyId),
+      perform: () => sink.create(draft, familyId),
+      apply: async (tx, ref) => {
+        const inserted = await tx
+          .insert(tickets)
+          .values({ familyId, provider: sink.provider, repo: ref.repo, number: ref.number, url: ref.url, title: draft.title, bodySha256, labels: draft.labels })
+          .onConflictDoNothing({ target: tickets.familyId })
+          .returning({ id: tickets.id });
+        if (inserted.length === 0) return;
+        await tx
+          .update(families)
+          .set({ status: sql`case when ${families.status} = 'watching' then 'open' else ${families.status} end`, updatedAt: sql`now()` })
+          .where(eq(families.id, familyId));
+        await recordHistory(tx, familyId, 'ticket_opened', 'recur', { provider: sink.provider, repo: ref.repo, number: ref.number, url: ref.url, reason: decision.action === 'open' ? decision.reason : null });
+        if (view.family.status === 'watching') {
+          await recordHistory(tx, familyId, 'status_changed', 'recur', { from: 'watching', to: 'open' });
+        }
+      },
+    });
+    return { result: 'created' as const, number: receipt.number };
+  }
+
+  const unchanged = ticket.bodySha256 === bodySha256 && ticket.title === draft.title && sameSet(ticket.labels, draft.labels);
+  if (unchanged) return { result: 'unchanged' as const, number: ticket.number };
+  await sink.update({ repo: ticket.repo, number: ticket.number, url: ticket.url }, draft);
+  await db
+    .update(tickets)
+    .set({ title: draft.title, bodySha256, labels: draft.labels, updatedAt: sql`now()` })
+    .where(eq(tickets.id, ticket.id));
+  return { result: 'updated' as const, number: ticket.number };
+}
+
+export async function loadTicketView(db: Db, familyId: string, config: FileConfig): Promise<TicketView & { ownerRepo: string | null }> {
+  const [family] = await db.select().from(families).where(eq(families.id, familyId));
+  if (!family) throw new Error(`family ${familyId} not found`);
+  const upstream = await db
+    .select({ source: familyKeys.source, id: familyKeys.key, url: familyKeys.url })
+    .from(familyKeys)
+    .where(and(eq(familyKeys.familyId, familyId), sql`${familyKeys.source} not like 'fingerprint:%'`));
+  const evidence = await db
+    .select({ traceId: traces.traceId, runId: traces.runId, url: traces.url, comment: traces.comment, startTime: traces.startTime })
+    .from(traces)
+    .where(eq(traces.familyId, familyId))
+    .orderBy(desc(traces.createdAt), desc(traces.id))
+    .limit(EVIDENCE_SHOWN);
+  const owner = resolveOwnership(config.owners, { workflow: family.workflow, boundary: family.boundary, tenant: family.tenant });
+  return {
+    family: { ...family, severity: family.severity as Severity },
+    owner: { ...owner, team: family.ownerTeam ?? owner.team, assignees: family.ownerAssignees.length ? family.ownerAssignees : owner.assignees },
+    ownerRepo: owner.repo,
+    upstream,
+    traces: evidence,
+    evaluators: [],
+    gate: { blockAtSeverityLte: config.gate.block_at_severity_lte },
+    regressed: family.status === 'regressed',
+  };
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
