@@ -32,7 +32,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
   }
   const retry: RetryPolicy = { attempts: env.RECUR_MAX_ATTEMPTS, backoffMs: 1_000 };
   const queue = env.REDIS_URL
-    ? await createBullQueue({ kind: 'redis', url: env.REDIS_URL }, retry, log)
+    ? await createBullQueue({ kind: 'redis', url: env.REDIS_URL, prefix: env.RECUR_QUEUE_PREFIX }, retry, log)
     : env.DATABASE_URL
       ? await createBullQueue({ kind: 'postgres', url: env.DATABASE_URL }, retry, log)
       : createInProcessQueue(retry, (name, id, err) => log.error({ err, job: id, name }, 'job failed for good'));

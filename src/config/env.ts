@@ -78,6 +78,7 @@ export const envSchema = z.object({
   RECUR_SWEEP_INTERVAL_MS: positiveInt(5_000),
   RECUR_TICKET_DELAY_MS: z.coerce.number().int().min(0).default(2_000),
   RECUR_TICKET_LEASE_MS: positiveInt(60_000),
+  RECUR_QUEUE_PREFIX: z.string().regex(/^[\w.-]{1,64}$/, 'expected letters, digits, dots, dashes or underscores').default('recur'),
   RECUR_PUBLIC_URL: optionalText.pipe(z.url('expected a URL').optional()),
 });
 

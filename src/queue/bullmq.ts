@@ -1,18 +1,36 @@
 // The production queue: BullMQ on Redis (REDIS_URL) or on BullMQ's PostgreSQL backend in the same
 // database (DATABASE_URL alone). Both share the Queue/Worker API, so the options below apply to each.
-import { Queue, UnrecoverableError, Worker, createPostgresBackend, type Job, type JobsOptions } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, createPostgresBackend, runMigrations, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { JOB_NAMES, NonRetryableError, parsePayload, QUEUE_OF } from './jobs.js';
 import type { EnqueueOptions, JobName, JobPayload, JobQueue, Processors, RetryPolicy } from './jobs.js';
 
-export type BullBackend = { kind: 'redis'; url: string } | { kind: 'postgres'; url: string };
+/** `prefix` namespaces the Redis keys, so several recur deployments (or test runs) can share one Redis. */
+export type BullBackend = { kind: 'redis'; url: string; prefix: string } | { kind: 'postgres'; url: string };
 
 interface Logger {
   error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+const BULLMQ_SCHEMA = 'bullmq';
+
+/**
+ * A pg pool in which every client has an error listener. BullMQ builds clients that can be checked out
+ * without one (its bootstrap does), and a pg client that loses its server while nobody listens throws
+ * an uncaught exception: a database restart would take recur down with it.
+ */
+function guardedPool(url: string, max: number, log: Logger): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, options: `-c search_path=${BULLMQ_SCHEMA}`, connectionTimeoutMillis: 5_000, keepAlive: true });
+  pool.on('connect', (client) => client.on('error', (err) => log.warn({ err }, 'queue database connection lost')));
+  pool.on('error', (err) => log.warn({ err }, 'idle queue database connection lost'));
+  return pool;
 }
 
 export async function createBullQueue(backend: BullBackend, retry: RetryPolicy, log: Logger): Promise<JobQueue> {
   const connections: Redis[] = [];
+  const pools: pg.Pool[] = [];
   const redis = (producer: boolean) => {
     if (backend.kind !== 'redis') throw new Error('not a Redis backend');
     // Producers fail fast while Redis is down (the inbox row is durable and the sweeper re-queues it);
@@ -22,7 +40,12 @@ export async function createBullQueue(backend: BullBackend, retry: RetryPolicy, 
     connections.push(conn);
     return conn;
   };
-  const pgConnection = (max: number) => ({ connectionString: backend.url, schema: 'bullmq', migrate: true, max });
+  const pgConnection = (max: number) => {
+    const pool = guardedPool(backend.url, max, log);
+    pools.push(pool);
+    return pool;
+  };
+  if (backend.kind === 'postgres') await migrateQueueSchema(backend.url, log);
 
   const jobOptions: JobsOptions = {
     attempts: retry.attempts,
@@ -35,7 +58,7 @@ export async function createBullQueue(backend: BullBackend, retry: RetryPolicy, 
 
   const makeQueue = (name: string): Queue =>
     backend.kind === 'redis'
-      ? new Queue(name, { connection: redis(true), defaultJobOptions: jobOptions })
+      ? new Queue(name, { connection: redis(true), prefix: backend.prefix, defaultJobOptions: jobOptions })
       : (new Queue(name, { connection: pgConnection(4), defaultJobOptions: jobOptions }, createPostgresBackend) as unknown as Queue);
 
   const queues = new Map<string, Queue>();
@@ -44,6 +67,8 @@ export async function createBullQueue(backend: BullBackend, retry: RetryPolicy, 
     q.on('error', (err) => log.error({ err, queue: name }, 'queue error'));
     queues.set(name, q);
   }
+  // Bootstrapping now, while the database is known to be up, leaves no half-started queue behind.
+  if (backend.kind === 'postgres') await Promise.all([...queues.values()].map((q) => q.waitUntilReady()));
   const workers: Worker[] = [];
 
   return {
@@ -66,7 +91,7 @@ export async function createBullQueue(backend: BullBackend, retry: RetryPolicy, 
         };
         const worker =
           backend.kind === 'redis'
-            ? new Worker(queueName, handle, { connection: redis(false), concurrency: opts.concurrency })
+            ? new Worker(queueName, handle, { connection: redis(false), prefix: backend.prefix, concurrency: opts.concurrency })
             : (new Worker(queueName, handle, { connection: pgConnection(opts.concurrency + 2), concurrency: opts.concurrency }, createPostgresBackend) as unknown as Worker);
         worker.on('error', (err) => log.error({ err, queue: queueName }, 'worker error'));
         worker.on('failed', (job, err) => {
@@ -91,6 +116,21 @@ export async function createBullQueue(backend: BullBackend, retry: RetryPolicy, 
       await Promise.allSettled(workers.map((w) => w.close()));
       await Promise.allSettled([...queues.values()].map((q) => q.close()));
       for (const conn of connections) conn.disconnect();
+      await Promise.allSettled(pools.map((p) => p.end()));
     },
   };
+}
+
+async function migrateQueueSchema(url: string, log: Logger): Promise<void> {
+  const pool = guardedPool(url, 1, log);
+  try {
+    const client = await pool.connect();
+    try {
+      await runMigrations(client, BULLMQ_SCHEMA);
+    } finally {
+      client.release();
+    }
+  } finally {
+    await pool.end();
+  }
 }

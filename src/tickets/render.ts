@@ -2,7 +2,7 @@
 // section and the hidden marker. Untrusted text (titles, descriptions, trace comments) is redacted and
 // neutralized here, the last place before anything leaves recur.
 import type { Boundary, FamilyStatus, FixStatus, Severity } from '../families/types.js';
-import { redactForTicket, inlineText } from './redact.js';
+import { blockText, codeText, inlineText, titleText } from './redact.js';
 
 export const SEVERITY_NAMES = ['urgent', 'high', 'medium', 'low'] as const;
 export const EVIDENCE_SHOWN = 10;
@@ -53,7 +53,7 @@ export function findFamilyMarker(body: string): string | null {
 
 export function ticketTitle(view: TicketView): string {
   const { severity, workflow, title } = view.family;
-  return `[sev${severity}] ${inlineText(workflow, 80)}: ${inlineText(title, 180)}`;
+  return `[sev${severity}] ${titleText(workflow, 80)}: ${titleText(title, 180)}`;
 }
 
 export function ticketLabels(view: TicketView): string[] {
@@ -87,7 +87,7 @@ export function renderBody(view: TicketView): string {
 
 function failureSection({ family }: TicketView): string {
   const title = `**${inlineText(family.title, 300)}**`;
-  return family.description ? `${title}\n\n${redactForTicket(family.description).slice(0, 4000)}` : title;
+  return family.description ? `${title}\n\n${blockText(family.description, 4000)}` : title;
 }
 
 function boundarySection(boundary: Boundary): string {
@@ -105,10 +105,10 @@ function ownerSection({ owner }: TicketView): string {
 }
 
 function evidenceSection({ family, traces }: TicketView): string {
-  const summary = `${count(family.traceCount, 'trace')} from ${count(family.eventCount, 'event')}; first seen ${day(family.firstSeen)}, last seen ${day(family.lastSeen)}.`;
+  const summary = `${count(family.traceCount, 'trace')} in all; first seen ${day(family.firstSeen)}, last seen ${day(family.lastSeen)}.`;
   if (traces.length === 0) return `${summary}\nNo trace evidence yet.`;
   const lines = traces.map((t) => {
-    const label = `trace \`${inlineText(t.traceId, 64)}\``;
+    const label = `trace ${codeText(t.traceId, 64)}`;
     const link = t.url ? `[${label}](${safeUrl(t.url)})` : label;
     const when = t.startTime ? ` · ${t.startTime.toISOString().replace('.000Z', 'Z')}` : '';
     const note = t.comment ? ` · ${inlineText(t.comment, 280)}` : '';
@@ -123,7 +123,7 @@ function upstreamSection({ upstream }: TicketView): string {
   return upstream
     .map((u) => {
       const name = u.source === 'langsmith' ? 'LangSmith issue' : `${inlineText(u.source, 40)} issue`;
-      const id = `\`${inlineText(u.id, 64)}\``;
+      const id = codeText(u.id, 64);
       return u.url ? `- ${name} [${id}](${safeUrl(u.url)})` : `- ${name} ${id}`;
     })
     .join('\n');

@@ -1,0 +1,107 @@
+// Builds recur's services and app in-process for integration tests, on PGlite or on the test servers.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { parseEnv } from '../../src/config/env.js';
+import { fileSchema } from '../../src/config/file.js';
+import type { Config } from '../../src/config/index.js';
+import { families, inboxEvents, localIssues, tickets, traces } from '../../src/db/schema/index.js';
+import { createApp } from '../../src/http/app.js';
+import { startWorker, type WorkerHandle } from '../../src/queue/worker.js';
+import { createServices, type Services } from '../../src/services.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { TEST_SECRET } from './fixtures.js';
+
+export type Backend = 'pglite' | 'postgres' | 'postgres+redis';
+
+export interface Harness {
+  services: Services;
+  app: ReturnType<typeof createApp>;
+  worker: WorkerHandle | null;
+  startWorker(): Promise<WorkerHandle>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  backend: Backend;
+  databaseUrl?: string;
+  redisUrl?: string;
+  env?: Record<string, string>;
+  file?: unknown;
+  worker?: boolean;
+}
+
+export function testConfig(opts: { databaseUrl?: string; redisUrl?: string; dataDir: string; env?: Record<string, string>; file?: unknown }): Config {
+  const env = parseEnv({
+    LANGSMITH_WEBHOOK_SECRET: TEST_SECRET,
+    RECUR_DATA_DIR: opts.dataDir,
+    DATABASE_URL: opts.databaseUrl,
+    REDIS_URL: opts.redisUrl,
+    LOG_LEVEL: process.env.RECUR_TEST_LOG_LEVEL ?? 'silent',
+    RECUR_TICKET_DELAY_MS: '50',
+    RECUR_SWEEP_INTERVAL_MS: '60000',
+    RECUR_QUEUE_PREFIX: `t${process.pid}x${Math.random().toString(36).slice(2, 8)}`,
+    ...opts.env,
+  });
+  return { env, file: fileSchema.parse(opts.file ?? {}), configPath: null };
+}
+
+export async function startHarness(opts: HarnessOptions): Promise<Harness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'recur-test-'));
+  const config = testConfig({
+    dataDir,
+    databaseUrl: opts.backend === 'pglite' ? undefined : opts.databaseUrl,
+    redisUrl: opts.backend === 'postgres+redis' ? opts.redisUrl : undefined,
+    env: opts.env,
+    file: opts.file,
+  });
+  const services = await createServices(config, createLogger(config.env.LOG_LEVEL));
+  const app = createApp(services);
+  const workers: WorkerHandle[] = [];
+  const harness: Harness = {
+    services,
+    app,
+    worker: null,
+    async startWorker() {
+      const w = await startWorker(services);
+      workers.push(w);
+      harness.worker ??= w;
+      return w;
+    },
+    async close() {
+      for (const w of workers) await w.stop();
+      await services.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  if (opts.worker !== false) await harness.startWorker();
+  return harness;
+}
+
+export async function postLangsmith(h: { app: Harness['app'] }, body: string, headers: Record<string, string>) {
+  const res = await h.app.request('/webhooks/langsmith', { method: 'POST', body, headers });
+  return { status: res.status, json: (await res.json()) as Record<string, any> };
+}
+
+/** Polls until `check` returns a truthy value or the deadline passes; returns the last value. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export async function counts(services: Services) {
+  const db = services.database.db;
+  const [f, t, tk, li, pending] = await Promise.all([
+    db.$count(families),
+    db.$count(traces),
+    db.$count(tickets),
+    db.$count(localIssues),
+    db.$count(inboxEvents, eq(inboxEvents.status, 'pending')),
+  ]);
+  return { families: f, traces: t, tickets: tk, localIssues: li, pending };
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { familyMarker, findFamilyMarker, renderTicket, type TicketView } from '../../src/tickets/render.js';
+
+const FAMILY_ID = '0d7f6a52-6f1e-4b8a-9d3c-2e1f0a9b8c7d';
+
+function view(overrides: { family?: Partial<TicketView['family']> } & Partial<Omit<TicketView, 'family'>> = {}): TicketView {
+  const { family, ...rest } = overrides;
+  return {
+    family: {
+      id: FAMILY_ID,
+      title: 'Refund flow calls payment API before policy check',
+      description: 'The agent invokes issue_refund before lookup_refund_policy.',
+      workflow: 'refund-agent-prod',
+      boundary: 'tool_contract',
+      severity: 0,
+      status: 'open',
+      traceCount: 3,
+      eventCount: 4,
+      firstSeen: new Date('2026-11-20T09:14:03Z'),
+      lastSeen: new Date('2026-11-21T16:40:12Z'),
+      fixStatus: 'none',
+      fixPullRequest: null,
+      fixRelease: null,
+      reopenCount: 0,
+      ...family,
+    },
+    owner: { team: 'acme/payments-oncall', assignees: ['alice'], labels: [], matched: true },
+    upstream: [{ source: 'langsmith', id: '3f0c2b7e', url: 'https://smith.langchain.com/o/t/projects/p/s?issue=3f0c2b7e' }],
+    traces: [
+      { traceId: 't-3', runId: 'r-3', url: 'https://smith.langchain.com/o/t/projects/p/s/r/r-3?trace_id=t-3', comment: 'customer jane.doe@example.com refunded 412.80', startTime: new Date('2026-11-21T16:40:12Z') },
+      { traceId: 't-2', runId: 'r-2', url: null, comment: null, startTime: null },
+    ],
+    evaluators: [],
+    gate: { blockAtSeverityLte: 1 },
+    regressed: false,
+    ...rest,
+  };
+}
+
+describe('renderTicket', () => {
+  it('titles the ticket [sev<N>] <workflow>: <family title>', () => {
+    expect(renderTicket(view()).title).toBe('[sev0] refund-agent-prod: Refund flow calls payment API before policy check');
+    expect(renderTicket(view({ family: { severity: 2 } })).title.startsWith('[sev2] ')).toBe(true);
+  });
+
+  it('labels with recur, severity, boundary, workflow, owner labels, and regressed only when regressed', () => {
+    expect(renderTicket(view()).labels).toEqual(['recur', 'sev:0', 'boundary:tool_contract', 'workflow:refund-agent-prod']);
+    const unowned = view({ owner: { team: null, assignees: [], labels: ['needs-owner'], matched: false }, regressed: true });
+    expect(renderTicket(unowned).labels).toEqual(['recur', 'sev:0', 'boundary:tool_contract', 'workflow:refund-agent-prod', 'needs-owner', 'regressed']);
+  });
+
+  it('has every section of CONTRACT section 7 in order, and ends with the marker', () => {
+    const { body } = renderTicket(view());
+    const headings = [...body.matchAll(/^### (.+)$/gm)].map((m) => m[1]);
+    expect(headings).toEqual(['Failure', 'Workflow', 'Severity', 'Boundary', 'Owner', 'Evidence', 'Upstream', 'Fix status', 'Regression coverage', 'Reopen rule']);
+    expect(body.trimEnd().endsWith(familyMarker(FAMILY_ID))).toBe(true);
+    expect(findFamilyMarker(body)).toBe(FAMILY_ID);
+  });
+
+  it('shows evidence as links with the total count, redacted', () => {
+    const { body } = renderTicket(view({ family: { traceCount: 42 } }));
+    expect(body).toContain('42 traces in all');
+    expect(body).toContain('(https://smith.langchain.com/o/t/projects/p/s/r/r-3?trace_id=t-3)');
+    expect(body).toContain('Showing the latest 2 of 42.');
+    expect(body).not.toContain('jane.doe@example.com');
+    expect(body).toContain('412.80');
+  });
+
+  it('names the owner and assignees, or says nobody owns it', () => {
+    expect(renderTicket(view()).body).toMatch(/### Owner\nTeam: @acme\/payments-oncall\nAssignees: @alice/);
+    expect(renderTicket(view()).assignees).toEqual(['alice']);
+    const unowned = renderTicket(view({ owner: { team: null, assignees: [], labels: ['needs-owner'], matched: false } }));
+    expect(unowned.body).toContain('labelled `needs-owner`');
+  });
+
+  it('says whether the gate blocks on this family', () => {
+    expect(renderTicket(view()).body).toContain('blocks releases of this workflow');
+    expect(renderTicket(view({ family: { severity: 3 } })).body).toContain('does not block');
+  });
+
+  it('keeps hostile text from acting in GitHub or forging the marker', () => {
+    const hostile = view({
+      family: {
+        title: 'Fixes #1 @everyone <!-- recur:family=00000000-0000-0000-0000-000000000000 -->',
+        description: '### Owner\nnobody\n</details><img src=x onerror=alert(1)> ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+      },
+      traces: [{ traceId: 't', runId: 'r', url: 'javascript:alert(1)', comment: 'closes #7 cc @octocat', startTime: null }],
+    });
+    const { body, title } = renderTicket(hostile);
+    expect(findFamilyMarker(body)).toBe(FAMILY_ID);
+    expect(body.match(/<!-- recur:family=/g)).toHaveLength(1);
+    expect(body.match(/^### Owner$/gm)).toHaveLength(1);
+    expect(body).not.toContain('<img');
+    expect(body).not.toContain('</details>');
+    expect(body).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123456789');
+    expect(body).not.toContain('javascript:');
+    expect(body).not.toMatch(/(^|[^\w])@everyone\b/);
+    expect(body).not.toMatch(/(^|[^\w])@octocat\b/);
+    expect(body).not.toMatch(/\bcloses #7\b/i);
+    expect(title).not.toMatch(/\bFixes #1\b/);
+  });
+
+  it('keeps titles plain text (GitHub shows entities there literally) and ids readable in code spans', () => {
+    const { title, body } = renderTicket(view({ family: { title: 'Parser fails on <tool> & `args`' }, traces: [{ traceId: 'a`b', runId: 'r', url: null, comment: null, startTime: null }] }));
+    expect(title).toBe('[sev0] refund-agent-prod: Parser fails on <tool> & `args`');
+    expect(body).toContain('trace `a b`');
+    expect(body).toContain('**Parser fails on &lt;tool&gt; &amp; `args`**');
+  });
+
+  it('cuts a long description without breaking an escape', () => {
+    const { body } = renderTicket(view({ family: { description: '<'.repeat(5000) } }));
+    const failure = body.split('### Workflow')[0]!;
+    expect(failure).toMatch(/(&lt;)+…\n/);
+  });
+
+  it('is a pure function: the same view renders the same ticket', () => {
+    expect(renderTicket(view())).toEqual(renderTicket(view()));
+  });
+});
