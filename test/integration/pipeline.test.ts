@@ -41,12 +41,17 @@ describe.each(backends)('pipeline on $backend', ({ backend, skip }) => {
     }
     const done = await eventually(async () => {
       const c = await counts(h.services);
-      return c.pending === 0 && c.localIssues === 1 && c.traces === 3 ? c : null;
+      return c.pending === 0 && c.tickets === 1 && c.traces === 3 ? c : null;
     });
     expect(done).toMatchObject({ families: 1, traces: 3, tickets: 1, localIssues: 1, pending: 0 });
 
     const db = h.services.database.db;
-    const [family] = await db.select().from(families);
+    const synced = await eventually(async () => {
+      const rows = await db.select().from(families);
+      const f = rows[0];
+      return f && f.ticketSyncedGeneration === f.ticketGeneration && f.ticketSyncLeaseUntil === null ? rows : null;
+    });
+    const family = synced?.[0];
     expect(family).toMatchObject({ status: 'open', severity: 0, workflow: 'refund-agent-prod', traceCount: 3, eventCount: 4 });
 
     const issue = await eventually(async () => {
