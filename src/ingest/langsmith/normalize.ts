@@ -35,7 +35,7 @@ export function normalizeLangsmith(envelope: Envelope, workflows: FileConfig['wo
           tenant: issue.tenant_name ?? issue.tenant_id ?? undefined,
           upstream: { source: LANGSMITH, id: issue.id, url: issue.url ?? undefined },
           trace,
-          occurredAt,
+          occurredAt: trace?.startTime ? new Date(trace.startTime) : occurredAt,
           requestId: envelope.request_id ?? undefined,
         },
       };
