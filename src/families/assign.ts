@@ -1,22 +1,29 @@
-// Assigns a signal to its family inside the caller's transaction: finds or creates the family (by the
-// upstream key it carries, else by fingerprint), adds its evidence once, bumps counters and history.
-// Everything here commits together with the inbox row being marked processed.
+// Assigns a signal to its family inside the caller's transaction. A signal joins the family of the first
+// of: the upstream key it carries (the upstream already grouped it), its fingerprint, a near-duplicate
+// title in the same scope; else it starts a new family. Evidence is added once, counters, occurrences and
+// history are updated, and the keys the signal brought are learned by the family, all committing together
+// with the inbox row being marked processed. Every lookup is by an indexed key, never a scan.
 import { randomUUID } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { FileConfig } from '../config/file.js';
 import type { Db } from '../db/client.js';
-import { families, familyKeys, traces } from '../db/schema/index.js';
+import { families, familyKeys, familyOccurrences, traces } from '../db/schema/index.js';
 import { redactSecrets } from '../tickets/redact.js';
 import { classifyBoundary } from './boundary.js';
 import { fingerprint, GROUPING_VERSION } from './fingerprint.js';
 import { recordHistory } from './history.js';
+import { FINGERPRINT_KEY_SOURCE, TITLE_KEY_SOURCE } from './keys.js';
+import { bestNearDuplicate, nearDuplicateScope, titleKeys } from './near_duplicate.js';
 import { resolveOwnership } from './ownership.js';
 import { mergeSeverity, signalSeverity } from './severity.js';
 import type { Boundary, Severity, Signal } from './types.js';
 
+export type MatchedBy = 'upstream' | 'fingerprint' | 'near_duplicate' | 'new';
+
 export interface AssignResult {
   familyId: string;
   created: boolean;
+  matchedBy: MatchedBy;
   traceAdded: boolean;
   /** True when something a ticket shows changed, so the ticket needs a sync. */
   ticketDirty: boolean;
@@ -26,70 +33,78 @@ interface Ctx {
   config: FileConfig;
   eventId: string;
   actor: string;
+  now?: Date;
+}
+
+interface GroupingKey {
+  source: string;
+  key: string;
+  url?: string;
+}
+
+/** The keys a signal is grouped by, in the order they are tried. */
+export function groupingKeys(signal: Signal, boundary: Boundary) {
+  return {
+    upstream: signal.upstream ? { source: signal.upstream.source, key: signal.upstream.id, url: signal.upstream.url } : undefined,
+    fingerprint: { source: FINGERPRINT_KEY_SOURCE, key: fingerprint(signal, boundary) },
+    // A signal that carries its error text is grouped by that text; only message-less signals (feedback,
+    // upstream issues, eval titles) fall back to comparing titles.
+    titles: signal.message ? [] : titleKeys(nearDuplicateScope(signal, boundary), signal.title),
+  };
 }
 
 export async function assignSignal(tx: Db, signal: Signal, ctx: Ctx): Promise<AssignResult> {
+  const now = ctx.now ?? new Date();
+  const occurredAt = signal.occurredAt > now ? now : signal.occurredAt;
   const boundary = classifyBoundary(
-    { explicit: signal.boundary, title: signal.title, message: signal.message, errorType: signal.errorType, kind: signal.kind, tool: signal.tool },
+    { explicit: signal.boundary, title: signal.title, message: signal.message ?? signal.description, errorType: signal.errorType, kind: signal.kind, tool: signal.tool },
     ctx.config.boundaries,
   ).boundary;
-  const fp = fingerprint(signal, boundary);
-  const key = signal.upstream
-    ? { source: signal.upstream.source, key: signal.upstream.id, url: signal.upstream.url }
-    : { source: `fingerprint:${GROUPING_VERSION}`, key: fp, url: undefined };
+  const keys = groupingKeys(signal, boundary);
   const severity = signalSeverity(signal.kind, signal.severity);
 
-  const { familyId, created } = await findOrCreateFamily(tx, key, () => {
-    const owner = resolveOwnership(ctx.config.owners, { workflow: signal.workflow, boundary, tool: signal.tool, tenant: signal.tenant });
-    return {
-      title: redactSecrets(signal.title),
-      description: signal.message === undefined ? undefined : redactSecrets(signal.message),
-      workflow: signal.workflow,
-      tenant: signal.tenant,
-      kind: signal.kind,
-      boundary,
-      severity,
-      fingerprint: fp,
-      groupingVersion: GROUPING_VERSION,
-      ownerTeam: owner.team,
-      ownerAssignees: owner.assignees,
-      firstSeen: signal.occurredAt,
-      lastSeen: signal.occurredAt,
-    };
-  });
+  let match = await findFamily(tx, keys, signal.title);
+  let created = false;
+  if (!match) {
+    const primary = keys.upstream ?? keys.fingerprint;
+    const made = await createFamily(tx, primary, () => {
+      const owner = resolveOwnership(ctx.config.owners, { workflow: signal.workflow, boundary, tool: signal.tool, tenant: signal.tenant });
+      return {
+        title: redactSecrets(signal.title),
+        description: redact(signal.description ?? signal.message),
+        workflow: signal.workflow,
+        tenant: signal.tenant,
+        kind: signal.kind,
+        tool: signal.tool,
+        errorType: signal.errorType,
+        boundary,
+        severity,
+        fingerprint: keys.fingerprint.key,
+        groupingVersion: GROUPING_VERSION,
+        ownerTeam: owner.team,
+        ownerAssignees: owner.assignees,
+        firstSeen: occurredAt,
+        lastSeen: occurredAt,
+      };
+    });
+    created = made.created;
+    match = { familyId: made.familyId, matchedBy: made.created ? 'new' : primary === keys.upstream ? 'upstream' : 'fingerprint' };
+  }
+  const { familyId, matchedBy } = match;
+  await learnKeys(tx, familyId, keys);
+
   if (created) {
     await recordHistory(tx, familyId, 'created', ctx.actor, { event_id: ctx.eventId, upstream: signal.upstream ?? null, boundary, severity });
+  } else if (matchedBy === 'near_duplicate') {
+    await recordHistory(tx, familyId, 'near_duplicate_joined', ctx.actor, { event_id: ctx.eventId, title: redactSecrets(signal.title), upstream: signal.upstream ?? null });
   }
 
-  const [family] = await tx
-    .select({ severity: families.severity })
-    .from(families)
-    .where(eq(families.id, familyId))
-    .for('update');
+  const [family] = await tx.select({ severity: families.severity }).from(families).where(eq(families.id, familyId)).for('update');
   if (!family) throw new Error(`family ${familyId} disappeared`);
 
-  let traceAdded = false;
-  if (signal.trace) {
-    const inserted = await tx
-      .insert(traces)
-      .values({
-        familyId,
-        source: signal.source,
-        traceId: signal.trace.traceId,
-        runId: signal.trace.runId,
-        url: signal.trace.url,
-        comment: signal.trace.comment === undefined ? undefined : redactSecrets(signal.trace.comment),
-        release: signal.release,
-        environment: signal.environment,
-        startTime: signal.trace.startTime ? new Date(signal.trace.startTime) : null,
-        eventId: ctx.eventId,
-      })
-      .onConflictDoNothing({ target: [traces.familyId, traces.traceId, traces.runId] })
-      .returning({ id: traces.id });
-    traceAdded = inserted.length > 0;
-    if (traceAdded) {
-      await recordHistory(tx, familyId, 'trace_added', ctx.actor, { trace_id: signal.trace.traceId, run_id: signal.trace.runId, event_id: ctx.eventId });
-    }
+  const traceAdded = signal.trace ? await addEvidence(tx, familyId, signal, ctx) : false;
+  if (signal.countsAsOccurrence !== false) {
+    await tx.insert(familyOccurrences).values({ familyId, eventId: ctx.eventId, occurredAt }).onConflictDoNothing();
   }
 
   const newSeverity = mergeSeverity(family.severity as Severity, severity);
@@ -105,31 +120,83 @@ export async function assignSignal(tx: Db, signal: Signal, ctx: Ctx): Promise<As
       severity: newSeverity,
       eventCount: sql`${families.eventCount} + 1`,
       traceCount: traceAdded ? sql`${families.traceCount} + 1` : undefined,
-      lastSeen: sql`greatest(${families.lastSeen}, ${signal.occurredAt.toISOString()}::timestamptz)`,
-      firstSeen: sql`least(${families.firstSeen}, ${signal.occurredAt.toISOString()}::timestamptz)`,
+      lastSeen: sql`greatest(${families.lastSeen}, ${occurredAt.toISOString()}::timestamptz)`,
+      firstSeen: sql`least(${families.firstSeen}, ${occurredAt.toISOString()}::timestamptz)`,
       ticketGeneration: ticketDirty ? sql`${families.ticketGeneration} + 1` : undefined,
       updatedAt: sql`now()`,
     })
     .where(eq(families.id, familyId));
 
-  return { familyId, created, traceAdded, ticketDirty };
+  return { familyId, created, matchedBy, traceAdded, ticketDirty };
 }
+
+async function findFamily(
+  tx: Db,
+  keys: ReturnType<typeof groupingKeys>,
+  title: string,
+): Promise<{ familyId: string; matchedBy: MatchedBy } | null> {
+  if (keys.upstream) {
+    const id = await lookupKey(tx, keys.upstream);
+    if (id) return { familyId: id, matchedBy: 'upstream' };
+  }
+  const byFingerprint = await lookupKey(tx, keys.fingerprint);
+  if (byFingerprint) return { familyId: byFingerprint, matchedBy: 'fingerprint' };
+  if (keys.titles.length === 0) return null;
+
+  const hits = await tx
+    .selectDistinct({ familyId: familyKeys.familyId })
+    .from(familyKeys)
+    .where(and(eq(familyKeys.source, TITLE_KEY_SOURCE), inArray(familyKeys.key, keys.titles)));
+  if (hits.length === 0) return null;
+  const candidates = await tx
+    .select({ id: families.id, title: families.title, createdAt: families.createdAt })
+    .from(families)
+    .where(and(inArray(families.id, hits.map((h) => h.familyId)), isNull(families.mergedInto)));
+  const best = bestNearDuplicate(title, candidates);
+  return best ? { familyId: best.id, matchedBy: 'near_duplicate' } : null;
+}
+
+/** Whatever key a signal brought now points at its family, so the next one like it is found directly. */
+async function learnKeys(tx: Db, familyId: string, keys: ReturnType<typeof groupingKeys>) {
+  const rows = [keys.upstream, keys.fingerprint, ...keys.titles.map((key) => ({ source: TITLE_KEY_SOURCE, key }))]
+    .filter((k): k is GroupingKey => Boolean(k))
+    .map((k) => ({ source: k.source, key: k.key, url: k.url, familyId }));
+  await tx.insert(familyKeys).values(rows).onConflictDoNothing();
+}
+
+async function addEvidence(tx: Db, familyId: string, signal: Signal, ctx: Ctx): Promise<boolean> {
+  const trace = signal.trace!;
+  const inserted = await tx
+    .insert(traces)
+    .values({
+      familyId,
+      source: signal.source,
+      traceId: trace.traceId,
+      runId: trace.runId,
+      url: trace.url,
+      comment: redact(trace.comment),
+      release: signal.release,
+      environment: signal.environment,
+      startTime: trace.startTime ? new Date(trace.startTime) : null,
+      eventId: ctx.eventId,
+    })
+    .onConflictDoNothing({ target: [traces.familyId, traces.traceId, traces.runId] })
+    .returning({ id: traces.id });
+  if (inserted.length === 0) return false;
+  await recordHistory(tx, familyId, 'trace_added', ctx.actor, { trace_id: trace.traceId, run_id: trace.runId, event_id: ctx.eventId });
+  return true;
+}
+
+const redact = (text: string | undefined) => (text === undefined ? undefined : redactSecrets(text));
 
 type NewFamily = Omit<typeof families.$inferInsert, 'id'> & { boundary: Boundary };
 
 /**
- * The key row decides the race: two transactions creating a family for the same new key both insert a
- * family, but only one key insert wins (the loser waits for the winner's commit); the loser drops its
- * never-visible family row and joins the winner's.
+ * The primary key row decides a creation race: two transactions creating a family for the same new key
+ * both insert a family, but only one key insert wins (the loser waits for the winner's commit); the loser
+ * drops its never-visible family row and joins the winner's.
  */
-async function findOrCreateFamily(
-  tx: Db,
-  key: { source: string; key: string; url?: string },
-  build: () => NewFamily,
-): Promise<{ familyId: string; created: boolean }> {
-  const existing = await lookupKey(tx, key);
-  if (existing) return { familyId: existing, created: false };
-
+async function createFamily(tx: Db, key: GroupingKey, build: () => NewFamily): Promise<{ familyId: string; created: boolean }> {
   const id = randomUUID();
   await tx.insert(families).values({ id, ...build() });
   const won = await tx

@@ -5,6 +5,12 @@ import { familyHistory } from '../db/schema/index.js';
 export type HistoryAction =
   | 'created'
   | 'trace_added'
+  | 'near_duplicate_joined'
+  | 'updated'
+  | 'merged_into'
+  | 'merged_from'
+  | 'split_into'
+  | 'split_from'
   | 'severity_raised'
   | 'status_changed'
   | 'ticket_opened'

@@ -3,6 +3,7 @@
 import { and, desc, eq, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { families, familyHistory, familyKeys, tickets, traces, type TicketProvider } from '../db/schema/index.js';
+import { isUpstreamKey } from './keys.js';
 import type { Boundary, FamilyStatus, FixStatus } from './types.js';
 
 export interface FamilyFilters {
@@ -119,7 +120,7 @@ async function toJson(db: Db, rows: FamilyRow[]): Promise<FamilyJson[]> {
   const keys = await db
     .select()
     .from(familyKeys)
-    .where(and(inArray(familyKeys.familyId, ids), sql`${familyKeys.source} not like 'fingerprint:%'`));
+    .where(and(inArray(familyKeys.familyId, ids), isUpstreamKey()));
   const ticketRows = await db.select().from(tickets).where(inArray(tickets.familyId, ids));
   return rows.map((f) => {
     const ticket = ticketRows.find((t) => t.familyId === f.id);

@@ -51,7 +51,10 @@ export interface Signal {
   kind: SignalKind;
   workflow: string;
   title: string;
+  /** Error text or evaluator reason: what the failure says. Grouping uses its template. */
   message?: string;
+  /** Human prose about the failure (a LangSmith issue description): shown, never grouped on. */
+  description?: string;
   severity?: Severity;
   boundary?: Boundary;
   tool?: string;
@@ -62,5 +65,8 @@ export interface Signal {
   upstream?: UpstreamRef;
   trace?: TraceRef;
   occurredAt: Date;
+  attributes?: Record<string, string | number | boolean>;
+  /** False for an announcement that is not itself a failure happening (LangSmith's issue.created). */
+  countsAsOccurrence?: boolean;
   requestId?: string;
 }

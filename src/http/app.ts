@@ -9,6 +9,7 @@ import { registerHealth } from './routes/health.js';
 import { registerV1FamiliesGet } from './routes/v1_families_get.js';
 import { registerV1FamiliesList } from './routes/v1_families_list.js';
 import { registerV1LocalIssues } from './routes/v1_local_issues.js';
+import { registerV1SignalsCreate } from './routes/v1_signals_create.js';
 import { registerWebhooksLangsmith } from './routes/webhooks_langsmith.js';
 
 export function createApp(services: Services): OpenAPIHono<AppEnv> {
@@ -38,6 +39,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
 
   registerHealth(app);
   registerWebhooksLangsmith(app, services.config.env.RECUR_MAX_BODY_BYTES);
+  registerV1SignalsCreate(app, services.config.env.RECUR_MAX_BODY_BYTES);
   registerV1FamiliesList(app);
   registerV1FamiliesGet(app);
   registerV1LocalIssues(app);

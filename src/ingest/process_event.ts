@@ -8,6 +8,8 @@ import { inboxEvents, operationalEvents } from '../db/schema/index.js';
 import { assignSignal, type AssignResult } from '../families/assign.js';
 import { NonRetryableError } from '../queue/jobs.js';
 import { parseEnvelope } from './langsmith/envelope.js';
+import { signalSchema, toSignal } from './signals/schema.js';
+import { isSignalInboxSource } from './signals/source.js';
 import { LANGSMITH, normalizeLangsmith, type Normalized } from './langsmith/normalize.js';
 
 export interface ProcessDeps {
@@ -27,7 +29,7 @@ export async function processInboxEvent(deps: ProcessDeps, eventId: string): Pro
       if (!row) return { result: 'missing' as const };
       if (row.status !== 'pending') return { result: 'already_done' as const };
 
-      const normalized = normalize(row.source, row.payload, deps.config);
+      const normalized = normalize(row.source, row.payload, row.receivedAt, deps.config);
       let outcome: ProcessOutcome;
       switch (normalized.kind) {
         case 'signal':
@@ -57,7 +59,12 @@ export async function processInboxEvent(deps: ProcessDeps, eventId: string): Pro
   }
 }
 
-function normalize(source: string, payload: unknown, config: FileConfig): Normalized {
+function normalize(source: string, payload: unknown, receivedAt: Date, config: FileConfig): Normalized {
+  if (isSignalInboxSource(source)) {
+    const parsed = signalSchema.safeParse(payload);
+    if (!parsed.success) throw new NonRetryableError(`stored signal no longer validates: ${parsed.error.issues[0]?.message}`);
+    return { kind: 'signal', signal: toSignal(parsed.data, receivedAt) };
+  }
   if (source !== LANGSMITH) throw new NonRetryableError(`no processor for source ${source}`);
   const parsed = parseEnvelope(payload);
   if (!parsed.ok) throw new NonRetryableError(`stored payload no longer validates: ${parsed.message}`);

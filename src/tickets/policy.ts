@@ -10,8 +10,8 @@ export interface OpenWhen {
 export interface PolicyInput {
   status: FamilyStatus;
   severity: Severity;
-  /** Traces recur received for the family within `open_when.within`. */
-  recentTraces: number;
+  /** Occurrences of the family (traces, signals) that happened within `open_when.within`. */
+  recentOccurrences: number;
   hasTicket: boolean;
 }
 
@@ -24,6 +24,6 @@ export function decideTicket(input: PolicyInput, openWhen: OpenWhen): TicketDeci
   if (input.hasTicket) return { action: 'update' };
   if (input.status === 'ignored') return { action: 'none', reason: 'ignored' };
   if (input.severity <= openWhen.always_at_severity_lte) return { action: 'open', reason: 'severity' };
-  if (input.recentTraces >= openWhen.min_traces) return { action: 'open', reason: 'recurrence' };
+  if (input.recentOccurrences >= openWhen.min_traces) return { action: 'open', reason: 'recurrence' };
   return { action: 'none', reason: 'below_threshold' };
 }

@@ -5,8 +5,9 @@ import { createHash } from 'node:crypto';
 import { and, desc, eq, gte, isNull, lt, or, sql } from 'drizzle-orm';
 import type { FileConfig } from '../config/file.js';
 import type { Db } from '../db/client.js';
-import { families, familyKeys, tickets, traces } from '../db/schema/index.js';
+import { families, familyKeys, familyOccurrences, tickets, traces } from '../db/schema/index.js';
 import { recordHistory } from '../families/history.js';
+import { isUpstreamKey } from '../families/keys.js';
 import { resolveOwnership } from '../families/ownership.js';
 import type { Severity } from '../families/types.js';
 import { runSideEffect } from './ledger.js';
@@ -60,10 +61,10 @@ async function syncLeased(deps: TicketSyncDeps, familyId: string) {
   const [ticket] = await db.select().from(tickets).where(eq(tickets.familyId, familyId));
   const recent = await db
     .select({ n: sql<number>`count(*)::int` })
-    .from(traces)
-    .where(and(eq(traces.familyId, familyId), gte(traces.createdAt, new Date(Date.now() - config.tickets.open_when.within))));
+    .from(familyOccurrences)
+    .where(and(eq(familyOccurrences.familyId, familyId), gte(familyOccurrences.occurredAt, new Date(Date.now() - config.tickets.open_when.within))));
   const decision = decideTicket(
-    { status: view.family.status, severity: view.family.severity, recentTraces: recent[0]?.n ?? 0, hasTicket: Boolean(ticket) },
+    { status: view.family.status, severity: view.family.severity, recentOccurrences: recent[0]?.n ?? 0, hasTicket: Boolean(ticket) },
     config.tickets.open_when,
   );
   if (decision.action === 'none') return { result: 'skipped' as const, reason: decision.reason };
@@ -117,7 +118,7 @@ export async function loadTicketView(db: Db, familyId: string, config: FileConfi
   const upstream = await db
     .select({ source: familyKeys.source, id: familyKeys.key, url: familyKeys.url })
     .from(familyKeys)
-    .where(and(eq(familyKeys.familyId, familyId), sql`${familyKeys.source} not like 'fingerprint:%'`));
+    .where(and(eq(familyKeys.familyId, familyId), isUpstreamKey()));
   const evidence = await db
     .select({ traceId: traces.traceId, runId: traces.runId, url: traces.url, comment: traces.comment, startTime: traces.startTime })
     .from(traces)

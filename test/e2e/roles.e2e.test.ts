@@ -48,9 +48,9 @@ describe.skipIf(!pgUrl || !redisUrl)('api and two workers as separate processes'
     expect(page.items).toHaveLength(1);
     expect(page.items[0]).toMatchObject({ trace_count: 3, event_count: 4, status: 'open', ticket: { number: 1 } });
     const sql = postgres(db.url, { max: 1 });
-    const [{ n }] = await sql`select count(*)::int as n from local_issues`;
+    const rows = await sql`select count(*)::int as n from local_issues`;
     await sql.end();
-    expect(n).toBe(1);
+    expect(rows[0]?.n).toBe(1);
     for (const p of processes.splice(0)) expect(await p.stop()).toBe(0);
   }, 90_000);
 });

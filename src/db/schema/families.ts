@@ -12,6 +12,8 @@ export const families = pgTable(
     workflow: text('workflow').notNull(),
     tenant: text('tenant'),
     kind: text('kind').notNull(),
+    tool: text('tool'),
+    errorType: text('error_type'),
     boundary: text('boundary', { enum: BOUNDARIES }).notNull().default('unknown'),
     severity: smallint('severity').notNull(),
     status: text('status', { enum: FAMILY_STATUSES }).notNull().default('watching'),
@@ -27,6 +29,8 @@ export const families = pgTable(
     fixPullRequest: text('fix_pull_request'),
     fixRelease: text('fix_release'),
     reopenCount: integer('reopen_count').notNull().default(0),
+    /** Set when the family was merged into another; its keys, traces and occurrences moved there. */
+    mergedInto: uuid('merged_into'),
     /** Bumped by every change a ticket shows; the ticket sync remembers the last one it rendered. */
     ticketGeneration: integer('ticket_generation').notNull().default(0),
     ticketSyncedGeneration: integer('ticket_synced_generation').notNull().default(0),

@@ -6,4 +6,5 @@ export * from './tickets.js';
 export * from './local_issues.js';
 export * from './side_effects.js';
 export * from './family_history.js';
+export * from './family_occurrences.js';
 export * from './operational_events.js';

@@ -30,13 +30,15 @@ export function normalizeLangsmith(envelope: Envelope, workflows: FileConfig['wo
           kind: 'anomaly',
           workflow: resolveWorkflow(workflows, { source: LANGSMITH, project: issue.session_name }),
           title: issue.name,
-          message: issue.description ?? undefined,
+          description: issue.description ?? undefined,
           severity: (issue.severity ?? undefined) as Severity | undefined,
           tenant: issue.tenant_name ?? issue.tenant_id ?? undefined,
           upstream: { source: LANGSMITH, id: issue.id, url: issue.url ?? undefined },
           trace,
           occurredAt: trace?.startTime ? new Date(trace.startTime) : occurredAt,
           requestId: envelope.request_id ?? undefined,
+          // issue.created announces the upstream grouping; its traces arrive as issue.trace.added.
+          countsAsOccurrence: envelope.type === 'issue.trace.added',
         },
       };
     }
