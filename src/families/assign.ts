@@ -7,13 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { FileConfig } from '../config/file.js';
 import type { Db } from '../db/client.js';
-import { families, familyKeys, familyOccurrences, traces } from '../db/schema/index.js';
+import { families, familyKeys, familyOccurrences, familyTitles, traces } from '../db/schema/index.js';
 import { redactSecrets } from '../tickets/redact.js';
 import { classifyBoundary } from './boundary.js';
 import { fingerprint, GROUPING_VERSION } from './fingerprint.js';
 import { recordHistory } from './history.js';
 import { FINGERPRINT_KEY_SOURCE, TITLE_KEY_SOURCE } from './keys.js';
-import { bestNearDuplicate, nearDuplicateScope, titleKeys } from './near_duplicate.js';
+import { bestNearDuplicate, MAX_TITLES_PER_FAMILY, nearDuplicateScope, titleKeys, titleTokens } from './near_duplicate.js';
 import { resolveOwnership } from './ownership.js';
 import { mergeSeverity, signalSeverity } from './severity.js';
 import type { Boundary, Severity, Signal } from './types.js';
@@ -27,6 +27,7 @@ export interface AssignResult {
   traceAdded: boolean;
   /** True when something a ticket shows changed, so the ticket needs a sync. */
   ticketDirty: boolean;
+  ticketGeneration: number;
 }
 
 interface Ctx {
@@ -91,7 +92,7 @@ export async function assignSignal(tx: Db, signal: Signal, ctx: Ctx): Promise<As
     match = { familyId: made.familyId, matchedBy: made.created ? 'new' : primary === keys.upstream ? 'upstream' : 'fingerprint' };
   }
   const { familyId, matchedBy } = match;
-  await learnKeys(tx, familyId, keys);
+  await learnKeys(tx, familyId, keys, signal.title);
 
   if (created) {
     await recordHistory(tx, familyId, 'created', ctx.actor, { event_id: ctx.eventId, upstream: signal.upstream ?? null, boundary, severity });
@@ -104,7 +105,8 @@ export async function assignSignal(tx: Db, signal: Signal, ctx: Ctx): Promise<As
 
   const traceAdded = signal.trace ? await addEvidence(tx, familyId, signal, ctx) : false;
   if (signal.countsAsOccurrence !== false) {
-    await tx.insert(familyOccurrences).values({ familyId, eventId: ctx.eventId, occurredAt }).onConflictDoNothing();
+    const brought = [keys.upstream, keys.fingerprint].filter((k): k is GroupingKey => Boolean(k)).map(({ source, key }) => ({ source, key }));
+    await tx.insert(familyOccurrences).values({ familyId, eventId: ctx.eventId, occurredAt, keys: brought }).onConflictDoNothing();
   }
 
   const newSeverity = mergeSeverity(family.severity as Severity, severity);
@@ -114,7 +116,7 @@ export async function assignSignal(tx: Db, signal: Signal, ctx: Ctx): Promise<As
   }
 
   const ticketDirty = created || traceAdded || severityRaised;
-  await tx
+  const [updated] = await tx
     .update(families)
     .set({
       severity: newSeverity,
@@ -125,9 +127,10 @@ export async function assignSignal(tx: Db, signal: Signal, ctx: Ctx): Promise<As
       ticketGeneration: ticketDirty ? sql`${families.ticketGeneration} + 1` : undefined,
       updatedAt: sql`now()`,
     })
-    .where(eq(families.id, familyId));
+    .where(eq(families.id, familyId))
+    .returning({ ticketGeneration: families.ticketGeneration });
 
-  return { familyId, created, matchedBy, traceAdded, ticketDirty };
+  return { familyId, created, matchedBy, traceAdded, ticketDirty, ticketGeneration: updated!.ticketGeneration };
 }
 
 async function findFamily(
@@ -148,20 +151,33 @@ async function findFamily(
     .from(familyKeys)
     .where(and(eq(familyKeys.source, TITLE_KEY_SOURCE), inArray(familyKeys.key, keys.titles)));
   if (hits.length === 0) return null;
-  const candidates = await tx
+  const ids = hits.map((h) => h.familyId);
+  const rows = await tx
     .select({ id: families.id, title: families.title, createdAt: families.createdAt })
     .from(families)
-    .where(and(inArray(families.id, hits.map((h) => h.familyId)), isNull(families.mergedInto)));
+    .where(and(inArray(families.id, ids), isNull(families.mergedInto)));
+  const wordings = await tx.select().from(familyTitles).where(inArray(familyTitles.familyId, ids));
+  const candidates = rows.map((f) => ({
+    ...f,
+    titles: [titleTokens(f.title), ...wordings.filter((w) => w.familyId === f.id).map((w) => w.tokens.split(' '))],
+  }));
   const best = bestNearDuplicate(title, candidates);
   return best ? { familyId: best.id, matchedBy: 'near_duplicate' } : null;
 }
 
-/** Whatever key a signal brought now points at its family, so the next one like it is found directly. */
-async function learnKeys(tx: Db, familyId: string, keys: ReturnType<typeof groupingKeys>) {
+/**
+ * Whatever key a signal brought now points at its family, so the next one like it is found directly, and
+ * a message-less signal's wording joins the family's known wordings (up to MAX_TITLES_PER_FAMILY).
+ */
+async function learnKeys(tx: Db, familyId: string, keys: ReturnType<typeof groupingKeys>, title: string) {
   const rows = [keys.upstream, keys.fingerprint, ...keys.titles.map((key) => ({ source: TITLE_KEY_SOURCE, key }))]
     .filter((k): k is GroupingKey => Boolean(k))
     .map((k) => ({ source: k.source, key: k.key, url: k.url, familyId }));
   await tx.insert(familyKeys).values(rows).onConflictDoNothing();
+  if (keys.titles.length === 0) return;
+  const tokens = titleTokens(title).join(' ');
+  const known = await tx.$count(familyTitles, eq(familyTitles.familyId, familyId));
+  if (known < MAX_TITLES_PER_FAMILY) await tx.insert(familyTitles).values({ familyId, tokens }).onConflictDoNothing();
 }
 
 async function addEvidence(tx: Db, familyId: string, signal: Signal, ctx: Ctx): Promise<boolean> {

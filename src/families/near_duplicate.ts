@@ -10,12 +10,18 @@
 // lookups that cost the same whatever the number of families. Keys are scoped, so only signals of the same tenant, workflow, kind,
 // boundary, tool and error type can ever match.
 import { createHash } from 'node:crypto';
-import { normalizeTitle, titleSimilarity } from './template.js';
+import { normalizeTitle, tokenSimilarity } from './template.js';
 import type { Boundary, Signal } from './types.js';
 
 export const NEAR_DUPLICATE_THRESHOLD = 0.75;
 export const MIN_TOKENS_FOR_DELETIONS = 4;
+/** How many distinct wordings a family keeps for comparison. */
+export const MAX_TITLES_PER_FAMILY = 50;
 const MAX_TOKENS = 24;
+
+export function titleTokens(title: string): string[] {
+  return normalizeTitle(title).slice(0, MAX_TOKENS);
+}
 
 export function nearDuplicateScope(signal: Signal, boundary: Boundary): string {
   return [signal.tenant ?? '', signal.workflow, signal.kind, boundary, signal.tool ?? '', signal.errorType ?? ''].join('\u0000');
@@ -23,7 +29,7 @@ export function nearDuplicateScope(signal: Signal, boundary: Boundary): string {
 
 /** The hashed title keys of a title within a scope: its token set plus its one-deletion neighbourhood. */
 export function titleKeys(scope: string, title: string): string[] {
-  const tokens = normalizeTitle(title).slice(0, MAX_TOKENS);
+  const tokens = titleTokens(title);
   if (tokens.length === 0) return [];
   const sets = [tokens];
   if (tokens.length >= MIN_TOKENS_FOR_DELETIONS) {
@@ -32,11 +38,15 @@ export function titleKeys(scope: string, title: string): string[] {
   return sets.map((set) => createHash('sha256').update(`${scope}\u0001${set.join(' ')}`).digest('hex').slice(0, 40));
 }
 
-/** Picks the most similar candidate at or above the threshold; ties go to the oldest family. */
-export function bestNearDuplicate<T extends { title: string; createdAt: Date }>(title: string, candidates: readonly T[]): T | null {
+/**
+ * Picks the candidate whose closest known wording is most similar, at or above the threshold; ties go to
+ * the oldest family. `titles` are a family's known wordings as normalizeTitle token lists.
+ */
+export function bestNearDuplicate<T extends { titles: ReadonlyArray<readonly string[]>; createdAt: Date }>(title: string, candidates: readonly T[]): T | null {
+  const tokens = normalizeTitle(title);
   let best: { candidate: T; score: number } | null = null;
   for (const candidate of candidates) {
-    const score = titleSimilarity(title, candidate.title);
+    const score = Math.max(0, ...candidate.titles.map((known) => tokenSimilarity(tokens, known)));
     if (score < NEAR_DUPLICATE_THRESHOLD) continue;
     if (!best || score > best.score || (score === best.score && candidate.createdAt < best.candidate.createdAt)) best = { candidate, score };
   }

@@ -1,8 +1,8 @@
 // The read side of families (CONTRACT section 4): one page of families or one family with its traces and
 // history, in the public JSON shape. A page costs a fixed number of queries, whatever its size.
-import { and, desc, eq, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { families, familyHistory, familyKeys, tickets, traces, type TicketProvider } from '../db/schema/index.js';
+import { families, familyHistory, familyKeys, familyOccurrences, tickets, traces, type TicketProvider } from '../db/schema/index.js';
 import { isUpstreamKey } from './keys.js';
 import type { Boundary, FamilyStatus, FixStatus } from './types.js';
 
@@ -32,6 +32,8 @@ export interface FamilyJson {
   fix: { status: FixStatus; pull_request: string | null; release: string | null };
   evaluators: Array<{ id: string; suite: string; status: string }>;
   reopen_count: number;
+  recurrence: { last_hour: number; last_day: number; last_week: number };
+  merged_into: string | null;
 }
 
 export interface FamilyDetailJson extends FamilyJson {
@@ -62,7 +64,7 @@ export async function listFamilies(
   filters: FamilyFilters,
   page: { limit: number; after?: { lastSeen: Date; id: string } },
 ): Promise<{ items: FamilyJson[]; nextCursor: string | null }> {
-  const where: SQL[] = [];
+  const where: SQL[] = [isNull(families.mergedInto)];
   if (filters.status) where.push(eq(families.status, filters.status));
   if (filters.workflow) where.push(eq(families.workflow, filters.workflow));
   if (filters.boundary) where.push(eq(families.boundary, filters.boundary));
@@ -78,7 +80,7 @@ export async function listFamilies(
   const rows = await db
     .select()
     .from(families)
-    .where(where.length ? and(...where) : undefined)
+    .where(and(...where))
     .orderBy(desc(families.lastSeen), desc(families.id))
     .limit(page.limit + 1);
   const pageRows = rows.slice(0, page.limit);
@@ -122,6 +124,7 @@ async function toJson(db: Db, rows: FamilyRow[]): Promise<FamilyJson[]> {
     .from(familyKeys)
     .where(and(inArray(familyKeys.familyId, ids), isUpstreamKey()));
   const ticketRows = await db.select().from(tickets).where(inArray(tickets.familyId, ids));
+  const recurrence = await recurrenceOf(db, ids);
   return rows.map((f) => {
     const ticket = ticketRows.find((t) => t.familyId === f.id);
     return {
@@ -143,6 +146,24 @@ async function toJson(db: Db, rows: FamilyRow[]): Promise<FamilyJson[]> {
       fix: { status: f.fixStatus, pull_request: f.fixPullRequest, release: f.fixRelease },
       evaluators: [],
       reopen_count: f.reopenCount,
+      recurrence: recurrence.get(f.id) ?? { last_hour: 0, last_day: 0, last_week: 0 },
+      merged_into: f.mergedInto,
     };
   });
+}
+
+/** Occurrences in the last hour, day and week, for many families in one indexed range query. */
+export async function recurrenceOf(db: Db, ids: string[], now = new Date()): Promise<Map<string, FamilyJson['recurrence']>> {
+  const since = (ms: number) => new Date(now.getTime() - ms).toISOString();
+  const rows = await db
+    .select({
+      familyId: familyOccurrences.familyId,
+      hour: sql<number>`(count(*) filter (where ${familyOccurrences.occurredAt} >= ${since(3_600_000)}::timestamptz))::int`,
+      day: sql<number>`(count(*) filter (where ${familyOccurrences.occurredAt} >= ${since(86_400_000)}::timestamptz))::int`,
+      week: sql<number>`count(*)::int`,
+    })
+    .from(familyOccurrences)
+    .where(and(inArray(familyOccurrences.familyId, ids), gte(familyOccurrences.occurredAt, new Date(now.getTime() - 7 * 86_400_000))))
+    .groupBy(familyOccurrences.familyId);
+  return new Map(rows.map((r) => [r.familyId, { last_hour: r.hour, last_day: r.day, last_week: r.week }]));
 }

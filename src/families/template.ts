@@ -14,7 +14,7 @@ export const TEMPLATE_VERSION = '2026-11-22';
  * apart; ids either carry a prefix (`ord_8812`, `req-7f3a9`, `us-east-1`, also `utf-8`) or switch between
  * letters and digits at least twice (`7f3a9`, `N3kd9x`). Dotted versions like `1.2.3` are left alone.
  */
-const PATTERNS: ReadonlyArray<{ name: string; pattern: RegExp }> = [
+const PATTERNS: ReadonlyArray<{ name: string; pattern: RegExp; accept?: (match: string) => boolean }> = [
   { name: 'url', pattern: /\b[a-z][a-z0-9+.-]{0,15}:\/\/[^\s"'<>`]*[^\s"'<>`.,;:!?)\]}]/gi },
   { name: 'email', pattern: /(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g },
   { name: 'uuid', pattern: /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi },
@@ -48,8 +48,28 @@ const PATTERNS: ReadonlyArray<{ name: string; pattern: RegExp }> = [
     pattern:
       /(?<![\w-])(?=[A-Za-z0-9]{5,}(?![\w-]))[A-Za-z0-9]*?(?:[A-Za-z]\d|\d[A-Za-z])[A-Za-z0-9]*?(?:[A-Za-z]\d|\d[A-Za-z])[A-Za-z0-9]*(?![\w-])/g,
   },
+  // Generated compound ids (mail queue ids like `h71qac-134860a3.77`, job ids like `job_7f3a9-k2d81`): joined
+  // segments with letters and digits switching at least twice and three or more digits in all.
+  { name: 'id', pattern: /(?<![\w-])[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)+(?:\.\d+)?(?![\w-])/g, accept: isGeneratedCompoundId },
+  { name: 'id', pattern: /(?<![\w-])[a-z]+_[A-Za-z]{10,}(?![\w-])/g, accept: isRandomCaseId },
   { name: 'num', pattern: /(?<![\w.])-?\d+(?:,\d{3})*(?:\.\d+)?(?!\w|\.\d)/g },
 ];
+
+/**
+ * Random-looking suffixes without digits (`req_cQcnTfkVDRlnPl`, Stripe's ids): ten or more letters whose
+ * case flips at least four times, which words (even camelCase ones) do not.
+ */
+function isRandomCaseId(token: string): boolean {
+  const suffix = token.slice(token.search(/[_-]/) + 1);
+  return suffix.length >= 10 && (suffix.match(/[a-z](?=[A-Z])|[A-Z](?=[a-z])/g)?.length ?? 0) >= 4;
+}
+
+function isGeneratedCompoundId(token: string): boolean {
+  if (token.length < 8 || token.includes('<')) return false;
+  const switches = token.match(/[A-Za-z](?=\d)|\d(?=[A-Za-z])/g)?.length ?? 0;
+  const digits = token.match(/\d/g)?.length ?? 0;
+  return switches >= 2 && digits >= 3;
+}
 
 /**
  * Model names are kept verbatim: "gpt-4o timed out" and "claude-3-5-sonnet timed out" are different
@@ -67,8 +87,11 @@ const PROTECTED = /\uE000([a-z]+)\uE001/g;
 export function messageTemplate(text: string): string {
   const { text: guarded, restore } = protectModelNames(text.replace(/[\uE000\uE001]/g, '\uFFFD'));
   let template = guarded;
-  for (const { name, pattern } of PATTERNS) template = template.replace(pattern, `<${name}>`);
-  return restore(template).replace(/\s+/g, ' ').trim();
+  for (const { name, pattern, accept } of PATTERNS) {
+    template = template.replace(pattern, (match) => (accept && !accept(match) ? match : `<${name}>`));
+  }
+  // A numeric suffix left behind a placeholder (`<id>.84`) belongs to it.
+  return restore(template.replace(/>(?:\.\d+)+(?![\w.])/g, '>')).replace(/\s+/g, ' ').trim();
 }
 
 function protectModelNames(text: string): { text: string; restore: (template: string) => string } {
@@ -93,27 +116,63 @@ function letterIndexValue(letters: string): number {
 // ---------------------------------------------------------------------------------------------------------
 // Title similarity
 
-/** Function words only: negations and ordering words (not, no, without, before, after) carry meaning here. */
+/**
+ * Function words, pronouns and frequency fillers ("across runs", "sometimes"): they say how a report is
+ * phrased, not what failed. Negations and ordering words (not, no, without, before, after) carry meaning
+ * and stay.
+ */
 const STOPWORDS = new Set([
   'a', 'an', 'the', 'and', 'or', 'but', 'of', 'in', 'on', 'at', 'to', 'for', 'from', 'by', 'with', 'into', 'onto',
   'via', 'is', 'are', 'was', 'were', 'be', 'been', 'being', 'it', 'its', 'this', 'that', 'these', 'those', 'as',
   'during', 'when', 'while', 'than', 'then', 'there', 'their', 'has', 'have', 'had', 'do', 'does', 'did', 'so', 'if',
+  'i', 'me', 'my', 'mine', 'we', 'us', 'our', 'you', 'your', 'he', 'she', 'his', 'her', 'they', 'them',
+  'across', 'runs', 'sometimes', 'often', 'always', 'again', 'still', 'repeatedly', 'occasionally', 'intermittently',
+  // Every report here is about an agent, and says it was seen: neither tells two failures apart.
+  'agent', 'bot', 'chatbot', 'assistant', 'detected', 'observed', 'reported', 'noticed',
 ]);
+
+/**
+ * "didn't" and "doesn't" read as "did not", "does not": the auxiliary is a stopword, the negation stays.
+ * "Misrouted" reads as "wrong routed", for the mis- verbs failure reports use (a list: "missing" is not one).
+ */
+const CONTRACTIONS: ReadonlyArray<[RegExp, string]> = [
+  [/\bmis(?=(?:classif|rout|label|categori|interpret|read|understo|understand|configur|format|match|order|assign)\w*)/g, 'wrong '],
+  [/\bcan[\u2019']t\b/g, 'can not'],
+  [/\bwon[\u2019']t\b/g, 'will not'],
+  [/n[\u2019']t\b/g, ' not'],
+  [/[\u2019']s\b/g, ''],
+];
+
+/** Words people use interchangeably when reporting a failure, read as one. */
+const SYNONYMS: Readonly<Record<string, string>> = {
+  never: 'not',
+  incorrect: 'wrong',
+  inaccurate: 'wrong',
+  erroneous: 'wrong',
+  mistaken: 'wrong',
+  choice: 'selection',
+  choices: 'selection',
+};
 
 /** Tokens for near-duplicate title matching: lowercased, stopwords dropped, stemmed, sorted, unique. */
 export function normalizeTitle(title: string): string[] {
-  const tokens = title
-    .toLowerCase()
+  const expanded = CONTRACTIONS.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), title.toLowerCase());
+  const tokens = expanded
     .split(/[^\p{L}\p{N}]+/u)
     .filter((token) => token !== '' && !STOPWORDS.has(token))
-    .map(stem);
+    .map((token) => stem(SYNONYMS[token] ?? token));
   return [...new Set(tokens)].sort();
 }
 
 /** Jaccard similarity of the normalized tokens; 0 when neither title has any, so empty titles never match. */
 export function titleSimilarity(a: string, b: string): number {
-  const left = new Set(normalizeTitle(a));
-  const right = new Set(normalizeTitle(b));
+  return tokenSimilarity(normalizeTitle(a), normalizeTitle(b));
+}
+
+/** Jaccard similarity of two token lists (as normalizeTitle returns them). */
+export function tokenSimilarity(a: readonly string[], b: readonly string[]): number {
+  const left = new Set(a);
+  const right = new Set(b);
   const union = new Set([...left, ...right]).size;
   if (union === 0) return 0;
   let shared = 0;

@@ -8,6 +8,9 @@ import { AppError, errorBody, errorResponse } from './errors.js';
 import { registerHealth } from './routes/health.js';
 import { registerV1FamiliesGet } from './routes/v1_families_get.js';
 import { registerV1FamiliesList } from './routes/v1_families_list.js';
+import { registerV1FamiliesMerge } from './routes/v1_families_merge.js';
+import { registerV1FamiliesSplit } from './routes/v1_families_split.js';
+import { registerV1FamiliesUpdate } from './routes/v1_families_update.js';
 import { registerV1LocalIssues } from './routes/v1_local_issues.js';
 import { registerV1SignalsCreate } from './routes/v1_signals_create.js';
 import { registerWebhooksLangsmith } from './routes/webhooks_langsmith.js';
@@ -42,6 +45,9 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerV1SignalsCreate(app, services.config.env.RECUR_MAX_BODY_BYTES);
   registerV1FamiliesList(app);
   registerV1FamiliesGet(app);
+  registerV1FamiliesUpdate(app);
+  registerV1FamiliesMerge(app);
+  registerV1FamiliesSplit(app);
   registerV1LocalIssues(app);
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'recur', version: '0.1.0' } });

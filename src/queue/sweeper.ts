@@ -13,7 +13,11 @@ export interface SweepOptions {
 }
 
 export const inboxJobId = (eventId: string) => `inbox-${eventId}`;
-export const ticketJobId = (familyId: string) => `ticket-${familyId}`;
+/**
+ * One job per generation asked for: a change made while an older sync is still finishing gets a job of its
+ * own instead of being swallowed as a duplicate; repeats for the same generation still collapse.
+ */
+export const ticketJobId = (familyId: string, generation: number | string) => `ticket-${familyId}-g${generation}`;
 
 export async function sweepOnce(db: Db, queue: JobQueue, opts: SweepOptions): Promise<{ events: number; tickets: number }> {
   const cutoff = sql`now() - ${`${opts.graceMs} milliseconds`}::interval`;
@@ -26,7 +30,7 @@ export async function sweepOnce(db: Db, queue: JobQueue, opts: SweepOptions): Pr
   for (const { id } of pending) await queue.enqueue('inbox.process', { eventId: id }, { jobId: inboxJobId(id) });
 
   const behind = await db
-    .select({ id: families.id })
+    .select({ id: families.id, generation: families.ticketGeneration })
     .from(families)
     .where(
       and(
@@ -36,6 +40,6 @@ export async function sweepOnce(db: Db, queue: JobQueue, opts: SweepOptions): Pr
       ),
     )
     .limit(opts.batch);
-  for (const { id } of behind) await queue.enqueue('ticket.sync', { familyId: id }, { jobId: ticketJobId(id) });
+  for (const { id, generation } of behind) await queue.enqueue('ticket.sync', { familyId: id }, { jobId: ticketJobId(id, generation) });
   return { events: pending.length, tickets: behind.length };
 }

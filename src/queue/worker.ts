@@ -1,9 +1,10 @@
 // The worker role: one processor per job type, plus the sweeper loop that re-queues what was missed.
 import { processInboxEvent } from '../ingest/process_event.js';
 import type { Services } from '../services.js';
+import { scheduleTicketSync } from '../tickets/schedule.js';
 import { syncFamilyTicket } from '../tickets/sync.js';
 import type { Processors } from './jobs.js';
-import { inboxJobId, sweepOnce, ticketJobId } from './sweeper.js';
+import { inboxJobId, sweepOnce } from './sweeper.js';
 
 export interface WorkerHandle {
   sweep(): Promise<{ events: number; tickets: number }>;
@@ -20,10 +21,8 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
       const outcome = await processInboxEvent({ db, config: config.file, maxAttempts: env.RECUR_MAX_ATTEMPTS }, eventId);
       log.debug({ eventId, outcome: outcome.result }, 'event processed');
       if (outcome.result === 'assigned' && outcome.assignment.ticketDirty) {
-        const familyId = outcome.assignment.familyId;
-        await queue
-          .enqueue('ticket.sync', { familyId }, { jobId: ticketJobId(familyId), delayMs: env.RECUR_TICKET_DELAY_MS })
-          .catch((err) => log.warn({ err, familyId }, 'ticket sync not queued; the sweeper will queue it'));
+        const { familyId, ticketGeneration } = outcome.assignment;
+        await scheduleTicketSync(queue, log, familyId, { generation: ticketGeneration, delayMs: env.RECUR_TICKET_DELAY_MS });
       }
     },
     'ticket.sync': async ({ familyId }) => {
@@ -33,7 +32,7 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
       );
       log.info({ familyId, ...outcome }, 'ticket synced');
       if ('followUp' in outcome && outcome.followUp) {
-        await queue.enqueue('ticket.sync', { familyId }, { jobId: `${ticketJobId(familyId)}-after-${outcome.generation}`, delayMs: env.RECUR_TICKET_DELAY_MS });
+        await scheduleTicketSync(queue, log, familyId, { generation: outcome.followUp, delayMs: env.RECUR_TICKET_DELAY_MS });
       }
     },
   };

@@ -16,13 +16,14 @@ export interface PolicyInput {
 }
 
 export type TicketDecision =
-  | { action: 'open'; reason: 'severity' | 'recurrence' }
+  | { action: 'open'; reason: 'severity' | 'recurrence' | 'requested' }
   | { action: 'update' }
   | { action: 'none'; reason: 'ignored' | 'below_threshold' };
 
 export function decideTicket(input: PolicyInput, openWhen: OpenWhen): TicketDecision {
   if (input.hasTicket) return { action: 'update' };
   if (input.status === 'ignored') return { action: 'none', reason: 'ignored' };
+  if (input.status === 'open') return { action: 'open', reason: 'requested' };
   if (input.severity <= openWhen.always_at_severity_lte) return { action: 'open', reason: 'severity' };
   if (input.recentOccurrences >= openWhen.min_traces) return { action: 'open', reason: 'recurrence' };
   return { action: 'none', reason: 'below_threshold' };

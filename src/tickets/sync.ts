@@ -2,13 +2,13 @@
 // the ledger. Runs under a per-family lease so two workers never write the same ticket at once; the
 // family's ticket generation tells whether anything changed while it ran.
 import { createHash } from 'node:crypto';
-import { and, desc, eq, gte, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, isNull, lt, or, sql } from 'drizzle-orm';
 import type { FileConfig } from '../config/file.js';
 import type { Db } from '../db/client.js';
 import { families, familyKeys, familyOccurrences, tickets, traces } from '../db/schema/index.js';
 import { recordHistory } from '../families/history.js';
 import { isUpstreamKey } from '../families/keys.js';
-import { resolveOwnership } from '../families/ownership.js';
+import { NEEDS_OWNER_LABEL, resolveOwnership } from '../families/ownership.js';
 import type { Severity } from '../families/types.js';
 import { runSideEffect } from './ledger.js';
 import { decideTicket } from './policy.js';
@@ -23,22 +23,32 @@ export interface TicketSyncDeps {
   leaseMs: number;
 }
 
+/** `followUp`: the generation that arrived while this sync ran and still needs one; 0 when none. */
 export type SyncOutcome =
-  | { result: 'busy' }
-  | { result: 'missing' }
-  | { result: 'skipped'; reason: string; generation: number; followUp: boolean }
-  | { result: 'created' | 'updated' | 'unchanged'; number: number; generation: number; followUp: boolean };
+  | { result: 'busy' | 'missing' | 'up_to_date' }
+  | { result: 'skipped'; reason: string; generation: number; followUp: number }
+  | { result: 'created' | 'updated' | 'unchanged'; number: number; generation: number; followUp: number };
 
 export async function syncFamilyTicket(deps: TicketSyncDeps, familyId: string): Promise<SyncOutcome> {
   const { db } = deps;
   const leased = await db
     .update(families)
     .set({ ticketSyncLeaseUntil: sql`now() + ${`${deps.leaseMs} milliseconds`}::interval` })
-    .where(and(eq(families.id, familyId), or(isNull(families.ticketSyncLeaseUntil), lt(families.ticketSyncLeaseUntil, sql`now()`))))
+    .where(
+      and(
+        eq(families.id, familyId),
+        gt(families.ticketGeneration, families.ticketSyncedGeneration),
+        or(isNull(families.ticketSyncLeaseUntil), lt(families.ticketSyncLeaseUntil, sql`now()`)),
+      ),
+    )
     .returning({ generation: families.ticketGeneration });
   if (leased.length === 0) {
-    const [exists] = await db.select({ id: families.id }).from(families).where(eq(families.id, familyId));
-    return exists ? { result: 'busy' } : { result: 'missing' };
+    const [row] = await db
+      .select({ generation: families.ticketGeneration, synced: families.ticketSyncedGeneration })
+      .from(families)
+      .where(eq(families.id, familyId));
+    if (!row) return { result: 'missing' };
+    return row.generation <= row.synced ? { result: 'up_to_date' } : { result: 'busy' };
   }
   const generation = leased[0]!.generation;
   try {
@@ -48,8 +58,8 @@ export async function syncFamilyTicket(deps: TicketSyncDeps, familyId: string): 
       .set({ ticketSyncedGeneration: sql`greatest(${families.ticketSyncedGeneration}, ${generation})` })
       .where(eq(families.id, familyId))
       .returning({ generation: families.ticketGeneration });
-    const followUp = (after?.generation ?? generation) > generation;
-    return { ...outcome, generation, followUp } as SyncOutcome;
+    const latest = after?.generation ?? generation;
+    return { ...outcome, generation, followUp: latest > generation ? latest : 0 } as SyncOutcome;
   } finally {
     await db.update(families).set({ ticketSyncLeaseUntil: null }).where(eq(families.id, familyId));
   }
@@ -57,8 +67,13 @@ export async function syncFamilyTicket(deps: TicketSyncDeps, familyId: string): 
 
 async function syncLeased(deps: TicketSyncDeps, familyId: string) {
   const { db, sink, config } = deps;
-  const view = await loadTicketView(db, familyId, config);
   const [ticket] = await db.select().from(tickets).where(eq(tickets.familyId, familyId));
+  const [{ mergedInto } = { mergedInto: null }] = await db.select({ mergedInto: families.mergedInto }).from(families).where(eq(families.id, familyId));
+  if (mergedInto) {
+    if (ticket?.state === 'open') await closeAsDuplicate(deps, ticket, mergedInto);
+    return { result: 'skipped' as const, reason: 'merged' };
+  }
+  const view = await loadTicketView(db, familyId, config);
   const recent = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(familyOccurrences)
@@ -112,6 +127,27 @@ async function syncLeased(deps: TicketSyncDeps, familyId: string) {
   return { result: 'updated' as const, number: ticket.number };
 }
 
+async function closeAsDuplicate(deps: TicketSyncDeps, ticket: typeof tickets.$inferSelect, intoFamilyId: string) {
+  const [into] = await deps.db.select().from(tickets).where(eq(tickets.familyId, intoFamilyId));
+  const where = into ? (into.repo === ticket.repo ? `#${into.number}` : into.url) : `recur family ${intoFamilyId}`;
+  const ref = { repo: ticket.repo, number: ticket.number, url: ticket.url };
+  await runSideEffect(deps.db, {
+    key: `${deps.sink.provider}.issue.close:${ticket.familyId}:merged:${intoFamilyId}`,
+    kind: `${deps.sink.provider}.issue.close`,
+    familyId: ticket.familyId,
+    input: { ticket: ref, into: intoFamilyId },
+    reconcile: async () => null,
+    perform: async () => {
+      await deps.sink.close(ref, { reason: 'duplicate', comment: `Duplicate of ${where}: recur merged this failure family into that one.` });
+      return ref;
+    },
+    apply: async (tx) => {
+      await tx.update(tickets).set({ state: 'closed', updatedAt: sql`now()` }).where(eq(tickets.id, ticket.id));
+      await recordHistory(tx, ticket.familyId, 'ticket_updated', 'recur', { closed: 'duplicate', into: intoFamilyId });
+    },
+  });
+}
+
 export async function loadTicketView(db: Db, familyId: string, config: FileConfig): Promise<TicketView & { ownerRepo: string | null }> {
   const [family] = await db.select().from(families).where(eq(families.id, familyId));
   if (!family) throw new Error(`family ${familyId} not found`);
@@ -125,11 +161,15 @@ export async function loadTicketView(db: Db, familyId: string, config: FileConfi
     .where(eq(traces.familyId, familyId))
     .orderBy(desc(traces.createdAt), desc(traces.id))
     .limit(EVIDENCE_SHOWN);
-  const owner = resolveOwnership(config.owners, { workflow: family.workflow, boundary: family.boundary, tenant: family.tenant });
+  const rule = resolveOwnership(config.owners, { workflow: family.workflow, boundary: family.boundary, tool: family.tool, tenant: family.tenant });
+  const team = family.ownerTeam ?? rule.team;
+  const assignees = family.ownerAssignees.length ? family.ownerAssignees : rule.assignees;
+  // An owner set by hand counts as much as one from a rule.
+  const owned = rule.matched || team !== null || assignees.length > 0;
   return {
     family: { ...family, severity: family.severity as Severity },
-    owner: { ...owner, team: family.ownerTeam ?? owner.team, assignees: family.ownerAssignees.length ? family.ownerAssignees : owner.assignees },
-    ownerRepo: owner.repo,
+    owner: { team, assignees, matched: owned, labels: owned ? rule.labels.filter((l) => l !== NEEDS_OWNER_LABEL) : rule.labels },
+    ownerRepo: rule.repo,
     upstream,
     traces: evidence,
     evaluators: [],

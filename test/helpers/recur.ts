@@ -1,5 +1,6 @@
 // Builds recur's services and app in-process for integration tests, on PGlite or on the test servers.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { pino } from 'pino';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -47,6 +48,12 @@ export function testConfig(opts: { databaseUrl?: string; redisUrl?: string; data
   return { env, file: fileSchema.parse(opts.file ?? {}), configPath: null };
 }
 
+/** RECUR_TEST_LOG_LEVEL=debug RECUR_TEST_LOG_FILE=/tmp/recur-test.log shows what the services did. */
+function testLogger(level: string) {
+  const file = process.env.RECUR_TEST_LOG_FILE;
+  return file ? pino({ level }, pino.destination({ dest: file, append: true, sync: true })) : createLogger(level);
+}
+
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'recur-test-'));
   const config = testConfig({
@@ -56,7 +63,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     env: opts.env,
     file: opts.file,
   });
-  const services = await createServices(config, createLogger(config.env.LOG_LEVEL));
+  const services = await createServices(config, testLogger(config.env.LOG_LEVEL));
   const app = createApp(services);
   const workers: WorkerHandle[] = [];
   const harness: Harness = {

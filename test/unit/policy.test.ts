@@ -14,6 +14,7 @@ describe('decideTicket', () => {
     ['sev1 with one trace waits', { severity: 1, recentOccurrences: 1 }, { action: 'none', reason: 'below_threshold' }],
     ['an ignored family never opens', { status: 'ignored', severity: 0, recentOccurrences: 9 }, { action: 'none', reason: 'ignored' }],
     ['a family with a ticket updates it', { hasTicket: true }, { action: 'update' }],
+    ['a family someone set to open gets its ticket below the thresholds', { status: 'open', recentOccurrences: 0, severity: 3 }, { action: 'open', reason: 'requested' }],
     ['a ticketed ignored family still updates its ticket', { hasTicket: true, status: 'ignored' }, { action: 'update' }],
   ])('%s', (_, input, expected) => {
     expect(decideTicket({ ...base, ...input }, openWhen)).toEqual(expected);

@@ -134,3 +134,36 @@ describe('titleSimilarity', () => {
     expect(titleSimilarity(b, a)).toBe(score);
   });
 });
+
+describe('normalization rules added for paraphrased reports', () => {
+  it.each([
+    ["Bot didn't answer my question", 'Did not answer the question'],
+    ['My upgrade was never applied', 'Upgrade was not applied'],
+    ['Incorrect refund amount', 'Wrong refund amount'],
+    ['Ticket misrouted to a queue', 'Ticket routed to the wrong queue'],
+    ['Agent stuck in tool call loop', 'Stuck in tool call loop'],
+    ['Tool selection is inconsistent across runs', 'Inconsistent tool selection'],
+    ['Inconsistent tool choice', 'Inconsistent tool selection'],
+  ])('%j reads like %j', (a, b) => {
+    expect(normalizeTitle(a)).toEqual(normalizeTitle(b));
+  });
+
+  it.each([
+    ['Missing citation', 'Wrong citation'],
+    ['Agent skips policy check before refund', 'Agent skips identity check before refund'],
+    ['Incident severity underestimated', 'Incident severity overestimated'],
+  ])('%j still differs from %j', (a, b) => {
+    expect(normalizeTitle(a)).not.toEqual(normalizeTitle(b));
+  });
+
+  it.each([
+    ['550 5.1.1 no such user h71qac-134860a3.77 - gsmtp', '550 5.1.1 no such user pipnxj-621413bh.32 - gsmtp'],
+    ["Request req_cQcnTfkVDRlnPl: No such price: 'price_1QPPuPqIGsnibN16DvnUNLZq'", "Request req_OgmOd1Zb6wdaUB: No such price: 'price_1Q60T0P0tIeGhU01Ev1IOA00'"],
+  ])('generated ids agree: %j ~ %j', (a, b) => {
+    expect(messageTemplate(a)).toBe(messageTemplate(b));
+  });
+
+  it.each(['getUserProfile_handler', 'x86_64-linux-gnu', 'search_v2 failed'])('leaves %j alone', (text) => {
+    expect(messageTemplate(text)).not.toContain('<id>');
+  });
+});

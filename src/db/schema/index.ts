@@ -7,4 +7,5 @@ export * from './local_issues.js';
 export * from './side_effects.js';
 export * from './family_history.js';
 export * from './family_occurrences.js';
+export * from './family_titles.js';
 export * from './operational_events.js';

@@ -2,7 +2,7 @@
 // and are listed by the API (`GET /v1/local-issues`).
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { localIssues } from '../../db/schema/index.js';
+import { localIssueComments, localIssues } from '../../db/schema/index.js';
 import type { IssueDraft, IssueRef, TicketSink } from './types.js';
 
 export function createLocalSink(db: Db, publicUrl: string): TicketSink {
@@ -37,6 +37,16 @@ export function createLocalSink(db: Db, publicUrl: string): TicketSink {
         .update(localIssues)
         .set({ title: draft.title, body: draft.body, labels: draft.labels, assignees: draft.assignees, updatedAt: sql`now()` })
         .where(and(eq(localIssues.repo, ref.repo), eq(localIssues.number, ref.number)));
+    },
+    async close(ref: IssueRef, how: { reason: 'completed' | 'not_planned' | 'duplicate'; comment: string }) {
+      await db.transaction(async (tx) => {
+        const [issue] = await tx
+          .update(localIssues)
+          .set({ state: 'closed', stateReason: how.reason, updatedAt: sql`now()` })
+          .where(and(eq(localIssues.repo, ref.repo), eq(localIssues.number, ref.number)))
+          .returning({ id: localIssues.id });
+        if (issue) await tx.insert(localIssueComments).values({ issueId: issue.id, body: how.comment });
+      });
     },
     async findByMarker(repo: string, familyId: string) {
       const [row] = await db

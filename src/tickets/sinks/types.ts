@@ -20,6 +20,8 @@ export interface TicketSink {
   readonly provider: TicketProvider;
   create(draft: IssueDraft, familyId: string): Promise<IssueRef>;
   update(ref: IssueRef, draft: IssueDraft): Promise<void>;
+  /** Closes the issue, leaving `comment` on it first. */
+  close(ref: IssueRef, how: { reason: 'completed' | 'not_planned' | 'duplicate'; comment: string }): Promise<void>;
   /** Finds the issue carrying the family's hidden marker: how an unfinished create is reconciled. */
   findByMarker(repo: string, familyId: string): Promise<IssueRef | null>;
 }

@@ -1,0 +1,72 @@
+// Merges one family into another: every trace, occurrence and key moves to the target, so the merged-away
+// family's future signals land in the target too. The target takes the most urgent severity and the widest
+// seen-window. A ticket moves with the family when the target has none; otherwise the merged-away ticket is
+// closed as a duplicate by its next ticket sync. Recorded in both histories; undone in effect by a split.
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { families, familyKeys, familyOccurrences, tickets, traces } from '../db/schema/index.js';
+import { recordHistory } from './history.js';
+
+export type MergeOutcome =
+  | { result: 'merged'; into: string; movedTraces: number; ticketMoved: boolean }
+  | { result: 'not_found'; id: string }
+  | { result: 'invalid'; message: string }
+  | { result: 'already_merged'; message: string };
+
+export async function mergeFamilies(db: Db, input: { sourceId: string; targetId: string; actor: string }): Promise<MergeOutcome> {
+  const { sourceId, targetId, actor } = input;
+  if (sourceId === targetId) return { result: 'invalid', message: 'a family cannot be merged into itself' };
+  return db.transaction(async (tx) => {
+    // Locked in id order, so two merges of the same pair in opposite directions cannot deadlock.
+    const rows = await tx.select().from(families).where(inArray(families.id, [sourceId, targetId])).orderBy(asc(families.id)).for('update');
+    const source = rows.find((r) => r.id === sourceId);
+    const target = rows.find((r) => r.id === targetId);
+    if (!source) return { result: 'not_found' as const, id: sourceId };
+    if (!target) return { result: 'not_found' as const, id: targetId };
+    if (source.mergedInto) return { result: 'already_merged' as const, message: `family ${sourceId} was already merged into ${source.mergedInto}` };
+    if (target.mergedInto) return { result: 'already_merged' as const, message: `family ${targetId} was merged into ${target.mergedInto}; merge into that one` };
+
+    const moved = await tx
+      .update(traces)
+      .set({ familyId: targetId })
+      .where(
+        and(
+          eq(traces.familyId, sourceId),
+          sql`not exists (select 1 from ${traces} t2 where t2.family_id = ${targetId} and t2.trace_id = ${traces.traceId} and t2.run_id = ${traces.runId})`,
+        ),
+      )
+      .returning({ traceId: traces.traceId });
+    // What is left are traces the target already had: the same evidence, kept once.
+    await tx.delete(traces).where(eq(traces.familyId, sourceId));
+    await tx.update(familyOccurrences).set({ familyId: targetId }).where(eq(familyOccurrences.familyId, sourceId));
+    await tx.update(familyKeys).set({ familyId: targetId }).where(eq(familyKeys.familyId, sourceId));
+
+    const [sourceTicket] = await tx.select().from(tickets).where(eq(tickets.familyId, sourceId));
+    const [targetTicket] = await tx.select().from(tickets).where(eq(tickets.familyId, targetId));
+    const ticketMoved = Boolean(sourceTicket && !targetTicket);
+    if (ticketMoved) await tx.update(tickets).set({ familyId: targetId, updatedAt: sql`now()` }).where(eq(tickets.id, sourceTicket!.id));
+
+    await tx
+      .update(families)
+      .set({
+        traceCount: sql`(select count(*)::int from ${traces} where ${traces.familyId} = ${targetId})`,
+        eventCount: target.eventCount + source.eventCount,
+        severity: Math.min(target.severity, source.severity),
+        firstSeen: source.firstSeen < target.firstSeen ? source.firstSeen : target.firstSeen,
+        lastSeen: source.lastSeen > target.lastSeen ? source.lastSeen : target.lastSeen,
+        status: ticketMoved && target.status === 'watching' ? source.status : target.status,
+        ticketGeneration: sql`${families.ticketGeneration} + 1`,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(families.id, targetId));
+    await tx
+      .update(families)
+      .set({ mergedInto: targetId, traceCount: 0, eventCount: 0, ticketGeneration: sql`${families.ticketGeneration} + 1`, updatedAt: sql`now()` })
+      .where(eq(families.id, sourceId));
+
+    const traceIds = moved.map((t) => t.traceId);
+    await recordHistory(tx, sourceId, 'merged_into', actor, { into: targetId, traces: traceIds, ticket_moved: ticketMoved });
+    await recordHistory(tx, targetId, 'merged_from', actor, { from: sourceId, traces: traceIds, ticket_moved: ticketMoved });
+    return { result: 'merged' as const, into: targetId, movedTraces: moved.length, ticketMoved };
+  });
+}

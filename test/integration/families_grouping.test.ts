@@ -1,0 +1,182 @@
+// How signals become families (upstream key, fingerprint, near-duplicate title), recurrence windows, and
+// the families API's write side: PATCH, merge and split, with their effect on tickets and later signals.
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { families, localIssueComments, localIssues } from '../../src/db/schema/index.js';
+import { signedHeaders } from '../helpers/fixtures.js';
+import { counts, eventually, postLangsmith, startHarness, type Harness } from '../helpers/recur.js';
+
+const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+
+describe('grouping and the families write API', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ backend: 'pglite' });
+  });
+  afterAll(() => h.close());
+
+  const sendSignals = async (signals: Array<Record<string, unknown>>) => {
+    const res = await h.app.request('/v1/signals', { method: 'POST', body: JSON.stringify({ signals }), headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(202);
+    await eventually(async () => (await counts(h.services)).pending === 0);
+  };
+  const signal = (over: Record<string, unknown>) => ({
+    id: randomUUID(),
+    source: 'tool-gateway',
+    kind: 'tool_error',
+    workflow: 'orders',
+    occurred_at: hoursAgo(1),
+    trace: { trace_id: randomUUID(), run_id: randomUUID() },
+    ...over,
+  });
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await h.app.request(path, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    return { status: res.status, json: (await res.json()) as any };
+  };
+  const familyOf = async (title: string) => (await h.services.database.db.select().from(families).where(eq(families.title, title)))[0]!;
+  const settle = async () => {
+    const behind = async () =>
+      (await h.services.database.db.select().from(families)).filter((f) => f.ticketSyncedGeneration !== f.ticketGeneration || f.ticketSyncLeaseUntil !== null);
+    await eventually(async () => (await behind()).length === 0);
+    expect((await behind()).map((f) => [f.title, f.ticketGeneration, f.ticketSyncedGeneration, f.ticketSyncLeaseUntil])).toEqual([]);
+  };
+
+  it('groups by message template: other ids and numbers join, another tool does not', async () => {
+    await sendSignals([
+      signal({ title: 'lookup_order timed out', tool: 'lookup_order', message: 'timeout after 3012ms on order 8812' }),
+      signal({ title: 'lookup_order timed out again', tool: 'lookup_order', message: 'timeout after 95ms on order 17' }),
+      signal({ title: 'issue_refund timed out', tool: 'issue_refund', message: 'timeout after 95ms on order 17' }),
+    ]);
+    const a = await familyOf('lookup_order timed out');
+    const b = await familyOf('issue_refund timed out');
+    expect(a).toMatchObject({ traceCount: 2, eventCount: 2, boundary: 'downstream_api', tool: 'lookup_order' });
+    expect(b).toMatchObject({ traceCount: 1 });
+    expect(a.id).not.toBe(b.id);
+  });
+
+  it('joins paraphrased LangSmith issues as near duplicates, and their later traces follow', async () => {
+    const issue = (id: string, name: string, type = 'issue.created', trace?: object) =>
+      JSON.stringify({ id: randomUUID(), type, created: 1779800000, request_id: randomUUID(), data: { object: { id, name, severity: 2, session_name: 'support-triage' }, ...(trace ? { trace } : {}) } });
+    for (const body of [issue('ls-1', 'Tool selection inconsistency'), issue('ls-2', 'Inconsistent tool selection'), issue('ls-3', 'Tool timeout in search')]) {
+      expect((await postLangsmith(h, body, signedHeaders(body))).status).toBe(202);
+    }
+    const later = issue('ls-2', 'Inconsistent tool selection', 'issue.trace.added', { trace_id: 't-ls-2', run_id: 'r-ls-2', start_time: hoursAgo(2) });
+    expect((await postLangsmith(h, later, signedHeaders(later))).status).toBe(202);
+    await eventually(async () => (await counts(h.services)).pending === 0);
+
+    const { json } = await api('GET', '/v1/families?workflow=support-triage');
+    expect(json.items).toHaveLength(2);
+    const joined = json.items.find((f: any) => f.title === 'Tool selection inconsistency');
+    expect(joined.upstream.map((u: any) => u.id).sort()).toEqual(['ls-1', 'ls-2']);
+    expect(joined.trace_count).toBe(1);
+    const detail = await api('GET', `/v1/families/${joined.id}`);
+    expect(detail.json.history.map((e: any) => e.action)).toContain('near_duplicate_joined');
+  });
+
+  it('keeps signals with the same title but different errors apart', async () => {
+    await sendSignals([
+      signal({ title: 'search_docs failed', tool: 'search_docs', message: 'HTTP 401 Unauthorized: token expired' }),
+      signal({ title: 'search_docs failed', tool: 'search_docs', message: 'ReadTimeout: search backend did not answer in 30s' }),
+    ]);
+    const { json } = await api('GET', '/v1/families?workflow=orders');
+    expect(json.items.filter((f: any) => f.title === 'search_docs failed').map((f: any) => f.boundary).sort()).toEqual(['downstream_api', 'permission']);
+  });
+
+  it('counts recurrence over the last hour, day and week', async () => {
+    const base = { title: 'Agent loops on lookup_customer', tool: 'lookup_customer', message: 'same call repeated 12 times', kind: 'anomaly', workflow: 'crm' };
+    await sendSignals([0.5, 5, 30, 72, 240].map((hours) => signal({ ...base, occurred_at: hoursAgo(hours) })));
+    const { json } = await api('GET', '/v1/families?workflow=crm');
+    expect(json.items[0].recurrence).toEqual({ last_hour: 1, last_day: 2, last_week: 4 });
+    expect(json.items[0].event_count).toBe(5);
+  });
+
+  it('opens a ticket only for occurrences within open_when.within', async () => {
+    const base = { tool: 'fetch_invoice', message: 'invoice service returned 502 Bad Gateway', severity: 2, workflow: 'billing' };
+    await sendSignals([signal({ ...base, title: 'old', occurred_at: hoursAgo(50) }), signal({ ...base, title: 'old', occurred_at: hoursAgo(49) })]);
+    await settle();
+    expect((await familyOf('old')).status).toBe('watching');
+    await sendSignals([signal({ ...base, title: 'old', occurred_at: hoursAgo(2) }), signal({ ...base, title: 'old', occurred_at: hoursAgo(1) })]);
+    await settle();
+    expect((await familyOf('old')).status).toBe('open');
+  });
+
+  it('PATCH ignores, sets severity, boundary and owner, records who did it, and re-renders the ticket', async () => {
+    const family = await familyOf('old');
+    const res = await api('PATCH', `/v1/families/${family.id}`, { severity: 3, boundary: 'downstream_api', owner: { team: 'acme/billing', assignees: ['alice'] } });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ severity: 3, owner: { team: 'acme/billing', assignees: ['alice'] } });
+    expect(res.json.history.at(-1)).toMatchObject({ action: 'updated', actor: 'api', detail: { severity: { from: 2, to: 3 } } });
+    await settle();
+    const [issue] = await h.services.database.db.select().from(localIssues).where(eq(localIssues.marker, family.id));
+    expect(issue!.title.startsWith('[sev3]')).toBe(true);
+    expect(issue!.body).toContain('Team: @acme/billing');
+
+    const ignored = await api('PATCH', `/v1/families/${family.id}`, { status: 'ignored' });
+    expect(ignored.json.status).toBe('ignored');
+    expect((await api('PATCH', `/v1/families/${family.id}`, { status: 'open' })).json.status).toBe('open');
+  });
+
+  it.each([
+    [{}, 'nothing to change'],
+    [{ severity: 7 }, 'severity'],
+    [{ status: 'resolved' }, 'status'],
+    [{ owner: { assignees: ['not a login!'] } }, 'owner.assignees'],
+    [{ colour: 'red' }, ''],
+  ])('PATCH refuses %j', async (body, message) => {
+    const family = await familyOf('old');
+    const res = await api('PATCH', `/v1/families/${family.id}`, body);
+    expect(res.status).toBe(400);
+    expect(res.json.error.message).toContain(message);
+  });
+
+  it('merge moves every trace, closes the merged-away ticket as a duplicate, and routes later signals to the target', async () => {
+    const base = { tool: 'charge_card', workflow: 'payments', severity: 0 };
+    await sendSignals([
+      signal({ ...base, title: 'card declined loop', message: 'card_declined for customer 9912' }),
+      signal({ ...base, title: 'charge retried forever', message: 'retry budget exhausted after 5 attempts' }),
+      signal({ ...base, title: 'charge retried forever', message: 'retry budget exhausted after 9 attempts' }),
+    ]);
+    await settle();
+    const source = await familyOf('card declined loop');
+    const target = await familyOf('charge retried forever');
+    const res = await api('POST', `/v1/families/${source.id}/merge`, { into: target.id });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ id: target.id, trace_count: 3, event_count: 3 });
+    expect(res.json.history.at(-1)).toMatchObject({ action: 'merged_from', detail: { from: source.id } });
+    await settle();
+
+    const merged = await api('GET', `/v1/families/${source.id}`);
+    expect(merged.json).toMatchObject({ merged_into: target.id, trace_count: 0, ticket: { state: 'closed' } });
+    const [closed] = await h.services.database.db.select().from(localIssues).where(eq(localIssues.marker, source.id));
+    expect(closed).toMatchObject({ state: 'closed', stateReason: 'duplicate' });
+    const comments = await h.services.database.db.select().from(localIssueComments).where(eq(localIssueComments.issueId, closed!.id));
+    expect(comments.map((c) => c.body)).toEqual([expect.stringMatching(/^Duplicate of #\d+/)]);
+    expect((await api('GET', '/v1/families?workflow=payments')).json.items.map((f: any) => f.id)).toEqual([target.id]);
+
+    await sendSignals([signal({ ...base, title: 'card declined loop', message: 'card_declined for customer 31' })]);
+    expect((await api('GET', `/v1/families/${target.id}`)).json.trace_count).toBe(4);
+    expect((await api('POST', `/v1/families/${source.id}/merge`, { into: target.id })).status).toBe(409);
+    expect((await api('POST', `/v1/families/${target.id}/merge`, { into: target.id })).status).toBe(400);
+    expect((await api('POST', `/v1/families/${target.id}/merge`, { into: randomUUID() })).status).toBe(404);
+  });
+
+  it('split moves named traces to a new family, and their kind of signal follows', async () => {
+    const target = await familyOf('charge retried forever');
+    const detail = await api('GET', `/v1/families/${target.id}`);
+    const declined = detail.json.traces.filter((t: any) => detail.json.history.some((e: any) => e.action === 'merged_from' && e.detail.traces.includes(t.trace_id)));
+    const moveIds = [...declined.map((t: any) => t.trace_id), detail.json.traces[0].trace_id];
+    const split = await api('POST', `/v1/families/${target.id}/split`, { traces: [...new Set(moveIds)], title: 'Card declined loop' });
+    expect(split.status).toBe(201);
+    expect(split.json).toMatchObject({ title: 'Card declined loop', trace_count: 2, event_count: 2 });
+    expect(split.json.history[0]).toMatchObject({ action: 'split_from', detail: { family: target.id } });
+    expect((await api('GET', `/v1/families/${target.id}`)).json.trace_count).toBe(2);
+
+    await sendSignals([signal({ tool: 'charge_card', workflow: 'payments', severity: 0, title: 'x', message: 'card_declined for customer 77' })]);
+    expect((await api('GET', `/v1/families/${split.json.id}`)).json.trace_count).toBe(3);
+
+    expect((await api('POST', `/v1/families/${target.id}/split`, { traces: ['nope'] })).json.error.message).toContain('not in this family');
+    const all = (await api('GET', `/v1/families/${target.id}`)).json.traces.map((t: any) => t.trace_id);
+    expect((await api('POST', `/v1/families/${target.id}/split`, { traces: all })).json.error.message).toContain('every trace');
+  });
+});
