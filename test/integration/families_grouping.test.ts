@@ -74,6 +74,15 @@ describe('grouping and the families write API', () => {
     expect(detail.json.history.map((e: any) => e.action)).toContain('near_duplicate_joined');
   });
 
+  it('keeps the most urgent severity a family has seen', async () => {
+    const base = { title: 'refund total mismatch', tool: 'issue_refund', message: 'refund total 12.50 != order total 10.00', workflow: 'refunds-sev' };
+    await sendSignals([signal({ ...base, severity: 2 }), signal({ ...base, severity: 0 }), signal({ ...base, severity: 3 })]);
+    const family = await familyOf('refund total mismatch');
+    expect(family).toMatchObject({ severity: 0, eventCount: 3 });
+    const detail = await api('GET', `/v1/families/${family.id}`);
+    expect(detail.json.history.filter((e: any) => e.action === 'severity_raised').map((e: any) => e.detail)).toEqual([expect.objectContaining({ from: 2, to: 0 })]);
+  });
+
   it('keeps signals with the same title but different errors apart', async () => {
     await sendSignals([
       signal({ title: 'search_docs failed', tool: 'search_docs', message: 'HTTP 401 Unauthorized: token expired' }),

@@ -1,0 +1,133 @@
+// Per-event processing time with 100 families and with 100,000: the grouping lookups are by indexed
+// keys, so the cost of one event must not grow with the number of families (target: within 1.5x).
+// Seeds families with real fingerprint and title keys, then times the same mix of events through the
+// real processing path: recurrences found by fingerprint, paraphrases found as near duplicates, and
+// brand-new failures. PostgreSQL 15, fsync on. Run: npm run bench:families [-- --events 600]
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { fileSchema } from '../src/config/file.js';
+import { openDatabase } from '../src/db/client.js';
+import { FINGERPRINT_KEY_SOURCE, TITLE_KEY_SOURCE } from '../src/families/keys.js';
+import { fingerprint, GROUPING_VERSION } from '../src/families/fingerprint.js';
+import { nearDuplicateScope, titleKeys, titleTokens } from '../src/families/near_duplicate.js';
+import type { Signal } from '../src/families/types.js';
+import { storeDeliveries } from '../src/ingest/inbox.js';
+import { processInboxEvent } from '../src/ingest/process_event.js';
+import { SIGNAL_EVENT_TYPE, signalInboxSource } from '../src/ingest/signals/source.js';
+import { createDatabase, startPostgres } from '../test/helpers/postgres.js';
+
+const { values } = parseArgs({ options: { events: { type: 'string', default: '600' }, large: { type: 'string', default: '100000' } } });
+const EVENTS = Number(values.events);
+const SIZES = [100, Number(values.large)];
+const WORKFLOWS = ['refund-agent', 'support-triage', 'research-synthesis', 'plan-upgrade', 'incident-triage', 'sales-email'];
+const TOOLS = ['lookup_order', 'issue_refund', 'search_docs', 'create_ticket', 'send_email', 'query_logs', 'charge_card', 'fetch_url'];
+const VERBS = ['ignores', 'skips', 'repeats', 'misreads', 'drops', 'duplicates', 'delays', 'confuses'];
+const OBJECTS = ['refund policy', 'customer tier', 'ticket priority', 'plan limits', 'incident owner', 'email tone', 'order status', 'search filters'];
+
+/** The i-th seeded family, as the signal that would have created it: even ones carry an error message. */
+function seedSignal(i: number): Signal {
+  const workflow = WORKFLOWS[i % WORKFLOWS.length]!;
+  if (i % 2 === 0) {
+    const tool = TOOLS[i % TOOLS.length]!;
+    return { source: 'tool-gateway', kind: 'tool_error', workflow, tool, errorType: `E${i}`, title: `${tool} failed (${i})`, message: `${tool} failed with code E${i} on order 1234`, occurredAt: new Date() };
+  }
+  const title = `Agent ${VERBS[i % 8]} the ${OBJECTS[Math.floor(i / 8) % 8]} in step ${i}`;
+  return { source: 'user-feedback', kind: 'negative_feedback', workflow, title, occurredAt: new Date() };
+}
+
+async function seed(url: string, n: number) {
+  const sql = postgres(url, { max: 4, onnotice: () => {} });
+  const BATCH = 2_000;
+  for (let start = 0; start < n; start += BATCH) {
+    const familyRows: object[] = [];
+    const keyRows: object[] = [];
+    const titleRows: object[] = [];
+    for (let i = start; i < Math.min(n, start + BATCH); i++) {
+      const s = seedSignal(i);
+      const id = randomUUID();
+      const fp = fingerprint(s, 'unknown');
+      familyRows.push({ id, title: s.title, workflow: s.workflow, kind: s.kind, tool: s.tool ?? null, error_type: s.errorType ?? null, boundary: 'unknown', severity: 3, fingerprint: fp, grouping_version: GROUPING_VERSION, first_seen: new Date(), last_seen: new Date(), trace_count: 1, event_count: 1 });
+      keyRows.push({ source: FINGERPRINT_KEY_SOURCE, key: fp, family_id: id });
+      if (!s.message) {
+        for (const key of titleKeys(nearDuplicateScope(s, 'unknown'), s.title)) keyRows.push({ source: TITLE_KEY_SOURCE, key, family_id: id });
+        titleRows.push({ family_id: id, tokens: titleTokens(s.title).join(' ') });
+      }
+    }
+    await sql`insert into families ${sql(familyRows as Record<string, unknown>[])}`;
+    await sql`insert into family_keys ${sql(keyRows as Record<string, unknown>[])} on conflict do nothing`;
+    if (titleRows.length) await sql`insert into family_titles ${sql(titleRows as Record<string, unknown>[])} on conflict do nothing`;
+  }
+  await sql`analyze`;
+  await sql.end();
+}
+
+/** The same event mix whatever the number of families: targets are among the first 100 seeded. */
+function events(): Array<Record<string, unknown>> {
+  return Array.from({ length: EVENTS }, (_, j) => {
+    const base = { id: randomUUID(), occurred_at: new Date().toISOString(), trace: { trace_id: randomUUID(), run_id: randomUUID() } };
+    const target = seedSignal((j * 7 + Math.floor(j / 300)) % 100);
+    switch (j % 3) {
+      case 0: {
+        const s = seedSignal((j * 2) % 100);
+        return { ...base, source: s.source, kind: s.kind, workflow: s.workflow, tool: s.tool, error_type: s.errorType, title: s.title, message: s.message!.replace('1234', String(j)) };
+      }
+      case 1: {
+        // A wording not seen before each time, so it is found as a near duplicate, not by fingerprint.
+        const s = target.message ? seedSignal(((j * 7) % 100) | 1) : target;
+        return { ...base, source: s.source, kind: s.kind, workflow: s.workflow, title: `${FILLERS[j % FILLERS.length]} ${s.title.toLowerCase()}` };
+      }
+      default:
+        return { ...base, source: 'eval-ci', kind: 'eval_failure', workflow: WORKFLOWS[j % 6], title: `New failure ${j}`, message: `check ${letters(j)} failed` };
+    }
+  });
+}
+
+const FILLERS = ['The', 'Again:', 'Sometimes', 'Repeatedly,', 'Still', 'Often', 'Occasionally', 'Intermittently', 'Once more:', 'Noticed:', 'Reported:', 'Observed:'];
+const letters = (n: number) => n.toString(26).replace(/./g, (d) => String.fromCharCode(97 + parseInt(d, 26)));
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+async function measure(serverUrl: string, n: number) {
+  const created = await createDatabase(serverUrl);
+  const database = await openDatabase({ databaseUrl: created.url, dataDir: '/tmp' });
+  await database.migrate();
+  const t0 = performance.now();
+  await seed(created.url, n);
+  const seedSeconds = (performance.now() - t0) / 1000;
+
+  const signals = events();
+  const stored = await storeDeliveries(
+    database.db,
+    signals.map((s) => ({ source: signalInboxSource(String(s.source)), deliveryId: String(s.id), eventType: SIGNAL_EVENT_TYPE, body: new TextEncoder().encode(JSON.stringify(s)), payload: s, status: 'pending' as const })),
+  );
+  const config = fileSchema.parse({});
+  const times: number[] = [];
+  const matched: Record<string, number> = {};
+  for (const eventId of stored.accepted) {
+    const start = performance.now();
+    const outcome = await processInboxEvent({ db: database.db, config, maxAttempts: 1 }, eventId);
+    times.push(performance.now() - start);
+    const by = outcome.result === 'assigned' ? outcome.assignment.matchedBy : outcome.result;
+    matched[by] = (matched[by] ?? 0) + 1;
+  }
+  await database.close();
+  await created.drop();
+  const warm = times.slice(50).sort((a, b) => a - b);
+  return { families: n, seed_s: +seedSeconds.toFixed(1), events: warm.length, median_ms: +pct(warm, 50).toFixed(3), p95_ms: +pct(warm, 95).toFixed(3), mean_ms: +(warm.reduce((a, b) => a + b, 0) / warm.length).toFixed(3), matched };
+}
+
+const server = await startPostgres({ fsync: true });
+try {
+  const results = [];
+  for (const n of SIZES) results.push(await measure(server.url, n));
+  const ratio = +(results[1]!.median_ms / results[0]!.median_ms).toFixed(2);
+  console.table(results.map(({ matched, ...r }) => ({ ...r, matched: JSON.stringify(matched) })));
+  console.log(`median per-event time at ${SIZES[1]} families is ${ratio}x the time at ${SIZES[0]} (target <= 1.5x): ${ratio <= 1.5 ? 'PASS' : 'FAIL'}`);
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/families.json', JSON.stringify({ at: new Date().toISOString(), results, ratio }, null, 2));
+} finally {
+  await server.destroy();
+}
+process.exit(0);
