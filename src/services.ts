@@ -6,6 +6,9 @@ import { createBullQueue } from './queue/bullmq.js';
 import { createInProcessQueue } from './queue/in_process.js';
 import type { JobQueue, RetryPolicy } from './queue/jobs.js';
 import type { Logger } from './telemetry/logger.js';
+import { ConfigError } from './config/errors.js';
+import { createGitHubSink } from './tickets/sinks/github.js';
+import { createGitHubClient, hasGitHubCredentials } from './tickets/sinks/github_client.js';
 import { createLocalSink } from './tickets/sinks/local.js';
 import type { TicketSink } from './tickets/sinks/types.js';
 
@@ -23,6 +26,9 @@ export const LOCAL_DEFAULT_REPO = 'local/recur';
 
 export async function createServices(config: Config, log: Logger): Promise<Services> {
   const { env } = config;
+  if (hasGitHubCredentials(env) && !config.file.tickets.repo && !env.GITHUB_REPO && !config.file.owners.some((o) => o.repo)) {
+    throw new ConfigError('invalid configuration\n  environment: GITHUB_REPO: required with GitHub credentials (or set tickets.repo in recur.yaml): where do tickets go?');
+  }
   const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.RECUR_DATA_DIR });
   try {
     await database.migrate();
@@ -37,7 +43,9 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
       ? await createBullQueue({ kind: 'postgres', url: env.DATABASE_URL }, retry, log)
       : createInProcessQueue(retry, (name, id, err) => log.error({ err, job: id, name }, 'job failed for good'));
   const publicUrl = env.RECUR_PUBLIC_URL ?? `http://localhost:${env.PORT}`;
-  const sink = createLocalSink(database.db, publicUrl);
+  const sink = hasGitHubCredentials(env)
+    ? createGitHubSink(createGitHubClient(env, log, { timeoutMs: env.RECUR_GITHUB_TIMEOUT_MS }))
+    : createLocalSink(database.db, publicUrl);
   log.info({ database: database.kind, queue: queue.driver, tickets: sink.provider, dataDir: database.kind === 'pglite' ? join(env.RECUR_DATA_DIR, 'pgdata') : undefined }, 'services ready');
   return {
     config,

@@ -15,6 +15,7 @@ import { recordHistory } from './history.js';
 import { FINGERPRINT_KEY_SOURCE, TITLE_KEY_SOURCE } from './keys.js';
 import { bestNearDuplicate, MAX_TITLES_PER_FAMILY, nearDuplicateScope, titleKeys, titleTokens } from './near_duplicate.js';
 import { resolveOwnership } from './ownership.js';
+import { decideRegression } from './regression.js';
 import { mergeSeverity, signalSeverity } from './severity.js';
 import type { Boundary, Severity, Signal } from './types.js';
 
@@ -100,11 +101,16 @@ export async function assignSignal(tx: Db, signal: Signal, ctx: Ctx): Promise<As
     await recordHistory(tx, familyId, 'near_duplicate_joined', ctx.actor, { event_id: ctx.eventId, title: redactSecrets(signal.title), upstream: signal.upstream ?? null });
   }
 
-  const [family] = await tx.select({ severity: families.severity }).from(families).where(eq(families.id, familyId)).for('update');
+  const [family] = await tx
+    .select({ severity: families.severity, status: families.status, fixStatus: families.fixStatus, fixRelease: families.fixRelease })
+    .from(families)
+    .where(eq(families.id, familyId))
+    .for('update');
   if (!family) throw new Error(`family ${familyId} disappeared`);
 
   const traceAdded = signal.trace ? await addEvidence(tx, familyId, signal, ctx) : false;
-  if (signal.countsAsOccurrence !== false) {
+  const counts = signal.countsAsOccurrence !== false;
+  if (counts) {
     const brought = [keys.upstream, keys.fingerprint].filter((k): k is GroupingKey => Boolean(k)).map(({ source, key }) => ({ source, key }));
     await tx.insert(familyOccurrences).values({ familyId, eventId: ctx.eventId, occurredAt, keys: brought }).onConflictDoNothing();
   }
@@ -115,7 +121,17 @@ export async function assignSignal(tx: Db, signal: Signal, ctx: Ctx): Promise<As
     await recordHistory(tx, familyId, 'severity_raised', ctx.actor, { from: family.severity, to: newSeverity, event_id: ctx.eventId });
   }
 
-  const ticketDirty = created || traceAdded || severityRaised;
+  const regression = counts
+    ? decideRegression({ status: family.status, fixStatus: family.fixStatus, fixRelease: family.fixRelease, occurrenceRelease: signal.release })
+    : null;
+  if (regression?.regressed) {
+    await recordHistory(tx, familyId, 'regressed', ctx.actor, { event_id: ctx.eventId, trace_id: signal.trace?.traceId ?? null, release: signal.release ?? null });
+  } else if (regression?.reason === 'fix_not_released' || regression?.reason === 'older_release') {
+    await recordHistory(tx, familyId, 'seen_after_fix', ctx.actor, { event_id: ctx.eventId, reason: regression.reason, release: signal.release ?? null });
+  }
+  const regressed = regression?.regressed === true;
+
+  const ticketDirty = created || traceAdded || severityRaised || regressed;
   const [updated] = await tx
     .update(families)
     .set({
@@ -125,6 +141,8 @@ export async function assignSignal(tx: Db, signal: Signal, ctx: Ctx): Promise<As
       lastSeen: sql`greatest(${families.lastSeen}, ${occurredAt.toISOString()}::timestamptz)`,
       firstSeen: sql`least(${families.firstSeen}, ${occurredAt.toISOString()}::timestamptz)`,
       ticketGeneration: ticketDirty ? sql`${families.ticketGeneration} + 1` : undefined,
+      status: regressed ? 'regressed' : undefined,
+      reopenCount: regressed ? sql`${families.reopenCount} + 1` : undefined,
       updatedAt: sql`now()`,
     })
     .where(eq(families.id, familyId))

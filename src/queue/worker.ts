@@ -27,11 +27,21 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
     },
     'ticket.sync': async ({ familyId }) => {
       const outcome = await syncFamilyTicket(
-        { db, sink: services.sink, config: config.file, defaultRepo: services.defaultRepo, leaseMs: env.RECUR_TICKET_LEASE_MS },
+        {
+          db,
+          sink: services.sink,
+          config: config.file,
+          defaultRepo: services.defaultRepo,
+          leaseMs: env.RECUR_TICKET_LEASE_MS,
+          updateIntervalMs: env.RECUR_TICKET_UPDATE_INTERVAL_MS,
+        },
         familyId,
       );
       log.info({ familyId, ...outcome }, 'ticket synced');
-      if ('followUp' in outcome && outcome.followUp) {
+      if (outcome.result === 'throttled') {
+        const retryAt = Date.now() + outcome.retryInMs;
+        await scheduleTicketSync(queue, log, familyId, { generation: `${outcome.generation}-at${Math.ceil(retryAt / 1000)}`, delayMs: outcome.retryInMs });
+      } else if ('followUp' in outcome && outcome.followUp) {
         await scheduleTicketSync(queue, log, familyId, { generation: outcome.followUp, delayMs: env.RECUR_TICKET_DELAY_MS });
       }
     },

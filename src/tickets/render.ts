@@ -173,3 +173,25 @@ function safeUrl(url: string): string {
 function labelSafe(text: string): string {
   return inlineText(text, 40).replace(/[,\s]+/g, '-');
 }
+
+export interface RegressionCommentView {
+  resolvedAt: Date | null;
+  reopenCount: number;
+  traces: Array<{ traceId: string; url: string | null; release: string | null; startTime: Date | null }>;
+  totalNew: number;
+}
+
+/** The comment left when a resolved family comes back: what came back, where, and how often so far. */
+export function renderRegressionComment(view: RegressionCommentView): string {
+  const since = view.resolvedAt ? ` since it was resolved on ${day(view.resolvedAt)}` : ' after it was resolved';
+  const lines = view.traces.map((t) => {
+    const label = `trace ${codeText(t.traceId, 64)}`;
+    const link = t.url ? `[${label}](${safeUrl(t.url)})` : label;
+    const release = t.release ? ` · release ${codeText(t.release, 64)}` : '';
+    const when = t.startTime ? ` · ${t.startTime.toISOString().replace('.000Z', 'Z')}` : '';
+    return `- ${link}${release}${when}`;
+  });
+  const more = view.totalNew > view.traces.length ? `\n…and ${view.totalNew - view.traces.length} more.` : '';
+  const evidence = lines.length ? `\n\n${lines.join('\n')}${more}` : '';
+  return `**Regressed**: this failure came back${since} (${count(view.totalNew, 'new trace')}); reopened by recur, reopen #${view.reopenCount}.${evidence}`;
+}

@@ -8,8 +8,11 @@ interface Logger {
   warn(obj: object, msg: string): void;
 }
 
-/** `generation` is the family's ticket generation after the change, when the caller knows it. */
-export async function scheduleTicketSync(queue: JobQueue, log: Logger, familyId: string, opts: { generation?: number; delayMs?: number } = {}): Promise<void> {
+/**
+ * `generation` names what the job is for (the family's ticket generation after the change, or a retry
+ * time): jobs for the same thing collapse into one. Without it the job is new every time.
+ */
+export async function scheduleTicketSync(queue: JobQueue, log: Logger, familyId: string, opts: { generation?: number | string; delayMs?: number } = {}): Promise<void> {
   await queue
     .enqueue('ticket.sync', { familyId }, { jobId: ticketJobId(familyId, opts.generation ?? `r${randomUUID()}`), delayMs: opts.delayMs ?? 0 })
     .catch((err) => log.warn({ err, familyId }, 'ticket sync not queued; the sweeper will queue it'));

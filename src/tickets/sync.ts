@@ -12,8 +12,8 @@ import { NEEDS_OWNER_LABEL, resolveOwnership } from '../families/ownership.js';
 import type { Severity } from '../families/types.js';
 import { runSideEffect } from './ledger.js';
 import { decideTicket } from './policy.js';
-import { EVIDENCE_SHOWN, renderTicket, type TicketView } from './render.js';
-import type { IssueDraft, IssueRef, TicketSink } from './sinks/types.js';
+import { EVIDENCE_SHOWN, renderRegressionComment, renderTicket, type TicketView } from './render.js';
+import { operationMarker, type IssueDraft, type IssueRef, type TicketSink } from './sinks/types.js';
 
 export interface TicketSyncDeps {
   db: Db;
@@ -21,11 +21,14 @@ export interface TicketSyncDeps {
   config: FileConfig;
   defaultRepo: string;
   leaseMs: number;
+  /** A ticket's body is edited at most once per this interval; state changes are never held back. */
+  updateIntervalMs: number;
 }
 
 /** `followUp`: the generation that arrived while this sync ran and still needs one; 0 when none. */
 export type SyncOutcome =
   | { result: 'busy' | 'missing' | 'up_to_date' }
+  | { result: 'throttled'; retryInMs: number; generation: number }
   | { result: 'skipped'; reason: string; generation: number; followUp: number }
   | { result: 'created' | 'updated' | 'unchanged'; number: number; generation: number; followUp: number };
 
@@ -53,6 +56,7 @@ export async function syncFamilyTicket(deps: TicketSyncDeps, familyId: string): 
   const generation = leased[0]!.generation;
   try {
     const outcome = await syncLeased(deps, familyId);
+    if (outcome.result === 'throttled') return { ...outcome, generation };
     const [after] = await db
       .update(families)
       .set({ ticketSyncedGeneration: sql`greatest(${families.ticketSyncedGeneration}, ${generation})` })
@@ -117,9 +121,15 @@ async function syncLeased(deps: TicketSyncDeps, familyId: string) {
     return { result: 'created' as const, number: receipt.number };
   }
 
+  const ref = { repo: ticket.repo, number: ticket.number, url: ticket.url };
+  if (view.family.status === 'regressed' && ticket.state === 'closed') await reopenForRegression(deps, ticket, familyId);
+  if (view.family.status === 'ignored' && ticket.state === 'open') await closeAsIgnored(deps, ticket);
+
   const unchanged = ticket.bodySha256 === bodySha256 && ticket.title === draft.title && sameSet(ticket.labels, draft.labels);
   if (unchanged) return { result: 'unchanged' as const, number: ticket.number };
-  await sink.update({ repo: ticket.repo, number: ticket.number, url: ticket.url }, draft);
+  const nextEditAt = ticket.updatedAt.getTime() + deps.updateIntervalMs;
+  if (nextEditAt > Date.now()) return { result: 'throttled' as const, retryInMs: nextEditAt - Date.now() };
+  await sink.update(ref, draft, ticket.labels);
   await db
     .update(tickets)
     .set({ title: draft.title, bodySha256, labels: draft.labels, updatedAt: sql`now()` })
@@ -127,18 +137,76 @@ async function syncLeased(deps: TicketSyncDeps, familyId: string) {
   return { result: 'updated' as const, number: ticket.number };
 }
 
+async function reopenForRegression(deps: TicketSyncDeps, ticket: typeof tickets.$inferSelect, familyId: string) {
+  const { db, sink } = deps;
+  const [family] = await db.select({ reopenCount: families.reopenCount, resolvedAt: families.resolvedAt }).from(families).where(eq(families.id, familyId));
+  const since = family?.resolvedAt ?? new Date(0);
+  const fresh = and(eq(traces.familyId, familyId), gt(traces.createdAt, since));
+  const newTraces = await db.select().from(traces).where(fresh).orderBy(desc(traces.createdAt)).limit(10);
+  const totalNew = await db.$count(traces, fresh);
+  const key = `${sink.provider}.issue.reopen:${familyId}:${family?.reopenCount ?? 0}`;
+  const ref = { repo: ticket.repo, number: ticket.number, url: ticket.url };
+  const comment = renderRegressionComment({ resolvedAt: family?.resolvedAt ?? null, reopenCount: family?.reopenCount ?? 0, traces: newTraces, totalNew });
+  await runSideEffect(db, {
+    key,
+    kind: `${sink.provider}.issue.reopen`,
+    familyId,
+    input: { ticket: ref },
+    // Reopening is safe to repeat and the comment carries the operation's marker: nothing to look up first.
+    reconcile: async () => null,
+    perform: async () => {
+      await sink.reopen(ref, { comment, marker: operationMarker(key), labels: ['regressed'] });
+      return ref;
+    },
+    apply: async (tx) => {
+      await tx
+        .update(tickets)
+        .set({ state: 'open', labels: [...new Set([...ticket.labels, 'regressed'])] })
+        .where(eq(tickets.id, ticket.id));
+      await recordHistory(tx, familyId, 'ticket_updated', 'recur', { reopened: 'regressed', new_traces: totalNew });
+    },
+  });
+}
+
+async function closeAsIgnored(deps: TicketSyncDeps, ticket: typeof tickets.$inferSelect) {
+  const { db, sink } = deps;
+  const [family] = await db.select({ generation: families.ticketGeneration }).from(families).where(eq(families.id, ticket.familyId));
+  const key = `${sink.provider}.issue.close:${ticket.familyId}:ignored:${family?.generation ?? 0}`;
+  const ref = { repo: ticket.repo, number: ticket.number, url: ticket.url };
+  await runSideEffect(db, {
+    key,
+    kind: `${sink.provider}.issue.close`,
+    familyId: ticket.familyId,
+    input: { ticket: ref },
+    reconcile: async () => null,
+    perform: async () => {
+      await sink.close(ref, {
+        reason: 'not_planned',
+        comment: 'Ignored in recur: this failure family will not reopen this ticket or block a release gate. Set it back to `open` to undo.',
+        marker: operationMarker(key),
+      });
+      return ref;
+    },
+    apply: async (tx) => {
+      await tx.update(tickets).set({ state: 'closed' }).where(eq(tickets.id, ticket.id));
+      await recordHistory(tx, ticket.familyId, 'ticket_updated', 'recur', { closed: 'not_planned' });
+    },
+  });
+}
+
 async function closeAsDuplicate(deps: TicketSyncDeps, ticket: typeof tickets.$inferSelect, intoFamilyId: string) {
   const [into] = await deps.db.select().from(tickets).where(eq(tickets.familyId, intoFamilyId));
   const where = into ? (into.repo === ticket.repo ? `#${into.number}` : into.url) : `recur family ${intoFamilyId}`;
   const ref = { repo: ticket.repo, number: ticket.number, url: ticket.url };
+  const key = `${deps.sink.provider}.issue.close:${ticket.familyId}:merged:${intoFamilyId}`;
   await runSideEffect(deps.db, {
-    key: `${deps.sink.provider}.issue.close:${ticket.familyId}:merged:${intoFamilyId}`,
+    key,
     kind: `${deps.sink.provider}.issue.close`,
     familyId: ticket.familyId,
     input: { ticket: ref, into: intoFamilyId },
     reconcile: async () => null,
     perform: async () => {
-      await deps.sink.close(ref, { reason: 'duplicate', comment: `Duplicate of ${where}: recur merged this failure family into that one.` });
+      await deps.sink.close(ref, { reason: 'duplicate', comment: `Duplicate of ${where}: recur merged this failure family into that one.`, marker: operationMarker(key) });
       return ref;
     },
     apply: async (tx) => {

@@ -29,7 +29,7 @@ describe.each(modes)('LangSmith batch end to end on $name', ({ skip, storage }) 
     if (skip) return;
     dataDir = mkdtempSync(join(tmpdir(), 'recur-e2e-'));
     service = await startService({
-      env: { LANGSMITH_WEBHOOK_SECRET: TEST_SECRET, RECUR_DATA_DIR: dataDir, RECUR_TICKET_DELAY_MS: '300', ...(await storage()) },
+      env: { LANGSMITH_WEBHOOK_SECRET: TEST_SECRET, RECUR_DATA_DIR: dataDir, RECUR_TICKET_DELAY_MS: '300', RECUR_TICKET_UPDATE_INTERVAL_MS: '0', ...(await storage()) },
     });
   }, 60_000);
   afterAll(async () => {

@@ -32,7 +32,7 @@ describe.skipIf(!pgUrl || !redisUrl)('api and two workers as separate processes'
 
   it('share the work and make one family with one ticket', async () => {
     const db = await createDatabase(pgUrl);
-    const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl, RECUR_QUEUE_PREFIX: `roles${process.pid}`, LANGSMITH_WEBHOOK_SECRET: TEST_SECRET, RECUR_TICKET_DELAY_MS: '200' };
+    const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl, RECUR_QUEUE_PREFIX: `roles${process.pid}`, LANGSMITH_WEBHOOK_SECRET: TEST_SECRET, RECUR_TICKET_DELAY_MS: '200', RECUR_TICKET_UPDATE_INTERVAL_MS: '0' };
     const api = await startService({ role: 'api', env });
     processes.push(api);
     processes.push(await startService({ role: 'worker', env }));

@@ -41,6 +41,7 @@ export function testConfig(opts: { databaseUrl?: string; redisUrl?: string; data
     REDIS_URL: opts.redisUrl,
     LOG_LEVEL: process.env.RECUR_TEST_LOG_LEVEL ?? 'silent',
     RECUR_TICKET_DELAY_MS: '50',
+    RECUR_TICKET_UPDATE_INTERVAL_MS: '0',
     RECUR_SWEEP_INTERVAL_MS: '60000',
     RECUR_QUEUE_PREFIX: `t${process.pid}x${Math.random().toString(36).slice(2, 8)}`,
     ...opts.env,

@@ -160,7 +160,7 @@ describe('grouping and the families write API', () => {
     const [closed] = await h.services.database.db.select().from(localIssues).where(eq(localIssues.marker, source.id));
     expect(closed).toMatchObject({ state: 'closed', stateReason: 'duplicate' });
     const comments = await h.services.database.db.select().from(localIssueComments).where(eq(localIssueComments.issueId, closed!.id));
-    expect(comments.map((c) => c.body)).toEqual([expect.stringMatching(/^Duplicate of #\d+/)]);
+    expect(comments.map((c) => c.body)).toEqual([expect.stringMatching(/^Duplicate of #\d+.*<!-- recur:op=local\.issue\.close:/s)]);
     expect((await api('GET', '/v1/families?workflow=payments')).json.items.map((f: any) => f.id)).toEqual([target.id]);
 
     await sendSignals([signal({ ...base, title: 'card declined loop', message: 'card_declined for customer 31' })]);

@@ -28,6 +28,8 @@ export const families = pgTable(
     fixStatus: text('fix_status', { enum: FIX_STATUSES }).notNull().default('none'),
     fixPullRequest: text('fix_pull_request'),
     fixRelease: text('fix_release'),
+    fixMergedAt: timestamp('fix_merged_at', { withTimezone: true }),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
     reopenCount: integer('reopen_count').notNull().default(0),
     /** Set when the family was merged into another; its keys, traces and occurrences moved there. */
     mergedInto: uuid('merged_into'),

@@ -1,12 +1,24 @@
 // The local ticket store, used when no GitHub credentials are set: issues live in recur's own database
-// and are listed by the API (`GET /v1/local-issues`).
-import { and, eq, sql } from 'drizzle-orm';
+// and are listed by the API (`GET /v1/local-issues`). It keeps GitHub's semantics that matter to recur:
+// numbers per repo, labels people add are kept, comments carry markers so a repeated operation posts once.
+import { and, eq, like, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { localIssueComments, localIssues } from '../../db/schema/index.js';
-import type { IssueDraft, IssueRef, TicketSink } from './types.js';
+import { isRecurLabel } from './github.js';
+import type { CloseReason, IssueDraft, IssueRef, TicketSink } from './types.js';
 
 export function createLocalSink(db: Db, publicUrl: string): TicketSink {
   const urlOf = (repo: string, number: number) => `${publicUrl.replace(/\/$/, '')}/v1/local-issues/${repo}/${number}`;
+  const where = (ref: IssueRef) => and(eq(localIssues.repo, ref.repo), eq(localIssues.number, ref.number));
+
+  const commentOnce = async (tx: Db, issueId: number, body: string, marker: string) => {
+    const [existing] = await tx
+      .select({ id: localIssueComments.id })
+      .from(localIssueComments)
+      .where(and(eq(localIssueComments.issueId, issueId), like(localIssueComments.body, `%${marker}%`)));
+    if (!existing) await tx.insert(localIssueComments).values({ issueId, body: `${body}\n\n${marker}` });
+  };
+
   return {
     provider: 'local',
     async create(draft: IssueDraft, familyId: string): Promise<IssueRef> {
@@ -32,21 +44,43 @@ export function createLocalSink(db: Db, publicUrl: string): TicketSink {
         }
       }
     },
-    async update(ref: IssueRef, draft: IssueDraft) {
-      await db
-        .update(localIssues)
-        .set({ title: draft.title, body: draft.body, labels: draft.labels, assignees: draft.assignees, updatedAt: sql`now()` })
-        .where(and(eq(localIssues.repo, ref.repo), eq(localIssues.number, ref.number)));
-    },
-    async close(ref: IssueRef, how: { reason: 'completed' | 'not_planned' | 'duplicate'; comment: string }) {
+    async update(ref: IssueRef, draft: IssueDraft, previousLabels: readonly string[]) {
       await db.transaction(async (tx) => {
-        const [issue] = await tx
+        const [issue] = await tx.select().from(localIssues).where(where(ref)).for('update');
+        if (!issue) return;
+        const kept = issue.labels.filter((l) => !(isRecurLabel(l) && previousLabels.includes(l) && !draft.labels.includes(l)));
+        await tx
           .update(localIssues)
-          .set({ state: 'closed', stateReason: how.reason, updatedAt: sql`now()` })
-          .where(and(eq(localIssues.repo, ref.repo), eq(localIssues.number, ref.number)))
-          .returning({ id: localIssues.id });
-        if (issue) await tx.insert(localIssueComments).values({ issueId: issue.id, body: how.comment });
+          .set({
+            title: draft.title,
+            body: draft.body,
+            labels: [...new Set([...kept, ...draft.labels])],
+            assignees: [...new Set([...issue.assignees, ...draft.assignees])],
+            updatedAt: sql`now()`,
+          })
+          .where(eq(localIssues.id, issue.id));
       });
+    },
+    async close(ref: IssueRef, how: { reason: CloseReason; comment: string; marker: string }) {
+      await db.transaction(async (tx) => {
+        const [issue] = await tx.update(localIssues).set({ state: 'closed', stateReason: how.reason, updatedAt: sql`now()` }).where(where(ref)).returning({ id: localIssues.id });
+        if (issue) await commentOnce(tx, issue.id, how.comment, how.marker);
+      });
+    },
+    async reopen(ref: IssueRef, how: { comment: string; marker: string; labels: string[] }) {
+      await db.transaction(async (tx) => {
+        const [issue] = await tx.select().from(localIssues).where(where(ref)).for('update');
+        if (!issue) return;
+        await tx
+          .update(localIssues)
+          .set({ state: 'open', stateReason: 'reopened', labels: [...new Set([...issue.labels, ...how.labels])], updatedAt: sql`now()` })
+          .where(eq(localIssues.id, issue.id));
+        await commentOnce(tx, issue.id, how.comment, how.marker);
+      });
+    },
+    async comment(ref: IssueRef, how: { body: string; marker: string }) {
+      const [issue] = await db.select({ id: localIssues.id }).from(localIssues).where(where(ref));
+      if (issue) await commentOnce(db, issue.id, how.body, how.marker);
     },
     async findByMarker(repo: string, familyId: string) {
       const [row] = await db

@@ -16,12 +16,30 @@ export interface IssueRef extends Record<string, unknown> {
   url: string;
 }
 
+export type CloseReason = 'completed' | 'not_planned' | 'duplicate';
+
 export interface TicketSink {
   readonly provider: TicketProvider;
   create(draft: IssueDraft, familyId: string): Promise<IssueRef>;
-  update(ref: IssueRef, draft: IssueDraft): Promise<void>;
-  /** Closes the issue, leaving `comment` on it first. */
-  close(ref: IssueRef, how: { reason: 'completed' | 'not_planned' | 'duplicate'; comment: string }): Promise<void>;
+  /**
+   * Rewrites title and body, adds the labels and assignees it lacks and removes the recur labels in
+   * `previousLabels` that no longer apply; labels and assignees people added stay.
+   */
+  update(ref: IssueRef, draft: IssueDraft, previousLabels: readonly string[]): Promise<void>;
+  /**
+   * Leaves `comment` (once: a comment carrying `marker` is not posted again) and closes the issue.
+   * Safe to repeat.
+   */
+  close(ref: IssueRef, how: { reason: CloseReason; comment: string; marker: string }): Promise<void>;
+  /** Leaves `comment` once (as for close), reopens the issue and adds `labels`. Safe to repeat. */
+  reopen(ref: IssueRef, how: { comment: string; marker: string; labels: string[] }): Promise<void>;
+  /** Posts `body` once: a comment already carrying `marker` is not posted again. */
+  comment(ref: IssueRef, how: { body: string; marker: string }): Promise<void>;
   /** Finds the issue carrying the family's hidden marker: how an unfinished create is reconciled. */
   findByMarker(repo: string, familyId: string): Promise<IssueRef | null>;
+}
+
+/** The hidden marker that makes a comment findable, so a retried operation never posts it twice. */
+export function operationMarker(operationKey: string): string {
+  return `<!-- recur:op=${operationKey} -->`;
 }

@@ -1,0 +1,140 @@
+// Tickets as GitHub issues. Writes that must not happen twice (creating an issue, posting a comment) are
+// sent without automatic retries: an ambiguous failure fails the job, and its next attempt goes through
+// the ledger, which looks for the issue's hidden marker (or the comment's) before sending anything again.
+import type { GitHubClient } from './github_client.js';
+import { familyMarker } from '../render.js';
+import type { CloseReason, IssueDraft, IssueRef, TicketSink } from './types.js';
+
+const NO_RETRY = { request: { retries: 0 } } as const;
+/** How far back reconciliation looks for an issue recur may have created without recording it. */
+const RECONCILE_PAGES = 3;
+
+const LABEL_COLORS: Array<[RegExp, string, string]> = [
+  [/^sev:0$/, 'b60205', 'recur: urgent'],
+  [/^sev:1$/, 'd93f0b', 'recur: high severity'],
+  [/^sev:2$/, 'fbca04', 'recur: medium severity'],
+  [/^sev:3$/, 'c2e0c6', 'recur: low severity'],
+  [/^boundary:/, '5319e7', 'recur: suspected failure boundary'],
+  [/^workflow:/, '1d76db', 'recur: agent workflow'],
+  [/^regressed$/, 'e11d21', 'recur: came back after it was resolved'],
+  [/^needs-owner$/, 'f9d0c4', 'recur: no ownership rule matched'],
+  [/^recur$/, '0e8a16', 'Opened and kept in sync by recur'],
+];
+
+/** Labels recur manages: it adds and removes these, and never touches any other. */
+export function isRecurLabel(name: string): boolean {
+  return /^(recur|regressed|needs-owner|sev:\d|boundary:.+|workflow:.+)$/.test(name);
+}
+
+function splitRepo(repo: string): { owner: string; repo: string } {
+  const [owner, name] = repo.split('/');
+  return { owner: owner!, repo: name! };
+}
+
+function status(err: unknown): number | undefined {
+  return (err as { status?: number })?.status;
+}
+
+export function createGitHubSink(client: GitHubClient): TicketSink {
+  const knownLabels = new Set<string>();
+
+  const ensureLabels = async (repo: string, labels: readonly string[]) => {
+    for (const name of labels) {
+      const cacheKey = `${repo}\u0000${name}`;
+      if (knownLabels.has(cacheKey)) continue;
+      try {
+        await client.rest.issues.getLabel({ ...splitRepo(repo), name });
+      } catch (err) {
+        if (status(err) !== 404) throw err;
+        const [, color, description] = LABEL_COLORS.find(([pattern]) => pattern.test(name)) ?? [/./, 'ededed', 'recur'];
+        try {
+          await client.rest.issues.createLabel({ ...splitRepo(repo), name, color, description });
+        } catch (createErr) {
+          if (status(createErr) !== 422) throw createErr;
+        }
+      }
+      knownLabels.add(cacheKey);
+    }
+  };
+
+  const hasComment = async (ref: IssueRef, marker: string): Promise<boolean> => {
+    const comments = await client.paginate(client.rest.issues.listComments, { ...splitRepo(ref.repo), issue_number: ref.number, per_page: 100 });
+    return comments.some((c) => c.body?.includes(marker));
+  };
+
+  const commentOnce = async (ref: IssueRef, body: string, marker: string) => {
+    if (await hasComment(ref, marker)) return;
+    await client.rest.issues.createComment({ ...splitRepo(ref.repo), issue_number: ref.number, body: `${body}\n\n${marker}`, ...NO_RETRY });
+  };
+
+  return {
+    provider: 'github',
+
+    async create(draft: IssueDraft): Promise<IssueRef> {
+      await ensureLabels(draft.repo, draft.labels);
+      const { data } = await client.rest.issues.create({
+        ...splitRepo(draft.repo),
+        title: draft.title,
+        body: draft.body,
+        labels: draft.labels,
+        assignees: draft.assignees,
+        ...NO_RETRY,
+      });
+      return { repo: draft.repo, number: data.number, url: data.html_url };
+    },
+
+    async update(ref: IssueRef, draft: IssueDraft, previousLabels: readonly string[]) {
+      const where = { ...splitRepo(ref.repo), issue_number: ref.number };
+      await client.rest.issues.update({ ...where, title: draft.title, body: draft.body });
+      const added = draft.labels.filter((l) => !previousLabels.includes(l));
+      if (added.length > 0) {
+        await ensureLabels(ref.repo, added);
+        await client.rest.issues.addLabels({ ...where, labels: added });
+      }
+      for (const name of previousLabels.filter((l) => isRecurLabel(l) && !draft.labels.includes(l))) {
+        try {
+          await client.rest.issues.removeLabel({ ...where, name });
+        } catch (err) {
+          if (status(err) !== 404) throw err;
+        }
+      }
+      if (draft.assignees.length > 0) await client.rest.issues.addAssignees({ ...where, assignees: draft.assignees });
+    },
+
+    async close(ref: IssueRef, how: { reason: CloseReason; comment: string; marker: string }) {
+      await commentOnce(ref, how.comment, how.marker);
+      await client.rest.issues.update({
+        ...splitRepo(ref.repo),
+        issue_number: ref.number,
+        state: 'closed',
+        // GitHub's API knows "completed", "not_planned" and "duplicate" as reasons for closing.
+        state_reason: how.reason as 'completed' | 'not_planned',
+      });
+    },
+
+    async reopen(ref: IssueRef, how: { comment: string; marker: string; labels: string[] }) {
+      await commentOnce(ref, how.comment, how.marker);
+      const where = { ...splitRepo(ref.repo), issue_number: ref.number };
+      await client.rest.issues.update({ ...where, state: 'open', state_reason: 'reopened' });
+      if (how.labels.length > 0) {
+        await ensureLabels(ref.repo, how.labels);
+        await client.rest.issues.addLabels({ ...where, labels: how.labels });
+      }
+    },
+
+    async comment(ref: IssueRef, how: { body: string; marker: string }) {
+      await commentOnce(ref, how.body, how.marker);
+    },
+
+    async findByMarker(repo: string, familyId: string) {
+      const marker = familyMarker(familyId);
+      for (let page = 1; page <= RECONCILE_PAGES; page++) {
+        const { data } = await client.rest.issues.listForRepo({ ...splitRepo(repo), labels: 'recur', state: 'all', sort: 'created', direction: 'desc', per_page: 100, page });
+        const found = data.find((issue) => !issue.pull_request && issue.body?.includes(marker));
+        if (found) return { repo, number: found.number, url: found.html_url };
+        if (data.length < 100) break;
+      }
+      return null;
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// The Octokit recur talks to GitHub with: a token or a GitHub App installation, GITHUB_API_URL (GitHub
+// Enterprise Server works the same), the throttling plugin (waits out primary and secondary rate limits,
+// a bounded number of times) and the retry plugin (retries 5xx on idempotent calls; callers switch it off
+// for writes that must not happen twice), and a timeout so a GitHub that never answers cannot hang a job.
+import { createAppAuth } from '@octokit/auth-app';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import type { Env } from '../../config/env.js';
+
+export const GitHubOctokit = Octokit.plugin(throttling, retry);
+export type GitHubClient = InstanceType<typeof GitHubOctokit>;
+
+interface Logger {
+  warn(obj: object, msg: string): void;
+}
+
+export interface GitHubClientOptions {
+  timeoutMs?: number;
+  /** How many times one request waits out a rate limit before failing (the job retries later). */
+  rateLimitRetries?: number;
+  onRateLimitRemaining?: (remaining: number) => void;
+}
+
+export function hasGitHubCredentials(env: Env): boolean {
+  return Boolean(env.GITHUB_TOKEN || (env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY && env.GITHUB_APP_INSTALLATION_ID));
+}
+
+export function createGitHubClient(env: Env, log: Logger, opts: GitHubClientOptions = {}): GitHubClient {
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  const rateLimitRetries = opts.rateLimitRetries ?? 2;
+  const auth = env.GITHUB_TOKEN
+    ? { auth: env.GITHUB_TOKEN }
+    : {
+        authStrategy: createAppAuth,
+        auth: { appId: env.GITHUB_APP_ID!, privateKey: env.GITHUB_APP_PRIVATE_KEY!.replace(/\\n/g, '\n'), installationId: env.GITHUB_APP_INSTALLATION_ID! },
+      };
+  const client = new GitHubOctokit({
+    ...auth,
+    baseUrl: env.GITHUB_API_URL.replace(/\/$/, ''),
+    userAgent: 'recur',
+    log: { debug: () => {}, info: () => {}, warn: (msg: string) => log.warn({}, msg), error: (msg: string) => log.warn({}, msg) },
+    request: {
+      fetch: (url: string | URL, init?: RequestInit) =>
+        fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) }),
+    },
+    throttle: {
+      onRateLimit: (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+        log.warn({ retryAfter, method: options.method, url: options.url, retryCount }, 'GitHub rate limit reached');
+        return retryCount < rateLimitRetries;
+      },
+      onSecondaryRateLimit: (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+        log.warn({ retryAfter, method: options.method, url: options.url, retryCount }, 'GitHub secondary rate limit reached');
+        return retryCount < rateLimitRetries;
+      },
+    },
+    retry: { doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
+  });
+  if (opts.onRateLimitRemaining) {
+    const report = opts.onRateLimitRemaining;
+    client.hook.after('request', (response) => {
+      const remaining = Number(response.headers['x-ratelimit-remaining']);
+      if (Number.isFinite(remaining)) report(remaining);
+    });
+  }
+  return client;
+}
