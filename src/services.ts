@@ -44,7 +44,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
       : createInProcessQueue(retry, (name, id, err) => log.error({ err, job: id, name }, 'job failed for good'));
   const publicUrl = env.RECUR_PUBLIC_URL ?? `http://localhost:${env.PORT}`;
   const sink = hasGitHubCredentials(env)
-    ? createGitHubSink(createGitHubClient(env, log, { timeoutMs: env.RECUR_GITHUB_TIMEOUT_MS }))
+    ? createGitHubSink(createGitHubClient(env, log, { timeoutMs: env.RECUR_GITHUB_TIMEOUT_MS, writeGapMs: env.RECUR_GITHUB_WRITE_GAP_MS }))
     : createLocalSink(database.db, publicUrl);
   log.info({ database: database.kind, queue: queue.driver, tickets: sink.provider, dataDir: database.kind === 'pglite' ? join(env.RECUR_DATA_DIR, 'pgdata') : undefined }, 'services ready');
   return {

@@ -80,6 +80,7 @@ export const envSchema = z.object({
   RECUR_TICKET_LEASE_MS: positiveInt(60_000),
   RECUR_QUEUE_PREFIX: z.string().regex(/^[\w.-]{1,64}$/, 'expected letters, digits, dots, dashes or underscores').default('recur'),
   RECUR_GITHUB_TIMEOUT_MS: positiveInt(20_000),
+  RECUR_GITHUB_WRITE_GAP_MS: z.coerce.number().int().min(0).default(1_000),
   RECUR_TICKET_UPDATE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
   RECUR_PUBLIC_URL: optionalText.pipe(z.url('expected a URL').optional()),
 });

@@ -13,6 +13,7 @@ import { registerV1FamiliesSplit } from './routes/v1_families_split.js';
 import { registerV1FamiliesUpdate } from './routes/v1_families_update.js';
 import { registerV1LocalIssues } from './routes/v1_local_issues.js';
 import { registerV1SignalsCreate } from './routes/v1_signals_create.js';
+import { registerWebhooksGithub } from './routes/webhooks_github.js';
 import { registerWebhooksLangsmith } from './routes/webhooks_langsmith.js';
 
 export function createApp(services: Services): OpenAPIHono<AppEnv> {
@@ -42,6 +43,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
 
   registerHealth(app);
   registerWebhooksLangsmith(app, services.config.env.RECUR_MAX_BODY_BYTES);
+  registerWebhooksGithub(app, services.config.env.RECUR_MAX_BODY_BYTES);
   registerV1SignalsCreate(app, services.config.env.RECUR_MAX_BODY_BYTES);
   registerV1FamiliesList(app);
   registerV1FamiliesGet(app);

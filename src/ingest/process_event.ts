@@ -7,6 +7,9 @@ import type { Db } from '../db/client.js';
 import { inboxEvents, operationalEvents } from '../db/schema/index.js';
 import { assignSignal, type AssignResult } from '../families/assign.js';
 import { NonRetryableError } from '../queue/jobs.js';
+import { applyGitHubEvent, type GitHubOutcome } from './github/apply.js';
+import { isActedOnEvent } from './github/events.js';
+import { GITHUB } from './github/source.js';
 import { parseEnvelope } from './langsmith/envelope.js';
 import { signalSchema, toSignal } from './signals/schema.js';
 import { isSignalInboxSource } from './signals/source.js';
@@ -20,7 +23,8 @@ export interface ProcessDeps {
 
 export type ProcessOutcome =
   | { result: 'missing' | 'already_done' | 'operational' | 'ignored' }
-  | { result: 'assigned'; assignment: AssignResult };
+  | { result: 'assigned'; assignment: AssignResult }
+  | { result: 'github'; github: GitHubOutcome };
 
 export async function processInboxEvent(deps: ProcessDeps, eventId: string): Promise<ProcessOutcome> {
   try {
@@ -29,6 +33,13 @@ export async function processInboxEvent(deps: ProcessDeps, eventId: string): Pro
       if (!row) return { result: 'missing' as const };
       if (row.status !== 'pending') return { result: 'already_done' as const };
 
+      if (row.source === GITHUB) {
+        const github = isActedOnEvent(row.eventType)
+          ? await applyGitHubEvent(tx, row.eventType, row.payload)
+          : { touched: [], replies: [], note: `${row.eventType} is not acted on` };
+        await tx.update(inboxEvents).set({ status: 'processed', processedAt: sql`now()` }).where(eq(inboxEvents.id, eventId));
+        return { result: 'github' as const, github };
+      }
       const normalized = normalize(row.source, row.payload, row.receivedAt, deps.config);
       let outcome: ProcessOutcome;
       switch (normalized.kind) {

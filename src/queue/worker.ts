@@ -1,6 +1,7 @@
 // The worker role: one processor per job type, plus the sweeper loop that re-queues what was missed.
 import { processInboxEvent } from '../ingest/process_event.js';
 import type { Services } from '../services.js';
+import { postReply } from '../tickets/replies.js';
 import { scheduleTicketSync } from '../tickets/schedule.js';
 import { syncFamilyTicket } from '../tickets/sync.js';
 import type { Processors } from './jobs.js';
@@ -20,6 +21,12 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
     'inbox.process': async ({ eventId }) => {
       const outcome = await processInboxEvent({ db, config: config.file, maxAttempts: env.RECUR_MAX_ATTEMPTS }, eventId);
       log.debug({ eventId, outcome: outcome.result }, 'event processed');
+      if (outcome.result === 'github') {
+        for (const familyId of outcome.github.touched) await scheduleTicketSync(queue, log, familyId);
+        // Answers can only go where the question was asked: GitHub.
+        if (services.sink.provider === 'github') for (const reply of outcome.github.replies) await postReply(db, services.sink, reply);
+        log.info({ eventId, note: outcome.github.note, touched: outcome.github.touched.length }, 'github event applied');
+      }
       if (outcome.result === 'assigned' && outcome.assignment.ticketDirty) {
         const { familyId, ticketGeneration } = outcome.assignment;
         await scheduleTicketSync(queue, log, familyId, { generation: ticketGeneration, delayMs: env.RECUR_TICKET_DELAY_MS });

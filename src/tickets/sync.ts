@@ -122,8 +122,10 @@ async function syncLeased(deps: TicketSyncDeps, familyId: string) {
   }
 
   const ref = { repo: ticket.repo, number: ticket.number, url: ticket.url };
-  if (view.family.status === 'regressed' && ticket.state === 'closed') await reopenForRegression(deps, ticket, familyId);
+  const live = view.family.status === 'open' || view.family.status === 'fixing' || view.family.status === 'regressed';
+  if (live && ticket.state === 'closed') await reopenTicket(deps, ticket, familyId);
   if (view.family.status === 'ignored' && ticket.state === 'open') await closeAsIgnored(deps, ticket);
+  if (view.family.fixStatus === 'merged' && view.family.fixPullRequest) await commentFixMerged(deps, ticket, view.family.fixPullRequest);
 
   const unchanged = ticket.bodySha256 === bodySha256 && ticket.title === draft.title && sameSet(ticket.labels, draft.labels);
   if (unchanged) return { result: 'unchanged' as const, number: ticket.number };
@@ -137,16 +139,24 @@ async function syncLeased(deps: TicketSyncDeps, familyId: string) {
   return { result: 'updated' as const, number: ticket.number };
 }
 
-async function reopenForRegression(deps: TicketSyncDeps, ticket: typeof tickets.$inferSelect, familyId: string) {
+/** Reopens a closed ticket whose family is live again, saying why: regressed, fix reverted, or set to open. */
+async function reopenTicket(deps: TicketSyncDeps, ticket: typeof tickets.$inferSelect, familyId: string) {
   const { db, sink } = deps;
-  const [family] = await db.select({ reopenCount: families.reopenCount, resolvedAt: families.resolvedAt }).from(families).where(eq(families.id, familyId));
-  const since = family?.resolvedAt ?? new Date(0);
-  const fresh = and(eq(traces.familyId, familyId), gt(traces.createdAt, since));
-  const newTraces = await db.select().from(traces).where(fresh).orderBy(desc(traces.createdAt)).limit(10);
-  const totalNew = await db.$count(traces, fresh);
-  const key = `${sink.provider}.issue.reopen:${familyId}:${family?.reopenCount ?? 0}`;
+  const [family] = await db.select().from(families).where(eq(families.id, familyId));
+  if (!family) return;
+  const key = `${sink.provider}.issue.reopen:${familyId}:${family.reopenCount}:${family.status}`;
   const ref = { repo: ticket.repo, number: ticket.number, url: ticket.url };
-  const comment = renderRegressionComment({ resolvedAt: family?.resolvedAt ?? null, reopenCount: family?.reopenCount ?? 0, traces: newTraces, totalNew });
+  let comment: string;
+  if (family.status === 'regressed') {
+    const fresh = and(eq(traces.familyId, familyId), gt(traces.createdAt, family.resolvedAt ?? new Date(0)));
+    const newTraces = await db.select().from(traces).where(fresh).orderBy(desc(traces.createdAt)).limit(10);
+    const totalNew = await db.$count(traces, fresh);
+    comment = renderRegressionComment({ resolvedAt: family.resolvedAt, reopenCount: family.reopenCount, traces: newTraces, totalNew });
+  } else if (family.fixStatus === 'reverted') {
+    comment = `**Fix reverted**: ${family.fixPullRequest ?? 'the fix'} was reverted, so this failure is unfixed again; reopened by recur.`;
+  } else {
+    comment = 'Reopened by recur: the failure family was set back to open.';
+  }
   await runSideEffect(db, {
     key,
     kind: `${sink.provider}.issue.reopen`,
@@ -155,16 +165,35 @@ async function reopenForRegression(deps: TicketSyncDeps, ticket: typeof tickets.
     // Reopening is safe to repeat and the comment carries the operation's marker: nothing to look up first.
     reconcile: async () => null,
     perform: async () => {
-      await sink.reopen(ref, { comment, marker: operationMarker(key), labels: ['regressed'] });
+      await sink.reopen(ref, { comment, marker: operationMarker(key), labels: family.status === 'regressed' ? ['regressed'] : [] });
       return ref;
     },
     apply: async (tx) => {
       await tx
         .update(tickets)
-        .set({ state: 'open', labels: [...new Set([...ticket.labels, 'regressed'])] })
+        .set({ state: 'open', labels: family.status === 'regressed' ? [...new Set([...ticket.labels, 'regressed'])] : ticket.labels })
         .where(eq(tickets.id, ticket.id));
-      await recordHistory(tx, familyId, 'ticket_updated', 'recur', { reopened: 'regressed', new_traces: totalNew });
+      await recordHistory(tx, familyId, 'ticket_updated', 'recur', { reopened: family.status, fix: family.fixStatus });
     },
+  });
+}
+
+async function commentFixMerged(deps: TicketSyncDeps, ticket: typeof tickets.$inferSelect, pullRequest: string) {
+  const { db, sink } = deps;
+  const key = `${sink.provider}.issue.comment:${ticket.familyId}:fix-merged:${pullRequest}`;
+  const ref = { repo: ticket.repo, number: ticket.number, url: ticket.url };
+  const body = `**Fix merged**: ${pullRequest}. recur marks this family resolved; a release containing the fix marks it released, and the failure coming back after that reopens this ticket.`;
+  await runSideEffect(db, {
+    key,
+    kind: `${sink.provider}.issue.comment`,
+    familyId: ticket.familyId,
+    input: { ref, pullRequest },
+    reconcile: async () => null,
+    perform: async () => {
+      await sink.comment(ref, { body, marker: operationMarker(key) });
+      return ref;
+    },
+    apply: async () => {},
   });
 }
 

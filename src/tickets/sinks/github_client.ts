@@ -6,6 +6,7 @@ import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import Bottleneck from 'bottleneck';
 import type { Env } from '../../config/env.js';
 
 export const GitHubOctokit = Octokit.plugin(throttling, retry);
@@ -17,6 +18,11 @@ interface Logger {
 
 export interface GitHubClientOptions {
   timeoutMs?: number;
+  /**
+   * Least time between two writes (content creation waits three times as long), as GitHub asks of
+   * integrations to stay clear of secondary rate limits. Default 1000 ms.
+   */
+  writeGapMs?: number;
   /** How many times one request waits out a rate limit before failing (the job retries later). */
   rateLimitRetries?: number;
   onRateLimitRemaining?: (remaining: number) => void;
@@ -45,6 +51,8 @@ export function createGitHubClient(env: Env, log: Logger, opts: GitHubClientOpti
         fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) }),
     },
     throttle: {
+      write: new Bottleneck.Group({ maxConcurrent: 1, minTime: opts.writeGapMs ?? 1_000 }),
+      notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: 3 * (opts.writeGapMs ?? 1_000) }),
       onRateLimit: (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
         log.warn({ retryAfter, method: options.method, url: options.url, retryCount }, 'GitHub rate limit reached');
         return retryCount < rateLimitRetries;

@@ -1,0 +1,2 @@
+// The inbox source name of GitHub webhook deliveries.
+export const GITHUB = 'github';
