@@ -36,25 +36,38 @@ function status(err: unknown): number | undefined {
 }
 
 export function createGitHubSink(client: GitHubClient): TicketSink {
-  const knownLabels = new Set<string>();
+  // One check per label per process, shared by concurrent syncs that need the same label.
+  const labelChecks = new Map<string, Promise<void>>();
+
+  const ensureLabel = async (repo: string, name: string) => {
+    try {
+      await client.rest.issues.getLabel({ ...splitRepo(repo), name });
+    } catch (err) {
+      if (status(err) !== 404) throw err;
+      const [, color, description] = LABEL_COLORS.find(([pattern]) => pattern.test(name)) ?? [/./, 'ededed', 'recur'];
+      try {
+        await client.rest.issues.createLabel({ ...splitRepo(repo), name, color, description });
+      } catch (createErr) {
+        if (status(createErr) !== 422) throw createErr;
+      }
+    }
+  };
 
   const ensureLabels = async (repo: string, labels: readonly string[]) => {
-    for (const name of labels) {
-      const cacheKey = `${repo}\u0000${name}`;
-      if (knownLabels.has(cacheKey)) continue;
-      try {
-        await client.rest.issues.getLabel({ ...splitRepo(repo), name });
-      } catch (err) {
-        if (status(err) !== 404) throw err;
-        const [, color, description] = LABEL_COLORS.find(([pattern]) => pattern.test(name)) ?? [/./, 'ededed', 'recur'];
-        try {
-          await client.rest.issues.createLabel({ ...splitRepo(repo), name, color, description });
-        } catch (createErr) {
-          if (status(createErr) !== 422) throw createErr;
+    await Promise.all(
+      labels.map((name) => {
+        const cacheKey = `${repo}\u0000${name}`;
+        let check = labelChecks.get(cacheKey);
+        if (!check) {
+          check = ensureLabel(repo, name).catch((err) => {
+            labelChecks.delete(cacheKey);
+            throw err;
+          });
+          labelChecks.set(cacheKey, check);
         }
-      }
-      knownLabels.add(cacheKey);
-    }
+        return check;
+      }),
+    );
   };
 
   const hasComment = async (ref: IssueRef, marker: string): Promise<boolean> => {

@@ -14,6 +14,7 @@ export type GitHubClient = InstanceType<typeof GitHubOctokit>;
 
 interface Logger {
   warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
 }
 
 export interface GitHubClientOptions {
@@ -45,7 +46,8 @@ export function createGitHubClient(env: Env, log: Logger, opts: GitHubClientOpti
     ...auth,
     baseUrl: env.GITHUB_API_URL.replace(/\/$/, ''),
     userAgent: 'recur',
-    log: { debug: () => {}, info: () => {}, warn: (msg: string) => log.warn({}, msg), error: (msg: string) => log.warn({}, msg) },
+    // Octokit reports every 4xx as a warning, including the 404s and 422s recur expects and handles.
+    log: { debug: () => {}, info: () => {}, warn: (msg: string) => log.debug({}, msg), error: (msg: string) => log.warn({}, msg) },
     request: {
       fetch: (url: string | URL, init?: RequestInit) =>
         fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) }),
