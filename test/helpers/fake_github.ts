@@ -1,6 +1,6 @@
 // Fake GitHub REST API on loopback for tests: in-memory issues, labels and comments with GitHub's response shapes,
 // a call log, rate-limit headers, and fault injection (5xx, secondary rate limits, hangs, "done but the answer was lost").
-import { randomBytes } from 'node:crypto';
+import { createVerify, randomBytes } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RestEndpointMethodTypes } from '@octokit/rest';
@@ -100,6 +100,11 @@ export interface FakeGitHubOptions {
   searchLagMs?: number;
   /** Clock for timestamps, rate-limit resets and windows (default Date.now). */
   now?: () => number;
+  /**
+   * A GitHub App: `POST /app/installations/:id/access_tokens` with a JWT signed (RS256) by the app's
+   * private key issues an installation token, which is then accepted like `token`.
+   */
+  app?: { id: string; publicKeyPem: string; installationId: string };
 }
 
 export interface IssueSeed {
@@ -1061,10 +1066,33 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     }
   }
 
+  const installationTokens = new Set<string>();
+
   function authorized(headers: Record<string, string>): boolean {
-    if (opts.token === undefined) return true;
+    if (opts.token === undefined && !opts.app) return true;
     const m = /^(?:token|bearer)\s+(.+)$/i.exec(headers.authorization ?? '');
-    return m?.[1] === opts.token;
+    return m?.[1] === opts.token || installationTokens.has(m?.[1] ?? '');
+  }
+
+  /** Checks an app JWT the way GitHub does: RS256 signature, issuer is the app id, not expired. */
+  function validAppJwt(headers: Record<string, string>): boolean {
+    if (!opts.app) return false;
+    const jwt = /^bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1] ?? '';
+    const [header, payload, signature] = jwt.split('.');
+    if (!header || !payload || !signature) return false;
+    const ok = createVerify('RSA-SHA256').update(`${header}.${payload}`).verify(opts.app.publicKeyPem, Buffer.from(signature, 'base64url'));
+    if (!ok) return false;
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss?: string | number; exp?: number };
+    return String(claims.iss) === opts.app.id && (claims.exp ?? 0) * 1000 > now();
+  }
+
+  function installationToken(call: FakeCall): Reply {
+    const id = /^\/app\/installations\/([^/]+)\/access_tokens$/.exec(call.path)?.[1];
+    if (!validAppJwt(call.headers)) return errorBody(401, 'A JSON web token could not be decoded');
+    if (id !== opts.app?.installationId) return errorBody(404, 'Not Found');
+    const token = `ghs_${randomBytes(18).toString('hex')}`;
+    installationTokens.add(token);
+    return { status: 201, body: { token, expires_at: new Date(now() + 3_600_000).toISOString(), permissions: { issues: 'write' }, repository_selection: 'all' } };
   }
 
   function takeFault(method: string, path: string): FaultRule | null {
@@ -1119,6 +1147,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
 
   /** The answer GitHub would give, applying the request to state on the way. */
   function normalReply(call: FakeCall, rawPath: string, parsed: ReturnType<typeof parseBody>): Reply {
+    if (call.method === 'POST' && call.path.startsWith('/app/installations/')) return installationToken(call);
     if (!authorized(call.headers)) return errorBody(401, 'Bad credentials');
     if (call.path !== '/rate_limit' && primaryLimitHit()) {
       return { status: 403, body: { message: 'API rate limit exceeded for installation ID 1.', documentation_url: PRIMARY_DOCS, status: '403' } };
