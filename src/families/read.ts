@@ -3,6 +3,7 @@
 import { and, desc, eq, gte, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { families, familyHistory, familyKeys, familyOccurrences, tickets, traces, type TicketProvider } from '../db/schema/index.js';
+import { evaluatorStates } from '../evaluators/guard.js';
 import { isUpstreamKey } from './keys.js';
 import type { Boundary, FamilyStatus, FixStatus } from './types.js';
 
@@ -31,6 +32,8 @@ export interface FamilyJson {
   ticket: { provider: TicketProvider; repo: string; number: number; url: string; state: 'open' | 'closed' } | null;
   fix: { status: FixStatus; pull_request: string | null; release: string | null };
   evaluators: Array<{ id: string; suite: string; status: string }>;
+  /** A benchmark evaluator passed on a release containing the fix. */
+  guarded: boolean;
   reopen_count: number;
   recurrence: { last_hour: number; last_day: number; last_week: number };
   merged_into: string | null;
@@ -125,6 +128,7 @@ async function toJson(db: Db, rows: FamilyRow[]): Promise<FamilyJson[]> {
     .where(and(inArray(familyKeys.familyId, ids), isUpstreamKey()));
   const ticketRows = await db.select().from(tickets).where(inArray(tickets.familyId, ids));
   const recurrence = await recurrenceOf(db, ids);
+  const guards = await evaluatorStates(db, ids);
   return rows.map((f) => {
     const ticket = ticketRows.find((t) => t.familyId === f.id);
     return {
@@ -144,7 +148,8 @@ async function toJson(db: Db, rows: FamilyRow[]): Promise<FamilyJson[]> {
       upstream: keys.filter((k) => k.familyId === f.id).map((k) => ({ source: k.source, id: k.key, url: k.url })),
       ticket: ticket ? { provider: ticket.provider, repo: ticket.repo, number: ticket.number, url: ticket.url, state: ticket.state } : null,
       fix: { status: f.fixStatus, pull_request: f.fixPullRequest, release: f.fixRelease },
-      evaluators: [],
+      evaluators: guards.get(f.id)?.evaluators ?? [],
+      guarded: guards.get(f.id)?.guarded ?? false,
       reopen_count: f.reopenCount,
       recurrence: recurrence.get(f.id) ?? { last_hour: 0, last_day: 0, last_week: 0 },
       merged_into: f.mergedInto,

@@ -11,6 +11,9 @@ import { registerV1FamiliesList } from './routes/v1_families_list.js';
 import { registerV1FamiliesMerge } from './routes/v1_families_merge.js';
 import { registerV1FamiliesSplit } from './routes/v1_families_split.js';
 import { registerV1FamiliesUpdate } from './routes/v1_families_update.js';
+import { registerV1EvaluationsCreate } from './routes/v1_evaluations_create.js';
+import { registerV1Evaluators } from './routes/v1_evaluators.js';
+import { registerV1GatesCheck } from './routes/v1_gates_check.js';
 import { registerV1LocalIssues } from './routes/v1_local_issues.js';
 import { registerV1SignalsCreate } from './routes/v1_signals_create.js';
 import { registerWebhooksGithub } from './routes/webhooks_github.js';
@@ -51,6 +54,9 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerV1FamiliesMerge(app);
   registerV1FamiliesSplit(app);
   registerV1LocalIssues(app);
+  registerV1Evaluators(app);
+  registerV1EvaluationsCreate(app);
+  registerV1GatesCheck(app);
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'recur', version: '0.1.0' } });
   return app;

@@ -27,6 +27,7 @@ export const FamilySchema = z
       .nullable(),
     fix: z.object({ status: z.string(), pull_request: z.string().nullable(), release: z.string().nullable() }),
     evaluators: z.array(z.object({ id: z.string(), suite: z.string(), status: z.string() })),
+    guarded: z.boolean(),
     reopen_count: z.number().int(),
     recurrence: z.object({ last_hour: z.number().int(), last_day: z.number().int(), last_week: z.number().int() }),
     merged_into: z.uuid().nullable(),

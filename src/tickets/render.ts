@@ -30,6 +30,7 @@ export interface TicketView {
   /** Newest first, at most EVIDENCE_SHOWN. */
   traces: Array<{ traceId: string; runId: string; url: string | null; comment: string | null; startTime: Date | null }>;
   evaluators: Array<{ id: string; suite: string; status: string }>;
+  guarded: boolean;
   gate: { blockAtSeverityLte: number };
   regressed: boolean;
 }
@@ -136,14 +137,17 @@ function fixSection({ family }: TicketView): string {
   return `\`${family.fixStatus}\`${pr}${release}`;
 }
 
-function coverageSection({ evaluators, family, gate }: TicketView): string {
+function coverageSection({ evaluators, family, gate, guarded }: TicketView): string {
   const gateLine =
     family.severity <= gate.blockAtSeverityLte
       ? `Release gate: blocks releases of this workflow while this family is open (sev ≤ ${gate.blockAtSeverityLte}).`
       : `Release gate: does not block (sev${family.severity} is above the gate's sev ≤ ${gate.blockAtSeverityLte}).`;
-  if (evaluators.length === 0) return `No evaluator guards this family yet: unguarded.\n${gateLine}`;
-  const lines = evaluators.map((e) => `- evaluator \`${e.id}\` · suite \`${e.suite}\` · ${e.status}`);
-  return `${lines.join('\n')}\n${gateLine}`;
+  if (evaluators.length === 0) return `No evaluator guards this family yet: **unguarded**.\n${gateLine}`;
+  const lines = evaluators.map((e) => `- evaluator \`${e.id}\` · suite \`${e.suite}\` · ${e.status.replace('_', ' ')}`);
+  const guard = guarded
+    ? 'Guarded: a benchmark evaluator passed on a release containing the fix.'
+    : '**Unguarded**: no benchmark evaluator has passed on a release containing the fix yet.';
+  return `${lines.join('\n')}\n${guard}\n${gateLine}`;
 }
 
 function reopenSection({ family }: TicketView): string {

@@ -6,6 +6,8 @@ import { and, desc, eq, gt, gte, isNull, lt, or, sql } from 'drizzle-orm';
 import type { FileConfig } from '../config/file.js';
 import type { Db } from '../db/client.js';
 import { families, familyKeys, familyOccurrences, tickets, traces } from '../db/schema/index.js';
+import { evaluatorStates } from '../evaluators/guard.js';
+import { refreshEvaluator } from '../evaluators/refresh.js';
 import { recordHistory } from '../families/history.js';
 import { isUpstreamKey } from '../families/keys.js';
 import { NEEDS_OWNER_LABEL, resolveOwnership } from '../families/ownership.js';
@@ -118,10 +120,12 @@ async function syncLeased(deps: TicketSyncDeps, familyId: string) {
         }
       },
     });
+    await refreshEvaluator(db, familyId);
     return { result: 'created' as const, number: receipt.number };
   }
 
   const ref = { repo: ticket.repo, number: ticket.number, url: ticket.url };
+  await refreshEvaluator(db, familyId);
   const live = view.family.status === 'open' || view.family.status === 'fixing' || view.family.status === 'regressed';
   if (live && ticket.state === 'closed') await reopenTicket(deps, ticket, familyId);
   if (view.family.status === 'ignored' && ticket.state === 'open') await closeAsIgnored(deps, ticket);
@@ -258,6 +262,7 @@ export async function loadTicketView(db: Db, familyId: string, config: FileConfi
     .where(eq(traces.familyId, familyId))
     .orderBy(desc(traces.createdAt), desc(traces.id))
     .limit(EVIDENCE_SHOWN);
+  const guard = (await evaluatorStates(db, [familyId])).get(familyId);
   const rule = resolveOwnership(config.owners, { workflow: family.workflow, boundary: family.boundary, tool: family.tool, tenant: family.tenant });
   const team = family.ownerTeam ?? rule.team;
   const assignees = family.ownerAssignees.length ? family.ownerAssignees : rule.assignees;
@@ -269,7 +274,8 @@ export async function loadTicketView(db: Db, familyId: string, config: FileConfi
     ownerRepo: rule.repo,
     upstream,
     traces: evidence,
-    evaluators: [],
+    evaluators: guard?.evaluators ?? [],
+    guarded: guard?.guarded ?? false,
     gate: { blockAtSeverityLte: config.gate.block_at_severity_lte },
     regressed: family.status === 'regressed',
   };

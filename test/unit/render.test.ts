@@ -31,6 +31,7 @@ function view(overrides: { family?: Partial<TicketView['family']> } & Partial<Om
       { traceId: 't-2', runId: 'r-2', url: null, comment: null, startTime: null },
     ],
     evaluators: [],
+    guarded: false,
     gate: { blockAtSeverityLte: 1 },
     regressed: false,
     ...rest,

@@ -9,3 +9,4 @@ export * from './family_history.js';
 export * from './family_occurrences.js';
 export * from './family_titles.js';
 export * from './operational_events.js';
+export * from './evaluators.js';

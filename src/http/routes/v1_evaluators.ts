@@ -1,0 +1,71 @@
+// GET /v1/evaluators (filters workflow, family_id, suite) and GET /v1/evaluators/:id.
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { getEvaluator, listEvaluators } from '../../evaluators/read.js';
+import { requireScope } from '../auth.js';
+import type { AppEnv } from '../context.js';
+import { AppError } from '../errors.js';
+import { errorResponses, ErrorSchema, jsonContent } from '../schemas.js';
+
+export const EvaluatorSpecSchema = z
+  .union([
+    z.object({ version: z.literal(1), type: z.literal('tool_order'), first: z.string(), then: z.string(), rationale: z.string() }),
+    z.object({ version: z.literal(1), type: z.literal('tool_loop'), tool: z.string(), max_consecutive: z.number().int(), rationale: z.string() }),
+    z.object({ version: z.literal(1), type: z.literal('forbidden_error'), tool: z.string().nullable(), error_type: z.string().nullable(), message_pattern: z.string(), rationale: z.string() }),
+    z.object({ version: z.literal(1), type: z.literal('latency_bound'), tool: z.string().nullable(), max_ms: z.number().int(), rationale: z.string() }),
+    z.object({ version: z.literal(1), type: z.literal('output_rubric'), prompt: z.string(), pass_criteria: z.array(z.string()), rationale: z.string() }),
+  ])
+  .openapi('EvaluatorSpec');
+
+const EvaluatorSchema = z
+  .object({
+    id: z.uuid(),
+    family_id: z.uuid(),
+    workflow: z.string(),
+    suite: z.enum(['benchmark', 'coverage', 'both']),
+    kind: z.string(),
+    spec: z.record(z.string(), z.unknown()).openapi({ description: 'an EvaluatorSpec' }),
+    examples: z.array(z.record(z.string(), z.unknown())),
+    revision: z.number().int(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Evaluator');
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/v1/evaluators',
+  summary: 'List evaluators',
+  middleware: [requireScope('read')] as const,
+  request: {
+    query: z.object({
+      workflow: z.string().min(1).max(500).optional(),
+      family_id: z.uuid().optional(),
+      suite: z.enum(['benchmark', 'coverage', 'both']).optional(),
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+    }),
+  },
+  responses: { 200: jsonContent(z.object({ items: z.array(EvaluatorSchema), spec_schema: EvaluatorSpecSchema.optional() }), 'evaluators'), 400: jsonContent(ErrorSchema, 'invalid filter'), ...errorResponses },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/v1/evaluators/{id}',
+  summary: 'Get one evaluator with its spec and examples',
+  middleware: [requireScope('read')] as const,
+  request: { params: z.object({ id: z.uuid() }) },
+  responses: { 200: jsonContent(EvaluatorSchema, 'the evaluator'), 404: jsonContent(ErrorSchema, 'no such evaluator'), ...errorResponses },
+});
+
+export function registerV1Evaluators(app: OpenAPIHono<AppEnv>) {
+  app.openapi(listRoute, async (c) => {
+    const q = c.req.valid('query');
+    const items = await listEvaluators(c.var.services.database.db, { workflow: q.workflow, familyId: q.family_id, suite: q.suite, limit: q.limit });
+    return c.json({ items }, 200);
+  });
+  app.openapi(getRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const evaluator = await getEvaluator(c.var.services.database.db, id);
+    if (!evaluator) throw new AppError('not_found', `no evaluator ${id}`);
+    return c.json(evaluator, 200);
+  });
+}
