@@ -50,7 +50,7 @@ describe('families read API', () => {
     ]);
     expect(json.next_cursor).toBeNull();
     expect(Object.keys(json.items[0]).sort()).toEqual(
-      ['boundary', 'event_count', 'evaluators', 'first_seen', 'fingerprint', 'fix', 'grouping_version', 'id', 'last_seen', 'merged_into', 'owner', 'recurrence', 'reopen_count', 'severity', 'status', 'ticket', 'title', 'trace_count', 'upstream', 'workflow'].sort(),
+      ['boundary', 'event_count', 'evaluators', 'first_seen', 'fingerprint', 'fix', 'grouping_version', 'guarded', 'id', 'last_seen', 'merged_into', 'owner', 'recurrence', 'reopen_count', 'severity', 'status', 'ticket', 'title', 'trace_count', 'upstream', 'workflow'].sort(),
     );
   });
 
