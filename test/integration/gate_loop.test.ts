@@ -72,6 +72,10 @@ describe('evaluators and release gates, end to end', () => {
     expect(evaluator.examples.map((e: any) => e.trace_id)).toHaveLength(3);
     expect(JSON.stringify(evaluator.examples)).not.toContain('jane.doe@example.com');
     expect((await api('GET', `/v1/evaluators/${evaluator.id}`)).json.id).toBe(evaluator.id);
+    const exported = await h.app.request(`/v1/evaluators/${evaluator.id}/export?format=ts`);
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('content-disposition')).toContain(`${evaluator.family_id}.ts`);
+    expect(await exported.text()).toContain(`export const EVALUATOR_ID = "${evaluator.id}"`);
 
     const blocked = await gate('1.4.0');
     expect(blocked.json).toMatchObject({ decision: 'block', blocking: [{ reason: 'open_family', severity: 0, ticket_url: issue!.html_url }], evaluators: { required: 1, missing: 1 } });

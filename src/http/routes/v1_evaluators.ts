@@ -1,6 +1,8 @@
 // GET /v1/evaluators (filters workflow, family_id, suite) and GET /v1/evaluators/:id.
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { exportJson, exportTypeScript } from '../../evaluators/export.js';
 import { getEvaluator, listEvaluators } from '../../evaluators/read.js';
+import type { EvaluatorSpec } from '../../evaluators/templates.js';
 import { requireScope } from '../auth.js';
 import type { AppEnv } from '../context.js';
 import { AppError } from '../errors.js';
@@ -56,7 +58,30 @@ const getRoute = createRoute({
   responses: { 200: jsonContent(EvaluatorSchema, 'the evaluator'), 404: jsonContent(ErrorSchema, 'no such evaluator'), ...errorResponses },
 });
 
+const exportRoute = createRoute({
+  method: 'get',
+  path: '/v1/evaluators/{id}/export',
+  summary: 'Export an evaluator as a JSON spec or a TypeScript module for the LangSmith SDK evaluate()',
+  middleware: [requireScope('read')] as const,
+  request: { params: z.object({ id: z.uuid() }), query: z.object({ format: z.enum(['json', 'ts']).default('ts') }) },
+  responses: {
+    200: { content: { 'text/plain': { schema: z.string() }, 'application/json': { schema: z.string() } }, description: 'the file, with a Content-Disposition filename' },
+    404: jsonContent(ErrorSchema, 'no such evaluator'),
+    ...errorResponses,
+  },
+});
+
 export function registerV1Evaluators(app: OpenAPIHono<AppEnv>) {
+  app.openapi(exportRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const { format } = c.req.valid('query');
+    const e = await getEvaluator(c.var.services.database.db, id);
+    if (!e) throw new AppError('not_found', `no evaluator ${id}`);
+    const input = { id: e.id, familyId: e.family_id, workflow: e.workflow, suite: e.suite, revision: e.revision, spec: e.spec as unknown as EvaluatorSpec, examples: e.examples };
+    const file = format === 'json' ? exportJson(input) : exportTypeScript(input);
+    c.header('content-disposition', `attachment; filename="${e.family_id}.${format}"`);
+    return c.body(file, 200, { 'content-type': format === 'json' ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8' }) as never;
+  });
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
     const items = await listEvaluators(c.var.services.database.db, { workflow: q.workflow, familyId: q.family_id, suite: q.suite, limit: q.limit });
