@@ -62,7 +62,18 @@ export function decodeCursor(cursor: string): { lastSeen: Date; id: string } | n
   }
 }
 
-export async function listFamilies(
+/** A response is assembled from several queries; they all read one snapshot, so it never mixes two moments. */
+const SNAPSHOT = { isolationLevel: 'repeatable read', accessMode: 'read only' } as const;
+
+export function listFamilies(
+  db: Db,
+  filters: FamilyFilters,
+  page: { limit: number; after?: { lastSeen: Date; id: string } },
+): Promise<{ items: FamilyJson[]; nextCursor: string | null }> {
+  return db.transaction((tx) => listInSnapshot(tx, filters, page), SNAPSHOT);
+}
+
+async function listInSnapshot(
   db: Db,
   filters: FamilyFilters,
   page: { limit: number; after?: { lastSeen: Date; id: string } },
@@ -92,7 +103,11 @@ export async function listFamilies(
   return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last) : null };
 }
 
-export async function getFamily(db: Db, id: string, traceLimit = 100): Promise<FamilyDetailJson | null> {
+export function getFamily(db: Db, id: string, traceLimit = 100): Promise<FamilyDetailJson | null> {
+  return db.transaction((tx) => getInSnapshot(tx, id, traceLimit), SNAPSHOT);
+}
+
+async function getInSnapshot(db: Db, id: string, traceLimit: number): Promise<FamilyDetailJson | null> {
   const [row] = await db.select().from(families).where(eq(families.id, id));
   if (!row) return null;
   const [json] = await toJson(db, [row]);
