@@ -15,7 +15,8 @@ import type { Severity } from '../families/types.js';
 import { runSideEffect } from './ledger.js';
 import { decideTicket } from './policy.js';
 import { EVIDENCE_SHOWN, renderRegressionComment, renderTicket, type TicketView } from './render.js';
-import { operationMarker, type IssueDraft, type IssueRef, type TicketSink } from './sinks/types.js';
+import { runIssueOperation, type IssueOperation } from './issue_operation.js';
+import type { IssueDraft, IssueRef, TicketSink } from './sinks/types.js';
 
 export interface TicketSyncDeps {
   db: Db;
@@ -143,15 +144,19 @@ async function syncLeased(deps: TicketSyncDeps, familyId: string) {
   return { result: 'updated' as const, number: ticket.number };
 }
 
+type Ticket = typeof tickets.$inferSelect;
+
+const onTicket = (deps: TicketSyncDeps, ticket: Ticket, op: IssueOperation) =>
+  runIssueOperation(deps.db, deps.sink, { ref: { repo: ticket.repo, number: ticket.number, url: ticket.url }, familyId: ticket.familyId }, op);
+
 /** Reopens a closed ticket whose family is live again, saying why: regressed, fix reverted, or set to open. */
-async function reopenTicket(deps: TicketSyncDeps, ticket: typeof tickets.$inferSelect, familyId: string) {
-  const { db, sink } = deps;
+async function reopenTicket(deps: TicketSyncDeps, ticket: Ticket, familyId: string) {
+  const { db } = deps;
   const [family] = await db.select().from(families).where(eq(families.id, familyId));
   if (!family) return;
-  const key = `${sink.provider}.issue.reopen:${familyId}:${family.reopenCount}:${family.status}`;
-  const ref = { repo: ticket.repo, number: ticket.number, url: ticket.url };
+  const regressed = family.status === 'regressed';
   let comment: string;
-  if (family.status === 'regressed') {
+  if (regressed) {
     const fresh = and(eq(traces.familyId, familyId), gt(traces.createdAt, family.resolvedAt ?? new Date(0)));
     const newTraces = await db.select().from(traces).where(fresh).orderBy(desc(traces.createdAt)).limit(10);
     const totalNew = await db.$count(traces, fresh);
@@ -161,65 +166,40 @@ async function reopenTicket(deps: TicketSyncDeps, ticket: typeof tickets.$inferS
   } else {
     comment = 'Reopened by recur: the failure family was set back to open.';
   }
-  await runSideEffect(db, {
-    key,
-    kind: `${sink.provider}.issue.reopen`,
-    familyId,
-    input: { ticket: ref },
-    // Reopening is safe to repeat and the comment carries the operation's marker: nothing to look up first.
-    reconcile: async () => null,
-    perform: async () => {
-      await sink.reopen(ref, { comment, marker: operationMarker(key), labels: family.status === 'regressed' ? ['regressed'] : [] });
-      return ref;
-    },
+  await onTicket(deps, ticket, {
+    action: 'reopen',
+    key: `${familyId}:${family.reopenCount}:${family.status}`,
+    perform: (ref, marker) => deps.sink.reopen(ref, { comment, marker, labels: regressed ? ['regressed'] : [] }),
     apply: async (tx) => {
       await tx
         .update(tickets)
-        .set({ state: 'open', labels: family.status === 'regressed' ? [...new Set([...ticket.labels, 'regressed'])] : ticket.labels })
+        .set({ state: 'open', labels: regressed ? [...new Set([...ticket.labels, 'regressed'])] : ticket.labels })
         .where(eq(tickets.id, ticket.id));
       await recordHistory(tx, familyId, 'ticket_updated', 'recur', { reopened: family.status, fix: family.fixStatus });
     },
   });
 }
 
-async function commentFixMerged(deps: TicketSyncDeps, ticket: typeof tickets.$inferSelect, pullRequest: string) {
-  const { db, sink } = deps;
-  const key = `${sink.provider}.issue.comment:${ticket.familyId}:fix-merged:${pullRequest}`;
-  const ref = { repo: ticket.repo, number: ticket.number, url: ticket.url };
+async function commentFixMerged(deps: TicketSyncDeps, ticket: Ticket, pullRequest: string) {
   const body = `**Fix merged**: ${pullRequest}. recur marks this family resolved; a release containing the fix marks it released, and the failure coming back after that reopens this ticket.`;
-  await runSideEffect(db, {
-    key,
-    kind: `${sink.provider}.issue.comment`,
-    familyId: ticket.familyId,
-    input: { ref, pullRequest },
-    reconcile: async () => null,
-    perform: async () => {
-      await sink.comment(ref, { body, marker: operationMarker(key) });
-      return ref;
-    },
-    apply: async () => {},
+  await onTicket(deps, ticket, {
+    action: 'comment',
+    key: `${ticket.familyId}:fix-merged:${pullRequest}`,
+    perform: (ref, marker) => deps.sink.comment(ref, { body, marker }),
   });
 }
 
-async function closeAsIgnored(deps: TicketSyncDeps, ticket: typeof tickets.$inferSelect) {
-  const { db, sink } = deps;
-  const [family] = await db.select({ generation: families.ticketGeneration }).from(families).where(eq(families.id, ticket.familyId));
-  const key = `${sink.provider}.issue.close:${ticket.familyId}:ignored:${family?.generation ?? 0}`;
-  const ref = { repo: ticket.repo, number: ticket.number, url: ticket.url };
-  await runSideEffect(db, {
-    key,
-    kind: `${sink.provider}.issue.close`,
-    familyId: ticket.familyId,
-    input: { ticket: ref },
-    reconcile: async () => null,
-    perform: async () => {
-      await sink.close(ref, {
+async function closeAsIgnored(deps: TicketSyncDeps, ticket: Ticket) {
+  const [family] = await deps.db.select({ generation: families.ticketGeneration }).from(families).where(eq(families.id, ticket.familyId));
+  await onTicket(deps, ticket, {
+    action: 'close',
+    key: `${ticket.familyId}:ignored:${family?.generation ?? 0}`,
+    perform: (ref, marker) =>
+      deps.sink.close(ref, {
         reason: 'not_planned',
         comment: 'Ignored in recur: this failure family will not reopen this ticket or block a release gate. Set it back to `open` to undo.',
-        marker: operationMarker(key),
-      });
-      return ref;
-    },
+        marker,
+      }),
     apply: async (tx) => {
       await tx.update(tickets).set({ state: 'closed' }).where(eq(tickets.id, ticket.id));
       await recordHistory(tx, ticket.familyId, 'ticket_updated', 'recur', { closed: 'not_planned' });
@@ -227,21 +207,13 @@ async function closeAsIgnored(deps: TicketSyncDeps, ticket: typeof tickets.$infe
   });
 }
 
-async function closeAsDuplicate(deps: TicketSyncDeps, ticket: typeof tickets.$inferSelect, intoFamilyId: string) {
+async function closeAsDuplicate(deps: TicketSyncDeps, ticket: Ticket, intoFamilyId: string) {
   const [into] = await deps.db.select().from(tickets).where(eq(tickets.familyId, intoFamilyId));
   const where = into ? (into.repo === ticket.repo ? `#${into.number}` : into.url) : `recur family ${intoFamilyId}`;
-  const ref = { repo: ticket.repo, number: ticket.number, url: ticket.url };
-  const key = `${deps.sink.provider}.issue.close:${ticket.familyId}:merged:${intoFamilyId}`;
-  await runSideEffect(deps.db, {
-    key,
-    kind: `${deps.sink.provider}.issue.close`,
-    familyId: ticket.familyId,
-    input: { ticket: ref, into: intoFamilyId },
-    reconcile: async () => null,
-    perform: async () => {
-      await deps.sink.close(ref, { reason: 'duplicate', comment: `Duplicate of ${where}: recur merged this failure family into that one.`, marker: operationMarker(key) });
-      return ref;
-    },
+  await onTicket(deps, ticket, {
+    action: 'close',
+    key: `${ticket.familyId}:merged:${intoFamilyId}`,
+    perform: (ref, marker) => deps.sink.close(ref, { reason: 'duplicate', comment: `Duplicate of ${where}: recur merged this failure family into that one.`, marker }),
     apply: async (tx) => {
       await tx.update(tickets).set({ state: 'closed', updatedAt: sql`now()` }).where(eq(tickets.id, ticket.id));
       await recordHistory(tx, ticket.familyId, 'ticket_updated', 'recur', { closed: 'duplicate', into: intoFamilyId });

@@ -1,5 +1,7 @@
 // Builds recur's services and app in-process for integration tests, on PGlite or on the test servers.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { sign } from '@octokit/webhooks-methods';
 import { pino } from 'pino';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,4 +114,23 @@ export async function counts(services: Services) {
     db.$count(inboxEvents, eq(inboxEvents.status, 'pending')),
   ]);
   return { families: f, traces: t, tickets: tk, localIssues: li, pending };
+}
+
+/** Waits until no event is pending and every family's ticket has caught up; false when it never did. */
+export async function settled(services: Services, timeoutMs = 20_000): Promise<boolean> {
+  return eventually(async () => {
+    const rows = await services.database.db.select().from(families);
+    return (await counts(services)).pending === 0 && rows.every((f) => f.ticketSyncedGeneration === f.ticketGeneration && f.ticketSyncLeaseUntil === null);
+  }, timeoutMs);
+}
+
+/** Delivers a GitHub webhook to the app as GitHub would: signed, with event and delivery headers. */
+export async function postGitHubHook(app: Harness['app'], secret: string, event: string, payload: unknown): Promise<number> {
+  const body = JSON.stringify(payload);
+  const res = await app.request('/webhooks/github', {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': await sign(secret, body) },
+  });
+  return res.status;
 }

@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { families, localIssueComments, localIssues } from '../../src/db/schema/index.js';
 import { signedHeaders } from '../helpers/fixtures.js';
-import { counts, eventually, postLangsmith, startHarness, type Harness } from '../helpers/recur.js';
+import { counts, eventually, postLangsmith, settled, startHarness, type Harness } from '../helpers/recur.js';
 
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
 
@@ -38,7 +38,7 @@ describe('grouping and the families write API', () => {
   const settle = async () => {
     const behind = async () =>
       (await h.services.database.db.select().from(families)).filter((f) => f.ticketSyncedGeneration !== f.ticketGeneration || f.ticketSyncLeaseUntil !== null);
-    await eventually(async () => (await behind()).length === 0);
+    await settled(h.services);
     expect((await behind()).map((f) => [f.title, f.ticketGeneration, f.ticketSyncedGeneration, f.ticketSyncLeaseUntil])).toEqual([]);
   };
 

@@ -1,14 +1,11 @@
 // The loop that keeps a fix fixed: LangSmith batch -> ticket -> evaluator -> gate blocks (open sev0) ->
 // merged "Fixes #n" -> passing evaluations -> gate passes -> a failing evaluation reopens the ticket,
 // labelled regressed, and the gate blocks naming the family and the evaluator.
-import { randomUUID } from 'node:crypto';
-import { sign } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { families } from '../../src/db/schema/index.js';
 import { batchDeliveries, signedHeaders } from '../helpers/fixtures.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake_github.js';
 import { createDatabase } from '../helpers/postgres.js';
-import { counts, eventually, postLangsmith, startHarness, type Harness } from '../helpers/recur.js';
+import { postGitHubHook, postLangsmith, settled, startHarness, type Harness } from '../helpers/recur.js';
 
 const pgUrl = inject('pgUrl');
 const redisUrl = inject('redisUrl');
@@ -39,24 +36,12 @@ describe('evaluators and release gates, end to end', () => {
     await gh?.close();
   });
 
-  const settle = () =>
-    eventually(async () => {
-      const rows = await h.services.database.db.select().from(families);
-      return (await counts(h.services)).pending === 0 && rows.every((f) => f.ticketSyncedGeneration === f.ticketGeneration && f.ticketSyncLeaseUntil === null);
-    }, 20_000);
+  const settle = () => settled(h.services);
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await h.app.request(path, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
     return { status: res.status, json: (await res.json()) as any };
   };
-  const hook = async (event: string, payload: object) => {
-    const body = JSON.stringify(payload);
-    const res = await h.app.request('/webhooks/github', {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': await sign(HOOK_SECRET, body) },
-    });
-    expect(res.status).toBe(202);
-  };
+  const hook = async (event: string, payload: object) => expect(await postGitHubHook(h.app, HOOK_SECRET, event, payload)).toBe(202);
   const gate = (release: string) => api('GET', `/v1/gates/${WORKFLOW}?release=${release}`);
 
   it('runs the whole loop', async () => {

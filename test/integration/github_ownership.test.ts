@@ -1,10 +1,9 @@
 // Ownership decides where a ticket goes and who is on it; GitHub App auth works like a token.
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { families } from '../../src/db/schema/index.js';
 import { signedHeaders } from '../helpers/fixtures.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake_github.js';
-import { counts, eventually, postLangsmith, startHarness, type Harness } from '../helpers/recur.js';
+import { postLangsmith, settled, startHarness, type Harness } from '../helpers/recur.js';
 
 const issueCreated = (id: string, name: string, project: string) =>
   JSON.stringify({ id: randomUUID(), type: 'issue.created', created: 1779800000, request_id: randomUUID(), data: { object: { id, name, severity: 0, session_name: project } } });
@@ -38,11 +37,7 @@ describe('ownership routes tickets, authenticated as a GitHub App', () => {
     await gh?.close();
   });
 
-  const settle = () =>
-    eventually(async () => {
-      const rows = await h.services.database.db.select().from(families);
-      return (await counts(h.services)).pending === 0 && rows.every((f) => f.ticketSyncedGeneration === f.ticketGeneration);
-    });
+  const settle = () => settled(h.services);
 
   it('sends a matching family to the owner repo with team, assignees and labels', async () => {
     const body = issueCreated('own-1', 'Refund API timed out after 30s', 'refund-agent-prod');

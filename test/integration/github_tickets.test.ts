@@ -2,14 +2,13 @@
 // (5xx after GitHub applied the write, secondary rate limits, a response that never comes, storms of
 // duplicate deliveries), and GitHub webhooks (real payload shapes, signed) driving recur's state.
 import { randomUUID } from 'node:crypto';
-import { sign } from '@octokit/webhooks-methods';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json' with { type: 'json' };
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { families, sideEffects } from '../../src/db/schema/index.js';
 import { batchDeliveries, signedHeaders } from '../helpers/fixtures.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake_github.js';
-import { counts, eventually, postLangsmith, startHarness, type Harness } from '../helpers/recur.js';
+import { postGitHubHook, postLangsmith, settled, startHarness, type Harness } from '../helpers/recur.js';
 
 const REPO = 'acme/agents';
 const HOOK_SECRET = 'github-hook-secret-0123456789';
@@ -44,12 +43,7 @@ describe('GitHub tickets', () => {
   });
   afterEach(() => gh.reset());
 
-  const settle = () =>
-    eventually(async () => {
-      const c = await counts(h.services);
-      const rows = await h.services.database.db.select().from(families);
-      return c.pending === 0 && rows.every((f) => f.ticketSyncedGeneration === f.ticketGeneration && f.ticketSyncLeaseUntil === null);
-    }, 20_000);
+  const settle = () => settled(h.services);
 
   const langsmithIssue = (issueId: string, name: string, type = 'issue.created', trace?: Record<string, unknown>) =>
     JSON.stringify({
@@ -61,15 +55,7 @@ describe('GitHub tickets', () => {
     });
   const deliver = async (body: string) => expect((await postLangsmith(h, body, signedHeaders(body))).status).toBe(202);
 
-  const postGitHub = async (event: string, payload: unknown) => {
-    const body = JSON.stringify(payload);
-    const res = await h.app.request('/webhooks/github', {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': await sign(HOOK_SECRET, body) },
-    });
-    return res.status;
-  };
+  const postGitHub = (event: string, payload: unknown) => postGitHubHook(h.app, HOOK_SECRET, event, payload);
 
   it('opens one issue for the refund batch, with labels created, evidence and nothing secret', async () => {
     for (const body of batchDeliveries()) await deliver(body);

@@ -11,6 +11,7 @@ import { inboxJobId } from '../../queue/sweeper.js';
 import type { ApiToken } from '../../config/env.js';
 import { findToken, hasScope } from '../auth.js';
 import type { AppEnv } from '../context.js';
+import { storeOrUnavailable } from '../delivery_answer.js';
 import { AppError } from '../errors.js';
 import { ErrorSchema, jsonContent } from '../schemas.js';
 import { parseJson, readRawBody, requireJson, webhookBodyLimit } from '../webhook_body.js';
@@ -58,26 +59,19 @@ export function registerV1SignalsCreate(app: OpenAPIHono<AppEnv>, maxBodyBytes: 
     if (!parsed.ok) throw new AppError('invalid_payload', parsed.message);
     const rawItems = (Array.isArray((raw as { signals?: unknown }).signals) ? (raw as { signals: unknown[] }).signals : [raw]) as unknown[];
 
-    let outcome;
-    try {
-      outcome = await storeDeliveries(
+    const outcome = await storeOrUnavailable(c, 'signals', () =>
+      storeDeliveries(
         database.db,
-        parsed.signals.map((signal, i) => {
-          const text = JSON.stringify(rawItems[i]);
-          return {
-            source: signalInboxSource(signal.source),
-            deliveryId: signal.id,
-            eventType: SIGNAL_EVENT_TYPE,
-            body: new TextEncoder().encode(text),
-            payload: rawItems[i],
-            status: 'pending' as const,
-          };
-        }),
-      );
-    } catch (err) {
-      log.error({ err, source: 'signals' }, 'signals not stored: storage unavailable');
-      throw new AppError('unavailable', 'storage is unavailable; retry later');
-    }
+        parsed.signals.map((signal, i) => ({
+          source: signalInboxSource(signal.source),
+          deliveryId: signal.id,
+          eventType: SIGNAL_EVENT_TYPE,
+          body: new TextEncoder().encode(JSON.stringify(rawItems[i])),
+          payload: rawItems[i],
+          status: 'pending' as const,
+        })),
+      ),
+    );
     for (const eventId of outcome.accepted) {
       queue
         .enqueue('inbox.process', { eventId }, { jobId: inboxJobId(eventId) })

@@ -6,14 +6,14 @@ import type { Hono } from 'hono';
 import { isActedOnEvent } from '../../ingest/github/events.js';
 import { GITHUB } from '../../ingest/github/source.js';
 import { storeDelivery } from '../../ingest/inbox.js';
-import { inboxJobId } from '../../queue/sweeper.js';
 import type { AppEnv } from '../context.js';
+import { answerDelivery, storeOrUnavailable } from '../delivery_answer.js';
 import { AppError } from '../errors.js';
 import { parseJson, readRawBody, requireJson, webhookBodyLimit } from '../webhook_body.js';
 
 export function registerWebhooksGithub(app: Hono<AppEnv>, maxBodyBytes: number) {
   app.post('/webhooks/github', webhookBodyLimit(maxBodyBytes), async (c) => {
-    const { config, database, queue, log } = c.var.services;
+    const { config, database } = c.var.services;
     requireJson(c);
     const body = await readRawBody(c);
     const secret = config.env.GITHUB_WEBHOOK_SECRET;
@@ -31,27 +31,9 @@ export function registerWebhooksGithub(app: Hono<AppEnv>, maxBodyBytes: number) 
     if (event === 'ping') return c.json({ status: 'pong' }, 200);
 
     const acted = isActedOnEvent(event);
-    let stored;
-    try {
-      stored = await storeDelivery(database.db, { source: GITHUB, deliveryId: delivery, eventType: event, body, payload, status: acted ? 'pending' : 'ignored' });
-    } catch (err) {
-      log.error({ err, source: GITHUB }, 'delivery not stored: storage unavailable');
-      throw new AppError('unavailable', 'storage is unavailable; retry later');
-    }
-    const logged = { source: GITHUB, type: event, delivery, event_id: stored.eventId };
-    if (stored.outcome === 'conflict') throw new AppError('conflict', `delivery ${delivery} was already stored with a different body`, { event_id: stored.eventId });
-    if (stored.outcome === 'duplicate') {
-      log.info({ ...logged, outcome: 'duplicate' }, 'delivery');
-      return c.json({ status: 'duplicate', event_id: stored.eventId }, 200);
-    }
-    if (!acted) {
-      log.info({ ...logged, outcome: 'ignored' }, 'delivery');
-      return c.json({ status: 'ignored', event_id: stored.eventId }, 202);
-    }
-    queue
-      .enqueue('inbox.process', { eventId: stored.eventId }, { jobId: inboxJobId(stored.eventId) })
-      .catch((err) => log.warn({ err, event_id: stored.eventId }, 'relay failed; the sweeper will queue the event'));
-    log.info({ ...logged, outcome: 'accepted' }, 'delivery');
-    return c.json({ status: 'accepted', event_id: stored.eventId }, 202);
+    const stored = await storeOrUnavailable(c, GITHUB, () =>
+      storeDelivery(database.db, { source: GITHUB, deliveryId: delivery, eventType: event, body, payload, status: acted ? 'pending' : 'ignored' }),
+    );
+    return answerDelivery(c, { source: GITHUB, type: event, delivery, stored, acted });
   });
 }
