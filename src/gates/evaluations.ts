@@ -13,7 +13,8 @@ export interface EvaluationInput {
   results: Array<{ evaluator_id: string; passed: boolean; score?: number; run_url?: string }>;
 }
 
-export type RecordOutcome = { result: 'recorded'; stored: number; regressed: string[] } | { result: 'unknown_evaluators'; ids: string[] };
+/** `touched`: every family a result was reported for; their tickets show the evaluators' state. */
+export type RecordOutcome = { result: 'recorded'; stored: number; regressed: string[]; touched: string[] } | { result: 'unknown_evaluators'; ids: string[] };
 
 export async function recordEvaluations(db: Db, input: EvaluationInput, reportedBy: string): Promise<RecordOutcome> {
   return db.transaction(async (tx) => {
@@ -47,6 +48,11 @@ export async function recordEvaluations(db: Db, input: EvaluationInput, reported
       const evaluator = known.find((e) => e.familyId === id)!;
       await recordHistory(tx, id, 'regressed', reportedBy, { evaluator_id: evaluator.id, release: input.release, environment: input.environment ?? null });
     }
-    return { result: 'recorded' as const, stored: input.results.length, regressed: regressed.map((r) => r.id) };
+    const touched = [...new Set(known.map((e) => e.familyId))];
+    await tx
+      .update(families)
+      .set({ ticketGeneration: sql`${families.ticketGeneration} + 1`, updatedAt: sql`now()` })
+      .where(inArray(families.id, touched.filter((id) => !regressed.some((r) => r.id === id))));
+    return { result: 'recorded' as const, stored: input.results.length, regressed: regressed.map((r) => r.id), touched };
   });
 }

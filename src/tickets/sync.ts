@@ -80,19 +80,23 @@ async function syncLeased(deps: TicketSyncDeps, familyId: string) {
     if (ticket?.state === 'open') await closeAsDuplicate(deps, ticket, mergedInto);
     return { result: 'skipped' as const, reason: 'merged' };
   }
-  const view = await loadTicketView(db, familyId, config);
+  const [family] = await db.select({ status: families.status, severity: families.severity }).from(families).where(eq(families.id, familyId));
+  if (!family) return { result: 'skipped' as const, reason: 'missing' };
   const recent = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(familyOccurrences)
     .where(and(eq(familyOccurrences.familyId, familyId), gte(familyOccurrences.occurredAt, new Date(Date.now() - config.tickets.open_when.within))));
   const decision = decideTicket(
-    { status: view.family.status, severity: view.family.severity, recentOccurrences: recent[0]?.n ?? 0, hasTicket: Boolean(ticket) },
+    { status: family.status, severity: family.severity as Severity, recentOccurrences: recent[0]?.n ?? 0, hasTicket: Boolean(ticket) },
     config.tickets.open_when,
   );
   if (decision.action === 'none') return { result: 'skipped' as const, reason: decision.reason };
 
-  const rendered = renderTicket(view);
-  const repo = ticket?.repo ?? view.ownerRepo ?? config.tickets.repo ?? deps.defaultRepo;
+  // The evaluator is part of what the ticket shows, so it is brought up to date before rendering.
+  await refreshEvaluator(db, familyId);
+  const current = await loadTicketView(db, familyId, config);
+  const rendered = renderTicket(current);
+  const repo = ticket?.repo ?? current.ownerRepo ?? config.tickets.repo ?? deps.defaultRepo;
   const draft: IssueDraft = { repo, ...rendered };
   const bodySha256 = createHash('sha256').update(draft.body).digest('hex');
 
@@ -116,21 +120,20 @@ async function syncLeased(deps: TicketSyncDeps, familyId: string) {
           .set({ status: sql`case when ${families.status} = 'watching' then 'open' else ${families.status} end`, updatedAt: sql`now()` })
           .where(eq(families.id, familyId));
         await recordHistory(tx, familyId, 'ticket_opened', 'recur', { provider: sink.provider, repo: ref.repo, number: ref.number, url: ref.url, reason: decision.action === 'open' ? decision.reason : null });
-        if (view.family.status === 'watching') {
+        if (current.family.status === 'watching') {
           await recordHistory(tx, familyId, 'status_changed', 'recur', { from: 'watching', to: 'open' });
         }
       },
     });
-    await refreshEvaluator(db, familyId);
     return { result: 'created' as const, number: receipt.number };
   }
 
   const ref = { repo: ticket.repo, number: ticket.number, url: ticket.url };
-  await refreshEvaluator(db, familyId);
-  const live = view.family.status === 'open' || view.family.status === 'fixing' || view.family.status === 'regressed';
+  const { status, fixStatus, fixPullRequest } = current.family;
+  const live = status === 'open' || status === 'fixing' || status === 'regressed';
   if (live && ticket.state === 'closed') await reopenTicket(deps, ticket, familyId);
-  if (view.family.status === 'ignored' && ticket.state === 'open') await closeAsIgnored(deps, ticket);
-  if (view.family.fixStatus === 'merged' && view.family.fixPullRequest) await commentFixMerged(deps, ticket, view.family.fixPullRequest);
+  if (status === 'ignored' && ticket.state === 'open') await closeAsIgnored(deps, ticket);
+  if (fixStatus === 'merged' && fixPullRequest) await commentFixMerged(deps, ticket, fixPullRequest);
 
   const unchanged = ticket.bodySha256 === bodySha256 && ticket.title === draft.title && sameSet(ticket.labels, draft.labels);
   if (unchanged) return { result: 'unchanged' as const, number: ticket.number };

@@ -49,6 +49,7 @@ describe('evaluators and release gates, end to end', () => {
     await settle();
     const [issue] = gh.issues(REPO);
     expect(issue).toBeDefined();
+    expect(issue!.body).toMatch(/- evaluator `[0-9a-f-]{36}` · suite `benchmark` · not run/);
 
     const { json: listed } = await api('GET', `/v1/evaluators?workflow=${WORKFLOW}`);
     expect(listed.items).toHaveLength(1);
@@ -81,6 +82,8 @@ describe('evaluators and release gates, end to end', () => {
 
     expect((await api('POST', '/v1/evaluations', { workflow: WORKFLOW, release: '1.4.1', results: [{ evaluator_id: evaluator.id, passed: true, score: 1 }] })).status).toBe(202);
     expect((await gate('1.4.1')).json).toMatchObject({ decision: 'pass', blocking: [], evaluators: { required: 1, passed: 1 } });
+    await settle();
+    expect(gh.issue(REPO, issue!.number)!.body).toContain('Guarded: a benchmark evaluator passed on a release containing the fix.');
     expect((await api('GET', `/v1/families/${family.id}`)).json).toMatchObject({ guarded: true, evaluators: [{ id: evaluator.id, status: 'passing' }] });
 
     const failed = await api('POST', '/v1/evaluations', { workflow: WORKFLOW, release: '1.5.0', results: [{ evaluator_id: evaluator.id, passed: false, run_url: 'https://smith.langchain.com/o/x/datasets/y/compare?selectedSessions=z' }] });

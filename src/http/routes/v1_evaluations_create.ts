@@ -37,7 +37,7 @@ export function registerV1EvaluationsCreate(app: OpenAPIHono<AppEnv>) {
     const { database, queue, log } = c.var.services;
     const outcome = await recordEvaluations(database.db, body, actorOf(c));
     if (outcome.result === 'unknown_evaluators') throw new AppError('invalid_request', `results: no evaluator of workflow ${body.workflow} with id ${outcome.ids.slice(0, 5).join(', ')}`);
-    for (const id of outcome.regressed) await scheduleTicketSync(queue, log, id);
+    for (const id of outcome.touched) await scheduleTicketSync(queue, log, id);
     return c.json({ accepted: outcome.stored, regressed: outcome.regressed }, 202);
   });
 }
