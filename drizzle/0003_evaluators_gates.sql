@@ -20,6 +20,7 @@ CREATE TABLE "evaluators" (
 	"kind" text NOT NULL,
 	"spec" jsonb NOT NULL,
 	"examples" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"drafted_by" text DEFAULT 'template' NOT NULL,
 	"revision" integer DEFAULT 1 NOT NULL,
 	"spec_sha256" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,

@@ -82,6 +82,9 @@ export const envSchema = z.object({
   RECUR_GITHUB_TIMEOUT_MS: positiveInt(20_000),
   RECUR_GITHUB_WRITE_GAP_MS: z.coerce.number().int().min(0).default(1_000),
   RECUR_TICKET_UPDATE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
+  RECUR_LLM_URL: optionalText.pipe(z.url('expected the base URL of an OpenAI-compatible API, like https://api.openai.com/v1').optional()),
+  RECUR_LLM_API_KEY: optionalText,
+  RECUR_LLM_MODEL: z.string().default('gpt-4o-mini'),
   RECUR_PUBLIC_URL: optionalText.pipe(z.url('expected a URL').optional()),
 });
 

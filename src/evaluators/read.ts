@@ -14,6 +14,7 @@ export const evaluatorJson = (e: Row) => ({
   spec: e.spec,
   examples: e.examples,
   revision: e.revision,
+  drafted_by: e.draftedBy,
   created_at: e.createdAt.toISOString(),
   updated_at: e.updatedAt.toISOString(),
 });

@@ -41,6 +41,7 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
           defaultRepo: services.defaultRepo,
           leaseMs: env.RECUR_TICKET_LEASE_MS,
           updateIntervalMs: env.RECUR_TICKET_UPDATE_INTERVAL_MS,
+          llm: env.RECUR_LLM_URL ? { url: env.RECUR_LLM_URL, apiKey: env.RECUR_LLM_API_KEY, model: env.RECUR_LLM_MODEL } : null,
         },
         familyId,
       );

@@ -7,6 +7,7 @@ import type { FileConfig } from '../config/file.js';
 import type { Db } from '../db/client.js';
 import { families, familyKeys, familyOccurrences, tickets, traces } from '../db/schema/index.js';
 import { evaluatorStates } from '../evaluators/guard.js';
+import type { LlmSettings } from '../evaluators/draft_llm.js';
 import { refreshEvaluator } from '../evaluators/refresh.js';
 import { recordHistory } from '../families/history.js';
 import { isUpstreamKey } from '../families/keys.js';
@@ -26,6 +27,8 @@ export interface TicketSyncDeps {
   leaseMs: number;
   /** A ticket's body is edited at most once per this interval; state changes are never held back. */
   updateIntervalMs: number;
+  /** Optional LLM drafting of evaluator specs. */
+  llm?: LlmSettings | null;
 }
 
 /** `followUp`: the generation that arrived while this sync ran and still needs one; 0 when none. */
@@ -93,7 +96,7 @@ async function syncLeased(deps: TicketSyncDeps, familyId: string) {
   if (decision.action === 'none') return { result: 'skipped' as const, reason: decision.reason };
 
   // The evaluator is part of what the ticket shows, so it is brought up to date before rendering.
-  await refreshEvaluator(db, familyId);
+  await refreshEvaluator(db, familyId, deps.llm ?? null);
   const current = await loadTicketView(db, familyId, config);
   const rendered = renderTicket(current);
   const repo = ticket?.repo ?? current.ownerRepo ?? config.tickets.repo ?? deps.defaultRepo;

@@ -112,7 +112,10 @@ describe('families read API', () => {
     expect((await get('/readyz')).json).toMatchObject({ status: 'ready', database: 'pglite', queue: 'in-process' });
     const { json } = await get('/openapi.json');
     expect(json.openapi).toBe('3.1.0');
-    expect(Object.keys(json.paths)).toEqual(expect.arrayContaining(['/v1/families', '/v1/families/{id}', '/v1/local-issues']));
+    expect(Object.keys(json.paths)).toEqual(
+      expect.arrayContaining(['/v1/families', '/v1/families/{id}', '/v1/local-issues', '/v1/signals', '/v1/evaluators', '/v1/evaluations', '/v1/gates/{workflow}']),
+    );
+    expect(Object.keys(json.components.schemas)).toEqual(expect.arrayContaining(['Family', 'EvaluatorSpec', 'GateDecision']));
   });
 });
 

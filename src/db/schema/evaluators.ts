@@ -18,6 +18,8 @@ export const evaluators = pgTable(
     kind: text('kind').notNull(),
     spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
     examples: jsonb('examples').$type<Array<Record<string, unknown>>>().notNull().default([]),
+    /** `template`, or `llm` when an LLM's draft validated against the spec schema. */
+    draftedBy: text('drafted_by', { enum: ['template', 'llm'] }).notNull().default('template'),
     /** Bumped whenever the generated spec or examples change materially. */
     revision: integer('revision').notNull().default(1),
     specSha256: text('spec_sha256').notNull(),

@@ -2,21 +2,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { exportJson, exportTypeScript } from '../../evaluators/export.js';
 import { getEvaluator, listEvaluators } from '../../evaluators/read.js';
+import { evaluatorSpecSchema } from '../../evaluators/spec_schema.js';
 import type { EvaluatorSpec } from '../../evaluators/templates.js';
 import { requireScope } from '../auth.js';
 import type { AppEnv } from '../context.js';
 import { AppError } from '../errors.js';
 import { errorResponses, ErrorSchema, jsonContent } from '../schemas.js';
-
-export const EvaluatorSpecSchema = z
-  .union([
-    z.object({ version: z.literal(1), type: z.literal('tool_order'), first: z.string(), then: z.string(), rationale: z.string() }),
-    z.object({ version: z.literal(1), type: z.literal('tool_loop'), tool: z.string(), max_consecutive: z.number().int(), rationale: z.string() }),
-    z.object({ version: z.literal(1), type: z.literal('forbidden_error'), tool: z.string().nullable(), error_type: z.string().nullable(), message_pattern: z.string(), rationale: z.string() }),
-    z.object({ version: z.literal(1), type: z.literal('latency_bound'), tool: z.string().nullable(), max_ms: z.number().int(), rationale: z.string() }),
-    z.object({ version: z.literal(1), type: z.literal('output_rubric'), prompt: z.string(), pass_criteria: z.array(z.string()), rationale: z.string() }),
-  ])
-  .openapi('EvaluatorSpec');
 
 const EvaluatorSchema = z
   .object({
@@ -28,6 +19,7 @@ const EvaluatorSchema = z
     spec: z.record(z.string(), z.unknown()).openapi({ description: 'an EvaluatorSpec' }),
     examples: z.array(z.record(z.string(), z.unknown())),
     revision: z.number().int(),
+    drafted_by: z.enum(['template', 'llm']),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -46,7 +38,7 @@ const listRoute = createRoute({
       limit: z.coerce.number().int().min(1).max(500).default(100),
     }),
   },
-  responses: { 200: jsonContent(z.object({ items: z.array(EvaluatorSchema), spec_schema: EvaluatorSpecSchema.optional() }), 'evaluators'), 400: jsonContent(ErrorSchema, 'invalid filter'), ...errorResponses },
+  responses: { 200: jsonContent(z.object({ items: z.array(EvaluatorSchema) }), 'evaluators'), 400: jsonContent(ErrorSchema, 'invalid filter'), ...errorResponses },
 });
 
 const getRoute = createRoute({
@@ -72,6 +64,7 @@ const exportRoute = createRoute({
 });
 
 export function registerV1Evaluators(app: OpenAPIHono<AppEnv>) {
+  app.openAPIRegistry.register('EvaluatorSpec', evaluatorSpecSchema);
   app.openapi(exportRoute, async (c) => {
     const { id } = c.req.valid('param');
     const { format } = c.req.valid('query');
