@@ -78,13 +78,27 @@ export async function syncFamilyTicket(deps: TicketSyncDeps, familyId: string): 
 async function syncLeased(deps: TicketSyncDeps, familyId: string) {
   const { db, sink, config } = deps;
   const [ticket] = await db.select().from(tickets).where(eq(tickets.familyId, familyId));
-  const [{ mergedInto } = { mergedInto: null }] = await db.select({ mergedInto: families.mergedInto }).from(families).where(eq(families.id, familyId));
-  if (mergedInto) {
-    if (ticket?.state === 'open') await closeAsDuplicate(deps, ticket, mergedInto);
+  const [family] = await db
+    .select({ status: families.status, severity: families.severity, fixStatus: families.fixStatus, fixPullRequest: families.fixPullRequest, mergedInto: families.mergedInto })
+    .from(families)
+    .where(eq(families.id, familyId));
+  if (!family) return { result: 'skipped' as const, reason: 'missing' };
+  if (family.mergedInto) {
+    if (ticket?.state === 'open') await closeAsDuplicate(deps, ticket, family.mergedInto);
     return { result: 'skipped' as const, reason: 'merged' };
   }
-  const [family] = await db.select({ status: families.status, severity: families.severity }).from(families).where(eq(families.id, familyId));
-  if (!family) return { result: 'skipped' as const, reason: 'missing' };
+
+  if (ticket) {
+    // State changes first, and never held back by the edit interval.
+    const live = family.status === 'open' || family.status === 'fixing' || family.status === 'regressed';
+    if (live && ticket.state === 'closed') await reopenTicket(deps, ticket, familyId);
+    if (family.status === 'ignored' && ticket.state === 'open') await closeAsIgnored(deps, ticket);
+    if (family.fixStatus === 'merged' && family.fixPullRequest) await commentFixMerged(deps, ticket, family.fixPullRequest);
+    // Checked before the evaluator refresh and the render, which a held-back edit would waste.
+    const nextEditAt = ticket.updatedAt.getTime() + deps.updateIntervalMs;
+    if (nextEditAt > Date.now()) return { result: 'throttled' as const, retryInMs: nextEditAt - Date.now() };
+  }
+
   const recent = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(familyOccurrences)
@@ -131,23 +145,17 @@ async function syncLeased(deps: TicketSyncDeps, familyId: string) {
     return { result: 'created' as const, number: receipt.number };
   }
 
-  const ref = { repo: ticket.repo, number: ticket.number, url: ticket.url };
-  const { status, fixStatus, fixPullRequest } = current.family;
-  const live = status === 'open' || status === 'fixing' || status === 'regressed';
-  if (live && ticket.state === 'closed') await reopenTicket(deps, ticket, familyId);
-  if (status === 'ignored' && ticket.state === 'open') await closeAsIgnored(deps, ticket);
-  if (fixStatus === 'merged' && fixPullRequest) await commentFixMerged(deps, ticket, fixPullRequest);
-
-  const unchanged = ticket.bodySha256 === bodySha256 && ticket.title === draft.title && sameSet(ticket.labels, draft.labels);
-  if (unchanged) return { result: 'unchanged' as const, number: ticket.number };
-  const nextEditAt = ticket.updatedAt.getTime() + deps.updateIntervalMs;
-  if (nextEditAt > Date.now()) return { result: 'throttled' as const, retryInMs: nextEditAt - Date.now() };
-  await sink.update(ref, draft, ticket.labels);
+  // State changes above may have touched the row (labels on reopen): compare with what is stored now.
+  const [stored] = await db.select().from(tickets).where(eq(tickets.id, ticket.id));
+  const now = stored ?? ticket;
+  const unchanged = now.bodySha256 === bodySha256 && now.title === draft.title && sameSet(now.labels, draft.labels);
+  if (unchanged) return { result: 'unchanged' as const, number: now.number };
+  await sink.update({ repo: now.repo, number: now.number, url: now.url }, draft, now.labels);
   await db
     .update(tickets)
     .set({ title: draft.title, bodySha256, labels: draft.labels, updatedAt: sql`now()` })
     .where(eq(tickets.id, ticket.id));
-  return { result: 'updated' as const, number: ticket.number };
+  return { result: 'updated' as const, number: now.number };
 }
 
 type Ticket = typeof tickets.$inferSelect;
