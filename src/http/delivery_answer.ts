@@ -8,7 +8,7 @@ import type { AppEnv } from './context.js';
 import { AppError } from './errors.js';
 
 export function answerDelivery(c: Context<AppEnv>, d: { source: string; type: string; delivery: string; stored: StoreOutcome; acted: boolean }) {
-  const { queue, log } = c.var.services;
+  const { log } = c.var.services;
   const { stored } = d;
   const logged = { source: d.source, type: d.type, delivery: d.delivery, event_id: stored.eventId };
   if (stored.outcome === 'conflict') {
@@ -23,12 +23,17 @@ export function answerDelivery(c: Context<AppEnv>, d: { source: string; type: st
     log.info({ ...logged, outcome: 'ignored' }, 'delivery');
     return c.json({ status: 'ignored' as const, event_id: stored.eventId }, 202);
   }
-  // The row is committed; queueing is best effort, the sweeper re-queues anything this misses.
-  queue
-    .enqueue('inbox.process', { eventId: stored.eventId }, { jobId: inboxJobId(stored.eventId) })
-    .catch((err) => log.warn({ err, event_id: stored.eventId }, 'relay failed; the sweeper will queue the event'));
+  relayEvent(c, stored.eventId);
   log.info({ ...logged, outcome: 'accepted' }, 'delivery');
   return c.json({ status: 'accepted' as const, event_id: stored.eventId }, 202);
+}
+
+/** Queues a committed inbox row. Best effort: the sweeper re-queues anything this misses. */
+export function relayEvent(c: Context<AppEnv>, eventId: string): void {
+  const { queue, log } = c.var.services;
+  queue
+    .enqueue('inbox.process', { eventId }, { jobId: inboxJobId(eventId) })
+    .catch((err) => log.warn({ err, event_id: eventId }, 'relay failed; the sweeper will queue the event'));
 }
 
 /** Runs the inbox write; a storage failure answers 503, which senders (LangSmith, GitHub) retry. */

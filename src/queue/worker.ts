@@ -3,9 +3,9 @@ import { processInboxEvent } from '../ingest/process_event.js';
 import type { Services } from '../services.js';
 import { postReply } from '../tickets/replies.js';
 import { scheduleTicketSync } from '../tickets/schedule.js';
-import { syncFamilyTicket } from '../tickets/sync.js';
+import { syncFamilyTicket, type TicketSyncDeps } from '../tickets/sync.js';
 import type { Processors } from './jobs.js';
-import { inboxJobId, sweepOnce } from './sweeper.js';
+import { sweepOnce } from './sweeper.js';
 
 export interface WorkerHandle {
   sweep(): Promise<{ events: number; tickets: number }>;
@@ -16,6 +16,15 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
   const { database, queue, config, log } = services;
   const { env } = config;
   const db = database.db;
+  const syncDeps: TicketSyncDeps = {
+    db,
+    sink: services.sink,
+    config: config.file,
+    defaultRepo: services.defaultRepo,
+    leaseMs: env.RECUR_TICKET_LEASE_MS,
+    updateIntervalMs: env.RECUR_TICKET_UPDATE_INTERVAL_MS,
+    llm: env.RECUR_LLM_URL ? { url: env.RECUR_LLM_URL, apiKey: env.RECUR_LLM_API_KEY, model: env.RECUR_LLM_MODEL } : null,
+  };
 
   const processors: Processors = {
     'inbox.process': async ({ eventId }) => {
@@ -33,18 +42,7 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
       }
     },
     'ticket.sync': async ({ familyId }) => {
-      const outcome = await syncFamilyTicket(
-        {
-          db,
-          sink: services.sink,
-          config: config.file,
-          defaultRepo: services.defaultRepo,
-          leaseMs: env.RECUR_TICKET_LEASE_MS,
-          updateIntervalMs: env.RECUR_TICKET_UPDATE_INTERVAL_MS,
-          llm: env.RECUR_LLM_URL ? { url: env.RECUR_LLM_URL, apiKey: env.RECUR_LLM_API_KEY, model: env.RECUR_LLM_MODEL } : null,
-        },
-        familyId,
-      );
+      const outcome = await syncFamilyTicket(syncDeps, familyId);
       log.info({ familyId, ...outcome }, 'ticket synced');
       if (outcome.result === 'throttled') {
         const retryAt = Date.now() + outcome.retryInMs;
@@ -78,5 +76,3 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
     },
   };
 }
-
-export { inboxJobId };

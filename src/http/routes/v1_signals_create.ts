@@ -7,11 +7,10 @@ import { parseSignals, signalSchema, MAX_BATCH } from '../../ingest/signals/sche
 import { hasStandardWebhookHeaders, verifyStandardWebhook } from '../../ingest/signals/verify.js';
 import { SIGNAL_EVENT_TYPE, signalInboxSource } from '../../ingest/signals/source.js';
 import { bearerToken } from '../../ingest/signature.js';
-import { inboxJobId } from '../../queue/sweeper.js';
 import type { ApiToken } from '../../config/env.js';
 import { findToken, hasScope } from '../auth.js';
 import type { AppEnv } from '../context.js';
-import { storeOrUnavailable } from '../delivery_answer.js';
+import { relayEvent, storeOrUnavailable } from '../delivery_answer.js';
 import { AppError } from '../errors.js';
 import { ErrorSchema, jsonContent } from '../schemas.js';
 import { parseJson, readRawBody, requireJson, webhookBodyLimit } from '../webhook_body.js';
@@ -49,7 +48,7 @@ export function registerV1SignalsCreate(app: OpenAPIHono<AppEnv>, maxBodyBytes: 
   });
 
   app.post('/v1/signals', webhookBodyLimit(maxBodyBytes), async (c) => {
-    const { config, database, queue, log } = c.var.services;
+    const { config, database, log } = c.var.services;
     requireJson(c);
     const body = await readRawBody(c);
     authorize(c.req.raw.headers, body, config.env.RECUR_SIGNALS_SECRET, config.env.RECUR_API_TOKENS);
@@ -72,11 +71,7 @@ export function registerV1SignalsCreate(app: OpenAPIHono<AppEnv>, maxBodyBytes: 
         })),
       ),
     );
-    for (const eventId of outcome.accepted) {
-      queue
-        .enqueue('inbox.process', { eventId }, { jobId: inboxJobId(eventId) })
-        .catch((err) => log.warn({ err, event_id: eventId }, 'relay failed; the sweeper will queue the event'));
-    }
+    for (const eventId of outcome.accepted) relayEvent(c, eventId);
     const answer: SignalsAccepted = { accepted: outcome.accepted.length, duplicates: outcome.duplicates, conflicts: outcome.conflicts };
     log.info({ source: 'signals', received: parsed.signals.length, ...answer }, 'delivery');
     return c.json(answer, 202);
