@@ -20,10 +20,19 @@ export const inboxEvents = pgTable(
     lastError: text('last_error'),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
     processedAt: timestamp('processed_at', { withTimezone: true }),
+    /** When the last allowed attempt failed; cleared by a replay. */
+    diedAt: timestamp('died_at', { withTimezone: true }),
+    /** How many times an operator replayed the row: each replay queues a job of its own (see ingest/replay.ts). */
+    replays: integer('replays').notNull().default(0),
+    replayedAt: timestamp('replayed_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('inbox_events_source_delivery_uq').on(t.source, t.deliveryId),
     index('inbox_events_pending_idx').on(t.receivedAt).where(sql`${t.status} = 'pending'`),
     index('inbox_events_dead_idx').on(t.receivedAt).where(sql`${t.status} = 'dead'`),
+    // Payloads retention may still prune: pruned rows leave the index, so a run costs what is left to prune.
+    index('inbox_events_retention_idx')
+      .on(t.receivedAt)
+      .where(sql`${t.payload} is not null and ${t.status} in ('processed', 'ignored')`),
   ],
 );

@@ -1,4 +1,5 @@
 export * from './inbox.js';
+export * from './inbox_replays.js';
 export * from './families.js';
 export * from './family_keys.js';
 export * from './traces.js';
@@ -10,3 +11,4 @@ export * from './family_occurrences.js';
 export * from './family_titles.js';
 export * from './operational_events.js';
 export * from './evaluators.js';
+export * from './regression_pull_requests.js';
