@@ -28,9 +28,36 @@ export async function readRawBody(c: Context<AppEnv>): Promise<Uint8Array> {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function parseJson(body: Uint8Array): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(utf8.decode(body));
+    value = JSON.parse(utf8.decode(body));
   } catch (err) {
     throw new AppError('invalid_payload', `the body is not valid JSON: ${(err as Error).message.slice(0, 200)}`);
   }
+  // PostgreSQL's text and jsonb cannot hold these: storing them would fail as if the database were down
+  // (503), and a sender that retries on 5xx would retry the same body forever.
+  if (hasUnstorableString(value)) {
+    throw new AppError('invalid_payload', 'the body contains a NUL character (\\u0000) or an unpaired surrogate escape, which cannot be stored');
+  }
+  return value;
+}
+
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function hasUnstorableString(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (UNSTORABLE.test(v)) return true;
+    } else if (Array.isArray(v)) {
+      for (const child of v) stack.push(child);
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [k, child] of Object.entries(v)) {
+        if (UNSTORABLE.test(k)) return true;
+        stack.push(child);
+      }
+    }
+  }
+  return false;
 }
