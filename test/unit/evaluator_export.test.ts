@@ -53,4 +53,14 @@ describe('exported evaluators', () => {
     expect(out.outputText).toContain("from 'openevals'");
     expect(JSON.parse(exportJson(base(spec)))).toMatchObject({ evaluator_id: '11111111-1111-4111-8111-111111111111', spec, revision: 2 });
   });
+
+  it('keeps hostile tool and workflow names inert: they cannot end a comment or a string and run as code', async () => {
+    const hostile = 'x`; globalThis.pwned = 1; `${globalThis.pwned = 2}';
+    const workflow = 'refunds\nglobalThis.pwned = 3;\u2028globalThis.pwned = 4;';
+    const loop = await load(exportTypeScript({ ...base({ version: 1, type: 'tool_loop', tool: hostile, max_consecutive: 1, rationale: 'r\rglobalThis.pwned = 5;' }), workflow }));
+    const latency = await load(exportTypeScript({ ...base({ version: 1, type: 'latency_bound', tool: hostile, max_ms: 5, rationale: 'r' }), workflow }));
+    expect((globalThis as Record<string, unknown>).pwned).toBeUndefined();
+    expect(loop.recurToolLoop({ run: run(tool(hostile), tool(hostile)) }).comment).toBe(`${hostile} ran 2 times in a row (at most 1)`);
+    expect(latency.recurLatencyBound({ run: run(tool(hostile)) }).comment).toBe(`slowest ${hostile}: 10 ms (at most 5)`);
+  });
 });
