@@ -1,13 +1,14 @@
 // Starts recur's roles from config: `all` (API and worker in one process, the default), `api`, `worker`,
 // or `migrate`. Exits non-zero with a readable message when the configuration is wrong.
-import { serve, type ServerType } from '@hono/node-server';
+import { serve } from '@hono/node-server';
 import { disabledChecks, loadConfig, type Config } from './config/index.js';
 import { ConfigError } from './config/errors.js';
 import { openDatabase } from './db/client.js';
-import { createApp } from './http/app.js';
+import { createApp, createOpsApp } from './http/app.js';
 import { startWorker, type WorkerHandle } from './queue/worker.js';
 import { createServices } from './services.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
+import { startTracing } from './telemetry/tracing.js';
 
 const ROLES = ['all', 'api', 'worker', 'migrate'] as const;
 type Role = (typeof ROLES)[number];
@@ -27,30 +28,39 @@ async function main(): Promise<void> {
   }
   for (const off of disabledChecks(config.env)) log.warn(`SECURITY: ${off} is not set; that check is OFF`);
 
+  const tracing = startTracing(process.env, role);
+  if (tracing.exporting) log.info('exporting traces over OTLP/HTTP');
   const services = await createServices(config, log);
-  let server: ServerType | undefined;
   let worker: WorkerHandle | undefined;
   if (role === 'all' || role === 'worker') worker = await startWorker(services);
-  if (role === 'all' || role === 'api') {
-    const app = createApp(services);
-    server = serve({ fetch: app.fetch, port: config.env.PORT, hostname: config.env.HOST }, (info) =>
-      log.info({ port: info.port, host: config.env.HOST }, `recur listening on http://${config.env.HOST}:${info.port}`),
-    );
-  }
+  // The worker serves only /healthz, /readyz and /metrics, so it can be health-checked and scraped too.
+  const app = role === 'worker' ? createOpsApp(services) : createApp(services);
+  const server = serve({ fetch: app.fetch, port: config.env.PORT, hostname: config.env.HOST }, (info) =>
+    log.info({ port: info.port, host: config.env.HOST }, `recur ${role === 'worker' ? 'worker metrics and health' : role} listening on http://${config.env.HOST}:${info.port}`),
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    const bound = config.env.RECUR_SHUTDOWN_TIMEOUT_MS;
+    log.info({ signal, timeout_ms: bound }, 'shutting down: draining requests and jobs');
     const forced = setTimeout(() => {
-      log.error('shutdown took too long; exiting');
+      // Whatever was cut short is still pending in the database and is picked up after the restart.
+      log.error({ timeout_ms: bound }, 'shutdown bound reached; exiting with work still running');
       process.exit(1);
-    }, 15_000);
+    }, bound);
     forced.unref();
-    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    services.lifecycle.draining = true;
+    // No new connections; requests in flight are answered (their deliveries committed) before close resolves.
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    });
+    log.info('listener closed; stopping the worker');
     await worker?.stop();
     await services.close();
+    await tracing.shutdown();
     log.info('stopped');
     process.exit(0);
   };

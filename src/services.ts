@@ -19,6 +19,8 @@ export interface Services {
   sink: TicketSink;
   log: Logger;
   defaultRepo: string;
+  /** Set on SIGTERM: /readyz answers 503 so a load balancer stops sending before the listener closes. */
+  lifecycle: { draining: boolean };
   close(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     sink,
     log,
     defaultRepo: config.file.tickets.repo ?? env.GITHUB_REPO ?? LOCAL_DEFAULT_REPO,
+    lifecycle: { draining: false },
     async close() {
       await queue.close();
       await database.close();

@@ -25,6 +25,19 @@ const optionalText = z
 const port = z.coerce.number().int('expected an integer').min(1).max(65535);
 const positiveInt = (fallback: number) => z.coerce.number().int('expected an integer').positive('expected a positive integer').default(fallback);
 
+/** Days raw delivery payloads are kept; `0` or `off` keeps them for ever (null). */
+const retentionDays = z
+  .string()
+  .default('30')
+  .transform((text, ctx): number | null => {
+    const value = text.trim().toLowerCase();
+    if (value === 'off') return null;
+    if (value === '') return 30;
+    if (/^\d{1,5}$/.test(value)) return Number(value) === 0 ? null : Number(value);
+    ctx.addIssue({ code: 'custom', message: 'expected a whole number of days, or 0 / off to keep payloads for ever' });
+    return z.NEVER;
+  });
+
 const apiTokens = optionalText.transform((text, ctx): ApiToken[] | undefined => {
   if (!text) return undefined;
   const tokens: ApiToken[] = [];
@@ -76,6 +89,8 @@ export const envSchema = z.object({
   RECUR_WORKER_CONCURRENCY: positiveInt(8),
   RECUR_MAX_ATTEMPTS: positiveInt(8),
   RECUR_SWEEP_INTERVAL_MS: positiveInt(5_000),
+  RECUR_RETENTION_DAYS: retentionDays,
+  RECUR_RETENTION_INTERVAL_MS: positiveInt(3_600_000),
   RECUR_TICKET_DELAY_MS: z.coerce.number().int().min(0).default(2_000),
   RECUR_TICKET_LEASE_MS: positiveInt(60_000),
   RECUR_QUEUE_PREFIX: z.string().regex(/^[\w.-]{1,64}$/, 'expected letters, digits, dots, dashes or underscores').default('recur'),
@@ -86,6 +101,10 @@ export const envSchema = z.object({
   RECUR_LLM_API_KEY: optionalText,
   RECUR_LLM_MODEL: z.string().default('gpt-4o-mini'),
   RECUR_PUBLIC_URL: optionalText.pipe(z.url('expected a URL').optional()),
+  RECUR_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(0, 'expected 0 (off) or a positive integer').default(500),
+  RECUR_RATE_LIMIT_PER_TOKEN: z.coerce.number().int().min(0, 'expected 0 (off) or a positive integer').default(500),
+  RECUR_TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  RECUR_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
 });
 
 export type Env = z.output<typeof envSchema>;

@@ -4,6 +4,7 @@ import type { FileConfig } from '../config/file.js';
 import type { Db } from '../db/client.js';
 import { evaluations, evaluators, families, gateChecks, tickets } from '../db/schema/index.js';
 import { isBenchmark } from '../evaluators/templates.js';
+import { gateDecisions } from '../telemetry/metrics.js';
 import { decideGate, type GateDecision } from './decide.js';
 
 export interface GateAnswer extends GateDecision {
@@ -45,5 +46,6 @@ export async function checkGate(db: Db, input: { workflow: string; release: stri
     .insert(gateChecks)
     .values({ workflow: input.workflow, release: input.release, environment: input.environment ?? '', decision: decision.decision, answer: decision as unknown as Record<string, unknown>, askedBy: input.askedBy })
     .returning({ checkedAt: gateChecks.checkedAt });
+  gateDecisions.inc({ decision: decision.decision });
   return { workflow: input.workflow, release: input.release, environment: input.environment ?? null, checked_at: row!.checkedAt.toISOString(), ...decision };
 }

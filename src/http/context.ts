@@ -1,11 +1,19 @@
 // The typed context every handler sees: shared services, and the API token that authenticated the call.
 import type { ApiToken } from '../config/env.js';
+import type { GroupCommit } from '../ingest/group_commit.js';
 import type { Services } from '../services.js';
+import type { Logger } from '../telemetry/logger.js';
 
 export type AppEnv = {
   Variables: {
     services: Services;
+    /** The inbox writer every webhook route stores through (one group commit per app). */
+    inbox: GroupCommit;
     token: ApiToken | null;
     requestId: string;
+    /** The request's logger: every line carries request_id, and trace_id/span_id from the active span. */
+    log: Logger;
+    /** Set by a webhook route once it knows the delivery's type and how it was answered (for metrics). */
+    delivery?: { type: string; outcome: string };
   };
 };

@@ -7,6 +7,8 @@ import type { Db } from '../db/client.js';
 import { inboxEvents, operationalEvents } from '../db/schema/index.js';
 import { assignSignal, type AssignResult } from '../families/assign.js';
 import { NonRetryableError } from '../queue/jobs.js';
+import { eventDelay } from '../telemetry/metrics.js';
+import { withSpan } from '../telemetry/tracing.js';
 import { applyGitHubEvent, type GitHubOutcome } from './github/apply.js';
 import { isActedOnEvent } from './github/events.js';
 import { GITHUB } from './github/source.js';
@@ -28,7 +30,7 @@ export type ProcessOutcome =
 
 export async function processInboxEvent(deps: ProcessDeps, eventId: string): Promise<ProcessOutcome> {
   try {
-    return await deps.db.transaction(async (tx) => {
+    return await withSpan('db process_event', { attributes: { 'recur.event_id': eventId } }, () => deps.db.transaction(async (tx) => {
       const [row] = await tx.select().from(inboxEvents).where(eq(inboxEvents.id, eventId)).for('update');
       if (!row) return { result: 'missing' as const };
       if (row.status !== 'pending') return { result: 'already_done' as const };
@@ -38,6 +40,7 @@ export async function processInboxEvent(deps: ProcessDeps, eventId: string): Pro
           ? await applyGitHubEvent(tx, row.eventType, row.payload)
           : { touched: [], replies: [], note: `${row.eventType} is not acted on` };
         await tx.update(inboxEvents).set({ status: 'processed', processedAt: sql`now()` }).where(eq(inboxEvents.id, eventId));
+        observeDelay(row.source, row.receivedAt);
         return { result: 'github' as const, github };
       }
       const normalized = normalize(row.source, row.payload, row.receivedAt, deps.config);
@@ -61,13 +64,18 @@ export async function processInboxEvent(deps: ProcessDeps, eventId: string): Pro
         .update(inboxEvents)
         .set({ status: normalized.kind === 'ignored' ? 'ignored' : 'processed', processedAt: sql`now()` })
         .where(eq(inboxEvents.id, eventId));
+      observeDelay(row.source, row.receivedAt);
       return outcome;
-    });
+    }));
   } catch (err) {
     const dead = await recordFailure(deps, eventId, err);
     if (dead || err instanceof NonRetryableError) throw new NonRetryableError(`event ${eventId}: ${(err as Error).message}`);
     throw err;
   }
+}
+
+function observeDelay(source: string, receivedAt: Date) {
+  eventDelay.observe({ source: source === GITHUB || source === LANGSMITH ? source : 'signals' }, Math.max(0, Date.now() - receivedAt.getTime()) / 1000);
 }
 
 function normalize(source: string, payload: unknown, receivedAt: Date, config: FileConfig): Normalized {
@@ -86,12 +94,14 @@ function normalize(source: string, payload: unknown, receivedAt: Date, config: F
 async function recordFailure(deps: ProcessDeps, eventId: string, err: unknown): Promise<boolean> {
   const message = String((err as Error)?.message ?? err).slice(0, 2000);
   const terminal = err instanceof NonRetryableError;
+  const dies = sql`(${terminal ? sql`true` : sql`false`} or ${inboxEvents.attempts} + 1 >= ${deps.maxAttempts})`;
   const [row] = await deps.db
     .update(inboxEvents)
     .set({
       attempts: sql`${inboxEvents.attempts} + 1`,
       lastError: message,
-      status: sql`case when ${terminal ? sql`true` : sql`false`} or ${inboxEvents.attempts} + 1 >= ${deps.maxAttempts} then 'dead' else ${inboxEvents.status} end`,
+      status: sql`case when ${dies} then 'dead' else ${inboxEvents.status} end`,
+      diedAt: sql`case when ${dies} then now() end`,
     })
     .where(and(eq(inboxEvents.id, eventId), eq(inboxEvents.status, 'pending')))
     .returning({ status: inboxEvents.status });

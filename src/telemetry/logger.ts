@@ -1,5 +1,6 @@
 // Structured JSON logs (pino). Authorization headers, signatures, tokens and secrets never reach a log line.
 import { pino, type Logger } from 'pino';
+import { activeTraceIds } from './tracing.js';
 
 export type { Logger };
 
@@ -23,5 +24,7 @@ export function createLogger(level: string, name = 'recur'): Logger {
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Whatever the line is about, it can be found in the trace it happened in.
+    mixin: () => activeTraceIds() ?? {},
   });
 }

@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { sideEffects } from '../db/schema/index.js';
+import { sideEffects as sideEffectsTotal } from '../telemetry/metrics.js';
+import { withSpan } from '../telemetry/tracing.js';
 
 export interface SideEffect<R extends Record<string, unknown>> {
   /** e.g. `github.issue.create:<family id>`: names the business operation, not the request. */
@@ -25,6 +27,20 @@ export async function runSideEffect<R extends Record<string, unknown>>(
   db: Db,
   effect: SideEffect<R>,
 ): Promise<{ receipt: R; outcome: LedgerOutcome }> {
+  return withSpan(`side_effect ${effect.kind}`, { attributes: { 'recur.side_effect.kind': effect.kind, ...(effect.familyId ? { 'recur.family_id': effect.familyId } : {}) } }, async (span) => {
+    try {
+      const result = await runLedgered(db, effect);
+      sideEffectsTotal.inc({ kind: effect.kind, outcome: result.outcome });
+      span.setAttribute('recur.side_effect.outcome', result.outcome);
+      return result;
+    } catch (err) {
+      sideEffectsTotal.inc({ kind: effect.kind, outcome: 'failed' });
+      throw err;
+    }
+  });
+}
+
+async function runLedgered<R extends Record<string, unknown>>(db: Db, effect: SideEffect<R>): Promise<{ receipt: R; outcome: LedgerOutcome }> {
   const inputHash = createHash('sha256').update(JSON.stringify(effect.input ?? null)).digest('hex');
   const reserved = await db
     .insert(sideEffects)

@@ -25,7 +25,7 @@ describe('POST /webhooks/langsmith with the database down', () => {
     const log = createLogger('silent');
     const database = await openDatabase({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.RECUR_DATA_DIR });
     const queue = createInProcessQueue({ attempts: 1, backoffMs: 1 }, () => {});
-    const app = createApp({ config, database, queue, log, sink: createLocalSink(database.db, 'http://x'), defaultRepo: 'local/recur', close: async () => {} });
+    const app = createApp({ config, database, queue, log, sink: createLocalSink(database.db, 'http://x'), defaultRepo: 'local/recur', lifecycle: { draining: false }, close: async () => {} });
     const res = await postLangsmith({ app }, body, signedHeaders(body));
     expect(res).toEqual({ status: 503, json: { error: { code: 'unavailable', message: expect.any(String) } } });
     const ready = await app.request('/readyz');

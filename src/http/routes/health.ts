@@ -8,7 +8,8 @@ const withTimeout = <T>(p: Promise<T>, ms: number) =>
 export function registerHealth(app: Hono<AppEnv>) {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
-    const { database, queue } = c.var.services;
+    const { database, queue, lifecycle } = c.var.services;
+    if (lifecycle.draining) return c.json({ status: 'draining', database: database.kind, queue: queue.driver, checks: {} }, 503);
     const [db, q] = await Promise.allSettled([withTimeout(database.ping(), 2_000), withTimeout(queue.ping(), 2_000)]);
     const checks = {
       database: db.status === 'fulfilled' ? 'ok' : `unavailable: ${(db.reason as Error).message}`,

@@ -8,6 +8,8 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import type { Env } from '../../config/env.js';
+import { githubRateLimitRemaining, githubRequests, statusClass } from '../../telemetry/metrics.js';
+import { SpanKind, withSpan } from '../../telemetry/tracing.js';
 
 export const GitHubOctokit = Octokit.plugin(throttling, retry);
 export type GitHubClient = InstanceType<typeof GitHubOctokit>;
@@ -65,6 +67,25 @@ export function createGitHubClient(env: Env, log: Logger, opts: GitHubClientOpti
       },
     },
     retry: { doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
+  });
+  client.hook.wrap('request', async (request, options) => {
+    const method = String(options.method ?? 'GET');
+    // `url` is still the route template here (`/repos/{owner}/{repo}/issues`): a low-cardinality name.
+    return withSpan(`github ${method} ${String(options.url)}`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method } }, async (span) => {
+      try {
+        const response = await request(options);
+        githubRequests.inc({ method, status: statusClass(response.status) });
+        span.setAttribute('http.response.status_code', response.status);
+        const remaining = Number(response.headers['x-ratelimit-remaining']);
+        if (Number.isFinite(remaining)) githubRateLimitRemaining.set(remaining);
+        return response;
+      } catch (err) {
+        const status = Number((err as { status?: number }).status);
+        githubRequests.inc({ method, status: Number.isFinite(status) && status > 0 ? statusClass(status) : 'network' });
+        if (Number.isFinite(status) && status > 0) span.setAttribute('http.response.status_code', status);
+        throw err;
+      }
+    });
   });
   if (opts.onRateLimitRemaining) {
     const report = opts.onRateLimitRemaining;
