@@ -6,13 +6,27 @@ import type { AppEnv } from './context.js';
 import { AppError } from './errors.js';
 
 export function webhookBodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
-  return bodyLimit({
+  const limit = bodyLimit({
     maxSize: maxBytes,
     onError: () => {
       throw new AppError('payload_too_large', `the body exceeds ${maxBytes} bytes`);
     },
   });
+  return async (c, next) => {
+    // A chunked body is read here; one the client stops sending halfway is its error, not ours.
+    let reading = true;
+    try {
+      await limit(c, async () => {
+        reading = false;
+        await next();
+      });
+    } catch (err) {
+      throw reading && !(err instanceof AppError) ? incompleteBody() : err;
+    }
+  };
 }
+
+const incompleteBody = () => new AppError('invalid_payload', 'the body ended before it was complete: the client closed the connection');
 
 export function requireJson(c: Context<AppEnv>): void {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -22,7 +36,11 @@ export function requireJson(c: Context<AppEnv>): void {
 }
 
 export async function readRawBody(c: Context<AppEnv>): Promise<Uint8Array> {
-  return new Uint8Array(await c.req.arrayBuffer());
+  try {
+    return new Uint8Array(await c.req.arrayBuffer());
+  } catch {
+    throw incompleteBody();
+  }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
