@@ -4,6 +4,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { Services } from '../services.js';
 import type { AppEnv } from './context.js';
+import { createInboxWriter } from './delivery_answer.js';
 import { AppError, errorBody, errorResponse } from './errors.js';
 import { registerHealth } from './routes/health.js';
 import { registerV1FamiliesGet } from './routes/v1_families_get.js';
@@ -29,8 +30,10 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     },
   });
 
+  const inbox = createInboxWriter(services);
   app.use('*', async (c, next) => {
     c.set('services', services);
+    c.set('inbox', inbox);
     c.set('requestId', c.req.header('x-request-id')?.slice(0, 100) || randomUUID());
     await next();
     c.header('x-request-id', c.var.requestId);

@@ -38,6 +38,8 @@ export interface RetryPolicy {
 export interface JobQueue {
   readonly driver: 'bullmq-redis' | 'bullmq-postgres' | 'in-process';
   enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts: EnqueueOptions): Promise<void>;
+  /** Queues many jobs of one type in one round trip; as with enqueue, a job id already queued is a no-op. */
+  enqueueMany<N extends JobName>(name: N, jobs: ReadonlyArray<{ payload: JobPayload<N>; opts: EnqueueOptions }>): Promise<void>;
   /** Starts consuming every queue with the given processors (the worker role). */
   work(processors: Processors, opts: { concurrency: number }): Promise<void>;
   /** Jobs waiting or delayed, per queue: what a user looks at to see a backlog. */

@@ -2,7 +2,7 @@
 // pipelines). Authenticated by a Standard Webhooks signature or a token with `write` scope, checked on the
 // raw bytes before anything is parsed; one signal or a batch of up to 500, stored all or nothing.
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { storeDeliveries } from '../../ingest/inbox.js';
+import type { StoreOutcome } from '../../ingest/inbox.js';
 import { parseSignals, signalSchema, MAX_BATCH } from '../../ingest/signals/schema.js';
 import { hasStandardWebhookHeaders, verifyStandardWebhook } from '../../ingest/signals/verify.js';
 import { SIGNAL_EVENT_TYPE, signalInboxSource } from '../../ingest/signals/source.js';
@@ -10,7 +10,7 @@ import { bearerToken } from '../../ingest/signature.js';
 import type { ApiToken } from '../../config/env.js';
 import { findToken, hasScope } from '../auth.js';
 import type { AppEnv } from '../context.js';
-import { relayEvent, storeOrUnavailable } from '../delivery_answer.js';
+import { storeOrUnavailable } from '../delivery_answer.js';
 import { AppError } from '../errors.js';
 import { ErrorSchema, jsonContent } from '../schemas.js';
 import { parseJson, readRawBody, requireJson, webhookBodyLimit } from '../webhook_body.js';
@@ -48,7 +48,7 @@ export function registerV1SignalsCreate(app: OpenAPIHono<AppEnv>, maxBodyBytes: 
   });
 
   app.post('/v1/signals', webhookBodyLimit(maxBodyBytes), async (c) => {
-    const { config, database, log } = c.var.services;
+    const { config, log } = c.var.services;
     requireJson(c);
     const body = await readRawBody(c);
     authorize(c.req.raw.headers, body, config.env.RECUR_SIGNALS_SECRET, config.env.RECUR_API_TOKENS);
@@ -58,21 +58,20 @@ export function registerV1SignalsCreate(app: OpenAPIHono<AppEnv>, maxBodyBytes: 
     if (!parsed.ok) throw new AppError('invalid_payload', parsed.message);
     const rawItems = (Array.isArray((raw as { signals?: unknown }).signals) ? (raw as { signals: unknown[] }).signals : [raw]) as unknown[];
 
-    const outcome = await storeOrUnavailable(c, 'signals', () =>
-      storeDeliveries(
-        database.db,
-        parsed.signals.map((signal, i) => ({
-          source: signalInboxSource(signal.source),
-          deliveryId: signal.id,
-          eventType: SIGNAL_EVENT_TYPE,
-          body: new TextEncoder().encode(JSON.stringify(rawItems[i])),
-          payload: rawItems[i],
-          status: 'pending' as const,
-        })),
-      ),
+    const outcomes = await storeOrUnavailable(
+      c,
+      'signals',
+      parsed.signals.map((signal, i) => ({
+        source: signalInboxSource(signal.source),
+        deliveryId: signal.id,
+        eventType: SIGNAL_EVENT_TYPE,
+        body: new TextEncoder().encode(JSON.stringify(rawItems[i])),
+        payload: rawItems[i],
+        status: 'pending' as const,
+      })),
     );
-    for (const eventId of outcome.accepted) relayEvent(c, eventId);
-    const answer: SignalsAccepted = { accepted: outcome.accepted.length, duplicates: outcome.duplicates, conflicts: outcome.conflicts };
+    const tally = (outcome: StoreOutcome['outcome']) => outcomes.filter((o) => o.outcome === outcome).length;
+    const answer: SignalsAccepted = { accepted: tally('accepted'), duplicates: tally('duplicate'), conflicts: tally('conflict') };
     log.info({ source: 'signals', received: parsed.signals.length, ...answer }, 'delivery');
     return c.json(answer, 202);
   });

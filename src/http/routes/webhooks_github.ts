@@ -5,7 +5,6 @@ import { verify } from '@octokit/webhooks-methods';
 import type { Hono } from 'hono';
 import { isActedOnEvent } from '../../ingest/github/events.js';
 import { GITHUB } from '../../ingest/github/source.js';
-import { storeDelivery } from '../../ingest/inbox.js';
 import type { AppEnv } from '../context.js';
 import { answerDelivery, storeOrUnavailable } from '../delivery_answer.js';
 import { AppError } from '../errors.js';
@@ -13,7 +12,7 @@ import { parseJson, readRawBody, requireJson, webhookBodyLimit } from '../webhoo
 
 export function registerWebhooksGithub(app: Hono<AppEnv>, maxBodyBytes: number) {
   app.post('/webhooks/github', webhookBodyLimit(maxBodyBytes), async (c) => {
-    const { config, database } = c.var.services;
+    const { config } = c.var.services;
     requireJson(c);
     const body = await readRawBody(c);
     const secret = config.env.GITHUB_WEBHOOK_SECRET;
@@ -31,9 +30,9 @@ export function registerWebhooksGithub(app: Hono<AppEnv>, maxBodyBytes: number) 
     if (event === 'ping') return c.json({ status: 'pong' }, 200);
 
     const acted = isActedOnEvent(event);
-    const stored = await storeOrUnavailable(c, GITHUB, () =>
-      storeDelivery(database.db, { source: GITHUB, deliveryId: delivery, eventType: event, body, payload, status: acted ? 'pending' : 'ignored' }),
-    );
-    return answerDelivery(c, { source: GITHUB, type: event, delivery, stored, acted });
+    const [stored] = await storeOrUnavailable(c, GITHUB, [
+      { source: GITHUB, deliveryId: delivery, eventType: event, body, payload, status: acted ? 'pending' : 'ignored' },
+    ]);
+    return answerDelivery(c, { source: GITHUB, type: event, delivery, stored: stored!, acted });
   });
 }

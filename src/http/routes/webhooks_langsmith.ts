@@ -1,6 +1,5 @@
 // POST /webhooks/langsmith: LangSmith Engine deliveries, verified, stored once, answered in milliseconds.
 import type { Hono } from 'hono';
-import { storeDelivery } from '../../ingest/inbox.js';
 import { parseEnvelope } from '../../ingest/langsmith/envelope.js';
 import { LANGSMITH } from '../../ingest/langsmith/normalize.js';
 import { bearerToken, constantTimeEqual, verifyHmacSha256 } from '../../ingest/signature.js';
@@ -11,7 +10,7 @@ import { parseJson, readRawBody, requireJson, webhookBodyLimit } from '../webhoo
 
 export function registerWebhooksLangsmith(app: Hono<AppEnv>, maxBodyBytes: number) {
   app.post('/webhooks/langsmith', webhookBodyLimit(maxBodyBytes), async (c) => {
-    const { config, database } = c.var.services;
+    const { config } = c.var.services;
     const { LANGSMITH_WEBHOOK_SECRET: secrets, LANGSMITH_WEBHOOK_TOKEN: token } = config.env;
     requireJson(c);
     const body = await readRawBody(c);
@@ -27,8 +26,8 @@ export function registerWebhooksLangsmith(app: Hono<AppEnv>, maxBodyBytes: numbe
     if (!parsed.ok) throw new AppError('invalid_payload', parsed.message);
     const { envelope, known } = parsed;
 
-    const stored = await storeOrUnavailable(c, LANGSMITH, () =>
-      storeDelivery(database.db, {
+    const [stored] = await storeOrUnavailable(c, LANGSMITH, [
+      {
         source: LANGSMITH,
         deliveryId: envelope.id,
         eventType: envelope.type,
@@ -36,8 +35,8 @@ export function registerWebhooksLangsmith(app: Hono<AppEnv>, maxBodyBytes: numbe
         body,
         payload: envelope,
         status: known ? 'pending' : 'ignored',
-      }),
-    );
-    return answerDelivery(c, { source: LANGSMITH, type: envelope.type, delivery: envelope.id, stored, acted: known });
+      },
+    ]);
+    return answerDelivery(c, { source: LANGSMITH, type: envelope.type, delivery: envelope.id, stored: stored!, acted: known });
   });
 }

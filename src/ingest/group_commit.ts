@@ -1,0 +1,100 @@
+// Group commit for the inbox: requests that arrive while a write is in flight wait and are stored together
+// by the next one, so one commit (one WAL flush) serves many deliveries. No timer is involved: an idle
+// writer starts at once. A request is answered only after the statement holding its rows has committed.
+import type { Delivery, StoreOutcome } from './inbox.js';
+
+export type StoreBatch = (deliveries: readonly Delivery[]) => Promise<StoreOutcome[]>;
+
+export interface GroupCommitOptions {
+  /** Most deliveries in one statement; a request with more still goes whole, on its own. */
+  maxBatch: number;
+  /** Statements in flight at once. */
+  maxInFlight: number;
+  /** Sees each committed batch before its requests are answered (the relay to the queue). Must not throw. */
+  onCommitted?: (deliveries: readonly Delivery[], outcomes: readonly StoreOutcome[]) => void;
+}
+
+export interface GroupCommit {
+  /** Stores one request's deliveries, all in the same statement; resolves once that statement committed. */
+  store(deliveries: readonly Delivery[]): Promise<StoreOutcome[]>;
+}
+
+interface Waiter {
+  deliveries: readonly Delivery[];
+  resolve(outcomes: StoreOutcome[]): void;
+  reject(err: unknown): void;
+}
+
+export function createGroupCommit(storeBatch: StoreBatch, opts: GroupCommitOptions): GroupCommit {
+  const waiting: Waiter[] = [];
+  let inFlight = 0;
+
+  const pump = () => {
+    while (inFlight < opts.maxInFlight && waiting.length > 0) {
+      const batch = waiting.splice(0, requestsInNextBatch(waiting.map((w) => w.deliveries.length), opts.maxBatch));
+      inFlight += 1;
+      void flush(batch).finally(() => {
+        inFlight -= 1;
+        pump();
+      });
+    }
+  };
+
+  const flush = async (batch: Waiter[]): Promise<void> => {
+    const deliveries = batch.flatMap((w) => w.deliveries);
+    let outcomes: StoreOutcome[];
+    try {
+      outcomes = await storeBatch(deliveries);
+    } catch (err) {
+      // One request's content can fail the whole statement; storing each request alone refuses only that
+      // one instead of every request that happened to share its batch.
+      if (batch.length > 1 && isContentError(err)) {
+        await Promise.all(batch.map((w) => flush([w])));
+        return;
+      }
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    opts.onCommitted?.(deliveries, outcomes);
+    let at = 0;
+    for (const w of batch) {
+      w.resolve(outcomes.slice(at, at + w.deliveries.length));
+      at += w.deliveries.length;
+    }
+  };
+
+  return {
+    store(deliveries) {
+      return new Promise<StoreOutcome[]>((resolve, reject) => {
+        waiting.push({ deliveries, resolve, reject });
+        pump();
+      });
+    },
+  };
+}
+
+/** How many of the waiting requests (given by their sizes, oldest first) the next statement takes: at least one. */
+export function requestsInNextBatch(sizes: readonly number[], maxBatch: number): number {
+  let taken = 0;
+  let rows = 0;
+  for (const size of sizes) {
+    if (taken > 0 && rows + size > maxBatch) break;
+    taken += 1;
+    rows += size;
+  }
+  return taken;
+}
+
+/**
+ * Whether a failed statement was refused for what it carried, not because storage is unavailable: a
+ * PostgreSQL data exception or program limit (SQLSTATE classes 22 and 54, such as JSON nested too deep),
+ * or a value JavaScript could not serialize.
+ */
+export function isContentError(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof RangeError || e instanceof TypeError) return true;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(code)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,230 @@
+// Group commit on real databases (PGlite, PostgreSQL, PostgreSQL with Redis for the relay): concurrent
+// deliveries are stored once each and answered exactly, duplicates and conflicts are recognised inside
+// one batch and across batches, and a failed statement answers nobody but with an error.
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { inboxEvents } from '../../src/db/schema/index.js';
+import { relayEvents } from '../../src/http/delivery_answer.js';
+import { createGroupCommit } from '../../src/ingest/group_commit.js';
+import { sha256Hex, storeBatch, type Delivery, type StoreOutcome } from '../../src/ingest/inbox.js';
+import { signedHeaders } from '../helpers/fixtures.js';
+import { createDatabase } from '../helpers/postgres.js';
+import { eventually, postLangsmith, startHarness, type Harness } from '../helpers/recur.js';
+
+const pgUrl = inject('pgUrl');
+const redisUrl = inject('redisUrl');
+
+function traceAdded(id: string, comment = 'first wording') {
+  return JSON.stringify({
+    id,
+    type: 'issue.trace.added',
+    created: 1779800001,
+    request_id: randomUUID(),
+    data: {
+      object: { id: 'gc-issue', name: 'Group commit failure', severity: 2, session_name: 'gc-agent' },
+      trace: { run_id: randomUUID(), trace_id: randomUUID(), start_time: '2026-11-20T09:14:03Z', comment },
+    },
+  });
+}
+
+function delivery(id: string, body = `{"id":"${id}"}`): Delivery {
+  return { source: 'gc-test', deliveryId: id, eventType: 'test', body: new TextEncoder().encode(body), payload: JSON.parse(body), status: 'pending' };
+}
+
+/** A store on the real database whose first statement waits for release(), so later requests pile up behind it. */
+function heldFirstStatement(h: Harness) {
+  const batches: string[][] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const gc = createGroupCommit(
+    async (deliveries) => {
+      batches.push(deliveries.map((d) => d.deliveryId));
+      if (batches.length === 1) await gate;
+      return storeBatch(h.services.database.db, deliveries);
+    },
+    { maxBatch: 256, maxInFlight: 1 },
+  );
+  return { gc, batches, release };
+}
+
+/** Makes the database refuse inserts of matching rows with the given SQLSTATE, as a real failure would. */
+async function failWhen(h: Harness, condition: string, errcode: string) {
+  const { db } = h.services.database;
+  await db.execute(
+    sql.raw(`create or replace function gc_test_refuse() returns trigger language plpgsql as $$
+      begin if ${condition} then raise exception 'refused by test trigger' using errcode = '${errcode}'; end if; return new; end $$`),
+  );
+  await db.execute(sql.raw('drop trigger if exists gc_test_refuse on inbox_events'));
+  await db.execute(sql.raw('create trigger gc_test_refuse before insert on inbox_events for each row execute function gc_test_refuse()'));
+}
+const stopFailing = (h: Harness) => h.services.database.db.execute(sql.raw('drop trigger if exists gc_test_refuse on inbox_events'));
+
+describe.each([
+  { backend: 'pglite' as const, skip: false },
+  { backend: 'postgres' as const, skip: !pgUrl },
+  { backend: 'postgres+redis' as const, skip: !pgUrl || !redisUrl },
+])('group commit ($backend)', ({ backend, skip }) => {
+  let h: Harness;
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    if (skip) return;
+    const db = backend === 'pglite' ? undefined : await createDatabase(pgUrl);
+    drop = db?.drop;
+    h = await startHarness({ backend, databaseUrl: db?.url, redisUrl, worker: false });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await drop?.();
+  });
+
+  const rowsFor = async (ids: string[]) =>
+    (await h.services.database.db.select().from(inboxEvents)).filter((r) => ids.includes(r.deliveryId));
+
+  it.skipIf(skip)('stores 200 concurrent deliveries once each, answers each with its own event, and queues each once', async () => {
+    const depthBefore = (await h.services.queue.depth())['recur-inbox']!;
+    const ids = Array.from({ length: 200 }, () => randomUUID());
+    const answers = await Promise.all(ids.map((id) => traceAdded(id)).map((body) => postLangsmith(h, body, signedHeaders(body))));
+    expect(answers.every((a) => a.status === 202 && a.json.status === 'accepted')).toBe(true);
+    const rows = await rowsFor(ids);
+    expect(rows).toHaveLength(200);
+    const eventOf = new Map(rows.map((r) => [r.deliveryId, r.id]));
+    expect(answers.map((a) => a.json.event_id)).toEqual(ids.map((id) => eventOf.get(id)));
+    // The relay runs beside the answer, not before it.
+    const queued = async () => (await h.services.queue.depth())['recur-inbox'];
+    expect(await eventually(async () => (await queued()) === depthBefore + 200, 5_000)).toBe(true);
+    // Relaying the same rows again (as the sweeper may) queues nothing new.
+    relayEvents(h.services, rows.map((r) => r.id));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await queued()).toBe(depthBefore + 200);
+  });
+
+  it.skipIf(skip)('answers concurrent retries and reused ids exactly: one 202 per id, the rest duplicate or conflict of it', async () => {
+    const ids = Array.from({ length: 40 }, () => randomUUID());
+    const sends = ids.flatMap((id) => [
+      { id, body: traceAdded(id) },
+      { id, body: traceAdded(id) },
+      { id, body: traceAdded(id, 'another wording') },
+    ]);
+    // Same-id bodies differ in request_id and trace ids too: make the retry byte-identical to its original.
+    for (let i = 0; i < sends.length; i += 3) sends[i + 1]!.body = sends[i]!.body;
+    sends.sort(() => Math.random() - 0.5);
+    const answers = await Promise.all(sends.map((s) => postLangsmith(h, s.body, signedHeaders(s.body))));
+    const rows = await rowsFor(ids);
+    expect(rows).toHaveLength(40);
+    for (const id of ids) {
+      const row = rows.find((r) => r.deliveryId === id)!;
+      const forId = sends.map((s, i) => ({ ...s, answer: answers[i]! })).filter((s) => s.id === id);
+      const accepted = forId.filter((s) => s.answer.status === 202);
+      expect(accepted).toHaveLength(1);
+      expect(sha256Hex(new TextEncoder().encode(accepted[0]!.body))).toBe(row.bodySha256);
+      for (const s of forId) {
+        const sameBody = s.body === accepted[0]!.body;
+        if (s.answer.status === 409) expect(s.answer.json.error).toMatchObject({ code: 'conflict', event_id: row.id });
+        else expect(s.answer.json).toEqual({ status: s === accepted[0] ? 'accepted' : 'duplicate', event_id: row.id });
+        expect(s.answer.status).toBe(s === accepted[0] ? 202 : sameBody ? 200 : 409);
+      }
+    }
+  });
+
+  it.skipIf(skip)('answers two deliveries with one key inside one batch as first stored, then its duplicate or conflict', async () => {
+    const { gc, batches, release } = heldFirstStatement(h);
+    const [k, other, before] = [randomUUID(), randomUUID(), randomUUID()];
+    await storeBatch(h.services.database.db, [delivery(before)]);
+    const first = gc.store([delivery(randomUUID())]);
+    const answers = Promise.all([
+      gc.store([delivery(k)]),
+      gc.store([delivery(k)]),
+      gc.store([delivery(k, `{"id":"${k}","changed":true}`)]),
+      gc.store([delivery(other), delivery(other)]),
+      gc.store([delivery(before), delivery(before, '{"changed":true}')]),
+    ]);
+    release();
+    await first;
+    const [a, again, changed, pair, stored] = await answers;
+    expect(batches).toHaveLength(2);
+    expect(batches[1]).toEqual([k, k, k, other, other, before, before]);
+    const rows = await rowsFor([k, other, before]);
+    const id = (key: string) => rows.find((r) => r.deliveryId === key)!.id;
+    expect(a).toEqual([{ outcome: 'accepted', eventId: id(k) }]);
+    expect(again).toEqual([{ outcome: 'duplicate', eventId: id(k) }]);
+    expect(changed).toEqual([{ outcome: 'conflict', eventId: id(k) }]);
+    expect(pair).toEqual([
+      { outcome: 'accepted', eventId: id(other) },
+      { outcome: 'duplicate', eventId: id(other) },
+    ]);
+    expect(stored).toEqual<StoreOutcome[]>([
+      { outcome: 'duplicate', eventId: id(before) },
+      { outcome: 'conflict', eventId: id(before) },
+    ]);
+  });
+
+  it.skipIf(skip)('rejects every request of a failed statement and stores none of its rows', async () => {
+    const { gc, batches, release } = heldFirstStatement(h);
+    const ids = Array.from({ length: 10 }, () => randomUUID());
+    const first = gc.store([delivery(randomUUID())]);
+    const waiting = Promise.allSettled(ids.map((id, i) => gc.store([delivery(i === 7 ? `boom-${id}` : id)])));
+    await failWhen(h, "new.delivery_id like 'boom-%'", 'P0001');
+    try {
+      release();
+      await first;
+      const settled = await waiting;
+      expect(settled.map((s) => s.status)).toEqual(ids.map(() => 'rejected'));
+      expect(batches).toHaveLength(2);
+      expect(await rowsFor([...ids, `boom-${ids[7]}`])).toHaveLength(0);
+    } finally {
+      await stopFailing(h);
+    }
+    expect((await gc.store(ids.map((id) => delivery(id)))).map((o) => o.outcome)).toEqual(ids.map(() => 'accepted'));
+  });
+
+  it.skipIf(skip)('stores the rest of a batch when one request is refused for its content', async () => {
+    const { gc, release } = heldFirstStatement(h);
+    const ids = Array.from({ length: 6 }, () => randomUUID());
+    const first = gc.store([delivery(randomUUID())]);
+    const waiting = Promise.allSettled(ids.map((id, i) => gc.store([delivery(i === 2 ? `poison-${id}` : id)])));
+    await failWhen(h, "new.delivery_id like 'poison-%'", '22023');
+    try {
+      release();
+      await first;
+      const settled = await waiting;
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      expect((await rowsFor([...ids, `poison-${ids[2]}`])).map((r) => r.deliveryId).sort()).toEqual(ids.filter((_, i) => i !== 2).sort());
+    } finally {
+      await stopFailing(h);
+    }
+  });
+
+  it.skipIf(skip)('answers 503 to every concurrent delivery while storage refuses them, and 202 once it takes them', async () => {
+    const bodies = Array.from({ length: 30 }, () => traceAdded(`down-${randomUUID()}`));
+    await failWhen(h, "new.delivery_id like 'down-%'", 'P0001');
+    try {
+      const answers = await Promise.all(bodies.map((b) => postLangsmith(h, b, signedHeaders(b))));
+      expect(answers.map((a) => a.status)).toEqual(bodies.map(() => 503));
+      expect(answers[0]!.json.error.code).toBe('unavailable');
+    } finally {
+      await stopFailing(h);
+    }
+    const ids = bodies.map((b) => JSON.parse(b).id as string);
+    expect(await rowsFor(ids)).toHaveLength(0);
+    const retried = await Promise.all(bodies.map((b) => postLangsmith(h, b, signedHeaders(b))));
+    expect(retried.map((a) => a.status)).toEqual(bodies.map(() => 202));
+    expect(await rowsFor(ids)).toHaveLength(30);
+  });
+
+  it.skipIf(skip)('groups concurrent requests into fewer statements than requests', async () => {
+    const batches: number[] = [];
+    const gc = createGroupCommit(
+      (deliveries) => {
+        batches.push(deliveries.length);
+        return storeBatch(h.services.database.db, deliveries);
+      },
+      { maxBatch: 256, maxInFlight: 2 },
+    );
+    const ids = Array.from({ length: 100 }, () => randomUUID());
+    const outcomes = await Promise.all(ids.map((id) => gc.store([delivery(id)])));
+    expect(outcomes.every(([o]) => o!.outcome === 'accepted')).toBe(true);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(100);
+    expect(batches.length).toBeLessThan(10);
+  });
+});
