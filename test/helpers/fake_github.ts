@@ -1,6 +1,7 @@
 // Fake GitHub REST API on loopback for tests: in-memory issues, labels and comments with GitHub's response shapes,
-// a call log, rate-limit headers, and fault injection (5xx, secondary rate limits, hangs, "done but the answer was lost").
-import { createVerify, randomBytes } from 'node:crypto';
+// a small git (branches, files by blob sha, pull requests), a call log, rate-limit headers, and fault injection
+// (5xx, secondary rate limits, hangs, "done but the answer was lost").
+import { createHash, createVerify, randomBytes } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RestEndpointMethodTypes } from '@octokit/rest';
@@ -41,6 +42,27 @@ export interface FakeLabel {
   name: string;
   color: string;
   description: string | null;
+}
+
+/** A pull request between two branches of one repo. Unlike GitHub, the issues API does not list it. */
+export interface FakePullRequest {
+  id: number;
+  /** Shares the repo's numbering with issues, as on GitHub. */
+  number: number;
+  title: string;
+  body: string | null;
+  state: IssueState;
+  merged: boolean;
+  draft: boolean;
+  /** Branch names in the same repo. */
+  head: string;
+  base: string;
+  user: string;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  merged_at: string | null;
+  html_url: string;
 }
 
 export interface FakeCall {
@@ -100,6 +122,8 @@ export interface FakeGitHubOptions {
   searchLagMs?: number;
   /** Clock for timestamps, rate-limit resets and windows (default Date.now). */
   now?: () => number;
+  /** Every repo starts with this branch holding one commit (a README.md). Default 'main'. */
+  defaultBranch?: string;
   /**
    * A GitHub App: `POST /app/installations/:id/access_tokens` with a JWT signed (RS256) by the app's
    * private key issues an installation token, which is then accepted like `token`.
@@ -138,6 +162,17 @@ export interface FakeGitHub {
   /** Deletes an issue: the API then answers 410 for it. */
   deleteIssue(repo: string, number: number): void;
   seedLabel(repo: string, label: { name: string; color?: string; description?: string | null }): FakeLabel;
+  /** The commit a branch points at, or undefined when there is no such branch. */
+  branchSha(repo: string, branch: string): string | undefined;
+  /** The files on a branch, path to UTF-8 text; undefined when there is no such branch. */
+  files(repo: string, branch: string): Record<string, string> | undefined;
+  /** Copies of the repo's pull requests, by number ascending. */
+  pullRequests(repo: string): FakePullRequest[];
+  /**
+   * Closes a pull request as a person would on github.com; `merged` also moves the base branch to the head's
+   * commit (a fast-forward: enough for tests that look at files after a merge).
+   */
+  closePullRequest(repo: string, number: number, how?: { merged?: boolean }): FakePullRequest;
   /** Queues a fault; queued faults are matched in order, the first matching one answers. */
   fail(rule: FaultRule): void;
   /** Fails every matching request for the next `ms` milliseconds. */
@@ -199,6 +234,25 @@ interface RepoState {
   deleted: Set<number>;
   /** Keyed by lower-cased name: GitHub label names are case-insensitive. */
   labels: Map<string, FakeLabel>;
+  defaultBranch: string;
+  /** Branch name to commit sha. */
+  branches: Map<string, string>;
+  commits: Map<string, FakeCommit>;
+  pulls: Map<number, FakePullRequest>;
+}
+
+interface FakeBlob {
+  sha: string;
+  content: Buffer;
+}
+
+interface FakeCommit {
+  sha: string;
+  message: string;
+  parent: string | null;
+  /** Every file in the commit, by path. */
+  files: Map<string, FakeBlob>;
+  at: string;
 }
 
 interface SearchDoc {
@@ -350,12 +404,21 @@ function compileRoute(spec: string, handler: Handler): Route {
   return { method, segs: path.split('/').filter(Boolean), handler };
 }
 
+/**
+ * `:name` matches one segment; a last `*name` matches the rest (one segment or more, joined by `/`), for
+ * branch names and file paths, which contain slashes whether the client encodes them (`%2F`) or not.
+ */
 function matchRoute(routes: Route[], method: string, segs: string[]): { route: Route; params: Record<string, string> } | null {
   for (const route of routes) {
-    if (route.segs.length !== segs.length) continue;
+    const rest = route.segs[route.segs.length - 1]?.startsWith('*') ?? false;
+    if (rest ? segs.length < route.segs.length : route.segs.length !== segs.length) continue;
     const params: Record<string, string> = {};
     const ok = route.segs.every((s, i) => {
       const actual = segs[i] ?? '';
+      if (s.startsWith('*')) {
+        params[s.slice(1)] = segs.slice(i).join('/');
+        return true;
+      }
       if (s.startsWith(':')) {
         params[s.slice(1)] = actual;
         return true;
@@ -401,7 +464,7 @@ function applyQualifier(out: SearchQuery, qualifier: string, value: string, whol
 
 function searchMatches(doc: SearchDoc, q: SearchQuery): boolean {
   if (q.repos.length > 0 && !q.repos.includes(doc.repo.toLowerCase())) return false;
-  if (q.kinds.size > 0 && !q.kinds.has('issue')) return false; // the fake holds no pull requests
+  if (q.kinds.size > 0 && !q.kinds.has('issue')) return false; // search sees issues only, never pull requests
   if (q.states.size > 0 && !q.states.has(doc.state)) return false;
   const docLabels = doc.labels.map((l) => l.toLowerCase());
   if (!q.labels.every((l) => docLabels.includes(l))) return false;
@@ -420,6 +483,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
   const allowedRepos = opts.repos ? new Set(opts.repos.map((r) => r.toLowerCase())) : null;
   const assignable = opts.assignable ? new Set(opts.assignable.map((a) => a.toLowerCase())) : null;
   const searchLagMs = opts.searchLagMs ?? 0;
+  const defaultBranch = opts.defaultBranch ?? 'main';
 
   const calls: FakeCall[] = [];
   let faults: ActiveFault[] = [];
@@ -428,6 +492,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
   let nextIssueId = 1_000_001;
   let nextLabelId = 2_000_001;
   let nextCommentId = 3_000_001;
+  let nextPullId = 4_000_001;
+  let commitCounter = 0;
   const userIds = new Map<string, number>();
   let searchIndex = new Map<number, Array<{ visibleAt: number; doc: SearchDoc }>>();
   const rate: RateLimitState = freshRateLimit();
@@ -462,10 +528,37 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     if (allowedRepos && !allowedRepos.has(key)) return undefined;
     let repo = repos.get(key);
     if (!repo) {
-      repo = { owner, name, nextNumber: 1, issues: new Map(), deleted: new Set(), labels: new Map() };
+      repo = { owner, name, nextNumber: 1, issues: new Map(), deleted: new Set(), labels: new Map(), defaultBranch, branches: new Map(), commits: new Map(), pulls: new Map() };
+      const first = newCommit(repo, null, 'Initial commit', new Map([['README.md', blob(Buffer.from(`# ${name}\n`))]]));
+      repo.branches.set(defaultBranch, first.sha);
       repos.set(key, repo);
     }
     return repo;
+  }
+
+  // ---- git ----
+
+  /** Git's own blob id, so a client can recognise a file it wrote by hashing its content. */
+  function blob(content: Buffer): FakeBlob {
+    const sha = createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+    return { sha, content };
+  }
+
+  function newCommit(repo: RepoState, parent: string | null, message: string, files: Map<string, FakeBlob>): FakeCommit {
+    const sha = createHash('sha1').update(`commit ${++commitCounter} ${parent ?? ''} ${message} ${now()}`).digest('hex');
+    const commit: FakeCommit = { sha, message, parent, files, at: iso(now()) };
+    repo.commits.set(sha, commit);
+    return commit;
+  }
+
+  /** A branch name or a commit sha, as `?ref=` takes them. */
+  function resolveRef(repo: RepoState, ref: string): FakeCommit | undefined {
+    const sha = repo.branches.get(ref) ?? (repo.commits.has(ref) ? ref : undefined);
+    return sha ? repo.commits.get(sha) : undefined;
+  }
+
+  function pullOfBranch(repo: RepoState, head: string, base: string): FakePullRequest | undefined {
+    return [...repo.pulls.values()].find((p) => p.state === 'open' && p.head === head && p.base === base);
   }
 
   function mustRepo(full: string): RepoState {
@@ -705,6 +798,92 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         graphql: { limit: 5000, used: 0, remaining: 5000, reset: rate.reset },
       },
       rate: core,
+    };
+  }
+
+  function repoJson(repo: RepoState): Record<string, unknown> {
+    const full = `${repo.owner}/${repo.name}`;
+    return {
+      id: 5_000_000 + [...repos.values()].indexOf(repo),
+      node_id: `R_fake${repo.name}`,
+      name: repo.name,
+      full_name: full,
+      private: true,
+      owner: userJson(repo.owner),
+      html_url: `https://github.com/${full}`,
+      url: repoApi(repo),
+      fork: false,
+      default_branch: repo.defaultBranch,
+      visibility: 'private',
+      has_issues: true,
+      archived: false,
+      disabled: false,
+      permissions: { admin: false, maintain: false, push: true, triage: true, pull: true },
+    };
+  }
+
+  function refJson(repo: RepoState, branch: string, sha: string): Record<string, unknown> {
+    const ref = `refs/heads/${branch}`;
+    return {
+      ref,
+      node_id: `REF_fake${Buffer.from(ref).toString('base64url')}`,
+      url: `${repoApi(repo)}/git/${ref}`,
+      object: { type: 'commit', sha, url: `${repoApi(repo)}/git/commits/${sha}` },
+    };
+  }
+
+  function contentJson(repo: RepoState, path: string, file: FakeBlob, ref: string, withContent: boolean): Record<string, unknown> {
+    const self = `${repoApi(repo)}/contents/${path}?ref=${encodeURIComponent(ref)}`;
+    const html = `https://github.com/${repo.owner}/${repo.name}/blob/${ref}/${path}`;
+    const git = `${repoApi(repo)}/git/blobs/${file.sha}`;
+    return {
+      type: 'file',
+      ...(withContent ? { encoding: 'base64', content: (file.content.toString('base64').match(/.{1,60}/g) ?? []).join('\n') + '\n' } : {}),
+      size: file.content.length,
+      name: path.split('/').pop(),
+      path,
+      sha: file.sha,
+      url: self,
+      git_url: git,
+      html_url: html,
+      download_url: `https://raw.githubusercontent.com/${repo.owner}/${repo.name}/${ref}/${path}`,
+      _links: { self, git, html },
+    };
+  }
+
+  function pullJson(repo: RepoState, pr: FakePullRequest): Record<string, unknown> {
+    const url = `${repoApi(repo)}/pulls/${pr.number}`;
+    const end = (branch: string) => ({
+      label: `${repo.owner}:${branch}`,
+      ref: branch,
+      sha: repo.branches.get(branch) ?? null,
+      user: userJson(repo.owner),
+      repo: repoJson(repo),
+    });
+    return {
+      id: pr.id,
+      node_id: `PR_fake${pr.id}`,
+      url,
+      html_url: pr.html_url,
+      diff_url: `${pr.html_url}.diff`,
+      patch_url: `${pr.html_url}.patch`,
+      issue_url: `${repoApi(repo)}/issues/${pr.number}`,
+      number: pr.number,
+      state: pr.state,
+      locked: false,
+      title: pr.title,
+      body: pr.body,
+      user: userJson(pr.user),
+      labels: [],
+      created_at: pr.created_at,
+      updated_at: pr.updated_at,
+      closed_at: pr.closed_at,
+      merged_at: pr.merged_at,
+      draft: pr.draft,
+      head: end(pr.head),
+      base: end(pr.base),
+      author_association: 'NONE',
+      merged: pr.merged,
     };
   }
 
@@ -1007,6 +1186,160 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     };
   }
 
+  function getRefHandler(ctx: Ctx): Reply {
+    const repo = repoOf(ctx);
+    const ref = ctx.params.ref ?? '';
+    const branch = ref.startsWith('heads/') ? ref.slice('heads/'.length) : null;
+    const sha = branch === null ? undefined : repo.branches.get(branch);
+    if (branch === null || sha === undefined) throw notFound();
+    return { status: 200, body: refJson(repo, branch, sha) };
+  }
+
+  function createRefHandler(ctx: Ctx): Reply {
+    const repo = repoOf(ctx);
+    const ref = field(ctx.body, 'ref');
+    const sha = field(ctx.body, 'sha');
+    if (typeof ref !== 'string' || !/^refs\/[^/]+\/.+/.test(ref)) {
+      throw new HttpError(errorBody(422, "Reference name must start with 'refs/' and have at least two slashes."));
+    }
+    if (!ref.startsWith('refs/heads/')) throw new HttpError(errorBody(422, 'fake_github: only refs/heads/* are supported'));
+    if (typeof sha !== 'string' || !repo.commits.has(sha)) throw new HttpError(errorBody(422, 'Object does not exist'));
+    const branch = ref.slice('refs/heads/'.length);
+    if (repo.branches.has(branch)) throw new HttpError(errorBody(422, 'Reference already exists'));
+    repo.branches.set(branch, sha);
+    return { status: 201, body: refJson(repo, branch, sha), headers: { location: `${repoApi(repo)}/git/${ref}` } };
+  }
+
+  function getContentsHandler(ctx: Ctx): Reply {
+    const repo = repoOf(ctx);
+    const ref = ctx.query.ref ?? repo.defaultBranch;
+    const commit = resolveRef(repo, ref);
+    if (!commit) throw new HttpError(errorBody(404, `No commit found for the ref ${ref}`));
+    const path = ctx.params.path ?? '';
+    const file = commit.files.get(path);
+    if (file) return { status: 200, body: contentJson(repo, path, file, ref, true) };
+    // A folder answers a listing of what is directly in it.
+    const inside = [...commit.files.entries()].filter(([p]) => p.startsWith(`${path}/`));
+    if (inside.length === 0) throw notFound();
+    const entries = new Map<string, Record<string, unknown>>();
+    for (const [p, f] of inside) {
+      const [first, ...more] = p.slice(path.length + 1).split('/');
+      const childPath = `${path}/${first}`;
+      if (more.length === 0) entries.set(childPath, contentJson(repo, childPath, f, ref, false));
+      else if (!entries.has(childPath)) entries.set(childPath, { type: 'dir', name: first, path: childPath, sha: null, size: 0 });
+    }
+    return { status: 200, body: [...entries.values()] };
+  }
+
+  function putContentsHandler(ctx: Ctx): Reply {
+    const repo = repoOf(ctx);
+    const path = ctx.params.path ?? '';
+    if (!isRecord(ctx.body)) throw new HttpError(errorBody(422, 'Invalid request.\n\nInvalid input: request body must be an object.'));
+    const message = field(ctx.body, 'message');
+    const content = field(ctx.body, 'content');
+    const sha = field(ctx.body, 'sha');
+    const branch = field(ctx.body, 'branch') ?? repo.defaultBranch;
+    if (typeof message !== 'string' || message === '') throw new HttpError(errorBody(422, 'Invalid request.\n\n"message" wasn\'t supplied.'));
+    if (typeof content !== 'string') throw new HttpError(errorBody(422, 'Invalid request.\n\n"content" wasn\'t supplied.'));
+    if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(content)) throw new HttpError(errorBody(422, 'content is not valid Base64'));
+    if (typeof branch !== 'string' || !repo.branches.has(branch)) throw new HttpError(errorBody(404, `Branch ${String(branch)} not found`));
+    const head = repo.commits.get(repo.branches.get(branch)!)!;
+    const existing = head.files.get(path);
+    // GitHub's optimistic lock: replacing a file needs the blob sha the writer last saw.
+    if (existing && sha === undefined) throw new HttpError(errorBody(422, 'Invalid request.\n\n"sha" wasn\'t supplied.'));
+    if (existing && sha !== existing.sha) throw new HttpError(errorBody(409, `${path} does not match ${String(sha)}`));
+    const written = blob(Buffer.from(content, 'base64'));
+    const files = new Map(head.files);
+    files.set(path, written);
+    const commit = newCommit(repo, head.sha, message, files);
+    repo.branches.set(branch, commit.sha);
+    const author = { name: login, email: `${login}@users.noreply.github.com`, date: commit.at };
+    return {
+      status: existing ? 200 : 201,
+      body: {
+        content: contentJson(repo, path, written, branch, false),
+        commit: {
+          sha: commit.sha,
+          node_id: `C_fake${commit.sha.slice(0, 12)}`,
+          url: `${repoApi(repo)}/git/commits/${commit.sha}`,
+          html_url: `https://github.com/${repo.owner}/${repo.name}/commit/${commit.sha}`,
+          author,
+          committer: author,
+          message,
+          tree: { sha: createHash('sha1').update(`tree ${commit.sha}`).digest('hex'), url: `${repoApi(repo)}/git/trees/${commit.sha}` },
+          parents: [{ sha: head.sha, url: `${repoApi(repo)}/git/commits/${head.sha}`, html_url: `https://github.com/${repo.owner}/${repo.name}/commit/${head.sha}` }],
+          verification: { verified: false, reason: 'unsigned', signature: null, payload: null },
+        },
+      },
+    };
+  }
+
+  function listPullsHandler(ctx: Ctx): Reply {
+    const repo = repoOf(ctx);
+    const state = ctx.query.state ?? 'open';
+    if (!['open', 'closed', 'all'].includes(state)) throw validationFailed([{ resource: 'PullRequest', code: 'invalid', field: 'state' }]);
+    // GitHub filters by head only in the `owner:branch` form; a bare branch name filters nothing.
+    const head = ctx.query.head?.includes(':') ? ctx.query.head.toLowerCase() : undefined;
+    const items = [...repo.pulls.values()]
+      .filter((p) => state === 'all' || p.state === state)
+      .filter((p) => head === undefined || `${repo.owner}:${p.head}`.toLowerCase() === head)
+      .filter((p) => ctx.query.base === undefined || p.base === ctx.query.base)
+      .sort((a, b) => ((ctx.query.direction ?? 'desc') === 'asc' ? a.number - b.number : b.number - a.number))
+      .map((p) => pullJson(repo, p));
+    return listReply(ctx, baseUrl, items);
+  }
+
+  function createPullHandler(ctx: Ctx): Reply {
+    const repo = repoOf(ctx);
+    if (!isRecord(ctx.body)) throw new HttpError(errorBody(422, 'Invalid request.\n\nInvalid input: request body must be an object.'));
+    const title = optionalText(ctx.body, 'title');
+    const body = optionalText(ctx.body, 'body');
+    const rawHead = field(ctx.body, 'head');
+    const base = field(ctx.body, 'base');
+    if (!title) throw validationFailed([{ resource: 'PullRequest', code: 'missing_field', field: 'title' }]);
+    checkIssueText(title, body);
+    if (typeof rawHead !== 'string') throw validationFailed([{ resource: 'PullRequest', code: 'missing_field', field: 'head' }]);
+    const [headOwner, headBranch] = rawHead.includes(':') ? rawHead.split(/:(.*)/s) : [repo.owner, rawHead];
+    if (headOwner?.toLowerCase() !== repo.owner.toLowerCase()) throw new HttpError(errorBody(422, 'fake_github: pull requests from forks are not supported'));
+    const head = headBranch ?? '';
+    if (typeof base !== 'string' || !repo.branches.has(base)) throw validationFailed([{ resource: 'PullRequest', code: 'invalid', field: 'base' }]);
+    if (!repo.branches.has(head)) throw validationFailed([{ resource: 'PullRequest', code: 'invalid', field: 'head' }]);
+    if (pullOfBranch(repo, head, base)) {
+      throw validationFailed([{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${repo.owner}:${head}.` }]);
+    }
+    if (repo.branches.get(head) === repo.branches.get(base)) {
+      throw validationFailed([{ resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${head}` }]);
+    }
+    const t = iso(now());
+    const number = repo.nextNumber++;
+    const pr: FakePullRequest = {
+      id: nextPullId++,
+      number,
+      title,
+      body: body ?? null,
+      state: 'open',
+      merged: false,
+      draft: field(ctx.body, 'draft') === true,
+      head,
+      base,
+      user: login,
+      created_at: t,
+      updated_at: t,
+      closed_at: null,
+      merged_at: null,
+      html_url: `https://github.com/${repo.owner}/${repo.name}/pull/${number}`,
+    };
+    repo.pulls.set(number, pr);
+    return { status: 201, body: pullJson(repo, pr), headers: { location: `${repoApi(repo)}/pulls/${number}` } };
+  }
+
+  function pullOf(ctx: Ctx): { repo: RepoState; pr: FakePullRequest } {
+    const repo = repoOf(ctx);
+    const pr = repo.pulls.get(Number(ctx.params.number));
+    if (!pr) throw notFound();
+    return { repo, pr };
+  }
+
   const routes: Route[] = [
     compileRoute('GET /rate_limit', () => ({ status: 200, body: rateLimitJson() })),
     compileRoute('GET /search/issues', searchIssuesHandler),
@@ -1045,6 +1378,17 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     }),
     compileRoute('PATCH /repos/:owner/:repo/labels/:name', updateLabelHandler),
     compileRoute('DELETE /repos/:owner/:repo/labels/:name', deleteLabelHandler),
+    compileRoute('GET /repos/:owner/:repo', (ctx) => ({ status: 200, body: repoJson(repoOf(ctx)) })),
+    compileRoute('GET /repos/:owner/:repo/git/ref/*ref', getRefHandler),
+    compileRoute('POST /repos/:owner/:repo/git/refs', createRefHandler),
+    compileRoute('GET /repos/:owner/:repo/contents/*path', getContentsHandler),
+    compileRoute('PUT /repos/:owner/:repo/contents/*path', putContentsHandler),
+    compileRoute('GET /repos/:owner/:repo/pulls', listPullsHandler),
+    compileRoute('POST /repos/:owner/:repo/pulls', createPullHandler),
+    compileRoute('GET /repos/:owner/:repo/pulls/:number', (ctx) => {
+      const { repo, pr } = pullOf(ctx);
+      return { status: 200, body: pullJson(repo, pr) };
+    }),
   ];
 
   // ---- HTTP plumbing ----
@@ -1243,6 +1587,26 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       if (existing) return { ...existing };
       return { ...addLabel(state, label.name, label.color, label.description ?? null) };
     },
+    branchSha: (repo, branch) => mustRepo(repo).branches.get(branch),
+    files: (repo, branch) => {
+      const state = mustRepo(repo);
+      const commit = resolveRef(state, branch);
+      if (!commit || !state.branches.has(branch)) return undefined;
+      return Object.fromEntries([...commit.files.entries()].map(([path, f]) => [path, f.content.toString('utf8')]));
+    },
+    pullRequests: (repo) => [...mustRepo(repo).pulls.values()].sort((a, b) => a.number - b.number).map((p) => ({ ...p })),
+    closePullRequest: (repo, number, how = {}) => {
+      const state = mustRepo(repo);
+      const pr = state.pulls.get(number);
+      if (!pr) throw new Error(`fake_github: no pull request ${repo}#${number}`);
+      const t = iso(now());
+      Object.assign(pr, { state: 'closed', closed_at: t, updated_at: t });
+      if (how.merged) {
+        Object.assign(pr, { merged: true, merged_at: t });
+        state.branches.set(pr.base, state.branches.get(pr.head)!);
+      }
+      return { ...pr };
+    },
     fail: (rule) => queue(rule, rule.times ?? 1, null),
     failFor: (ms, rule) => queue(rule, Number.POSITIVE_INFINITY, now() + ms),
     failWith5xx: (times = 1, status = 502, scope = {}) => queue({ ...scope, status }, times, null),
@@ -1275,6 +1639,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       nextIssueId = 1_000_001;
       nextLabelId = 2_000_001;
       nextCommentId = 3_000_001;
+      nextPullId = 4_000_001;
     },
     close: async () => {
       for (const res of pending) res.destroy();

@@ -1,5 +1,6 @@
 // Exercises the fake GitHub server through the real @octokit/rest client (with the retry and throttling plugins)
 // so tests that rely on it know it answers the way Octokit expects.
+import { createHash } from 'node:crypto';
 import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
@@ -218,6 +219,122 @@ describe('comments, assignees and search', () => {
     } finally {
       await lagged.close();
     }
+  });
+});
+
+describe('branches, contents and pull requests', () => {
+  const BRANCH = 'recur/regression-fam1';
+  const PATH = 'evals/regressions/fam1.json';
+  const blobSha = (text: string) => createHash('sha1').update(`blob ${Buffer.byteLength(text)}\0`).update(text).digest('hex');
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const branchFromMain = async () => {
+    const main = await octokit.rest.git.getRef({ owner, repo, ref: 'heads/main' });
+    return octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${BRANCH}`, sha: main.data.object.sha });
+  };
+
+  it('answers the default branch and refs, with slashes in branch names encoded or not', async () => {
+    expect((await octokit.rest.repos.get({ owner, repo })).data).toMatchObject({ full_name: REPO, default_branch: 'main' });
+    const main = await octokit.rest.git.getRef({ owner, repo, ref: 'heads/main' });
+    expect(main.data).toMatchObject({ ref: 'refs/heads/main', object: { type: 'commit', sha: expect.stringMatching(/^[0-9a-f]{40}$/) } });
+    expect((await errorOf(octokit.rest.git.getRef({ owner, repo, ref: `heads/${BRANCH}` }))).status).toBe(404);
+
+    const made = await branchFromMain();
+    expect(made.status).toBe(201);
+    expect(made.data).toMatchObject({ ref: `refs/heads/${BRANCH}`, object: { sha: main.data.object.sha } });
+    expect(gh.branchSha(REPO, BRANCH)).toBe(main.data.object.sha);
+    expect((await octokit.rest.git.getRef({ owner, repo, ref: `heads/${BRANCH}` })).data.object.sha).toBe(main.data.object.sha);
+    const raw = await fetch(`${gh.url}/repos/${REPO}/git/ref/heads/${BRANCH}`, { headers: { authorization: `token ${TOKEN}` } });
+    expect(raw.status).toBe(200);
+    expect(gh.callsTo('GET', /\/git\/ref\/heads(%2F|\/)recur/).map((c) => c.path)).toEqual([
+      `/repos/${REPO}/git/ref/heads%2Frecur%2Fregression-fam1`,
+      `/repos/${REPO}/git/ref/heads%2Frecur%2Fregression-fam1`,
+      `/repos/${REPO}/git/ref/heads/recur/regression-fam1`,
+    ]);
+
+    const again = await errorOf(branchFromMain());
+    expect(again.status).toBe(422);
+    expect(again.response?.data).toMatchObject({ message: 'Reference already exists' });
+    expect((await errorOf(octokit.rest.git.createRef({ owner, repo, ref: 'refs/heads/x', sha: 'f'.repeat(40) }))).status).toBe(422);
+    expect((await errorOf(octokit.rest.git.createRef({ owner, repo, ref: 'heads/x', sha: main.data.object.sha }))).status).toBe(422);
+  });
+
+  it('puts and gets files by git blob sha, refusing a replace without the current sha', async () => {
+    await branchFromMain();
+    const first = await octokit.rest.repos.createOrUpdateFileContents({ owner, repo, path: PATH, branch: BRANCH, message: 'add', content: b64('{"a":1}\n') });
+    expect(first.status).toBe(201);
+    expect(first.data.content).toMatchObject({ path: PATH, name: 'fam1.json', sha: blobSha('{"a":1}\n') });
+    expect(gh.callsTo('PUT', /\/contents\//)[0]?.path).toBe(`/repos/${REPO}/contents/evals%2Fregressions%2Ffam1.json`);
+
+    const got = await octokit.rest.repos.getContent({ owner, repo, path: PATH, ref: BRANCH });
+    const file = got.data as { type: string; sha: string; content: string; encoding: string };
+    expect(file).toMatchObject({ type: 'file', encoding: 'base64', sha: blobSha('{"a":1}\n') });
+    expect(Buffer.from(file.content, 'base64').toString('utf8')).toBe('{"a":1}\n');
+    expect((await errorOf(octokit.rest.repos.getContent({ owner, repo, path: PATH }))).status).toBe(404); // not on main
+    expect((await errorOf(octokit.rest.repos.getContent({ owner, repo, path: PATH, ref: 'no-such-branch' }))).status).toBe(404);
+    const folder = await octokit.rest.repos.getContent({ owner, repo, path: 'evals', ref: BRANCH });
+    expect(folder.data).toEqual([expect.objectContaining({ type: 'dir', path: 'evals/regressions' })]);
+
+    const write = (sha?: string) =>
+      octokit.rest.repos.createOrUpdateFileContents({ owner, repo, path: PATH, branch: BRANCH, message: 'update', content: b64('{"a":2}\n'), ...(sha ? { sha } : {}) });
+    const noSha = await errorOf(write());
+    expect(noSha.status).toBe(422);
+    expect(noSha.response?.data).toMatchObject({ message: expect.stringMatching(/"sha" wasn't supplied/) });
+    expect((await errorOf(write(blobSha('stale')))).status).toBe(409);
+    expect(gh.files(REPO, BRANCH)?.[PATH]).toBe('{"a":1}\n');
+    const replaced = await write(file.sha);
+    expect(replaced.status).toBe(200);
+    expect(replaced.data.content?.sha).toBe(blobSha('{"a":2}\n'));
+    expect(gh.files(REPO, BRANCH)).toEqual({ 'README.md': `# ${repo}\n`, [PATH]: '{"a":2}\n' });
+    expect(gh.files(REPO, 'main')).toEqual({ 'README.md': `# ${repo}\n` });
+    expect(gh.branchSha(REPO, BRANCH)).not.toBe(gh.branchSha(REPO, 'main'));
+    expect((await errorOf(octokit.rest.repos.createOrUpdateFileContents({ owner, repo, path: 'x', branch: 'gone', message: 'm', content: b64('x') }))).status).toBe(404);
+  });
+
+  it('opens one pull request per head, numbered with the issues, and finds it by owner:branch in any state', async () => {
+    await octokit.rest.issues.create({ owner, repo, title: 'the ticket' });
+    await branchFromMain();
+    const create = () => octokit.rest.pulls.create({ owner, repo, title: 'Regression evaluator', body: 'Refs #1', head: BRANCH, base: 'main' });
+    const empty = await errorOf(create());
+    expect(empty.status).toBe(422);
+    expect(empty.response?.data).toMatchObject({ errors: [{ message: `No commits between main and ${BRANCH}` }] });
+
+    await octokit.rest.repos.createOrUpdateFileContents({ owner, repo, path: PATH, branch: BRANCH, message: 'add', content: b64('{}') });
+    const opened = await create();
+    expect(opened.status).toBe(201);
+    expect(opened.data).toMatchObject({ number: 2, state: 'open', merged_at: null, body: 'Refs #1', head: { ref: BRANCH, label: `${owner}:${BRANCH}` }, base: { ref: 'main' }, html_url: `https://github.com/${REPO}/pull/2` });
+    const dup = await errorOf(create());
+    expect(dup.status).toBe(422);
+    expect(dup.response?.data).toMatchObject({ errors: [{ message: `A pull request already exists for ${owner}:${BRANCH}.` }] });
+    expect((await octokit.rest.issues.create({ owner, repo, title: 'next' })).data.number).toBe(3);
+
+    await octokit.rest.git.createRef({ owner, repo, ref: 'refs/heads/other', sha: gh.branchSha(REPO, BRANCH)! });
+    await octokit.rest.pulls.create({ owner, repo, title: 'other', head: 'other', base: 'main' });
+    const byHead = await octokit.rest.pulls.list({ owner, repo, head: `${owner}:${BRANCH}`, state: 'all' });
+    expect(byHead.data.map((p) => p.number)).toEqual([2]);
+    expect((await octokit.rest.pulls.list({ owner, repo, head: BRANCH, state: 'all' })).data).toHaveLength(2); // a bare branch filters nothing
+
+    gh.closePullRequest(REPO, 2, { merged: true });
+    expect((await octokit.rest.pulls.list({ owner, repo, head: `${owner}:${BRANCH}` })).data).toEqual([]);
+    const all = await octokit.rest.pulls.list({ owner, repo, head: `${owner}:${BRANCH}`, state: 'all' });
+    expect(all.data[0]).toMatchObject({ number: 2, state: 'closed', merged_at: expect.any(String) });
+    expect(gh.files(REPO, 'main')?.[PATH]).toBe('{}');
+    expect((await octokit.rest.pulls.get({ owner, repo, pull_number: 2 })).data).toMatchObject({ merged: true });
+  });
+
+  it('applies fault injection to the new routes: a 502 after the pull request was opened is recorded as such', async () => {
+    await branchFromMain();
+    await octokit.rest.repos.createOrUpdateFileContents({ owner, repo, path: PATH, branch: BRANCH, message: 'add', content: b64('{}') });
+    gh.fail({ method: 'POST', path: /\/pulls$/, status: 502, afterEffect: true });
+    const lost = await errorOf(client(gh, { retries: 0 }).rest.pulls.create({ owner, repo, title: 't', head: BRANCH, base: 'main' }));
+    expect(lost.status).toBe(502);
+    expect(gh.pullRequests(REPO)).toHaveLength(1);
+    expect(gh.callsTo('POST', /\/pulls$/).map((c) => c.status)).toEqual([502]);
+    gh.hangNext(1, { method: 'GET', path: /\/contents\// });
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 100);
+    expect((await errorOf(octokit.rest.repos.getContent({ owner, repo, path: PATH, ref: BRANCH, request: { signal: controller.signal } }))).name).toBe('AbortError');
+    clearTimeout(timer);
+    expect(gh.callsTo('GET', /\/contents\//).map((c) => c.status)).toEqual([0]);
   });
 });
 
