@@ -7,6 +7,9 @@ import type { AppEnv } from './context.js';
 import { createInboxWriter } from './delivery_answer.js';
 import { AppError, errorBody, errorResponse } from './errors.js';
 import { registerHealth } from './routes/health.js';
+import { registerV1DeadLettersList } from './routes/v1_dead_letters_list.js';
+import { registerV1DeadLettersReplay } from './routes/v1_dead_letters_replay.js';
+import { registerV1DeadLettersReplayAll } from './routes/v1_dead_letters_replay_all.js';
 import { registerV1FamiliesGet } from './routes/v1_families_get.js';
 import { registerV1FamiliesList } from './routes/v1_families_list.js';
 import { registerV1FamiliesMerge } from './routes/v1_families_merge.js';
@@ -60,6 +63,9 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerV1Evaluators(app);
   registerV1EvaluationsCreate(app);
   registerV1GatesCheck(app);
+  registerV1DeadLettersList(app);
+  registerV1DeadLettersReplayAll(app);
+  registerV1DeadLettersReplay(app);
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'recur', version: '0.1.0' } });
   return app;

@@ -90,9 +90,16 @@ function normalize(source: string, payload: unknown, receivedAt: Date, config: F
   return normalizeLangsmith(parsed.envelope, config.workflows);
 }
 
+/** Drizzle wraps a database error as "Failed query: <sql>"; what an operator needs is the database's own words. */
+function failureMessage(err: unknown): string {
+  const message = String((err as Error)?.message ?? err);
+  const cause = (err as { cause?: unknown })?.cause;
+  return message.startsWith('Failed query') && cause instanceof Error ? cause.message : message;
+}
+
 /** Counts a failed attempt on the row; returns true when that was the last one and the row is now dead. */
 async function recordFailure(deps: ProcessDeps, eventId: string, err: unknown): Promise<boolean> {
-  const message = String((err as Error)?.message ?? err).slice(0, 2000);
+  const message = failureMessage(err).slice(0, 2000);
   const terminal = err instanceof NonRetryableError;
   const dies = sql`(${terminal ? sql`true` : sql`false`} or ${inboxEvents.attempts} + 1 >= ${deps.maxAttempts})`;
   const [row] = await deps.db

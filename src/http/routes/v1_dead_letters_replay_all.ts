@@ -1,0 +1,46 @@
+// POST /v1/dead-letters/replay: replays many dead letters in one call, bounded: those named by id, or
+// those matching the filters, oldest first. `more` says whether matching rows were left for another call.
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { MAX_REPLAY_BATCH, replayDeadLetters } from '../../ingest/replay.js';
+import { actorOf } from '../actor.js';
+import { requireScope } from '../auth.js';
+import type { AppEnv } from '../context.js';
+import { errorResponses, ErrorSchema, jsonContent } from '../schemas.js';
+import { DeadLetterFiltersSchema, DeadLetterSchema } from './v1_dead_letters_list.js';
+
+const BodySchema = z
+  .strictObject({
+    ids: z.array(z.uuid()).max(MAX_REPLAY_BATCH).optional().openapi({ description: 'replay exactly these (those no longer dead or stuck are skipped); filters do not apply' }),
+    ...DeadLetterFiltersSchema,
+    limit: z.number().int().min(1).max(MAX_REPLAY_BATCH).default(100),
+  })
+  .refine((b) => !b.ids || (!b.state && !b.source && !b.type), { message: 'give either ids or filters, not both' });
+
+export const DeadLettersReplayedSchema = z
+  .object({ replayed: z.number().int(), items: z.array(DeadLetterSchema), more: z.boolean() })
+  .openapi('DeadLettersReplayed');
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/dead-letters/replay',
+  summary: 'Replay dead and stuck inbox events, a bounded batch at a time',
+  security: [{ bearerAuth: ['admin'] }],
+  middleware: [requireScope('admin')] as const,
+  request: { body: { content: { 'application/json': { schema: BodySchema } }, required: true } },
+  responses: {
+    202: jsonContent(DeadLettersReplayedSchema, 'the events replayed, pending again and queued'),
+    400: jsonContent(ErrorSchema, 'invalid request'),
+    ...errorResponses,
+  },
+});
+
+export function registerV1DeadLettersReplayAll(app: OpenAPIHono<AppEnv>) {
+  app.openapi(route, async (c) => {
+    const body = c.req.valid('json');
+    const { database, queue, log } = c.var.services;
+    const selection = body.ids ? { ids: body.ids } : { filters: { state: body.state, source: body.source, type: body.type } };
+    const result = await replayDeadLetters({ db: database.db, queue, log }, { selection, limit: body.limit, actor: actorOf(c) });
+    if (result.items.length > 0) log.info({ actor: actorOf(c), replayed: result.items.length, more: result.more }, 'dead letters replayed');
+    return c.json({ replayed: result.items.length, ...result }, 202);
+  });
+}
