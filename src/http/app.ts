@@ -6,7 +6,11 @@ import type { Services } from '../services.js';
 import type { AppEnv } from './context.js';
 import { createInboxWriter } from './delivery_answer.js';
 import { AppError, errorBody, errorResponse } from './errors.js';
+import { registerApiTokenScheme } from './auth.js';
 import { registerHealth } from './routes/health.js';
+import { registerDocsPage } from './routes/docs_page.js';
+import { registerOverviewPage } from './routes/overview_page.js';
+import { registerPageAssets } from './routes/page_assets.js';
 import { registerV1DeadLettersList } from './routes/v1_dead_letters_list.js';
 import { registerV1DeadLettersReplay } from './routes/v1_dead_letters_replay.js';
 import { registerV1DeadLettersReplayAll } from './routes/v1_dead_letters_replay_all.js';
@@ -66,7 +70,12 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerV1DeadLettersList(app);
   registerV1DeadLettersReplayAll(app);
   registerV1DeadLettersReplay(app);
+  registerOverviewPage(app);
+  registerPageAssets(app);
 
-  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'recur', version: '0.1.0' } });
+  registerApiTokenScheme(app);
+  const openapi = { openapi: '3.1.0', info: { title: 'recur', version: '0.1.0' } };
+  app.doc31('/openapi.json', openapi);
+  registerDocsPage(app, () => app.getOpenAPI31Document(openapi));
   return app;
 }

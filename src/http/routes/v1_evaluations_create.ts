@@ -3,7 +3,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { recordEvaluations } from '../../gates/evaluations.js';
 import { scheduleTicketSync } from '../../tickets/schedule.js';
 import { actorOf } from '../actor.js';
-import { requireScope } from '../auth.js';
+import { scoped } from '../auth.js';
 import type { AppEnv } from '../context.js';
 import { AppError } from '../errors.js';
 import { errorResponses, ErrorSchema, jsonContent } from '../schemas.js';
@@ -22,7 +22,7 @@ const route = createRoute({
   method: 'post',
   path: '/v1/evaluations',
   summary: 'Report evaluator results for a release',
-  middleware: [requireScope('write')] as const,
+  ...scoped('write'),
   request: { body: { content: { 'application/json': { schema: BodySchema } }, required: true } },
   responses: {
     202: jsonContent(z.object({ accepted: z.number().int(), regressed: z.array(z.uuid()) }), 'stored; families reopened by a failing guard'),

@@ -4,7 +4,7 @@ import { exportJson, exportTypeScript } from '../../evaluators/export.js';
 import { getEvaluator, listEvaluators } from '../../evaluators/read.js';
 import { evaluatorSpecSchema } from '../../evaluators/spec_schema.js';
 import type { EvaluatorSpec } from '../../evaluators/templates.js';
-import { requireScope } from '../auth.js';
+import { scoped } from '../auth.js';
 import type { AppEnv } from '../context.js';
 import { AppError } from '../errors.js';
 import { errorResponses, ErrorSchema, jsonContent } from '../schemas.js';
@@ -29,7 +29,7 @@ const listRoute = createRoute({
   method: 'get',
   path: '/v1/evaluators',
   summary: 'List evaluators',
-  middleware: [requireScope('read')] as const,
+  ...scoped('read'),
   request: {
     query: z.object({
       workflow: z.string().min(1).max(500).optional(),
@@ -45,7 +45,7 @@ const getRoute = createRoute({
   method: 'get',
   path: '/v1/evaluators/{id}',
   summary: 'Get one evaluator with its spec and examples',
-  middleware: [requireScope('read')] as const,
+  ...scoped('read'),
   request: { params: z.object({ id: z.uuid() }) },
   responses: { 200: jsonContent(EvaluatorSchema, 'the evaluator'), 404: jsonContent(ErrorSchema, 'no such evaluator'), ...errorResponses },
 });
@@ -54,7 +54,7 @@ const exportRoute = createRoute({
   method: 'get',
   path: '/v1/evaluators/{id}/export',
   summary: 'Export an evaluator as a JSON spec or a TypeScript module for the LangSmith SDK evaluate()',
-  middleware: [requireScope('read')] as const,
+  ...scoped('read'),
   request: { params: z.object({ id: z.uuid() }), query: z.object({ format: z.enum(['json', 'ts']).default('ts') }) },
   responses: {
     200: { content: { 'text/plain': { schema: z.string() }, 'application/json': { schema: z.string() } }, description: 'the file, with a Content-Disposition filename' },

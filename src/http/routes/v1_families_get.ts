@@ -1,7 +1,7 @@
 // GET /v1/families/:id: one family with its traces (newest first) and its history.
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { getFamily } from '../../families/read.js';
-import { requireScope } from '../auth.js';
+import { scoped } from '../auth.js';
 import type { AppEnv } from '../context.js';
 import { AppError } from '../errors.js';
 import { errorResponses, ErrorSchema, FamilyDetailSchema, jsonContent } from '../schemas.js';
@@ -10,7 +10,7 @@ const route = createRoute({
   method: 'get',
   path: '/v1/families/{id}',
   summary: 'Get one failure family with its evidence and history',
-  middleware: [requireScope('read')] as const,
+  ...scoped('read'),
   request: { params: z.object({ id: z.uuid() }) },
   responses: {
     200: jsonContent(FamilyDetailSchema, 'the family'),

@@ -2,7 +2,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { decodeCursor, listFamilies } from '../../families/read.js';
 import { BOUNDARIES, FAMILY_STATUSES } from '../../families/types.js';
-import { requireScope } from '../auth.js';
+import { scoped } from '../auth.js';
 import type { AppEnv } from '../context.js';
 import { AppError } from '../errors.js';
 import { errorResponses, ErrorSchema, FamilySchema, jsonContent } from '../schemas.js';
@@ -23,7 +23,7 @@ const route = createRoute({
   method: 'get',
   path: '/v1/families',
   summary: 'List failure families',
-  middleware: [requireScope('read')] as const,
+  ...scoped('read'),
   request: { query: QuerySchema },
   responses: {
     200: jsonContent(FamiliesListSchema, 'a page of families'),

@@ -5,7 +5,7 @@ import { mergeFamilies } from '../../families/merge.js';
 import { getFamily } from '../../families/read.js';
 import { scheduleTicketSync } from '../../tickets/schedule.js';
 import { actorOf } from '../actor.js';
-import { requireScope } from '../auth.js';
+import { scoped } from '../auth.js';
 import type { AppEnv } from '../context.js';
 import { AppError } from '../errors.js';
 import { errorResponses, ErrorSchema, FamilyDetailSchema, jsonContent } from '../schemas.js';
@@ -14,7 +14,7 @@ const route = createRoute({
   method: 'post',
   path: '/v1/families/{id}/merge',
   summary: 'Merge this family into another',
-  middleware: [requireScope('admin')] as const,
+  ...scoped('admin'),
   request: {
     params: z.object({ id: z.uuid() }),
     body: { content: { 'application/json': { schema: z.strictObject({ into: z.uuid() }) } }, required: true },

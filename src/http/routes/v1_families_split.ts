@@ -4,7 +4,7 @@ import { getFamily } from '../../families/read.js';
 import { splitFamily } from '../../families/split.js';
 import { scheduleTicketSync } from '../../tickets/schedule.js';
 import { actorOf } from '../actor.js';
-import { requireScope } from '../auth.js';
+import { scoped } from '../auth.js';
 import type { AppEnv } from '../context.js';
 import { AppError } from '../errors.js';
 import { errorResponses, ErrorSchema, FamilyDetailSchema, jsonContent } from '../schemas.js';
@@ -13,7 +13,7 @@ const route = createRoute({
   method: 'post',
   path: '/v1/families/{id}/split',
   summary: 'Split named traces out of this family into a new one',
-  middleware: [requireScope('admin')] as const,
+  ...scoped('admin'),
   request: {
     params: z.object({ id: z.uuid() }),
     body: {

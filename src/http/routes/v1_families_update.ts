@@ -5,7 +5,7 @@ import { BOUNDARIES, type Severity } from '../../families/types.js';
 import { updateFamily } from '../../families/update.js';
 import { scheduleTicketSync } from '../../tickets/schedule.js';
 import { actorOf } from '../actor.js';
-import { requireScope } from '../auth.js';
+import { scoped } from '../auth.js';
 import type { AppEnv } from '../context.js';
 import { AppError } from '../errors.js';
 import { errorResponses, ErrorSchema, FamilyDetailSchema, jsonContent } from '../schemas.js';
@@ -28,7 +28,7 @@ const route = createRoute({
   method: 'patch',
   path: '/v1/families/{id}',
   summary: 'Change a family: ignore or reopen it, set severity, boundary or owner',
-  middleware: [requireScope('write')] as const,
+  ...scoped('write'),
   request: { params: z.object({ id: z.uuid() }), body: { content: { 'application/json': { schema: BodySchema } }, required: true } },
   responses: {
     200: jsonContent(FamilyDetailSchema, 'the family after the change'),

@@ -2,7 +2,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { checkGate } from '../../gates/check.js';
 import { actorOf } from '../actor.js';
-import { requireScope } from '../auth.js';
+import { scoped } from '../auth.js';
 import type { AppEnv } from '../context.js';
 import { errorResponses, ErrorSchema, jsonContent } from '../schemas.js';
 
@@ -31,7 +31,7 @@ const route = createRoute({
   method: 'get',
   path: '/v1/gates/{workflow}',
   summary: 'Release gate: may this release of the workflow ship?',
-  middleware: [requireScope('read')] as const,
+  ...scoped('read'),
   request: {
     params: z.object({ workflow: z.string().min(1).max(200) }),
     query: z.object({ release: z.string().min(1).max(100), environment: z.string().min(1).max(100).optional() }),

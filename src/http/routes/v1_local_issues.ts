@@ -2,7 +2,7 @@
 // GitHub credentials are configured.
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { getLocalIssue, listLocalIssues } from '../../tickets/local_store.js';
-import { requireScope } from '../auth.js';
+import { scoped } from '../auth.js';
 import type { AppEnv } from '../context.js';
 import { AppError } from '../errors.js';
 import { errorResponses, ErrorSchema, jsonContent } from '../schemas.js';
@@ -28,7 +28,7 @@ const listRoute = createRoute({
   method: 'get',
   path: '/v1/local-issues',
   summary: 'List tickets in the local ticket store',
-  middleware: [requireScope('read')] as const,
+  ...scoped('read'),
   request: {
     query: z.object({
       repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/).optional(),
@@ -43,7 +43,7 @@ const getRoute = createRoute({
   method: 'get',
   path: '/v1/local-issues/{owner}/{name}/{number}',
   summary: 'Get one ticket from the local ticket store',
-  middleware: [requireScope('read')] as const,
+  ...scoped('read'),
   request: {
     params: z.object({ owner: z.string().regex(/^[\w.-]+$/), name: z.string().regex(/^[\w.-]+$/), number: z.coerce.number().int().min(1) }),
   },

@@ -8,7 +8,7 @@ import { hasStandardWebhookHeaders, verifyStandardWebhook } from '../../ingest/s
 import { SIGNAL_EVENT_TYPE, signalInboxSource } from '../../ingest/signals/source.js';
 import { bearerToken } from '../../ingest/signature.js';
 import type { ApiToken } from '../../config/env.js';
-import { findToken, hasScope } from '../auth.js';
+import { API_TOKEN_SCHEME, findToken, hasScope } from '../auth.js';
 import type { AppEnv } from '../context.js';
 import { storeOrUnavailable } from '../delivery_answer.js';
 import { AppError } from '../errors.js';
@@ -21,9 +21,16 @@ export const SignalsAcceptedSchema = z
 export type SignalsAccepted = z.infer<typeof SignalsAcceptedSchema>;
 
 export function registerV1SignalsCreate(app: OpenAPIHono<AppEnv>, maxBodyBytes: number) {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'standardWebhooks', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'webhook-signature',
+    description: 'A Standard Webhooks signature made with RECUR_SIGNALS_SECRET, with the webhook-id and webhook-timestamp headers.',
+  });
   app.openAPIRegistry.registerPath({
     method: 'post',
     path: '/v1/signals',
+    security: [{ [API_TOKEN_SCHEME]: ['write'] }, { standardWebhooks: [] }],
     summary: `Send failure signals: one, or {"signals": [...]} with up to ${MAX_BATCH}`,
     description:
       'Authenticate with a bearer token that has the `write` scope, or sign the request with Standard Webhooks ' +
