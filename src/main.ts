@@ -52,11 +52,17 @@ async function main(): Promise<void> {
     }, bound);
     forced.unref();
     services.lifecycle.draining = true;
-    // No new connections; requests in flight are answered (their deliveries committed) before close resolves.
+    // No new connections. Requests in flight are answered (their deliveries committed); answers sent while
+    // draining say `Connection: close`, and kept-alive sockets are closed as soon as they fall idle.
+    const http = server as unknown as { closeIdleConnections(): void; closeAllConnections(): void };
+    const idleCloser = setInterval(() => http.closeIdleConnections(), 50);
+    const cutOff = setTimeout(() => http.closeAllConnections(), bound / 2);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
-      (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      http.closeIdleConnections();
     });
+    clearInterval(idleCloser);
+    clearTimeout(cutOff);
     log.info('listener closed; stopping the worker');
     await worker?.stop();
     await services.close();
