@@ -5,6 +5,7 @@ import { postReply } from '../tickets/replies.js';
 import { scheduleTicketSync } from '../tickets/schedule.js';
 import { syncFamilyTicket, type TicketSyncDeps } from '../tickets/sync.js';
 import type { Processors } from './jobs.js';
+import { startRetentionTimer } from './retention_timer.js';
 import { sweepOnce } from './sweeper.js';
 
 export interface WorkerHandle {
@@ -67,11 +68,13 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
   timer.unref();
   // Work left pending by a previous run is picked up at once, not one interval later.
   sweeping = sweep().catch((err) => log.warn({ err }, 'first sweep failed; will retry'));
+  const retention = startRetentionTimer(db, log, { days: env.RECUR_RETENTION_DAYS, intervalMs: env.RECUR_RETENTION_INTERVAL_MS });
 
   return {
     sweep,
     async stop() {
       clearInterval(timer);
+      await retention.stop();
       await sweeping;
     },
   };

@@ -2,7 +2,7 @@
 // oldest first, with filters and cursor paging.
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DEAD_LETTER_STATES, decodeCursor, listDeadLetters } from '../../ingest/dead_letters.js';
-import { requireScope } from '../auth.js';
+import { scoped } from '../auth.js';
 import type { AppEnv } from '../context.js';
 import { AppError } from '../errors.js';
 import { errorResponses, ErrorSchema, jsonContent } from '../schemas.js';
@@ -44,8 +44,7 @@ const route = createRoute({
   method: 'get',
   path: '/v1/dead-letters',
   summary: 'List dead and stuck inbox events',
-  security: [{ bearerAuth: ['admin'] }],
-  middleware: [requireScope('admin')] as const,
+  ...scoped('admin'),
   request: { query: QuerySchema },
   responses: {
     200: jsonContent(DeadLettersListSchema, 'a page of dead letters, oldest first'),

@@ -2,7 +2,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { replayDeadLetter } from '../../ingest/replay.js';
 import { actorOf } from '../actor.js';
-import { requireScope } from '../auth.js';
+import { scoped } from '../auth.js';
 import type { AppEnv } from '../context.js';
 import { AppError } from '../errors.js';
 import { errorResponses, ErrorSchema, jsonContent } from '../schemas.js';
@@ -12,8 +12,7 @@ const route = createRoute({
   method: 'post',
   path: '/v1/dead-letters/{id}/replay',
   summary: 'Replay one dead or stuck inbox event',
-  security: [{ bearerAuth: ['admin'] }],
-  middleware: [requireScope('admin')] as const,
+  ...scoped('admin'),
   request: { params: z.object({ id: z.uuid() }) },
   responses: {
     202: jsonContent(DeadLetterSchema, 'the event, pending again and queued'),

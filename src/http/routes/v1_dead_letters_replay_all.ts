@@ -3,7 +3,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { MAX_REPLAY_BATCH, replayDeadLetters } from '../../ingest/replay.js';
 import { actorOf } from '../actor.js';
-import { requireScope } from '../auth.js';
+import { scoped } from '../auth.js';
 import type { AppEnv } from '../context.js';
 import { errorResponses, ErrorSchema, jsonContent } from '../schemas.js';
 import { DeadLetterFiltersSchema, DeadLetterSchema } from './v1_dead_letters_list.js';
@@ -24,8 +24,7 @@ const route = createRoute({
   method: 'post',
   path: '/v1/dead-letters/replay',
   summary: 'Replay dead and stuck inbox events, a bounded batch at a time',
-  security: [{ bearerAuth: ['admin'] }],
-  middleware: [requireScope('admin')] as const,
+  ...scoped('admin'),
   request: { body: { content: { 'application/json': { schema: BodySchema } }, required: true } },
   responses: {
     202: jsonContent(DeadLettersReplayedSchema, 'the events replayed, pending again and queued'),
