@@ -131,7 +131,7 @@ describe('webhook rate limits', () => {
     } finally {
       await h.close();
     }
-  });
+  }, 60_000);
 
   it('limits per source address over a real socket, and per forwarded address behind a trusted proxy', async () => {
     for (const trustProxy of ['false', 'true']) {
@@ -157,5 +157,5 @@ describe('webhook rate limits', () => {
         await h.close();
       }
     }
-  });
+  }, 90_000);
 });
