@@ -7,18 +7,21 @@ const USAGE = `usage:
   recur gate --workflow W --release R [--environment E]   exit 0 pass, 1 block, 2 error
   recur families [--status S] [--workflow W]
   recur family ID
+  recur replay [--dry-run] [--source S] [--state dead|stuck]  list dead and stuck inbox events and queue them again
+  recur replay --id ID                                     replay one event
   recur migrate                                            apply database migrations (DATABASE_URL or the embedded database)
 environment: RECUR_URL (default http://localhost:3000), RECUR_TOKEN (an API token, if the server requires one)`;
 
 class CliError extends Error {}
 
-async function api(path: string): Promise<any> {
+async function api(path: string, post?: unknown): Promise<any> {
   const base = (process.env.RECUR_URL ?? 'http://localhost:3000').replace(/\/$/, '');
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...(post === undefined ? {} : { 'content-type': 'application/json' }) };
   if (process.env.RECUR_TOKEN) headers.authorization = `Bearer ${process.env.RECUR_TOKEN}`;
   let res: Response;
   try {
-    res = await fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(30_000) });
+    const init = post === undefined ? {} : { method: 'POST', body: JSON.stringify(post) };
+    res = await fetch(`${base}${path}`, { ...init, headers, signal: AbortSignal.timeout(30_000) });
   } catch (err) {
     throw new CliError(`cannot reach recur at ${base}: ${(err as Error).message}`);
   }
@@ -60,6 +63,54 @@ async function family(args: string[]): Promise<number> {
   return 0;
 }
 
+/** The most ids one replay call takes (the server's bound). */
+const REPLAY_BATCH = 500;
+
+async function replay(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { id: { type: 'string' }, 'dry-run': { type: 'boolean' }, source: { type: 'string' }, state: { type: 'string' } },
+  });
+  if (values.id) {
+    if (values['dry-run'] || values.source || values.state) throw new CliError('replay --id takes no other option');
+    const item = await api(`/v1/dead-letters/${encodeURIComponent(values.id)}/replay`, {});
+    console.log(`replayed ${item.event_id} (${item.source} ${item.type}), replay #${item.replays}`);
+    return 0;
+  }
+  const filters = Object.fromEntries(Object.entries({ source: values.source, state: values.state }).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const items: any[] = [];
+  let cursor: string | null = null;
+  do {
+    const query = new URLSearchParams({ ...filters, limit: '200', ...(cursor ? { cursor } : {}) });
+    const page = await api(`/v1/dead-letters?${query}`);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor);
+  if (items.length === 0) {
+    console.log('nothing to replay: no dead or stuck events');
+    return 0;
+  }
+  console.log(['EVENT ID'.padEnd(36), 'STATE'.padEnd(5), 'SOURCE'.padEnd(16), 'TYPE'.padEnd(20), 'ATTEMPTS', 'RECEIVED'.padEnd(24), 'LAST ERROR'].join('  '));
+  for (const i of items) {
+    const error = (i.last_error ?? '').replace(/\s+/g, ' ');
+    console.log(
+      [i.event_id, i.state.padEnd(5), i.source.padEnd(16), i.type.padEnd(20), String(i.attempts).padStart(8), i.received_at.padEnd(24), error.length > 60 ? `${error.slice(0, 59)}…` : error].join('  '),
+    );
+  }
+  if (values['dry-run']) {
+    console.log(`${items.length} event(s) would be replayed (dry run: nothing changed)`);
+    return 0;
+  }
+  let replayed = 0;
+  for (let i = 0; i < items.length; i += REPLAY_BATCH) {
+    const answer = await api('/v1/dead-letters/replay', { ids: items.slice(i, i + REPLAY_BATCH).map((item) => item.event_id) });
+    replayed += answer.replayed;
+  }
+  const skipped = items.length - replayed;
+  console.log(`replayed ${replayed} of ${items.length} event(s)${skipped > 0 ? `; ${skipped} no longer dead or stuck` : ''}`);
+  return 0;
+}
+
 async function migrate(): Promise<number> {
   const { loadConfig } = await import('../config/index.js');
   const { openDatabase } = await import('../db/client.js');
@@ -83,6 +134,8 @@ async function main(argv: string[]): Promise<number> {
       return families(rest);
     case 'family':
       return family(rest);
+    case 'replay':
+      return replay(rest);
     case 'migrate':
       return migrate();
     default:
