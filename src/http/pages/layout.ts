@@ -61,8 +61,8 @@ export function toText(fragment: Html): string {
   return fragment.toString();
 }
 
-export function htmlPage(c: Context, page: string, status: 200 = 200) {
-  return c.body(page, status, PAGE_HEADERS);
+export function htmlPage(c: Context, page: string) {
+  return c.body(page, 200, PAGE_HEADERS);
 }
 
 /** Only http(s) links are made clickable: a `javascript:` URL from a webhook must stay text. */
