@@ -26,6 +26,15 @@ const regex = z.string().transform((text, ctx) => {
   }
 });
 
+/** A folder inside a repository: relative, `/`-separated, no `.` or `..` parts. */
+const repoPath = z
+  .string()
+  .regex(/^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[\w.-]+(?:\/[\w.-]+)*$/, 'expected a relative folder like evals/regressions (letters, digits, . _ - and /)');
+/** The start of a git branch name; the family id completes it. */
+const branchPrefix = z
+  .string()
+  .regex(/^(?![-/.])(?!.*(?:\.\.|\/\/|\/\.|\.lock\/))[\w./-]{1,100}$/, 'expected the start of a branch name like recur/regression- (letters, digits, . _ - and /)');
+
 export const fileSchema = z.strictObject({
   tickets: z
     .strictObject({
@@ -70,6 +79,18 @@ export const fileSchema = z.strictObject({
     )
     .default([]),
   boundaries: z.array(z.strictObject({ match: regex, boundary: z.enum(BOUNDARIES) })).default([]),
+  evaluators: z
+    .strictObject({
+      /** A pull request per ticketed family adding its evaluator to the ticket's repo (GitHub only). */
+      pull_requests: z
+        .strictObject({
+          enabled: z.boolean('expected true or false').default(false),
+          path: repoPath.default('evals/regressions'),
+          branch_prefix: branchPrefix.default('recur/regression-'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
 });
 
 export type FileConfig = z.output<typeof fileSchema>;

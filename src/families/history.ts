@@ -19,7 +19,8 @@ export type HistoryAction =
   | 'severity_raised'
   | 'status_changed'
   | 'ticket_opened'
-  | 'ticket_updated';
+  | 'ticket_updated'
+  | 'regression_pr_opened';
 
 export async function recordHistory(
   db: Db,

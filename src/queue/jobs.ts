@@ -5,6 +5,7 @@ import { z } from 'zod';
 export const JOB_SCHEMAS = {
   'inbox.process': z.object({ eventId: z.uuid() }),
   'ticket.sync': z.object({ familyId: z.uuid() }),
+  'regression.pull_request': z.object({ familyId: z.uuid() }),
 } as const;
 
 export type JobName = keyof typeof JOB_SCHEMAS;
@@ -16,6 +17,8 @@ export const JOB_NAMES = Object.keys(JOB_SCHEMAS) as JobName[];
 export const QUEUE_OF: Record<JobName, string> = {
   'inbox.process': 'recur-inbox',
   'ticket.sync': 'recur-tickets',
+  // The ticket's repo, the same GitHub: it shares the ticket queue's workers rather than adding a queue.
+  'regression.pull_request': 'recur-tickets',
 };
 
 export interface EnqueueOptions {

@@ -1,4 +1,5 @@
 // The worker role: one processor per job type, plus the sweeper loop that re-queues what was missed.
+import { createRegressionPullRequests } from '../evaluators/regression_pr/queue.js';
 import { processInboxEvent } from '../ingest/process_event.js';
 import type { Services } from '../services.js';
 import { postReply } from '../tickets/replies.js';
@@ -26,6 +27,15 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
     updateIntervalMs: env.RECUR_TICKET_UPDATE_INTERVAL_MS,
     llm: env.RECUR_LLM_URL ? { url: env.RECUR_LLM_URL, apiKey: env.RECUR_LLM_API_KEY, model: env.RECUR_LLM_MODEL } : null,
   };
+  const prConfig = config.file.evaluators.pull_requests;
+  const pullRequests = createRegressionPullRequests({
+    db,
+    queue,
+    sink: services.sink,
+    log,
+    leaseMs: env.RECUR_TICKET_LEASE_MS,
+    settings: { enabled: prConfig.enabled, path: prConfig.path, branchPrefix: prConfig.branch_prefix },
+  });
 
   const processors: Processors = {
     'inbox.process': async ({ eventId }) => {
@@ -52,13 +62,18 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
         // Its own id: a wake-up for that generation may still be finishing (as "busy") and would swallow it.
         await scheduleTicketSync(queue, log, familyId, { generation: `${outcome.followUp}-followup`, delayMs: env.RECUR_TICKET_DELAY_MS });
       }
+      // After the ticket is written, never before or instead: a slow GitHub delays only the pull request.
+      if ('number' in outcome) await pullRequests.schedule(familyId);
     },
+    'regression.pull_request': ({ familyId }) => pullRequests.process(familyId),
   };
   await queue.work(processors, { concurrency: env.RECUR_WORKER_CONCURRENCY });
 
   const sweep = async () => {
     const swept = await sweepOnce(db, queue, { graceMs: Math.max(2_000, env.RECUR_SWEEP_INTERVAL_MS), batch: 500 });
     if (swept.events + swept.tickets > 0) log.info(swept, 'sweeper re-queued work');
+    const prs = await pullRequests.sweep({ graceMs: Math.max(2_000, env.RECUR_SWEEP_INTERVAL_MS), batch: 500 });
+    if (prs > 0) log.info({ pullRequests: prs }, 'sweeper re-queued regression pull requests');
     return swept;
   };
   let sweeping: Promise<unknown> = Promise.resolve();

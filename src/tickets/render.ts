@@ -30,6 +30,8 @@ export interface TicketView {
   /** Newest first, at most EVIDENCE_SHOWN. */
   traces: Array<{ traceId: string; runId: string; url: string | null; comment: string | null; startTime: Date | null }>;
   evaluators: Array<{ id: string; suite: string; status: string }>;
+  /** The pull request adding the evaluator to the repo, when recur opened one (recur.yaml evaluators.pull_requests). */
+  regressionPullRequest?: { number: number; url: string; state: string } | null;
   guarded: boolean;
   gate: { blockAtSeverityLte: number };
   regressed: boolean;
@@ -137,7 +139,7 @@ function fixSection({ family }: TicketView): string {
   return `\`${family.fixStatus}\`${pr}${release}`;
 }
 
-function coverageSection({ evaluators, family, gate, guarded }: TicketView): string {
+function coverageSection({ evaluators, family, gate, guarded, regressionPullRequest: pr }: TicketView): string {
   const gateLine =
     family.severity <= gate.blockAtSeverityLte
       ? `Release gate: blocks releases of this workflow while this family is open (sev ≤ ${gate.blockAtSeverityLte}).`
@@ -147,7 +149,8 @@ function coverageSection({ evaluators, family, gate, guarded }: TicketView): str
   const guard = guarded
     ? 'Guarded: a benchmark evaluator passed on a release containing the fix.'
     : '**Unguarded**: no benchmark evaluator has passed on a release containing the fix yet.';
-  return `${lines.join('\n')}\n${guard}\n${gateLine}`;
+  const proposed = pr ? `\nAdded to the repo by pull request [#${pr.number}](${safeUrl(pr.url)}) (${inlineText(pr.state, 20)}).` : '';
+  return `${lines.join('\n')}\n${guard}${proposed}\n${gateLine}`;
 }
 
 function reopenSection({ family }: TicketView): string {

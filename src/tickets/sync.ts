@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { and, desc, eq, gt, gte, isNull, lt, or, sql } from 'drizzle-orm';
 import type { FileConfig } from '../config/file.js';
 import type { Db } from '../db/client.js';
-import { families, familyKeys, familyOccurrences, tickets, traces } from '../db/schema/index.js';
+import { families, familyKeys, familyOccurrences, regressionPullRequests, tickets, traces } from '../db/schema/index.js';
 import { evaluatorStates } from '../evaluators/guard.js';
 import type { LlmSettings } from '../evaluators/draft_llm.js';
 import { refreshEvaluator } from '../evaluators/refresh.js';
@@ -249,6 +249,10 @@ export async function loadTicketView(db: Db, familyId: string, config: FileConfi
     .orderBy(desc(traces.createdAt), desc(traces.id))
     .limit(EVIDENCE_SHOWN);
   const guard = (await evaluatorStates(db, [familyId])).get(familyId);
+  const [pr] = await db
+    .select({ number: regressionPullRequests.number, url: regressionPullRequests.url, state: regressionPullRequests.state })
+    .from(regressionPullRequests)
+    .where(eq(regressionPullRequests.familyId, familyId));
   const rule = resolveOwnership(config.owners, { workflow: family.workflow, boundary: family.boundary, tool: family.tool, tenant: family.tenant });
   const team = family.ownerTeam ?? rule.team;
   const assignees = family.ownerAssignees.length ? family.ownerAssignees : rule.assignees;
@@ -261,6 +265,7 @@ export async function loadTicketView(db: Db, familyId: string, config: FileConfi
     upstream,
     traces: evidence,
     evaluators: guard?.evaluators ?? [],
+    regressionPullRequest: pr?.number && pr.url && pr.state ? { number: pr.number, url: pr.url, state: pr.state } : null,
     guarded: guard?.guarded ?? false,
     gate: { blockAtSeverityLte: config.gate.block_at_severity_lte },
     regressed: family.status === 'regressed',

@@ -41,6 +41,7 @@ describe('in-process driver', () => {
           if (ctx.attempt < 3) throw new Error('transient');
         },
         'ticket.sync': async () => {},
+        'regression.pull_request': async () => {},
       },
       { concurrency: 2 },
     );
@@ -66,6 +67,7 @@ describe('in-process driver', () => {
           throw new NonRetryableError('poison');
         },
         'ticket.sync': async () => {},
+        'regression.pull_request': async () => {},
       },
       { concurrency: 1 },
     );
@@ -80,7 +82,7 @@ describe('in-process driver', () => {
     const failed: string[] = [];
     const queue = createInProcessQueue({ attempts: 5, backoffMs: 5 }, (_n, id) => failed.push(id));
     let runs = 0;
-    await queue.work({ 'inbox.process': async () => void (runs += 1), 'ticket.sync': async () => {} }, { concurrency: 1 });
+    await queue.work({ 'inbox.process': async () => void (runs += 1), 'ticket.sync': async () => {}, 'regression.pull_request': async () => {} }, { concurrency: 1 });
     await queue.enqueue('inbox.process', { eventId: 'not-a-uuid' }, { jobId: 'bad' });
     await eventually(async () => failed.length === 1, 2_000, 10);
     expect(runs).toBe(0);

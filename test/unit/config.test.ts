@@ -86,6 +86,12 @@ boundaries:
     const config = loadFileConfig(write('empty.yaml', ''), true);
     expect(config.tickets.open_when).toEqual({ min_traces: 2, within: 86_400_000, always_at_severity_lte: 0 });
     expect(config.gate).toEqual({ block_at_severity_lte: 1, missing_results: 'pass' });
+    expect(config.evaluators).toEqual({ pull_requests: { enabled: false, path: 'evals/regressions', branch_prefix: 'recur/regression-' } });
+  });
+
+  it('reads the regression pull request option', () => {
+    const path = write('prs.yaml', 'evaluators:\n  pull_requests: { enabled: true, path: .github/evals, branch_prefix: bots/recur- }\n');
+    expect(loadFileConfig(path, true).evaluators.pull_requests).toEqual({ enabled: true, path: '.github/evals', branch_prefix: 'bots/recur-' });
   });
 
   it.each([
@@ -98,6 +104,11 @@ boundaries:
     ['boundaries:\n  - { match: "x", boundary: vibes }\n', 'boundaries.0.boundary'],
     ['owners:\n  - { match: { workflow: x }, assignees: alice }\n', 'owners.0.assignees'],
     ['tickets: { repoo: acme/agents }\n', 'tickets'],
+    ['evaluators:\n  pull_requests: { enabled: yes please }\n', 'evaluators.pull_requests.enabled'],
+    ['evaluators:\n  pull_requests: { path: ../outside }\n', 'evaluators.pull_requests.path'],
+    ['evaluators:\n  pull_requests: { path: /abs/evals }\n', 'evaluators.pull_requests.path'],
+    ['evaluators:\n  pull_requests: { branch_prefix: "bad..name" }\n', 'evaluators.pull_requests.branch_prefix'],
+    ['evaluators:\n  pull_request: { enabled: true }\n', 'evaluators'],
   ])('names the key in %j', (text, key) => {
     const path = write(`bad-${key}.yaml`, text);
     expect(() => loadFileConfig(path, true)).toThrowError(ConfigError);

@@ -3,7 +3,7 @@
 // the ledger, which looks for the issue's hidden marker (or the comment's) before sending anything again.
 import type { GitHubClient } from './github_client.js';
 import { familyMarker } from '../render.js';
-import type { CloseReason, IssueDraft, IssueRef, TicketSink } from './types.js';
+import type { CloseReason, IssueDraft, IssueRef, PullRequestRef, RepoSink, TicketSink } from './types.js';
 
 const NO_RETRY = { request: { retries: 0 } } as const;
 /** How far back reconciliation looks for an issue recur may have created without recording it. */
@@ -82,6 +82,7 @@ export function createGitHubSink(client: GitHubClient): TicketSink {
 
   return {
     provider: 'github',
+    repos: createGitHubRepoSink(client),
 
     async create(draft: IssueDraft): Promise<IssueRef> {
       await ensureLabels(draft.repo, draft.labels);
@@ -148,6 +149,90 @@ export function createGitHubSink(client: GitHubClient): TicketSink {
         if (data.length < 100) break;
       }
       return null;
+    },
+  };
+}
+
+/** Branches, files and pull requests, for the optional regression pull request (see evaluators/regression_pr). */
+export function createGitHubRepoSink(client: GitHubClient): RepoSink {
+  const getRef = async (repo: string, branch: string) => {
+    try {
+      const { data } = await client.rest.git.getRef({ ...splitRepo(repo), ref: `heads/${branch}` });
+      return { sha: data.object.sha };
+    } catch (err) {
+      if (status(err) === 404) return null;
+      throw err;
+    }
+  };
+
+  const findPullRequest = async (repo: string, branch: string): Promise<PullRequestRef | null> => {
+    const where = splitRepo(repo);
+    // `head` must be `owner:branch`: GitHub ignores a bare branch name and lists every pull request.
+    const { data } = await client.rest.pulls.list({ ...where, head: `${where.owner}:${branch}`, state: 'all', sort: 'created', direction: 'desc', per_page: 100 });
+    const found = data.find((pr) => pr.head.ref === branch);
+    if (!found) return null;
+    return { repo, number: found.number, url: found.html_url, state: found.merged_at ? 'merged' : found.state === 'open' ? 'open' : 'closed' };
+  };
+
+  return {
+    async defaultBranch(repo) {
+      const { data } = await client.rest.repos.get(splitRepo(repo));
+      return data.default_branch;
+    },
+
+    getRef,
+
+    async createRef(repo, branch, sha) {
+      try {
+        const { data } = await client.rest.git.createRef({ ...splitRepo(repo), ref: `refs/heads/${branch}`, sha, ...NO_RETRY });
+        return { sha: data.object.sha };
+      } catch (err) {
+        // "Reference already exists": made by an earlier attempt whose answer was lost.
+        if (status(err) !== 422) throw err;
+        const existing = await getRef(repo, branch);
+        if (!existing) throw err;
+        return existing;
+      }
+    },
+
+    async getContents(repo, path, branch) {
+      try {
+        const { data } = await client.rest.repos.getContent({ ...splitRepo(repo), path, ref: branch });
+        if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) throw new Error(`${repo}/${path} on ${branch} is not a file`);
+        return { sha: data.sha, content: Buffer.from(data.content, 'base64').toString('utf8') };
+      } catch (err) {
+        if (status(err) === 404) return null;
+        throw err;
+      }
+    },
+
+    async putContents(repo, file) {
+      const { data } = await client.rest.repos.createOrUpdateFileContents({
+        ...splitRepo(repo),
+        path: file.path,
+        branch: file.branch,
+        message: file.message,
+        content: Buffer.from(file.content, 'utf8').toString('base64'),
+        ...(file.sha ? { sha: file.sha } : {}),
+        ...NO_RETRY,
+      });
+      if (!data.content?.sha) throw new Error(`GitHub answered no sha for ${repo}/${file.path}`);
+      return { sha: data.content.sha };
+    },
+
+    findPullRequest,
+
+    async createPullRequest(repo, pr) {
+      try {
+        const { data } = await client.rest.pulls.create({ ...splitRepo(repo), title: pr.title, body: pr.body, head: pr.head, base: pr.base, ...NO_RETRY });
+        return { repo, number: data.number, url: data.html_url, state: 'open' };
+      } catch (err) {
+        // "A pull request already exists for owner:branch": opened by an attempt whose answer was lost.
+        if (status(err) !== 422) throw err;
+        const existing = await findPullRequest(repo, pr.head);
+        if (!existing) throw err;
+        return existing;
+      }
     },
   };
 }

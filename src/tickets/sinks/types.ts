@@ -20,6 +20,8 @@ export type CloseReason = 'completed' | 'not_planned' | 'duplicate';
 
 export interface TicketSink {
   readonly provider: TicketProvider;
+  /** Branches, files and pull requests in a ticket's repo: GitHub only (the local store has no repository). */
+  readonly repos?: RepoSink;
   create(draft: IssueDraft, familyId: string): Promise<IssueRef>;
   /**
    * Rewrites title and body, adds the labels and assignees it lacks and removes the recur labels in
@@ -42,4 +44,36 @@ export interface TicketSink {
 /** The hidden marker that makes a comment findable, so a retried operation never posts it twice. */
 export function operationMarker(operationKey: string): string {
   return `<!-- recur:op=${operationKey} -->`;
+}
+
+export interface PullRequestRef extends Record<string, unknown> {
+  repo: string;
+  number: number;
+  url: string;
+  state: 'open' | 'closed' | 'merged';
+}
+
+/** A file as the repository holds it: its git blob sha, and its text. */
+export interface RepoFile {
+  sha: string;
+  content: string;
+}
+
+/**
+ * What recur needs to propose files to a repository. Writes that must not happen twice (a ref, a file
+ * write, a pull request) are sent once, without automatic retries; the ledger reconciles by the lookups.
+ */
+export interface RepoSink {
+  defaultBranch(repo: string): Promise<string>;
+  /** The commit a branch points at, or null when there is no such branch. */
+  getRef(repo: string, branch: string): Promise<{ sha: string } | null>;
+  /** Creates the branch at `sha`; a branch that already exists is returned as it is. */
+  createRef(repo: string, branch: string, sha: string): Promise<{ sha: string }>;
+  /** A file's text on a branch (sent and received base64-encoded), or null when it is not there. */
+  getContents(repo: string, path: string, branch: string): Promise<RepoFile | null>;
+  /** Creates the file, or replaces it when `sha` (its current blob sha) is given; answers the new blob sha. */
+  putContents(repo: string, file: { path: string; branch: string; content: string; message: string; sha?: string }): Promise<{ sha: string }>;
+  /** The pull request from `branch` of this repo, in any state (the newest when there are several). */
+  findPullRequest(repo: string, branch: string): Promise<PullRequestRef | null>;
+  createPullRequest(repo: string, pr: { title: string; body: string; head: string; base: string }): Promise<PullRequestRef>;
 }
