@@ -54,15 +54,15 @@ export async function replayDeadLetter(deps: ReplayDeps, input: { eventId: strin
 export type ReplaySelection = { ids: string[] } | { filters: DeadLetterFilters };
 
 /**
- * Replays up to `limit` dead letters, oldest first: the ones named (those no longer dead or stuck are
- * skipped), or those matching the filters. Rows another transaction holds are skipped, not waited for.
+ * Replays dead letters, oldest first: the ones named (those no longer dead or stuck are skipped), or up to
+ * `limit` of those matching the filters. Rows another transaction holds are skipped, not waited for.
  */
 export async function replayDeadLetters(
   deps: ReplayDeps,
   input: { selection: ReplaySelection; limit: number; actor: string },
 ): Promise<{ items: DeadLetterJson[]; more: boolean }> {
-  const limit = Math.min(input.limit, MAX_REPLAY_BATCH);
   const { selection } = input;
+  const limit = Math.min('ids' in selection ? selection.ids.length : input.limit, MAX_REPLAY_BATCH);
   if ('ids' in selection && selection.ids.length === 0) return { items: [], more: false };
   const where = 'ids' in selection ? and(inArray(inboxEvents.id, selection.ids), deadLetterCondition(undefined)) : filterCondition(selection.filters);
   const replayed = await deps.db.transaction(async (tx) => {

@@ -86,6 +86,7 @@ describe('dead letters API errors', () => {
 
   it.each([
     ['ids and filters together', { ids: [randomUUID()], source: 'langsmith' }],
+    ['ids and a limit together', { ids: [randomUUID()], limit: 1 }],
     ['a limit over the bound', { limit: 501 }],
     ['a limit of zero', { limit: 0 }],
     ['more ids than the bound', { ids: Array.from({ length: 501 }, () => randomUUID()) }],

@@ -185,6 +185,18 @@ describe('dead letters API, listing and bounded replays (PGlite, no worker)', ()
     expect(byId.get(ids.stuck!)).toMatchObject({ status: 'pending', replays: 1 });
   });
 
+  it('replays every row named, past the default limit of a filtered replay', async () => {
+    await db.execute(sql`
+      insert into inbox_events (source, delivery_id, event_type, body_sha256, payload, status, attempts)
+      select 'bulk', 'bulk-' || g, 'issue.created', md5(g::text), '{}'::jsonb, 'dead', 8 from generate_series(1, 150) g`);
+    const bulk = (await db.select({ id: inboxEvents.id }).from(inboxEvents).where(eq(inboxEvents.source, 'bulk'))).map((r) => r.id);
+    expect(bulk).toHaveLength(150);
+    const { status, json } = await call(h, 'POST', '/v1/dead-letters/replay', { ids: bulk });
+    expect(status).toBe(202);
+    expect(json).toMatchObject({ replayed: 150, more: false });
+    expect(await db.$count(inboxEvents, sql`${inboxEvents.source} = 'bulk' and ${inboxEvents.status} = 'pending' and ${inboxEvents.replays} = 1`)).toBe(150);
+  });
+
   it('replays one stuck row by id', async () => {
     const { status, json } = await call(h, 'POST', `/v1/dead-letters/${ids.stuckSinceReplay}/replay`);
     expect(status).toBe(202);

@@ -8,13 +8,19 @@ import type { AppEnv } from '../context.js';
 import { errorResponses, ErrorSchema, jsonContent } from '../schemas.js';
 import { DeadLetterFiltersSchema, DeadLetterSchema } from './v1_dead_letters_list.js';
 
+const DEFAULT_LIMIT = 100;
+
 const BodySchema = z
   .strictObject({
-    ids: z.array(z.uuid()).max(MAX_REPLAY_BATCH).optional().openapi({ description: 'replay exactly these (those no longer dead or stuck are skipped); filters do not apply' }),
+    ids: z
+      .array(z.uuid())
+      .max(MAX_REPLAY_BATCH)
+      .optional()
+      .openapi({ description: 'replay exactly these (those no longer dead or stuck are skipped); takes no filters or limit' }),
     ...DeadLetterFiltersSchema,
-    limit: z.number().int().min(1).max(MAX_REPLAY_BATCH).default(100),
+    limit: z.number().int().min(1).max(MAX_REPLAY_BATCH).optional().openapi({ description: `at most this many (default ${DEFAULT_LIMIT})` }),
   })
-  .refine((b) => !b.ids || (!b.state && !b.source && !b.type), { message: 'give either ids or filters, not both' });
+  .refine((b) => !b.ids || (!b.state && !b.source && !b.type && b.limit === undefined), { message: 'give either ids, or filters and a limit' });
 
 export const DeadLettersReplayedSchema = z
   .object({ replayed: z.number().int(), items: z.array(DeadLetterSchema), more: z.boolean() })
@@ -38,7 +44,7 @@ export function registerV1DeadLettersReplayAll(app: OpenAPIHono<AppEnv>) {
     const body = c.req.valid('json');
     const { database, queue, log } = c.var.services;
     const selection = body.ids ? { ids: body.ids } : { filters: { state: body.state, source: body.source, type: body.type } };
-    const result = await replayDeadLetters({ db: database.db, queue, log }, { selection, limit: body.limit, actor: actorOf(c) });
+    const result = await replayDeadLetters({ db: database.db, queue, log }, { selection, limit: body.limit ?? DEFAULT_LIMIT, actor: actorOf(c) });
     if (result.items.length > 0) log.info({ actor: actorOf(c), replayed: result.items.length, more: result.more }, 'dead letters replayed');
     return c.json({ replayed: result.items.length, ...result }, 202);
   });
