@@ -11,6 +11,9 @@ import { registerHealth } from './routes/health.js';
 import { registerDocsPage } from './routes/docs_page.js';
 import { registerOverviewPage } from './routes/overview_page.js';
 import { registerPageAssets } from './routes/page_assets.js';
+import { registerMetrics } from './routes/metrics.js';
+import { webhookRateLimit } from './rate_limit.js';
+import { deliveryMetrics, requestTelemetry } from './request_telemetry.js';
 import { registerV1DeadLettersList } from './routes/v1_dead_letters_list.js';
 import { registerV1DeadLettersReplay } from './routes/v1_dead_letters_replay.js';
 import { registerV1DeadLettersReplayAll } from './routes/v1_dead_letters_replay_all.js';
@@ -27,7 +30,11 @@ import { registerV1SignalsCreate } from './routes/v1_signals_create.js';
 import { registerWebhooksGithub } from './routes/webhooks_github.js';
 import { registerWebhooksLangsmith } from './routes/webhooks_langsmith.js';
 
-export function createApp(services: Services): OpenAPIHono<AppEnv> {
+/** A caller's request id is echoed only when it is short and plain: it goes into every log line. */
+const REQUEST_ID = /^[\w.:-]{1,100}$/;
+
+/** What every role serves: telemetry around each request, the error shape, /healthz, /readyz, /metrics. */
+function baseApp(services: Services): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
@@ -36,25 +43,44 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
       }
     },
   });
-
-  const inbox = createInboxWriter(services);
   app.use('*', async (c, next) => {
     c.set('services', services);
-    c.set('inbox', inbox);
-    c.set('requestId', c.req.header('x-request-id')?.slice(0, 100) || randomUUID());
+    c.set('log', services.log);
     await next();
-    c.header('x-request-id', c.var.requestId);
+    // Shutting down: the client's next request must open a new connection (to another instance).
+    if (services.lifecycle.draining) c.header('connection', 'close');
   });
-
+  app.use('*', requestTelemetry((c) => REQUEST_ID.exec(c.req.header('x-request-id') ?? '')?.[0] ?? randomUUID()));
   app.onError((err, c) => {
     if (err instanceof AppError) return errorResponse(c, err);
     if (err instanceof HTTPException) return c.json(errorBody('invalid_request', err.message), err.status as 400);
-    services.log.error({ err, path: c.req.path, requestId: c.var.requestId }, 'unhandled error');
+    (c.var.log ?? services.log).error({ err, path: c.req.path }, 'unhandled error');
     return c.json(errorBody('internal', 'internal error'), 500);
   });
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
-
   registerHealth(app);
+  registerMetrics(app);
+  return app;
+}
+
+/** The worker role serves only the operational endpoints, so it can be health-checked and scraped. */
+export function createOpsApp(services: Services): OpenAPIHono<AppEnv> {
+  return baseApp(services);
+}
+
+export function createApp(services: Services): OpenAPIHono<AppEnv> {
+  const app = baseApp(services);
+  const inbox = createInboxWriter(services);
+  app.use('*', async (c, next) => {
+    c.set('inbox', inbox);
+    await next();
+  });
+  const { env } = services.config;
+  const rateLimit = webhookRateLimit({ perAddress: env.RECUR_RATE_LIMIT_PER_ADDRESS, perToken: env.RECUR_RATE_LIMIT_PER_TOKEN, trustProxy: env.RECUR_TRUST_PROXY });
+  app.use('/webhooks/langsmith', deliveryMetrics('langsmith'), rateLimit);
+  app.use('/webhooks/github', deliveryMetrics('github'), rateLimit);
+  app.use('/v1/signals', deliveryMetrics('signals'), rateLimit);
+
   registerWebhooksLangsmith(app, services.config.env.RECUR_MAX_BODY_BYTES);
   registerWebhooksGithub(app, services.config.env.RECUR_MAX_BODY_BYTES);
   registerV1SignalsCreate(app, services.config.env.RECUR_MAX_BODY_BYTES);

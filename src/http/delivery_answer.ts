@@ -6,12 +6,14 @@ import { createGroupCommit, type GroupCommit } from '../ingest/group_commit.js';
 import { storeBatch, type Delivery, type StoreOutcome } from '../ingest/inbox.js';
 import type { Services } from '../services.js';
 import { inboxJobId } from '../queue/sweeper.js';
+import { currentTraceCarrier, withSpan, type TraceCarrier } from '../telemetry/tracing.js';
 import type { AppEnv } from './context.js';
 import { AppError } from './errors.js';
 
 export function answerDelivery(c: Context<AppEnv>, d: { source: string; type: string; delivery: string; stored: StoreOutcome; acted: boolean }) {
-  const { log } = c.var.services;
+  const { log } = c.var;
   const { stored } = d;
+  c.set('delivery', { type: d.type, outcome: stored.outcome === 'accepted' && !d.acted ? 'ignored' : stored.outcome });
   const logged = { source: d.source, type: d.type, delivery: d.delivery, event_id: stored.eventId };
   if (stored.outcome === 'conflict') {
     log.warn({ ...logged, outcome: 'conflict' }, 'delivery id reused with a different body');
@@ -42,16 +44,16 @@ export function createInboxWriter(services: Pick<Services, 'database' | 'queue' 
     maxBatch: INBOX_MAX_BATCH,
     maxInFlight: 2,
     onCommitted: (deliveries, outcomes) =>
-      relayEvents(services, outcomes.flatMap((o, i) => (o.outcome === 'accepted' && deliveries[i]!.status === 'pending' ? [o.eventId] : []))),
+      relayEvents(services, outcomes.flatMap((o, i) => (o.outcome === 'accepted' && deliveries[i]!.status === 'pending' ? [{ eventId: o.eventId, trace: deliveries[i]!.trace }] : []))),
   });
 }
 
 /** Queues committed inbox rows. Best effort: the sweeper re-queues anything this misses. */
-export function relayEvents({ queue, log }: Pick<Services, 'queue' | 'log'>, eventIds: readonly string[]): void {
-  if (eventIds.length === 0) return;
+export function relayEvents({ queue, log }: Pick<Services, 'queue' | 'log'>, events: ReadonlyArray<{ eventId: string; trace?: TraceCarrier }>): void {
+  if (events.length === 0) return;
   queue
-    .enqueueMany('inbox.process', eventIds.map((eventId) => ({ payload: { eventId }, opts: { jobId: inboxJobId(eventId) } })))
-    .catch((err) => log.warn({ err, events: eventIds.length }, 'relay failed; the sweeper will queue the events'));
+    .enqueueMany('inbox.process', events.map(({ eventId, trace }) => ({ payload: { eventId }, opts: { jobId: inboxJobId(eventId), trace } })))
+    .catch((err) => log.warn({ err, events: events.length }, 'relay failed; the sweeper will queue the events'));
 }
 
 /**
@@ -60,9 +62,12 @@ export function relayEvents({ queue, log }: Pick<Services, 'queue' | 'log'>, eve
  */
 export async function storeOrUnavailable(c: Context<AppEnv>, source: string, deliveries: readonly Delivery[]): Promise<StoreOutcome[]> {
   try {
-    return await c.var.inbox.store(deliveries);
+    return await withSpan('db store_delivery', { attributes: { 'recur.source': source } }, () => {
+      const trace = currentTraceCarrier();
+      return c.var.inbox.store(trace ? deliveries.map((d) => ({ ...d, trace })) : deliveries);
+    });
   } catch (err) {
-    c.var.services.log.error({ err, source }, 'delivery not stored: storage unavailable');
+    c.var.log.error({ err, source }, 'delivery not stored: storage unavailable');
     throw new AppError('unavailable', 'storage is unavailable; retry later');
   }
 }

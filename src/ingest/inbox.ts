@@ -2,9 +2,10 @@
 // A retry of the same delivery is recognised from the unique index; a reused id with another body is a
 // conflict and leaves the stored event untouched.
 import { createHash } from 'node:crypto';
-import { and, eq, or, sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { inboxEvents, type InboxStatus } from '../db/schema/index.js';
+import type { TraceCarrier } from '../telemetry/tracing.js';
+import type { InboxStatus } from '../db/schema/index.js';
 
 export interface Delivery {
   source: string;
@@ -14,6 +15,8 @@ export interface Delivery {
   body: Uint8Array;
   payload: unknown;
   status: Extract<InboxStatus, 'pending' | 'ignored'>;
+  /** The trace of the request that brought it, continued by the job that processes it. */
+  trace?: TraceCarrier;
 }
 
 export type StoreOutcome =
@@ -60,39 +63,41 @@ export async function storeBatch(db: Db, deliveries: readonly Delivery[]): Promi
     if (!firstOfKey.has(inboxKey(d.source, d.deliveryId))) firstOfKey.set(inboxKey(d.source, d.deliveryId), i);
   });
   const firsts = [...firstOfKey.values()];
-  const inserted = await db
-    .insert(inboxEvents)
-    .values(
-      firsts.map((i) => {
-        const d = deliveries[i]!;
-        return {
-          source: d.source,
-          deliveryId: d.deliveryId,
-          eventType: d.eventType,
-          requestId: d.requestId,
-          bodySha256: hashes[i]!,
-          payload: d.payload,
-          status: d.status,
-          processedAt: d.status === 'ignored' ? sql`now()` : null,
-        };
-      }),
-    )
-    .onConflictDoNothing({ target: [inboxEvents.source, inboxEvents.deliveryId] })
-    .returning({ id: inboxEvents.id, source: inboxEvents.source, deliveryId: inboxEvents.deliveryId });
+  // One JSON parameter and one statement text whatever the batch size: the statement is prepared once per
+  // connection, and nothing is built per row but the JSON.
+  const rows = JSON.stringify(
+    firsts.map((i) => {
+      const d = deliveries[i]!;
+      return { source: d.source, delivery_id: d.deliveryId, event_type: d.eventType, request_id: d.requestId ?? null, body_sha256: hashes[i], payload: d.payload ?? null, status: d.status };
+    }),
+  );
+  const inserted = await rowsOf<{ id: string; source: string; delivery_id: string }>(
+    db,
+    sql`insert into inbox_events (source, delivery_id, event_type, request_id, body_sha256, payload, status, processed_at)
+        select source, delivery_id, event_type, request_id, body_sha256, payload, status, case when status = 'ignored' then now() end
+        from jsonb_to_recordset(${rows}::jsonb)
+          as r(source text, delivery_id text, event_type text, request_id text, body_sha256 text, payload jsonb, status text)
+        on conflict (source, delivery_id) do nothing
+        returning id, source, delivery_id`,
+  );
 
   const stored = new Map<string, StoredRow>();
   for (const r of inserted) {
-    const key = inboxKey(r.source, r.deliveryId);
+    const key = inboxKey(r.source, r.delivery_id);
     stored.set(key, { id: r.id, bodySha256: hashes[firstOfKey.get(key)!]!, insertedBy: firstOfKey.get(key)! });
   }
-  const missing = firsts.filter((i) => !stored.has(inboxKey(deliveries[i]!.source, deliveries[i]!.deliveryId)));
-  if (missing.length > 0) {
+  if (stored.size < firsts.length) {
     // The conflicting rows are committed: ON CONFLICT waited for any transaction still inserting them.
-    const existing = await db
-      .select({ id: inboxEvents.id, source: inboxEvents.source, deliveryId: inboxEvents.deliveryId, bodySha256: inboxEvents.bodySha256 })
-      .from(inboxEvents)
-      .where(or(...missing.map((i) => and(eq(inboxEvents.source, deliveries[i]!.source), eq(inboxEvents.deliveryId, deliveries[i]!.deliveryId))!)));
-    for (const r of existing) stored.set(inboxKey(r.source, r.deliveryId), { id: r.id, bodySha256: r.bodySha256, insertedBy: null });
+    const existing = await rowsOf<{ id: string; source: string; delivery_id: string; body_sha256: string }>(
+      db,
+      sql`select e.id, e.source, e.delivery_id, e.body_sha256
+          from inbox_events e join jsonb_to_recordset(${rows}::jsonb) as r(source text, delivery_id text)
+            on e.source = r.source and e.delivery_id = r.delivery_id`,
+    );
+    for (const r of existing) {
+      const key = inboxKey(r.source, r.delivery_id);
+      if (!stored.has(key)) stored.set(key, { id: r.id, bodySha256: r.body_sha256, insertedBy: null });
+    }
   }
   return deliveries.map((d, i) => {
     const row = stored.get(inboxKey(d.source, d.deliveryId));
@@ -110,7 +115,13 @@ interface StoredRow {
 
 const inboxKey = (source: string, deliveryId: string) => `${source}\u0000${deliveryId}`;
 
-export function answerFor(index: number, bodySha256: string, row: StoredRow): StoreOutcome {
+/** The rows of a raw statement: postgres.js answers with the rows, PGlite with an object holding them. */
+async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as T[] | { rows: T[] };
+  return Array.isArray(result) ? result : result.rows;
+}
+
+function answerFor(index: number, bodySha256: string, row: StoredRow): StoreOutcome {
   if (row.insertedBy === index) return { outcome: 'accepted', eventId: row.id };
   return { outcome: row.bodySha256 === bodySha256 ? 'duplicate' : 'conflict', eventId: row.id };
 }

@@ -3,6 +3,7 @@
 import { Queue, UnrecoverableError, Worker, createPostgresBackend, runMigrations, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { runTracedJob, withTraceContext } from './job_telemetry.js';
 import { JOB_NAMES, NonRetryableError, parsePayload, QUEUE_OF } from './jobs.js';
 import type { EnqueueOptions, JobName, JobPayload, JobQueue, Processors, RetryPolicy } from './jobs.js';
 
@@ -55,6 +56,11 @@ export async function createBullQueue(backend: BullBackend, retry: RetryPolicy, 
     removeOnComplete: true,
     removeOnFail: true,
   };
+  // A worker that dies (kill -9, OOM) leaves its running jobs locked until the lock lapses and a stalled check
+  // finds them: BullMQ's defaults (30 s lock, 30 s between checks) held a killed worker's events for up to a
+  // minute. A running job renews its lock every lockDuration / 2, and a job run twice is harmless: the inbox row
+  // is locked and its status checked, and ticket sync holds a lease.
+  const stalledJobs = { lockDuration: 15_000, stalledInterval: 5_000 };
 
   const makeQueue = (name: string): Queue =>
     backend.kind === 'redis'
@@ -74,11 +80,11 @@ export async function createBullQueue(backend: BullBackend, retry: RetryPolicy, 
   return {
     driver: backend.kind === 'redis' ? 'bullmq-redis' : 'bullmq-postgres',
     async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts: EnqueueOptions) {
-      await queues.get(QUEUE_OF[name])!.add(name, payload, { jobId: opts.jobId, delay: opts.delayMs });
+      await queues.get(QUEUE_OF[name])!.add(name, withTraceContext(payload, opts.trace), { jobId: opts.jobId, delay: opts.delayMs });
     },
     async enqueueMany<N extends JobName>(name: N, many: ReadonlyArray<{ payload: JobPayload<N>; opts: EnqueueOptions }>) {
       if (many.length === 0) return;
-      await queues.get(QUEUE_OF[name])!.addBulk(many.map(({ payload, opts }) => ({ name, data: payload, opts: { jobId: opts.jobId, delay: opts.delayMs } })));
+      await queues.get(QUEUE_OF[name])!.addBulk(many.map(({ payload, opts }) => ({ name, data: withTraceContext(payload, opts.trace), opts: { jobId: opts.jobId, delay: opts.delayMs } })));
     },
     async work(processors: Processors, opts: { concurrency: number }) {
       for (const queueName of queues.keys()) {
@@ -87,7 +93,8 @@ export async function createBullQueue(backend: BullBackend, retry: RetryPolicy, 
           if (!JOB_NAMES.includes(name) || QUEUE_OF[name] !== queueName) throw new UnrecoverableError(`unknown job ${job.name}`);
           try {
             const payload = parsePayload(name, job.data);
-            await (processors[name] as (p: unknown, c: { attempt: number }) => Promise<void>)(payload, { attempt: job.attemptsMade + 1 });
+            const attempt = job.attemptsMade + 1;
+            await runTracedJob(name, job.data, attempt, () => (processors[name] as (p: unknown, c: { attempt: number }) => Promise<void>)(payload, { attempt }));
           } catch (err) {
             if (err instanceof NonRetryableError) throw new UnrecoverableError(err.message);
             throw err;
@@ -95,8 +102,8 @@ export async function createBullQueue(backend: BullBackend, retry: RetryPolicy, 
         };
         const worker =
           backend.kind === 'redis'
-            ? new Worker(queueName, handle, { connection: redis(false), prefix: backend.prefix, concurrency: opts.concurrency })
-            : (new Worker(queueName, handle, { connection: pgConnection(opts.concurrency + 2), concurrency: opts.concurrency }, createPostgresBackend) as unknown as Worker);
+            ? new Worker(queueName, handle, { connection: redis(false), prefix: backend.prefix, concurrency: opts.concurrency, ...stalledJobs })
+            : (new Worker(queueName, handle, { connection: pgConnection(opts.concurrency + 2), concurrency: opts.concurrency, ...stalledJobs }, createPostgresBackend) as unknown as Worker);
         worker.on('error', (err) => log.error({ err, queue: queueName }, 'worker error'));
         worker.on('failed', (job, err) => {
           if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) log.error({ err, job: job.id }, 'job failed for good');

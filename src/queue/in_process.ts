@@ -1,6 +1,7 @@
 // The in-process queue for the embedded (PGlite) default: jobs live in memory, the durable state is the
 // database (pending inbox rows, families whose ticket is behind), and the sweeper re-queues from there
 // after a restart. Same semantics as the BullMQ driver: a job id already queued or running is a no-op.
+import { runTracedJob, withTraceContext } from './job_telemetry.js';
 import { backoffDelay, JOB_NAMES, NonRetryableError, parsePayload, QUEUE_OF } from './jobs.js';
 import type { EnqueueOptions, JobName, JobPayload, JobQueue, Processors, RetryPolicy } from './jobs.js';
 
@@ -51,7 +52,9 @@ export function createInProcessQueue(retry: RetryPolicy, onFailed: (name: JobNam
     job.attempt += 1;
     try {
       const payload = parsePayload(job.name, job.payload);
-      await (processors![job.name] as (p: unknown, c: { attempt: number }) => Promise<void>)(payload, { attempt: job.attempt });
+      await runTracedJob(job.name, job.payload, job.attempt, () =>
+        (processors![job.name] as (p: unknown, c: { attempt: number }) => Promise<void>)(payload, { attempt: job.attempt }),
+      );
       jobs.delete(job.id);
     } catch (err) {
       if (err instanceof NonRetryableError || job.attempt >= retry.attempts || closed) {
@@ -67,7 +70,7 @@ export function createInProcessQueue(retry: RetryPolicy, onFailed: (name: JobNam
     driver: 'in-process',
     async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts: EnqueueOptions) {
       if (closed || jobs.has(opts.jobId)) return;
-      const job: Job = { id: opts.jobId, name, payload, attempt: 0 };
+      const job: Job = { id: opts.jobId, name, payload: withTraceContext(payload, opts.trace), attempt: 0 };
       jobs.set(job.id, job);
       schedule(job, opts.delayMs ?? 0);
     },

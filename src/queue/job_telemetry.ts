@@ -3,12 +3,11 @@
 // continues it and is timed in recur_job_duration_seconds.
 import { SpanKind } from '@opentelemetry/api';
 import { jobDuration } from '../telemetry/metrics.js';
-import { contextFromCarrier, currentTraceCarrier, withSpan } from '../telemetry/tracing.js';
+import { contextFromCarrier, currentTraceCarrier, withSpan, type TraceCarrier } from '../telemetry/tracing.js';
 import type { JobName } from './jobs.js';
 
 /** The job's data as stored in the queue: its payload plus the trace context of whoever queued it. */
-export function withTraceContext<P extends object>(payload: P): P & { _trace?: { traceparent?: string; tracestate?: string } } {
-  const carrier = currentTraceCarrier();
+export function withTraceContext<P extends object>(payload: P, carrier: TraceCarrier | undefined = currentTraceCarrier()): P & { _trace?: TraceCarrier } {
   return carrier ? { ...payload, _trace: carrier } : payload;
 }
 

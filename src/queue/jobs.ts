@@ -1,6 +1,7 @@
 // Job names, their payloads and per-queue options, declared once: enqueueing the wrong payload does not
 // compile, and a payload that does not parse when the job starts is failed without retries.
 import { z } from 'zod';
+import type { TraceCarrier } from '../telemetry/tracing.js';
 
 export const JOB_SCHEMAS = {
   'inbox.process': z.object({ eventId: z.uuid() }),
@@ -25,6 +26,8 @@ export interface EnqueueOptions {
   /** Deterministic id derived from the row the job is about: queueing the same work twice is a no-op. */
   jobId: string;
   delayMs?: number;
+  /** The trace the job continues, when it is queued outside the context that caused it (a group commit). */
+  trace?: TraceCarrier;
 }
 
 export interface JobContext {

@@ -94,7 +94,7 @@ describe.each([
     const queued = async () => (await h.services.queue.depth())['recur-inbox'];
     expect(await eventually(async () => (await queued()) === depthBefore + 200, 5_000)).toBe(true);
     // Relaying the same rows again (as the sweeper may) queues nothing new.
-    relayEvents(h.services, rows.map((r) => r.id));
+    relayEvents(h.services, rows.map((r) => ({ eventId: r.id })));
     await new Promise((r) => setTimeout(r, 300));
     expect(await queued()).toBe(depthBefore + 200);
   });

@@ -13,6 +13,7 @@ import type { AppEnv } from '../context.js';
 import { storeOrUnavailable } from '../delivery_answer.js';
 import { AppError } from '../errors.js';
 import { ErrorSchema, jsonContent } from '../schemas.js';
+import { duplicates } from '../../telemetry/metrics.js';
 import { parseJson, readRawBody, requireJson, webhookBodyLimit } from '../webhook_body.js';
 
 export const SignalsAcceptedSchema = z
@@ -55,7 +56,7 @@ export function registerV1SignalsCreate(app: OpenAPIHono<AppEnv>, maxBodyBytes: 
   });
 
   app.post('/v1/signals', webhookBodyLimit(maxBodyBytes), async (c) => {
-    const { config, log } = c.var.services;
+    const { config } = c.var.services;
     requireJson(c);
     const body = await readRawBody(c);
     authorize(c.req.raw.headers, body, config.env.RECUR_SIGNALS_SECRET, config.env.RECUR_API_TOKENS);
@@ -79,7 +80,9 @@ export function registerV1SignalsCreate(app: OpenAPIHono<AppEnv>, maxBodyBytes: 
     );
     const tally = (outcome: StoreOutcome['outcome']) => outcomes.filter((o) => o.outcome === outcome).length;
     const answer: SignalsAccepted = { accepted: tally('accepted'), duplicates: tally('duplicate'), conflicts: tally('conflict') };
-    log.info({ source: 'signals', received: parsed.signals.length, ...answer }, 'delivery');
+    c.set('delivery', { type: SIGNAL_EVENT_TYPE, outcome: answer.accepted > 0 ? 'accepted' : answer.conflicts > 0 ? 'conflict' : 'duplicate' });
+    if (answer.duplicates > 0) duplicates.inc({ source: 'signals' }, answer.duplicates);
+    c.var.log.info({ source: 'signals', received: parsed.signals.length, ...answer }, 'delivery');
     return c.json(answer, 202);
   });
 }
