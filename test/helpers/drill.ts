@@ -94,6 +94,10 @@ export async function startDrill(opts: DrillOptions): Promise<Drill> {
       .join('\n');
 
   const t0 = Date.now();
+  const mark = async (phase: string) => {
+    const p = await progress().catch(() => null);
+    console.log(`[drill] ${((Date.now() - t0) / 1000).toFixed(1)} s ${phase} ${p ? JSON.stringify(p) : '(database unreachable)'}`);
+  };
   return {
     api,
     workers,
@@ -103,10 +107,7 @@ export async function startDrill(opts: DrillOptions): Promise<Drill> {
     progress,
     diagnostics,
 
-    async mark(phase) {
-      const p = await progress().catch(() => null);
-      console.log(`[drill] ${((Date.now() - t0) / 1000).toFixed(1)} s ${phase} ${p ? JSON.stringify(p) : '(database unreachable)'}`);
-    },
+    mark,
 
     async injectPoison() {
       const id = `drill-poison-${randomUUID()}`;
@@ -122,7 +123,7 @@ export async function startDrill(opts: DrillOptions): Promise<Drill> {
       const ok = await eventually(async () => {
         if (Date.now() > nextReport) {
           nextReport += 10_000;
-          await this.mark('settling');
+          await mark('settling');
         }
         try {
           const [row] = await sql`
