@@ -47,19 +47,30 @@ export interface FamilyDetailJson extends FamilyJson {
 
 type FamilyRow = typeof families.$inferSelect;
 
-export function encodeCursor(row: { lastSeen: Date; id: string }): string {
-  return Buffer.from(JSON.stringify([row.lastSeen.toISOString(), row.id])).toString('base64url');
+/**
+ * The cursor holds the last row's `last_seen` as PostgreSQL's own text, to the microsecond: a JavaScript
+ * Date keeps milliseconds, and rows between the truncated and the real value would be skipped.
+ */
+export function encodeCursor(row: { cursorAt: string; id: string }): string {
+  return Buffer.from(JSON.stringify([row.cursorAt, row.id])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): { lastSeen: Date; id: string } | null {
+const PG_TIMESTAMPTZ = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:\d{2})?|Z)$/;
+
+export function decodeCursor(cursor: string): FamilyCursor | null {
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const lastSeen = new Date(at);
-    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(lastSeen.getTime())) return null;
-    return { lastSeen, id };
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof at !== 'string' || !PG_TIMESTAMPTZ.test(at) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) return null;
+    return { lastSeen: at, id };
   } catch {
     return null;
   }
+}
+
+export interface FamilyCursor {
+  /** Exact timestamptz text, compared by the database. */
+  lastSeen: string;
+  id: string;
 }
 
 /** A response is assembled from several queries; they all read one snapshot, so it never mixes two moments. */
@@ -68,7 +79,7 @@ const SNAPSHOT = { isolationLevel: 'repeatable read', accessMode: 'read only' } 
 export function listFamilies(
   db: Db,
   filters: FamilyFilters,
-  page: { limit: number; after?: { lastSeen: Date; id: string } },
+  page: { limit: number; after?: FamilyCursor },
 ): Promise<{ items: FamilyJson[]; nextCursor: string | null }> {
   return db.transaction((tx) => listInSnapshot(tx, filters, page), SNAPSHOT);
 }
@@ -76,7 +87,7 @@ export function listFamilies(
 async function listInSnapshot(
   db: Db,
   filters: FamilyFilters,
-  page: { limit: number; after?: { lastSeen: Date; id: string } },
+  page: { limit: number; after?: FamilyCursor },
 ): Promise<{ items: FamilyJson[]; nextCursor: string | null }> {
   const where: SQL[] = [isNull(families.mergedInto)];
   if (filters.status) where.push(eq(families.status, filters.status));
@@ -86,20 +97,21 @@ async function listInSnapshot(
   if (page.after) {
     where.push(
       or(
-        lt(families.lastSeen, page.after.lastSeen),
-        and(eq(families.lastSeen, page.after.lastSeen), lt(families.id, page.after.id)),
+        lt(families.lastSeen, sql`${page.after.lastSeen}::timestamptz`),
+        and(eq(families.lastSeen, sql`${page.after.lastSeen}::timestamptz`), lt(families.id, page.after.id)),
       )!,
     );
   }
   const rows = await db
-    .select()
+    .select({ family: families, cursorAt: sql<string>`${families.lastSeen}::text` })
     .from(families)
     .where(and(...where))
     .orderBy(desc(families.lastSeen), desc(families.id))
     .limit(page.limit + 1);
   const pageRows = rows.slice(0, page.limit);
-  const items = await toJson(db, pageRows);
-  const last = pageRows[pageRows.length - 1];
+  const items = await toJson(db, pageRows.map((r) => r.family));
+  const lastRow = pageRows[pageRows.length - 1];
+  const last = lastRow && { cursorAt: lastRow.cursorAt, id: lastRow.family.id };
   return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last) : null };
 }
 

@@ -1,6 +1,8 @@
 // GET /v1/families (filters, cursor paging) and GET /v1/families/:id on the embedded default.
 import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { families } from '../../src/db/schema/index.js';
 import { signedHeaders } from '../helpers/fixtures.js';
 import { counts, eventually, postLangsmith, startHarness, type Harness } from '../helpers/recur.js';
 
@@ -81,6 +83,28 @@ describe('families read API', () => {
     } while (cursor);
     expect(pages).toBe(3);
     expect(new Set(seen).size).toBe(5);
+  });
+
+  it('pages exactly when last_seen values differ only in microseconds', async () => {
+    const db = h.services.database.db;
+    const before = await db.select({ id: families.id, lastSeen: sql<string>`${families.lastSeen}::text` }).from(families);
+    const ids = before.map((f) => f.id).sort();
+    // Five values inside one millisecond: a millisecond cursor would skip the ones after the first page.
+    for (const [i, id] of ids.entries()) {
+      await db.update(families).set({ lastSeen: sql`${`2026-11-20 10:00:00.12345${9 - i}+00`}::timestamptz` }).where(eq(families.id, id));
+    }
+    try {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const { json } = await get(`/v1/families?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+        seen.push(...json.items.map((f: any) => f.id));
+        cursor = json.next_cursor;
+      } while (cursor && seen.length < 10);
+      expect(seen).toEqual(ids);
+    } finally {
+      for (const f of before) await db.update(families).set({ lastSeen: sql`${f.lastSeen}::timestamptz` }).where(eq(families.id, f.id));
+    }
   });
 
   it.each([
