@@ -11,9 +11,11 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { evaluators, familyHistory, regressionPullRequests, sideEffects } from '../../src/db/schema/index.js';
 import { gitBlobSha } from '../../src/evaluators/regression_pr/render.js';
+import { createRegressionPullRequests } from '../../src/evaluators/regression_pr/queue.js';
 import { specDigest, syncRegressionPullRequest, type RegressionPullRequestDeps } from '../../src/evaluators/regression_pr/sync.js';
 import { closingReferences } from '../../src/ingest/github/commands.js';
 import { processInboxEvent } from '../../src/ingest/process_event.js';
+import { createInProcessQueue } from '../../src/queue/in_process.js';
 import { syncFamilyTicket } from '../../src/tickets/sync.js';
 import { signedHeaders } from '../helpers/fixtures.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake_github.js';
@@ -269,6 +271,24 @@ describe('regression pull requests, step by step', () => {
     expect(sync.result).toBe('created');
     return familyId;
   };
+
+  // First in this block: its family is the only one in this database when it sweeps.
+  it('the sweeper queues a family whose pull request is behind, once, and lets a recently failed one rest', async () => {
+    const familyId = await ticketed('ls-m-sweep', 'Agent refunds to a closed card');
+    const queue = createInProcessQueue({ attempts: 1, backoffMs: 1 }, () => {});
+    const prs = createRegressionPullRequests({ db: deps.db, queue, sink: h.services.sink, log: h.services.log, settings: deps.settings, leaseMs: 60_000 });
+    expect(await prs.sweep({ graceMs: 0, batch: 100, quietMs: 0 })).toBe(1);
+    expect(await prs.sweep({ graceMs: 0, batch: 100, quietMs: 0 })).toBe(1);
+    expect(await queue.depth()).toMatchObject({ 'recur-tickets': 1 }); // the same job id: queued once
+    expect(await prs.sweep({ graceMs: 60_000, batch: 100, quietMs: 0 })).toBe(0); // evaluator just written: the job from the ticket sync has it
+
+    // A token without the Contents permission: refused for good, so the job's own retries end quickly.
+    gh.fail({ method: 'GET', path: /^\/repos\/acme\/manual$/, status: 403, body: { message: 'Resource not accessible by integration' } });
+    await expect(syncRegressionPullRequest(deps, familyId)).rejects.toMatchObject({ status: 403 });
+    expect(await prs.sweep({ graceMs: 0, batch: 100, quietMs: 60_000 })).toBe(0);
+    expect(await prs.sweep({ graceMs: 0, batch: 100, quietMs: 0 })).toBe(1);
+    await queue.close();
+  });
 
   it('runs once when five workers try at the same time: one opens, the others find it held or done', async () => {
     const familyId = await ticketed('ls-m-dup', 'Agent skips the refund policy lookup');

@@ -20,8 +20,14 @@ export interface RegressionPullRequests {
   /** The job: one family's pull request brought up to date. */
   process(familyId: string): Promise<void>;
   /** Queues the families whose pull request is behind and not being worked on; how many. */
-  sweep(opts: { graceMs: number; batch: number }): Promise<number>;
+  sweep(opts: { graceMs: number; batch: number; quietMs?: number }): Promise<number>;
 }
+
+/**
+ * A family worked on (done or failed) this recently is left to its own job's retries: a token without
+ * the Contents permission should cost a few calls every ten minutes, not a few per sweep.
+ */
+const SWEEP_QUIET_MS = 10 * 60_000;
 
 export const regressionPullRequestJobId = (familyId: string, revision: number) => `regression-pr-${familyId}-r${revision}`;
 
@@ -51,6 +57,7 @@ export function createRegressionPullRequests(ctx: { db: Db; queue: JobQueue; sin
     async sweep(opts) {
       if (!on) return 0;
       const cutoff = sql`now() - ${`${opts.graceMs} milliseconds`}::interval`;
+      const quiet = sql`now() - ${`${opts.quietMs ?? SWEEP_QUIET_MS} milliseconds`}::interval`;
       const behind = await db
         .select({ familyId: evaluators.familyId, revision: evaluators.revision })
         .from(evaluators)
@@ -65,6 +72,7 @@ export function createRegressionPullRequests(ctx: { db: Db; queue: JobQueue; sin
               isNull(regressionPullRequests.number),
               and(eq(regressionPullRequests.state, 'open'), sql`${regressionPullRequests.specDigest} is distinct from ${specDigest}`),
             ),
+            or(isNull(regressionPullRequests.familyId), lt(regressionPullRequests.updatedAt, quiet)),
             or(isNull(regressionPullRequests.leaseUntil), lt(regressionPullRequests.leaseUntil, sql`now()`)),
           ),
         )

@@ -65,7 +65,8 @@ export async function syncRegressionPullRequest(deps: RegressionPullRequestDeps,
     if (plan.action === 'none') return { result: 'skipped', reason: plan.reason };
     return await carryOut(deps, plan, now as Required<Loaded>);
   } finally {
-    await db.update(regressionPullRequests).set({ leaseUntil: null }).where(eq(regressionPullRequests.familyId, familyId));
+    // updatedAt says when the family was last worked on, done or failed: the sweeper lets it rest a while.
+    await db.update(regressionPullRequests).set({ leaseUntil: null, updatedAt: sql`now()` }).where(eq(regressionPullRequests.familyId, familyId));
   }
 }
 
