@@ -31,7 +31,7 @@ export interface TicketView {
   traces: Array<{ traceId: string; runId: string; url: string | null; comment: string | null; startTime: Date | null }>;
   evaluators: Array<{ id: string; suite: string; status: string }>;
   /** The pull request adding the evaluator to the repo, when recur opened one (recur.yaml evaluators.pull_requests). */
-  regressionPullRequest?: { number: number; url: string; state: string } | null;
+  regressionPullRequest?: { number: number; url: string } | null;
   guarded: boolean;
   gate: { blockAtSeverityLte: number };
   regressed: boolean;
@@ -149,7 +149,8 @@ function coverageSection({ evaluators, family, gate, guarded, regressionPullRequ
   const guard = guarded
     ? 'Guarded: a benchmark evaluator passed on a release containing the fix.'
     : '**Unguarded**: no benchmark evaluator has passed on a release containing the fix yet.';
-  const proposed = pr ? `\nAdded to the repo by pull request [#${pr.number}](${safeUrl(pr.url)}) (${inlineText(pr.state, 20)}).` : '';
+  // No state here: GitHub shows the link's own (open, merged), which stays true after a merge recur has not seen.
+  const proposed = pr ? `\nProposed to the repo in pull request [#${pr.number}](${safeUrl(pr.url)}).` : '';
   return `${lines.join('\n')}\n${guard}${proposed}\n${gateLine}`;
 }
 

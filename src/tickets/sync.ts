@@ -250,7 +250,7 @@ export async function loadTicketView(db: Db, familyId: string, config: FileConfi
     .limit(EVIDENCE_SHOWN);
   const guard = (await evaluatorStates(db, [familyId])).get(familyId);
   const [pr] = await db
-    .select({ number: regressionPullRequests.number, url: regressionPullRequests.url, state: regressionPullRequests.state })
+    .select({ number: regressionPullRequests.number, url: regressionPullRequests.url })
     .from(regressionPullRequests)
     .where(eq(regressionPullRequests.familyId, familyId));
   const rule = resolveOwnership(config.owners, { workflow: family.workflow, boundary: family.boundary, tool: family.tool, tenant: family.tenant });
@@ -265,7 +265,7 @@ export async function loadTicketView(db: Db, familyId: string, config: FileConfi
     upstream,
     traces: evidence,
     evaluators: guard?.evaluators ?? [],
-    regressionPullRequest: pr?.number && pr.url && pr.state ? { number: pr.number, url: pr.url, state: pr.state } : null,
+    regressionPullRequest: pr?.number && pr.url ? { number: pr.number, url: pr.url } : null,
     guarded: guard?.guarded ?? false,
     gate: { blockAtSeverityLte: config.gate.block_at_severity_lte },
     regressed: family.status === 'regressed',

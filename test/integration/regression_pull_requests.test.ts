@@ -144,7 +144,7 @@ describe('regression pull requests, on', () => {
       expect(`${pr!.title}\n${pr!.body}`).not.toMatch(/\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+\S*#\d/i);
       const issueBody = gh.issue(REPO, ticket.number)!.body!;
       const coverage = issueBody.split('### Regression coverage')[1]!.split('###')[0]!;
-      expect(coverage).toContain(`pull request [#${pr!.number}](https://github.com/${REPO}/pull/${pr!.number}) (open)`);
+      expect(coverage).toContain(`pull request [#${pr!.number}](https://github.com/${REPO}/pull/${pr!.number}).`);
       const history = await db().select().from(familyHistory).where(and(eq(familyHistory.familyId, ticket.familyId), eq(familyHistory.action, 'regression_pr_opened')));
       expect(history).toHaveLength(1);
       const ledger = await db().select().from(sideEffects).where(eq(sideEffects.familyId, ticket.familyId));
