@@ -1,5 +1,7 @@
 // The evaluator spec's schema (version 1): what the API publishes and what any drafted spec must satisfy.
-import { z } from 'zod';
+// From @hono/zod-openapi: zod 4 attaches .openapi() when a schema is built, so the schema must be built by the
+// extended z whatever module happens to import it first.
+import { z } from '@hono/zod-openapi';
 
 const name = z.string().regex(/^[\w.:-]{1,100}$/, 'expected a tool name');
 

@@ -2,9 +2,6 @@
 // default; when on, one pull request per ticketed family adding its evaluator files, linked to the ticket
 // both ways, exactly once through duplicates, lost answers and timeouts, updated in place when the spec
 // changes, and never in the way of the ticket itself.
-// The harness (and with it @hono/zod-openapi) loads first: zod schemas made before it lack `.openapi()`,
-// and the evaluator spec schema is one the app registers.
-import { eventually, postLangsmith, settled, startHarness, type Harness } from '../helpers/recur.js';
 import { randomUUID } from 'node:crypto';
 import ts from 'typescript';
 import { and, eq } from 'drizzle-orm';
@@ -18,6 +15,7 @@ import { processInboxEvent } from '../../src/ingest/process_event.js';
 import { createInProcessQueue } from '../../src/queue/in_process.js';
 import { syncFamilyTicket } from '../../src/tickets/sync.js';
 import { signedHeaders } from '../helpers/fixtures.js';
+import { eventually, postLangsmith, settled, startHarness, type Harness } from '../helpers/recur.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake_github.js';
 
 const TOKEN = 'ghp_testtoken0123456789';
