@@ -31,6 +31,10 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     max,
     connect_timeout: 5,
     idle_timeout: 60,
+    // postgres.js waits up to 20 s between reconnects by default, and a query that needs a connection waits
+    // with it: during an outage a delivery would hang instead of answering 503, and after it recur would sit
+    // idle for that long. Try again within a second.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     onnotice: () => {},
     connection: { application_name: 'recur' },
   });
