@@ -110,8 +110,8 @@ export interface Sender {
   done: Promise<DeliveryResult[]>;
   /** Deliveries started so far. */
   started(): number;
-  /** Every answer so far with the time it came, for asserting what the sender saw during a fault. */
-  answers(): Array<{ at: number; status: number }>;
+  /** Every answer so far with the time it came (status 0: no answer, `error` says why), for asserting what the sender saw during a fault. */
+  answers(): Array<{ at: number; status: number; error?: string }>;
   /** Sends one more delivery now (a resend of one already sent, say), with the same retry rules. */
   send(delivery: ScenarioDelivery): Promise<DeliveryResult>;
 }
@@ -122,7 +122,7 @@ export function startSender(scenario: Scenario, opts: SenderOptions): Sender {
   const giveUpAfterMs = opts.giveUpAfterMs ?? 120_000;
   const base = opts.baseBackoffMs ?? 250;
   const cap = opts.maxBackoffMs ?? 4_000;
-  const log: Array<{ at: number; status: number }> = [];
+  const log: Array<{ at: number; status: number; error?: string }> = [];
   let started = 0;
 
   const send = async (delivery: ScenarioDelivery): Promise<DeliveryResult> => {
@@ -130,6 +130,7 @@ export function startSender(scenario: Scenario, opts: SenderOptions): Sender {
     const answers: number[] = [];
     for (let attempt = 0; ; attempt++) {
       let status = 0;
+      let error: string | undefined;
       let retryAfterMs: number | undefined;
       try {
         const res = await fetch(`${opts.url}/webhooks/langsmith`, {
@@ -142,11 +143,13 @@ export function startSender(scenario: Scenario, opts: SenderOptions): Sender {
         status = res.status;
         const retryAfter = Number(res.headers.get('retry-after'));
         if (Number.isFinite(retryAfter) && retryAfter > 0) retryAfterMs = retryAfter * 1000;
-      } catch {
+      } catch (err) {
         status = 0;
+        const cause = (err as { cause?: { code?: string } }).cause;
+        error = cause?.code ?? (err as Error).name;
       }
       answers.push(status);
-      log.push({ at: Date.now(), status });
+      log.push({ at: Date.now(), status, ...(error ? { error } : {}) });
       if (!RETRYABLE(status)) return { delivery, status, answers, firstSentAt, settledAt: Date.now() };
       if (Date.now() - firstSentAt > giveUpAfterMs) return { delivery, status: 0, answers, firstSentAt, settledAt: Date.now() };
       const backoff = Math.min(cap, base * 2 ** attempt);
