@@ -112,8 +112,6 @@ export interface Sender {
   started(): number;
   /** Every answer so far with the time it came (status 0: no answer, `error` says why), for asserting what the sender saw during a fault. */
   answers(): Array<{ at: number; status: number; error?: string }>;
-  /** Sends one more delivery now (a resend of one already sent, say), with the same retry rules. */
-  send(delivery: ScenarioDelivery): Promise<DeliveryResult>;
 }
 
 const RETRYABLE = (status: number) => status === 0 || status === 429 || status >= 500;
@@ -169,5 +167,5 @@ export function startSender(scenario: Scenario, opts: SenderOptions): Sender {
     return Promise.all(inFlight);
   })();
 
-  return { done, started: () => started, answers: () => log.slice(), send };
+  return { done, started: () => started, answers: () => log.slice() };
 }
