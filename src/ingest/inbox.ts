@@ -64,22 +64,14 @@ export async function storeBatch(db: Db, deliveries: readonly Delivery[]): Promi
   });
   const firsts = [...firstOfKey.values()];
   // One JSON parameter and one statement text whatever the batch size: the statement is prepared once per
-  // connection, and nothing is built per row but the JSON.
+  // connection (see db/client.ts), and nothing is built per row but the JSON.
   const rows = JSON.stringify(
     firsts.map((i) => {
       const d = deliveries[i]!;
       return { source: d.source, delivery_id: d.deliveryId, event_type: d.eventType, request_id: d.requestId ?? null, body_sha256: hashes[i], payload: d.payload ?? null, status: d.status };
     }),
   );
-  const inserted = await rowsOf<{ id: string; source: string; delivery_id: string }>(
-    db,
-    sql`insert into inbox_events (source, delivery_id, event_type, request_id, body_sha256, payload, status, processed_at)
-        select source, delivery_id, event_type, request_id, body_sha256, payload, status, case when status = 'ignored' then now() end
-        from jsonb_to_recordset(${rows}::jsonb)
-          as r(source text, delivery_id text, event_type text, request_id text, body_sha256 text, payload jsonb, status text)
-        on conflict (source, delivery_id) do nothing
-        returning id, source, delivery_id`,
-  );
+  const inserted = await rowsOf<{ id: string; source: string; delivery_id: string }>(db, insertBatch(rows));
 
   const stored = new Map<string, StoredRow>();
   for (const r of inserted) {
@@ -88,12 +80,7 @@ export async function storeBatch(db: Db, deliveries: readonly Delivery[]): Promi
   }
   if (stored.size < firsts.length) {
     // The conflicting rows are committed: ON CONFLICT waited for any transaction still inserting them.
-    const existing = await rowsOf<{ id: string; source: string; delivery_id: string; body_sha256: string }>(
-      db,
-      sql`select e.id, e.source, e.delivery_id, e.body_sha256
-          from inbox_events e join jsonb_to_recordset(${rows}::jsonb) as r(source text, delivery_id text)
-            on e.source = r.source and e.delivery_id = r.delivery_id`,
-    );
+    const existing = await rowsOf<{ id: string; source: string; delivery_id: string; body_sha256: string }>(db, selectStored(rows));
     for (const r of existing) {
       const key = inboxKey(r.source, r.delivery_id);
       if (!stored.has(key)) stored.set(key, { id: r.id, bodySha256: r.body_sha256, insertedBy: null });
@@ -114,6 +101,19 @@ interface StoredRow {
 }
 
 const inboxKey = (source: string, deliveryId: string) => `${source}\u0000${deliveryId}`;
+
+const insertBatch = (rows: string) => sql`
+  insert into inbox_events (source, delivery_id, event_type, request_id, body_sha256, payload, status, processed_at)
+  select source, delivery_id, event_type, request_id, body_sha256, payload, status, case when status = 'ignored' then now() end
+  from jsonb_to_recordset(${rows}::jsonb)
+    as r(source text, delivery_id text, event_type text, request_id text, body_sha256 text, payload jsonb, status text)
+  on conflict (source, delivery_id) do nothing
+  returning id, source, delivery_id`;
+
+const selectStored = (rows: string) => sql`
+  select e.id, e.source, e.delivery_id, e.body_sha256
+  from inbox_events e join jsonb_to_recordset(${rows}::jsonb) as r(source text, delivery_id text)
+    on e.source = r.source and e.delivery_id = r.delivery_id`;
 
 /** The rows of a raw statement: postgres.js answers with the rows, PGlite with an object holding them. */
 async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
