@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { Sql } from 'postgres';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -38,7 +39,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     onnotice: () => {},
     connection: { application_name: 'recur' },
   });
-  const db = drizzle(client, { schema }) as unknown as Db;
+  const db = drizzle(preparingStatements(client), { schema }) as unknown as Db;
   return {
     db,
     kind: 'postgres',
@@ -61,6 +62,30 @@ async function openPostgres(url: string, max: number): Promise<Database> {
       await client.end({ timeout: 5 });
     },
   };
+}
+
+/**
+ * The postgres.js client as drizzle should drive it: every statement named and prepared once per
+ * connection. Drizzle asks for unnamed statements, which postgres.js has the server parse and describe
+ * before every run: a second round trip per query, and most of a worker's database time.
+ */
+function preparingStatements(client: Sql): Sql {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === 'unsafe') {
+        return (query: string, params?: unknown[], opts?: Record<string, unknown>) => target.unsafe(query, params as never[], { ...opts, prepare: true });
+      }
+      if (prop === 'begin' || prop === 'savepoint') {
+        // The callback's client runs the transaction's statements: it prepares them too.
+        return (...args: unknown[]) => {
+          const fn = args.pop() as (tx: Sql) => unknown;
+          const run = Reflect.get(target, prop, receiver) as (...a: unknown[]) => unknown;
+          return run.call(target, ...args, (tx: Sql) => fn(preparingStatements(tx)));
+        };
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
