@@ -1,0 +1,126 @@
+// Process plumbing shared by the ingest and end-to-end benchmarks: comparison servers and load generators
+// as child processes, percentiles, and resident memory read from /proc.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../test/helpers/ports.js';
+import type { LoadResult, LoadSpec } from './load_generator.js';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+
+export interface Server {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Runs `tsx <script> <args>` on a free port and waits until GET /readyz answers 200. */
+export async function startServer(script: string, args: string[], env: Record<string, string>): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d) => (err = (err + d.toString()).slice(-20_000)));
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${script} ${args.join(' ')} exited with ${child.exitCode}:\n${err}`);
+    const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${script} ${args.join(' ')} was not ready within 60 s:\n${err}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    child,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Runs the load in `generators` processes (connections split between them), started together once every
+ * one has its bodies ready, and merges what they measured.
+ */
+export async function runLoad(spec: Omit<LoadSpec, 'out'>, generators: number): Promise<LoadResult> {
+  const parts = Array.from({ length: generators }, (_, g) => {
+    const out = join(tmpdir(), `recur-load-${process.pid}-${Date.now()}-${g}.json`);
+    const share = (n: number) => Math.floor(n / generators) + (g < n % generators ? 1 : 0);
+    const part: LoadSpec = {
+      ...spec,
+      connections: Math.max(1, share(spec.connections)),
+      rate: spec.rate === undefined ? undefined : spec.rate / generators,
+      precompute: Math.ceil(spec.precompute / generators),
+      out,
+    };
+    const child = spawn(process.execPath, ['--max-old-space-size=2048', '--import', 'tsx', 'bench/load_generator.ts', JSON.stringify(part)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const ready = new Promise<void>((resolve) => child.once('message', () => resolve()));
+    const done = new Promise<void>((resolve, reject) =>
+      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`load generator exited with ${code}`)))),
+    );
+    return { child, out, ready, done };
+  });
+  await Promise.all(parts.map((p) => p.ready));
+  for (const p of parts) p.child.send('go');
+  await Promise.all(parts.map((p) => p.done));
+  const results = parts.map((p) => {
+    const r = JSON.parse(readFileSync(p.out, 'utf8')) as LoadResult;
+    rmSync(p.out, { force: true });
+    return r;
+  });
+  const statuses: Record<string, number> = {};
+  for (const r of results) for (const [s, n] of Object.entries(r.statuses)) statuses[s] = (statuses[s] ?? 0) + n;
+  return {
+    sent: results.reduce((a, r) => a + r.sent, 0),
+    statuses,
+    errors: results.reduce((a, r) => a + r.errors, 0),
+    measured: {
+      requests: results.reduce((a, r) => a + r.measured.requests, 0),
+      accepted: results.reduce((a, r) => a + r.measured.accepted, 0),
+      windowMs: spec.durationMs,
+      latenciesMs: results.flatMap((r) => r.measured.latenciesMs),
+    },
+    madeOnTheFly: results.reduce((a, r) => a + r.madeOnTheFly, 0),
+    accepted: spec.recordAccepted ? results.flatMap((r) => r.accepted ?? []) : undefined,
+  };
+}
+
+/** The p-th percentile (nearest rank) of unsorted values. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat; null once it is gone. */
+export function cpuMs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** Resident set size of a process in MB, from /proc/<pid>/status (VmRSS); null once it is gone. */
+export function rssMb(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,218 @@
+// Ingest at the machine's limit: unique signed `issue.trace.added` deliveries (~1 KB) at 32 and 128
+// connections, closed loop, against three servers side by side in one run, each its own process:
+//   noop   hono reading and parsing the body (the ceiling of HTTP + JSON here),
+//   naive  hono + recur's checks + one postgres.js INSERT per request, pool of 10,
+//   recur  `tsx src/main.ts api` on PostgreSQL + Redis (group commit),
+// on a throwaway PostgreSQL 15 cluster with fsync and synchronous_commit on; then recur's embedded default
+// (`all` role on PGlite). After every naive and recur run the stored rows must equal the 202s, and every
+// event id answered 202 must be a stored row.
+// Run: npm run bench:ingest [-- --duration 10 --warmup 3 --connections 32,128 --targets noop,naive,recur,pglite
+//                               --rounds 1 --generators 1]
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { openDatabase } from '../src/db/client.js';
+import { createDatabase, startPostgres } from '../test/helpers/postgres.js';
+import { startRedis } from '../test/helpers/redis.js';
+import { startService } from '../test/helpers/service_process.js';
+import { cpuMs, percentile, runLoad, startServer, type Server } from './bench_processes.js';
+import type { LoadResult } from './load_generator.js';
+
+const SECRET = 'bench-secret-0123456789';
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: process.env.BENCH_DURATION_S ?? '10' },
+    warmup: { type: 'string', default: process.env.BENCH_WARMUP_S ?? '3' },
+    connections: { type: 'string', default: '32,128' },
+    targets: { type: 'string', default: 'noop,naive,recur,pglite' },
+    rounds: { type: 'string', default: '1' },
+    generators: { type: 'string', default: '1' },
+    'recur-log-level': { type: 'string', default: 'warn' },
+  },
+});
+const durationMs = Number(values.duration) * 1000;
+const warmupMs = Number(values.warmup) * 1000;
+const connectionCounts = values.connections.split(',').map(Number);
+const targets = new Set(values.targets.split(','));
+const rounds = Number(values.rounds);
+const generators = Number(values.generators);
+const recurEnv = { LANGSMITH_WEBHOOK_SECRET: SECRET, LOG_LEVEL: values['recur-log-level'], RECUR_RATE_LIMIT_PER_ADDRESS: '0', RECUR_RATE_LIMIT_PER_TOKEN: '0' };
+
+interface Row {
+  round: number;
+  target: string;
+  connections: number;
+  accepted_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  measured_requests: number;
+  non_202: Record<string, number>;
+  errors: number;
+  made_on_the_fly: number;
+  /** CPU time of the server process (user + system) per request answered, over the whole run. */
+  server_cpu_ms_per_request: number | null;
+  /** Rows stored by the run == its 202s, and every event id answered 202 is a stored row (null: not checked). */
+  durable_check: { answered_202: number; rows_added: number; ok: boolean } | null;
+}
+
+const rows: Row[] = [];
+const precomputeFor = (target: string) => Math.ceil(((warmupMs + durationMs) / 1000) * (target === 'noop' ? 25_000 : 12_000));
+
+async function measure(round: number, target: string, server: { url: string; pid: number }, connections: number, countRows?: () => Promise<number>, storedIds?: () => Promise<Set<string>>) {
+  const { url } = server;
+  const before = countRows ? await countRows() : 0;
+  const cpuBefore = cpuMs(server.pid);
+  const load = await runLoad(
+    { url: `${url}/webhooks/langsmith`, secret: SECRET, mode: 'closed', connections, warmupMs, durationMs, families: 50, precompute: precomputeFor(target), recordAccepted: !!storedIds },
+    generators,
+  );
+  const cpu = cpuMs(server.pid)! - cpuBefore!;
+  const answered = load.statuses['202'] ?? 0;
+  let durable: Row['durable_check'] = null;
+  if (countRows) {
+    const added = (await countRows()) - before;
+    let everyIdStored = true;
+    if (storedIds && load.accepted) {
+      const ids = await storedIds();
+      everyIdStored = load.accepted.every(([id]) => ids.has(id));
+    }
+    durable = { answered_202: answered, rows_added: added, ok: added === answered && everyIdStored };
+  }
+  rows.push(summarize(round, target, connections, load, durable, cpu));
+  const r = rows[rows.length - 1]!;
+  console.log(`${target.padEnd(6)} c=${String(connections).padEnd(3)} ${r.accepted_per_s.toFixed(0).padStart(6)}/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms  cpu ${r.server_cpu_ms_per_request} ms/req${durable ? `  rows ${durable.rows_added} / 202s ${durable.answered_202} ${durable.ok ? 'ok' : 'MISMATCH'}` : ''}`);
+}
+
+function summarize(round: number, target: string, connections: number, load: LoadResult, durable: Row['durable_check'], cpu: number | null): Row {
+  const lat = load.measured.latenciesMs;
+  const non202 = Object.fromEntries(Object.entries(load.statuses).filter(([s]) => s !== '202'));
+  return {
+    round,
+    target,
+    connections,
+    accepted_per_s: +(load.measured.accepted / (load.measured.windowMs / 1000)).toFixed(1),
+    p50_ms: +percentile(lat, 50).toFixed(2),
+    p99_ms: +percentile(lat, 99).toFixed(2),
+    max_ms: +percentile(lat, 100).toFixed(2),
+    measured_requests: load.measured.requests,
+    non_202: non202,
+    errors: load.errors,
+    made_on_the_fly: load.madeOnTheFly,
+    server_cpu_ms_per_request: cpu === null ? null : +(cpu / Math.max(1, load.sent - load.errors)).toFixed(3),
+    durable_check: durable,
+  };
+}
+
+async function postgresTargets(): Promise<Record<string, string>> {
+  const pg = await startPostgres({ fsync: true });
+  const redis = await startRedis();
+  const servers: Server[] = [];
+  const cleanup = async () => {
+    for (const s of servers) await s.stop().catch(() => {});
+    await redis.destroy();
+    await pg.destroy();
+  };
+  try {
+    const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
+    const settings = Object.fromEntries(
+      await Promise.all(['server_version', 'fsync', 'synchronous_commit', 'wal_sync_method'].map(async (name) => [name, (await admin.unsafe(`show ${name}`))[0]![name] as string])),
+    );
+    await admin.end();
+    if (settings.fsync !== 'on' || settings.synchronous_commit !== 'on') throw new Error(`durability is off: ${JSON.stringify(settings)}`);
+    console.log(`PostgreSQL ${settings.server_version}: fsync=${settings.fsync} synchronous_commit=${settings.synchronous_commit} wal_sync_method=${settings.wal_sync_method}`);
+
+    const db = await createDatabase(pg.url, 'recur_bench');
+    const migrated = await openDatabase({ databaseUrl: db.url, dataDir: tmpdir() });
+    await migrated.migrate();
+    await migrated.close();
+    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    await sql`create table naive_inbox (like inbox_events including all)`;
+
+    const countOf = (table: string) => async () => Number((await sql.unsafe(`select count(*)::int as n from ${table}`))[0]!.n);
+    const recurIds = async () => new Set((await sql<{ id: string }[]>`select id from inbox_events`).map((r) => r.id));
+    const naiveIds = async () => new Set((await sql<{ id: string }[]>`select id from naive_inbox`).map((r) => r.id));
+
+    const noop = targets.has('noop') ? await startServer('bench/ingest_targets.ts', ['noop'], {}) : null;
+    const naive = targets.has('naive') ? await startServer('bench/ingest_targets.ts', ['naive'], { DATABASE_URL: db.url, LANGSMITH_WEBHOOK_SECRET: SECRET }) : null;
+    const recur = targets.has('recur')
+      ? await startService({ role: 'api', env: { ...recurEnv, DATABASE_URL: db.url, REDIS_URL: redis.url, RECUR_QUEUE_PREFIX: 'bench' } })
+      : null;
+    for (const s of [noop, naive]) if (s) servers.push(s);
+    if (recur) servers.push({ url: recur.url, child: recur.child, stop: async () => void (await recur.stop()) });
+
+    for (let round = 1; round <= rounds; round++) {
+      for (const c of connectionCounts) {
+        if (noop) await measure(round, 'noop', { url: noop.url, pid: noop.child.pid! }, c);
+        if (naive) await measure(round, 'naive', { url: naive.url, pid: naive.child.pid! }, c, countOf('naive_inbox'), naiveIds);
+        if (recur) await measure(round, 'recur', { url: recur.url, pid: recur.child.pid! }, c, countOf('inbox_events'), recurIds);
+      }
+    }
+    await sql.end();
+    return settings;
+  } finally {
+    await cleanup();
+  }
+}
+
+async function pgliteTargets() {
+  for (let round = 1; round <= rounds; round++) {
+    for (const c of connectionCounts) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'recur-bench-ingest-'));
+      try {
+        const svc = await startService({ role: 'all', env: { ...recurEnv, RECUR_DATA_DIR: dataDir } });
+        const cpuBefore = cpuMs(svc.child.pid!)!;
+        let cpu = 0;
+        const load = await runLoad(
+          { url: `${svc.url}/webhooks/langsmith`, secret: SECRET, mode: 'closed', connections: c, warmupMs, durationMs, families: 50, precompute: precomputeFor('pglite'), recordAccepted: true },
+          generators,
+        ).finally(async () => {
+          cpu = cpuMs(svc.child.pid!)! - cpuBefore;
+          await svc.stop();
+        });
+        // The embedded database belongs to its process: it is read once recur has stopped.
+        const { PGlite } = await import('@electric-sql/pglite');
+        const pg = await PGlite.create(join(dataDir, 'pgdata'));
+        const ids = new Set((await pg.query<{ id: string }>('select id from inbox_events')).rows.map((r) => r.id));
+        await pg.close();
+        const answered = load.statuses['202'] ?? 0;
+        const durable = { answered_202: answered, rows_added: ids.size, ok: ids.size === answered && (load.accepted ?? []).every(([id]) => ids.has(id)) };
+        rows.push(summarize(round, 'pglite', c, load, durable, cpu));
+        const r = rows[rows.length - 1]!;
+        console.log(`pglite c=${String(c).padEnd(3)} ${r.accepted_per_s.toFixed(0).padStart(6)}/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms  rows ${ids.size} / 202s ${answered} ${durable.ok ? 'ok' : 'MISMATCH'}`);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    }
+  }
+}
+
+const startedAt = new Date().toISOString();
+const loadBefore = loadavg();
+const settings = targets.has('noop') || targets.has('naive') || targets.has('recur') ? await postgresTargets() : null;
+if (targets.has('pglite')) await pgliteTargets();
+
+const verdicts = [];
+for (let round = 1; round <= rounds; round++) {
+  for (const c of connectionCounts) {
+    const of = (t: string) => rows.find((r) => r.round === round && r.target === t && r.connections === c);
+    const recur = of('recur');
+    const naive = of('naive');
+    if (!recur || !naive) continue;
+    const ratio = recur.accepted_per_s / naive.accepted_per_s;
+    const gate = c === 32 ? ratio >= 1.2 && recur.p99_ms <= 25 : ratio >= 1.2;
+    verdicts.push({ round, connections: c, recur_vs_naive: +ratio.toFixed(2), recur_p99_ms: recur.p99_ms, target: c === 32 ? '>= 1.2x, p99 <= 25 ms' : '>= 1.2x', pass: gate && !!recur.durable_check?.ok });
+  }
+}
+
+console.table(rows.map((r) => ({ round: r.round, target: r.target, connections: r.connections, 'accepted/s': r.accepted_per_s, 'p50 ms': r.p50_ms, 'p99 ms': r.p99_ms, 'max ms': r.max_ms, 'cpu ms/req': r.server_cpu_ms_per_request, 'non-202': JSON.stringify(r.non_202), durable: r.durable_check ? (r.durable_check.ok ? `ok (${r.durable_check.rows_added})` : 'MISMATCH') : '-' })));
+if (verdicts.length) console.table(verdicts);
+mkdirSync('bench/results', { recursive: true });
+writeFileSync(
+  'bench/results/ingest.json',
+  JSON.stringify({ at: startedAt, command: `npm run bench:ingest -- ${process.argv.slice(2).join(' ')}`.trim(), machine: { cpus: (await import('node:os')).cpus().length, node: process.version, loadavg_before: loadBefore, loadavg_after: loadavg() }, postgres: settings, duration_s: durationMs / 1000, warmup_s: warmupMs / 1000, generators, recur_log_level: values['recur-log-level'], rows, verdicts }, null, 2),
+);
+console.log('written to bench/results/ingest.json');
+process.exit(rows.every((r) => r.durable_check === null || r.durable_check.ok) ? 0 : 1);

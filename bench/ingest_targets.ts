@@ -1,0 +1,48 @@
+// The two comparison servers of the ingest benchmark, each run as its own process on PORT:
+//   noop:  hono reading and parsing the body, answering 202 (the ceiling of HTTP + JSON on this machine);
+//   naive: the same plus recur's checks (HMAC signature, body hash) and one postgres.js INSERT … ON CONFLICT
+//          DO NOTHING per request (pool of 10) into `naive_inbox`, a copy of recur's inbox table.
+// Run: tsx bench/ingest_targets.ts noop|naive   (naive needs DATABASE_URL and LANGSMITH_WEBHOOK_SECRET)
+import { createHash } from 'node:crypto';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import postgres from 'postgres';
+import { verifyHmacSha256 } from '../src/ingest/signature.js';
+
+const mode = process.argv[2];
+const port = Number(process.env.PORT);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const app = new Hono();
+
+if (mode === 'noop') {
+  app.post('/webhooks/langsmith', async (c) => {
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    const parsed = JSON.parse(utf8.decode(body)) as { id: string };
+    return c.json({ status: 'accepted', event_id: parsed.id }, 202);
+  });
+} else if (mode === 'naive') {
+  const sql = postgres(process.env.DATABASE_URL!, { max: 10, onnotice: () => {} });
+  const secrets = [process.env.LANGSMITH_WEBHOOK_SECRET!];
+  app.post('/webhooks/langsmith', async (c) => {
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    if (!verifyHmacSha256(body, c.req.header('x-langsmith-signature'), secrets)) return c.json({ error: 'unauthorized' }, 401);
+    const envelope = JSON.parse(utf8.decode(body)) as { id: string; type: string; request_id?: string };
+    try {
+      const [row] = await sql`
+        insert into naive_inbox (source, delivery_id, event_type, request_id, body_sha256, payload)
+        values ('langsmith', ${envelope.id}, ${envelope.type}, ${envelope.request_id ?? null},
+                ${createHash('sha256').update(body).digest('hex')}, ${sql.json(envelope as never)})
+        on conflict (source, delivery_id) do nothing
+        returning id`;
+      return row ? c.json({ status: 'accepted', event_id: row.id }, 202) : c.json({ status: 'duplicate' }, 200);
+    } catch {
+      return c.json({ error: 'unavailable' }, 503);
+    }
+  });
+} else {
+  throw new Error(`unknown target ${mode}: expected noop or naive`);
+}
+
+app.get('/readyz', (c) => c.json({ status: 'ready' }));
+serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
+process.on('SIGTERM', () => process.exit(0));

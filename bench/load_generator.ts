@@ -1,0 +1,192 @@
+// The load generator the ingest and end-to-end benchmarks run as separate processes: unique signed
+// LangSmith `issue.trace.added` deliveries (~1 KB) over undici keep-alive connections, bodies and
+// signatures computed before the clock starts.
+//   closed loop: each of `connections` connections sends its next delivery when the last one is answered,
+//                for `warmupMs` (not measured) then `durationMs`.
+//   open loop:   delivery i is due at start + i / rate, whatever the answers do (no coordinated omission);
+//                its time to answer is counted from when it was due.
+// Run by bench_processes.ts runLoad(): tsx bench/load_generator.ts '<json LoadSpec>' with an IPC channel;
+// writes a LoadResult as JSON to spec.out.
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Client, Pool } from 'undici';
+import { signHmacSha256 } from '../src/ingest/signature.js';
+
+export interface LoadSpec {
+  url: string;
+  secret: string;
+  mode: 'closed' | 'open';
+  connections: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Open loop only: deliveries per second. */
+  rate?: number;
+  /** Deliveries spread over this many LangSmith issues (families). */
+  families: number;
+  /** Bodies to precompute; more are made on the fly (and counted) if the run outlasts them. */
+  precompute: number;
+  /** Record every 202's event id and answer time (epoch ms), for the end-to-end delay. */
+  recordAccepted?: boolean;
+  out: string;
+}
+
+export interface LoadResult {
+  sent: number;
+  /** Answers by HTTP status, over the whole run (warm-up included). */
+  statuses: Record<string, number>;
+  errors: number;
+  /** Over the measured window only. */
+  measured: { requests: number; accepted: number; windowMs: number; latenciesMs: number[] };
+  madeOnTheFly: number;
+  accepted?: Array<[eventId: string, answeredAtEpochMs: number]>;
+}
+
+// 10 failures × 5 tools: every pair of titles differs in enough words that no two are near duplicates,
+// so 50 issues make 50 families.
+const FAILURES = [
+  'calls the payment API before the policy check',
+  'quotes stale prices from the catalog',
+  'escalates routine tickets to tier three',
+  'loops on repeated lookups',
+  'promises delivery dates it cannot keep',
+  'leaks internal notes into customer replies',
+  'picks the wrong shipping carrier',
+  'drops the discount code at checkout',
+  'answers in the wrong language',
+  'cites a retired return policy',
+];
+const AGENTS = ['Refund assistant', 'Order concierge', 'Billing helper', 'Travel planner', 'Support triage bot'];
+
+export function familyTitle(n: number): string {
+  return `${AGENTS[Math.floor(n / FAILURES.length) % AGENTS.length]} ${FAILURES[n % FAILURES.length]}`;
+}
+
+/** One unique delivery of about 1 KB, as LangSmith Engine sends it. */
+export function traceAddedBody(n: number, families: number): string {
+  const family = n % families;
+  return JSON.stringify({
+    id: randomUUID(),
+    type: 'issue.trace.added',
+    created: Math.floor(Date.now() / 1000),
+    request_id: randomUUID(),
+    data: {
+      object: {
+        id: `bench-issue-${family}`,
+        name: familyTitle(family),
+        description: 'Synthetic failure family for the recur benchmarks.',
+        severity: 2,
+        tenant_id: 'bench-tenant',
+        session_id: 'bench-session',
+        session_name: 'bench-agent',
+        url: `https://smith.langchain.com/o/bench/projects/p/bench/issues/${family}`,
+      },
+      trace: {
+        run_id: randomUUID(),
+        trace_id: randomUUID(),
+        start_time: new Date().toISOString(),
+        comment: `Observed in production run ${n}. `.padEnd(420, 'The agent answered before checking the refund policy; see the trace. '),
+      },
+    },
+  });
+}
+
+interface Prepared {
+  body: Buffer;
+  signature: string;
+}
+
+function prepare(n: number, spec: LoadSpec): Prepared {
+  const body = Buffer.from(traceAddedBody(n, spec.families));
+  return { body, signature: signHmacSha256(body, spec.secret) };
+}
+
+const now = () => performance.now();
+const epochMs = (t: number) => performance.timeOrigin + t;
+
+async function main() {
+  const spec = JSON.parse(process.argv[2]!) as LoadSpec;
+  const bodies: Prepared[] = Array.from({ length: spec.precompute }, (_, n) => prepare(n, spec));
+  let madeOnTheFly = 0;
+  const bodyFor = (n: number) => {
+    if (n < bodies.length) {
+      const b = bodies[n]!;
+      bodies[n] = undefined as unknown as Prepared; // sent once; let it go
+      return b;
+    }
+    madeOnTheFly += 1;
+    return prepare(n, spec);
+  };
+
+  const origin = new URL(spec.url).origin;
+  const path = new URL(spec.url).pathname;
+  const result: LoadResult = { sent: 0, statuses: {}, errors: 0, measured: { requests: 0, accepted: 0, windowMs: spec.durationMs, latenciesMs: [] }, madeOnTheFly: 0 };
+  if (spec.recordAccepted) result.accepted = [];
+
+  // Bodies are ready: say so, and start when the benchmark says go (so several generators start together).
+  if (process.send) {
+    process.send('ready');
+    await new Promise((resolve) => process.once('message', resolve));
+  }
+  const start = now() + 20;
+  const measureFrom = start + spec.warmupMs;
+  const end = measureFrom + spec.durationMs;
+
+  const send = async (dispatcher: Client | Pool, n: number, dueAt: number) => {
+    const { body, signature } = bodyFor(n);
+    result.sent += 1;
+    try {
+      const res = await dispatcher.request({
+        origin,
+        path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-langsmith-signature': signature },
+        body,
+      });
+      const text = await res.body.text();
+      const answeredAt = now();
+      result.statuses[res.statusCode] = (result.statuses[res.statusCode] ?? 0) + 1;
+      if (res.statusCode === 202 && result.accepted) result.accepted.push([(JSON.parse(text) as { event_id: string }).event_id, epochMs(answeredAt)]);
+      if (dueAt >= measureFrom && dueAt < end) {
+        result.measured.requests += 1;
+        if (res.statusCode === 202) result.measured.accepted += 1;
+        result.measured.latenciesMs.push(+(answeredAt - dueAt).toFixed(3));
+      }
+    } catch {
+      result.errors += 1;
+    }
+  };
+
+  while (now() < start) await new Promise((r) => setTimeout(r, 5));
+  let next = 0;
+  if (spec.mode === 'closed') {
+    const clients = Array.from({ length: spec.connections }, () => new Client(origin, { pipelining: 1, keepAliveTimeout: 60_000 }));
+    await Promise.all(
+      clients.map(async (client) => {
+        while (now() < end) await send(client, next++, now());
+      }),
+    );
+    await Promise.all(clients.map((c) => c.close()));
+  } else {
+    const rate = spec.rate!;
+    const pool = new Pool(origin, { connections: spec.connections, pipelining: 1, keepAliveTimeout: 60_000 });
+    const inFlight = new Set<Promise<void>>();
+    const total = Math.floor(((spec.warmupMs + spec.durationMs) / 1000) * rate);
+    while (next < total) {
+      const due = start + (next / rate) * 1000;
+      const wait = due - now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, Math.min(wait, 5)));
+      while (next < total && start + (next / rate) * 1000 <= now()) {
+        const p = send(pool, next, start + (next / rate) * 1000).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        next += 1;
+      }
+    }
+    await Promise.all(inFlight);
+    await pool.close();
+  }
+  result.madeOnTheFly = madeOnTheFly;
+  writeFileSync(spec.out, JSON.stringify(result));
+  process.disconnect?.();
+}
+
+if (process.argv[2]) await main();
