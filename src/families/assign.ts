@@ -7,17 +7,17 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { FileConfig } from '../config/file.js';
 import type { Db } from '../db/client.js';
-import { families, familyKeys, familyOccurrences, familyTitles, traces } from '../db/schema/index.js';
+import { families, familyHistory, familyKeys, familyOccurrences, familyTitles, traces } from '../db/schema/index.js';
 import { redactSecrets } from '../tickets/redact.js';
 import { classifyBoundary } from './boundary.js';
 import { fingerprint, GROUPING_VERSION } from './fingerprint.js';
-import { recordHistory } from './history.js';
+import { recordHistory, type HistoryAction } from './history.js';
 import { FINGERPRINT_KEY_SOURCE, TITLE_KEY_SOURCE } from './keys.js';
 import { bestNearDuplicate, MAX_TITLES_PER_FAMILY, nearDuplicateScope, titleKeys, titleTokens } from './near_duplicate.js';
 import { resolveOwnership } from './ownership.js';
 import { decideRegression } from './regression.js';
 import { mergeSeverity, signalSeverity } from './severity.js';
-import type { Boundary, Severity, Signal } from './types.js';
+import type { Boundary, FamilyStatus, FixStatus, Severity, Signal } from './types.js';
 
 export type MatchedBy = 'upstream' | 'fingerprint' | 'near_duplicate' | 'new';
 
@@ -55,15 +55,68 @@ export function groupingKeys(signal: Signal, boundary: Boundary) {
   };
 }
 
-export async function assignSignal(tx: Db, signal: Signal, ctx: Ctx): Promise<AssignResult> {
-  const now = ctx.now ?? new Date();
-  const occurredAt = signal.occurredAt > now ? now : signal.occurredAt;
+/** What a signal brings before any family is looked at: its boundary, grouping keys, severity and time. */
+export function planSignal(signal: Signal, config: FileConfig, now = new Date()) {
   const boundary = classifyBoundary(
     { explicit: signal.boundary, title: signal.title, message: signal.message ?? signal.description, errorType: signal.errorType, kind: signal.kind, tool: signal.tool },
-    ctx.config.boundaries,
+    config.boundaries,
   ).boundary;
-  const keys = groupingKeys(signal, boundary);
-  const severity = signalSeverity(signal.kind, signal.severity);
+  return {
+    boundary,
+    keys: groupingKeys(signal, boundary),
+    severity: signalSeverity(signal.kind, signal.severity),
+    occurredAt: signal.occurredAt > now ? now : signal.occurredAt,
+  };
+}
+
+export type SignalPlan = ReturnType<typeof planSignal>;
+
+/** The family fields an occurrence is judged against. */
+export interface FamilyState {
+  severity: Severity;
+  status: FamilyStatus;
+  fixStatus: FixStatus;
+  fixRelease: string | null;
+}
+
+export interface HistoryEntry {
+  action: HistoryAction;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * What one occurrence does to the family it joined, given the family as the occurrence finds it: the
+ * family afterwards, the history to append, and whether its ticket needs a sync. Pure, so a batch of
+ * occurrences of one family is applied by folding this over them in order.
+ */
+export function applyOccurrence(
+  family: FamilyState,
+  o: { severity: Severity; created: boolean; traceAdded: boolean; counts: boolean; eventId: string; trace?: { traceId: string; runId: string }; release?: string },
+): { family: FamilyState; history: HistoryEntry[]; traceAdded: boolean; severityRaised: boolean; regressed: boolean; ticketDirty: boolean } {
+  const history: HistoryEntry[] = [];
+  if (o.traceAdded && o.trace) history.push({ action: 'trace_added', detail: { trace_id: o.trace.traceId, run_id: o.trace.runId, event_id: o.eventId } });
+  const severity = mergeSeverity(family.severity, o.severity);
+  const severityRaised = !o.created && severity < family.severity;
+  if (severityRaised) history.push({ action: 'severity_raised', detail: { from: family.severity, to: severity, event_id: o.eventId } });
+  const regression = o.counts ? decideRegression({ status: family.status, fixStatus: family.fixStatus, fixRelease: family.fixRelease, occurrenceRelease: o.release }) : null;
+  if (regression?.regressed) {
+    history.push({ action: 'regressed', detail: { event_id: o.eventId, trace_id: o.trace?.traceId ?? null, release: o.release ?? null } });
+  } else if (regression?.reason === 'fix_not_released' || regression?.reason === 'older_release') {
+    history.push({ action: 'seen_after_fix', detail: { event_id: o.eventId, reason: regression.reason, release: o.release ?? null } });
+  }
+  const regressed = regression?.regressed === true;
+  return {
+    family: { ...family, severity, status: regressed ? 'regressed' : family.status },
+    history,
+    traceAdded: o.traceAdded,
+    severityRaised,
+    regressed,
+    ticketDirty: o.created || o.traceAdded || severityRaised || regressed,
+  };
+}
+
+export async function assignSignal(tx: Db, signal: Signal, ctx: Ctx): Promise<AssignResult> {
+  const { boundary, keys, severity, occurredAt } = planSignal(signal, ctx.config, ctx.now);
 
   let match = await findFamily(tx, keys, signal.title);
   let created = false;
@@ -108,34 +161,17 @@ export async function assignSignal(tx: Db, signal: Signal, ctx: Ctx): Promise<As
     .for('update');
   if (!family) throw new Error(`family ${familyId} disappeared`);
 
-  const traceAdded = signal.trace ? await addEvidence(tx, familyId, signal, ctx) : false;
+  const traceAdded = signal.trace ? await addEvidence(tx, [evidenceRow(familyId, signal, ctx.eventId)]).then((added) => added.size > 0) : false;
   const counts = signal.countsAsOccurrence !== false;
-  if (counts) {
-    const brought = [keys.upstream, keys.fingerprint].filter((k): k is GroupingKey => Boolean(k)).map(({ source, key }) => ({ source, key }));
-    await tx.insert(familyOccurrences).values({ familyId, eventId: ctx.eventId, occurredAt, keys: brought }).onConflictDoNothing();
-  }
+  if (counts) await tx.insert(familyOccurrences).values(occurrenceRow(familyId, ctx.eventId, occurredAt, keys)).onConflictDoNothing();
 
-  const newSeverity = mergeSeverity(family.severity as Severity, severity);
-  const severityRaised = !created && newSeverity < family.severity;
-  if (severityRaised) {
-    await recordHistory(tx, familyId, 'severity_raised', ctx.actor, { from: family.severity, to: newSeverity, event_id: ctx.eventId });
-  }
-
-  const regression = counts
-    ? decideRegression({ status: family.status, fixStatus: family.fixStatus, fixRelease: family.fixRelease, occurrenceRelease: signal.release })
-    : null;
-  if (regression?.regressed) {
-    await recordHistory(tx, familyId, 'regressed', ctx.actor, { event_id: ctx.eventId, trace_id: signal.trace?.traceId ?? null, release: signal.release ?? null });
-  } else if (regression?.reason === 'fix_not_released' || regression?.reason === 'older_release') {
-    await recordHistory(tx, familyId, 'seen_after_fix', ctx.actor, { event_id: ctx.eventId, reason: regression.reason, release: signal.release ?? null });
-  }
-  const regressed = regression?.regressed === true;
-
-  const ticketDirty = created || traceAdded || severityRaised || regressed;
+  const effect = applyOccurrence(family as FamilyState, { severity, created, traceAdded, counts, eventId: ctx.eventId, trace: signal.trace, release: signal.release });
+  if (effect.history.length > 0) await tx.insert(familyHistory).values(effect.history.map((h) => ({ familyId, actor: ctx.actor, ...h })));
+  const { regressed, ticketDirty } = effect;
   const [updated] = await tx
     .update(families)
     .set({
-      severity: newSeverity,
+      severity: effect.family.severity,
       eventCount: sql`${families.eventCount} + 1`,
       traceCount: traceAdded ? sql`${families.traceCount} + 1` : undefined,
       lastSeen: sql`greatest(${families.lastSeen}, ${occurredAt.toISOString()}::timestamptz)`,
@@ -198,27 +234,37 @@ async function learnKeys(tx: Db, familyId: string, keys: ReturnType<typeof group
   if (known < MAX_TITLES_PER_FAMILY) await tx.insert(familyTitles).values({ familyId, tokens }).onConflictDoNothing();
 }
 
-async function addEvidence(tx: Db, familyId: string, signal: Signal, ctx: Ctx): Promise<boolean> {
+/** The evidence row a signal's trace adds to its family. */
+export function evidenceRow(familyId: string, signal: Signal, eventId: string): typeof traces.$inferInsert {
   const trace = signal.trace!;
+  return {
+    familyId,
+    source: signal.source,
+    traceId: trace.traceId,
+    runId: trace.runId,
+    url: trace.url,
+    comment: redact(trace.comment),
+    release: signal.release,
+    environment: signal.environment,
+    startTime: trace.startTime ? new Date(trace.startTime) : null,
+    eventId,
+  };
+}
+
+/** Adds evidence once per (family, trace, run); returns the event ids whose evidence was new. */
+export async function addEvidence(tx: Db, rows: (typeof traces.$inferInsert)[]): Promise<Set<string>> {
   const inserted = await tx
     .insert(traces)
-    .values({
-      familyId,
-      source: signal.source,
-      traceId: trace.traceId,
-      runId: trace.runId,
-      url: trace.url,
-      comment: redact(trace.comment),
-      release: signal.release,
-      environment: signal.environment,
-      startTime: trace.startTime ? new Date(trace.startTime) : null,
-      eventId: ctx.eventId,
-    })
+    .values(rows)
     .onConflictDoNothing({ target: [traces.familyId, traces.traceId, traces.runId] })
-    .returning({ id: traces.id });
-  if (inserted.length === 0) return false;
-  await recordHistory(tx, familyId, 'trace_added', ctx.actor, { trace_id: trace.traceId, run_id: trace.runId, event_id: ctx.eventId });
-  return true;
+    .returning({ eventId: traces.eventId });
+  return new Set(inserted.map((r) => r.eventId!));
+}
+
+/** The occurrence row of an event, with the keys it brought (what a split moves with it). */
+export function occurrenceRow(familyId: string, eventId: string, occurredAt: Date, keys: ReturnType<typeof groupingKeys>): typeof familyOccurrences.$inferInsert {
+  const brought = [keys.upstream, keys.fingerprint].filter((k): k is GroupingKey => Boolean(k)).map(({ source, key }) => ({ source, key }));
+  return { familyId, eventId, occurredAt, keys: brought };
 }
 
 const redact = (text: string | undefined) => (text === undefined ? undefined : redactSecrets(text));

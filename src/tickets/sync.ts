@@ -60,6 +60,16 @@ export async function syncFamilyTicket(deps: TicketSyncDeps, familyId: string): 
     return row.generation <= row.synced ? { result: 'up_to_date' } : { result: 'busy' };
   }
   const generation = leased[0]!.generation;
+  // The lease is renewed while the sync runs: a GitHub call waiting out a rate limit (Retry-After, twice) can
+  // outlast it, and a second sync taking the lapsed lease would find no issue yet and create another.
+  let renewing: Promise<unknown> = Promise.resolve();
+  const renewal = setInterval(() => {
+    renewing = db
+      .update(families)
+      .set({ ticketSyncLeaseUntil: sql`now() + ${`${deps.leaseMs} milliseconds`}::interval` })
+      .where(eq(families.id, familyId))
+      .catch(() => {});
+  }, Math.max(100, Math.floor(deps.leaseMs / 3)));
   try {
     const outcome = await syncLeased(deps, familyId);
     if (outcome.result === 'throttled') return { ...outcome, generation };
@@ -71,6 +81,8 @@ export async function syncFamilyTicket(deps: TicketSyncDeps, familyId: string): 
     const latest = after?.generation ?? generation;
     return { ...outcome, generation, followUp: latest > generation ? latest : 0 } as SyncOutcome;
   } finally {
+    clearInterval(renewal);
+    await renewing;
     await db.update(families).set({ ticketSyncLeaseUntil: null }).where(eq(families.id, familyId));
   }
 }

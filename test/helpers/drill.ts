@@ -71,6 +71,9 @@ export async function startDrill(opts: DrillOptions): Promise<Drill> {
     const w = await startService({ role: 'worker', env: { ...env, LOG_LEVEL: 'info' } });
     processes.push(w);
     workers.push(w);
+    // The worker answers /readyz once it consumes the queues: a drill's clock starts with a working worker.
+    const ready = await eventually(async () => (await fetch(`${w.url}/readyz`).catch(() => null))?.status === 200, 60_000, 100);
+    if (!ready) throw new Error(`worker not ready within 60 s:\n${w.output().slice(-4_000)}`);
     return w;
   };
   const api = await startService({ role: 'api', env });
