@@ -2,6 +2,7 @@
 // under RECUR_DATA_DIR. Both speak the same drizzle dialect, so the rest of recur sees one Db type.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Sql } from 'postgres';
 import * as schema from './schema/index.js';
@@ -15,6 +16,19 @@ export interface Database {
   ping(): Promise<void>;
   migrate(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Ids as one `uuid[]` parameter, and rows as one `jsonb` parameter: a statement's text then stays the
+ * same whatever the number of rows, so it is prepared once, not once per size.
+ */
+export const uuidArray = (ids: readonly string[]): SQL => sql`${`{${ids.join(',')}}`}::uuid[]`;
+export const jsonParam = (value: unknown): SQL => sql`${JSON.stringify(value)}::jsonb`;
+
+/** The rows of a raw statement: postgres.js answers with the rows, PGlite with an object holding them. */
+export async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as T[] | { rows: T[] };
+  return Array.isArray(result) ? result : result.rows;
 }
 
 const MIGRATION_LOCK_KEY = 7_262_001;

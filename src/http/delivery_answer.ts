@@ -1,17 +1,19 @@
 // How every webhook route stores its deliveries (group-committed to the inbox, each committed batch relayed
 // to the queue) and answers them (CONTRACT section 3): accepted, a duplicate of a stored delivery, a
 // conflict with one, or stored and ignored; one log line per delivery outcome.
+import { context, type Context as TraceContext } from '@opentelemetry/api';
 import type { Context } from 'hono';
 import { createGroupCommit, type GroupCommit } from '../ingest/group_commit.js';
 import { storeBatch, type Delivery, type StoreOutcome } from '../ingest/inbox.js';
 import type { Services } from '../services.js';
+import { INBOX_JOB_MAX_EVENTS } from '../queue/jobs.js';
 import { inboxJobId } from '../queue/sweeper.js';
-import { currentTraceCarrier, withSpan, type TraceCarrier } from '../telemetry/tracing.js';
+import { currentTraceCarrier, spansRecorded, withSpan, type TraceCarrier } from '../telemetry/tracing.js';
 import type { AppEnv } from './context.js';
 import { AppError } from './errors.js';
 
 export function answerDelivery(c: Context<AppEnv>, d: { source: string; type: string; delivery: string; stored: StoreOutcome; acted: boolean }) {
-  const { log } = c.var;
+  const log = c.get('log');
   const { stored } = d;
   c.set('delivery', { type: d.type, outcome: stored.outcome === 'accepted' && !d.acted ? 'ignored' : stored.outcome });
   const logged = { source: d.source, type: d.type, delivery: d.delivery, event_id: stored.eventId };
@@ -31,8 +33,8 @@ export function answerDelivery(c: Context<AppEnv>, d: { source: string; type: st
   return c.json({ status: 'accepted' as const, event_id: stored.eventId }, 202);
 }
 
-/** Most deliveries one inbox statement stores; 256 rows of 9 columns stay far below the bind-parameter limit. */
-export const INBOX_MAX_BATCH = 256;
+/** Most deliveries one inbox statement stores, and one job then names. */
+export const INBOX_MAX_BATCH = INBOX_JOB_MAX_EVENTS;
 
 /**
  * The app's inbox writer: concurrent requests share one group commit on the database, and every committed
@@ -48,11 +50,15 @@ export function createInboxWriter(services: Pick<Services, 'database' | 'queue' 
   });
 }
 
-/** Queues committed inbox rows. Best effort: the sweeper re-queues anything this misses. */
+/**
+ * Queues a committed batch's inbox rows as one job, continuing the first delivery's trace. Best effort: the
+ * sweeper re-queues anything this misses.
+ */
 export function relayEvents({ queue, log }: Pick<Services, 'queue' | 'log'>, events: ReadonlyArray<{ eventId: string; trace?: TraceCarrier }>): void {
   if (events.length === 0) return;
+  const eventIds = events.map((e) => e.eventId);
   queue
-    .enqueueMany('inbox.process', events.map(({ eventId, trace }) => ({ payload: { eventId }, opts: { jobId: inboxJobId(eventId), trace } })))
+    .enqueue('inbox.process', { eventIds }, { jobId: inboxJobId(eventIds[0]!), trace: events.find((e) => e.trace)?.trace })
     .catch((err) => log.warn({ err, events: events.length }, 'relay failed; the sweeper will queue the events'));
 }
 
@@ -61,13 +67,16 @@ export function relayEvents({ queue, log }: Pick<Services, 'queue' | 'log'>, eve
  * storage failure answers 503, which senders (LangSmith, GitHub) retry.
  */
 export async function storeOrUnavailable(c: Context<AppEnv>, source: string, deliveries: readonly Delivery[]): Promise<StoreOutcome[]> {
+  const store = (traceContext: TraceContext) => {
+    const trace = currentTraceCarrier(traceContext);
+    return c.get('inbox').store(trace ? deliveries.map((d) => ({ ...d, trace })) : deliveries);
+  };
   try {
-    return await withSpan('db store_delivery', { attributes: { 'recur.source': source } }, () => {
-      const trace = currentTraceCarrier();
-      return c.var.inbox.store(trace ? deliveries.map((d) => ({ ...d, trace })) : deliveries);
-    });
+    // Unrecorded, a span of its own would only be a new span id: the jobs continue the request's span.
+    if (!spansRecorded()) return await store(c.get('traceContext'));
+    return await withSpan('db store_delivery', { attributes: { 'recur.source': source } }, () => store(context.active()));
   } catch (err) {
-    c.var.log.error({ err, source }, 'delivery not stored: storage unavailable');
+    c.get('log').error({ err, source }, 'delivery not stored: storage unavailable');
     throw new AppError('unavailable', 'storage is unavailable; retry later');
   }
 }

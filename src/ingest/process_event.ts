@@ -1,13 +1,15 @@
-// Processes one inbox event: normalizes it and applies it in a single transaction that also marks the
-// event processed, so a second run of the same job finds it done. Failures are counted on the row; after
-// the last allowed attempt the row is marked dead, where operators see it and can replay it.
-import { and, eq, sql } from 'drizzle-orm';
+// Processes inbox events: normalizes each and applies it in a transaction that also marks it processed,
+// so a second run of the same job finds it done; a batch of events shares one transaction. Failures are
+// counted on the row; after the last allowed attempt the row is marked dead, where operators see it and
+// can replay it.
+import { and, asc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { FileConfig } from '../config/file.js';
-import type { Db } from '../db/client.js';
+import { uuidArray, type Db } from '../db/client.js';
 import { inboxEvents, operationalEvents } from '../db/schema/index.js';
 import { assignSignal, type AssignResult } from '../families/assign.js';
+import { assignSignals, type BatchSignal } from '../families/assign_batch.js';
 import { NonRetryableError } from '../queue/jobs.js';
-import { eventDelay } from '../telemetry/metrics.js';
+import { eventDelay, inboxBatchEvents, inboxBatchSplits } from '../telemetry/metrics.js';
 import { withSpan } from '../telemetry/tracing.js';
 import { applyGitHubEvent, type GitHubOutcome } from './github/apply.js';
 import { isActedOnEvent } from './github/events.js';
@@ -21,6 +23,9 @@ export interface ProcessDeps {
   db: Db;
   config: FileConfig;
   maxAttempts: number;
+  /** Most events one transaction applies, the listed ones included (default 1: only those listed). */
+  batchLimit?: number;
+  log?: { warn(obj: object, msg: string): void };
 }
 
 export type ProcessOutcome =
@@ -28,50 +33,160 @@ export type ProcessOutcome =
   | { result: 'assigned'; assignment: AssignResult }
   | { result: 'github'; github: GitHubOutcome };
 
-export async function processInboxEvent(deps: ProcessDeps, eventId: string): Promise<ProcessOutcome> {
-  try {
-    return await withSpan('db process_event', { attributes: { 'recur.event_id': eventId } }, () => deps.db.transaction(async (tx) => {
-      const [row] = await tx.select().from(inboxEvents).where(eq(inboxEvents.id, eventId)).for('update');
-      if (!row) return { result: 'missing' as const };
-      if (row.status !== 'pending') return { result: 'already_done' as const };
+export interface ProcessedEvent {
+  eventId: string;
+  outcome: ProcessOutcome;
+}
 
-      if (row.source === GITHUB) {
-        const github = isActedOnEvent(row.eventType)
-          ? await applyGitHubEvent(tx, row.eventType, row.payload)
-          : { touched: [], replies: [], note: `${row.eventType} is not acted on` };
-        await tx.update(inboxEvents).set({ status: 'processed', processedAt: sql`now()` }).where(eq(inboxEvents.id, eventId));
-        observeDelay(row.source, row.receivedAt);
-        return { result: 'github' as const, github };
-      }
-      const normalized = normalize(row.source, row.payload, row.receivedAt, deps.config);
-      let outcome: ProcessOutcome;
-      switch (normalized.kind) {
-        case 'signal':
-          outcome = { result: 'assigned', assignment: await assignSignal(tx, normalized.signal, { config: deps.config, eventId, actor: row.source }) };
-          break;
-        case 'operational':
-          await tx
-            .insert(operationalEvents)
-            .values({ eventId, source: row.source, ...normalized.record })
-            .onConflictDoNothing({ target: operationalEvents.eventId });
-          outcome = { result: 'operational' };
-          break;
-        case 'ignored':
-          outcome = { result: 'ignored' };
-          break;
-      }
-      await tx
-        .update(inboxEvents)
-        .set({ status: normalized.kind === 'ignored' ? 'ignored' : 'processed', processedAt: sql`now()` })
-        .where(eq(inboxEvents.id, eventId));
-      observeDelay(row.source, row.receivedAt);
-      return outcome;
-    }));
+/** One inbox event in its own transaction; `missing` or `already_done` when there is nothing to do. */
+export async function processInboxEvent(deps: ProcessDeps, eventId: string): Promise<ProcessOutcome> {
+  const [done] = await processInboxEvents({ ...deps, batchLimit: 1 }, [eventId]);
+  if (done) return done.outcome;
+  const [row] = await deps.db.select({ status: inboxEvents.status }).from(inboxEvents).where(eq(inboxEvents.id, eventId));
+  return { result: row ? 'already_done' : 'missing' };
+}
+
+/**
+ * Processes the listed events, plus up to `batchLimit` minus their number of the oldest other pending ones
+ * (those no other worker holds), in one transaction: one commit, not one per event. A listed event
+ * another transaction holds is waited for; a claimed extra is only ever a bonus, since its own job still
+ * comes. When the transaction fails, each listed event is tried again alone, so one bad event fails alone
+ * and is the only one whose attempt is counted; the failure is rethrown (retryable) when any of them is
+ * left to retry. Returns what became of each event applied here.
+ */
+export async function processInboxEvents(deps: ProcessDeps, eventIds: readonly string[]): Promise<ProcessedEvent[]> {
+  // In the order given: a relayed batch names its events as they arrived, which received_at cannot tell
+  // apart within one request or one group commit.
+  const listed = [...new Set(eventIds)];
+  try {
+    const { applied, rows } = await withSpan('db process_events', { attributes: { 'recur.event_id': listed[0], 'recur.events.listed': listed.length } }, (span) =>
+      deps.db.transaction(async (tx) => {
+        const rows = await claimPending(tx, listed, Math.max(0, (deps.batchLimit ?? 1) - listed.length));
+        span.setAttribute('recur.events.claimed', rows.length);
+        const applied = await applyRows(tx, rows, deps);
+        const ignored = applied.filter((a) => a.outcome.result === 'ignored').map((a) => a.eventId);
+        const processed = applied.filter((a) => a.outcome.result !== 'ignored').map((a) => a.eventId);
+        if (processed.length > 0) await tx.update(inboxEvents).set({ status: 'processed', processedAt: sql`now()` }).where(sql`${inboxEvents.id} = any(${uuidArray(processed)})`);
+        if (ignored.length > 0) await tx.update(inboxEvents).set({ status: 'ignored', processedAt: sql`now()` }).where(sql`${inboxEvents.id} = any(${uuidArray(ignored)})`);
+        return { applied, rows };
+      }),
+    );
+    for (const row of rows) observeDelay(row.source, row.receivedAt);
+    if (rows.length > 0) inboxBatchEvents.observe(rows.length);
+    return applied;
   } catch (err) {
-    const dead = await recordFailure(deps, eventId, err);
-    if (dead || err instanceof NonRetryableError) throw new NonRetryableError(`event ${eventId}: ${(err as Error).message}`);
-    throw err;
+    if (listed.length === 1 && (deps.batchLimit ?? 1) <= 1) {
+      const dead = await recordFailure(deps, listed[0]!, err);
+      if (dead || err instanceof NonRetryableError) throw new NonRetryableError(`event ${listed[0]}: ${(err as Error).message}`);
+      throw err;
+    }
+    inboxBatchSplits.inc();
+    deps.log?.warn({ err, events: listed.length }, 'batch failed; its events are retried one by one');
+    const applied: ProcessedEvent[] = [];
+    let retry: unknown = null;
+    for (const id of await arrivalOrder(deps.db, listed)) {
+      try {
+        applied.push(...(await processInboxEvents({ ...deps, batchLimit: 1 }, [id])));
+      } catch (failed) {
+        if (!(failed instanceof NonRetryableError)) retry ??= failed;
+      }
+    }
+    if (retry) throw retry;
+    return applied;
   }
+}
+
+type InboxRow = typeof inboxEvents.$inferSelect;
+
+/** The listed events by arrival: received_at, then the order they were listed in. */
+async function arrivalOrder(db: Db, listed: readonly string[]): Promise<string[]> {
+  const rows = await db.select({ id: inboxEvents.id, receivedUs: receivedUs() }).from(inboxEvents).where(sql`${inboxEvents.id} = any(${uuidArray(listed)})`);
+  return byArrival(rows, listed).map((r) => r.id);
+}
+
+/** received_at to the microsecond, which a Date cannot hold. */
+const receivedUs = () => sql<number>`(extract(epoch from ${inboxEvents.receivedAt}) * 1000000)::float8`.mapWith(Number);
+
+function byArrival<T extends { id: string; receivedUs: number }>(rows: readonly T[], listed: readonly string[]): T[] {
+  const rank = new Map(listed.map((id, i) => [id, i]));
+  return [...rows].sort((a, b) => a.receivedUs - b.receivedUs || rank.get(a.id)! - rank.get(b.id)!);
+}
+
+/**
+ * Locks the listed pending rows (waiting for any another transaction holds, in id order), then up to
+ * `extra` others; returns them all by arrival. Rows stored together share a received_at: the listed ones
+ * keep the order they were listed in, the others the order they were written in (ctid: a pending row is
+ * never updated).
+ */
+async function claimPending(tx: Db, listed: readonly string[], extra: number): Promise<InboxRow[]> {
+  const columns = { ...getTableColumns(inboxEvents), receivedUs: receivedUs() };
+  const mine = await tx
+    .select(columns)
+    .from(inboxEvents)
+    .where(and(sql`${inboxEvents.id} = any(${uuidArray(listed)})`, eq(inboxEvents.status, 'pending')))
+    .orderBy(asc(inboxEvents.id))
+    .for('update');
+  const others =
+    extra > 0
+      ? await tx
+          .select(columns)
+          .from(inboxEvents)
+          .where(and(eq(inboxEvents.status, 'pending'), sql`${inboxEvents.id} <> all(${uuidArray(listed)})`))
+          .orderBy(asc(inboxEvents.receivedAt), sql`ctid`)
+          .limit(extra)
+          .for('update', { skipLocked: true })
+      : [];
+  // A stable sort: ties between the two lists keep the listed rows first.
+  return [...byArrival(mine, listed), ...others].sort((a, b) => a.receivedUs - b.receivedUs);
+}
+
+async function applyRow(tx: Db, row: InboxRow, deps: ProcessDeps, normalizedAlready?: Normalized | null): Promise<ProcessOutcome> {
+  if (row.source === GITHUB) {
+    const github = isActedOnEvent(row.eventType)
+      ? await applyGitHubEvent(tx, row.eventType, row.payload)
+      : { touched: [], replies: [], note: `${row.eventType} is not acted on` };
+    return { result: 'github', github };
+  }
+  const normalized = normalizedAlready ?? normalize(row.source, row.payload, row.receivedAt, deps.config);
+  switch (normalized.kind) {
+    case 'signal':
+      return { result: 'assigned', assignment: await assignSignal(tx, normalized.signal, { config: deps.config, eventId: row.id, actor: row.source }) };
+    case 'operational':
+      await tx
+        .insert(operationalEvents)
+        .values({ eventId: row.id, source: row.source, ...normalized.record })
+        .onConflictDoNothing({ target: operationalEvents.eventId });
+      return { result: 'operational' };
+    case 'ignored':
+      return { result: 'ignored' };
+  }
+}
+
+/**
+ * Applies claimed rows in arrival order: each run of consecutive signals is assigned as one batch; a
+ * GitHub or operational row between them is applied on its own, in its place.
+ */
+async function applyRows(tx: Db, rows: readonly InboxRow[], deps: ProcessDeps): Promise<ProcessedEvent[]> {
+  if (rows.length === 1) return [{ eventId: rows[0]!.id, outcome: await applyRow(tx, rows[0]!, deps) }];
+  const applied: ProcessedEvent[] = [];
+  let run: BatchSignal[] = [];
+  const flush = async () => {
+    if (run.length === 0) return;
+    const assigned = await assignSignals(tx, run, deps.config);
+    applied.push(...run.map((item, i) => ({ eventId: item.eventId, outcome: { result: 'assigned' as const, assignment: assigned[i]! } })));
+    run = [];
+  };
+  for (const row of rows) {
+    const normalized = row.source === GITHUB ? null : normalize(row.source, row.payload, row.receivedAt, deps.config);
+    if (normalized?.kind === 'signal') {
+      run.push({ signal: normalized.signal, eventId: row.id, actor: row.source });
+      continue;
+    }
+    await flush();
+    applied.push({ eventId: row.id, outcome: await applyRow(tx, row, deps, normalized) });
+  }
+  await flush();
+  return applied;
 }
 
 function observeDelay(source: string, receivedAt: Date) {

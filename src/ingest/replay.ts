@@ -112,7 +112,7 @@ async function resetForReplay(tx: Db, rows: DeadLetterRow[], actor: string): Pro
 async function enqueueReplays(deps: ReplayDeps, items: DeadLetterJson[]): Promise<void> {
   for (const item of items) {
     try {
-      await deps.queue.enqueue('inbox.process', { eventId: item.event_id }, { jobId: replayJobId(item.event_id, item.replays) });
+      await deps.queue.enqueue('inbox.process', { eventIds: [item.event_id] }, { jobId: replayJobId(item.event_id, item.replays) });
     } catch (err) {
       deps.log.warn({ err, event_id: item.event_id }, 'replayed event not queued; the sweeper will queue it');
     }

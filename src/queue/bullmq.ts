@@ -82,10 +82,6 @@ export async function createBullQueue(backend: BullBackend, retry: RetryPolicy, 
     async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts: EnqueueOptions) {
       await queues.get(QUEUE_OF[name])!.add(name, withTraceContext(payload, opts.trace), { jobId: opts.jobId, delay: opts.delayMs });
     },
-    async enqueueMany<N extends JobName>(name: N, many: ReadonlyArray<{ payload: JobPayload<N>; opts: EnqueueOptions }>) {
-      if (many.length === 0) return;
-      await queues.get(QUEUE_OF[name])!.addBulk(many.map(({ payload, opts }) => ({ name, data: withTraceContext(payload, opts.trace), opts: { jobId: opts.jobId, delay: opts.delayMs } })));
-    },
     async work(processors: Processors, opts: { concurrency: number }) {
       for (const queueName of queues.keys()) {
         const handle = async (job: Job) => {

@@ -74,9 +74,6 @@ export function createInProcessQueue(retry: RetryPolicy, onFailed: (name: JobNam
       jobs.set(job.id, job);
       schedule(job, opts.delayMs ?? 0);
     },
-    async enqueueMany(name, many) {
-      for (const { payload, opts } of many) await this.enqueue(name, payload, opts);
-    },
     async work(given, opts) {
       processors = given;
       concurrency = opts.concurrency;

@@ -3,8 +3,16 @@
 import { z } from 'zod';
 import type { TraceCarrier } from '../telemetry/tracing.js';
 
+/** Most inbox rows one `inbox.process` job names (a group-commit batch is at most this). */
+export const INBOX_JOB_MAX_EVENTS = 256;
+
 export const JOB_SCHEMAS = {
-  'inbox.process': z.object({ eventId: z.uuid() }),
+  // The inbox rows one committed batch (or one sweep) stored; `{ eventId }` is how jobs queued before
+  // batches were spelled, still taken from a queue a previous version filled.
+  'inbox.process': z.union([
+    z.object({ eventIds: z.array(z.uuid()).min(1).max(INBOX_JOB_MAX_EVENTS) }),
+    z.object({ eventId: z.uuid() }).transform(({ eventId }) => ({ eventIds: [eventId] })),
+  ]),
   'ticket.sync': z.object({ familyId: z.uuid() }),
   'regression.pull_request': z.object({ familyId: z.uuid() }),
 } as const;
@@ -44,8 +52,6 @@ export interface RetryPolicy {
 export interface JobQueue {
   readonly driver: 'bullmq-redis' | 'bullmq-postgres' | 'in-process';
   enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts: EnqueueOptions): Promise<void>;
-  /** Queues many jobs of one type in one round trip; as with enqueue, a job id already queued is a no-op. */
-  enqueueMany<N extends JobName>(name: N, jobs: ReadonlyArray<{ payload: JobPayload<N>; opts: EnqueueOptions }>): Promise<void>;
   /** Starts consuming every queue with the given processors (the worker role). */
   work(processors: Processors, opts: { concurrency: number }): Promise<void>;
   /** Jobs waiting or delayed, per queue: what a user looks at to see a backlog. */

@@ -12,7 +12,10 @@ export interface SweepOptions {
   batch: number;
 }
 
+/** A job's id is that of the first row it names: queueing the same rows again is a no-op. */
 export const inboxJobId = (eventId: string) => `inbox-${eventId}`;
+/** Pending rows one re-queued job names: a backlog found by the sweeper is worked through in batches. */
+const SWEEP_JOB_EVENTS = 50;
 /**
  * One job per generation asked for: a change made while an older sync is still finishing gets a job of its
  * own instead of being swallowed as a duplicate; repeats for the same generation still collapse.
@@ -27,7 +30,10 @@ export async function sweepOnce(db: Db, queue: JobQueue, opts: SweepOptions): Pr
     .where(and(sql`${inboxEvents.status} = 'pending'`, lt(inboxEvents.receivedAt, cutoff)))
     .orderBy(asc(inboxEvents.receivedAt))
     .limit(opts.batch);
-  for (const { id } of pending) await queue.enqueue('inbox.process', { eventId: id }, { jobId: inboxJobId(id) });
+  for (let i = 0; i < pending.length; i += SWEEP_JOB_EVENTS) {
+    const eventIds = pending.slice(i, i + SWEEP_JOB_EVENTS).map((r) => r.id);
+    await queue.enqueue('inbox.process', { eventIds }, { jobId: inboxJobId(eventIds[0]!) });
+  }
 
   const behind = await db
     .select({ id: families.id, generation: families.ticketGeneration })

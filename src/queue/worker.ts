@@ -1,6 +1,6 @@
 // The worker role: one processor per job type, plus the sweeper loop that re-queues what was missed.
 import { createRegressionPullRequests } from '../evaluators/regression_pr/queue.js';
-import { processInboxEvent } from '../ingest/process_event.js';
+import { processInboxEvents } from '../ingest/process_event.js';
 import type { Services } from '../services.js';
 import { postReply } from '../tickets/replies.js';
 import { scheduleTicketSync } from '../tickets/schedule.js';
@@ -38,19 +38,24 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
   });
 
   const processors: Processors = {
-    'inbox.process': async ({ eventId }) => {
-      const outcome = await processInboxEvent({ db, config: config.file, maxAttempts: env.RECUR_MAX_ATTEMPTS }, eventId);
-      log.debug({ eventId, outcome: outcome.result }, 'event processed');
-      if (outcome.result === 'github') {
-        for (const familyId of outcome.github.touched) await scheduleTicketSync(queue, log, familyId);
-        // Answers can only go where the question was asked: GitHub.
-        if (services.sink.provider === 'github') for (const reply of outcome.github.replies) await postReply(db, services.sink, reply);
-        log.info({ eventId, note: outcome.github.note, touched: outcome.github.touched.length }, 'github event applied');
+    'inbox.process': async ({ eventIds }) => {
+      const processed = await processInboxEvents({ db, config: config.file, maxAttempts: env.RECUR_MAX_ATTEMPTS, batchLimit: env.RECUR_INBOX_BATCH, log }, eventIds);
+      log.debug({ listed: eventIds.length, processed: processed.length }, 'events processed');
+      // One sync per family the batch changed, for the newest generation it reached.
+      const dirty = new Map<string, number>();
+      for (const { eventId, outcome } of processed) {
+        if (outcome.result === 'github') {
+          for (const familyId of outcome.github.touched) await scheduleTicketSync(queue, log, familyId);
+          // Answers can only go where the question was asked: GitHub.
+          if (services.sink.provider === 'github') for (const reply of outcome.github.replies) await postReply(db, services.sink, reply);
+          log.info({ eventId, note: outcome.github.note, touched: outcome.github.touched.length }, 'github event applied');
+        }
+        if (outcome.result === 'assigned' && outcome.assignment.ticketDirty) {
+          const { familyId, ticketGeneration } = outcome.assignment;
+          dirty.set(familyId, Math.max(dirty.get(familyId) ?? 0, ticketGeneration));
+        }
       }
-      if (outcome.result === 'assigned' && outcome.assignment.ticketDirty) {
-        const { familyId, ticketGeneration } = outcome.assignment;
-        await scheduleTicketSync(queue, log, familyId, { generation: ticketGeneration, delayMs: env.RECUR_TICKET_DELAY_MS });
-      }
+      for (const [familyId, generation] of dirty) await scheduleTicketSync(queue, log, familyId, { generation, delayMs: env.RECUR_TICKET_DELAY_MS });
     },
     'ticket.sync': async ({ familyId }) => {
       const outcome = await syncFamilyTicket(syncDeps, familyId);

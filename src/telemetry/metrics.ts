@@ -37,6 +37,19 @@ export const jobDuration = new Histogram({
   registers: [registry],
 });
 
+export const inboxBatchEvents = new Histogram({
+  name: 'recur_inbox_batch_events',
+  help: 'Inbox events applied by one processing transaction',
+  buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+  registers: [registry],
+});
+
+export const inboxBatchSplits = new Counter({
+  name: 'recur_inbox_batch_splits_total',
+  help: 'Batches whose transaction failed and whose listed events were retried one by one',
+  registers: [registry],
+});
+
 export const eventDelay = new Histogram({
   name: 'recur_event_processing_delay_seconds',
   help: 'From a delivery being stored to its family being updated',

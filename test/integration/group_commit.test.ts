@@ -90,13 +90,30 @@ describe.each([
     expect(rows).toHaveLength(200);
     const eventOf = new Map(rows.map((r) => [r.deliveryId, r.id]));
     expect(answers.map((a) => a.json.event_id)).toEqual(ids.map((id) => eventOf.get(id)));
-    // The relay runs beside the answer, not before it.
-    const queued = async () => (await h.services.queue.depth())['recur-inbox'];
-    expect(await eventually(async () => (await queued()) === depthBefore + 200, 5_000)).toBe(true);
-    // Relaying the same rows again (as the sweeper may) queues nothing new.
-    relayEvents(h.services, rows.map((r) => ({ eventId: r.id })));
+    // The relay runs beside the answer, not before it: one job per committed batch, fewer jobs than events.
+    const queued = async () => (await h.services.queue.depth())['recur-inbox']!;
+    expect(await eventually(async () => (await queued()) > depthBefore, 5_000)).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
-    expect(await queued()).toBe(depthBefore + 200);
+    const jobs = (await queued()) - depthBefore;
+    expect(jobs).toBeLessThan(200);
+    // Relaying the same rows again (as the sweeper may) while their job waits queues nothing new.
+    const again = [randomUUID(), randomUUID()].map((eventId) => ({ eventId }));
+    relayEvents(h.services, again);
+    relayEvents(h.services, again);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await queued()).toBe(depthBefore + jobs + 1);
+    // Every stored event is named by exactly one relayed batch.
+    const named: string[] = [];
+    await h.services.queue.work(
+      { 'inbox.process': async ({ eventIds }) => void named.push(...eventIds), 'ticket.sync': async () => {}, 'regression.pull_request': async () => {} },
+      { concurrency: 4 },
+    );
+    const all = new Set(rows.map((r) => r.id));
+    const relayed = () => named.filter((id) => all.has(id));
+    expect(await eventually(async () => relayed().length >= 200, 10_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(relayed().sort()).toEqual([...all].sort());
+    expect(named.filter((id) => id === again[0]!.eventId)).toHaveLength(1);
   });
 
   it.skipIf(skip)('answers concurrent retries and reused ids exactly: one 202 per id, the rest duplicate or conflict of it', async () => {

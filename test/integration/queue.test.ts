@@ -45,7 +45,7 @@ describe('in-process driver', () => {
       },
       { concurrency: 2 },
     );
-    await queue.enqueue('inbox.process', { eventId: randomUUID() }, { jobId: 'a' });
+    await queue.enqueue('inbox.process', { eventIds: [randomUUID()] }, { jobId: 'a' });
     await eventually(async () => seen.length === 3, 5_000, 10);
     expect(seen.map((s) => s.attempt)).toEqual([1, 2, 3]);
     expect(seen[2]!.at - seen[1]!.at).toBeGreaterThanOrEqual(seen[1]!.at - seen[0]!.at);
@@ -57,8 +57,8 @@ describe('in-process driver', () => {
     let runs = 0;
     const queue = createInProcessQueue({ attempts: 5, backoffMs: 5 }, (_n, id) => failed.push(id));
     const id = randomUUID();
-    await queue.enqueue('inbox.process', { eventId: id }, { jobId: 'same' });
-    await queue.enqueue('inbox.process', { eventId: id }, { jobId: 'same' });
+    await queue.enqueue('inbox.process', { eventIds: [id] }, { jobId: 'same' });
+    await queue.enqueue('inbox.process', { eventIds: [id] }, { jobId: 'same' });
     expect(await queue.depth()).toEqual({ 'recur-inbox': 1, 'recur-tickets': 0 });
     await queue.work(
       {
@@ -83,7 +83,7 @@ describe('in-process driver', () => {
     const queue = createInProcessQueue({ attempts: 5, backoffMs: 5 }, (_n, id) => failed.push(id));
     let runs = 0;
     await queue.work({ 'inbox.process': async () => void (runs += 1), 'ticket.sync': async () => {}, 'regression.pull_request': async () => {} }, { concurrency: 1 });
-    await queue.enqueue('inbox.process', { eventId: 'not-a-uuid' }, { jobId: 'bad' });
+    await queue.enqueue('inbox.process', { eventIds: ['not-a-uuid'] }, { jobId: 'bad' });
     await eventually(async () => failed.length === 1, 2_000, 10);
     expect(runs).toBe(0);
     await queue.close();
@@ -148,9 +148,9 @@ describe('dead events and the sweeper (PGlite)', () => {
       ids.push(stored.eventId);
     }
     await db.update(inboxEvents).set({ receivedAt: sql`now() - interval '1 minute'` });
-    await h.startWorker();
     const swept = await sweepOnce(db, h.services.queue, { graceMs: 10_000, batch: 100 });
     expect(swept.events).toBe(2);
+    await h.startWorker();
     await eventually(async () => (await counts(h.services)).pending === 0);
     const rows = await db.select().from(inboxEvents);
     for (const id of ids) expect(rows.find((r) => r.id === id)!.status).toBe('processed');
@@ -182,13 +182,13 @@ describe.each([
     const [a, b] = harnesses as [Harness, Harness];
     const ids: string[] = [];
     for (let n = 0; n < 60; n++) {
-      const body = traceAdded(`pair-${n % 3}`, n);
+      const body = traceAdded(['checkout', 'refunds', 'shipping'][n % 3]!, n);
       const res = await postLangsmith(n % 2 ? a : b, body, signedHeaders(body));
       expect(res.status).toBe(202);
       ids.push(res.json.event_id);
     }
     // As if the sweeper raced the relay: a second job for every event, on the other process's queue.
-    for (const id of ids) await b.services.queue.enqueue('inbox.process', { eventId: id }, { jobId: `again-${id}` });
+    for (const id of ids) await b.services.queue.enqueue('inbox.process', { eventIds: [id] }, { jobId: `again-${id}` });
     await Promise.all([a.startWorker(), b.startWorker()]);
     await eventually(async () => (await counts(a.services)).pending === 0, 20_000);
 

@@ -251,7 +251,7 @@ describe.each([
 
   const rowOf = async (id: string) => (await db.select().from(inboxEvents).where(eq(inboxEvents.id, id)))[0]!;
   /** A job under the row's own id that will not run for an hour: the earlier run's job, still kept by the queue. */
-  const occupyJobId = (id: string) => h.services.queue.enqueue('inbox.process', { eventId: id }, { jobId: inboxJobId(id), delayMs: 3_600_000 });
+  const occupyJobId = (id: string) => h.services.queue.enqueue('inbox.process', { eventIds: [id] }, { jobId: inboxJobId(id), delayMs: 3_600_000 });
 
   it.skipIf(skip)('dies again while the cause remains, and is processed exactly once after it is fixed', async () => {
     await poison(db);

@@ -1,0 +1,229 @@
+// Assigns a batch of signals to their families in a fixed number of statements, whatever its size: the
+// common case under load is many occurrences of families recur already knows. A signal whose upstream
+// or fingerprint key already names a family joins it here, set-based: one lookup of every key, the
+// families locked in id order, evidence, occurrences and history inserted in one statement each, and
+// one update of all the families, folding applyOccurrence over each family's occurrences in arrival
+// order. Signals that may found a family or need their title compared (no key known yet) go through
+// assignSignal one by one first, so the set-based part finds what they created.
+//
+// Every statement here has the same text whatever the batch size (rows travel as one JSON or array
+// parameter): statements are prepared once per connection, and one text per size would be a cache that
+// grows with every new size, in recur and in the server.
+import { asc, sql } from 'drizzle-orm';
+import type { FileConfig } from '../config/file.js';
+import { jsonParam, rowsOf, uuidArray, type Db } from '../db/client.js';
+import { families, familyTitles } from '../db/schema/index.js';
+import { applyOccurrence, assignSignal, evidenceRow, occurrenceRow, planSignal, type AssignResult, type FamilyState, type HistoryEntry, type SignalPlan } from './assign.js';
+import { TITLE_KEY_SOURCE } from './keys.js';
+import { MAX_TITLES_PER_FAMILY, titleTokens } from './near_duplicate.js';
+import type { Severity, Signal } from './types.js';
+
+export interface BatchSignal {
+  signal: Signal;
+  eventId: string;
+  actor: string;
+}
+
+interface Joining extends BatchSignal {
+  index: number;
+  plan: SignalPlan;
+  familyId: string;
+  matchedBy: 'upstream' | 'fingerprint';
+}
+
+const keyId = (k: { source: string; key: string }) => `${k.source}\u0000${k.key}`;
+
+/** Assigns each signal as assignSignal would; results in the order given. */
+export async function assignSignals(tx: Db, batch: readonly BatchSignal[], config: FileConfig, now = new Date()): Promise<AssignResult[]> {
+  const plans = batch.map((b) => planSignal(b.signal, config, now));
+  const known = await knownFamilies(tx, plans);
+  const results: AssignResult[] = new Array(batch.length);
+  const joining: Joining[] = [];
+  for (const [index, item] of batch.entries()) {
+    const plan = plans[index]!;
+    const byUpstream = plan.keys.upstream ? known.get(keyId(plan.keys.upstream)) : undefined;
+    const byFingerprint = plan.keys.upstream ? undefined : known.get(keyId(plan.keys.fingerprint));
+    if (byUpstream) joining.push({ ...item, index, plan, familyId: byUpstream, matchedBy: 'upstream' });
+    else if (byFingerprint) joining.push({ ...item, index, plan, familyId: byFingerprint, matchedBy: 'fingerprint' });
+    // An unknown upstream key with a known fingerprint, a new failure, or a title to compare: one by one.
+    else results[index] = await assignSignal(tx, item.signal, { config, eventId: item.eventId, actor: item.actor, now });
+  }
+  if (joining.length > 0) for (const [index, result] of await joinKnown(tx, joining)) results[index] = result;
+  return results;
+}
+
+/** Which family each upstream and fingerprint key of the batch names today. */
+async function knownFamilies(tx: Db, plans: readonly SignalPlan[]): Promise<Map<string, string>> {
+  const wanted = new Map<string, { source: string; key: string }>();
+  for (const { keys } of plans) for (const k of [keys.upstream, keys.fingerprint]) if (k) wanted.set(keyId(k), k);
+  if (wanted.size === 0) return new Map();
+  const rows = await rowsOf<{ source: string; key: string; family_id: string }>(
+    tx,
+    sql`select k.source, k.key, k.family_id from family_keys k
+        join jsonb_to_recordset(${jsonParam([...wanted.values()])}) as w(source text, key text) on k.source = w.source and k.key = w.key`,
+  );
+  return new Map(rows.map((r) => [keyId(r), r.family_id]));
+}
+
+async function joinKnown(tx: Db, joining: readonly Joining[]): Promise<Map<number, AssignResult>> {
+  const familyIds = [...new Set(joining.map((j) => j.familyId))];
+  const locked = await tx
+    .select({ id: families.id, severity: families.severity, status: families.status, fixStatus: families.fixStatus, fixRelease: families.fixRelease })
+    .from(families)
+    .where(sql`${families.id} = any(${uuidArray(familyIds)})`)
+    .orderBy(asc(families.id))
+    .for('update');
+  const state = new Map<string, FamilyState>(locked.map((f) => [f.id, { ...f, severity: f.severity as Severity }]));
+  for (const id of familyIds) if (!state.has(id)) throw new Error(`family ${id} disappeared`);
+
+  await learnKeys(tx, joining);
+  const withTrace = joining.filter((j) => j.signal.trace);
+  const added = withTrace.length > 0 ? await addEvidenceRows(tx, withTrace.map((j) => evidenceRow(j.familyId, j.signal, j.eventId))) : new Set<string>();
+  const occurrences = joining.filter((j) => j.signal.countsAsOccurrence !== false);
+  if (occurrences.length > 0) {
+    const rows = occurrences.map((j) => occurrenceRow(j.familyId, j.eventId, j.plan.occurredAt, j.plan.keys));
+    await tx.execute(sql`
+      insert into family_occurrences (family_id, event_id, occurred_at, keys)
+      select family_id, event_id, occurred_at, keys
+      from rows from (jsonb_to_recordset(${jsonParam(rows.map((r) => ({ family_id: r.familyId, event_id: r.eventId, occurred_at: r.occurredAt, keys: r.keys })))})
+        as (family_id uuid, event_id uuid, occurred_at timestamptz, keys jsonb)) with ordinality as r(family_id, event_id, occurred_at, keys, n)
+      order by n
+      on conflict do nothing`);
+  }
+
+  const history: Array<HistoryEntry & { familyId: string; actor: string }> = [];
+  const changes = new Map<string, FamilyChange>();
+  const effects: Array<{ j: Joining; traceAdded: boolean; dirty: boolean }> = [];
+  for (const j of joining) {
+    const family = state.get(j.familyId)!;
+    const traceAdded = added.has(j.eventId);
+    const counts = j.signal.countsAsOccurrence !== false;
+    const effect = applyOccurrence(family, { severity: j.plan.severity, created: false, traceAdded, counts, eventId: j.eventId, trace: j.signal.trace, release: j.signal.release });
+    state.set(j.familyId, effect.family);
+    history.push(...effect.history.map((h) => ({ ...h, familyId: j.familyId, actor: j.actor })));
+    const change = changes.get(j.familyId) ?? { id: j.familyId, severity: family.severity, events: 0, traces: 0, first_seen: j.plan.occurredAt, last_seen: j.plan.occurredAt, dirty: 0, regressed: 0 };
+    change.severity = effect.family.severity;
+    change.events += 1;
+    change.traces += traceAdded ? 1 : 0;
+    if (j.plan.occurredAt < change.first_seen) change.first_seen = j.plan.occurredAt;
+    if (j.plan.occurredAt > change.last_seen) change.last_seen = j.plan.occurredAt;
+    change.dirty = effect.ticketDirty ? 1 : change.dirty;
+    change.regressed += effect.regressed ? 1 : 0;
+    changes.set(j.familyId, change);
+    effects.push({ j, traceAdded, dirty: effect.ticketDirty });
+  }
+  if (history.length > 0) {
+    await tx.execute(sql`
+      insert into family_history (family_id, action, actor, detail)
+      select family_id, action, actor, detail
+      from rows from (jsonb_to_recordset(${jsonParam(history.map((h) => ({ family_id: h.familyId, action: h.action, actor: h.actor, detail: h.detail })))})
+        as (family_id uuid, action text, actor text, detail jsonb)) with ordinality as h(family_id, action, actor, detail, n)
+      order by n`);
+  }
+  const generations = await updateFamilies(tx, [...changes.values()]);
+
+  return new Map(
+    effects.map(({ j, traceAdded, dirty }) => [
+      j.index,
+      { familyId: j.familyId, created: false, matchedBy: j.matchedBy, traceAdded, ticketDirty: dirty, ticketGeneration: generations.get(j.familyId)! },
+    ]),
+  );
+}
+
+interface FamilyChange {
+  id: string;
+  severity: number;
+  events: number;
+  traces: number;
+  first_seen: Date;
+  last_seen: Date;
+  /** 1 when the ticket needs a sync: one generation per batch, however many occurrences asked for it. */
+  dirty: number;
+  regressed: number;
+}
+
+/** One statement for every family the batch touched; returns each family's ticket generation after it. */
+async function updateFamilies(tx: Db, changes: readonly FamilyChange[]): Promise<Map<string, number>> {
+  const rows = await rowsOf<{ id: string; ticket_generation: number }>(
+    tx,
+    sql`
+      update families f set
+        severity = c.severity,
+        event_count = f.event_count + c.events,
+        trace_count = f.trace_count + c.traces,
+        first_seen = least(f.first_seen, c.first_seen),
+        last_seen = greatest(f.last_seen, c.last_seen),
+        ticket_generation = f.ticket_generation + c.dirty,
+        status = case when c.regressed > 0 then 'regressed' else f.status end,
+        reopen_count = f.reopen_count + c.regressed,
+        updated_at = now()
+      from jsonb_to_recordset(${jsonParam(changes)})
+        as c(id uuid, severity smallint, events int, traces int, first_seen timestamptz, last_seen timestamptz, dirty int, regressed int)
+      where f.id = c.id
+      returning f.id, f.ticket_generation`,
+  );
+  return new Map(rows.map((r) => [r.id, Number(r.ticket_generation)]));
+}
+
+/**
+ * What assign.ts's learnKeys does, for the whole batch: every key a signal brought points at its family
+ * (a key already naming another family keeps it), and new wordings of message-less signals join the
+ * family's known wordings up to MAX_TITLES_PER_FAMILY.
+ */
+async function learnKeys(tx: Db, joining: readonly Joining[]): Promise<void> {
+  const keys = new Map<string, { source: string; key: string; url?: string; familyId: string }>();
+  const wordings = new Map<string, Set<string>>();
+  for (const { familyId, plan, signal } of joining) {
+    for (const k of [plan.keys.upstream, plan.keys.fingerprint]) if (k) keys.set(keyId(k), { source: k.source, key: k.key, url: 'url' in k ? (k.url as string | undefined) : undefined, familyId });
+    for (const key of plan.keys.titles) keys.set(keyId({ source: TITLE_KEY_SOURCE, key }), { source: TITLE_KEY_SOURCE, key, familyId });
+    if (plan.keys.titles.length > 0) wordings.set(familyId, (wordings.get(familyId) ?? new Set()).add(titleTokens(signal.title).join(' ')));
+  }
+  await tx.execute(sql`
+    insert into family_keys (source, key, url, family_id)
+    select source, key, url, family_id from jsonb_to_recordset(${jsonParam([...keys.values()].map((k) => ({ source: k.source, key: k.key, url: k.url ?? null, family_id: k.familyId })))})
+      as k(source text, key text, url text, family_id uuid)
+    on conflict do nothing`);
+  if (wordings.size === 0) return;
+  const counts = await tx
+    .select({ familyId: familyTitles.familyId, known: sql<number>`count(*)::int`.mapWith(Number) })
+    .from(familyTitles)
+    .where(sql`${familyTitles.familyId} = any(${uuidArray([...wordings.keys()])})`)
+    .groupBy(familyTitles.familyId);
+  const knownOf = new Map(counts.map((c) => [c.familyId, c.known]));
+  const rows = [...wordings].flatMap(([familyId, tokens]) => [...tokens].slice(0, Math.max(0, MAX_TITLES_PER_FAMILY - (knownOf.get(familyId) ?? 0))).map((t) => ({ family_id: familyId, tokens: t })));
+  if (rows.length > 0) {
+    await tx.execute(sql`
+      insert into family_titles (family_id, tokens)
+      select family_id, tokens from jsonb_to_recordset(${jsonParam(rows)}) as t(family_id uuid, tokens text)
+      on conflict do nothing`);
+  }
+}
+
+/** Adds evidence once per (family, trace, run); returns the event ids whose evidence was new. */
+async function addEvidenceRows(tx: Db, rows: ReadonlyArray<ReturnType<typeof evidenceRow>>): Promise<Set<string>> {
+  const json = rows.map((r) => ({
+    family_id: r.familyId,
+    source: r.source,
+    trace_id: r.traceId,
+    run_id: r.runId ?? '',
+    url: r.url ?? null,
+    comment: r.comment ?? null,
+    release: r.release ?? null,
+    environment: r.environment ?? null,
+    start_time: r.startTime ?? null,
+    event_id: r.eventId,
+  }));
+  const inserted = await rowsOf<{ event_id: string }>(
+    tx,
+    sql`
+      insert into traces (family_id, source, trace_id, run_id, url, comment, release, environment, start_time, event_id)
+      select family_id, source, trace_id, run_id, url, comment, release, environment, start_time, event_id
+      from rows from (jsonb_to_recordset(${jsonParam(json)})
+        as (family_id uuid, source text, trace_id text, run_id text, url text, comment text, release text, environment text, start_time timestamptz, event_id uuid))
+        with ordinality as t(family_id, source, trace_id, run_id, url, comment, release, environment, start_time, event_id, n)
+      order by n
+      on conflict (family_id, trace_id, run_id) do nothing
+      returning event_id`,
+  );
+  return new Set(inserted.map((r) => r.event_id));
+}
