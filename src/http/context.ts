@@ -1,4 +1,5 @@
 // The typed context every handler sees: shared services, and the API token that authenticated the call.
+import type { Context as TraceContext } from '@opentelemetry/api';
 import type { ApiToken } from '../config/env.js';
 import type { GroupCommit } from '../ingest/group_commit.js';
 import type { Services } from '../services.js';
@@ -11,7 +12,9 @@ export type AppEnv = {
     inbox: GroupCommit;
     token: ApiToken | null;
     requestId: string;
-    /** The request's logger: every line carries request_id, and trace_id/span_id from the active span. */
+    /** The trace context holding the request's server span; pass it on where the active one is not it. */
+    traceContext: TraceContext;
+    /** The request's logger: every line carries request_id, and trace_id/span_id of the request's span. */
     log: Logger;
     /** Set by a webhook route once it knows the delivery's type and how it was answered (for metrics). */
     delivery?: { type: string; outcome: string };

@@ -1,14 +1,17 @@
 // Per-request telemetry: a server span that continues an inbound W3C `traceparent`, a request-scoped
 // logger (request_id, plus trace_id/span_id from the span), the request-duration histogram, and for the
 // webhook routes one counted outcome per delivery.
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, type Context as TraceContext } from '@opentelemetry/api';
 import { createMiddleware } from 'hono/factory';
 import { matchedRoutes } from 'hono/route';
 import type { Context } from 'hono';
 import { GITHUB_EVENTS } from '../ingest/github/events.js';
 import { KNOWN_TYPES } from '../ingest/langsmith/envelope.js';
 import { boundedLabel, deliveries, duplicates, httpDuration, statusClass } from '../telemetry/metrics.js';
-import { activeTraceIds, contextFromHeaders, withSpan } from '../telemetry/tracing.js';
+import type { JobQueue } from '../queue/jobs.js';
+import type { Services } from '../services.js';
+import type { Logger } from '../telemetry/logger.js';
+import { contextFromHeaders, currentTraceCarrier, spansRecorded, traceIdsOf, withContextSpan } from '../telemetry/tracing.js';
 import type { AppEnv } from './context.js';
 
 /** The pattern the request matched (`/v1/families/:id`), never the raw path: span names and labels stay few. */
@@ -21,10 +24,25 @@ export function requestTelemetry(requestIdOf: (c: Context<AppEnv>) => string) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const started = performance.now();
     const method = c.req.method;
-    await withSpan(method, { kind: SpanKind.SERVER, parent: contextFromHeaders(c.req.raw.headers), attributes: { 'http.request.method': method } }, async (span) => {
+    const parent = contextFromHeaders(c.req.raw.headers);
+    await withContextSpan(method, { kind: SpanKind.SERVER, parent, attributes: { 'http.request.method': method } }, async (span, traceContext) => {
       const requestId = requestIdOf(c);
+      const ids = traceIdsOf(span);
+      const services = c.get('services');
       c.set('requestId', requestId);
-      c.set('log', c.var.services.log.child({ request_id: requestId }));
+      c.set('traceContext', traceContext);
+      if (spansRecorded()) {
+        // The span is the active one: log lines take its ids from there.
+        c.set('log', services.log.child({ request_id: requestId }));
+      } else {
+        c.set('log', services.log.child({ request_id: requestId, ...ids }));
+        if (ids) c.set('services', new ServicesInTrace(services, traceContext, ids));
+      }
+      // Set before the answer exists, so every answer built through the context carries them: a header
+      // added to a finished answer turns it into a full web Response with a streamed body, which cost more
+      // than anything else this middleware does.
+      c.header('x-request-id', requestId);
+      if (ids) c.header('x-trace-id', ids.trace_id);
       await next();
       const route = matchedRoute(c);
       const status = c.res.status;
@@ -32,11 +50,60 @@ export function requestTelemetry(requestIdOf: (c: Context<AppEnv>) => string) {
       span.setAttributes({ 'http.route': route, 'http.response.status_code': status });
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       httpDuration.observe({ method, route, status: statusClass(status) }, (performance.now() - started) / 1000);
-      c.header('x-request-id', requestId);
-      const ids = activeTraceIds();
-      if (ids) c.header('x-trace-id', ids.trace_id);
+      // An answer built elsewhere (a Response object returned as is) did not see the prepared headers.
+      if (c.res.headers.get('x-request-id') !== requestId) {
+        c.header('x-request-id', requestId);
+        if (ids) c.header('x-trace-id', ids.trace_id);
+      }
     });
   });
+}
+
+/**
+ * The services a handler sees while the request's trace context is not the active one (spans are not
+ * recorded, see withContextSpan): what it logs carries the request's trace and span ids, and the jobs it
+ * queues continue the request's trace, as both would from the active context. Built on first use: the
+ * webhook routes read only the config.
+ */
+class ServicesInTrace implements Services {
+  #log: Logger | undefined;
+  #queue: JobQueue | undefined;
+
+  constructor(
+    private readonly base: Services,
+    private readonly traceContext: TraceContext,
+    private readonly ids: { trace_id: string; span_id: string },
+  ) {}
+
+  get log(): Logger {
+    return (this.#log ??= this.base.log.child(this.ids));
+  }
+  get queue(): JobQueue {
+    if (this.#queue) return this.#queue;
+    const { queue } = this.base;
+    const trace = currentTraceCarrier(this.traceContext);
+    const traced: JobQueue = Object.create(queue);
+    traced.enqueue = (name, payload, opts) => queue.enqueue(name, payload, opts.trace || !trace ? opts : { ...opts, trace });
+    return (this.#queue = traced);
+  }
+  get config() {
+    return this.base.config;
+  }
+  get database() {
+    return this.base.database;
+  }
+  get sink() {
+    return this.base.sink;
+  }
+  get defaultRepo() {
+    return this.base.defaultRepo;
+  }
+  get lifecycle() {
+    return this.base.lifecycle;
+  }
+  close() {
+    return this.base.close();
+  }
 }
 
 const KNOWN_EVENT_TYPES: Record<string, ReadonlySet<string>> = {
@@ -49,7 +116,7 @@ const KNOWN_EVENT_TYPES: Record<string, ReadonlySet<string>> = {
 export function deliveryMetrics(source: 'langsmith' | 'github' | 'signals') {
   return createMiddleware<AppEnv>(async (c, next) => {
     await next();
-    const answered = c.var.delivery;
+    const answered = c.get('delivery');
     const rawType = answered?.type ?? (source === 'github' ? c.req.header('x-github-event') : source === 'signals' ? 'signal' : undefined);
     const outcome = answered?.outcome ?? errorCodeOf(c.res.status);
     deliveries.inc({ source, type: boundedLabel(rawType, KNOWN_EVENT_TYPES[source]!), outcome });

@@ -1,26 +1,30 @@
 // Tracing through @opentelemetry/api. A tracer provider, the W3C trace-context propagator and an
 // AsyncLocalStorage context manager are always registered, so every log line carries a trace id and an
-// inbound `traceparent` continues into the jobs it causes; spans leave the process only when
-// OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set, through OTLP/HTTP.
+// inbound `traceparent` continues into the jobs it causes; spans are recorded and leave the process only
+// when OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set, through OTLP/HTTP.
 //
 // Span names are low-cardinality (`POST /webhooks/langsmith`, `job inbox.process`, `github POST
 // /repos/{owner}/{repo}/issues`); attributes carry ids and outcomes, never secrets, tokens, emails or
 // payload text.
 import {
   context,
+  INVALID_SPAN_CONTEXT,
   propagation,
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
   type Attributes,
   type Context,
   type Span,
+  type SpanOptions,
+  type Tracer,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { isTracingSuppressed, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { BatchSpanProcessor, NodeTracerProvider, RandomIdGenerator, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
 export const tracer = trace.getTracer('recur');
@@ -28,6 +32,8 @@ export const tracer = trace.getTracer('recur');
 export interface Tracing {
   /** True when spans are exported (an OTLP endpoint is configured). */
   readonly exporting: boolean;
+  /** True when spans are recorded: exported, or handed to a test's processors. */
+  readonly recording: boolean;
   /** Flushes pending spans; part of graceful shutdown. */
   shutdown(): Promise<void>;
 }
@@ -36,11 +42,22 @@ let installed: Tracing | null = null;
 
 /**
  * Registers the global tracer provider once per process. `extraProcessors` lets a test observe spans in
- * memory; production uses the OTLP exporter configured by the standard OTEL_* variables.
+ * memory; production uses the OTLP exporter configured by the standard OTEL_* variables (sampler included).
+ * With neither, spans are not recorded at all (see IdsOnlyTracer): recording them only to drop them cost
+ * more CPU per webhook than verifying and storing it.
  */
 export function startTracing(env: NodeJS.ProcessEnv, role: string, extraProcessors: SpanProcessor[] = []): Tracing {
   if (installed) return installed;
   const exporting = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) && env.OTEL_SDK_DISABLED !== 'true';
+  const registration = { contextManager: new AsyncLocalStorageContextManager(), propagator: new W3CTraceContextPropagator() };
+  if (!exporting && extraProcessors.length === 0) {
+    const idsOnly = new IdsOnlyTracer();
+    trace.setGlobalTracerProvider({ getTracer: () => idsOnly });
+    context.setGlobalContextManager(registration.contextManager.enable());
+    propagation.setGlobalPropagator(registration.propagator);
+    installed = { exporting, recording: false, async shutdown() {} };
+    return installed;
+  }
   const spanProcessors = [...extraProcessors];
   if (exporting) spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
   const provider = new NodeTracerProvider({
@@ -51,9 +68,10 @@ export function startTracing(env: NodeJS.ProcessEnv, role: string, extraProcesso
     }),
     spanProcessors,
   });
-  provider.register({ contextManager: new AsyncLocalStorageContextManager(), propagator: new W3CTraceContextPropagator() });
+  provider.register(registration);
   installed = {
     exporting,
+    recording: true,
     async shutdown() {
       await provider.forceFlush().catch(() => {});
       await provider.shutdown().catch(() => {});
@@ -62,23 +80,82 @@ export function startTracing(env: NodeJS.ProcessEnv, role: string, extraProcesso
   return installed;
 }
 
+/**
+ * The tracer when no span leaves the process. Its spans record nothing, but each has real ids: a new span
+ * id under the parent's trace (an inbound `traceparent`, or the enqueuer's for a job) or a new trace, so
+ * `x-trace-id`, the ids in log lines and the `traceparent` a job carries work as with recording. The
+ * sampled flag is what the default sampler (parent-based, always on) decides, so a process further on
+ * that does export keeps the trace.
+ */
+export class IdsOnlyTracer implements Tracer {
+  private readonly ids = new RandomIdGenerator();
+
+  startSpan(_name: string, options: SpanOptions = {}, ctx: Context = context.active()): Span {
+    if (isTracingSuppressed(ctx)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+    const parent = options.root ? undefined : trace.getSpanContext(ctx);
+    if (parent && trace.isSpanContextValid(parent)) {
+      return trace.wrapSpanContext({
+        traceId: parent.traceId,
+        spanId: this.ids.generateSpanId(),
+        traceFlags: parent.traceFlags & TraceFlags.SAMPLED,
+        traceState: parent.traceState,
+      });
+    }
+    return trace.wrapSpanContext({ traceId: this.ids.generateTraceId(), spanId: this.ids.generateSpanId(), traceFlags: TraceFlags.SAMPLED });
+  }
+
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, ctx: Context, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, ...args: [F] | [SpanOptions, F] | [SpanOptions, Context, F]): ReturnType<F> {
+    const fn = args.at(-1) as (span: Span) => ReturnType<F>;
+    const options = args.length > 1 ? (args[0] as SpanOptions) : undefined;
+    const parent = args.length > 2 ? (args[1] as Context) : context.active();
+    const span = this.startSpan(name, options, parent);
+    return context.with(trace.setSpan(parent, span), fn, undefined, span);
+  }
+}
+
 /** Runs `fn` inside an active span that records failures and always ends. */
 export async function withSpan<T>(
   name: string,
   opts: { attributes?: Attributes; kind?: SpanKind; parent?: Context },
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
-  return tracer.startActiveSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes }, opts.parent ?? context.active(), async (span) => {
-    try {
-      return await fn(span);
-    } catch (err) {
-      span.recordException(err instanceof Error ? { name: err.name, message: err.message } : String(err));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.name : 'error' });
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer.startActiveSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes }, opts.parent ?? context.active(), (span) => endingSpan(span, fn));
+}
+
+/** Whether this process records spans (see startTracing). */
+export function spansRecorded(): boolean {
+  return installed?.recording ?? false;
+}
+
+/**
+ * Runs `fn` in a new span under `opts.parent`, handing it the context that holds the span. That context is
+ * made active only while spans are recorded, so that every span started below joins it. Otherwise `fn`
+ * passes the context on itself: once AsyncLocalStorage has been used, Node 20 runs a hook on every promise
+ * the process creates from then on, and that cost the api role about a quarter of its CPU per webhook.
+ */
+export async function withContextSpan<T>(
+  name: string,
+  opts: { attributes?: Attributes; kind?: SpanKind; parent: Context },
+  fn: (span: Span, ctx: Context) => Promise<T>,
+): Promise<T> {
+  const span = tracer.startSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes }, opts.parent);
+  const ctx = trace.setSpan(opts.parent, span);
+  return endingSpan(span, spansRecorded() ? () => context.with(ctx, fn, undefined, span, ctx) : () => fn(span, ctx));
+}
+
+async function endingSpan<T>(span: Span, fn: (span: Span) => Promise<T>): Promise<T> {
+  try {
+    return await fn(span);
+  } catch (err) {
+    span.recordException(err instanceof Error ? { name: err.name, message: err.message } : String(err));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.name : 'error' });
+    throw err;
+  } finally {
+    span.end();
+  }
 }
 
 export interface TraceCarrier {
@@ -86,10 +163,10 @@ export interface TraceCarrier {
   tracestate?: string;
 }
 
-/** The active trace context as W3C headers, to travel with a job. */
-export function currentTraceCarrier(): TraceCarrier | undefined {
+/** The active trace context (or `ctx`) as W3C headers, to travel with a job. */
+export function currentTraceCarrier(ctx: Context = context.active()): TraceCarrier | undefined {
   const carrier: TraceCarrier = {};
-  propagation.inject(context.active(), carrier);
+  propagation.inject(ctx, carrier);
   return carrier.traceparent ? carrier : undefined;
 }
 
@@ -111,7 +188,12 @@ export function contextFromHeaders(headers: Headers): Context {
 
 /** The trace and span ids of the active span, for log lines and response headers. */
 export function activeTraceIds(): { trace_id: string; span_id: string } | undefined {
-  const ctx = trace.getActiveSpan()?.spanContext();
+  return traceIdsOf(trace.getActiveSpan());
+}
+
+/** The trace and span ids of `span`, when it has valid ones. */
+export function traceIdsOf(span: Span | undefined): { trace_id: string; span_id: string } | undefined {
+  const ctx = span?.spanContext();
   if (!ctx || !trace.isSpanContextValid(ctx)) return undefined;
   return { trace_id: ctx.traceId, span_id: ctx.spanId };
 }

@@ -56,7 +56,7 @@ export function registerV1SignalsCreate(app: OpenAPIHono<AppEnv>, maxBodyBytes: 
   });
 
   app.post('/v1/signals', webhookBodyLimit(maxBodyBytes), async (c) => {
-    const { config } = c.var.services;
+    const { config } = c.get('services');
     requireJson(c);
     const body = await readRawBody(c);
     authorize(c.req.raw.headers, body, config.env.RECUR_SIGNALS_SECRET, config.env.RECUR_API_TOKENS);

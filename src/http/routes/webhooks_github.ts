@@ -12,7 +12,7 @@ import { parseJson, readRawBody, requireJson, webhookBodyLimit } from '../webhoo
 
 export function registerWebhooksGithub(app: Hono<AppEnv>, maxBodyBytes: number) {
   app.post('/webhooks/github', webhookBodyLimit(maxBodyBytes), async (c) => {
-    const { config } = c.var.services;
+    const { config } = c.get('services');
     requireJson(c);
     const body = await readRawBody(c);
     const secret = config.env.GITHUB_WEBHOOK_SECRET;

@@ -10,7 +10,7 @@ import { parseJson, readRawBody, requireJson, webhookBodyLimit } from '../webhoo
 
 export function registerWebhooksLangsmith(app: Hono<AppEnv>, maxBodyBytes: number) {
   app.post('/webhooks/langsmith', webhookBodyLimit(maxBodyBytes), async (c) => {
-    const { config } = c.var.services;
+    const { config } = c.get('services');
     const { LANGSMITH_WEBHOOK_SECRET: secrets, LANGSMITH_WEBHOOK_TOKEN: token } = config.env;
     requireJson(c);
     const body = await readRawBody(c);

@@ -1,0 +1,28 @@
+// With span processors (an exporter, or here a test's), every span is recorded and the request's context
+// is made active, so spans started anywhere below it are its children.
+import { ROOT_CONTEXT, propagation } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import { activeTraceIds, spansRecorded, startTracing, traceIdsOf, withContextSpan, withSpan } from '../../src/telemetry/tracing.js';
+
+const exporter = new InMemorySpanExporter();
+startTracing({}, 'api', [new SimpleSpanProcessor(exporter)]);
+
+describe('tracing with span processors', () => {
+  it('records the request span and the spans started inside it as its children', async () => {
+    expect(spansRecorded()).toBe(true);
+    const traceId = 'a'.repeat(32);
+    const parent = propagation.extract(ROOT_CONTEXT, { traceparent: `00-${traceId}-${'b'.repeat(16)}-01` });
+    await withContextSpan('POST /webhooks/langsmith', { parent }, async (span) => {
+      expect(span.isRecording()).toBe(true);
+      expect(activeTraceIds()).toEqual(traceIdsOf(span));
+      await withSpan('db store_delivery', {}, async () => {});
+    });
+    const spans = exporter.getFinishedSpans();
+    const server = spans.find((s) => s.name === 'POST /webhooks/langsmith')!;
+    const store = spans.find((s) => s.name === 'db store_delivery')!;
+    expect(server.spanContext().traceId).toBe(traceId);
+    expect(server.parentSpanContext?.spanId).toBe('b'.repeat(16));
+    expect(store.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
+  });
+});
