@@ -1,7 +1,7 @@
 // The durable inbox: a delivery is committed here, unique on (source, delivery id), before it is answered.
 // A retry of the same delivery is recognised from the unique index; a reused id with another body is a
 // conflict and leaves the stored event untouched.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { TraceCarrier } from '../telemetry/tracing.js';
@@ -25,7 +25,7 @@ export type StoreOutcome =
   | { outcome: 'conflict'; eventId: string };
 
 export function sha256Hex(body: Uint8Array): string {
-  return createHash('sha256').update(body).digest('hex');
+  return hash('sha256', body, 'hex');
 }
 
 /** Stores one delivery; see storeBatch. */
