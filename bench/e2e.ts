@@ -163,6 +163,15 @@ try {
   });
   const delay = { p50_ms: +percentile(delays, 50).toFixed(1), p99_ms: +percentile(delays, 99).toFixed(1), max_ms: +percentile(delays, 100).toFixed(1), over_1s: delays.filter((d) => d > 1000).length };
   const answer = { p50_ms: +percentile(load.measured.latenciesMs, 50).toFixed(2), p99_ms: +percentile(load.measured.latenciesMs, 99).toFixed(2) };
+  // What the workers say of their batches: how many events a transaction applied, and how many split.
+  const workerMetrics = await Promise.all(
+    processes.filter((p) => p.name.startsWith('worker')).map(async (p) => {
+      const text = await (await fetch(`${p.svc.url}/metrics`)).text();
+      const value = (name: string) => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? NaN);
+      const batches = value('recur_inbox_batch_events_count');
+      return { process: p.name, batches, mean_events_per_batch: +(value('recur_inbox_batch_events_sum') / batches).toFixed(1), splits: value('recur_inbox_batch_splits_total') };
+    }),
+  );
   const rssMax = Object.fromEntries(Object.entries(rss).map(([name, s]) => [name, +Math.max(...s).toFixed(1)]));
   const rssOk = Object.values(rssMax).every((mb) => mb < 300);
   const sustained = +(load.measured.accepted / (durationMs / 1000)).toFixed(1);
@@ -171,6 +180,7 @@ try {
   console.table([exactlyOnce]);
   console.table(Object.entries(rssMax).map(([proc, mb]) => ({ process: proc, rss_max_mb: mb, cpu_s: cpuUsed[proc] })));
   const verdict = { delay_p99_le_1s: delay.p99_ms <= 1000, exactly_once: exactlyOnceOk, rss_under_300mb: rssOk, sustained_rate: sustained >= rate * 0.98 };
+  console.table(workerMetrics);
   console.table([verdict]);
 
   mkdirSync('bench/results', { recursive: true });
@@ -197,6 +207,7 @@ try {
         exactly_once: { ...exactlyOnce, ok: exactlyOnceOk },
         rss_max_mb: rssMax,
         cpu_s: cpuUsed,
+        worker_batches: workerMetrics,
         backlog,
         verdict,
       },

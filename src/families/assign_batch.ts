@@ -33,23 +33,51 @@ interface Joining extends BatchSignal {
 
 const keyId = (k: { source: string; key: string }) => `${k.source}\u0000${k.key}`;
 
-/** Assigns each signal as assignSignal would; results in the order given. */
+/**
+ * Held (to the end of the transaction) by a batch that founds families or learns keys one by one. Two
+ * batches founding families would otherwise take key locks in different orders and deadlock, which is
+ * what a burst of new failures reaching several workers at once does. Batches that only join known
+ * families never take it.
+ */
+const FAMILY_CREATION_LOCK = 7_262_002;
+
+/**
+ * Assigns each signal as assignSignal would; results in the order given. Locks are taken in one order:
+ * the family-creation lock (only when some signal has no known family), then every known family in id
+ * order, then whatever founding new families takes.
+ */
 export async function assignSignals(tx: Db, batch: readonly BatchSignal[], config: FileConfig, now = new Date()): Promise<AssignResult[]> {
   const plans = batch.map((b) => planSignal(b.signal, config, now));
-  const known = await knownFamilies(tx, plans);
+  let known = await knownFamilies(tx, plans);
+  if (plans.some((plan) => !familyOf(plan, known))) {
+    await tx.execute(sql`select pg_advisory_xact_lock(${FAMILY_CREATION_LOCK})`);
+    // What the batches that held the lock before this one founded.
+    known = await knownFamilies(tx, plans);
+  }
+  const familyIds = [...new Set(plans.flatMap((plan) => familyOf(plan, known)?.familyId ?? []))].sort();
+  if (familyIds.length > 0) await tx.select({ id: families.id }).from(families).where(sql`${families.id} = any(${uuidArray(familyIds)})`).orderBy(asc(families.id)).for('update');
+
   const results: AssignResult[] = new Array(batch.length);
   const joining: Joining[] = [];
   for (const [index, item] of batch.entries()) {
     const plan = plans[index]!;
-    const byUpstream = plan.keys.upstream ? known.get(keyId(plan.keys.upstream)) : undefined;
-    const byFingerprint = plan.keys.upstream ? undefined : known.get(keyId(plan.keys.fingerprint));
-    if (byUpstream) joining.push({ ...item, index, plan, familyId: byUpstream, matchedBy: 'upstream' });
-    else if (byFingerprint) joining.push({ ...item, index, plan, familyId: byFingerprint, matchedBy: 'fingerprint' });
+    const found = familyOf(plan, known);
+    if (found) joining.push({ ...item, index, plan, ...found });
     // An unknown upstream key with a known fingerprint, a new failure, or a title to compare: one by one.
     else results[index] = await assignSignal(tx, item.signal, { config, eventId: item.eventId, actor: item.actor, now });
   }
   if (joining.length > 0) for (const [index, result] of await joinKnown(tx, joining)) results[index] = result;
   return results;
+}
+
+/** The family a signal joins by its keys alone, as findFamily would find it; undefined when that takes more. */
+function familyOf(plan: SignalPlan, known: ReadonlyMap<string, string>): { familyId: string; matchedBy: 'upstream' | 'fingerprint' } | undefined {
+  if (plan.keys.upstream) {
+    const familyId = known.get(keyId(plan.keys.upstream));
+    return familyId ? { familyId, matchedBy: 'upstream' } : undefined;
+  }
+  const familyId = known.get(keyId(plan.keys.fingerprint));
+  return familyId ? { familyId, matchedBy: 'fingerprint' } : undefined;
 }
 
 /** Which family each upstream and fingerprint key of the batch names today. */
@@ -66,13 +94,12 @@ async function knownFamilies(tx: Db, plans: readonly SignalPlan[]): Promise<Map<
 }
 
 async function joinKnown(tx: Db, joining: readonly Joining[]): Promise<Map<number, AssignResult>> {
+  // Locked by assignSignals; read now, after whatever the one-by-one signals changed.
   const familyIds = [...new Set(joining.map((j) => j.familyId))];
   const locked = await tx
     .select({ id: families.id, severity: families.severity, status: families.status, fixStatus: families.fixStatus, fixRelease: families.fixRelease })
     .from(families)
-    .where(sql`${families.id} = any(${uuidArray(familyIds)})`)
-    .orderBy(asc(families.id))
-    .for('update');
+    .where(sql`${families.id} = any(${uuidArray(familyIds)})`);
   const state = new Map<string, FamilyState>(locked.map((f) => [f.id, { ...f, severity: f.severity as Severity }]));
   for (const id of familyIds) if (!state.has(id)) throw new Error(`family ${id} disappeared`);
 
