@@ -72,7 +72,7 @@ describe.skipIf(!pgUrl || !redisUrl)('tracing, metrics and logs across the api a
       'POST /webhooks/langsmith',
       'db store_delivery',
       'job inbox.process',
-      'db process_event',
+      'db process_events',
       'job ticket.sync',
       'side_effect github.issue.create',
       'github POST /repos/{owner}/{repo}/issues',
