@@ -38,7 +38,9 @@ const connectionCounts = values.connections.split(',').map(Number);
 const targets = new Set(values.targets.split(','));
 const rounds = Number(values.rounds);
 const generators = Number(values.generators);
-const recurEnv = { LANGSMITH_WEBHOOK_SECRET: SECRET, LOG_LEVEL: values['recur-log-level'], RECUR_RATE_LIMIT_PER_ADDRESS: '0', RECUR_RATE_LIMIT_PER_TOKEN: '0' };
+// RECUR_* settings in the bench's own environment (RECUR_INBOX_BATCH=…) reach recur.
+const passed = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('RECUR_'))) as Record<string, string>;
+const recurEnv = { ...passed, LANGSMITH_WEBHOOK_SECRET: SECRET, LOG_LEVEL: values['recur-log-level'], RECUR_RATE_LIMIT_PER_ADDRESS: '0', RECUR_RATE_LIMIT_PER_TOKEN: '0' };
 
 interface Row {
   round: number;

@@ -88,7 +88,7 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RECUR_WORKER_CONCURRENCY: positiveInt(8),
   RECUR_MAX_ATTEMPTS: positiveInt(8),
-  RECUR_INBOX_BATCH: z.coerce.number().int().min(1).max(1_000).default(500),
+  RECUR_INBOX_BATCH: z.coerce.number().int().min(1).max(1_000).optional(),
   RECUR_SWEEP_INTERVAL_MS: positiveInt(5_000),
   RECUR_RETENTION_DAYS: retentionDays,
   RECUR_RETENTION_INTERVAL_MS: positiveInt(3_600_000),

@@ -51,14 +51,15 @@ export function createInboxWriter(services: Pick<Services, 'database' | 'queue' 
 }
 
 /**
- * Queues a committed batch's inbox rows as one job, continuing the first delivery's trace. Best effort: the
- * sweeper re-queues anything this misses.
+ * Queues a committed batch's inbox rows as one job, continuing the first delivery's trace and linked to the
+ * others'. Best effort: the sweeper re-queues anything this misses.
  */
 export function relayEvents({ queue, log }: Pick<Services, 'queue' | 'log'>, events: ReadonlyArray<{ eventId: string; trace?: TraceCarrier }>): void {
   if (events.length === 0) return;
   const eventIds = events.map((e) => e.eventId);
+  const traces = [...new Map(events.flatMap((e) => (e.trace?.traceparent ? [[e.trace.traceparent, e.trace] as const] : []))).values()];
   queue
-    .enqueue('inbox.process', { eventIds }, { jobId: inboxJobId(eventIds[0]!), trace: events.find((e) => e.trace)?.trace })
+    .enqueue('inbox.process', { eventIds }, { jobId: inboxJobId(eventIds[0]!), trace: traces[0], links: traces.slice(1) })
     .catch((err) => log.warn({ err, events: events.length }, 'relay failed; the sweeper will queue the events'));
 }
 

@@ -80,7 +80,7 @@ export async function createBullQueue(backend: BullBackend, retry: RetryPolicy, 
   return {
     driver: backend.kind === 'redis' ? 'bullmq-redis' : 'bullmq-postgres',
     async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts: EnqueueOptions) {
-      await queues.get(QUEUE_OF[name])!.add(name, withTraceContext(payload, opts.trace), { jobId: opts.jobId, delay: opts.delayMs });
+      await queues.get(QUEUE_OF[name])!.add(name, withTraceContext(payload, opts.trace, opts.links), { jobId: opts.jobId, delay: opts.delayMs });
     },
     async work(processors: Processors, opts: { concurrency: number }) {
       for (const queueName of queues.keys()) {

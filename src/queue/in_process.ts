@@ -70,7 +70,7 @@ export function createInProcessQueue(retry: RetryPolicy, onFailed: (name: JobNam
     driver: 'in-process',
     async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts: EnqueueOptions) {
       if (closed || jobs.has(opts.jobId)) return;
-      const job: Job = { id: opts.jobId, name, payload: withTraceContext(payload, opts.trace), attempt: 0 };
+      const job: Job = { id: opts.jobId, name, payload: withTraceContext(payload, opts.trace, opts.links), attempt: 0 };
       jobs.set(job.id, job);
       schedule(job, opts.delayMs ?? 0);
     },

@@ -1,14 +1,22 @@
 // What every queue driver does around a job: the enqueuer's trace context travels in the job's data
 // (`_trace`, stripped again when the payload is parsed), and each run is a `job <name>` span that
-// continues it and is timed in recur_job_duration_seconds.
+// continues it, linked to the traces of the other deliveries a batch job carries (`_links`), and is
+// timed in recur_job_duration_seconds.
 import { SpanKind } from '@opentelemetry/api';
 import { jobDuration } from '../telemetry/metrics.js';
-import { contextFromCarrier, currentTraceCarrier, withSpan, type TraceCarrier } from '../telemetry/tracing.js';
+import { contextFromCarrier, currentTraceCarrier, linksFromCarriers, withSpan, type TraceCarrier } from '../telemetry/tracing.js';
 import type { JobName } from './jobs.js';
 
-/** The job's data as stored in the queue: its payload plus the trace context of whoever queued it. */
-export function withTraceContext<P extends object>(payload: P, carrier: TraceCarrier | undefined = currentTraceCarrier()): P & { _trace?: TraceCarrier } {
-  return carrier ? { ...payload, _trace: carrier } : payload;
+/**
+ * The job's data as stored in the queue: its payload plus the trace context of whoever queued it, and
+ * those of the other deliveries it carries on (`_links`, a batch job's).
+ */
+export function withTraceContext<P extends object>(
+  payload: P,
+  carrier: TraceCarrier | undefined = currentTraceCarrier(),
+  links: readonly TraceCarrier[] = [],
+): P & { _trace?: TraceCarrier; _links?: TraceCarrier[] } {
+  return { ...payload, ...(carrier ? { _trace: carrier } : {}), ...(links.length > 0 ? { _links: [...links] } : {}) };
 }
 
 export async function runTracedJob(name: JobName, data: unknown, attempt: number, run: () => Promise<void>): Promise<void> {
@@ -20,6 +28,7 @@ export async function runTracedJob(name: JobName, data: unknown, attempt: number
       {
         kind: SpanKind.CONSUMER,
         parent: contextFromCarrier((data as { _trace?: unknown } | null)?._trace),
+        links: linksFromCarriers((data as { _links?: unknown } | null)?._links),
         attributes: { 'messaging.operation.type': 'process', 'recur.job.name': name, 'recur.job.attempt': attempt },
       },
       run,

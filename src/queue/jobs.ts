@@ -36,6 +36,8 @@ export interface EnqueueOptions {
   delayMs?: number;
   /** The trace the job continues, when it is queued outside the context that caused it (a group commit). */
   trace?: TraceCarrier;
+  /** Other traces the job carries on, linked from its span: the rest of a relayed batch's deliveries. */
+  links?: readonly TraceCarrier[];
 }
 
 export interface JobContext {

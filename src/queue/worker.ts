@@ -9,6 +9,9 @@ import type { Processors } from './jobs.js';
 import { startRetentionTimer } from './retention_timer.js';
 import { sweepOnce } from './sweeper.js';
 
+const INBOX_BATCH = 500;
+const PGLITE_INBOX_BATCH = 25;
+
 export interface WorkerHandle {
   sweep(): Promise<{ events: number; tickets: number }>;
   stop(): Promise<void>;
@@ -37,9 +40,11 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
     settings: { enabled: prConfig.enabled, path: prConfig.path, branchPrefix: prConfig.branch_prefix },
   });
 
+  // PGlite is one connection that the api's inserts share: its batches stay short.
+  const batchLimit = env.RECUR_INBOX_BATCH ?? (database.kind === 'pglite' ? PGLITE_INBOX_BATCH : INBOX_BATCH);
   const processors: Processors = {
     'inbox.process': async ({ eventIds }) => {
-      const processed = await processInboxEvents({ db, config: config.file, maxAttempts: env.RECUR_MAX_ATTEMPTS, batchLimit: env.RECUR_INBOX_BATCH, log }, eventIds);
+      const processed = await processInboxEvents({ db, config: config.file, maxAttempts: env.RECUR_MAX_ATTEMPTS, batchLimit, log }, eventIds);
       log.debug({ listed: eventIds.length, processed: processed.length }, 'events processed');
       // One sync per family the batch changed, for the newest generation it reached.
       const dirty = new Map<string, number>();

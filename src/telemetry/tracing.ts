@@ -16,6 +16,7 @@ import {
   TraceFlags,
   type Attributes,
   type Context,
+  type Link,
   type Span,
   type SpanOptions,
   type Tracer,
@@ -119,10 +120,10 @@ export class IdsOnlyTracer implements Tracer {
 /** Runs `fn` inside an active span that records failures and always ends. */
 export async function withSpan<T>(
   name: string,
-  opts: { attributes?: Attributes; kind?: SpanKind; parent?: Context },
+  opts: { attributes?: Attributes; kind?: SpanKind; parent?: Context; links?: Link[] },
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
-  return tracer.startActiveSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes }, opts.parent ?? context.active(), (span) => endingSpan(span, fn));
+  return tracer.startActiveSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes, links: opts.links }, opts.parent ?? context.active(), (span) => endingSpan(span, fn));
 }
 
 /** Whether this process records spans (see startTracing). */
@@ -176,6 +177,15 @@ export function contextFromCarrier(carrier: unknown): Context {
   const { traceparent, tracestate } = carrier as Record<string, unknown>;
   if (typeof traceparent !== 'string') return context.active();
   return propagation.extract(context.active(), { traceparent, ...(typeof tracestate === 'string' ? { tracestate } : {}) });
+}
+
+/** Links to the traces of `carriers` (the other deliveries a batch job processes). */
+export function linksFromCarriers(carriers: unknown): Link[] {
+  if (!Array.isArray(carriers)) return [];
+  return carriers.flatMap((carrier) => {
+    const spanContext = trace.getSpanContext(contextFromCarrier(carrier));
+    return spanContext && trace.isSpanContextValid(spanContext) ? [{ context: spanContext }] : [];
+  });
 }
 
 /** The context an inbound HTTP request continues, from its `traceparent`/`tracestate` headers. */

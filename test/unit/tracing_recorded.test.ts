@@ -3,6 +3,7 @@
 import { ROOT_CONTEXT, propagation } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
+import { runTracedJob, withTraceContext } from '../../src/queue/job_telemetry.js';
 import { activeTraceIds, spansRecorded, startTracing, traceIdsOf, withContextSpan, withSpan } from '../../src/telemetry/tracing.js';
 
 const exporter = new InMemorySpanExporter();
@@ -24,5 +25,14 @@ describe('tracing with span processors', () => {
     expect(server.spanContext().traceId).toBe(traceId);
     expect(server.parentSpanContext?.spanId).toBe('b'.repeat(16));
     expect(store.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
+  });
+
+  it("continues a batch job's first delivery's trace and links the others'", async () => {
+    const traceparent = (t: string) => ({ traceparent: `00-${t.repeat(32)}-${'c'.repeat(16)}-01` });
+    const data = withTraceContext({ eventIds: ['x'] }, traceparent('1'), [traceparent('2'), traceparent('3'), { traceparent: 'not one' }]);
+    await runTracedJob('inbox.process', data, 1, async () => {});
+    const job = exporter.getFinishedSpans().find((s) => s.name === 'job inbox.process')!;
+    expect(job.spanContext().traceId).toBe('1'.repeat(32));
+    expect(job.links.map((l) => l.context.traceId)).toEqual(['2'.repeat(32), '3'.repeat(32)]);
   });
 });
