@@ -67,7 +67,7 @@ async function run() {
       const pg = await startPostgres({ fsync: true });
       try {
         const db = await createDatabase(pg.url);
-        const svc2 = await startService({ env: { LANGSMITH_WEBHOOK_SECRET: SECRET, RECUR_DATA_DIR: dataDir, DATABASE_URL: db.url, LOG_LEVEL: 'warn' } });
+        const svc2 = await startService({ env: { LANGSMITH_WEBHOOK_SECRET: SECRET, RECUR_DATA_DIR: dataDir, DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...(process.env.RECUR_INBOX_BATCH ? { RECUR_INBOX_BATCH: process.env.RECUR_INBOX_BATCH } : {}) } });
         try {
           results.push(summarize('postgresql 15 (fsync on, BullMQ postgres backend)', await measure(svc2.url)));
         } finally {
