@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { FileConfig } from '../config/file.js';
-import type { Db } from '../db/client.js';
-import { families, familyHistory, familyKeys, familyOccurrences, familyTitles, traces } from '../db/schema/index.js';
+import { jsonParam, rowsOf, type Db } from '../db/client.js';
+import { families, familyKeys, familyOccurrences, familyTitles, traces } from '../db/schema/index.js';
 import { redactSecrets } from '../tickets/redact.js';
 import { classifyBoundary } from './boundary.js';
 import { fingerprint, GROUPING_VERSION } from './fingerprint.js';
@@ -163,10 +163,10 @@ export async function assignSignal(tx: Db, signal: Signal, ctx: Ctx): Promise<As
 
   const traceAdded = signal.trace ? await addEvidence(tx, [evidenceRow(familyId, signal, ctx.eventId)]).then((added) => added.size > 0) : false;
   const counts = signal.countsAsOccurrence !== false;
-  if (counts) await tx.insert(familyOccurrences).values(occurrenceRow(familyId, ctx.eventId, occurredAt, keys)).onConflictDoNothing();
+  if (counts) await addOccurrences(tx, [occurrenceRow(familyId, ctx.eventId, occurredAt, keys)]);
 
   const effect = applyOccurrence(family as FamilyState, { severity, created, traceAdded, counts, eventId: ctx.eventId, trace: signal.trace, release: signal.release });
-  if (effect.history.length > 0) await tx.insert(familyHistory).values(effect.history.map((h) => ({ familyId, actor: ctx.actor, ...h })));
+  await addHistory(tx, effect.history.map((h) => ({ ...h, familyId, actor: ctx.actor })));
   const { regressed, ticketDirty } = effect;
   const [updated] = await tx
     .update(families)
@@ -252,13 +252,56 @@ export function evidenceRow(familyId: string, signal: Signal, eventId: string): 
 }
 
 /** Adds evidence once per (family, trace, run); returns the event ids whose evidence was new. */
-export async function addEvidence(tx: Db, rows: (typeof traces.$inferInsert)[]): Promise<Set<string>> {
-  const inserted = await tx
-    .insert(traces)
-    .values(rows)
-    .onConflictDoNothing({ target: [traces.familyId, traces.traceId, traces.runId] })
-    .returning({ eventId: traces.eventId });
-  return new Set(inserted.map((r) => r.eventId!));
+export async function addEvidence(tx: Db, rows: ReadonlyArray<ReturnType<typeof evidenceRow>>): Promise<Set<string>> {
+  const json = rows.map((r) => ({
+    family_id: r.familyId,
+    source: r.source,
+    trace_id: r.traceId,
+    run_id: r.runId ?? '',
+    url: r.url ?? null,
+    comment: r.comment ?? null,
+    release: r.release ?? null,
+    environment: r.environment ?? null,
+    start_time: r.startTime ?? null,
+    event_id: r.eventId,
+  }));
+  const inserted = await rowsOf<{ event_id: string }>(
+    tx,
+    sql`
+      insert into traces (family_id, source, trace_id, run_id, url, comment, release, environment, start_time, event_id)
+      select family_id, source, trace_id, run_id, url, comment, release, environment, start_time, event_id
+      from rows from (jsonb_to_recordset(${jsonParam(json)})
+        as (family_id uuid, source text, trace_id text, run_id text, url text, comment text, release text, environment text, start_time timestamptz, event_id uuid))
+        with ordinality as t(family_id, source, trace_id, run_id, url, comment, release, environment, start_time, event_id, n)
+      order by n
+      on conflict (family_id, trace_id, run_id) do nothing
+      returning event_id`,
+  );
+  return new Set(inserted.map((r) => r.event_id));
+}
+
+/** Records occurrences, once per event, in the order given. */
+export async function addOccurrences(tx: Db, rows: ReadonlyArray<ReturnType<typeof occurrenceRow>>): Promise<void> {
+  await tx.execute(sql`
+    insert into family_occurrences (family_id, event_id, occurred_at, keys)
+    select family_id, event_id, occurred_at, keys
+    from rows from (jsonb_to_recordset(${jsonParam(rows.map((r) => ({ family_id: r.familyId, event_id: r.eventId, occurred_at: r.occurredAt, keys: r.keys })))})
+      as (family_id uuid, event_id uuid, occurred_at timestamptz, keys jsonb)) with ordinality as r(family_id, event_id, occurred_at, keys, n)
+    order by n
+    on conflict do nothing`);
+}
+
+export type HistoryRow = HistoryEntry & { familyId: string; actor: string };
+
+/** Appends history entries in the order given. */
+export async function addHistory(tx: Db, rows: readonly HistoryRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.execute(sql`
+    insert into family_history (family_id, action, actor, detail)
+    select family_id, action, actor, detail
+    from rows from (jsonb_to_recordset(${jsonParam(rows.map((h) => ({ family_id: h.familyId, action: h.action, actor: h.actor, detail: h.detail })))})
+      as (family_id uuid, action text, actor text, detail jsonb)) with ordinality as h(family_id, action, actor, detail, n)
+    order by n`);
 }
 
 /** The occurrence row of an event, with the keys it brought (what a split moves with it). */

@@ -13,7 +13,7 @@ import { asc, sql } from 'drizzle-orm';
 import type { FileConfig } from '../config/file.js';
 import { jsonParam, rowsOf, uuidArray, type Db } from '../db/client.js';
 import { families, familyTitles } from '../db/schema/index.js';
-import { applyOccurrence, assignSignal, evidenceRow, occurrenceRow, planSignal, type AssignResult, type FamilyState, type HistoryEntry, type SignalPlan } from './assign.js';
+import { addEvidence, addHistory, addOccurrences, applyOccurrence, assignSignal, evidenceRow, occurrenceRow, planSignal, type AssignResult, type FamilyState, type HistoryRow, type SignalPlan } from './assign.js';
 import { TITLE_KEY_SOURCE } from './keys.js';
 import { MAX_TITLES_PER_FAMILY, titleTokens } from './near_duplicate.js';
 import type { Severity, Signal } from './types.js';
@@ -105,20 +105,11 @@ async function joinKnown(tx: Db, joining: readonly Joining[]): Promise<Map<numbe
 
   await learnKeys(tx, joining);
   const withTrace = joining.filter((j) => j.signal.trace);
-  const added = withTrace.length > 0 ? await addEvidenceRows(tx, withTrace.map((j) => evidenceRow(j.familyId, j.signal, j.eventId))) : new Set<string>();
+  const added = withTrace.length > 0 ? await addEvidence(tx, withTrace.map((j) => evidenceRow(j.familyId, j.signal, j.eventId))) : new Set<string>();
   const occurrences = joining.filter((j) => j.signal.countsAsOccurrence !== false);
-  if (occurrences.length > 0) {
-    const rows = occurrences.map((j) => occurrenceRow(j.familyId, j.eventId, j.plan.occurredAt, j.plan.keys));
-    await tx.execute(sql`
-      insert into family_occurrences (family_id, event_id, occurred_at, keys)
-      select family_id, event_id, occurred_at, keys
-      from rows from (jsonb_to_recordset(${jsonParam(rows.map((r) => ({ family_id: r.familyId, event_id: r.eventId, occurred_at: r.occurredAt, keys: r.keys })))})
-        as (family_id uuid, event_id uuid, occurred_at timestamptz, keys jsonb)) with ordinality as r(family_id, event_id, occurred_at, keys, n)
-      order by n
-      on conflict do nothing`);
-  }
+  if (occurrences.length > 0) await addOccurrences(tx, occurrences.map((j) => occurrenceRow(j.familyId, j.eventId, j.plan.occurredAt, j.plan.keys)));
 
-  const history: Array<HistoryEntry & { familyId: string; actor: string }> = [];
+  const history: HistoryRow[] = [];
   const changes = new Map<string, FamilyChange>();
   const effects: Array<{ j: Joining; traceAdded: boolean; dirty: boolean }> = [];
   for (const j of joining) {
@@ -139,14 +130,7 @@ async function joinKnown(tx: Db, joining: readonly Joining[]): Promise<Map<numbe
     changes.set(j.familyId, change);
     effects.push({ j, traceAdded, dirty: effect.ticketDirty });
   }
-  if (history.length > 0) {
-    await tx.execute(sql`
-      insert into family_history (family_id, action, actor, detail)
-      select family_id, action, actor, detail
-      from rows from (jsonb_to_recordset(${jsonParam(history.map((h) => ({ family_id: h.familyId, action: h.action, actor: h.actor, detail: h.detail })))})
-        as (family_id uuid, action text, actor text, detail jsonb)) with ordinality as h(family_id, action, actor, detail, n)
-      order by n`);
-  }
+  await addHistory(tx, history);
   const generations = await updateFamilies(tx, [...changes.values()]);
 
   return new Map(
@@ -224,33 +208,4 @@ async function learnKeys(tx: Db, joining: readonly Joining[]): Promise<void> {
       select family_id, tokens from jsonb_to_recordset(${jsonParam(rows)}) as t(family_id uuid, tokens text)
       on conflict do nothing`);
   }
-}
-
-/** Adds evidence once per (family, trace, run); returns the event ids whose evidence was new. */
-async function addEvidenceRows(tx: Db, rows: ReadonlyArray<ReturnType<typeof evidenceRow>>): Promise<Set<string>> {
-  const json = rows.map((r) => ({
-    family_id: r.familyId,
-    source: r.source,
-    trace_id: r.traceId,
-    run_id: r.runId ?? '',
-    url: r.url ?? null,
-    comment: r.comment ?? null,
-    release: r.release ?? null,
-    environment: r.environment ?? null,
-    start_time: r.startTime ?? null,
-    event_id: r.eventId,
-  }));
-  const inserted = await rowsOf<{ event_id: string }>(
-    tx,
-    sql`
-      insert into traces (family_id, source, trace_id, run_id, url, comment, release, environment, start_time, event_id)
-      select family_id, source, trace_id, run_id, url, comment, release, environment, start_time, event_id
-      from rows from (jsonb_to_recordset(${jsonParam(json)})
-        as (family_id uuid, source text, trace_id text, run_id text, url text, comment text, release text, environment text, start_time timestamptz, event_id uuid))
-        with ordinality as t(family_id, source, trace_id, run_id, url, comment, release, environment, start_time, event_id, n)
-      order by n
-      on conflict (family_id, trace_id, run_id) do nothing
-      returning event_id`,
-  );
-  return new Set(inserted.map((r) => r.event_id));
 }
