@@ -119,8 +119,10 @@ export async function counts(services: Services) {
 /** Waits until no event is pending and every family's ticket has caught up; false when it never did. */
 export async function settled(services: Services, timeoutMs = 20_000): Promise<boolean> {
   return eventually(async () => {
+    // Pending first: families read before the last batch committed would all look synced (none yet).
+    if ((await counts(services)).pending !== 0) return false;
     const rows = await services.database.db.select().from(families);
-    return (await counts(services)).pending === 0 && rows.every((f) => f.ticketSyncedGeneration === f.ticketGeneration && f.ticketSyncLeaseUntil === null);
+    return rows.every((f) => f.ticketSyncedGeneration === f.ticketGeneration && f.ticketSyncLeaseUntil === null);
   }, timeoutMs);
 }
 
