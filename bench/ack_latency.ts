@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { signHmacSha256 } from '../src/ingest/signature.js';
 import { createDatabase, startPostgres, findPostgresBin } from '../test/helpers/postgres.js';
-import { startService } from '../test/helpers/service_process.js';
+import { buildRecur, startService } from '../test/helpers/service_process.js';
 
 const SECRET = 'bench-secret-0123456789';
 const { values } = parseArgs({ options: { count: { type: 'string', default: '1000' }, warmup: { type: 'string', default: '50' } } });
@@ -54,10 +54,11 @@ function summarize(name: string, times: number[]) {
 }
 
 async function run() {
+  buildRecur();
   const results = [];
   const dataDir = mkdtempSync(join(tmpdir(), 'recur-bench-'));
   try {
-    const svc = await startService({ env: { LANGSMITH_WEBHOOK_SECRET: SECRET, RECUR_DATA_DIR: dataDir, LOG_LEVEL: 'warn' } });
+    const svc = await startService({ from: 'built', env: { LANGSMITH_WEBHOOK_SECRET: SECRET, RECUR_DATA_DIR: dataDir, LOG_LEVEL: 'warn' } });
     try {
       results.push(summarize('pglite (embedded default)', await measure(svc.url)));
     } finally {
@@ -67,7 +68,7 @@ async function run() {
       const pg = await startPostgres({ fsync: true });
       try {
         const db = await createDatabase(pg.url);
-        const svc2 = await startService({ env: { LANGSMITH_WEBHOOK_SECRET: SECRET, RECUR_DATA_DIR: dataDir, DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...(process.env.RECUR_INBOX_BATCH ? { RECUR_INBOX_BATCH: process.env.RECUR_INBOX_BATCH } : {}) } });
+        const svc2 = await startService({ from: 'built', env: { LANGSMITH_WEBHOOK_SECRET: SECRET, RECUR_DATA_DIR: dataDir, DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...(process.env.RECUR_INBOX_BATCH ? { RECUR_INBOX_BATCH: process.env.RECUR_INBOX_BATCH } : {}) } });
         try {
           results.push(summarize('postgresql 15 (fsync on, BullMQ postgres backend)', await measure(svc2.url)));
         } finally {

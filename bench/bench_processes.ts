@@ -1,7 +1,7 @@
 // Process plumbing shared by the ingest and end-to-end benchmarks: comparison servers and load generators
 // as child processes, percentiles, and resident memory read from /proc.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/ports.js';
@@ -90,7 +90,7 @@ export async function runLoad(spec: Omit<LoadSpec, 'out'>, generators: number): 
     measured: {
       requests: results.reduce((a, r) => a + r.measured.requests, 0),
       accepted: results.reduce((a, r) => a + r.measured.accepted, 0),
-      windowMs: spec.durationMs,
+      windowMs: Math.max(...results.map((r) => r.measured.windowMs)),
       latenciesMs: results.flatMap((r) => r.measured.latenciesMs),
     },
     madeOnTheFly: results.reduce((a, r) => a + r.madeOnTheFly, 0),
@@ -110,6 +110,30 @@ export function cpuMs(pid: number): number | null {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time (user + system) a process and its children have used so far, in ms: its own, that of its
+ * children that exited (cutime, cstime) and that of its children still running. For PostgreSQL's
+ * postmaster this is the server's whole CPU, backends included.
+ */
+export function treeCpuMs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    let ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const child = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        if (Number(child[1]) === pid) ticks += Number(child[11]) + Number(child[12]);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return (ticks * 1000) / 100;
   } catch {
     return null;
   }

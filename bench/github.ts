@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signHmacSha256 } from '../src/ingest/signature.js';
 import { startFakeGitHub } from '../test/helpers/fake_github.js';
-import { startService } from '../test/helpers/service_process.js';
+import { buildRecur, startService } from '../test/helpers/service_process.js';
 
 const SECRET = 'bench-secret-0123456789';
 const FAMILIES = 10;
@@ -42,9 +42,11 @@ function delivery(i: number): string {
   });
 }
 
+buildRecur();
 const gh = await startFakeGitHub({ token: 'ghp_benchtoken0123456789' });
 const dataDir = mkdtempSync(join(tmpdir(), 'recur-bench-gh-'));
 const service = await startService({
+  from: 'built',
   env: { LANGSMITH_WEBHOOK_SECRET: SECRET, RECUR_DATA_DIR: dataDir, GITHUB_TOKEN: 'ghp_benchtoken0123456789', GITHUB_API_URL: gh.url, GITHUB_REPO: REPO, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' },
 });
 try {

@@ -8,7 +8,7 @@
 // event id answered 202 must be a stored row.
 // Run: npm run bench:ingest [-- --duration 10 --warmup 3 --connections 32,128 --targets noop,naive,recur,pglite
 //                               --rounds 1 --generators 1]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,8 +16,8 @@ import postgres from 'postgres';
 import { openDatabase } from '../src/db/client.js';
 import { createDatabase, startPostgres } from '../test/helpers/postgres.js';
 import { startRedis } from '../test/helpers/redis.js';
-import { startService } from '../test/helpers/service_process.js';
-import { cpuMs, percentile, runLoad, startServer, type Server } from './bench_processes.js';
+import { buildRecur, startService } from '../test/helpers/service_process.js';
+import { cpuMs, percentile, runLoad, startServer, treeCpuMs, type Server } from './bench_processes.js';
 import type { LoadResult } from './load_generator.js';
 
 const SECRET = 'bench-secret-0123456789';
@@ -30,6 +30,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '1' },
     generators: { type: 'string', default: '1' },
     'recur-log-level': { type: 'string', default: 'warn' },
+    // e.g. --recur-node-options="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile recur under the load
+    'recur-node-options': { type: 'string', default: '' },
   },
 });
 const durationMs = Number(values.duration) * 1000;
@@ -40,7 +42,7 @@ const rounds = Number(values.rounds);
 const generators = Number(values.generators);
 // RECUR_* settings in the bench's own environment (RECUR_INBOX_BATCH=…) reach recur.
 const passed = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('RECUR_'))) as Record<string, string>;
-const recurEnv = { ...passed, LANGSMITH_WEBHOOK_SECRET: SECRET, LOG_LEVEL: values['recur-log-level'], RECUR_RATE_LIMIT_PER_ADDRESS: '0', RECUR_RATE_LIMIT_PER_TOKEN: '0' };
+const recurEnv = { ...passed, LANGSMITH_WEBHOOK_SECRET: SECRET, LOG_LEVEL: values['recur-log-level'], RECUR_RATE_LIMIT_PER_ADDRESS: '0', RECUR_RATE_LIMIT_PER_TOKEN: '0', ...(values['recur-node-options'] ? { NODE_OPTIONS: values['recur-node-options'] } : {}) };
 
 interface Row {
   round: number;
@@ -56,6 +58,8 @@ interface Row {
   made_on_the_fly: number;
   /** CPU time of the server process (user + system) per request answered, over the whole run. */
   server_cpu_ms_per_request: number | null;
+  /** CPU time of PostgreSQL (postmaster and every backend) per request answered, over the whole run. */
+  db_cpu_ms_per_request: number | null;
   /** Rows stored by the run == its 202s, and every event id answered 202 is a stored row (null: not checked). */
   durable_check: { answered_202: number; rows_added: number; ok: boolean } | null;
 }
@@ -63,15 +67,20 @@ interface Row {
 const rows: Row[] = [];
 const precomputeFor = (target: string) => Math.ceil(((warmupMs + durationMs) / 1000) * (target === 'noop' ? 25_000 : 12_000));
 
+let postmasterPid: number | null = null;
+
 async function measure(round: number, target: string, server: { url: string; pid: number }, connections: number, countRows?: () => Promise<number>, storedIds?: () => Promise<Set<string>>) {
   const { url } = server;
   const before = countRows ? await countRows() : 0;
   const cpuBefore = cpuMs(server.pid);
+  const dbCpuBefore = postmasterPid ? treeCpuMs(postmasterPid) : null;
   const load = await runLoad(
     { url: `${url}/webhooks/langsmith`, secret: SECRET, mode: 'closed', connections, warmupMs, durationMs, families: 50, precompute: precomputeFor(target), recordAccepted: !!storedIds },
     generators,
   );
   const cpu = cpuMs(server.pid)! - cpuBefore!;
+  const dbCpuAfter = postmasterPid ? treeCpuMs(postmasterPid) : null;
+  const dbCpu = dbCpuBefore !== null && dbCpuAfter !== null ? dbCpuAfter - dbCpuBefore : null;
   const answered = load.statuses['202'] ?? 0;
   let durable: Row['durable_check'] = null;
   if (countRows) {
@@ -83,12 +92,13 @@ async function measure(round: number, target: string, server: { url: string; pid
     }
     durable = { answered_202: answered, rows_added: added, ok: added === answered && everyIdStored };
   }
-  rows.push(summarize(round, target, connections, load, durable, cpu));
+  rows.push(summarize(round, target, connections, load, durable, cpu, dbCpu));
   const r = rows[rows.length - 1]!;
-  console.log(`${target.padEnd(6)} c=${String(connections).padEnd(3)} ${r.accepted_per_s.toFixed(0).padStart(6)}/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms  cpu ${r.server_cpu_ms_per_request} ms/req${durable ? `  rows ${durable.rows_added} / 202s ${durable.answered_202} ${durable.ok ? 'ok' : 'MISMATCH'}` : ''}`);
+  console.log(`${target.padEnd(6)} c=${String(connections).padEnd(3)} ${r.accepted_per_s.toFixed(0).padStart(6)}/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms  cpu ${r.server_cpu_ms_per_request} ms/req${r.db_cpu_ms_per_request !== null ? `  db cpu ${r.db_cpu_ms_per_request} ms/req` : ''}${durable ? `  rows ${durable.rows_added} / 202s ${durable.answered_202} ${durable.ok ? 'ok' : 'MISMATCH'}` : ''}`);
 }
 
-function summarize(round: number, target: string, connections: number, load: LoadResult, durable: Row['durable_check'], cpu: number | null): Row {
+function summarize(round: number, target: string, connections: number, load: LoadResult, durable: Row['durable_check'], cpu: number | null, dbCpu: number | null = null): Row {
+  const perRequest = (ms: number | null) => (ms === null ? null : +(ms / Math.max(1, load.sent - load.errors)).toFixed(3));
   const lat = load.measured.latenciesMs;
   const non202 = Object.fromEntries(Object.entries(load.statuses).filter(([s]) => s !== '202'));
   return {
@@ -103,13 +113,15 @@ function summarize(round: number, target: string, connections: number, load: Loa
     non_202: non202,
     errors: load.errors,
     made_on_the_fly: load.madeOnTheFly,
-    server_cpu_ms_per_request: cpu === null ? null : +(cpu / Math.max(1, load.sent - load.errors)).toFixed(3),
+    server_cpu_ms_per_request: perRequest(cpu),
+    db_cpu_ms_per_request: perRequest(dbCpu),
     durable_check: durable,
   };
 }
 
 async function postgresTargets(): Promise<Record<string, string>> {
   const pg = await startPostgres({ fsync: true });
+  postmasterPid = Number(readFileSync(join(pg.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   const redis = await startRedis();
   const servers: Server[] = [];
   const cleanup = async () => {
@@ -140,7 +152,7 @@ async function postgresTargets(): Promise<Record<string, string>> {
     const noop = targets.has('noop') ? await startServer('bench/ingest_targets.ts', ['noop'], {}) : null;
     const naive = targets.has('naive') ? await startServer('bench/ingest_targets.ts', ['naive'], { DATABASE_URL: db.url, LANGSMITH_WEBHOOK_SECRET: SECRET }) : null;
     const recur = targets.has('recur')
-      ? await startService({ role: 'api', env: { ...recurEnv, DATABASE_URL: db.url, REDIS_URL: redis.url, RECUR_QUEUE_PREFIX: 'bench' } })
+      ? await startService({ from: 'built', role: 'api', env: { ...recurEnv, DATABASE_URL: db.url, REDIS_URL: redis.url, RECUR_QUEUE_PREFIX: 'bench' } })
       : null;
     for (const s of [noop, naive]) if (s) servers.push(s);
     if (recur) servers.push({ url: recur.url, child: recur.child, stop: async () => void (await recur.stop()) });
@@ -164,7 +176,7 @@ async function pgliteTargets() {
     for (const c of connectionCounts) {
       const dataDir = mkdtempSync(join(tmpdir(), 'recur-bench-ingest-'));
       try {
-        const svc = await startService({ role: 'all', env: { ...recurEnv, RECUR_DATA_DIR: dataDir } });
+        const svc = await startService({ from: 'built', role: 'all', env: { ...recurEnv, RECUR_DATA_DIR: dataDir } });
         const cpuBefore = cpuMs(svc.child.pid!)!;
         let cpu = 0;
         const load = await runLoad(
@@ -191,6 +203,7 @@ async function pgliteTargets() {
   }
 }
 
+buildRecur();
 const startedAt = new Date().toISOString();
 const loadBefore = loadavg();
 const settings = targets.has('noop') || targets.has('naive') || targets.has('recur') ? await postgresTargets() : null;
@@ -209,7 +222,7 @@ for (let round = 1; round <= rounds; round++) {
   }
 }
 
-console.table(rows.map((r) => ({ round: r.round, target: r.target, connections: r.connections, 'accepted/s': r.accepted_per_s, 'p50 ms': r.p50_ms, 'p99 ms': r.p99_ms, 'max ms': r.max_ms, 'cpu ms/req': r.server_cpu_ms_per_request, 'non-202': JSON.stringify(r.non_202), durable: r.durable_check ? (r.durable_check.ok ? `ok (${r.durable_check.rows_added})` : 'MISMATCH') : '-' })));
+console.table(rows.map((r) => ({ round: r.round, target: r.target, connections: r.connections, 'accepted/s': r.accepted_per_s, 'p50 ms': r.p50_ms, 'p99 ms': r.p99_ms, 'max ms': r.max_ms, 'cpu ms/req': r.server_cpu_ms_per_request, 'db cpu ms/req': r.db_cpu_ms_per_request ?? '-', 'non-202': JSON.stringify(r.non_202), durable: r.durable_check ? (r.durable_check.ok ? `ok (${r.durable_check.rows_added})` : 'MISMATCH') : '-' })));
 if (verdicts.length) console.table(verdicts);
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(

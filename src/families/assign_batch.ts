@@ -66,7 +66,7 @@ export async function assignSignals(tx: Db, batch: readonly BatchSignal[], confi
     // An unknown upstream key with a known fingerprint, a new failure, or a title to compare: one by one.
     else results[index] = await assignSignal(tx, item.signal, { config, eventId: item.eventId, actor: item.actor, now });
   }
-  if (joining.length > 0) for (const [index, result] of await joinKnown(tx, joining)) results[index] = result;
+  if (joining.length > 0) for (const [index, result] of await joinKnown(tx, joining, known)) results[index] = result;
   return results;
 }
 
@@ -80,10 +80,13 @@ function familyOf(plan: SignalPlan, known: ReadonlyMap<string, string>): { famil
   return familyId ? { familyId, matchedBy: 'fingerprint' } : undefined;
 }
 
-/** Which family each upstream and fingerprint key of the batch names today. */
+/** Which family each key of the batch (upstream, fingerprint, title) names today. */
 async function knownFamilies(tx: Db, plans: readonly SignalPlan[]): Promise<Map<string, string>> {
   const wanted = new Map<string, { source: string; key: string }>();
-  for (const { keys } of plans) for (const k of [keys.upstream, keys.fingerprint]) if (k) wanted.set(keyId(k), k);
+  for (const { keys } of plans) {
+    for (const k of [keys.upstream, keys.fingerprint]) if (k) wanted.set(keyId(k), k);
+    for (const key of keys.titles) wanted.set(keyId({ source: TITLE_KEY_SOURCE, key }), { source: TITLE_KEY_SOURCE, key });
+  }
   if (wanted.size === 0) return new Map();
   const rows = await rowsOf<{ source: string; key: string; family_id: string }>(
     tx,
@@ -93,7 +96,7 @@ async function knownFamilies(tx: Db, plans: readonly SignalPlan[]): Promise<Map<
   return new Map(rows.map((r) => [keyId(r), r.family_id]));
 }
 
-async function joinKnown(tx: Db, joining: readonly Joining[]): Promise<Map<number, AssignResult>> {
+async function joinKnown(tx: Db, joining: readonly Joining[], known: ReadonlyMap<string, string>): Promise<Map<number, AssignResult>> {
   // Locked by assignSignals; read now, after whatever the one-by-one signals changed.
   const familyIds = [...new Set(joining.map((j) => j.familyId))];
   const locked = await tx
@@ -103,7 +106,7 @@ async function joinKnown(tx: Db, joining: readonly Joining[]): Promise<Map<numbe
   const state = new Map<string, FamilyState>(locked.map((f) => [f.id, { ...f, severity: f.severity as Severity }]));
   for (const id of familyIds) if (!state.has(id)) throw new Error(`family ${id} disappeared`);
 
-  await learnKeys(tx, joining);
+  await learnKeys(tx, joining, known);
   const withTrace = joining.filter((j) => j.signal.trace);
   const added = withTrace.length > 0 ? await addEvidence(tx, withTrace.map((j) => evidenceRow(j.familyId, j.signal, j.eventId))) : new Set<string>();
   const occurrences = joining.filter((j) => j.signal.countsAsOccurrence !== false);
@@ -178,22 +181,22 @@ async function updateFamilies(tx: Db, changes: readonly FamilyChange[]): Promise
 
 /**
  * What assign.ts's learnKeys does, for the whole batch: every key a signal brought points at its family
- * (a key already naming another family keeps it), and new wordings of message-less signals join the
- * family's known wordings up to MAX_TITLES_PER_FAMILY.
+ * (a key already naming a family keeps it, so the keys `known` names are not sent again), and new
+ * wordings of message-less signals join the family's known wordings up to MAX_TITLES_PER_FAMILY.
  */
-async function learnKeys(tx: Db, joining: readonly Joining[]): Promise<void> {
+async function learnKeys(tx: Db, joining: readonly Joining[], known: ReadonlyMap<string, string>): Promise<void> {
   const keys = new Map<string, { source: string; key: string; url?: string; familyId: string }>();
   const wordings = new Map<string, Set<string>>();
+  const learn = (k: { source: string; key: string; url?: string }, familyId: string) => {
+    const id = keyId(k);
+    if (!known.has(id) && !keys.has(id)) keys.set(id, { source: k.source, key: k.key, url: k.url, familyId });
+  };
   for (const { familyId, plan, signal } of joining) {
-    for (const k of [plan.keys.upstream, plan.keys.fingerprint]) if (k) keys.set(keyId(k), { source: k.source, key: k.key, url: 'url' in k ? (k.url as string | undefined) : undefined, familyId });
-    for (const key of plan.keys.titles) keys.set(keyId({ source: TITLE_KEY_SOURCE, key }), { source: TITLE_KEY_SOURCE, key, familyId });
+    for (const k of [plan.keys.upstream, plan.keys.fingerprint]) if (k) learn(k, familyId);
+    for (const key of plan.keys.titles) learn({ source: TITLE_KEY_SOURCE, key }, familyId);
     if (plan.keys.titles.length > 0) wordings.set(familyId, (wordings.get(familyId) ?? new Set()).add(titleTokens(signal.title).join(' ')));
   }
-  await tx.execute(sql`
-    insert into family_keys (source, key, url, family_id)
-    select source, key, url, family_id from jsonb_to_recordset(${jsonParam([...keys.values()].map((k) => ({ source: k.source, key: k.key, url: k.url ?? null, family_id: k.familyId })))})
-      as k(source text, key text, url text, family_id uuid)
-    on conflict do nothing`);
+  if (keys.size > 0) await insertKeys(tx, [...keys.values()]);
   if (wordings.size === 0) return;
   const counts = await tx
     .select({ familyId: familyTitles.familyId, known: sql<number>`count(*)::int`.mapWith(Number) })
@@ -208,4 +211,12 @@ async function learnKeys(tx: Db, joining: readonly Joining[]): Promise<void> {
       select family_id, tokens from jsonb_to_recordset(${jsonParam(rows)}) as t(family_id uuid, tokens text)
       on conflict do nothing`);
   }
+}
+
+async function insertKeys(tx: Db, keys: ReadonlyArray<{ source: string; key: string; url?: string; familyId: string }>): Promise<void> {
+  await tx.execute(sql`
+    insert into family_keys (source, key, url, family_id)
+    select source, key, url, family_id from jsonb_to_recordset(${jsonParam(keys.map((k) => ({ source: k.source, key: k.key, url: k.url ?? null, family_id: k.familyId })))})
+      as k(source text, key text, url text, family_id uuid)
+    on conflict do nothing`);
 }

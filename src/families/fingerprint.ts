@@ -2,6 +2,7 @@
 // Grouping versions are dated and never edited once released (a better rule is a new version), so
 // existing families keep their fingerprints.
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { messageTemplate } from './template.js';
 import type { Boundary, Signal } from './types.js';
 
@@ -16,7 +17,18 @@ export function fingerprint(signal: Signal, boundary: Boundary, version: string 
     signal.kind,
     signal.tool ?? '',
     signal.errorType ?? '',
-    messageTemplate(signal.message || signal.title),
+    templateOf(signal.message || signal.title),
   ];
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 40);
+}
+
+// A failure's occurrences mostly bring the same text again: the templates of recent short texts are kept.
+const MEMO_MAX_TEXT = 2_048;
+const recentTemplates = new LRUCache<string, string>({ max: 2_000 });
+
+function templateOf(text: string): string {
+  if (text.length > MEMO_MAX_TEXT) return messageTemplate(text);
+  let template = recentTemplates.get(text);
+  if (template === undefined) recentTemplates.set(text, (template = messageTemplate(text)));
+  return template;
 }

@@ -10,6 +10,7 @@
 // lookups that cost the same whatever the number of families. Keys are scoped, so only signals of the same tenant, workflow, kind,
 // boundary, tool and error type can ever match.
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { normalizeTitle, tokenSimilarity } from './template.js';
 import type { Boundary, Signal } from './types.js';
 
@@ -19,19 +20,33 @@ export const MIN_TOKENS_FOR_DELETIONS = 4;
 export const MAX_TITLES_PER_FAMILY = 50;
 const MAX_TOKENS = 24;
 
-export function titleTokens(title: string): string[] {
-  return normalizeTitle(title).slice(0, MAX_TOKENS);
+/** A title's tokens for comparison. Every occurrence of a failure brings its title again: recent ones are kept. */
+export function titleTokens(title: string): readonly string[] {
+  let tokens = recentTitleTokens.get(title);
+  if (!tokens) recentTitleTokens.set(title, (tokens = Object.freeze(normalizeTitle(title).slice(0, MAX_TOKENS))));
+  return tokens;
 }
+
+const recentTitleTokens = new LRUCache<string, readonly string[]>({ max: 2_000 });
 
 export function nearDuplicateScope(signal: Signal, boundary: Boundary): string {
   return [signal.tenant ?? '', signal.workflow, signal.kind, boundary, signal.tool ?? '', signal.errorType ?? ''].join('\u0000');
 }
 
-/** The hashed title keys of a title within a scope: its token set plus its one-deletion neighbourhood. */
-export function titleKeys(scope: string, title: string): string[] {
+/** The hashed title keys of a title within a scope: its token set plus its one-deletion neighbourhood (kept for recent titles). */
+export function titleKeys(scope: string, title: string): readonly string[] {
+  const memoKey = `${scope}\u0001${title}`;
+  let keys = recentTitleKeys.get(memoKey);
+  if (!keys) recentTitleKeys.set(memoKey, (keys = Object.freeze(computeTitleKeys(scope, title))));
+  return keys;
+}
+
+const recentTitleKeys = new LRUCache<string, readonly string[]>({ max: 2_000 });
+
+function computeTitleKeys(scope: string, title: string): string[] {
   const tokens = titleTokens(title);
   if (tokens.length === 0) return [];
-  const sets = [tokens];
+  const sets: Array<readonly string[]> = [tokens];
   if (tokens.length >= MIN_TOKENS_FOR_DELETIONS) {
     for (let i = 0; i < tokens.length; i++) sets.push(tokens.filter((_, j) => j !== i));
   }

@@ -10,7 +10,7 @@ import { KNOWN_TYPES } from '../ingest/langsmith/envelope.js';
 import { boundedLabel, deliveries, duplicates, httpDuration, statusClass } from '../telemetry/metrics.js';
 import type { JobQueue } from '../queue/jobs.js';
 import type { Services } from '../services.js';
-import type { Logger } from '../telemetry/logger.js';
+import { lazyChild, type Logger } from '../telemetry/logger.js';
 import { contextFromHeaders, currentTraceCarrier, spansRecorded, traceIdsOf, withContextSpan } from '../telemetry/tracing.js';
 import type { AppEnv } from './context.js';
 
@@ -33,9 +33,9 @@ export function requestTelemetry(requestIdOf: (c: Context<AppEnv>) => string) {
       c.set('traceContext', traceContext);
       if (spansRecorded()) {
         // The span is the active one: log lines take its ids from there.
-        c.set('log', services.log.child({ request_id: requestId }));
+        c.set('log', lazyChild(services.log, { request_id: requestId }));
       } else {
-        c.set('log', services.log.child({ request_id: requestId, ...ids }));
+        c.set('log', lazyChild(services.log, { request_id: requestId, ...ids }));
         if (ids) c.set('services', new ServicesInTrace(services, traceContext, ids));
       }
       // Set before the answer exists, so every answer built through the context carries them: a header

@@ -1,15 +1,16 @@
-// The roles as separate processes, as a production deployment runs them: one API, two workers, one
-// PostgreSQL and one Redis. Also the migrate command and what a bad configuration does at start-up.
+// The roles as separate processes, as a production deployment runs them: built (`npm run build`, then
+// `node dist/main.js <role>`, as the image does), one API, two workers, one PostgreSQL and one Redis.
+// Also the migrate command and what a bad configuration does at start-up.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { batchDeliveries, signedHeaders, TEST_SECRET } from '../helpers/fixtures.js';
 import { createDatabase } from '../helpers/postgres.js';
 import { eventually } from '../helpers/recur.js';
-import { startService, type ServiceProcess } from '../helpers/service_process.js';
+import { buildRecur, startService, type ServiceProcess } from '../helpers/service_process.js';
 
 const pgUrl = inject('pgUrl');
 const redisUrl = inject('redisUrl');
@@ -24,8 +25,9 @@ function runRecur(args: string[], env: Record<string, string>) {
   });
 }
 
-describe.skipIf(!pgUrl || !redisUrl)('api and two workers as separate processes', () => {
+describe.skipIf(!pgUrl || !redisUrl)('api and two workers as separate processes, built', () => {
   const processes: ServiceProcess[] = [];
+  beforeAll(() => buildRecur(), 180_000);
   afterAll(async () => {
     for (const p of processes) await p.stop();
   });
@@ -33,10 +35,10 @@ describe.skipIf(!pgUrl || !redisUrl)('api and two workers as separate processes'
   it('share the work and make one family with one ticket', async () => {
     const db = await createDatabase(pgUrl);
     const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl, RECUR_QUEUE_PREFIX: `roles${process.pid}`, LANGSMITH_WEBHOOK_SECRET: TEST_SECRET, RECUR_TICKET_DELAY_MS: '200', RECUR_TICKET_UPDATE_INTERVAL_MS: '0' };
-    const api = await startService({ role: 'api', env });
+    const api = await startService({ role: 'api', env, from: 'built' });
     processes.push(api);
-    processes.push(await startService({ role: 'worker', env }));
-    processes.push(await startService({ role: 'worker', env }));
+    processes.push(await startService({ role: 'worker', env, from: 'built' }));
+    processes.push(await startService({ role: 'worker', env, from: 'built' }));
     for (const body of batchDeliveries()) {
       const res = await fetch(`${api.url}/webhooks/langsmith`, { method: 'POST', body, headers: signedHeaders(body) });
       expect(res.status).toBe(202);

@@ -1,6 +1,9 @@
-// Runs recur as a child process (`node --import tsx src/main.ts <role>`) for end-to-end tests, the way
-// `npm start` does, and waits until it answers /readyz.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Runs recur as a child process for end-to-end tests and benchmarks, and waits until it answers /readyz:
+// from the sources as `npm start` does (`node --import tsx src/main.ts <role>`), or built as the image
+// runs it (`node dist/main.js <role>`, after `npm run build`).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort } from './ports.js';
 
 export interface ServiceProcess {
@@ -16,9 +19,33 @@ export interface ServiceProcess {
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
-export async function startService(opts: { role?: 'all' | 'api' | 'worker'; env: Record<string, string>; port?: number; waitReady?: boolean }): Promise<ServiceProcess> {
+/**
+ * Compiles src/ into dist/ as `npm run build` does; throws with the compiler's output when it fails. The
+ * output is written aside and moved into place whole, so a `recur` command started meanwhile (bin/recur.js
+ * runs dist/ when it is there) never finds half of it.
+ */
+export function buildRecur(): void {
+  const staging = `dist.build-${process.pid}`;
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', staging], { cwd: ROOT, encoding: 'utf8' });
+  if (tsc.status !== 0) {
+    rmSync(join(ROOT, staging), { recursive: true, force: true });
+    throw new Error(`npm run build failed:\n${tsc.stdout}${tsc.stderr}`);
+  }
+  rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
+  renameSync(join(ROOT, staging), join(ROOT, 'dist'));
+}
+
+export async function startService(opts: {
+  role?: 'all' | 'api' | 'worker';
+  env: Record<string, string>;
+  port?: number;
+  waitReady?: boolean;
+  /** 'built' runs dist/ (see buildRecur); the default runs the sources through tsx. */
+  from?: 'source' | 'built';
+}): Promise<ServiceProcess> {
   const port = opts.port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', opts.role ?? 'all'], {
+  const entry = opts.from === 'built' ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, [...entry, opts.role ?? 'all'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

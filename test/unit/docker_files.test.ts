@@ -207,9 +207,14 @@ describe('docker/Dockerfile', () => {
     expect(one('EXPOSE').map((i) => i.args)).toEqual([port]);
   });
 
-  it('runs src/main.ts with tsx, the role as the argument (all by default)', () => {
-    expect(JSON.parse(one('ENTRYPOINT')[0]!.args)).toEqual(['node', '--import', 'tsx', 'src/main.ts']);
+  it('runs the compiled dist/main.js built in a stage of its own, the role as the argument (all by default)', () => {
+    expect(JSON.parse(one('ENTRYPOINT')[0]!.args)).toEqual(['node', 'dist/main.js']);
     expect(JSON.parse(one('CMD')[0]!.args)).toEqual(['all']);
+    const build = instructions.find((i) => i.op === 'RUN' && /\bnpm run build\b/.test(i.args));
+    expect(build).toBeDefined();
+    expect(build!.stage).not.toBe(last);
+    const buildStage = instructions.find((i) => i.op === 'FROM' && i.stage === build!.stage)!.args.split(' AS ')[1]!;
+    expect(one('COPY').some((i) => i.args === `--from=${buildStage} /app/dist ./dist`)).toBe(true);
   });
 
   it('copies only files that exist and that .dockerignore lets into the build context', () => {
