@@ -148,3 +148,8 @@ export function rssMb(pid: number): number | null {
     return null;
   }
 }
+
+/** A sample's value in Prometheus text (the first series of that name, whatever its labels); NaN when absent. */
+export function metricValue(text: string, name: string): number {
+  return Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? NaN);
+}

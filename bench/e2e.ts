@@ -18,7 +18,7 @@ import { startFakeGitHub } from '../test/helpers/fake_github.js';
 import { createDatabase, startPostgres } from '../test/helpers/postgres.js';
 import { startRedis } from '../test/helpers/redis.js';
 import { buildRecur, startService, type ServiceProcess } from '../test/helpers/service_process.js';
-import { cpuMs, percentile, rssMb, runLoad } from './bench_processes.js';
+import { cpuMs, metricValue, percentile, rssMb, runLoad } from './bench_processes.js';
 
 const SECRET = 'bench-secret-0123456789';
 const TOKEN = 'ghp_benchtoken0123456789';
@@ -172,7 +172,7 @@ try {
   const workerMetrics = await Promise.all(
     processes.filter((p) => p.name.startsWith('worker')).map(async (p) => {
       const text = await (await fetch(`${p.svc.url}/metrics`)).text();
-      const value = (name: string) => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? NaN);
+      const value = (name: string) => metricValue(text, name);
       const batches = value('recur_inbox_batch_events_count');
       return { process: p.name, batches, mean_events_per_batch: +(value('recur_inbox_batch_events_sum') / batches).toFixed(1), splits: value('recur_inbox_batch_splits_total') };
     }),

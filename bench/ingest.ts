@@ -17,7 +17,7 @@ import { openDatabase } from '../src/db/client.js';
 import { createDatabase, startPostgres } from '../test/helpers/postgres.js';
 import { startRedis } from '../test/helpers/redis.js';
 import { buildRecur, startService } from '../test/helpers/service_process.js';
-import { cpuMs, percentile, runLoad, startServer, treeCpuMs, type Server } from './bench_processes.js';
+import { cpuMs, metricValue, percentile, runLoad, startServer, treeCpuMs, type Server } from './bench_processes.js';
 import type { LoadResult } from './load_generator.js';
 
 const SECRET = 'bench-secret-0123456789';
@@ -60,6 +60,9 @@ interface Row {
   server_cpu_ms_per_request: number | null;
   /** CPU time of PostgreSQL (postmaster and every backend) per request answered, over the whole run. */
   db_cpu_ms_per_request: number | null;
+  /** recur: deliveries stored per inbox statement (group commit), and events per job relayed to the queue. */
+  deliveries_per_commit?: number;
+  events_per_relay?: number;
   /** Rows stored by the run == its 202s, and every event id answered 202 is a stored row (null: not checked). */
   durable_check: { answered_202: number; rows_added: number; ok: boolean } | null;
 }
@@ -69,11 +72,23 @@ const precomputeFor = (target: string) => Math.ceil(((warmupMs + durationMs) / 1
 
 let postmasterPid: number | null = null;
 
+/** recur's own account of its group commits and relays so far (/metrics). */
+async function batching(url: string) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return {
+    commits: metricValue(text, 'recur_inbox_commit_deliveries_count'),
+    commitSum: metricValue(text, 'recur_inbox_commit_deliveries_sum'),
+    relays: metricValue(text, 'recur_inbox_relay_events_count'),
+    relaySum: metricValue(text, 'recur_inbox_relay_events_sum'),
+  };
+}
+
 async function measure(round: number, target: string, server: { url: string; pid: number }, connections: number, countRows?: () => Promise<number>, storedIds?: () => Promise<Set<string>>) {
   const { url } = server;
   const before = countRows ? await countRows() : 0;
   const cpuBefore = cpuMs(server.pid);
   const dbCpuBefore = postmasterPid ? treeCpuMs(postmasterPid) : null;
+  const batchingBefore = target === 'recur' ? await batching(url) : null;
   const load = await runLoad(
     { url: `${url}/webhooks/langsmith`, secret: SECRET, mode: 'closed', connections, warmupMs, durationMs, families: 50, precompute: precomputeFor(target), recordAccepted: !!storedIds },
     generators,
@@ -94,7 +109,12 @@ async function measure(round: number, target: string, server: { url: string; pid
   }
   rows.push(summarize(round, target, connections, load, durable, cpu, dbCpu));
   const r = rows[rows.length - 1]!;
-  console.log(`${target.padEnd(6)} c=${String(connections).padEnd(3)} ${r.accepted_per_s.toFixed(0).padStart(6)}/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms  cpu ${r.server_cpu_ms_per_request} ms/req${r.db_cpu_ms_per_request !== null ? `  db cpu ${r.db_cpu_ms_per_request} ms/req` : ''}${durable ? `  rows ${durable.rows_added} / 202s ${durable.answered_202} ${durable.ok ? 'ok' : 'MISMATCH'}` : ''}`);
+  if (batchingBefore) {
+    const after = await batching(url);
+    r.deliveries_per_commit = +((after.commitSum - batchingBefore.commitSum) / (after.commits - batchingBefore.commits)).toFixed(1);
+    r.events_per_relay = +((after.relaySum - batchingBefore.relaySum) / (after.relays - batchingBefore.relays)).toFixed(1);
+  }
+  console.log(`${target.padEnd(6)} c=${String(connections).padEnd(3)} ${r.accepted_per_s.toFixed(0).padStart(6)}/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms  cpu ${r.server_cpu_ms_per_request} ms/req${r.db_cpu_ms_per_request !== null ? `  db cpu ${r.db_cpu_ms_per_request} ms/req` : ''}${r.deliveries_per_commit ? `  ${r.deliveries_per_commit}/commit ${r.events_per_relay}/relay` : ''}${durable ? `  rows ${durable.rows_added} / 202s ${durable.answered_202} ${durable.ok ? 'ok' : 'MISMATCH'}` : ''}`);
 }
 
 function summarize(round: number, target: string, connections: number, load: LoadResult, durable: Row['durable_check'], cpu: number | null, dbCpu: number | null = null): Row {

@@ -1,4 +1,4 @@
-// How every webhook route stores its deliveries (group-committed to the inbox, each committed batch relayed
+// How every webhook route stores its deliveries (group-committed to the inbox, the committed rows relayed
 // to the queue) and answers them (CONTRACT section 3): accepted, a duplicate of a stored delivery, a
 // conflict with one, or stored and ignored; one log line per delivery outcome.
 import { context, type Context as TraceContext } from '@opentelemetry/api';
@@ -8,6 +8,7 @@ import { storeBatch, type Delivery, type StoreOutcome } from '../ingest/inbox.js
 import type { Services } from '../services.js';
 import { INBOX_JOB_MAX_EVENTS } from '../queue/jobs.js';
 import { inboxJobId } from '../queue/sweeper.js';
+import { inboxCommitDeliveries, inboxRelayEvents } from '../telemetry/metrics.js';
 import { currentTraceCarrier, spansRecorded, withSpan, type TraceCarrier } from '../telemetry/tracing.js';
 import type { AppEnv } from './context.js';
 import { AppError } from './errors.js';
@@ -37,30 +38,69 @@ export function answerDelivery(c: Context<AppEnv>, d: { source: string; type: st
 export const INBOX_MAX_BATCH = INBOX_JOB_MAX_EVENTS;
 
 /**
- * The app's inbox writer: concurrent requests share one group commit on the database, and every committed
- * batch is relayed to the queue in one round trip.
+ * The app's inbox writer: concurrent requests share one group commit on the database, and the committed
+ * rows are relayed to the queue.
  */
 export function createInboxWriter(services: Pick<Services, 'database' | 'queue' | 'log'>): GroupCommit {
   const { db } = services.database;
+  const relay = createRelay(services);
   return createGroupCommit((deliveries) => storeBatch(db, deliveries), {
     maxBatch: INBOX_MAX_BATCH,
     maxInFlight: 2,
-    onCommitted: (deliveries, outcomes) =>
-      relayEvents(services, outcomes.flatMap((o, i) => (o.outcome === 'accepted' && deliveries[i]!.status === 'pending' ? [{ eventId: o.eventId, trace: deliveries[i]!.trace }] : []))),
+    onCommitted: (deliveries, outcomes) => {
+      inboxCommitDeliveries.observe(deliveries.length);
+      relay(outcomes.flatMap((o, i) => (o.outcome === 'accepted' && deliveries[i]!.status === 'pending' ? [{ eventId: o.eventId, trace: deliveries[i]!.trace }] : [])));
+    },
   });
 }
 
+export interface RelayedEvent {
+  eventId: string;
+  trace?: TraceCarrier;
+}
+
+/** Events waiting for the queue beyond this are left to the sweeper (the queue is down or stuck). */
+export const RELAY_MAX_WAITING = 50_000;
+
 /**
- * Queues a committed batch's inbox rows as one job, continuing the first delivery's trace and linked to the
- * others'. Best effort: the sweeper re-queues anything this misses.
+ * Relays committed inbox rows to the queue with one enqueue in flight at a time: rows committed while one
+ * is on its way go together in the next job (up to INBOX_JOB_MAX_EVENTS each), so a busy api spends one
+ * queue round trip on many commits. Best effort: a failed enqueue, or rows beyond RELAY_MAX_WAITING, are
+ * left to the sweeper, which queues every pending row it finds.
  */
-export function relayEvents({ queue, log }: Pick<Services, 'queue' | 'log'>, events: ReadonlyArray<{ eventId: string; trace?: TraceCarrier }>): void {
-  if (events.length === 0) return;
+export function createRelay({ queue, log }: Pick<Services, 'queue' | 'log'>, maxWaiting = RELAY_MAX_WAITING): (events: readonly RelayedEvent[]) => void {
+  let waiting: RelayedEvent[] = [];
+  let sending = false;
+  const drain = async () => {
+    sending = true;
+    while (waiting.length > 0) {
+      const chunk = waiting.splice(0, INBOX_JOB_MAX_EVENTS);
+      try {
+        await enqueueEvents(queue, chunk);
+      } catch (err) {
+        log.warn({ err, events: chunk.length }, 'relay failed; the sweeper will queue the events');
+      }
+    }
+    sending = false;
+  };
+  return (events) => {
+    if (events.length === 0) return;
+    waiting.push(...events);
+    if (waiting.length > maxWaiting) {
+      const dropped = waiting.length - maxWaiting;
+      waiting = waiting.slice(dropped);
+      log.warn({ events: dropped }, 'relay backlog full; the sweeper will queue the oldest events');
+    }
+    if (!sending) void drain();
+  };
+}
+
+/** One job naming the events, continuing the first one's trace and linked to the others'. */
+async function enqueueEvents(queue: Services['queue'], events: readonly RelayedEvent[]): Promise<void> {
   const eventIds = events.map((e) => e.eventId);
   const traces = [...new Map(events.flatMap((e) => (e.trace?.traceparent ? [[e.trace.traceparent, e.trace] as const] : []))).values()];
-  queue
-    .enqueue('inbox.process', { eventIds }, { jobId: inboxJobId(eventIds[0]!), trace: traces[0], links: traces.slice(1) })
-    .catch((err) => log.warn({ err, events: events.length }, 'relay failed; the sweeper will queue the events'));
+  inboxRelayEvents.observe(eventIds.length);
+  await queue.enqueue('inbox.process', { eventIds }, { jobId: inboxJobId(eventIds[0]!), trace: traces[0], links: traces.slice(1) });
 }
 
 /**

@@ -44,6 +44,20 @@ export const inboxBatchEvents = new Histogram({
   registers: [registry],
 });
 
+export const inboxCommitDeliveries = new Histogram({
+  name: 'recur_inbox_commit_deliveries',
+  help: 'Deliveries stored by one inbox statement (group commit) in the api',
+  buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+  registers: [registry],
+});
+
+export const inboxRelayEvents = new Histogram({
+  name: 'recur_inbox_relay_events',
+  help: 'Inbox events named by one job the api queued for processing',
+  buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+  registers: [registry],
+});
+
 export const inboxBatchSplits = new Counter({
   name: 'recur_inbox_batch_splits_total',
   help: 'Batches whose transaction failed and whose listed events were retried one by one',

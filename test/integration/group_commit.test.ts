@@ -5,8 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { inboxEvents } from '../../src/db/schema/index.js';
-import { relayEvents } from '../../src/http/delivery_answer.js';
+import { createRelay } from '../../src/http/delivery_answer.js';
 import { createGroupCommit } from '../../src/ingest/group_commit.js';
+import { INBOX_JOB_MAX_EVENTS } from '../../src/queue/jobs.js';
+import { registry } from '../../src/telemetry/metrics.js';
 import { sha256Hex, storeBatch, type Delivery, type StoreOutcome } from '../../src/ingest/inbox.js';
 import { signedHeaders } from '../helpers/fixtures.js';
 import { createDatabase } from '../helpers/postgres.js';
@@ -98,8 +100,10 @@ describe.each([
     expect(jobs).toBeLessThan(200);
     // Relaying the same rows again (as the sweeper may) while their job waits queues nothing new.
     const again = [randomUUID(), randomUUID()].map((eventId) => ({ eventId }));
-    relayEvents(h.services, again);
-    relayEvents(h.services, again);
+    const relay = createRelay(h.services);
+    relay(again);
+    await new Promise((r) => setTimeout(r, 100));
+    relay(again);
     await new Promise((r) => setTimeout(r, 300));
     expect(await queued()).toBe(depthBefore + jobs + 1);
     // Every stored event is named by exactly one relayed batch.
@@ -243,5 +247,71 @@ describe.each([
     expect(outcomes.every(([o]) => o!.outcome === 'accepted')).toBe(true);
     expect(batches.reduce((a, b) => a + b, 0)).toBe(100);
     expect(batches.length).toBeLessThan(10);
+  });
+});
+
+describe.each([
+  { backend: 'pglite' as const, skip: false },
+  { backend: 'postgres+redis' as const, skip: !pgUrl || !redisUrl },
+])('relay of committed rows to the queue ($backend)', ({ backend, skip }) => {
+  let h: Harness;
+  let drop: (() => Promise<void>) | undefined;
+  const jobs: string[][] = [];
+  beforeAll(async () => {
+    if (skip) return;
+    const db = backend === 'pglite' ? undefined : await createDatabase(pgUrl);
+    drop = db?.drop;
+    h = await startHarness({ backend, databaseUrl: db?.url, redisUrl, worker: false });
+    await h.services.queue.work(
+      { 'inbox.process': async ({ eventIds }) => void jobs.push(eventIds), 'ticket.sync': async () => {}, 'regression.pull_request': async () => {} },
+      { concurrency: 1 },
+    );
+  });
+  afterAll(async () => {
+    await h?.close();
+    await drop?.();
+  });
+
+  const relayed = (of: readonly string[]) => jobs.filter((j) => of.includes(j[0]!));
+  const observed = async () => (await registry.getSingleMetric('recur_inbox_relay_events')!.get()).values;
+  const sumOf = (values: Awaited<ReturnType<typeof observed>>, name: string) => values.find((v) => (v as { metricName?: string }).metricName === name)?.value ?? 0;
+
+  it.skipIf(skip)('sends rows committed while an enqueue is in flight together, in one job, each row once', async () => {
+    const before = await observed();
+    const ids = Array.from({ length: 100 }, () => randomUUID());
+    const relay = createRelay(h.services);
+    for (const eventId of ids) relay([{ eventId }]);
+    expect(await eventually(async () => relayed(ids).flat().length === 100, 10_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    // The first row went at once; the 99 committed while it was on its way went as one job.
+    expect(relayed(ids).map((j) => j.length)).toEqual([1, 99]);
+    expect(relayed(ids).flat()).toEqual(ids);
+    const after = await observed();
+    expect(sumOf(after, 'recur_inbox_relay_events_count') - sumOf(before, 'recur_inbox_relay_events_count')).toBe(2);
+    expect(sumOf(after, 'recur_inbox_relay_events_sum') - sumOf(before, 'recur_inbox_relay_events_sum')).toBe(100);
+  });
+
+  it.skipIf(skip)('splits what waited into jobs of at most INBOX_JOB_MAX_EVENTS', async () => {
+    const first = randomUUID();
+    const rest = Array.from({ length: INBOX_JOB_MAX_EVENTS + 10 }, () => randomUUID());
+    const relay = createRelay(h.services);
+    relay([{ eventId: first }]);
+    relay(rest.map((eventId) => ({ eventId })));
+    expect(await eventually(async () => relayed([first, ...rest]).flat().length === rest.length + 1, 10_000)).toBe(true);
+    expect(relayed([first, ...rest]).map((j) => j.length)).toEqual([1, INBOX_JOB_MAX_EVENTS, 10]);
+  });
+
+  it.skipIf(skip)('leaves the oldest waiting rows to the sweeper beyond its limit, and says so', async () => {
+    const first = randomUUID();
+    const rest = Array.from({ length: 30 }, () => randomUUID());
+    const warnings: unknown[] = [];
+    const log = Object.create(h.services.log, { warn: { value: (o: unknown) => void warnings.push(o) } });
+    const relay = createRelay({ queue: h.services.queue, log }, 10);
+    relay([{ eventId: first }]);
+    relay(rest.map((eventId) => ({ eventId })));
+    expect(await eventually(async () => relayed([first, ...rest]).length === 2, 10_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(relayed([first, ...rest])).toEqual([[first], rest.slice(20)]);
+    expect(warnings).toEqual([{ events: 20 }]);
   });
 });
