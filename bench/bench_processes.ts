@@ -153,3 +153,19 @@ export function rssMb(pid: number): number | null {
 export function metricValue(text: string, name: string): number {
   return Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? NaN);
 }
+
+/** The machine's CPU counters (/proc/stat, all CPUs, in ticks): busy, idle and stolen by the hypervisor. */
+export function machineTicks(): { total: number; steal: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+/** Percent of the machine's CPU time the hypervisor gave to others between two readings. */
+export function stealPercent(before: ReturnType<typeof machineTicks>, after: ReturnType<typeof machineTicks>): number | null {
+  if (!before || !after || after.total <= before.total) return null;
+  return +((100 * (after.steal - before.steal)) / (after.total - before.total)).toFixed(1);
+}

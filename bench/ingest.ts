@@ -17,7 +17,7 @@ import { openDatabase } from '../src/db/client.js';
 import { createDatabase, startPostgres } from '../test/helpers/postgres.js';
 import { startRedis } from '../test/helpers/redis.js';
 import { buildRecur, startService } from '../test/helpers/service_process.js';
-import { cpuMs, metricValue, percentile, runLoad, startServer, treeCpuMs, type Server } from './bench_processes.js';
+import { cpuMs, machineTicks, metricValue, percentile, runLoad, startServer, stealPercent, treeCpuMs, type Server } from './bench_processes.js';
 import type { LoadResult } from './load_generator.js';
 
 const SECRET = 'bench-secret-0123456789';
@@ -60,6 +60,8 @@ interface Row {
   server_cpu_ms_per_request: number | null;
   /** CPU time of PostgreSQL (postmaster and every backend) per request answered, over the whole run. */
   db_cpu_ms_per_request: number | null;
+  /** Share of the machine's CPU time the hypervisor gave to other guests during the run. */
+  steal_pct?: number | null;
   /** recur: deliveries stored per inbox statement (group commit), and events per job relayed to the queue. */
   deliveries_per_commit?: number;
   events_per_relay?: number;
@@ -89,11 +91,13 @@ async function measure(round: number, target: string, server: { url: string; pid
   const cpuBefore = cpuMs(server.pid);
   const dbCpuBefore = postmasterPid ? treeCpuMs(postmasterPid) : null;
   const batchingBefore = target === 'recur' ? await batching(url) : null;
+  const ticksBefore = machineTicks();
   const load = await runLoad(
     { url: `${url}/webhooks/langsmith`, secret: SECRET, mode: 'closed', connections, warmupMs, durationMs, families: 50, precompute: precomputeFor(target), recordAccepted: !!storedIds },
     generators,
   );
   const cpu = cpuMs(server.pid)! - cpuBefore!;
+  const steal = stealPercent(ticksBefore, machineTicks());
   const dbCpuAfter = postmasterPid ? treeCpuMs(postmasterPid) : null;
   const dbCpu = dbCpuBefore !== null && dbCpuAfter !== null ? dbCpuAfter - dbCpuBefore : null;
   const answered = load.statuses['202'] ?? 0;
@@ -109,12 +113,13 @@ async function measure(round: number, target: string, server: { url: string; pid
   }
   rows.push(summarize(round, target, connections, load, durable, cpu, dbCpu));
   const r = rows[rows.length - 1]!;
+  r.steal_pct = steal;
   if (batchingBefore) {
     const after = await batching(url);
     r.deliveries_per_commit = +((after.commitSum - batchingBefore.commitSum) / (after.commits - batchingBefore.commits)).toFixed(1);
     r.events_per_relay = +((after.relaySum - batchingBefore.relaySum) / (after.relays - batchingBefore.relays)).toFixed(1);
   }
-  console.log(`${target.padEnd(6)} c=${String(connections).padEnd(3)} ${r.accepted_per_s.toFixed(0).padStart(6)}/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms  cpu ${r.server_cpu_ms_per_request} ms/req${r.db_cpu_ms_per_request !== null ? `  db cpu ${r.db_cpu_ms_per_request} ms/req` : ''}${r.deliveries_per_commit ? `  ${r.deliveries_per_commit}/commit ${r.events_per_relay}/relay` : ''}${durable ? `  rows ${durable.rows_added} / 202s ${durable.answered_202} ${durable.ok ? 'ok' : 'MISMATCH'}` : ''}`);
+  console.log(`${target.padEnd(6)} c=${String(connections).padEnd(3)} ${r.accepted_per_s.toFixed(0).padStart(6)}/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms  cpu ${r.server_cpu_ms_per_request} ms/req${r.db_cpu_ms_per_request !== null ? `  db cpu ${r.db_cpu_ms_per_request} ms/req` : ''}${r.steal_pct != null ? `  steal ${r.steal_pct}%` : ''}${r.deliveries_per_commit ? `  ${r.deliveries_per_commit}/commit ${r.events_per_relay}/relay` : ''}${durable ? `  rows ${durable.rows_added} / 202s ${durable.answered_202} ${durable.ok ? 'ok' : 'MISMATCH'}` : ''}`);
 }
 
 function summarize(round: number, target: string, connections: number, load: LoadResult, durable: Row['durable_check'], cpu: number | null, dbCpu: number | null = null): Row {
@@ -229,7 +234,7 @@ const loadBefore = loadavg();
 const settings = targets.has('noop') || targets.has('naive') || targets.has('recur') ? await postgresTargets() : null;
 if (targets.has('pglite')) await pgliteTargets();
 
-const verdicts = [];
+const verdicts: Array<{ round: string; connections: number; recur_vs_naive: number; recur_p99_ms: number; target: string; pass: boolean }> = [];
 for (let round = 1; round <= rounds; round++) {
   for (const c of connectionCounts) {
     const of = (t: string) => rows.find((r) => r.round === round && r.target === t && r.connections === c);
@@ -238,11 +243,27 @@ for (let round = 1; round <= rounds; round++) {
     if (!recur || !naive) continue;
     const ratio = recur.accepted_per_s / naive.accepted_per_s;
     const gate = c === 32 ? ratio >= 1.2 && recur.p99_ms <= 25 : ratio >= 1.2;
-    verdicts.push({ round, connections: c, recur_vs_naive: +ratio.toFixed(2), recur_p99_ms: recur.p99_ms, target: c === 32 ? '>= 1.2x, p99 <= 25 ms' : '>= 1.2x', pass: gate && !!recur.durable_check?.ok });
+    verdicts.push({ round: String(round), connections: c, recur_vs_naive: +ratio.toFixed(2), recur_p99_ms: recur.p99_ms, target: c === 32 ? '>= 1.2x, p99 <= 25 ms' : '>= 1.2x', pass: gate && !!recur.durable_check?.ok });
+  }
+}
+// The machine's speed swings between measurements (steal_pct shows how much a neighbour took): over several
+// rounds, the median of the per-round ratios is the figure to read.
+if (rounds > 1) {
+  for (const c of connectionCounts) {
+    const these = verdicts.filter((v) => v.connections === c);
+    if (these.length < 2) continue;
+    const ratio = median(these.map((v) => v.recur_vs_naive));
+    const p99 = median(these.map((v) => v.recur_p99_ms));
+    verdicts.push({ round: 'median', connections: c, recur_vs_naive: +ratio.toFixed(2), recur_p99_ms: +p99.toFixed(2), target: c === 32 ? '>= 1.2x, p99 <= 25 ms' : '>= 1.2x', pass: ratio >= 1.2 && (c !== 32 || p99 <= 25) && rows.every((r) => r.target !== 'recur' || r.connections !== c || !!r.durable_check?.ok) });
   }
 }
 
-console.table(rows.map((r) => ({ round: r.round, target: r.target, connections: r.connections, 'accepted/s': r.accepted_per_s, 'p50 ms': r.p50_ms, 'p99 ms': r.p99_ms, 'max ms': r.max_ms, 'cpu ms/req': r.server_cpu_ms_per_request, 'db cpu ms/req': r.db_cpu_ms_per_request ?? '-', 'non-202': JSON.stringify(r.non_202), durable: r.durable_check ? (r.durable_check.ok ? `ok (${r.durable_check.rows_added})` : 'MISMATCH') : '-' })));
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+console.table(rows.map((r) => ({ round: r.round, target: r.target, connections: r.connections, 'accepted/s': r.accepted_per_s, 'p50 ms': r.p50_ms, 'p99 ms': r.p99_ms, 'max ms': r.max_ms, 'cpu ms/req': r.server_cpu_ms_per_request, 'db cpu ms/req': r.db_cpu_ms_per_request ?? '-', 'steal %': r.steal_pct ?? '-', 'non-202': JSON.stringify(r.non_202), durable: r.durable_check ? (r.durable_check.ok ? `ok (${r.durable_check.rows_added})` : 'MISMATCH') : '-' })));
 if (verdicts.length) console.table(verdicts);
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(

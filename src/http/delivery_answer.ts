@@ -61,19 +61,30 @@ export interface RelayedEvent {
 
 /** Events waiting for the queue beyond this are left to the sweeper (the queue is down or stuck). */
 export const RELAY_MAX_WAITING = 50_000;
+/** Least time between two jobs the relay queues, unless a full job is waiting. */
+export const RELAY_LINGER_MS = 10;
 
 /**
- * Relays committed inbox rows to the queue with one enqueue in flight at a time: rows committed while one
- * is on its way go together in the next job (up to INBOX_JOB_MAX_EVENTS each), so a busy api spends one
- * queue round trip on many commits. Best effort: a failed enqueue, or rows beyond RELAY_MAX_WAITING, are
- * left to the sweeper, which queues every pending row it finds.
+ * Relays committed inbox rows to the queue, one enqueue in flight at a time and at most one every
+ * RELAY_LINGER_MS: rows committed meanwhile go together in the next job (up to INBOX_JOB_MAX_EVENTS each).
+ * A queue round trip costs the api as much CPU as storing several deliveries; under load this spends one
+ * on many commits, for at most RELAY_LINGER_MS more before processing, and nothing on the answer. An idle
+ * relay sends at once. Best effort: a failed enqueue, or rows beyond RELAY_MAX_WAITING, are left to the
+ * sweeper, which queues every pending row it finds.
  */
-export function createRelay({ queue, log }: Pick<Services, 'queue' | 'log'>, maxWaiting = RELAY_MAX_WAITING): (events: readonly RelayedEvent[]) => void {
+export function createRelay(
+  { queue, log }: Pick<Services, 'queue' | 'log'>,
+  { maxWaiting = RELAY_MAX_WAITING, lingerMs = RELAY_LINGER_MS }: { maxWaiting?: number; lingerMs?: number } = {},
+): (events: readonly RelayedEvent[]) => void {
   let waiting: RelayedEvent[] = [];
   let sending = false;
+  let lastSentAt = -Infinity;
   const drain = async () => {
     sending = true;
     while (waiting.length > 0) {
+      const linger = lastSentAt + lingerMs - performance.now();
+      if (linger > 0 && waiting.length < INBOX_JOB_MAX_EVENTS) await new Promise((r) => setTimeout(r, linger));
+      lastSentAt = performance.now();
       const chunk = waiting.splice(0, INBOX_JOB_MAX_EVENTS);
       try {
         await enqueueEvents(queue, chunk);
