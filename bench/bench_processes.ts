@@ -1,6 +1,6 @@
 // Process plumbing shared by the ingest and end-to-end benchmarks: comparison servers and load generators
 // as child processes, percentiles, and resident memory read from /proc.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +16,25 @@ export interface Server {
 }
 
 /** Runs `tsx <script> <args>` on a free port and waits until GET /readyz answers 200. */
+/**
+ * Compiles a bench script and what it imports into bench/results/build/ and returns the JavaScript's path:
+ * the reference servers run compiled, as recur does, so that no side pays for a transpiler at run time.
+ */
+export function compileScript(script: string): string {
+  const outDir = 'bench/results/build';
+  const tsc = spawnSync(
+    process.execPath,
+    ['node_modules/typescript/bin/tsc', script, '--outDir', outDir, '--rootDir', '.', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--esModuleInterop'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  if (tsc.status !== 0) throw new Error(`compiling ${script} failed:\n${tsc.stdout}${tsc.stderr}`);
+  return join(outDir, script.replace(/\.ts$/, '.js'));
+}
+
+/** Runs a compiled server (see compileScript) and waits for its /readyz. */
 export async function startServer(script: string, args: string[], env: Record<string, string>): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, [script, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

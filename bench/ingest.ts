@@ -2,12 +2,14 @@
 // connections, closed loop, against three servers side by side in one run, each its own process:
 //   noop   hono reading and parsing the body (the ceiling of HTTP + JSON here),
 //   naive  hono + recur's checks + one postgres.js INSERT per request, pool of 10,
-//   recur  `tsx src/main.ts api` on PostgreSQL + Redis (group commit),
-// on a throwaway PostgreSQL 15 cluster with fsync and synchronous_commit on; then recur's embedded default
+//   recur  `node dist/main.js api` on PostgreSQL + Redis (group commit),
+// every one compiled first (none runs through a transpiler), on a throwaway PostgreSQL 15 cluster with fsync and synchronous_commit on; then recur's embedded default
 // (`all` role on PGlite). After every naive and recur run the stored rows must equal the 202s, and every
 // event id answered 202 must be a stored row.
 // Run: npm run bench:ingest [-- --duration 10 --warmup 3 --connections 32,128 --targets noop,naive,recur,pglite
 //                               --rounds 1 --generators 1]
+// With --rounds N the three take turns N times; the machine's speed swings between measurements, and the
+// median of the per-round ratios is the figure to read.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +19,7 @@ import { openDatabase } from '../src/db/client.js';
 import { createDatabase, startPostgres } from '../test/helpers/postgres.js';
 import { startRedis } from '../test/helpers/redis.js';
 import { buildRecur, startService } from '../test/helpers/service_process.js';
-import { cpuMs, machineTicks, metricValue, percentile, runLoad, startServer, stealPercent, treeCpuMs, type Server } from './bench_processes.js';
+import { compileScript, cpuMs, machineTicks, metricValue, percentile, runLoad, startServer, stealPercent, treeCpuMs, type Server } from './bench_processes.js';
 import type { LoadResult } from './load_generator.js';
 
 const SECRET = 'bench-secret-0123456789';
@@ -174,8 +176,9 @@ async function postgresTargets(): Promise<Record<string, string>> {
     const recurIds = async () => new Set((await sql<{ id: string }[]>`select id from inbox_events`).map((r) => r.id));
     const naiveIds = async () => new Set((await sql<{ id: string }[]>`select id from naive_inbox`).map((r) => r.id));
 
-    const noop = targets.has('noop') ? await startServer('bench/ingest_targets.ts', ['noop'], {}) : null;
-    const naive = targets.has('naive') ? await startServer('bench/ingest_targets.ts', ['naive'], { DATABASE_URL: db.url, LANGSMITH_WEBHOOK_SECRET: SECRET }) : null;
+    const referenceServers = targets.has('noop') || targets.has('naive') ? compileScript('bench/ingest_targets.ts') : '';
+    const noop = targets.has('noop') ? await startServer(referenceServers, ['noop'], {}) : null;
+    const naive = targets.has('naive') ? await startServer(referenceServers, ['naive'], { DATABASE_URL: db.url, LANGSMITH_WEBHOOK_SECRET: SECRET }) : null;
     const recur = targets.has('recur')
       ? await startService({ from: 'built', role: 'api', env: { ...recurEnv, DATABASE_URL: db.url, REDIS_URL: redis.url, RECUR_QUEUE_PREFIX: 'bench' } })
       : null;

@@ -2,7 +2,8 @@
 //   noop:  hono reading and parsing the body, answering 202 (the ceiling of HTTP + JSON on this machine);
 //   naive: the same plus recur's checks (HMAC signature, body hash) and one postgres.js INSERT … ON CONFLICT
 //          DO NOTHING per request (pool of 10) into `naive_inbox`, a copy of recur's inbox table.
-// Run: tsx bench/ingest_targets.ts noop|naive   (naive needs DATABASE_URL and LANGSMITH_WEBHOOK_SECRET)
+// Run: tsx bench/ingest_targets.ts noop|naive   (naive needs DATABASE_URL and LANGSMITH_WEBHOOK_SECRET);
+// bench:ingest runs them compiled (compileScript in bench_processes.ts), as it runs recur.
 import { createHash } from 'node:crypto';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
