@@ -53,6 +53,15 @@ describe.skipIf(!pgUrl || !redisUrl)('api and two workers as separate processes,
     const rows = await sql`select count(*)::int as n from local_issues`;
     await sql.end();
     expect(rows[0]?.n).toBe(1);
+    // The `recur` command as the image runs it: NODE_ENV=production, the compiled CLI.
+    const cli = spawnSync(process.execPath, ['bin/recur.js', 'families'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', RECUR_URL: api.url },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain(page.items[0].id);
     for (const p of processes.splice(0)) expect(await p.stop()).toBe(0);
   }, 90_000);
 });
