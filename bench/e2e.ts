@@ -33,7 +33,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: process.env.RECUR_WORKER_CONCURRENCY ?? '8' },
     'drain-timeout': { type: 'string', default: '180' },
     'log-level': { type: 'string', default: 'warn' },
-    // e.g. --recur-node-options="--require ./profile_hook.cjs" to look inside recur's processes under the load
+    // e.g. --recur-node-options="--require <preload script>" to look inside recur's processes under the load
     'recur-node-options': { type: 'string', default: '' },
   },
 });

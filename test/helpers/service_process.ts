@@ -21,8 +21,8 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 
 /**
  * Compiles src/ into dist/ as `npm run build` does; throws with the compiler's output when it fails. The
- * output is written aside and moved into place whole, so a `recur` command started meanwhile (bin/recur.js
- * runs dist/ when it is there) never finds half of it.
+ * output is written aside and moved into place whole, so a process started from dist/ meanwhile (another
+ * test's, or `recur` in production mode) never finds half of it.
  */
 export function buildRecur(): void {
   const staging = `dist.build-${process.pid}`;
