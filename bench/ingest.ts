@@ -32,7 +32,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '1' },
     generators: { type: 'string', default: '1' },
     'recur-log-level': { type: 'string', default: 'warn' },
-    // e.g. --recur-node-options="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile recur under the load
+    // e.g. --recur-node-options="--require <preload script>" to profile recur under the load (NODE_OPTIONS refuses --cpu-prof)
     'recur-node-options': { type: 'string', default: '' },
   },
 });
