@@ -24,11 +24,8 @@ export function fingerprint(signal: Signal, boundary: Boundary, version: string 
 
 // A failure's occurrences mostly bring the same text again: the templates of recent short texts are kept.
 const MEMO_MAX_TEXT = 2_048;
-const recentTemplates = new LRUCache<string, string>({ max: 2_000 });
+const recentTemplates = new LRUCache<string, string>({ max: 2_000, memoMethod: (text) => messageTemplate(text) });
 
 function templateOf(text: string): string {
-  if (text.length > MEMO_MAX_TEXT) return messageTemplate(text);
-  let template = recentTemplates.get(text);
-  if (template === undefined) recentTemplates.set(text, (template = messageTemplate(text)));
-  return template;
+  return text.length > MEMO_MAX_TEXT ? messageTemplate(text) : recentTemplates.memo(text);
 }

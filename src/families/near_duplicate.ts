@@ -22,12 +22,13 @@ const MAX_TOKENS = 24;
 
 /** A title's tokens for comparison. Every occurrence of a failure brings its title again: recent ones are kept. */
 export function titleTokens(title: string): readonly string[] {
-  let tokens = recentTitleTokens.get(title);
-  if (!tokens) recentTitleTokens.set(title, (tokens = Object.freeze(normalizeTitle(title).slice(0, MAX_TOKENS))));
-  return tokens;
+  return recentTitleTokens.memo(title);
 }
 
-const recentTitleTokens = new LRUCache<string, readonly string[]>({ max: 2_000 });
+const recentTitleTokens = new LRUCache<string, readonly string[]>({
+  max: 2_000,
+  memoMethod: (title) => Object.freeze(normalizeTitle(title).slice(0, MAX_TOKENS)),
+});
 
 export function nearDuplicateScope(signal: Signal, boundary: Boundary): string {
   return [signal.tenant ?? '', signal.workflow, signal.kind, boundary, signal.tool ?? '', signal.errorType ?? ''].join('\u0000');
@@ -35,13 +36,13 @@ export function nearDuplicateScope(signal: Signal, boundary: Boundary): string {
 
 /** The hashed title keys of a title within a scope: its token set plus its one-deletion neighbourhood (kept for recent titles). */
 export function titleKeys(scope: string, title: string): readonly string[] {
-  const memoKey = `${scope}\u0001${title}`;
-  let keys = recentTitleKeys.get(memoKey);
-  if (!keys) recentTitleKeys.set(memoKey, (keys = Object.freeze(computeTitleKeys(scope, title))));
-  return keys;
+  return recentTitleKeys.memo(`${scope}\u0001${title}`, { context: { scope, title } });
 }
 
-const recentTitleKeys = new LRUCache<string, readonly string[]>({ max: 2_000 });
+const recentTitleKeys = new LRUCache<string, readonly string[], { scope: string; title: string }>({
+  max: 2_000,
+  memoMethod: (_, __, { context }) => Object.freeze(computeTitleKeys(context.scope, context.title)),
+});
 
 function computeTitleKeys(scope: string, title: string): string[] {
   const tokens = titleTokens(title);
