@@ -123,9 +123,14 @@ export function percentile(values: readonly number[], p: number): number {
 
 /** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat; null once it is gone. */
 export function cpuMs(pid: number): number | null {
+  const fields = statFields(pid);
+  return fields && ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** The fields of /proc/<pid>/stat after the command name (index 1 is the parent's pid); null once it is gone. */
+function statFields(pid: number | string): string[] | null {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   } catch {
     return null;
   }
@@ -137,22 +142,15 @@ export function cpuMs(pid: number): number | null {
  * postmaster this is the server's whole CPU, backends included.
  */
 export function treeCpuMs(pid: number): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    let ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const child = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        if (Number(child[1]) === pid) ticks += Number(child[11]) + Number(child[12]);
-      } catch {
-        // gone meanwhile
-      }
-    }
-    return (ticks * 1000) / 100;
-  } catch {
-    return null;
+  const fields = statFields(pid);
+  if (!fields) return null;
+  let ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const child = statFields(entry);
+    if (child && Number(child[1]) === pid) ticks += Number(child[11]) + Number(child[12]);
   }
+  return (ticks * 1000) / 100;
 }
 
 /** Resident set size of a process in MB, from /proc/<pid>/status (VmRSS); null once it is gone. */
