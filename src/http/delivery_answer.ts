@@ -2,9 +2,10 @@
 // to the queue) and answers them (CONTRACT section 3): accepted, a duplicate of a stored delivery, a
 // conflict with one, or stored and ignored; one log line per delivery outcome.
 import { context, type Context as TraceContext } from '@opentelemetry/api';
+import Denque from 'denque';
 import type { Context } from 'hono';
 import { createGroupCommit, type GroupCommit } from '../ingest/group_commit.js';
-import { storeBatch, type Delivery, type StoreOutcome } from '../ingest/inbox.js';
+import { storeBatchAsReceived, type Delivery, type StoreOutcome } from '../ingest/inbox.js';
 import type { Services } from '../services.js';
 import { INBOX_JOB_MAX_EVENTS } from '../queue/jobs.js';
 import { inboxJobId } from '../queue/sweeper.js';
@@ -44,7 +45,7 @@ export const INBOX_MAX_BATCH = INBOX_JOB_MAX_EVENTS;
 export function createInboxWriter(services: Pick<Services, 'database' | 'queue' | 'log'>): GroupCommit {
   const { db } = services.database;
   const relay = createRelay(services);
-  return createGroupCommit((deliveries) => storeBatch(db, deliveries), {
+  return createGroupCommit((deliveries) => storeBatchAsReceived(db, deliveries), {
     maxBatch: INBOX_MAX_BATCH,
     maxInFlight: 2,
     onCommitted: (deliveries, outcomes) => {
@@ -63,6 +64,8 @@ export interface RelayedEvent {
 export const RELAY_MAX_WAITING = 50_000;
 /** Least time between two jobs the relay queues, unless a full job is waiting. */
 export const RELAY_LINGER_MS = 10;
+/** While the queue is down every commit overflows the backlog: one warn line per this long says so. */
+const RELAY_WARN_EVERY_MS = 10_000;
 
 /**
  * Relays committed inbox rows to the queue, one enqueue in flight at a time and at most one every
@@ -70,22 +73,25 @@ export const RELAY_LINGER_MS = 10;
  * A queue round trip costs the api as much CPU as storing several deliveries; under load this spends one
  * on many commits, for at most RELAY_LINGER_MS more before processing, and nothing on the answer. An idle
  * relay sends at once. Best effort: a failed enqueue, or rows beyond RELAY_MAX_WAITING, are left to the
- * sweeper, which queues every pending row it finds.
+ * sweeper, which queues every pending row it finds. The backlog is a deque, so a full one costs a commit
+ * no more than an empty one (an array dropping its oldest rows copied all the others, every commit).
  */
 export function createRelay(
   { queue, log }: Pick<Services, 'queue' | 'log'>,
   { maxWaiting = RELAY_MAX_WAITING, lingerMs = RELAY_LINGER_MS }: { maxWaiting?: number; lingerMs?: number } = {},
 ): (events: readonly RelayedEvent[]) => void {
-  let waiting: RelayedEvent[] = [];
+  const waiting = new Denque<RelayedEvent>();
   let sending = false;
   let lastSentAt = -Infinity;
+  let dropped = 0;
+  let lastWarnAt = -Infinity;
   const drain = async () => {
     sending = true;
     while (waiting.length > 0) {
       const linger = lastSentAt + lingerMs - performance.now();
       if (linger > 0 && waiting.length < INBOX_JOB_MAX_EVENTS) await new Promise((r) => setTimeout(r, linger));
       lastSentAt = performance.now();
-      const chunk = waiting.splice(0, INBOX_JOB_MAX_EVENTS);
+      const chunk = waiting.remove(0, Math.min(waiting.length, INBOX_JOB_MAX_EVENTS)) ?? [];
       try {
         await enqueueEvents(queue, chunk);
       } catch (err) {
@@ -96,11 +102,15 @@ export function createRelay(
   };
   return (events) => {
     if (events.length === 0) return;
-    waiting.push(...events);
-    if (waiting.length > maxWaiting) {
-      const dropped = waiting.length - maxWaiting;
-      waiting = waiting.slice(dropped);
+    for (const e of events) waiting.push(e);
+    while (waiting.length > maxWaiting) {
+      waiting.shift();
+      dropped += 1;
+    }
+    if (dropped > 0 && performance.now() - lastWarnAt >= RELAY_WARN_EVERY_MS) {
       log.warn({ events: dropped }, 'relay backlog full; the sweeper will queue the oldest events');
+      lastWarnAt = performance.now();
+      dropped = 0;
     }
     if (!sending) void drain();
   };
