@@ -54,6 +54,11 @@ export async function readRawBody(c: Context<AppEnv>): Promise<Uint8Array> {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function parseJson(body: Uint8Array): unknown {
+  return parseJsonText(body).value;
+}
+
+/** parseJson, also answering the decoded text: a payload stored as received need not be serialized again. */
+export function parseJsonText(body: Uint8Array): { value: unknown; text: string } {
   let text: string;
   let value: unknown;
   try {
@@ -69,7 +74,7 @@ export function parseJson(body: Uint8Array): unknown {
   if (text.includes('\\u') && hasUnstorableString(value)) {
     throw new AppError('invalid_payload', 'the body contains a NUL character (\\u0000) or an unpaired surrogate escape, which cannot be stored');
   }
-  return value;
+  return { value, text };
 }
 
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

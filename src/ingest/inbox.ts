@@ -4,6 +4,7 @@
 import { hash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { isContentError } from './group_commit.js';
 import type { TraceCarrier } from '../telemetry/tracing.js';
 import type { InboxStatus } from '../db/schema/index.js';
 
@@ -14,6 +15,8 @@ export interface Delivery {
   requestId?: string;
   body: Uint8Array;
   payload: unknown;
+  /** The payload as JSON text when the caller holds it (the body as received): stored as it is. */
+  payloadJson?: string;
   status: Extract<InboxStatus, 'pending' | 'ignored'>;
   /** The trace of the request that brought it, continued by the job that processes it. */
   trace?: TraceCarrier;
@@ -65,12 +68,7 @@ export async function storeBatch(db: Db, deliveries: readonly Delivery[]): Promi
   const firsts = [...firstOfKey.values()];
   // One JSON parameter and one statement text whatever the batch size: the statement is prepared once per
   // connection (see db/client.ts), and nothing is built per row but the JSON.
-  const rows = JSON.stringify(
-    firsts.map((i) => {
-      const d = deliveries[i]!;
-      return { source: d.source, delivery_id: d.deliveryId, event_type: d.eventType, request_id: d.requestId ?? null, body_sha256: hashes[i], payload: d.payload ?? null, status: d.status };
-    }),
-  );
+  const rows = rowsJson(firsts.map((i) => ({ delivery: deliveries[i]!, bodySha256: hashes[i]! })));
   const inserted = await rowsOf<{ id: string; source: string; delivery_id: string }>(db, insertBatch(rows));
 
   const stored = new Map<string, StoredRow>();
@@ -91,6 +89,32 @@ export async function storeBatch(db: Db, deliveries: readonly Delivery[]): Promi
     if (!row) throw new Error('inbox row vanished between conflict and lookup');
     return answerFor(i, hashes[i]!, row);
   });
+}
+
+/**
+ * The rows as one JSON array. A payload held as JSON text goes in as it is: serializing the parsed body
+ * again cost about as much as validating it.
+ */
+function rowsJson(rows: ReadonlyArray<{ delivery: Delivery; bodySha256: string }>): string {
+  const parts = rows.map(({ delivery: d, bodySha256 }) => {
+    const row = JSON.stringify({ source: d.source, delivery_id: d.deliveryId, event_type: d.eventType, request_id: d.requestId ?? null, body_sha256: bodySha256, status: d.status });
+    return `${row.slice(0, -1)},"payload":${d.payloadJson ?? JSON.stringify(d.payload ?? null)}}`;
+  });
+  return `[${parts.join(',')}]`;
+}
+
+/**
+ * storeBatch, falling back to the payloads as JavaScript parsed them when PostgreSQL refuses one as
+ * received: jsonb cannot hold a number beyond numeric's range (`1e999999`), which JSON.parse reads as
+ * Infinity and serializes as null.
+ */
+export async function storeBatchAsReceived(db: Db, deliveries: readonly Delivery[]): Promise<StoreOutcome[]> {
+  try {
+    return await storeBatch(db, deliveries);
+  } catch (err) {
+    if (!isContentError(err) || !deliveries.some((d) => d.payloadJson !== undefined)) throw err;
+    return storeBatch(db, deliveries.map((d) => ({ ...d, payloadJson: undefined })));
+  }
 }
 
 interface StoredRow {

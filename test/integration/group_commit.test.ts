@@ -216,6 +216,25 @@ describe.each([
     }
   });
 
+  it.skipIf(skip)('stores a payload as received, and as parsed where jsonb cannot hold it, in the same batch', async () => {
+    const exact = randomUUID();
+    const huge = randomUUID();
+    const withNumber = (id: string, n: string) => traceAdded(id).replace('"comment":', `"n":${n},"comment":`);
+    const bodies = [withNumber(exact, '123456789012345678901234567890'), withNumber(huge, '1e999999')];
+    const answers = await Promise.all(bodies.map((b) => postLangsmith(h, b, signedHeaders(b))));
+    expect(answers.map((a) => a.status)).toEqual([202, 202]);
+    const stored = async (id: string) =>
+      (await h.services.database.db.execute(sql`select payload->'data'->'trace'->>'n' as n from inbox_events where delivery_id = ${id}`)) as unknown as { n: string }[] | { rows: { n: string }[] };
+    const n = async (id: string) => {
+      const r = await stored(id);
+      return (Array.isArray(r) ? r : r.rows)[0]!.n;
+    };
+    // JSON.parse would have rounded this one to 1.2345678901234568e+29.
+    expect(await n(exact)).toBe('123456789012345678901234567890');
+    // Beyond numeric's range, PostgreSQL refuses the text; the parsed value (Infinity) is stored as null.
+    expect(await n(huge)).toBeNull();
+  });
+
   it.skipIf(skip)('answers 503 to every concurrent delivery while storage refuses them, and 202 once it takes them', async () => {
     const bodies = Array.from({ length: 30 }, () => traceAdded(`down-${randomUUID()}`));
     await failWhen(h, "new.delivery_id like 'down-%'", 'P0001');
@@ -331,5 +350,18 @@ describe.each([
     await new Promise((r) => setTimeout(r, 200));
     expect(relayed([first, ...rest])).toEqual([[first], rest.slice(20)]);
     expect(warnings).toEqual([{ events: 20 }]);
+  });
+
+  it.skipIf(skip)('while the queue hangs, overflowing commits drop their oldest rows with one warn line, not one each', async () => {
+    const warnings: unknown[] = [];
+    const log = Object.create(h.services.log, { warn: { value: (o: unknown) => void warnings.push(o) } });
+    const enqueued: string[][] = [];
+    const hung = { ...h.services.queue, enqueue: (_name: string, payload: { eventIds: string[] }) => (enqueued.push(payload.eventIds), new Promise<void>(() => {})) };
+    const relay = createRelay({ queue: hung as typeof h.services.queue, log }, { maxWaiting: 10 });
+    relay([{ eventId: 'in-flight' }]);
+    for (let i = 0; i < 100; i++) relay([{ eventId: `e${i}` }]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(enqueued).toEqual([['in-flight']]);
+    expect(warnings).toEqual([{ events: 1 }]);
   });
 });

@@ -8,7 +8,7 @@ import { GITHUB } from '../../ingest/github/source.js';
 import type { AppEnv } from '../context.js';
 import { answerDelivery, storeOrUnavailable } from '../delivery_answer.js';
 import { AppError } from '../errors.js';
-import { parseJson, readRawBody, requireJson, webhookBodyLimit } from '../webhook_body.js';
+import { parseJsonText, readRawBody, requireJson, webhookBodyLimit } from '../webhook_body.js';
 
 export function registerWebhooksGithub(app: Hono<AppEnv>, maxBodyBytes: number) {
   app.post('/webhooks/github', webhookBodyLimit(maxBodyBytes), async (c) => {
@@ -25,13 +25,13 @@ export function registerWebhooksGithub(app: Hono<AppEnv>, maxBodyBytes: number) 
     const delivery = c.req.header('x-github-delivery') ?? '';
     if (!/^[\w.-]{1,100}$/.test(event)) throw new AppError('invalid_payload', 'X-GitHub-Event: expected the event name');
     if (!/^[\w-]{1,100}$/.test(delivery)) throw new AppError('invalid_payload', 'X-GitHub-Delivery: expected the delivery id');
-    const payload = parseJson(body);
+    const { value: payload, text } = parseJsonText(body);
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new AppError('invalid_payload', 'expected a JSON object');
     if (event === 'ping') return c.json({ status: 'pong' }, 200);
 
     const acted = isActedOnEvent(event);
     const [stored] = await storeOrUnavailable(c, GITHUB, [
-      { source: GITHUB, deliveryId: delivery, eventType: event, body, payload, status: acted ? 'pending' : 'ignored' },
+      { source: GITHUB, deliveryId: delivery, eventType: event, body, payload, payloadJson: text, status: acted ? 'pending' : 'ignored' },
     ]);
     return answerDelivery(c, { source: GITHUB, type: event, delivery, stored: stored!, acted });
   });

@@ -6,7 +6,7 @@ import { bearerToken, constantTimeEqual, verifyHmacSha256 } from '../../ingest/s
 import type { AppEnv } from '../context.js';
 import { answerDelivery, storeOrUnavailable } from '../delivery_answer.js';
 import { AppError } from '../errors.js';
-import { parseJson, readRawBody, requireJson, webhookBodyLimit } from '../webhook_body.js';
+import { parseJsonText, readRawBody, requireJson, webhookBodyLimit } from '../webhook_body.js';
 
 export function registerWebhooksLangsmith(app: Hono<AppEnv>, maxBodyBytes: number) {
   app.post('/webhooks/langsmith', webhookBodyLimit(maxBodyBytes), async (c) => {
@@ -22,7 +22,8 @@ export function registerWebhooksLangsmith(app: Hono<AppEnv>, maxBodyBytes: numbe
       throw new AppError('unauthorized', 'missing or invalid X-LangSmith-Signature');
     }
 
-    const parsed = parseEnvelope(parseJson(body));
+    const json = parseJsonText(body);
+    const parsed = parseEnvelope(json.value);
     if (!parsed.ok) throw new AppError('invalid_payload', parsed.message);
     const { envelope, known } = parsed;
 
@@ -34,6 +35,7 @@ export function registerWebhooksLangsmith(app: Hono<AppEnv>, maxBodyBytes: numbe
         requestId: envelope.request_id ?? undefined,
         body,
         payload: envelope,
+        payloadJson: json.text,
         status: known ? 'pending' : 'ignored',
       },
     ]);
