@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { Services } from '../services.js';
+import type { GroupCommit } from '../ingest/group_commit.js';
 import type { AppEnv } from './context.js';
 import { createInboxWriter } from './delivery_answer.js';
 import { AppError, errorBody, errorResponse } from './errors.js';
@@ -33,8 +34,11 @@ import { registerWebhooksLangsmith } from './routes/webhooks_langsmith.js';
 /** A caller's request id is echoed only when it is short and plain: it goes into every log line. */
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
-/** What every role serves: telemetry around each request, the error shape, /healthz, /readyz, /metrics. */
-function baseApp(services: Services): OpenAPIHono<AppEnv> {
+/**
+ * What every role serves: telemetry around each request, the error shape, /healthz, /readyz, /metrics.
+ * The api role's inbox writer is set on each request with the services.
+ */
+function baseApp(services: Services, inbox?: GroupCommit): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
@@ -46,6 +50,7 @@ function baseApp(services: Services): OpenAPIHono<AppEnv> {
   app.use('*', async (c, next) => {
     c.set('services', services);
     c.set('log', services.log);
+    if (inbox) c.set('inbox', inbox);
     await next();
     // Shutting down: the client's next request must open a new connection (to another instance).
     if (services.lifecycle.draining) c.header('connection', 'close');
@@ -69,17 +74,13 @@ export function createOpsApp(services: Services): OpenAPIHono<AppEnv> {
 }
 
 export function createApp(services: Services): OpenAPIHono<AppEnv> {
-  const app = baseApp(services);
-  const inbox = createInboxWriter(services);
-  app.use('*', async (c, next) => {
-    c.set('inbox', inbox);
-    await next();
-  });
+  const app = baseApp(services, createInboxWriter(services));
   const { env } = services.config;
   const rateLimit = webhookRateLimit({ perAddress: env.RECUR_RATE_LIMIT_PER_ADDRESS, perToken: env.RECUR_RATE_LIMIT_PER_TOKEN, trustProxy: env.RECUR_TRUST_PROXY });
-  app.use('/webhooks/langsmith', deliveryMetrics('langsmith'), rateLimit);
-  app.use('/webhooks/github', deliveryMetrics('github'), rateLimit);
-  app.use('/v1/signals', deliveryMetrics('signals'), rateLimit);
+  const limited = rateLimit ? [rateLimit] : [];
+  app.use('/webhooks/langsmith', deliveryMetrics('langsmith'), ...limited);
+  app.use('/webhooks/github', deliveryMetrics('github'), ...limited);
+  app.use('/v1/signals', deliveryMetrics('signals'), ...limited);
 
   registerWebhooksLangsmith(app, services.config.env.RECUR_MAX_BODY_BYTES);
   registerWebhooksGithub(app, services.config.env.RECUR_MAX_BODY_BYTES);

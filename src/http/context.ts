@@ -1,4 +1,5 @@
 // The typed context every handler sees: shared services, and the API token that authenticated the call.
+import type { HttpBindings } from '@hono/node-server';
 import type { Context as TraceContext } from '@opentelemetry/api';
 import type { ApiToken } from '../config/env.js';
 import type { GroupCommit } from '../ingest/group_commit.js';
@@ -6,6 +7,8 @@ import type { Services } from '../services.js';
 import type { Logger } from '../telemetry/logger.js';
 
 export type AppEnv = {
+  /** Node's request and response under @hono/node-server; absent when a test calls app.request(). */
+  Bindings: Partial<HttpBindings>;
   Variables: {
     services: Services;
     /** The inbox writer every webhook route stores through (one group commit per app). */

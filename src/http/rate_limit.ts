@@ -22,7 +22,9 @@ export interface RateLimitOptions {
   trustProxy: boolean;
 }
 
+/** The limiting middleware; null when both limits are off (0), so the routes skip it altogether. */
 export function webhookRateLimit(opts: RateLimitOptions) {
+  if (opts.perAddress <= 0 && opts.perToken <= 0) return null;
   const byAddress = opts.perAddress > 0 ? new RateLimiterMemory({ keyPrefix: 'address', points: opts.perAddress * WINDOW_SECONDS, duration: WINDOW_SECONDS }) : null;
   const byToken = opts.perToken > 0 ? new RateLimiterMemory({ keyPrefix: 'token', points: opts.perToken * WINDOW_SECONDS, duration: WINDOW_SECONDS }) : null;
 

@@ -38,20 +38,25 @@ export function requestTelemetry(requestIdOf: (c: Context<AppEnv>) => string) {
         c.set('log', lazyChild(services.log, { request_id: requestId, ...ids }));
         if (ids) c.set('services', new ServicesInTrace(services, traceContext, ids));
       }
-      // Set before the answer exists, so every answer built through the context carries them: a header
-      // added to a finished answer turns it into a full web Response with a streamed body, which cost more
-      // than anything else this middleware does.
-      c.header('x-request-id', requestId);
-      if (ids) c.header('x-trace-id', ids.trace_id);
+      // Served by Node, the ids go onto Node's response, which every answer is written to however it was
+      // built: set through the context they would turn hono's plain answer headers into a web Headers
+      // object, on every request. Otherwise (app.request() in tests) they are set before the answer exists,
+      // and checked on it afterwards.
+      const outgoing = c.env?.outgoing;
+      const setHeader = outgoing ? (name: string, value: string) => outgoing.setHeader(name, value) : (name: string, value: string) => c.header(name, value);
+      setHeader('x-request-id', requestId);
+      if (ids) setHeader('x-trace-id', ids.trace_id);
       await next();
       const route = matchedRoute(c);
       const status = c.res.status;
-      span.updateName(`${method} ${route}`);
-      span.setAttributes({ 'http.route': route, 'http.response.status_code': status });
-      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      if (span.isRecording()) {
+        span.updateName(`${method} ${route}`);
+        span.setAttributes({ 'http.route': route, 'http.response.status_code': status });
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      }
       httpDuration.observe({ method, route, status: statusClass(status) }, (performance.now() - started) / 1000);
       // An answer built elsewhere (a Response object returned as is) did not see the prepared headers.
-      if (c.res.headers.get('x-request-id') !== requestId) {
+      if (!outgoing && c.res.headers.get('x-request-id') !== requestId) {
         c.header('x-request-id', requestId);
         if (ids) c.header('x-trace-id', ids.trace_id);
       }

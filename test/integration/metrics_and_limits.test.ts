@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webhookRateLimit } from '../../src/http/rate_limit.js';
 import { inboxEvents } from '../../src/db/schema/index.js';
 import { batchDeliveries, fixtureText, signedHeaders } from '../helpers/fixtures.js';
 import { postLangsmith, settled, startHarness, type Harness } from '../helpers/recur.js';
@@ -132,6 +133,19 @@ describe('webhook rate limits', () => {
       await h.close();
     }
   }, 60_000);
+
+  it('with both limits off (0), no limiter runs and nothing is refused', async () => {
+    expect(webhookRateLimit({ perAddress: 0, perToken: 0, trustProxy: false })).toBeNull();
+    expect(webhookRateLimit({ perAddress: 0, perToken: 1, trustProxy: false })).not.toBeNull();
+    const h = await startHarness({ backend: 'pglite', worker: false, env: { RECUR_RATE_LIMIT_PER_ADDRESS: '0', RECUR_RATE_LIMIT_PER_TOKEN: '0' } });
+    try {
+      const bodies = Array.from({ length: 30 }, () => envelope('issue.created'));
+      const answers = await Promise.all(bodies.map((body) => h.app.request('/webhooks/langsmith', { method: 'POST', body, headers: signedHeaders(body) })));
+      expect(answers.map((a) => a.status)).toEqual(bodies.map(() => 202));
+    } finally {
+      await h.close();
+    }
+  });
 
   it('limits per source address over a real socket, and per forwarded address behind a trusted proxy', async () => {
     for (const trustProxy of ['false', 'true']) {

@@ -5,6 +5,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceCarrier } from '../../src/telemetry/tracing.js';
 import { startTracing } from '../../src/telemetry/tracing.js';
@@ -81,5 +84,37 @@ describe('request tracing without an exporter', () => {
       expect(traceIds[i]).toMatch(/^[0-9a-f]{32}$/);
     }
     expect(new Set(traceIds).size).toBe(answers.length);
+  });
+
+  it('names a trace on every answer Node writes too, however it was built', async () => {
+    // Served by Node, the ids go straight onto Node's response instead of through the context.
+    const server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await once(server, 'listening');
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const traceId = randomBytes(16).toString('hex');
+      const body = delivery();
+      const answers = [
+        await fetch(`${base}/webhooks/langsmith`, { method: 'POST', body, headers: { ...signedHeaders(body), 'x-request-id': 'req-node-1', traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` } }),
+        await fetch(`${base}/webhooks/langsmith`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-langsmith-signature': 'sha256=00' } }),
+        await fetch(`${base}/no/such/route`),
+        await fetch(`${base}/metrics`),
+        await fetch(`${base}/openapi.json`),
+      ];
+      expect(answers.map((r) => r.status)).toEqual([202, 401, 404, 200, 200]);
+      expect(answers[0]!.headers.get('x-request-id')).toBe('req-node-1');
+      expect(answers[0]!.headers.get('x-trace-id')).toBe(traceId);
+      expect(answers[0]!.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(answers[3]!.headers.get('content-type')).toMatch(/^text\/plain/);
+      for (const r of answers.slice(1)) {
+        expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+        expect(r.headers.get('x-trace-id')).toMatch(/^[0-9a-f]{32}$/);
+        // One value each, not the context's and Node's both.
+        expect(r.headers.get('x-request-id')).not.toContain(',');
+      }
+      await Promise.all(answers.map((r) => r.arrayBuffer()));
+    } finally {
+      server.close();
+    }
   });
 });
