@@ -15,7 +15,6 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** Runs `tsx <script> <args>` on a free port and waits until GET /readyz answers 200. */
 /**
  * Compiles a bench script and what it imports into bench/results/build/ and returns the JavaScript's path:
  * the reference servers run compiled, as recur does, so that no side pays for a transpiler at run time.
@@ -64,11 +63,16 @@ export async function startServer(script: string, args: string[], env: Record<st
   };
 }
 
+let loadGenerator: string | undefined;
+
 /**
  * Runs the load in `generators` processes (connections split between them), started together once every
- * one has its bodies ready, and merges what they measured.
+ * one has its bodies ready, and merges what they measured. The generator runs compiled (once per
+ * benchmark): it shares the machine with the server it measures, and through tsx it cost more CPU.
  */
 export async function runLoad(spec: Omit<LoadSpec, 'out'>, generators: number): Promise<LoadResult> {
+  loadGenerator ??= compileScript('bench/load_generator.ts');
+  const script = loadGenerator;
   const parts = Array.from({ length: generators }, (_, g) => {
     const out = join(tmpdir(), `recur-load-${process.pid}-${Date.now()}-${g}.json`);
     const share = (n: number) => Math.floor(n / generators) + (g < n % generators ? 1 : 0);
@@ -79,7 +83,7 @@ export async function runLoad(spec: Omit<LoadSpec, 'out'>, generators: number): 
       precompute: Math.ceil(spec.precompute / generators),
       out,
     };
-    const child = spawn(process.execPath, ['--max-old-space-size=2048', '--import', 'tsx', 'bench/load_generator.ts', JSON.stringify(part)], {
+    const child = spawn(process.execPath, ['--max-old-space-size=2048', script, JSON.stringify(part)], {
       cwd: ROOT,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -5,7 +5,7 @@
 //                for `warmupMs` (not measured) then `durationMs`.
 //   open loop:   delivery i is due at start + i / rate, whatever the answers do (no coordinated omission);
 //                its time to answer is counted from when it was due.
-// Run by bench_processes.ts runLoad(): tsx bench/load_generator.ts '<json LoadSpec>' with an IPC channel;
+// Run by bench_processes.ts runLoad(), compiled first: node <build>/bench/load_generator.js '<json LoadSpec>' with an IPC channel;
 // writes a LoadResult as JSON to spec.out.
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
