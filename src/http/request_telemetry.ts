@@ -43,9 +43,12 @@ export function requestTelemetry(requestIdOf: (c: Context<AppEnv>) => string) {
       // object, on every request. Otherwise (app.request() in tests) they are set before the answer exists,
       // and checked on it afterwards.
       const outgoing = c.env?.outgoing;
-      const setHeader = outgoing ? (name: string, value: string) => outgoing.setHeader(name, value) : (name: string, value: string) => c.header(name, value);
-      setHeader('x-request-id', requestId);
-      if (ids) setHeader('x-trace-id', ids.trace_id);
+      const setIds = () => {
+        const set = (name: string, value: string) => (outgoing ? outgoing.setHeader(name, value) : c.header(name, value));
+        set('x-request-id', requestId);
+        if (ids) set('x-trace-id', ids.trace_id);
+      };
+      setIds();
       await next();
       const route = matchedRoute(c);
       const status = c.res.status;
@@ -56,10 +59,7 @@ export function requestTelemetry(requestIdOf: (c: Context<AppEnv>) => string) {
       }
       httpDuration.observe({ method, route, status: statusClass(status) }, (performance.now() - started) / 1000);
       // An answer built elsewhere (a Response object returned as is) did not see the prepared headers.
-      if (!outgoing && c.res.headers.get('x-request-id') !== requestId) {
-        c.header('x-request-id', requestId);
-        if (ids) c.header('x-trace-id', ids.trace_id);
-      }
+      if (!outgoing && c.res.headers.get('x-request-id') !== requestId) setIds();
     });
   });
 }
