@@ -35,8 +35,8 @@ import { registerWebhooksLangsmith } from './routes/webhooks_langsmith.js';
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
 /**
- * What every role serves: telemetry around each request, the error shape, /healthz, /readyz, /metrics.
- * The api role's inbox writer is set on each request with the services.
+ * What every role serves: the services and telemetry around each request (with the api role's inbox
+ * writer), the error shape, /healthz, /readyz, /metrics.
  */
 function baseApp(services: Services, inbox?: GroupCommit): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
@@ -47,15 +47,7 @@ function baseApp(services: Services, inbox?: GroupCommit): OpenAPIHono<AppEnv> {
       }
     },
   });
-  app.use('*', async (c, next) => {
-    c.set('services', services);
-    c.set('log', services.log);
-    if (inbox) c.set('inbox', inbox);
-    await next();
-    // Shutting down: the client's next request must open a new connection (to another instance).
-    if (services.lifecycle.draining) c.header('connection', 'close');
-  });
-  app.use('*', requestTelemetry((c) => REQUEST_ID.exec(c.req.header('x-request-id') ?? '')?.[0] ?? randomUUID()));
+  app.use('*', requestTelemetry(services, { inbox, requestIdOf: (c) => REQUEST_ID.exec(c.req.header('x-request-id') ?? '')?.[0] ?? randomUUID() }));
   app.onError((err, c) => {
     if (err instanceof AppError) return errorResponse(c, err);
     if (err instanceof HTTPException) return c.json(errorBody('invalid_request', err.message), err.status as 400);

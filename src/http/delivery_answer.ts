@@ -63,7 +63,7 @@ export interface RelayedEvent {
 /** Events waiting for the queue beyond this are left to the sweeper (the queue is down or stuck). */
 export const RELAY_MAX_WAITING = 50_000;
 /** Least time between two jobs the relay queues, unless a full job is waiting. */
-export const RELAY_LINGER_MS = 10;
+export const RELAY_LINGER_MS = 50;
 /** While the queue is down every commit overflows the backlog: one warn line per this long says so. */
 const RELAY_WARN_EVERY_MS = 10_000;
 

@@ -5,6 +5,7 @@ import { SpanKind, SpanStatusCode, type Context as TraceContext } from '@opentel
 import { createMiddleware } from 'hono/factory';
 import { matchedRoutes } from 'hono/route';
 import type { Context } from 'hono';
+import type { GroupCommit } from '../ingest/group_commit.js';
 import { GITHUB_EVENTS } from '../ingest/github/events.js';
 import { KNOWN_TYPES } from '../ingest/langsmith/envelope.js';
 import { boundedLabel, deliveries, duplicates, httpDuration, statusClass } from '../telemetry/metrics.js';
@@ -20,15 +21,21 @@ export function matchedRoute(c: Context): string {
   return handlers.at(-1)?.path ?? 'unmatched';
 }
 
-export function requestTelemetry(requestIdOf: (c: Context<AppEnv>) => string) {
+/**
+ * The first middleware of every request: sets the services (and the api role's inbox writer) on the
+ * context, runs the rest of the request in its server span with a request-scoped logger, observes its
+ * duration, and asks a client to reconnect elsewhere once this instance is shutting down.
+ */
+export function requestTelemetry(services: Services, { inbox, requestIdOf }: { inbox?: GroupCommit; requestIdOf: (c: Context<AppEnv>) => string }) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const started = performance.now();
     const method = c.req.method;
+    c.set('services', services);
+    if (inbox) c.set('inbox', inbox);
     const parent = contextFromHeaders(c.req.raw.headers);
     await withContextSpan(method, { kind: SpanKind.SERVER, parent, attributes: { 'http.request.method': method } }, async (span, traceContext) => {
       const requestId = requestIdOf(c);
       const ids = traceIdsOf(span);
-      const services = c.get('services');
       c.set('requestId', requestId);
       c.set('traceContext', traceContext);
       if (spansRecorded()) {
@@ -61,6 +68,8 @@ export function requestTelemetry(requestIdOf: (c: Context<AppEnv>) => string) {
       // An answer built elsewhere (a Response object returned as is) did not see the prepared headers.
       if (!outgoing && c.res.headers.get('x-request-id') !== requestId) setIds();
     });
+    // Shutting down: the client's next request must open a new connection (to another instance).
+    if (services.lifecycle.draining) c.header('connection', 'close');
   });
 }
 

@@ -137,7 +137,7 @@ export function spansRecorded(): boolean {
  * passes the context on itself: once AsyncLocalStorage has been used, Node 20 runs a hook on every promise
  * the process creates from then on, and that cost the api role about a quarter of its CPU per webhook.
  */
-export async function withContextSpan<T>(
+export function withContextSpan<T>(
   name: string,
   opts: { attributes?: Attributes; kind?: SpanKind; parent: Context },
   fn: (span: Span, ctx: Context) => Promise<T>,
