@@ -64,7 +64,7 @@ export interface RelayedEvent {
 export const RELAY_MAX_WAITING = 50_000;
 /** Least time between two jobs the relay queues, unless a full job is waiting. */
 export const RELAY_LINGER_MS = 50;
-/** While the queue is down every commit overflows the backlog: one warn line per this long says so. */
+/** While the queue is down every commit overflows the backlog: one warn line per this long counts the rows dropped. */
 const RELAY_WARN_EVERY_MS = 10_000;
 
 /**
@@ -78,13 +78,24 @@ const RELAY_WARN_EVERY_MS = 10_000;
  */
 export function createRelay(
   { queue, log }: Pick<Services, 'queue' | 'log'>,
-  { maxWaiting = RELAY_MAX_WAITING, lingerMs = RELAY_LINGER_MS }: { maxWaiting?: number; lingerMs?: number } = {},
+  {
+    maxWaiting = RELAY_MAX_WAITING,
+    lingerMs = RELAY_LINGER_MS,
+    warnEveryMs = RELAY_WARN_EVERY_MS,
+  }: { maxWaiting?: number; lingerMs?: number; warnEveryMs?: number } = {},
 ): (events: readonly RelayedEvent[]) => void {
   const waiting = new Denque<RelayedEvent>();
   let sending = false;
   let lastSentAt = -Infinity;
   let dropped = 0;
   let lastWarnAt = -Infinity;
+  let warnTimer: NodeJS.Timeout | undefined;
+  const warnDropped = () => {
+    warnTimer = undefined;
+    log.warn({ events: dropped }, 'relay backlog full; the sweeper will queue the oldest events');
+    lastWarnAt = performance.now();
+    dropped = 0;
+  };
   const drain = async () => {
     sending = true;
     while (waiting.length > 0) {
@@ -107,10 +118,11 @@ export function createRelay(
       waiting.shift();
       dropped += 1;
     }
-    if (dropped > 0 && performance.now() - lastWarnAt >= RELAY_WARN_EVERY_MS) {
-      log.warn({ events: dropped }, 'relay backlog full; the sweeper will queue the oldest events');
-      lastWarnAt = performance.now();
-      dropped = 0;
+    if (dropped > 0 && !warnTimer) {
+      // Rows dropped within the window are counted in one line at its end, even if no commit follows.
+      const wait = lastWarnAt + warnEveryMs - performance.now();
+      if (wait <= 0) warnDropped();
+      else warnTimer = setTimeout(warnDropped, wait).unref();
     }
     if (!sending) void drain();
   };

@@ -357,11 +357,16 @@ describe.each([
     const log = Object.create(h.services.log, { warn: { value: (o: unknown) => void warnings.push(o) } });
     const enqueued: string[][] = [];
     const hung = { ...h.services.queue, enqueue: (_name: string, payload: { eventIds: string[] }) => (enqueued.push(payload.eventIds), new Promise<void>(() => {})) };
-    const relay = createRelay({ queue: hung as typeof h.services.queue, log }, { maxWaiting: 10 });
+    const relay = createRelay({ queue: hung as typeof h.services.queue, log }, { maxWaiting: 10, warnEveryMs: 300 });
     relay([{ eventId: 'in-flight' }]);
     for (let i = 0; i < 100; i++) relay([{ eventId: `e${i}` }]);
     await new Promise((r) => setTimeout(r, 50));
     expect(enqueued).toEqual([['in-flight']]);
     expect(warnings).toEqual([{ events: 1 }]);
+    // The other 89 dropped rows are counted when the window ends, though no commit came after them.
+    expect(await eventually(async () => warnings.length === 2, 5_000)).toBe(true);
+    expect(warnings).toEqual([{ events: 1 }, { events: 89 }]);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(warnings).toHaveLength(2);
   });
 });
