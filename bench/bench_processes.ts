@@ -15,22 +15,29 @@ export interface Server {
   stop(): Promise<void>;
 }
 
+const compiled = new Map<string, string>();
+
 /**
- * Compiles a bench script and what it imports into bench/results/build/ and returns the JavaScript's path:
- * the reference servers run compiled, as recur does, so that no side pays for a transpiler at run time.
+ * Compiles bench scripts and what they import into bench/results/build/ (one tsc run for those not compiled
+ * yet in this process) and returns the JavaScript's paths: the reference servers and the load generator run
+ * compiled, as recur does, so that no side pays for a transpiler at run time.
  */
-export function compileScript(script: string): string {
+export function compileScripts(...scripts: string[]): string[] {
   const outDir = 'bench/results/build';
-  const tsc = spawnSync(
-    process.execPath,
-    ['node_modules/typescript/bin/tsc', script, '--outDir', outDir, '--rootDir', '.', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--esModuleInterop'],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  if (tsc.status !== 0) throw new Error(`compiling ${script} failed:\n${tsc.stdout}${tsc.stderr}`);
-  return join(outDir, script.replace(/\.ts$/, '.js'));
+  const pending = scripts.filter((s) => !compiled.has(s));
+  if (pending.length > 0) {
+    const tsc = spawnSync(
+      process.execPath,
+      ['node_modules/typescript/bin/tsc', ...pending, '--outDir', outDir, '--rootDir', '.', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--esModuleInterop'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    if (tsc.status !== 0) throw new Error(`compiling ${pending.join(', ')} failed:\n${tsc.stdout}${tsc.stderr}`);
+    for (const script of pending) compiled.set(script, join(outDir, script.replace(/\.ts$/, '.js')));
+  }
+  return scripts.map((s) => compiled.get(s)!);
 }
 
-/** Runs a compiled server (see compileScript) and waits for its /readyz. */
+/** Runs a compiled server (see compileScripts) and waits for its /readyz. */
 export async function startServer(script: string, args: string[], env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const child = spawn(process.execPath, [script, ...args], {
@@ -63,16 +70,13 @@ export async function startServer(script: string, args: string[], env: Record<st
   };
 }
 
-let loadGenerator: string | undefined;
-
 /**
  * Runs the load in `generators` processes (connections split between them), started together once every
  * one has its bodies ready, and merges what they measured. The generator runs compiled (once per
  * benchmark): it shares the machine with the server it measures, and through tsx it cost more CPU.
  */
 export async function runLoad(spec: Omit<LoadSpec, 'out'>, generators: number): Promise<LoadResult> {
-  loadGenerator ??= compileScript('bench/load_generator.ts');
-  const script = loadGenerator;
+  const script = compileScripts('bench/load_generator.ts')[0]!;
   const parts = Array.from({ length: generators }, (_, g) => {
     const out = join(tmpdir(), `recur-load-${process.pid}-${Date.now()}-${g}.json`);
     const share = (n: number) => Math.floor(n / generators) + (g < n % generators ? 1 : 0);

@@ -19,7 +19,7 @@ import { openDatabase } from '../src/db/client.js';
 import { createDatabase, startPostgres } from '../test/helpers/postgres.js';
 import { startRedis } from '../test/helpers/redis.js';
 import { buildRecur, startService } from '../test/helpers/service_process.js';
-import { compileScript, cpuMs, machineTicks, metricValue, percentile, runLoad, startServer, stealPercent, treeCpuMs, type Server } from './bench_processes.js';
+import { compileScripts, cpuMs, machineTicks, metricValue, percentile, runLoad, startServer, stealPercent, treeCpuMs, type Server } from './bench_processes.js';
 import type { LoadResult } from './load_generator.js';
 
 const SECRET = 'bench-secret-0123456789';
@@ -176,7 +176,8 @@ async function postgresTargets(): Promise<Record<string, string>> {
     const recurIds = async () => new Set((await sql<{ id: string }[]>`select id from inbox_events`).map((r) => r.id));
     const naiveIds = async () => new Set((await sql<{ id: string }[]>`select id from naive_inbox`).map((r) => r.id));
 
-    const referenceServers = targets.has('noop') || targets.has('naive') ? compileScript('bench/ingest_targets.ts') : '';
+    // The load generator is compiled in the same tsc run.
+    const referenceServers = compileScripts('bench/ingest_targets.ts', 'bench/load_generator.ts')[0]!;
     const noop = targets.has('noop') ? await startServer(referenceServers, ['noop'], {}) : null;
     const naive = targets.has('naive') ? await startServer(referenceServers, ['naive'], { DATABASE_URL: db.url, LANGSMITH_WEBHOOK_SECRET: SECRET }) : null;
     const recur = targets.has('recur')

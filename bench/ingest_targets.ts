@@ -3,7 +3,7 @@
 //   naive: the same plus recur's checks (HMAC signature, body hash) and one postgres.js INSERT … ON CONFLICT
 //          DO NOTHING per request (pool of 10) into `naive_inbox`, a copy of recur's inbox table.
 // Run: tsx bench/ingest_targets.ts noop|naive   (naive needs DATABASE_URL and LANGSMITH_WEBHOOK_SECRET);
-// bench:ingest runs them compiled (compileScript in bench_processes.ts), as it runs recur.
+// bench:ingest runs them compiled (compileScripts in bench_processes.ts), as it runs recur.
 import { createHash } from 'node:crypto';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
