@@ -2,8 +2,8 @@
 // A retry of the same delivery is recognised from the unique index; a reused id with another body is a
 // conflict and leaves the stored event untouched.
 import { hash } from 'node:crypto';
-import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import { sql } from 'drizzle-orm';
+import { rowsOf, type Db } from '../db/client.js';
 import { isContentError } from './group_commit.js';
 import type { TraceCarrier } from '../telemetry/tracing.js';
 import type { InboxStatus } from '../db/schema/index.js';
@@ -138,12 +138,6 @@ const selectStored = (rows: string) => sql`
   select e.id, e.source, e.delivery_id, e.body_sha256
   from inbox_events e join jsonb_to_recordset(${rows}::jsonb) as r(source text, delivery_id text)
     on e.source = r.source and e.delivery_id = r.delivery_id`;
-
-/** The rows of a raw statement: postgres.js answers with the rows, PGlite with an object holding them. */
-async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as T[] | { rows: T[] };
-  return Array.isArray(result) ? result : result.rows;
-}
 
 function answerFor(index: number, bodySha256: string, row: StoredRow): StoreOutcome {
   if (row.insertedBy === index) return { outcome: 'accepted', eventId: row.id };
