@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { rowsOf } from '../../src/db/client.js';
 import { inboxEvents } from '../../src/db/schema/index.js';
 import { createRelay } from '../../src/http/delivery_answer.js';
 import { createGroupCommit } from '../../src/ingest/group_commit.js';
@@ -223,12 +224,8 @@ describe.each([
     const bodies = [withNumber(exact, '123456789012345678901234567890'), withNumber(huge, '1e999999')];
     const answers = await Promise.all(bodies.map((b) => postLangsmith(h, b, signedHeaders(b))));
     expect(answers.map((a) => a.status)).toEqual([202, 202]);
-    const stored = async (id: string) =>
-      (await h.services.database.db.execute(sql`select payload->'data'->'trace'->>'n' as n from inbox_events where delivery_id = ${id}`)) as unknown as { n: string }[] | { rows: { n: string }[] };
-    const n = async (id: string) => {
-      const r = await stored(id);
-      return (Array.isArray(r) ? r : r.rows)[0]!.n;
-    };
+    const n = async (id: string) =>
+      (await rowsOf<{ n: string | null }>(h.services.database.db, sql`select payload->'data'->'trace'->>'n' as n from inbox_events where delivery_id = ${id}`))[0]!.n;
     // JSON.parse would have rounded this one to 1.2345678901234568e+29.
     expect(await n(exact)).toBe('123456789012345678901234567890');
     // Beyond numeric's range, PostgreSQL refuses the text; the parsed value (Infinity) is stored as null.
