@@ -12,7 +12,7 @@ import { boundedLabel, deliveries, duplicates, httpDuration, statusClass } from 
 import type { JobQueue } from '../queue/jobs.js';
 import type { Services } from '../services.js';
 import { lazyChild, type Logger } from '../telemetry/logger.js';
-import { contextFromHeaders, currentTraceCarrier, spansRecorded, traceIdsOf, withContextSpan } from '../telemetry/tracing.js';
+import { contextFromHeaders, currentTraceCarrier, failSpan, runInContext, spansRecorded, startContextSpan, traceIdsOf } from '../telemetry/tracing.js';
 import type { AppEnv } from './context.js';
 
 /** The pattern the request matched (`/v1/families/:id`), never the raw path: span names and labels stay few. */
@@ -32,31 +32,35 @@ export function requestTelemetry(services: Services, { inbox, requestIdOf }: { i
     const method = c.req.method;
     c.set('services', services);
     if (inbox) c.set('inbox', inbox);
-    const parent = contextFromHeaders(c.req.raw.headers);
-    await withContextSpan(method, { kind: SpanKind.SERVER, parent, attributes: { 'http.request.method': method } }, async (span, traceContext) => {
-      const requestId = requestIdOf(c);
-      const ids = traceIdsOf(span);
-      c.set('requestId', requestId);
-      c.set('traceContext', traceContext);
-      if (spansRecorded()) {
-        // The span is the active one: log lines take its ids from there.
-        c.set('log', lazyChild(services.log, { request_id: requestId }));
-      } else {
-        c.set('log', lazyChild(services.log, { request_id: requestId, ...ids }));
-        if (ids) c.set('services', new ServicesInTrace(services, traceContext, ids));
-      }
-      // Served by Node, the ids go onto Node's response, which every answer is written to however it was
-      // built: set through the context they would turn hono's plain answer headers into a web Headers
-      // object, on every request. Otherwise (app.request() in tests) they are set before the answer exists,
-      // and checked on it afterwards.
-      const outgoing = c.env?.outgoing;
-      const setIds = () => {
-        const set = (name: string, value: string) => (outgoing ? outgoing.setHeader(name, value) : c.header(name, value));
-        set('x-request-id', requestId);
-        if (ids) set('x-trace-id', ids.trace_id);
-      };
-      setIds();
-      await next();
+    const { span, ctx: traceContext } = startContextSpan(method, {
+      kind: SpanKind.SERVER,
+      parent: contextFromHeaders(c.req.raw.headers),
+      attributes: { 'http.request.method': method },
+    });
+    const requestId = requestIdOf(c);
+    const ids = traceIdsOf(span);
+    c.set('requestId', requestId);
+    c.set('traceContext', traceContext);
+    if (spansRecorded()) {
+      // The span is the active one: log lines take its ids from there.
+      c.set('log', lazyChild(services.log, { request_id: requestId }));
+    } else {
+      c.set('log', lazyChild(services.log, { request_id: requestId, ...ids }));
+      if (ids) c.set('services', new ServicesInTrace(services, traceContext, ids));
+    }
+    // Served by Node, the ids go onto Node's response, which every answer is written to however it was
+    // built: set through the context they would turn hono's plain answer headers into a web Headers
+    // object, on every request. Otherwise (app.request() in tests) they are set before the answer exists,
+    // and checked on it afterwards.
+    const outgoing = c.env?.outgoing;
+    const setIds = (set: (name: string, value: string) => unknown) => {
+      set('x-request-id', requestId);
+      if (ids) set('x-trace-id', ids.trace_id);
+    };
+    const setOnAnswer = (name: string, value: string) => c.header(name, value);
+    setIds(outgoing ? (name, value) => outgoing.setHeader(name, value) : setOnAnswer);
+    try {
+      await runInContext(traceContext, next);
       const route = matchedRoute(c);
       const status = c.res.status;
       if (span.isRecording()) {
@@ -66,8 +70,13 @@ export function requestTelemetry(services: Services, { inbox, requestIdOf }: { i
       }
       httpDuration.observe({ method, route, status: statusClass(status) }, (performance.now() - started) / 1000);
       // An answer built elsewhere (a Response object returned as is) did not see the prepared headers.
-      if (!outgoing && c.res.headers.get('x-request-id') !== requestId) setIds();
-    });
+      if (!outgoing && c.res.headers.get('x-request-id') !== requestId) setIds(setOnAnswer);
+    } catch (err) {
+      failSpan(span, err);
+      throw err;
+    } finally {
+      span.end();
+    }
     // Shutting down: the client's next request must open a new connection (to another instance).
     if (services.lifecycle.draining) c.header('connection', 'close');
   });
@@ -75,7 +84,7 @@ export function requestTelemetry(services: Services, { inbox, requestIdOf }: { i
 
 /**
  * The services a handler sees while the request's trace context is not the active one (spans are not
- * recorded, see withContextSpan): what it logs carries the request's trace and span ids, and the jobs it
+ * recorded, see runInContext): what it logs carries the request's trace and span ids, and the jobs it
  * queues continue the request's trace, as both would from the active context. Built on first use: the
  * webhook routes read only the config.
  */

@@ -132,31 +132,39 @@ export function spansRecorded(): boolean {
 }
 
 /**
- * Runs `fn` in a new span under `opts.parent`, handing it the context that holds the span. That context is
- * made active only while spans are recorded, so that every span started below joins it. Otherwise `fn`
- * passes the context on itself: once AsyncLocalStorage has been used, Node 20 runs a hook on every promise
- * the process creates from then on, and that cost the api role about a quarter of its CPU per webhook.
+ * Starts a span under `opts.parent` and answers it with the context that holds it. Run what belongs in it
+ * through runInContext, and end it (failSpan first if it failed).
  */
-export function withContextSpan<T>(
-  name: string,
-  opts: { attributes?: Attributes; kind?: SpanKind; parent: Context },
-  fn: (span: Span, ctx: Context) => Promise<T>,
-): Promise<T> {
+export function startContextSpan(name: string, opts: { attributes?: Attributes; kind?: SpanKind; parent: Context }): { span: Span; ctx: Context } {
   const span = tracer.startSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes }, opts.parent);
-  const ctx = trace.setSpan(opts.parent, span);
-  return endingSpan(span, spansRecorded() ? () => context.with(ctx, fn, undefined, span, ctx) : () => fn(span, ctx));
+  return { span, ctx: trace.setSpan(opts.parent, span) };
+}
+
+/**
+ * Runs `fn` with `ctx` active while spans are recorded, so that every span started below joins it.
+ * Otherwise `fn` runs as it is and passes the context on itself: once AsyncLocalStorage has been used,
+ * Node 20 runs a hook on every promise the process creates from then on, and that cost the api role about
+ * a quarter of its CPU per webhook.
+ */
+export function runInContext<T>(ctx: Context, fn: () => T): T {
+  return spansRecorded() ? context.with(ctx, fn) : fn();
 }
 
 async function endingSpan<T>(span: Span, fn: (span: Span) => Promise<T>): Promise<T> {
   try {
     return await fn(span);
   } catch (err) {
-    span.recordException(err instanceof Error ? { name: err.name, message: err.message } : String(err));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.name : 'error' });
+    failSpan(span, err);
     throw err;
   } finally {
     span.end();
   }
+}
+
+/** Marks a span failed by `err` (its name and message only: never a payload). */
+export function failSpan(span: Span, err: unknown): void {
+  span.recordException(err instanceof Error ? { name: err.name, message: err.message } : String(err));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.name : 'error' });
 }
 
 export interface TraceCarrier {
@@ -188,12 +196,14 @@ export function linksFromCarriers(carriers: unknown): Link[] {
   });
 }
 
-/** The context an inbound HTTP request continues, from its `traceparent`/`tracestate` headers. */
-export function contextFromHeaders(headers: Headers): Context {
-  return propagation.extract(context.active(), headers, {
-    get: (carrier, key) => carrier.get(key) ?? undefined,
-    keys: (carrier) => [...carrier.keys()],
-  });
+/**
+ * The context an inbound HTTP request continues, from its `traceparent`/`tracestate` headers; without a
+ * `traceparent` (most webhooks) the headers are not walked at all.
+ */
+export function contextFromHeaders(headers: Pick<Headers, 'get'>): Context {
+  const traceparent = headers.get('traceparent');
+  if (traceparent === null) return context.active();
+  return contextFromCarrier({ traceparent, tracestate: headers.get('tracestate') ?? undefined });
 }
 
 /** The trace and span ids of the active span, for log lines and response headers. */

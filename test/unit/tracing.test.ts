@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { activeTraceIds, currentTraceCarrier, spansRecorded, startTracing, traceIdsOf, withContextSpan, withSpan } from '../../src/telemetry/tracing.js';
+import { activeTraceIds, currentTraceCarrier, spansRecorded, startTracing, runInContext, startContextSpan, traceIdsOf, withSpan } from '../../src/telemetry/tracing.js';
 
 const tracing = startTracing({}, 'api');
 const inbound = (flags: '00' | '01') => {
@@ -22,11 +22,13 @@ describe('tracing without an exporter', () => {
   it('continues an inbound traceparent with a new span id, hands the context over, and keeps the sampled flag', async () => {
     for (const flags of ['01', '00'] as const) {
       const parent = inbound(flags);
-      const seen = await withContextSpan('POST /x', { parent: parent.ctx }, async (span, ctx) => {
+      const { span, ctx } = startContextSpan('POST /x', { parent: parent.ctx });
+      const seen = await runInContext(ctx, async () => {
         expect(span.isRecording()).toBe(false);
         expect(trace.getActiveSpan()).toBeUndefined();
         return { ids: traceIdsOf(span), carrier: currentTraceCarrier(ctx) };
       });
+      span.end();
       expect(seen.ids?.trace_id).toBe(parent.traceId);
       expect(seen.ids?.span_id).toMatch(/^[0-9a-f]{16}$/);
       expect(seen.ids?.span_id).not.toBe(parent.spanId);
@@ -35,7 +37,7 @@ describe('tracing without an exporter', () => {
   });
 
   it('starts a sampled trace of its own without a parent', async () => {
-    const carrier = await withContextSpan('GET /y', { parent: ROOT_CONTEXT }, async (_span, ctx) => currentTraceCarrier(ctx));
+    const carrier = currentTraceCarrier(startContextSpan('GET /y', { parent: ROOT_CONTEXT }).ctx);
     expect(carrier?.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     expect(carrier?.traceparent).not.toMatch(/^00-0{32}-/);
   });

@@ -4,7 +4,7 @@ import { ROOT_CONTEXT, propagation } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { runTracedJob, withTraceContext } from '../../src/queue/job_telemetry.js';
-import { activeTraceIds, spansRecorded, startTracing, traceIdsOf, withContextSpan, withSpan } from '../../src/telemetry/tracing.js';
+import { activeTraceIds, runInContext, spansRecorded, startContextSpan, startTracing, traceIdsOf, withSpan } from '../../src/telemetry/tracing.js';
 
 const exporter = new InMemorySpanExporter();
 startTracing({}, 'api', [new SimpleSpanProcessor(exporter)]);
@@ -14,11 +14,13 @@ describe('tracing with span processors', () => {
     expect(spansRecorded()).toBe(true);
     const traceId = 'a'.repeat(32);
     const parent = propagation.extract(ROOT_CONTEXT, { traceparent: `00-${traceId}-${'b'.repeat(16)}-01` });
-    await withContextSpan('POST /webhooks/langsmith', { parent }, async (span) => {
+    const { span, ctx } = startContextSpan('POST /webhooks/langsmith', { parent });
+    await runInContext(ctx, async () => {
       expect(span.isRecording()).toBe(true);
       expect(activeTraceIds()).toEqual(traceIdsOf(span));
       await withSpan('db store_delivery', {}, async () => {});
     });
+    span.end();
     const spans = exporter.getFinishedSpans();
     const server = spans.find((s) => s.name === 'POST /webhooks/langsmith')!;
     const store = spans.find((s) => s.name === 'db store_delivery')!;
