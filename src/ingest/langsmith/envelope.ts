@@ -1,6 +1,7 @@
 // The LangSmith Engine webhook envelope: validated strictly where recur depends on a field, permissive
 // elsewhere (unknown fields are kept; unknown event types are stored and ignored).
 import { z } from 'zod';
+import { withFastPath } from '../schema_fast_path.js';
 
 const id = z.string().min(1).max(200);
 const text = (max: number) => z.string().max(max);
@@ -71,14 +72,21 @@ export function isKnownType(type: string): type is KnownType {
 
 /** Validates an already JSON-parsed body; a known type must also have the data fields recur reads. */
 export function parseEnvelope(body: unknown): ParsedEnvelope {
-  const env = envelopeSchema.safeParse(body);
+  const env = parseEnvelopeOnly(body);
   if (!env.success) return { ok: false, message: firstIssue(env.error) };
   const { type } = env.data;
   if (!isKnownType(type)) return { ok: true, envelope: env.data, known: false };
-  const data = KNOWN_TYPES[type].safeParse(env.data.data);
+  const data = parseKnownData[type](env.data.data);
   if (!data.success) return { ok: false, message: firstIssue(data.error, 'data') };
   return { ok: true, envelope: env.data, known: true };
 }
+
+const parseEnvelopeOnly = withFastPath(envelopeSchema);
+const parseKnownData = {
+  'issue.created': withFastPath(issueCreatedData),
+  'issue.trace.added': withFastPath(issueTraceAddedData),
+  'issue.agent_run.failed': withFastPath(agentRunFailedData),
+} satisfies Record<KnownType, unknown>;
 
 function firstIssue(error: z.ZodError, prefix?: string): string {
   const issue = error.issues[0];
