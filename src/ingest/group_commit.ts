@@ -33,14 +33,19 @@ export function createGroupCommit(storeBatch: StoreBatch, opts: GroupCommitOptio
     while (inFlight < opts.maxInFlight && waiting.length > 0) {
       const batch = waiting.splice(0, requestsInNextBatch(waiting.map((w) => w.deliveries.length), opts.maxBatch));
       inFlight += 1;
-      void flush(batch).finally(() => {
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
         inFlight -= 1;
         pump();
-      });
+      };
+      void flush(batch, release).finally(release);
     }
   };
 
-  const flush = async (batch: Waiter[]): Promise<void> => {
+  /** Stores one batch and answers its requests; `release` frees its slot, once its statement is done. */
+  const flush = async (batch: Waiter[], release: () => void): Promise<void> => {
     const deliveries = batch.flatMap((w) => w.deliveries);
     let outcomes: StoreOutcome[];
     try {
@@ -49,12 +54,16 @@ export function createGroupCommit(storeBatch: StoreBatch, opts: GroupCommitOptio
       // One request's content can fail the whole statement; storing each request alone refuses only that
       // one instead of every request that happened to share its batch.
       if (batch.length > 1 && isContentError(err)) {
-        await Promise.all(batch.map((w) => flush([w])));
+        await Promise.all(batch.map((w) => flush([w], () => {})));
         return;
       }
+      release();
       for (const w of batch) w.reject(err);
       return;
     }
+    // The next statement is sent before these answers are written, so the database works on it meanwhile
+    // instead of waiting for the api to finish answering.
+    release();
     opts.onCommitted?.(deliveries, outcomes);
     let at = 0;
     for (const w of batch) {

@@ -102,6 +102,22 @@ describe('createGroupCommit', () => {
     expect(order).toEqual(['committed a 1', 'answered a']);
   });
 
+  it('sends the next statement before answering the requests of the one that finished', async () => {
+    const order: string[] = [];
+    const { calls, store } = heldStore();
+    const gc = createGroupCommit(async (d) => (order.push(`statement ${d.map((x) => x.deliveryId).join(',')}`), store(d)), { maxBatch: 10, maxInFlight: 1 });
+    const a = gc.store([delivery('a')]).then(() => order.push('answered a'));
+    const b = gc.store([delivery('b')]).then(() => order.push('answered b'));
+    const c = gc.store([delivery('c')]).then(() => order.push('answered c'));
+    await tick();
+    calls[0]!.finish();
+    await a;
+    expect(order).toEqual(['statement a', 'statement b,c', 'answered a']);
+    calls[1]!.finish();
+    await Promise.all([b, c]);
+    expect(order.slice(3)).toEqual(['answered b', 'answered c']);
+  });
+
   it('rejects every request of a failed batch and answers none of them, then keeps going', async () => {
     const { calls, store } = heldStore();
     const committed: string[] = [];
