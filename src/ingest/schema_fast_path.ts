@@ -15,7 +15,7 @@ interface Def {
   catchall?: z.ZodType;
   innerType?: z.ZodType;
   checks?: Array<{ _zod: { def: CheckDef } }>;
-  // a string format schema (z.iso.datetime()) carries its check on its own definition
+  // A string format schema (z.iso.datetime()) carries its check on its own definition.
   check?: string;
   format?: string;
   pattern?: RegExp;
@@ -71,8 +71,8 @@ function stringCheck(def: Def): Check | null {
   let min = 0;
   let max = Infinity;
   const patterns: RegExp[] = [];
-  const own = def.check === undefined ? null : patternOf(def);
   if (def.check !== undefined) {
+    const own = patternOf(def);
     if (!own) return null;
     patterns.push(own);
   }
@@ -88,9 +88,8 @@ function stringCheck(def: Def): Check | null {
   }
   if (patterns.length > 1) return null;
   const pattern = patterns[0];
-  const fits = (v: string) => fitsLength(v, min, max);
-  if (!pattern) return (v) => typeof v === 'string' && fits(v);
-  return (v) => typeof v === 'string' && fits(v) && ((pattern.lastIndex = 0), pattern.test(v));
+  if (!pattern) return (v) => typeof v === 'string' && fitsLength(v, min, max);
+  return (v) => typeof v === 'string' && fitsLength(v, min, max) && ((pattern.lastIndex = 0), pattern.test(v));
 }
 
 /**
