@@ -53,12 +53,12 @@ export function requestTelemetry(services: Services, { inbox, requestIdOf }: { i
     // object, on every request. Otherwise (app.request() in tests) they are set before the answer exists,
     // and checked on it afterwards.
     const outgoing = c.env?.outgoing;
-    const setIds = (set: (name: string, value: string) => unknown) => {
+    const set = outgoing ? (name: string, value: string) => void outgoing.setHeader(name, value) : (name: string, value: string) => c.header(name, value);
+    const setIds = () => {
       set('x-request-id', requestId);
       if (ids) set('x-trace-id', ids.trace_id);
     };
-    const setOnAnswer = (name: string, value: string) => c.header(name, value);
-    setIds(outgoing ? (name, value) => outgoing.setHeader(name, value) : setOnAnswer);
+    setIds();
     try {
       await runInContext(traceContext, next);
       const route = matchedRoute(c);
@@ -70,7 +70,7 @@ export function requestTelemetry(services: Services, { inbox, requestIdOf }: { i
       }
       httpDuration.observe({ method, route, status: statusClass(status) }, (performance.now() - started) / 1000);
       // An answer built elsewhere (a Response object returned as is) did not see the prepared headers.
-      if (!outgoing && c.res.headers.get('x-request-id') !== requestId) setIds(setOnAnswer);
+      if (!outgoing && c.res.headers.get('x-request-id') !== requestId) setIds();
     } catch (err) {
       failSpan(span, err);
       throw err;

@@ -82,11 +82,10 @@ export function parseEnvelope(body: unknown): ParsedEnvelope {
 }
 
 const parseEnvelopeOnly = withFastPath(envelopeSchema);
-const parseKnownData = {
-  'issue.created': withFastPath(issueCreatedData),
-  'issue.trace.added': withFastPath(issueTraceAddedData),
-  'issue.agent_run.failed': withFastPath(agentRunFailedData),
-} satisfies Record<KnownType, unknown>;
+const parseKnownData = Object.fromEntries(Object.entries(KNOWN_TYPES).map(([type, schema]) => [type, withFastPath(schema)])) as Record<
+  KnownType,
+  (data: unknown) => z.ZodSafeParseResult<unknown>
+>;
 
 function firstIssue(error: z.ZodError, prefix?: string): string {
   const issue = error.issues[0];
