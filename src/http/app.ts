@@ -7,6 +7,8 @@ import type { GroupCommit } from '../ingest/group_commit.js';
 import type { AppEnv } from './context.js';
 import { createInboxWriter } from './delivery_answer.js';
 import { AppError, errorBody, errorResponse } from './errors.js';
+import { MemoRouter } from './memo_router.js';
+import { requestHeader } from './request_header.js';
 import { registerApiTokenScheme } from './auth.js';
 import { registerHealth } from './routes/health.js';
 import { registerDocsPage } from './routes/docs_page.js';
@@ -40,6 +42,7 @@ const REQUEST_ID = /^[\w.:-]{1,100}$/;
  */
 function baseApp(services: Services, inbox?: GroupCommit): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
+    router: new MemoRouter(),
     defaultHook: (result) => {
       if (!result.success) {
         const issue = result.error.issues[0];
@@ -47,7 +50,7 @@ function baseApp(services: Services, inbox?: GroupCommit): OpenAPIHono<AppEnv> {
       }
     },
   });
-  app.use('*', requestTelemetry(services, { inbox, requestIdOf: (c) => REQUEST_ID.exec(c.req.header('x-request-id') ?? '')?.[0] ?? randomUUID() }));
+  app.use('*', requestTelemetry(services, { inbox, requestIdOf: (c) => REQUEST_ID.exec(requestHeader(c, 'x-request-id') ?? '')?.[0] ?? randomUUID() }));
   app.onError((err, c) => {
     if (err instanceof AppError) return errorResponse(c, err);
     if (err instanceof HTTPException) return c.json(errorBody('invalid_request', err.message), err.status as 400);

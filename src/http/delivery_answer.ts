@@ -48,9 +48,17 @@ export function createInboxWriter(services: Pick<Services, 'database' | 'queue' 
   return createGroupCommit((deliveries) => storeBatchAsReceived(db, deliveries), {
     maxBatch: INBOX_MAX_BATCH,
     maxInFlight: 2,
-    onCommitted: (deliveries, outcomes) => {
-      inboxCommitDeliveries.observe(deliveries.length);
-      relay(outcomes.flatMap((o, i) => (o.outcome === 'accepted' && deliveries[i]!.status === 'pending' ? [{ eventId: o.eventId, trace: deliveries[i]!.trace }] : [])));
+    onCommitted: (requests) => {
+      const events: RelayedEvent[] = [];
+      let stored = 0;
+      for (const { deliveries, outcomes, trace } of requests) {
+        stored += deliveries.length;
+        outcomes.forEach((o, i) => {
+          if (o.outcome === 'accepted' && deliveries[i]!.status === 'pending') events.push({ eventId: o.eventId, trace });
+        });
+      }
+      inboxCommitDeliveries.observe(stored);
+      relay(events);
     },
   });
 }
@@ -141,10 +149,7 @@ async function enqueueEvents(queue: Services['queue'], events: readonly RelayedE
  * storage failure answers 503, which senders (LangSmith, GitHub) retry.
  */
 export async function storeOrUnavailable(c: Context<AppEnv>, source: string, deliveries: readonly Delivery[]): Promise<StoreOutcome[]> {
-  const store = (traceContext: TraceContext) => {
-    const trace = currentTraceCarrier(traceContext);
-    return c.get('inbox').store(trace ? deliveries.map((d) => ({ ...d, trace })) : deliveries);
-  };
+  const store = (traceContext: TraceContext) => c.get('inbox').store(deliveries, currentTraceCarrier(traceContext));
   try {
     // Unrecorded, a span of its own would only be a new span id: the jobs continue the request's span.
     if (!spansRecorded()) return await store(c.get('traceContext'));

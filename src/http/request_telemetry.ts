@@ -14,6 +14,7 @@ import type { Services } from '../services.js';
 import { lazyChild, type Logger } from '../telemetry/logger.js';
 import { contextFromHeaders, currentTraceCarrier, failSpan, runInContext, spansRecorded, startContextSpan, traceIdsOf } from '../telemetry/tracing.js';
 import type { AppEnv } from './context.js';
+import { requestHeader } from './request_header.js';
 
 /** The pattern the request matched (`/v1/families/:id`), never the raw path: span names and labels stay few. */
 export function matchedRoute(c: Context): string {
@@ -34,7 +35,7 @@ export function requestTelemetry(services: Services, { inbox, requestIdOf }: { i
     if (inbox) c.set('inbox', inbox);
     const { span, ctx: traceContext } = startContextSpan(method, {
       kind: SpanKind.SERVER,
-      parent: contextFromHeaders(c.req.raw.headers),
+      parent: contextFromHeaders((name) => requestHeader(c, name)),
       attributes: { 'http.request.method': method },
     });
     const requestId = requestIdOf(c);
@@ -140,7 +141,7 @@ export function deliveryMetrics(source: 'langsmith' | 'github' | 'signals') {
   return createMiddleware<AppEnv>(async (c, next) => {
     await next();
     const answered = c.get('delivery');
-    const rawType = answered?.type ?? (source === 'github' ? c.req.header('x-github-event') : source === 'signals' ? 'signal' : undefined);
+    const rawType = answered?.type ?? (source === 'github' ? requestHeader(c, 'x-github-event') : source === 'signals' ? 'signal' : undefined);
     const outcome = answered?.outcome ?? errorCodeOf(c.res.status);
     deliveries.inc({ source, type: boundedLabel(rawType, KNOWN_EVENT_TYPES[source]!), outcome });
     // A signals batch counts its duplicate items itself.

@@ -4,6 +4,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from './context.js';
 import { AppError } from './errors.js';
+import { requestHeader } from './request_header.js';
 
 export function webhookBodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
   const limit = bodyLimit({
@@ -16,8 +17,8 @@ export function webhookBodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
     // A declared length is judged from the header alone (the HTTP parser never passes more bytes than it
     // says): hono's bodyLimit would first turn the request into a web stream, a large share of what a
     // delivery costs on its way to the inbox.
-    const declared = c.req.header('content-length');
-    if (declared !== undefined && c.req.header('transfer-encoding') === undefined) {
+    const declared = requestHeader(c, 'content-length');
+    if (declared !== undefined && requestHeader(c, 'transfer-encoding') === undefined) {
       if (Number(declared) > maxBytes) throw new AppError('payload_too_large', `the body exceeds ${maxBytes} bytes`);
       return next();
     }
@@ -37,7 +38,9 @@ export function webhookBodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
 const incompleteBody = () => new AppError('invalid_payload', 'the body ended before it was complete: the client closed the connection');
 
 export function requireJson(c: Context<AppEnv>): void {
-  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const header = requestHeader(c, 'content-type') ?? '';
+  if (header === 'application/json') return;
+  const type = header.split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json' && !/^application\/[\w.+-]+\+json$/.test(type)) {
     throw new AppError('unsupported_media_type', 'expected Content-Type: application/json');
   }

@@ -2,6 +2,7 @@
 // by the next one, so one commit (one WAL flush) serves many deliveries. No timer is involved: an idle
 // writer starts at once. A request is answered only after the statement holding its rows has committed.
 import type { Delivery, StoreOutcome } from './inbox.js';
+import type { TraceCarrier } from '../telemetry/tracing.js';
 
 export type StoreBatch = (deliveries: readonly Delivery[]) => Promise<StoreOutcome[]>;
 
@@ -11,16 +12,27 @@ export interface GroupCommitOptions {
   /** Statements in flight at once. */
   maxInFlight: number;
   /** Sees each committed batch before its requests are answered (the relay to the queue). Must not throw. */
-  onCommitted?: (deliveries: readonly Delivery[], outcomes: readonly StoreOutcome[]) => void;
+  onCommitted?: (requests: readonly CommittedRequest[]) => void;
+}
+
+/** One request of a committed batch: its deliveries, their outcomes in the same order, and its trace. */
+export interface CommittedRequest {
+  deliveries: readonly Delivery[];
+  outcomes: StoreOutcome[];
+  trace: TraceCarrier | undefined;
 }
 
 export interface GroupCommit {
-  /** Stores one request's deliveries, all in the same statement; resolves once that statement committed. */
-  store(deliveries: readonly Delivery[]): Promise<StoreOutcome[]>;
+  /**
+   * Stores one request's deliveries, all in the same statement; resolves once that statement committed.
+   * `trace` is the request's, handed to onCommitted with them.
+   */
+  store(deliveries: readonly Delivery[], trace?: TraceCarrier): Promise<StoreOutcome[]>;
 }
 
 interface Waiter {
   deliveries: readonly Delivery[];
+  trace: TraceCarrier | undefined;
   resolve(outcomes: StoreOutcome[]): void;
   reject(err: unknown): void;
 }
@@ -64,18 +76,19 @@ export function createGroupCommit(storeBatch: StoreBatch, opts: GroupCommitOptio
     // The next statement is sent before these answers are written, so the database works on it meanwhile
     // instead of waiting for the api to finish answering.
     release();
-    opts.onCommitted?.(deliveries, outcomes);
     let at = 0;
-    for (const w of batch) {
-      w.resolve(outcomes.slice(at, at + w.deliveries.length));
+    const committed = batch.map((w): CommittedRequest => {
       at += w.deliveries.length;
-    }
+      return { deliveries: w.deliveries, outcomes: outcomes.slice(at - w.deliveries.length, at), trace: w.trace };
+    });
+    opts.onCommitted?.(committed);
+    for (const [i, w] of batch.entries()) w.resolve(committed[i]!.outcomes);
   };
 
   return {
-    store(deliveries) {
+    store(deliveries, trace) {
       return new Promise<StoreOutcome[]>((resolve, reject) => {
-        waiting.push({ deliveries, resolve, reject });
+        waiting.push({ deliveries, trace, resolve, reject });
         pump();
       });
     },

@@ -2,10 +2,8 @@
 // A retry of the same delivery is recognised from the unique index; a reused id with another body is a
 // conflict and leaves the stored event untouched.
 import { hash } from 'node:crypto';
-import { sql } from 'drizzle-orm';
-import { rowsOf, type Db } from '../db/client.js';
+import { statementRows, type Db } from '../db/client.js';
 import { isContentError } from './group_commit.js';
-import type { TraceCarrier } from '../telemetry/tracing.js';
 import type { InboxStatus } from '../db/schema/index.js';
 
 export interface Delivery {
@@ -18,8 +16,6 @@ export interface Delivery {
   /** The payload as JSON text when the caller holds it (the body as received): stored as it is. */
   payloadJson?: string;
   status: Extract<InboxStatus, 'pending' | 'ignored'>;
-  /** The trace of the request that brought it, continued by the job that processes it. */
-  trace?: TraceCarrier;
 }
 
 export type StoreOutcome =
@@ -69,7 +65,7 @@ export async function storeBatch(db: Db, deliveries: readonly Delivery[]): Promi
   // One JSON parameter and one statement text whatever the batch size: the statement is prepared once per
   // connection (see db/client.ts), and nothing is built per row but the JSON.
   const rows = rowsJson(firsts.map((i) => ({ delivery: deliveries[i]!, bodySha256: hashes[i]! })));
-  const inserted = await rowsOf<{ id: string; source: string; delivery_id: string }>(db, insertBatch(rows));
+  const inserted = await statementRows<{ id: string; source: string; delivery_id: string }>(db, INSERT_BATCH, [rows]);
 
   const stored = new Map<string, StoredRow>();
   for (const r of inserted) {
@@ -78,7 +74,7 @@ export async function storeBatch(db: Db, deliveries: readonly Delivery[]): Promi
   }
   if (stored.size < firsts.length) {
     // The conflicting rows are committed: ON CONFLICT waited for any transaction still inserting them.
-    const existing = await rowsOf<{ id: string; source: string; delivery_id: string; body_sha256: string }>(db, selectStored(rows));
+    const existing = await statementRows<{ id: string; source: string; delivery_id: string; body_sha256: string }>(db, SELECT_STORED, [rows]);
     for (const r of existing) {
       const key = inboxKey(r.source, r.delivery_id);
       if (!stored.has(key)) stored.set(key, { id: r.id, bodySha256: r.body_sha256, insertedBy: null });
@@ -126,17 +122,17 @@ interface StoredRow {
 
 const inboxKey = (source: string, deliveryId: string) => `${source}\u0000${deliveryId}`;
 
-const insertBatch = (rows: string) => sql`
+const INSERT_BATCH = `
   insert into inbox_events (source, delivery_id, event_type, request_id, body_sha256, payload, status, processed_at)
   select source, delivery_id, event_type, request_id, body_sha256, payload, status, case when status = 'ignored' then now() end
-  from jsonb_to_recordset(${rows}::jsonb)
+  from jsonb_to_recordset($1::jsonb)
     as r(source text, delivery_id text, event_type text, request_id text, body_sha256 text, payload jsonb, status text)
   on conflict (source, delivery_id) do nothing
   returning id, source, delivery_id`;
 
-const selectStored = (rows: string) => sql`
+const SELECT_STORED = `
   select e.id, e.source, e.delivery_id, e.body_sha256
-  from inbox_events e join jsonb_to_recordset(${rows}::jsonb) as r(source text, delivery_id text)
+  from inbox_events e join jsonb_to_recordset($1::jsonb) as r(source text, delivery_id text)
     on e.source = r.source and e.delivery_id = r.delivery_id`;
 
 function answerFor(index: number, bodySha256: string, row: StoredRow): StoreOutcome {

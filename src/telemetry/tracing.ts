@@ -200,10 +200,10 @@ export function linksFromCarriers(carriers: unknown): Link[] {
  * The context an inbound HTTP request continues, from its `traceparent`/`tracestate` headers; without a
  * `traceparent` (most webhooks) the headers are not walked at all.
  */
-export function contextFromHeaders(headers: Pick<Headers, 'get'>): Context {
-  const traceparent = headers.get('traceparent');
-  if (traceparent === null) return context.active();
-  return contextFromCarrier({ traceparent, tracestate: headers.get('tracestate') ?? undefined });
+export function contextFromHeaders(header: (name: string) => string | null | undefined): Context {
+  const traceparent = header('traceparent');
+  if (traceparent == null) return context.active();
+  return contextFromCarrier({ traceparent, tracestate: header('tracestate') ?? undefined });
 }
 
 /** The trace and span ids of the active span, for log lines and response headers. */

@@ -88,18 +88,25 @@ describe('createGroupCommit', () => {
     expect(outcomes.map((o) => o.map((x) => x.eventId))).toEqual([['ev-a'], ['ev-b'], ['ev-c1', 'ev-c2'], ['ev-d'], ['ev-e1', 'ev-e2', 'ev-e3', 'ev-e4']]);
   });
 
-  it('relays a committed batch before answering any of its requests', async () => {
+  it('relays a committed batch, each request with its outcomes and trace, before answering any of its requests', async () => {
     const order: string[] = [];
     const { calls, store } = heldStore();
     const gc = createGroupCommit(store, {
       maxBatch: 10,
       maxInFlight: 1,
-      onCommitted: (deliveries, outcomes) => order.push(`committed ${deliveries.map((d) => d.deliveryId).join(',')} ${outcomes.length}`),
+      onCommitted: (requests) =>
+        order.push(`committed ${requests.map((r) => `${r.deliveries.map((d) => d.deliveryId).join(',')}:${r.outcomes.map((o) => o.eventId).join(',')}:${r.trace?.traceparent ?? '-'}`).join(' ')}`),
     });
-    const a = gc.store([delivery('a')]).then(() => order.push('answered a'));
+    const a = gc.store([delivery('a')], { traceparent: 'tp-a' }).then(() => order.push('answered a'));
+    const b = gc.store([delivery('b1'), delivery('b2')], { traceparent: 'tp-b' }).then(() => order.push('answered b'));
+    const c = gc.store([delivery('c')]).then(() => order.push('answered c'));
+    await tick();
     calls[0]!.finish();
     await a;
-    expect(order).toEqual(['committed a 1', 'answered a']);
+    expect(order).toEqual(['committed a:ev-a:tp-a', 'answered a']);
+    calls[1]!.finish();
+    await Promise.all([b, c]);
+    expect(order.slice(2)).toEqual(['committed b1,b2:ev-b1,ev-b2:tp-b c:ev-c:-', 'answered b', 'answered c']);
   });
 
   it('sends the next statement before answering the requests of the one that finished', async () => {
@@ -121,7 +128,7 @@ describe('createGroupCommit', () => {
   it('rejects every request of a failed batch and answers none of them, then keeps going', async () => {
     const { calls, store } = heldStore();
     const committed: string[] = [];
-    const gc = createGroupCommit(store, { maxBatch: 10, maxInFlight: 1, onCommitted: (d) => committed.push(...d.map((x) => x.deliveryId)) });
+    const gc = createGroupCommit(store, { maxBatch: 10, maxInFlight: 1, onCommitted: (requests) => committed.push(...requests.flatMap((r) => r.deliveries.map((x) => x.deliveryId))) });
     const first = gc.store([delivery('a')]);
     const batch = ['b', 'c', 'd'].map((id) => gc.store([delivery(id)]));
     const settled = Promise.allSettled(batch);

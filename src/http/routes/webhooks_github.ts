@@ -8,6 +8,7 @@ import { GITHUB } from '../../ingest/github/source.js';
 import type { AppEnv } from '../context.js';
 import { answerDelivery, storeOrUnavailable } from '../delivery_answer.js';
 import { AppError } from '../errors.js';
+import { requestHeader } from '../request_header.js';
 import { parseJsonText, readRawBody, requireJson, webhookBodyLimit } from '../webhook_body.js';
 
 export function registerWebhooksGithub(app: Hono<AppEnv>, maxBodyBytes: number) {
@@ -17,12 +18,12 @@ export function registerWebhooksGithub(app: Hono<AppEnv>, maxBodyBytes: number) 
     const body = await readRawBody(c);
     const secret = config.env.GITHUB_WEBHOOK_SECRET;
     if (secret) {
-      const signature = c.req.header('x-hub-signature-256') ?? '';
+      const signature = requestHeader(c, 'x-hub-signature-256') ?? '';
       const ok = /^sha256=[0-9a-f]{64}$/i.test(signature) && (await verify(secret, Buffer.from(body).toString('utf8'), signature).catch(() => false));
       if (!ok) throw new AppError('unauthorized', 'missing or invalid X-Hub-Signature-256');
     }
-    const event = c.req.header('x-github-event') ?? '';
-    const delivery = c.req.header('x-github-delivery') ?? '';
+    const event = requestHeader(c, 'x-github-event') ?? '';
+    const delivery = requestHeader(c, 'x-github-delivery') ?? '';
     if (!/^[\w.-]{1,100}$/.test(event)) throw new AppError('invalid_payload', 'X-GitHub-Event: expected the event name');
     if (!/^[\w-]{1,100}$/.test(delivery)) throw new AppError('invalid_payload', 'X-GitHub-Delivery: expected the delivery id');
     const { value: payload, text } = parseJsonText(body);

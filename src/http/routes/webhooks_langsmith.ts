@@ -6,6 +6,7 @@ import { bearerToken, constantTimeEqual, verifyHmacSha256 } from '../../ingest/s
 import type { AppEnv } from '../context.js';
 import { answerDelivery, storeOrUnavailable } from '../delivery_answer.js';
 import { AppError } from '../errors.js';
+import { requestHeader } from '../request_header.js';
 import { parseJsonText, readRawBody, requireJson, webhookBodyLimit } from '../webhook_body.js';
 
 export function registerWebhooksLangsmith(app: Hono<AppEnv>, maxBodyBytes: number) {
@@ -15,10 +16,10 @@ export function registerWebhooksLangsmith(app: Hono<AppEnv>, maxBodyBytes: numbe
     requireJson(c);
     const body = await readRawBody(c);
 
-    if (token && !constantTimeEqual(bearerToken(c.req.header('authorization')) ?? '', token)) {
+    if (token && !constantTimeEqual(bearerToken(requestHeader(c, 'authorization')) ?? '', token)) {
       throw new AppError('unauthorized', 'missing or wrong bearer token');
     }
-    if (secrets.length > 0 && !verifyHmacSha256(body, c.req.header('x-langsmith-signature'), secrets)) {
+    if (secrets.length > 0 && !verifyHmacSha256(body, requestHeader(c, 'x-langsmith-signature'), secrets)) {
       throw new AppError('unauthorized', 'missing or invalid X-LangSmith-Signature');
     }
 
