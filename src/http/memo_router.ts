@@ -8,6 +8,8 @@ import { TrieRouter } from 'hono/router/trie-router';
 
 /** Paths remembered at most; beyond it (a scan of unknown paths) the memory starts over. */
 export const MEMO_MAX_PATHS = 1000;
+/** Longer paths are matched every time: a scan of long ones would otherwise hold megabytes. */
+export const MEMO_MAX_PATH_LENGTH = 200;
 
 export class MemoRouter<T> implements Router<T> {
   readonly name = 'MemoRouter';
@@ -25,7 +27,7 @@ export class MemoRouter<T> implements Router<T> {
     const known = byPath?.get(path);
     if (known) return known;
     const result = this.#trie.match(method, path);
-    if (result[0].every(([, params]) => isEmpty(params))) {
+    if (path.length <= MEMO_MAX_PATH_LENGTH && result[0].every(([, params]) => isEmpty(params))) {
       if (this.#size >= MEMO_MAX_PATHS) this.#forget();
       let paths = this.#memo.get(method);
       if (!paths) this.#memo.set(method, (paths = new Map()));

@@ -1,7 +1,7 @@
 // MemoRouter answers exactly what hono's TrieRouter answers, and remembers only parameterless matches.
 import { TrieRouter } from 'hono/router/trie-router';
 import { describe, expect, it } from 'vitest';
-import { MEMO_MAX_PATHS, MemoRouter } from '../../src/http/memo_router.js';
+import { MEMO_MAX_PATH_LENGTH, MEMO_MAX_PATHS, MemoRouter } from '../../src/http/memo_router.js';
 
 const ROUTES: Array<[string, string]> = [
   ['ALL', '*'],
@@ -44,6 +44,13 @@ describe('MemoRouter', () => {
     expect(memo.match('POST', '/webhooks/langsmith')).toBe(memo.match('POST', '/webhooks/langsmith'));
     expect(memo.match('GET', '/v1/families/a')).not.toBe(memo.match('GET', '/v1/families/a'));
     expect(memo.match('GET', '/v1/families/b')[0].find(([h]) => h === 'GET /v1/families/:id')?.[1]).toEqual({ id: 'b' });
+  });
+
+  it('does not remember a path longer than its bound', () => {
+    const { memo, trie } = both();
+    const long = `/${'x'.repeat(MEMO_MAX_PATH_LENGTH)}`;
+    expect(memo.match('GET', long)).not.toBe(memo.match('GET', long));
+    expect(memo.match('GET', long)).toEqual(trie.match('GET', long));
   });
 
   it('forgets what it remembered when a route is added', () => {
