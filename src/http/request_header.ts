@@ -5,12 +5,12 @@ import type { Context } from 'hono';
 import type { AppEnv } from './context.js';
 
 /**
- * The header `name` (lower-case) of the request, or undefined. Repeated headers are joined with ", ", as
- * the web's Headers does, except the few Node keeps only once (content-type, authorization...: the first).
+ * The header `name` (lower-case) of the request, or undefined; repeated headers are joined with ", ", as
+ * hono and the web's Headers join them. Node's `headersDistinct` keeps every value: its `headers` keeps
+ * only the first Authorization or Content-Type, which would accept a request hono refuses.
  */
 export function requestHeader(c: Context<AppEnv>, name: string): string | undefined {
-  const headers = c.env?.incoming?.headers;
-  if (!headers) return c.req.header(name);
-  const value = headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
+  const incoming = c.env?.incoming;
+  if (!incoming) return c.req.header(name);
+  return incoming.headersDistinct[name]?.join(', ');
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../src/http/context.js';
 import { requestHeader } from '../../src/http/request_header.js';
 
-const NAMES = ['x-one', 'x-twice', 'content-type', 'absent'];
+const NAMES = ['x-one', 'x-twice', 'content-type', 'authorization', 'absent'];
 const app = new Hono<AppEnv>().get('/h', (c) =>
   c.json(Object.fromEntries(NAMES.map((n) => [n, { ours: requestHeader(c, n) ?? 'undefined', hono: c.req.header(n) ?? 'undefined', node: Boolean(c.env?.incoming) }]))),
 );
@@ -49,6 +49,17 @@ describe('requestHeader', () => {
     expect(seen['x-twice']).toEqual({ ours: 'b, c', hono: 'b, c', node: true });
     expect(seen['content-type']).toEqual({ ours: 'application/json', hono: 'application/json', node: true });
     expect(seen.absent).toEqual({ ours: 'undefined', hono: 'undefined', node: true });
+  });
+
+  it('joins a repeated header that Node keeps only once in `headers` (authorization, content-type), as hono does', async () => {
+    const seen = await get([
+      ['Authorization', 'Bearer a'],
+      ['Authorization', 'Bearer b'],
+      ['Content-Type', 'application/json'],
+      ['Content-Type', 'text/plain'],
+    ]);
+    expect(seen.authorization).toEqual({ ours: 'Bearer a, Bearer b', hono: 'Bearer a, Bearer b', node: true });
+    expect(seen['content-type']).toEqual({ ours: 'application/json, text/plain', hono: 'application/json, text/plain', node: true });
   });
 
   it('without Node (app.request in tests), falls back to hono', async () => {
