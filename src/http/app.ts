@@ -16,7 +16,7 @@ import { registerOverviewPage } from './routes/overview_page.js';
 import { registerPageAssets } from './routes/page_assets.js';
 import { registerMetrics } from './routes/metrics.js';
 import { webhookRateLimit } from './rate_limit.js';
-import { deliveryMetrics, requestTelemetry } from './request_telemetry.js';
+import { requestTelemetry, type DeliverySource } from './request_telemetry.js';
 import { registerV1DeadLettersList } from './routes/v1_dead_letters_list.js';
 import { registerV1DeadLettersReplay } from './routes/v1_dead_letters_replay.js';
 import { registerV1DeadLettersReplayAll } from './routes/v1_dead_letters_replay_all.js';
@@ -33,6 +33,13 @@ import { registerV1SignalsCreate } from './routes/v1_signals_create.js';
 import { registerWebhooksGithub } from './routes/webhooks_github.js';
 import { registerWebhooksLangsmith } from './routes/webhooks_langsmith.js';
 
+/** The routes that take deliveries: each request to one is counted by how it was answered, and rate limited. */
+const DELIVERY_PATHS: ReadonlyMap<string, DeliverySource> = new Map([
+  ['/webhooks/langsmith', 'langsmith'],
+  ['/webhooks/github', 'github'],
+  ['/v1/signals', 'signals'],
+]);
+
 /** A caller's request id is echoed only when it is short and plain: it goes into every log line. */
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
@@ -40,7 +47,7 @@ const REQUEST_ID = /^[\w.:-]{1,100}$/;
  * What every role serves: the services and telemetry around each request (with the api role's inbox
  * writer), the error shape, /healthz, /readyz, /metrics.
  */
-function baseApp(services: Services, inbox?: GroupCommit): OpenAPIHono<AppEnv> {
+function baseApp(services: Services, inbox?: GroupCommit, deliveryPaths?: ReadonlyMap<string, DeliverySource>): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     router: new MemoRouter(),
     defaultHook: (result) => {
@@ -50,7 +57,7 @@ function baseApp(services: Services, inbox?: GroupCommit): OpenAPIHono<AppEnv> {
       }
     },
   });
-  app.use('*', requestTelemetry(services, { inbox, requestIdOf: (c) => REQUEST_ID.exec(requestHeader(c, 'x-request-id') ?? '')?.[0] ?? randomUUID() }));
+  app.use('*', requestTelemetry(services, { inbox, deliveryPaths, requestIdOf: (c) => REQUEST_ID.exec(requestHeader(c, 'x-request-id') ?? '')?.[0] ?? randomUUID() }));
   app.onError((err, c) => {
     if (err instanceof AppError) return errorResponse(c, err);
     if (err instanceof HTTPException) return c.json(errorBody('invalid_request', err.message), err.status as 400);
@@ -69,13 +76,10 @@ export function createOpsApp(services: Services): OpenAPIHono<AppEnv> {
 }
 
 export function createApp(services: Services): OpenAPIHono<AppEnv> {
-  const app = baseApp(services, createInboxWriter(services));
+  const app = baseApp(services, createInboxWriter(services), DELIVERY_PATHS);
   const { env } = services.config;
   const rateLimit = webhookRateLimit({ perAddress: env.RECUR_RATE_LIMIT_PER_ADDRESS, perToken: env.RECUR_RATE_LIMIT_PER_TOKEN, trustProxy: env.RECUR_TRUST_PROXY });
-  const limited = rateLimit ? [rateLimit] : [];
-  app.use('/webhooks/langsmith', deliveryMetrics('langsmith'), ...limited);
-  app.use('/webhooks/github', deliveryMetrics('github'), ...limited);
-  app.use('/v1/signals', deliveryMetrics('signals'), ...limited);
+  if (rateLimit) for (const path of DELIVERY_PATHS.keys()) app.use(path, rateLimit);
 
   registerWebhooksLangsmith(app, services.config.env.RECUR_MAX_BODY_BYTES);
   registerWebhooksGithub(app, services.config.env.RECUR_MAX_BODY_BYTES);

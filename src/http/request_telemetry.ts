@@ -27,7 +27,10 @@ export function matchedRoute(c: Context): string {
  * context, runs the rest of the request in its server span with a request-scoped logger, observes its
  * duration, and asks a client to reconnect elsewhere once this instance is shutting down.
  */
-export function requestTelemetry(services: Services, { inbox, requestIdOf }: { inbox?: GroupCommit; requestIdOf: (c: Context<AppEnv>) => string }) {
+export function requestTelemetry(
+  services: Services,
+  { inbox, requestIdOf, deliveryPaths }: { inbox?: GroupCommit; requestIdOf: (c: Context<AppEnv>) => string; deliveryPaths?: ReadonlyMap<string, DeliverySource> },
+) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const started = performance.now();
     const method = c.req.method;
@@ -70,6 +73,8 @@ export function requestTelemetry(services: Services, { inbox, requestIdOf }: { i
         if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       }
       httpDuration.observe({ method, route, status: statusClass(status) }, (performance.now() - started) / 1000);
+      const source = deliveryPaths?.get(c.req.path);
+      if (source) countDelivery(c, source);
       // An answer built elsewhere (a Response object returned as is) did not see the prepared headers.
       if (!outgoing && c.res.headers.get('x-request-id') !== requestId) setIds();
     } catch (err) {
@@ -130,23 +135,26 @@ class ServicesInTrace implements Services {
   }
 }
 
-const KNOWN_EVENT_TYPES: Record<string, ReadonlySet<string>> = {
+const KNOWN_EVENT_TYPES: Record<DeliverySource, ReadonlySet<string>> = {
   langsmith: new Set(Object.keys(KNOWN_TYPES)),
   github: new Set([...Object.keys(GITHUB_EVENTS), 'ping']),
   signals: new Set(['signal']),
 };
 
-/** Counts every request to a webhook route once, by how it was answered. */
-export function deliveryMetrics(source: 'langsmith' | 'github' | 'signals') {
-  return createMiddleware<AppEnv>(async (c, next) => {
-    await next();
-    const answered = c.get('delivery');
-    const rawType = answered?.type ?? (source === 'github' ? requestHeader(c, 'x-github-event') : source === 'signals' ? 'signal' : undefined);
-    const outcome = answered?.outcome ?? errorCodeOf(c.res.status);
-    deliveries.inc({ source, type: boundedLabel(rawType, KNOWN_EVENT_TYPES[source]!), outcome });
-    // A signals batch counts its duplicate items itself.
-    if (outcome === 'duplicate' && source !== 'signals') duplicates.inc({ source });
-  });
+export type DeliverySource = 'langsmith' | 'github' | 'signals';
+
+/**
+ * Counts a request to a webhook route once, by how it was answered. Counted by the request telemetry
+ * rather than by a middleware of its own: every layer of middleware is another async call on each
+ * delivery.
+ */
+function countDelivery(c: Context<AppEnv>, source: DeliverySource): void {
+  const answered = c.get('delivery');
+  const rawType = answered?.type ?? (source === 'github' ? requestHeader(c, 'x-github-event') : source === 'signals' ? 'signal' : undefined);
+  const outcome = answered?.outcome ?? errorCodeOf(c.res.status);
+  deliveries.inc({ source, type: boundedLabel(rawType, KNOWN_EVENT_TYPES[source]!), outcome });
+  // A signals batch counts its duplicate items itself.
+  if (outcome === 'duplicate' && source !== 'signals') duplicates.inc({ source });
 }
 
 const CODE_OF_STATUS: Record<number, string> = {

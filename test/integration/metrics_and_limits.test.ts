@@ -52,6 +52,11 @@ describe('GET /metrics', () => {
     expect((await postLangsmith(h, created!, signedHeaders(created!))).status).toBe(202);
     expect((await postLangsmith(h, created!, signedHeaders(created!))).status).toBe(200);
     expect((await postLangsmith(h, created!, { 'content-type': 'application/json', 'x-langsmith-signature': 'sha256=00' })).status).toBe(401);
+    const oversized = JSON.stringify({ id: randomUUID(), type: 'issue.created', pad: 'x'.repeat(h.services.config.env.RECUR_MAX_BODY_BYTES) });
+    expect((await postLangsmith(h, oversized, signedHeaders(oversized))).status).toBe(413);
+    // Every request to a delivery route counts, whatever its method; other routes do not.
+    expect((await h.app.request('/webhooks/langsmith')).status).toBe(404);
+    expect((await h.app.request('/v1/families')).status).toBe(200);
     const unknown = envelope('issue.sparkled');
     expect((await postLangsmith(h, unknown, signedHeaders(unknown))).status).toBe(202);
     // A sender-chosen type never becomes a label value of its own.
@@ -64,6 +69,9 @@ describe('GET /metrics', () => {
     expect(delta({ source: 'langsmith', type: 'issue.created', outcome: 'accepted' })).toBe(1);
     expect(delta({ source: 'langsmith', type: 'issue.created', outcome: 'duplicate' })).toBe(1);
     expect(delta({ source: 'langsmith', outcome: 'unauthorized' })).toBe(1);
+    expect(delta({ source: 'langsmith', outcome: 'payload_too_large' })).toBe(1);
+    expect(delta({ source: 'langsmith', outcome: '4xx' })).toBe(1);
+    expect(delta({})).toBe(7);
     expect(delta({ source: 'langsmith', type: 'other', outcome: 'ignored' })).toBe(2);
     expect(after).not.toContain('sparkled');
     expect(metricValue(after, 'recur_duplicates_total', { source: 'langsmith' }) - metricValue(before, 'recur_duplicates_total', { source: 'langsmith' })).toBe(1);
