@@ -17,22 +17,18 @@ import { AppError } from './errors.js';
 export function answerDelivery(c: Context<AppEnv>, d: { source: string; type: string; delivery: string; stored: StoreOutcome; acted: boolean }) {
   const log = c.get('log');
   const { stored } = d;
-  c.set('delivery', { type: d.type, outcome: stored.outcome === 'accepted' && !d.acted ? 'ignored' : stored.outcome });
-  const logged = { source: d.source, type: d.type, delivery: d.delivery, event_id: stored.eventId };
-  if (stored.outcome === 'conflict') {
-    log.warn({ ...logged, outcome: 'conflict' }, 'delivery id reused with a different body');
+  const outcome = stored.outcome === 'accepted' && !d.acted ? 'ignored' : stored.outcome;
+  c.set('delivery', { type: d.type, outcome });
+  // Built as one literal: in Node 20, `{ ...fields, outcome }` gives the object a new hidden class on every
+  // call, which cost the webhook routes more than anything else they log.
+  const line = { source: d.source, type: d.type, delivery: d.delivery, event_id: stored.eventId, outcome };
+  if (outcome === 'conflict') {
+    log.warn(line, 'delivery id reused with a different body');
     throw new AppError('conflict', `delivery ${d.delivery} was already stored with a different body`, { event_id: stored.eventId });
   }
-  if (stored.outcome === 'duplicate') {
-    log.info({ ...logged, outcome: 'duplicate' }, 'delivery');
-    return c.json({ status: 'duplicate' as const, event_id: stored.eventId }, 200);
-  }
-  if (!d.acted) {
-    log.info({ ...logged, outcome: 'ignored' }, 'delivery');
-    return c.json({ status: 'ignored' as const, event_id: stored.eventId }, 202);
-  }
-  log.info({ ...logged, outcome: 'accepted' }, 'delivery');
-  return c.json({ status: 'accepted' as const, event_id: stored.eventId }, 202);
+  log.info(line, 'delivery');
+  if (outcome === 'duplicate') return c.json({ status: outcome, event_id: stored.eventId }, 200);
+  return c.json({ status: outcome, event_id: stored.eventId }, 202);
 }
 
 /** Most deliveries one inbox statement stores, and one job then names. */

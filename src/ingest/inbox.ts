@@ -57,9 +57,10 @@ export async function storeDeliveries(db: Db, deliveries: readonly Delivery[]): 
 export async function storeBatch(db: Db, deliveries: readonly Delivery[]): Promise<StoreOutcome[]> {
   if (deliveries.length === 0) return [];
   const hashes = deliveries.map((d) => sha256Hex(d.body));
+  const keys = deliveries.map((d) => inboxKey(d.source, d.deliveryId));
   const firstOfKey = new Map<string, number>();
-  deliveries.forEach((d, i) => {
-    if (!firstOfKey.has(inboxKey(d.source, d.deliveryId))) firstOfKey.set(inboxKey(d.source, d.deliveryId), i);
+  keys.forEach((key, i) => {
+    if (!firstOfKey.has(key)) firstOfKey.set(key, i);
   });
   const firsts = [...firstOfKey.values()];
   // One JSON parameter and one statement text whatever the batch size: the statement is prepared once per
@@ -80,8 +81,8 @@ export async function storeBatch(db: Db, deliveries: readonly Delivery[]): Promi
       if (!stored.has(key)) stored.set(key, { id: r.id, bodySha256: r.body_sha256, insertedBy: null });
     }
   }
-  return deliveries.map((d, i) => {
-    const row = stored.get(inboxKey(d.source, d.deliveryId));
+  return keys.map((key, i) => {
+    const row = stored.get(key);
     if (!row) throw new Error('inbox row vanished between conflict and lookup');
     return answerFor(i, hashes[i]!, row);
   });

@@ -16,7 +16,12 @@ export function withTraceContext<P extends object>(
   carrier: TraceCarrier | undefined = currentTraceCarrier(),
   links: readonly TraceCarrier[] = [],
 ): P & { _trace?: TraceCarrier; _links?: TraceCarrier[] } {
-  return { ...payload, ...(carrier ? { _trace: carrier } : {}), ...(links.length > 0 ? { _links: [...links] } : {}) };
+  // Keys added one at a time: in Node 20, a spread followed by more keys gives the object a new hidden class
+  // on every call.
+  const data: P & { _trace?: TraceCarrier; _links?: TraceCarrier[] } = Object.assign({}, payload);
+  if (carrier) data._trace = carrier;
+  if (links.length > 0) data._links = [...links];
+  return data;
 }
 
 export async function runTracedJob(name: JobName, data: unknown, attempt: number, run: () => Promise<void>): Promise<void> {

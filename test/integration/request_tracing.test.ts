@@ -69,6 +69,32 @@ describe('request tracing without an exporter', () => {
     expect(line?.span_id).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('logs one line per delivery outcome: accepted, duplicate, and a conflict as a warning', async () => {
+    const body = delivery();
+    const { id } = JSON.parse(body) as { id: string };
+    const changed = JSON.stringify({ ...(JSON.parse(body) as object), created: 1 });
+    const send = (text: string, requestId: string) =>
+      h.app.request('/webhooks/langsmith', { method: 'POST', body: text, headers: { ...signedHeaders(text), 'x-request-id': requestId } });
+    expect((await send(body, 'req-outcome-1')).status).toBe(202);
+    expect((await send(body, 'req-outcome-2')).status).toBe(200);
+    expect((await send(changed, 'req-outcome-3')).status).toBe(409);
+    const lines = await eventually(async () => {
+      const found = readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => typeof l.request_id === 'string' && l.request_id.startsWith('req-outcome-'));
+      return found.length === 3 ? found : undefined;
+    });
+    const expected = { source: 'langsmith', type: 'issue.created', delivery: id, event_id: expect.stringMatching(/^[0-9a-f-]{36}$/) };
+    expect(lines).toEqual([
+      expect.objectContaining({ ...expected, level: 30, msg: 'delivery', outcome: 'accepted', request_id: 'req-outcome-1' }),
+      expect.objectContaining({ ...expected, level: 30, msg: 'delivery', outcome: 'duplicate', request_id: 'req-outcome-2' }),
+      expect.objectContaining({ ...expected, level: 40, msg: 'delivery id reused with a different body', outcome: 'conflict', request_id: 'req-outcome-3' }),
+    ]);
+    expect(new Set(lines?.map((l) => l.event_id)).size).toBe(1);
+  });
+
   it('names a trace on every answer: a new one without traceparent, and on errors and unknown routes', async () => {
     const body = delivery();
     const answers = [
