@@ -25,6 +25,11 @@ describe('request tracing without an exporter', () => {
   let h: Harness;
   const logDir = mkdtempSync(join(tmpdir(), 'recur-tracing-'));
   const logFile = join(logDir, 'log.jsonl');
+  const logLines = () =>
+    readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   const relayed: Array<{ payload: unknown; trace?: TraceCarrier }> = [];
   beforeAll(async () => {
     expect(startTracing({}, 'api').recording).toBe(false);
@@ -58,13 +63,7 @@ describe('request tracing without an exporter', () => {
 
     const job = await eventually(async () => relayed.find((j) => JSON.stringify(j.payload).includes(event_id)));
     expect(job?.trace?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
-    const line = await eventually(async () =>
-      readFileSync(logFile, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .find((l) => l.msg === 'delivery' && l.request_id === 'req-tracing-1'),
-    );
+    const line = await eventually(async () => logLines().find((l) => l.msg === 'delivery' && l.request_id === 'req-tracing-1'));
     expect(line).toMatchObject({ trace_id: traceId, event_id, outcome: 'accepted' });
     expect(line?.span_id).toMatch(/^[0-9a-f]{16}$/);
   });
@@ -79,11 +78,7 @@ describe('request tracing without an exporter', () => {
     expect((await send(body, 'req-outcome-2')).status).toBe(200);
     expect((await send(changed, 'req-outcome-3')).status).toBe(409);
     const lines = await eventually(async () => {
-      const found = readFileSync(logFile, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .filter((l) => typeof l.request_id === 'string' && l.request_id.startsWith('req-outcome-'));
+      const found = logLines().filter((l) => typeof l.request_id === 'string' && l.request_id.startsWith('req-outcome-'));
       return found.length === 3 ? found : undefined;
     });
     const expected = { source: 'langsmith', type: 'issue.created', delivery: id, event_id: expect.stringMatching(/^[0-9a-f-]{36}$/) };
