@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/ports.js';
-import type { LoadResult, LoadSpec } from './load_generator.js';
+import type { LoadPhase, LoadResult, LoadSpec } from './load_generator.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 
@@ -16,6 +16,7 @@ export interface Server {
 }
 
 const compiled = new Map<string, string>();
+let sessions = 0;
 
 /**
  * Compiles bench scripts and what they import into bench/results/build/ (one tsc run for those not compiled
@@ -70,15 +71,22 @@ export async function startServer(script: string, args: string[], env: Record<st
   };
 }
 
+/** Load generators kept running between phases (see load_generator.ts): warm, and connected. */
+export interface LoadSession {
+  /** Runs one phase on every generator at once and merges what they measured. */
+  run(phase: LoadPhase): Promise<LoadResult>;
+  close(): Promise<void>;
+}
+
 /**
- * Runs the load in `generators` processes (connections split between them), started together once every
- * one has its bodies ready, and merges what they measured. The generator runs compiled (once per
- * benchmark): it shares the machine with the server it measures, and through tsx it cost more CPU.
+ * Starts the load in `generators` processes (connections split between them), answering once every one
+ * has its bodies ready. The generator runs compiled (once per benchmark): it shares the machine with the
+ * server it measures, and through tsx it cost more CPU.
  */
-export async function runLoad(spec: Omit<LoadSpec, 'out'>, generators: number): Promise<LoadResult> {
+export async function openLoad(spec: Omit<LoadSpec, 'out'>, generators: number): Promise<LoadSession> {
   const script = compileScripts('bench/load_generator.ts')[0]!;
   const parts = Array.from({ length: generators }, (_, g) => {
-    const out = join(tmpdir(), `recur-load-${process.pid}-${Date.now()}-${g}.json`);
+    const out = join(tmpdir(), `recur-load-${process.pid}-${++sessions}-${g}.json`);
     const share = (n: number) => Math.floor(n / generators) + (g < n % generators ? 1 : 0);
     const part: LoadSpec = {
       ...spec,
@@ -91,22 +99,62 @@ export async function runLoad(spec: Omit<LoadSpec, 'out'>, generators: number): 
       cwd: ROOT,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const ready = new Promise<void>((resolve) => child.once('message', () => resolve()));
-    const done = new Promise<void>((resolve, reject) =>
-      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`load generator exited with ${code}`)))),
-    );
-    return { child, out, ready, done };
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const next = () =>
+      new Promise<void>((resolve, reject) => {
+        const onMessage = () => {
+          child.off('exit', onExit);
+          resolve();
+        };
+        const onExit = (code: number | null) => {
+          child.off('message', onMessage);
+          reject(new Error(`load generator exited with ${code}`));
+        };
+        child.once('message', onMessage);
+        child.once('exit', onExit);
+      });
+    return { child, out, exited, next };
   });
-  await Promise.all(parts.map((p) => p.ready));
-  for (const p of parts) p.child.send('go');
-  await Promise.all(parts.map((p) => p.done));
-  const results = parts.map((p) => {
-    const r = JSON.parse(readFileSync(p.out, 'utf8')) as LoadResult;
-    rmSync(p.out, { force: true });
-    return r;
-  });
+  await Promise.all(parts.map((p) => p.next()));
+  return {
+    async run(phase) {
+      const done = parts.map((p) => p.next());
+      for (const p of parts) p.child.send(phase);
+      await Promise.all(done);
+      return mergeLoads(
+        parts.map((p) => JSON.parse(readFileSync(p.out, 'utf8')) as LoadResult),
+        'together',
+      );
+    },
+    async close() {
+      for (const p of parts) if (p.child.connected) p.child.send('stop');
+      const codes = await Promise.all(parts.map((p) => p.exited));
+      for (const p of parts) rmSync(p.out, { force: true });
+      if (codes.some((c) => c !== 0)) throw new Error(`load generator exited with ${codes.join(', ')}`);
+    },
+  };
+}
+
+/** One phase of load in a session of its own. */
+export async function runLoad(spec: Omit<LoadSpec, 'out'> & LoadPhase, generators: number): Promise<LoadResult> {
+  const { warmupMs, durationMs, ...rest } = spec;
+  const session = await openLoad(rest, generators);
+  try {
+    return await session.run({ warmupMs, durationMs });
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * Several loads as one: generators that ran `together` (the window is the longest of theirs), or slices of
+ * one target's measurement run `in turn` (the windows add up). Answers, latencies and accepted ids are
+ * pooled.
+ */
+export function mergeLoads(results: readonly LoadResult[], ran: 'together' | 'in turn'): LoadResult {
   const statuses: Record<string, number> = {};
   for (const r of results) for (const [s, n] of Object.entries(r.statuses)) statuses[s] = (statuses[s] ?? 0) + n;
+  const windows = results.map((r) => r.measured.windowMs);
   return {
     sent: results.reduce((a, r) => a + r.sent, 0),
     statuses,
@@ -114,11 +162,11 @@ export async function runLoad(spec: Omit<LoadSpec, 'out'>, generators: number): 
     measured: {
       requests: results.reduce((a, r) => a + r.measured.requests, 0),
       accepted: results.reduce((a, r) => a + r.measured.accepted, 0),
-      windowMs: Math.max(...results.map((r) => r.measured.windowMs)),
+      windowMs: ran === 'together' ? Math.max(...windows) : windows.reduce((a, w) => a + w, 0),
       latenciesMs: results.flatMap((r) => r.measured.latenciesMs),
     },
     madeOnTheFly: results.reduce((a, r) => a + r.madeOnTheFly, 0),
-    accepted: spec.recordAccepted ? results.flatMap((r) => r.accepted ?? []) : undefined,
+    accepted: results.some((r) => r.accepted) ? results.flatMap((r) => r.accepted ?? []) : undefined,
   };
 }
 
@@ -186,8 +234,7 @@ export function machineTicks(): { total: number; steal: number } | null {
   }
 }
 
-/** Percent of the machine's CPU time the hypervisor gave to others between two readings. */
-export function stealPercent(before: ReturnType<typeof machineTicks>, after: ReturnType<typeof machineTicks>): number | null {
-  if (!before || !after || after.total <= before.total) return null;
-  return +((100 * (after.steal - before.steal)) / (after.total - before.total)).toFixed(1);
+/** Percent of the machine's CPU time the hypervisor gave to others, over tick counts summed between readings. */
+export function stealPercent(ticks: { total: number; steal: number }): number | null {
+  return ticks.total > 0 ? +((100 * ticks.steal) / ticks.total).toFixed(1) : null;
 }

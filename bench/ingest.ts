@@ -7,9 +7,12 @@
 // (`all` role on PGlite). After every naive and recur run the stored rows must equal the 202s, and every
 // event id answered 202 must be a stored row.
 // Run: npm run bench:ingest [-- --duration 10 --warmup 15 --connections 32,128 --targets noop,naive,recur,pglite
-//                               --rounds 1 --generators 1 --max-steal 5 --retries 2]
+//                               --rounds 1 --slices 4 --generators 1 --max-steal 5 --retries 2]
 // Every server is measured after --warmup seconds under the same load: the JIT settles within about 6 s for
 // naive and 10-14 s for recur (a larger program), and a measurement before that counts compiling.
+// The servers are then measured in turns (--slices, each a second of load then its share of --duration):
+// noop, naive, recur, recur, naive, noop, ... so a drift of the machine's speed during the round reaches
+// each of them alike instead of whichever was measured last.
 // With --rounds N the three take turns N times; the machine's speed swings between measurements, and the
 // median of the per-round ratios is the figure to read. A round in which the hypervisor took more than
 // --max-steal % of the machine's CPU is measured again (all its servers), at most --retries times.
@@ -22,7 +25,7 @@ import { openDatabase } from '../src/db/client.js';
 import { createDatabase, startPostgres } from '../test/helpers/postgres.js';
 import { startRedis } from '../test/helpers/redis.js';
 import { buildRecur, startService } from '../test/helpers/service_process.js';
-import { compileScripts, cpuMs, machineTicks, metricValue, percentile, runLoad, startServer, stealPercent, treeCpuMs, type Server } from './bench_processes.js';
+import { compileScripts, cpuMs, machineTicks, mergeLoads, metricValue, openLoad, percentile, runLoad, startServer, stealPercent, treeCpuMs, type LoadSession, type Server } from './bench_processes.js';
 import type { LoadResult } from './load_generator.js';
 
 const SECRET = 'bench-secret-0123456789';
@@ -33,6 +36,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32,128' },
     targets: { type: 'string', default: 'noop,naive,recur,pglite' },
     rounds: { type: 'string', default: '1' },
+    // Each target's --duration is measured in this many turns, the targets alternating (see measureRound).
+    slices: { type: 'string', default: '4' },
     generators: { type: 'string', default: '1' },
     // A round whose share of CPU taken by the hypervisor (steal) went over this is measured again, every
     // server of it, at most `retries` times: such a round measures the neighbours more than the servers.
@@ -48,6 +53,9 @@ const warmupMs = Number(values.warmup) * 1000;
 const connectionCounts = values.connections.split(',').map(Number);
 const targets = new Set(values.targets.split(','));
 const rounds = Number(values.rounds);
+const slices = Math.max(1, Number(values.slices));
+/** Load before each slice's measured window, not measured: the server comes back from idle to full load. */
+const SLICE_LEAD_IN_MS = 1000;
 const generators = Number(values.generators);
 const maxSteal = Number(values['max-steal']);
 const retries = Number(values.retries);
@@ -78,12 +86,15 @@ interface Row {
   /** recur: deliveries stored per inbox statement (group commit), and events per job relayed to the queue. */
   deliveries_per_commit?: number;
   events_per_relay?: number;
-  /** Rows stored by the run == its 202s, and every event id answered 202 is a stored row (null: not checked). */
+  /**
+   * Rows stored since the target's previous check (its warm-up included, for a round's first attempt) ==
+   * the 202s answered meanwhile, and every event id answered 202 is a stored row (null: not checked).
+   */
   durable_check: { answered_202: number; rows_added: number; ok: boolean } | null;
 }
 
 const rows: Row[] = [];
-const precomputeFor = (target: string) => Math.ceil(((warmupMs + durationMs) / 1000) * (target === 'noop' ? 25_000 : 12_000));
+const precomputeFor = (target: string, ms: number) => Math.ceil((ms / 1000) * (target === 'noop' ? 25_000 : 12_000));
 
 let postmasterPid: number | null = null;
 
@@ -98,41 +109,100 @@ async function batching(url: string) {
   };
 }
 
-async function measure(round: number, target: string, server: { url: string; pid: number }, connections: number, countRows?: () => Promise<number>, storedIds?: () => Promise<Set<string>>) {
-  const { url } = server;
-  const before = countRows ? await countRows() : 0;
-  const cpuBefore = cpuMs(server.pid);
-  const dbCpuBefore = postmasterPid ? treeCpuMs(postmasterPid) : null;
-  const batchingBefore = target === 'recur' ? await batching(url) : null;
-  const ticksBefore = machineTicks();
-  const load = await runLoad(
-    { url: `${url}/webhooks/langsmith`, secret: SECRET, mode: 'closed', connections, warmupMs, durationMs, families: 50, precompute: precomputeFor(target), recordAccepted: !!storedIds },
+/** A server measured in a round: how to count its stored rows and read their ids (naive and recur). */
+interface Target {
+  name: string;
+  url: string;
+  pid: number;
+  countRows?: () => Promise<number>;
+  storedIds?: () => Promise<Set<string>>;
+  /** Since the last durability check: the row count then, and the loads run since (warm-up included). */
+  unchecked?: { rows: number; loads: LoadResult[] };
+}
+
+/** What one target did over the slices of a round attempt. */
+interface Tally {
+  loads: LoadResult[];
+  cpu: number;
+  dbCpu: number | null;
+  ticks: { steal: number; total: number };
+}
+
+/** A target's load for a round at one connection count: warmed once, then measured slice by slice. */
+async function openTargetLoad(t: Target, connections: number): Promise<LoadSession> {
+  const sliceMs = SLICE_LEAD_IN_MS + durationMs / slices;
+  return openLoad(
+    { url: `${t.url}/webhooks/langsmith`, secret: SECRET, mode: 'closed', connections, families: 50, precompute: precomputeFor(t.name, warmupMs + slices * sliceMs), recordAccepted: !!t.storedIds },
     generators,
   );
-  const cpu = cpuMs(server.pid)! - cpuBefore!;
-  const steal = stealPercent(ticksBefore, machineTicks());
+}
+
+/** One slice of a target's measurement: SLICE_LEAD_IN_MS of load, then its share of --duration. */
+async function measureSlice(t: Target, load: LoadSession, tally: Tally) {
+  const cpuBefore = cpuMs(t.pid)!;
+  const dbCpuBefore = postmasterPid ? treeCpuMs(postmasterPid) : null;
+  const ticksBefore = machineTicks();
+  const result = await load.run({ warmupMs: SLICE_LEAD_IN_MS, durationMs: durationMs / slices });
+  tally.cpu += cpuMs(t.pid)! - cpuBefore;
   const dbCpuAfter = postmasterPid ? treeCpuMs(postmasterPid) : null;
-  const dbCpu = dbCpuBefore !== null && dbCpuAfter !== null ? dbCpuAfter - dbCpuBefore : null;
-  const answered = load.statuses['202'] ?? 0;
-  let durable: Row['durable_check'] = null;
-  if (countRows) {
-    const added = (await countRows()) - before;
-    let everyIdStored = true;
-    if (storedIds && load.accepted) {
-      const ids = await storedIds();
-      everyIdStored = load.accepted.every(([id]) => ids.has(id));
+  tally.dbCpu = tally.dbCpu === null || dbCpuBefore === null || dbCpuAfter === null ? null : tally.dbCpu + dbCpuAfter - dbCpuBefore;
+  const ticksAfter = machineTicks();
+  if (ticksBefore && ticksAfter) {
+    tally.ticks.steal += ticksAfter.steal - ticksBefore.steal;
+    tally.ticks.total += ticksAfter.total - ticksBefore.total;
+  }
+  tally.loads.push(result);
+  t.unchecked?.loads.push(result);
+}
+
+/**
+ * Measures every target of a round at one connection count, in --slices turns: noop, naive, recur, then
+ * recur, naive, noop, and so on. Each target's figures merge its slices, so a drift of the machine's speed
+ * within the round reaches every target alike instead of the one measured last. Then each target's 202s
+ * are checked against its stored rows (checkDurable).
+ */
+async function measureRound(round: number, targets: Target[], loads: LoadSession[], connections: number): Promise<Row[]> {
+  const tallies = targets.map((): Tally => ({ loads: [], cpu: 0, dbCpu: postmasterPid ? 0 : null, ticks: { steal: 0, total: 0 } }));
+  const batchingBefore = await Promise.all(targets.map((t) => (t.name === 'recur' ? batching(t.url) : null)));
+  for (let s = 0; s < slices; s++) {
+    const order = targets.map((_, i) => i);
+    if (s % 2 === 1) order.reverse();
+    for (const i of order) await measureSlice(targets[i]!, loads[i]!, tallies[i]!);
+  }
+  const measured: Row[] = [];
+  for (const [i, t] of targets.entries()) {
+    const tally = tallies[i]!;
+    const load = mergeLoads(tally.loads, 'in turn');
+    const durable = await checkDurable(t);
+    const r = summarize(round, t.name, connections, load, durable, tally.cpu, tally.dbCpu);
+    r.steal_pct = stealPercent(tally.ticks);
+    const before = batchingBefore[i];
+    if (before) {
+      const after = await batching(t.url);
+      r.deliveries_per_commit = +((after.commitSum - before.commitSum) / (after.commits - before.commits)).toFixed(1);
+      r.events_per_relay = +((after.relaySum - before.relaySum) / (after.relays - before.relays)).toFixed(1);
     }
-    durable = { answered_202: answered, rows_added: added, ok: added === answered && everyIdStored };
+    console.log(`${t.name.padEnd(6)} c=${String(connections).padEnd(3)} ${r.accepted_per_s.toFixed(0).padStart(6)}/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms  cpu ${r.server_cpu_ms_per_request} ms/req${r.db_cpu_ms_per_request !== null ? `  db cpu ${r.db_cpu_ms_per_request} ms/req` : ''}${r.steal_pct != null ? `  steal ${r.steal_pct}%` : ''}${r.deliveries_per_commit ? `  ${r.deliveries_per_commit}/commit ${r.events_per_relay}/relay` : ''}${durable ? `  rows ${durable.rows_added} / 202s ${durable.answered_202} ${durable.ok ? 'ok' : 'MISMATCH'}` : ''}`);
+    measured.push(r);
   }
-  rows.push(summarize(round, target, connections, load, durable, cpu, dbCpu));
-  const r = rows[rows.length - 1]!;
-  r.steal_pct = steal;
-  if (batchingBefore) {
-    const after = await batching(url);
-    r.deliveries_per_commit = +((after.commitSum - batchingBefore.commitSum) / (after.commits - batchingBefore.commits)).toFixed(1);
-    r.events_per_relay = +((after.relaySum - batchingBefore.relaySum) / (after.relays - batchingBefore.relays)).toFixed(1);
+  rows.push(...measured);
+  return measured;
+}
+
+/** Every 202 the target answered since its last check is a stored row, and it stored no other. */
+async function checkDurable(t: Target): Promise<Row['durable_check']> {
+  if (!t.countRows || !t.unchecked) return null;
+  const since = mergeLoads(t.unchecked.loads, 'in turn');
+  const answered = since.statuses['202'] ?? 0;
+  const rowsNow = await t.countRows();
+  let everyIdStored = true;
+  if (t.storedIds && since.accepted) {
+    const ids = await t.storedIds();
+    everyIdStored = since.accepted.every(([id]) => ids.has(id));
   }
-  console.log(`${target.padEnd(6)} c=${String(connections).padEnd(3)} ${r.accepted_per_s.toFixed(0).padStart(6)}/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms  cpu ${r.server_cpu_ms_per_request} ms/req${r.db_cpu_ms_per_request !== null ? `  db cpu ${r.db_cpu_ms_per_request} ms/req` : ''}${r.steal_pct != null ? `  steal ${r.steal_pct}%` : ''}${r.deliveries_per_commit ? `  ${r.deliveries_per_commit}/commit ${r.events_per_relay}/relay` : ''}${durable ? `  rows ${durable.rows_added} / 202s ${durable.answered_202} ${durable.ok ? 'ok' : 'MISMATCH'}` : ''}`);
+  const added = rowsNow - t.unchecked.rows;
+  t.unchecked = { rows: rowsNow, loads: [] };
+  return { answered_202: answered, rows_added: added, ok: added === answered && everyIdStored };
 }
 
 function summarize(round: number, target: string, connections: number, load: LoadResult, durable: Row['durable_check'], cpu: number | null, dbCpu: number | null = null): Row {
@@ -204,18 +274,32 @@ async function postgresTargets(): Promise<Record<string, string>> {
       // Every round measures freshly started servers: a server kept from round to round measured what it
       // had become (the naive one slowed down every round, its CPU per request 0.14 to 0.28 ms in five).
       const { noop, naive, recur } = await startTargets();
+      const measuredTargets: Target[] = [];
+      if (noop) measuredTargets.push({ name: 'noop', url: noop.url, pid: noop.child.pid! });
+      if (naive) measuredTargets.push({ name: 'naive', url: naive.url, pid: naive.child.pid!, countRows: countOf('naive_inbox'), storedIds: naiveIds });
+      if (recur) measuredTargets.push({ name: 'recur', url: recur.url, pid: recur.child.pid!, countRows: countOf('inbox_events'), storedIds: recurIds });
       try {
         for (const c of connectionCounts) {
-          for (let attempt = 0; ; attempt++) {
-            const first = rows.length;
-            if (noop) await measure(round, 'noop', { url: noop.url, pid: noop.child.pid! }, c);
-            if (naive) await measure(round, 'naive', { url: naive.url, pid: naive.child.pid! }, c, countOf('naive_inbox'), naiveIds);
-            if (recur) await measure(round, 'recur', { url: recur.url, pid: recur.child.pid! }, c, countOf('inbox_events'), recurIds);
-            const measured = rows.slice(first);
-            const steal = Math.max(0, ...measured.map((r) => r.steal_pct ?? 0));
-            if (steal <= maxSteal || attempt >= retries) break;
-            for (const r of measured) r.disturbed = true;
-            console.log(`steal reached ${steal}% (over --max-steal ${maxSteal}%): round ${round} at ${c} connections is measured again`);
+          const loads: LoadSession[] = [];
+          try {
+            // Each target under load for --warmup seconds, nothing measured: its JIT (and its generator's)
+            // settles before its first slice.
+            for (const t of measuredTargets) {
+              const load = await openTargetLoad(t, c);
+              loads.push(load);
+              if (t.countRows) t.unchecked = { rows: await t.countRows(), loads: [] };
+              const warmed = await load.run({ warmupMs, durationMs: 0 });
+              t.unchecked?.loads.push(warmed);
+            }
+            for (let attempt = 0; ; attempt++) {
+              const measured = await measureRound(round, measuredTargets, loads, c);
+              const steal = Math.max(0, ...measured.map((r) => r.steal_pct ?? 0));
+              if (steal <= maxSteal || attempt >= retries) break;
+              for (const r of measured) r.disturbed = true;
+              console.log(`steal reached ${steal}% (over --max-steal ${maxSteal}%): round ${round} at ${c} connections is measured again`);
+            }
+          } finally {
+            for (const load of loads) await load.close().catch(() => {});
           }
         }
       } finally {
@@ -238,7 +322,7 @@ async function pgliteTargets() {
         const cpuBefore = cpuMs(svc.child.pid!)!;
         let cpu = 0;
         const load = await runLoad(
-          { url: `${svc.url}/webhooks/langsmith`, secret: SECRET, mode: 'closed', connections: c, warmupMs, durationMs, families: 50, precompute: precomputeFor('pglite'), recordAccepted: true },
+          { url: `${svc.url}/webhooks/langsmith`, secret: SECRET, mode: 'closed', connections: c, warmupMs, durationMs, families: 50, precompute: precomputeFor('pglite', warmupMs + durationMs), recordAccepted: true },
           generators,
         ).finally(async () => {
           cpu = cpuMs(svc.child.pid!)! - cpuBefore;

@@ -1,12 +1,13 @@
 // The load generator the ingest and end-to-end benchmarks run as separate processes: unique signed
 // LangSmith `issue.trace.added` deliveries (~1 KB) over undici keep-alive connections, bodies and
-// signatures computed before the clock starts.
-//   closed loop: each of `connections` connections sends its next delivery when the last one is answered,
-//                for `warmupMs` (not measured) then `durationMs`.
-//   open loop:   delivery i is due at start + i / rate, whatever the answers do (no coordinated omission);
-//                its time to answer is counted from when it was due.
-// Run by bench_processes.ts runLoad(), compiled first: node <build>/bench/load_generator.js '<json LoadSpec>' with an IPC channel;
-// writes a LoadResult as JSON to spec.out.
+// signatures computed before the clock starts. A session runs one or more phases (LoadPhase), each
+// `warmupMs` of load (not measured) then `durationMs` measured:
+//   closed loop: each of `connections` connections sends its next delivery when the last one is answered;
+//                the connections stay open between phases.
+//   open loop:   delivery i of a phase is due at its start + i / rate, whatever the answers do (no
+//                coordinated omission); its time to answer is counted from when it was due.
+// Run by bench_processes.ts openLoad(), compiled first: node <build>/bench/load_generator.js '<json LoadSpec>'
+// with an IPC channel; writes each phase's LoadResult as JSON to spec.out.
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Client, Pool } from 'undici';
@@ -17,8 +18,6 @@ export interface LoadSpec {
   secret: string;
   mode: 'closed' | 'open';
   connections: number;
-  warmupMs: number;
-  durationMs: number;
   /** Open loop only: deliveries per second. */
   rate?: number;
   /** Deliveries spread over this many LangSmith issues (families). */
@@ -107,6 +106,12 @@ function prepare(n: number, spec: LoadSpec): Prepared {
 const now = () => performance.now();
 const epochMs = (t: number) => performance.timeOrigin + t;
 
+/** One measured stretch of a session: `warmupMs` of load, not measured, then `durationMs` measured. */
+export interface LoadPhase {
+  warmupMs: number;
+  durationMs: number;
+}
+
 async function main() {
   const spec = JSON.parse(process.argv[2]!) as LoadSpec;
   const bodies: Prepared[] = Array.from({ length: spec.precompute }, (_, n) => prepare(n, spec));
@@ -123,79 +128,90 @@ async function main() {
 
   const origin = new URL(spec.url).origin;
   const path = new URL(spec.url).pathname;
-  const result: LoadResult = { sent: 0, statuses: {}, errors: 0, measured: { requests: 0, accepted: 0, windowMs: spec.durationMs, latenciesMs: [] }, madeOnTheFly: 0 };
-  if (spec.recordAccepted) result.accepted = [];
+  // Closed loop, the connections stay open from phase to phase, and this process stays compiled: a later
+  // phase measures the server, not a generator warming up.
+  const clients = spec.mode === 'closed' ? Array.from({ length: spec.connections }, () => new Client(origin, { pipelining: 1, keepAliveTimeout: 60_000 })) : [];
+  let next = 0;
 
-  // Bodies are ready: say so, and start when the benchmark says go (so several generators start together).
-  if (process.send) {
-    process.send('ready');
-    await new Promise((resolve) => process.once('message', resolve));
-  }
-  const start = now() + 20;
-  const measureFrom = start + spec.warmupMs;
-  const end = measureFrom + spec.durationMs;
+  const runPhase = async ({ warmupMs, durationMs }: LoadPhase): Promise<LoadResult> => {
+    const result: LoadResult = { sent: 0, statuses: {}, errors: 0, measured: { requests: 0, accepted: 0, windowMs: durationMs, latenciesMs: [] }, madeOnTheFly: 0 };
+    if (spec.recordAccepted) result.accepted = [];
+    const madeBefore = madeOnTheFly;
+    const start = now() + 20;
+    const measureFrom = start + warmupMs;
+    const end = measureFrom + durationMs;
 
-  let lastMeasuredAnswer = 0;
-  const send = async (dispatcher: Client | Pool, n: number, dueAt: number) => {
-    const { body, signature } = bodyFor(n);
-    result.sent += 1;
-    try {
-      const res = await dispatcher.request({
-        origin,
-        path,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-langsmith-signature': signature },
-        body,
-      });
-      const text = await res.body.text();
-      const answeredAt = now();
-      result.statuses[res.statusCode] = (result.statuses[res.statusCode] ?? 0) + 1;
-      if (res.statusCode === 202 && result.accepted) result.accepted.push([(JSON.parse(text) as { event_id: string }).event_id, epochMs(answeredAt)]);
-      if (dueAt >= measureFrom && dueAt < end) {
-        result.measured.requests += 1;
-        if (res.statusCode === 202) result.measured.accepted += 1;
-        result.measured.latenciesMs.push(+(answeredAt - dueAt).toFixed(3));
-        lastMeasuredAnswer = Math.max(lastMeasuredAnswer, answeredAt);
+    let lastMeasuredAnswer = 0;
+    const send = async (dispatcher: Client | Pool, n: number, dueAt: number) => {
+      const { body, signature } = bodyFor(n);
+      result.sent += 1;
+      try {
+        const res = await dispatcher.request({
+          origin,
+          path,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-langsmith-signature': signature },
+          body,
+        });
+        const text = await res.body.text();
+        const answeredAt = now();
+        result.statuses[res.statusCode] = (result.statuses[res.statusCode] ?? 0) + 1;
+        if (res.statusCode === 202 && result.accepted) result.accepted.push([(JSON.parse(text) as { event_id: string }).event_id, epochMs(answeredAt)]);
+        if (dueAt >= measureFrom && dueAt < end) {
+          result.measured.requests += 1;
+          if (res.statusCode === 202) result.measured.accepted += 1;
+          result.measured.latenciesMs.push(+(answeredAt - dueAt).toFixed(3));
+          lastMeasuredAnswer = Math.max(lastMeasuredAnswer, answeredAt);
+        }
+      } catch {
+        result.errors += 1;
       }
-    } catch {
-      result.errors += 1;
+    };
+
+    while (now() < start) await new Promise((r) => setTimeout(r, 5));
+    if (spec.mode === 'closed') {
+      await Promise.all(
+        clients.map(async (client) => {
+          while (now() < end) await send(client, next++, now());
+        }),
+      );
+    } else {
+      const rate = spec.rate!;
+      const pool = new Pool(origin, { connections: spec.connections, pipelining: 1, keepAliveTimeout: 60_000 });
+      const inFlight = new Set<Promise<void>>();
+      const first = next;
+      const total = Math.floor(((warmupMs + durationMs) / 1000) * rate);
+      while (next - first < total) {
+        const due = start + ((next - first) / rate) * 1000;
+        const wait = due - now();
+        // Always yield: with deliveries due less than a millisecond apart a loop that only sleeps for longer
+        // waits would spin without ever letting the answers (or the requests themselves) through.
+        await new Promise((r) => (wait > 1 ? setTimeout(r, Math.min(wait, 5)) : setImmediate(r)));
+        while (next - first < total && start + ((next - first) / rate) * 1000 <= now()) {
+          const p = send(pool, next, start + ((next - first) / rate) * 1000).finally(() => inFlight.delete(p));
+          inFlight.add(p);
+          next += 1;
+        }
+      }
+      await Promise.all(inFlight);
+      await pool.close();
+      result.measured.windowMs = Math.max(durationMs, lastMeasuredAnswer - measureFrom);
     }
+    result.madeOnTheFly = madeOnTheFly - madeBefore;
+    return result;
   };
 
-  while (now() < start) await new Promise((r) => setTimeout(r, 5));
-  let next = 0;
-  if (spec.mode === 'closed') {
-    const clients = Array.from({ length: spec.connections }, () => new Client(origin, { pipelining: 1, keepAliveTimeout: 60_000 }));
-    await Promise.all(
-      clients.map(async (client) => {
-        while (now() < end) await send(client, next++, now());
-      }),
-    );
-    await Promise.all(clients.map((c) => c.close()));
-  } else {
-    const rate = spec.rate!;
-    const pool = new Pool(origin, { connections: spec.connections, pipelining: 1, keepAliveTimeout: 60_000 });
-    const inFlight = new Set<Promise<void>>();
-    const total = Math.floor(((spec.warmupMs + spec.durationMs) / 1000) * rate);
-    while (next < total) {
-      const due = start + (next / rate) * 1000;
-      const wait = due - now();
-      // Always yield: with deliveries due less than a millisecond apart a loop that only sleeps for longer
-      // waits would spin without ever letting the answers (or the requests themselves) through.
-      await new Promise((r) => (wait > 1 ? setTimeout(r, Math.min(wait, 5)) : setImmediate(r)));
-      while (next < total && start + (next / rate) * 1000 <= now()) {
-        const p = send(pool, next, start + (next / rate) * 1000).finally(() => inFlight.delete(p));
-        inFlight.add(p);
-        next += 1;
-      }
-    }
-    await Promise.all(inFlight);
-    await pool.close();
-    result.measured.windowMs = Math.max(spec.durationMs, lastMeasuredAnswer - measureFrom);
+  // Bodies are ready: say so. Each phase starts when the benchmark says (so several generators start
+  // together); its result goes to spec.out, then `done`. `stop` ends the session.
+  process.send!('ready');
+  for (;;) {
+    const message = await new Promise<LoadPhase | 'stop'>((resolve) => process.once('message', resolve));
+    if (message === 'stop') break;
+    writeFileSync(spec.out, JSON.stringify(await runPhase(message)));
+    process.send!('done');
   }
-  result.madeOnTheFly = madeOnTheFly;
-  writeFileSync(spec.out, JSON.stringify(result));
-  process.disconnect?.();
+  await Promise.all(clients.map((c) => c.close()));
+  process.disconnect();
 }
 
 if (process.argv[2]) await main();
