@@ -71,7 +71,7 @@ export async function startServer(script: string, args: string[], env: Record<st
   };
 }
 
-/** Load generators kept running between phases (see load_generator.ts): warm, and connected. */
+/** Load generators kept running between phases (see load_generator.ts), so a later phase finds them compiled. */
 export interface LoadSession {
   /** Runs one phase on every generator at once and merges what they measured. */
   run(phase: LoadPhase): Promise<LoadResult>;

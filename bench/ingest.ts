@@ -54,7 +54,7 @@ const connectionCounts = values.connections.split(',').map(Number);
 const targets = new Set(values.targets.split(','));
 const rounds = Number(values.rounds);
 const slices = Math.max(1, Number(values.slices));
-/** Load before each slice's measured window, not measured: the server comes back from idle to full load. */
+/** Load before each slice's measured window, not measured: connections the server closed while idle reopen, and it comes back to full load. */
 const SLICE_LEAD_IN_MS = 1000;
 const generators = Number(values.generators);
 const maxSteal = Number(values['max-steal']);

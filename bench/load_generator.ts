@@ -3,7 +3,7 @@
 // signatures computed before the clock starts. A session runs one or more phases (LoadPhase), each
 // `warmupMs` of load (not measured) then `durationMs` measured:
 //   closed loop: each of `connections` connections sends its next delivery when the last one is answered;
-//                the connections stay open between phases.
+//                the clients are kept between phases (undici reopens a connection the server closed).
 //   open loop:   delivery i of a phase is due at its start + i / rate, whatever the answers do (no
 //                coordinated omission); its time to answer is counted from when it was due.
 // Run by bench_processes.ts openLoad(), compiled first: node <build>/bench/load_generator.js '<json LoadSpec>'
@@ -128,8 +128,8 @@ async function main() {
 
   const origin = new URL(spec.url).origin;
   const path = new URL(spec.url).pathname;
-  // Closed loop, the connections stay open from phase to phase, and this process stays compiled: a later
-  // phase measures the server, not a generator warming up.
+  // Closed loop, the clients are kept from phase to phase, and this process stays compiled: a later phase
+  // measures the server, not a generator warming up.
   const clients = spec.mode === 'closed' ? Array.from({ length: spec.connections }, () => new Client(origin, { pipelining: 1, keepAliveTimeout: 60_000 })) : [];
   let next = 0;
 
