@@ -180,15 +180,15 @@ async function main() {
       const pool = new Pool(origin, { connections: spec.connections, pipelining: 1, keepAliveTimeout: 60_000 });
       const inFlight = new Set<Promise<void>>();
       const first = next;
-      const total = Math.floor(((warmupMs + durationMs) / 1000) * rate);
-      while (next - first < total) {
-        const due = start + ((next - first) / rate) * 1000;
-        const wait = due - now();
+      const last = first + Math.floor(((warmupMs + durationMs) / 1000) * rate);
+      const dueAt = (n: number) => start + ((n - first) / rate) * 1000;
+      while (next < last) {
+        const wait = dueAt(next) - now();
         // Always yield: with deliveries due less than a millisecond apart a loop that only sleeps for longer
         // waits would spin without ever letting the answers (or the requests themselves) through.
         await new Promise((r) => (wait > 1 ? setTimeout(r, Math.min(wait, 5)) : setImmediate(r)));
-        while (next - first < total && start + ((next - first) / rate) * 1000 <= now()) {
-          const p = send(pool, next, start + ((next - first) / rate) * 1000).finally(() => inFlight.delete(p));
+        while (next < last && dueAt(next) <= now()) {
+          const p = send(pool, next, dueAt(next)).finally(() => inFlight.delete(p));
           inFlight.add(p);
           next += 1;
         }
