@@ -14,7 +14,7 @@ import { storeOrUnavailable } from '../delivery_answer.js';
 import { AppError } from '../errors.js';
 import { ErrorSchema, jsonContent } from '../schemas.js';
 import { duplicates } from '../../telemetry/metrics.js';
-import { parseJson, readRawBody, requireJson, webhookBodyLimit } from '../webhook_body.js';
+import { parseJson, readRawBody, requireJson, webhookBodyLimit } from '../request_body.js';
 
 export const SignalsAcceptedSchema = z
   .object({ accepted: z.number().int(), duplicates: z.number().int(), conflicts: z.number().int() })

@@ -9,7 +9,7 @@ import type { AppEnv } from '../context.js';
 import { answerDelivery, storeOrUnavailable } from '../delivery_answer.js';
 import { AppError } from '../errors.js';
 import { requestHeader } from '../request_header.js';
-import { parseJsonText, readRawBody, requireJson, webhookBodyLimit } from '../webhook_body.js';
+import { parseJsonText, readRawBody, requireJson, webhookBodyLimit } from '../request_body.js';
 
 export function registerWebhooksGithub(app: Hono<AppEnv>, maxBodyBytes: number) {
   app.post('/webhooks/github', webhookBodyLimit(maxBodyBytes), async (c) => {

@@ -7,7 +7,7 @@ import type { AppEnv } from '../context.js';
 import { answerDelivery, storeOrUnavailable } from '../delivery_answer.js';
 import { AppError } from '../errors.js';
 import { requestHeader } from '../request_header.js';
-import { parseJsonText, readRawBody, requireJson, webhookBodyLimit } from '../webhook_body.js';
+import { parseJsonText, readRawBody, requireJson, webhookBodyLimit } from '../request_body.js';
 
 export function registerWebhooksLangsmith(app: Hono<AppEnv>, maxBodyBytes: number) {
   app.post('/webhooks/langsmith', webhookBodyLimit(maxBodyBytes), async (c) => {

@@ -1,7 +1,7 @@
 // parseJson refuses what PostgreSQL cannot store (NUL, unpaired surrogates), which only a \u escape can
 // put in a string, and accepts everything else, escaped look-alikes included.
 import { describe, expect, it } from 'vitest';
-import { parseJson } from '../../src/http/webhook_body.js';
+import { parseJson } from '../../src/http/request_body.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
