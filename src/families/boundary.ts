@@ -1,15 +1,24 @@
-// Decides which boundary a failure most likely crossed (prompt, tool contract, context source, model route,
-// permission, downstream API): from the signal's explicit field, then the team's config rules, then built-in keyword rules.
-import type { Boundary, SignalKind } from './types.js';
+// Decides which boundary a failure family most likely crossed (prompt, tool contract, context source, model
+// route, permission, downstream API) from its signals' evidence, with a confidence and the reasons to show.
+// Pure: the same evidence always gives the same decision, so tickets and the API can explain it.
+import { BOUNDARIES, type Boundary, type Signal, type SignalKind } from './types.js';
 
-export interface BoundaryInput {
+/** What one signal says about where it failed. A `Signal` gives it through `boundaryEvidence`. */
+export interface BoundaryEvidence {
+  /** A boundary the source stated itself; `unknown` counts as not stated. */
   explicit?: Boundary;
+  kind?: SignalKind;
+  workflow?: string;
   title: string;
   message?: string;
-  errorType?: string;
-  kind?: SignalKind;
   tool?: string;
+  errorType?: string;
+  /** OpenTelemetry, LangSmith and evaluator attributes: `run_type`, `gen_ai.*`, `mcp.*`, `http.*`, `db.*`, `eval.*`. */
+  attributes?: Readonly<Record<string, string | number | boolean>>;
 }
+
+/** The one-signal input of earlier versions; every field of it is still read. */
+export type BoundaryInput = BoundaryEvidence;
 
 export interface BoundaryRule {
   match: RegExp;
@@ -18,66 +27,281 @@ export interface BoundaryRule {
 
 export interface BoundaryDecision {
   boundary: Boundary;
+  /** 0..1: for a family, the average support its signals give the boundary (a signal saying nothing gives 0). */
+  confidence: number;
+  /** Short phrases for the ticket and the API, most supported first: "401 from zendesk_update_ticket in 6 of 8 signals". */
+  reasons: string[];
   /** What decided: `explicit`, `config:<index>`, `builtin:<name>` or `default`. */
   rule: string;
 }
 
-interface BuiltinRule {
-  name: string;
-  boundary: Boundary;
-  /** Any one matching is enough. */
-  patterns: readonly RegExp[];
+export function boundaryEvidence(signal: Signal): BoundaryEvidence {
+  return {
+    explicit: signal.boundary,
+    kind: signal.kind,
+    workflow: signal.workflow,
+    title: signal.title,
+    message: signal.message ?? signal.description,
+    tool: signal.tool,
+    errorType: signal.errorType,
+    attributes: signal.attributes,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading a signal: the facts every rule looks at, computed once.
+
+type Attributes = Readonly<Record<string, string | number | boolean>>;
+
+interface Reading {
+  kind: SignalKind | undefined;
+  /** Title, message and error classes, with exception class names split into words. */
+  text: string;
+  /** The tool, model or host the failure came from, for the reasons. */
+  subject: string | undefined;
+  tool: string | undefined;
+  status: number | undefined;
+  /** A call was being made: a tool, model, HTTP, MCP or database span, or a tool error. */
+  call: boolean;
+  model: boolean;
+  retrieval: boolean;
+  /** A database or query tool: a bare "syntax error" is then the query's. */
+  db: boolean;
+  runType: string | undefined;
+  operation: string | undefined;
+  sqlState: string | undefined;
+  rpcCode: number | undefined;
+  grpcCode: number | undefined;
+  evaluator: string | undefined;
+  rateLimited: boolean;
+  attributes: Attributes;
+}
+
+const MODEL_OPERATIONS = new Set(['chat', 'text_completion', 'generate_content', 'completion', 'embeddings', 'create_response']);
+const RETRIEVAL_OPERATIONS = new Set(['retrieval', 'retrieve', 'search']);
+/** Vector stores: a failure reading one is the context source's unless the error says otherwise. */
+const VECTOR_DB = /^(?:pinecone|weaviate|qdrant|milvus|chroma(?:db)?|pgvector|lancedb|vespa|turbopuffer)$/i;
+
+/** Tool names that say the tool retrieves, so "returned no results" or a 404 from it is a context problem. */
+const RETRIEVAL_TOOL = /(?:^|[^a-z])(?:retriev\w*|rag|vector\w*|kb|knowledge\w*|docs?|documents?|embeddings?|search_(?:docs|kb|knowledge)\w*)(?:$|[^a-z])/i;
+/** Tools that run queries the agent wrote. */
+const QUERY_TOOL = /(?:^|[^a-z])(?:sql|soql|query|queries|warehouse|db|database|bigquery|snowflake|postgres\w*|mysql)(?:$|[^a-z])/i;
+/** URL paths that fetch documents: a 404 there is a missing document, not a misnamed resource. */
+const RETRIEVAL_URL = /\/(?:search|docs?|documents?|kb|knowledge\w*|articles?|vectors?|collections?|indexes|embeddings?|retriev\w*)(?:\/|\?|$)/i;
+/** Words saying the failure was a model call even without GenAI attributes. */
+const MODEL_CALL_TEXT = /\b(?:llm|model) (?:call|request|step|run|invocation|api)\b|\bcalling the (?:model|llm)\b|\bchat[ .]completions?\b/i;
+
+function attr(attributes: Attributes, ...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = attributes[name];
+    if (value !== undefined && value !== '') return String(value);
+  }
+  return undefined;
+}
+
+function intAttr(attributes: Attributes, ...names: string[]): number | undefined {
+  const value = attr(attributes, ...names);
+  if (value === undefined || !/^-?\d+$/.test(value.trim())) return undefined;
+  return Number(value);
+}
+
+/**
+ * Exception class names read as words ("ValidationError" as "Validation Error"), so the phrase rules cover
+ * SDK error types. In titles and messages only names ending in Error or Exception are split: splitting
+ * `get_schema` or `checkTimeout` would make tool names trigger keyword rules. An error type is a class name
+ * by definition, so all of it is split ("AccessDenied", "QueryCanceled").
+ */
+function splitExceptionNames(text: string): string {
+  return text.replace(/\b[A-Z][A-Za-z0-9]*(?:Error|Exception)\b/g, splitCamel);
+}
+
+function splitCamel(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2');
 }
 
 /** Words that make the number after "returned" a count, not an HTTP status: "returned 500 rows". */
-const COUNT_NOUNS = 'rows|results|items|records|documents|docs|tokens|orders|requests|times|users|ms|seconds|bytes';
+const COUNT_NOUNS = 'rows|results|items|records|documents|docs|tokens|orders|requests|times|users|ms|seconds|bytes|chunks|hits|calls|errors|failures';
+/** Words that make the number after them an identifier: "order 401", "ticket 503". */
+const ID_NOUNS =
+  'order|orders|ticket|invoice|id|no|number|pr|pull|issue|item|line|page|room|step|version|port|case|account|user|customer|employee|row|record|flight|seat|gate|build|run|job|attempt|batch|chunk|article|section|level|tier|region|sku|product|plan|char|column|position|offset|of|top|limit|first|last|over|under|above|below|about';
+const STATUS_PHRASE =
+  'Not Found|Unauthori[sz]ed|Forbidden|Bad Request|Too Many Requests|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out|Unprocessable (?:Entity|Content)|Conflict|Request Time-?out|Payload Too Large|Method Not Allowed|Server Error|Client Error';
 
-/**
- * An HTTP status only counts next to a word that says it is one ("HTTP 503", "status=401", "Error code: 429",
- * "returned 502"), so "order 401" or "order 84013" never look like one.
- */
-function httpStatus(codes: string): RegExp {
-  return new RegExp(
-    String.raw`\b(?:https?(?:\/[\d.]+)?|status(?:[ _-]?code)?|code|error|response|returned|responded with|failed with)[\s:=(\[#-]{0,3}(?:${codes})\b(?!\.\d)(?!\s+(?:${COUNT_NOUNS})\b)`,
-    'i',
-  );
+/** A status next to a word that says it is one: "HTTP 503", "status=401", "Error code: 429", "returned 502". */
+const KEYWORD_STATUS = new RegExp(
+  String.raw`(?:\bhttps?(?:\/[\d.]+)?|\bstatus(?:[ _-]?code)?|\bcode|error|exception|\bresponse|\breturned|\bresponded with|\bfailed(?: with)?|\bupstream|\bgot)[\s:=(\[#-]{0,3}([1-5]\d\d)\b(?!\.\d)(?!\s+(?:${COUNT_NOUNS})\b)`,
+  'i',
+);
+/** A status followed by its reason phrase: "404 Not Found", "504 Server Error: Gateway Time-out". */
+const PHRASE_STATUS = new RegExp(String.raw`\b([45]\d\d)\s*[-:]?\s*(?:${STATUS_PHRASE})\b`, 'i');
+/** A bare 4xx/5xx token ("InvokeModel 403", "POST /x 429"): only read when the signal is a call. */
+const BARE_STATUS = new RegExp(String.raw`(?<![\w/.#$=:-]|(?:${ID_NOUNS})\s)([45]\d\d)(?![\w/%$]|\.\d|\s+(?:${COUNT_NOUNS})\b)`, 'i');
+
+function statusInText(text: string, call: boolean): number | undefined {
+  const found = PHRASE_STATUS.exec(text) ?? KEYWORD_STATUS.exec(text) ?? (call ? BARE_STATUS.exec(text) : null);
+  return found ? Number(found[1]) : undefined;
 }
 
-/**
- * First match wins, so the order is the precedence, most specific first:
- *  - model-side rules come first because providers report them as timeouts and 5xx/529s
- *    ("timeout calling the model: model overloaded" is model_route);
- *  - rate limits are downstream_api even when the provider is the model vendor ("rate limit on gpt-4o"):
- *    the fix is capacity, retries or quota, not the route; they precede permission because some APIs
- *    (GitHub) answer rate limits with 403;
- *  - permission and tool-contract phrases are specific and beat the generic infrastructure rules;
- *  - 5xx, connection errors, then the generic timeout;
- *  - context-source and prompt rules last: their words ("missing", "refused", "tone") are the vaguest,
- *    and an infrastructure error in the same message is the likelier cause.
- */
-const BUILTIN_RULES: readonly BuiltinRule[] = [
+function readSignal(e: BoundaryEvidence): Reading {
+  const a: Attributes = e.attributes ?? {};
+  const runType = attr(a, 'run_type', 'langsmith.span.kind', 'langsmith.run_type')?.toLowerCase();
+  const operation = attr(a, 'gen_ai.operation.name')?.toLowerCase();
+  const errorClass = [e.errorType, attr(a, 'error.type', 'exception.type')].filter((x): x is string => x !== undefined);
+  const text = [
+    splitExceptionNames(e.title),
+    e.message === undefined ? undefined : splitExceptionNames(e.message),
+    ...errorClass.map((name) => `${name} ${splitCamel(name)}`),
+  ]
+    .filter((part) => part !== undefined && part !== '')
+    .join('\n');
+  const tool = e.tool ?? attr(a, 'gen_ai.tool.name', 'mcp.tool.name', 'tool.name');
+  const modelName = attr(a, 'gen_ai.request.model', 'gen_ai.response.model', 'llm.model_name');
+  const model =
+    runType === 'llm' ||
+    (operation !== undefined && MODEL_OPERATIONS.has(operation)) ||
+    (operation === undefined && (modelName !== undefined || attr(a, 'gen_ai.system', 'gen_ai.provider.name') !== undefined) && tool === undefined) ||
+    MODEL_CALL_TEXT.test(text);
+  const dbSystem = attr(a, 'db.system', 'db.system.name');
+  const retrieval =
+    runType === 'retriever' ||
+    (operation !== undefined && RETRIEVAL_OPERATIONS.has(operation)) ||
+    (dbSystem !== undefined && VECTOR_DB.test(dbSystem)) ||
+    (tool !== undefined && RETRIEVAL_TOOL.test(tool)) ||
+    RETRIEVAL_URL.test(attr(a, 'url.full', 'url.path', 'http.url', 'http.target') ?? '');
+  const call =
+    e.kind === 'tool_error' ||
+    e.kind === 'timeout' ||
+    tool !== undefined ||
+    model ||
+    runType === 'tool' ||
+    runType === 'retriever' ||
+    operation !== undefined ||
+    attr(a, 'mcp.method.name', 'http.request.method', 'url.full', 'server.address', 'rpc.system') !== undefined ||
+    dbSystem !== undefined;
+  const statusAttr = intAttr(a, 'http.response.status_code', 'http.status_code');
+  const errorTypeStatus = errorClass.map((x) => /^([1-5]\d\d)$/.exec(x.trim())).find((m) => m !== null);
+  const status =
+    statusAttr !== undefined && statusAttr >= 400
+      ? statusAttr
+      : errorTypeStatus
+        ? Number(errorTypeStatus[1])
+        : statusInText(text, call);
+  const sqlStateAttr = attr(a, 'db.response.status_code');
+  const sqlState =
+    sqlStateAttr ?? (dbSystem !== undefined ? errorClass.find((x) => /^[0-9A-Z]{5}$/.test(x) && /\d/.test(x)) : undefined);
+  const host = attr(a, 'server.address');
+  const ratelimitRemaining = attr(a, 'http.response.header.x_ratelimit_remaining', 'http.response.header.x-ratelimit-remaining');
+  return {
+    kind: e.kind,
+    text,
+    subject: tool ?? modelName ?? host,
+    tool,
+    status,
+    call,
+    model,
+    retrieval,
+    db: dbSystem !== undefined || (tool !== undefined && QUERY_TOOL.test(tool)),
+    runType,
+    operation,
+    sqlState: sqlState?.toUpperCase(),
+    rpcCode: intAttr(a, 'rpc.jsonrpc.error_code'),
+    grpcCode: attr(a, 'rpc.system') === 'grpc' ? intAttr(a, 'rpc.grpc.status_code') : undefined,
+    evaluator: evaluatorName(e, a),
+    rateLimited:
+      RATE_LIMIT_TEXT.test(text) ||
+      ratelimitRemaining === '0' ||
+      attr(a, 'http.response.header.retry_after', 'http.response.header.retry-after') !== undefined,
+    attributes: a,
+  };
+}
+
+/** The evaluator or metric that failed: an attribute, else a snake_case name leading an eval failure's title. */
+function evaluatorName(e: BoundaryEvidence, a: Attributes): string | undefined {
+  const named = attr(a, 'eval.evaluator', 'eval.name', 'evaluator', 'evaluator.name', 'gen_ai.evaluation.name', 'eval.metric', 'metric', 'metric.name');
+  if (named !== undefined) return named;
+  if (e.kind !== 'eval_failure') return undefined;
+  return /^([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b/.exec(e.title)?.[1];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Rules. Each finding has a confidence; a signal takes its most confident finding, and among equals the
+// earlier rule. Structured evidence (statuses, SQLSTATEs, JSON-RPC codes, evaluators) is worth more than
+// phrases, specific phrases more than vague ones, and the signal's kind alone least.
+
+interface Finding {
+  boundary: Boundary;
+  confidence: number;
+  /** The reason without its subject ("403", "rate limited"): signals saying the same thing are counted together. */
+  what: string;
+  /** How the subject attaches: "403 from zendesk", "timed out in run_sql", "model not found for gpt-5". */
+  via?: Via;
+  subject?: string;
+  rule: string;
+}
+
+type Via = 'from' | 'in' | 'for' | 'on';
+
+function reasonOf(f: Finding): string {
+  return f.via && f.subject ? `${f.what} ${f.via} ${f.subject}` : f.what;
+}
+
+const RATE_LIMIT_TEXT =
+  /\brate[ _-]?limit|\btoo many requests\b|\bthrottl(?:ed|ing)\b|\bquota\b[^\n]{0,20}\b(?:exceeded|exhausted|reached)\b|\bexceeded (?:your )?(?:current )?quota\b|\binsufficient[ _]quota\b|\bresource[ _]exhausted\b|\btokens per min(?:ute)?\b|requests?[ _-]?limit[ _-]?(?:exceeded|reached)|\b(?:api|usage|call) limit (?:exceeded|reached)\b|\breached (?:your|the) [\w -]{0,30}\blimit\b/i;
+
+interface TextRule {
+  name: string;
+  boundary: Boundary;
+  confidence: number;
+  /** The reason phrase; " in <tool>" is added when the signal names one. */
+  says: string;
+  /** Any one matching is enough. */
+  patterns: readonly RegExp[];
+  /** The boundary to use instead when the signal is a model call (a timeout calling the model is the route's). */
+  inModelCall?: Boundary;
+  /** Read only for such signals. */
+  onlyIf?: (r: Reading) => boolean;
+}
+
+const SPECIFIC = 0.92;
+const PHRASE = 0.85;
+const INFRA = 0.8;
+const LOOSE = 0.6;
+const VAGUE = 0.5;
+
+/** In order: among equally confident findings the first wins. */
+const TEXT_RULES: readonly TextRule[] = [
   {
     name: 'model-overloaded',
     boundary: 'model_route',
+    confidence: SPECIFIC,
+    says: 'model provider overloaded',
     patterns: [
       /\b(?:model|engine|llm|provider|anthropic|openai)\b[^\n]{0,40}\boverloaded\b/i,
       /\boverloaded[ _]error\b/i,
-      httpStatus('529'),
+      /^overloaded$/im,
+      /\bmodel is (?:currently )?(?:loading|overloaded|unavailable)\b/i,
     ],
   },
   {
     name: 'model-not-found',
     boundary: 'model_route',
+    confidence: SPECIFIC,
+    says: 'model not found',
     patterns: [
       /\bmodel[ _]not[ _]found\b/i,
-      /\bmodel\b[\s'"`:=]{1,3}[\w.:/@-]+[\s'"`,:]{1,3}(?:does not exist|not found|is not (?:supported|available)|(?:is|has been) (?:deprecated|decommissioned|retired))/i,
+      /\bmodel\b[\s'"`:=]{1,3}[\w.:/@-]+[\s'"`,:]{1,3}(?:was not found|does not exist|not found|is not (?:supported|available|found)|(?:is|has been) (?:deprecated|decommissioned|retired))/i,
+      /\bnot_found_error\b[^\n]{0,10}\bmodel\b/i,
       /\b(?:unknown|invalid|unsupported|deprecated|decommissioned|nonexistent) model\b/i,
+      /\bmodel (?:id|identifier|name)\b[^\n]{0,20}\b(?:is )?(?:invalid|unknown|not found|not recogni[sz]ed)\b/i,
       /\bno such model\b/i,
+      /\bdeployment[ _]?not[ _]?found\b|\bapi deployment for this resource does not exist\b/i,
     ],
   },
   {
     name: 'context-length',
     boundary: 'model_route',
+    confidence: SPECIFIC,
+    says: 'context length exceeded',
     patterns: [
       /\bcontext[ _-](?:length|window)\b[^\n]{0,30}\b(?:exceeded|exceeds|exceed|overflow|too long|limit)/i,
       /\bcontext[ _]length[ _]exceeded\b/i,
@@ -88,186 +312,714 @@ const BUILTIN_RULES: readonly BuiltinRule[] = [
     ],
   },
   {
+    name: 'content-filter',
+    boundary: 'model_route',
+    confidence: SPECIFIC,
+    says: "blocked by the provider's content filter",
+    patterns: [
+      /\bcontent[ _-]?filter(?:ed|ing)?\b/i,
+      /\bcontent[ _]management[ _]policy\b/i,
+      /\bresponsible ?ai[ _]policy[ _]violation\b/i,
+      /\bfinish[ _]reason\W{1,4}safety\b|\bblocked (?:due to|for) safety\b|\bsafety (?:filter|block)/i,
+    ],
+  },
+  {
+    name: 'model-feature',
+    boundary: 'model_route',
+    confidence: SPECIFIC,
+    says: 'model lacks a required feature',
+    patterns: [
+      /\b(?:model|llm)\b[^\n]{0,60}\b(?:does not|doesn't|do not) support\b/i,
+      /\bnot supported (?:with|by|for|on) (?:this|the) model\b/i,
+      /\bdoes(?: not|n't) support (?:tools|tool use|tool calling|function calling|functions|vision|images|json mode|structured outputs?|response_format|streaming|system prompts?)\b/i,
+    ],
+  },
+  {
     name: 'model-fallback',
     boundary: 'model_route',
+    confidence: PHRASE,
+    says: 'served by a fallback or wrong model',
     patterns: [
       /\bfallback model\b/i,
       /\bmodel fallback\b/i,
       /\b(?:fell|falling|fall) back to\b[^\n]{0,20}\b(?:model|gpt|claude|gemini|llama|mistral|o\d)/i,
-      /\bwrong model\b/i,
-      /\bmodel rout(?:e|ing)\b/i,
+      /\b(?:wrong|different|smaller|cheaper) model\b/i,
+      /\bmodel (?:rout(?:e|ing)|mismatch)\b/i,
       /\b(?:mis-?routed|routed to the wrong)\b/i,
+      /\brouter fallback\b/i,
     ],
   },
   {
     name: 'rate-limit',
     boundary: 'downstream_api',
-    patterns: [
-      /\brate[ _-]?limit/i,
-      /\btoo many requests\b/i,
-      /\bthrottl(?:ed|ing)\b/i,
-      /\bquota\b[^\n]{0,20}\bexceeded\b|\bexceeded (?:your )?(?:current )?quota\b|\binsufficient[ _]quota\b/i,
-      /\bresource[ _]exhausted\b/i,
-      /\btokens per min(?:ute)?\b/i,
-      httpStatus('429'),
-    ],
+    confidence: SPECIFIC,
+    says: 'rate limited',
+    patterns: [RATE_LIMIT_TEXT],
   },
   {
     name: 'permission',
     boundary: 'permission',
+    confidence: PHRASE,
+    says: 'permission denied',
     patterns: [
-      httpStatus('401|403'),
       /\bunauthori[sz]ed\b/i,
       /\bunauthenticated\b/i,
       /\bforbidden\b/i,
-      /\baccess[ _-]denied\b/i,
+      /\baccess[ _-]?denied\b/i,
+      /\baccess to\b[^\n]{1,60}\bdenied\b/i,
       /\bpermission[ _-]denied\b/i,
-      /\b(?:insufficient|missing|required|lacks?|lacking) (?:the )?(?:required )?(?:oauth )?(?:scopes?|permissions?|privileges?)\b/i,
-      /\binsufficient[ _](?:scope|permissions?)\b/i,
+      /\b(?:insufficient|missing|required|lacks?|lacking) (?:the )?(?:required )?(?:oauth |authentication )?(?:scopes?|permissions?|privileges?|roles?)\b/i,
+      /\binsufficient[ _]?(?:authentication[ _]?)?(?:scopes?|permissions?|privileges?)/i,
+      /\bscope[ _]insufficient\b|\bmissing[ _]scope\b/i,
+      /\bdoes(?: not|n't) have (?:the )?(?:required |necessary |sufficient )?(?:permissions?|access|privileges?)\b/i,
       /\bnot authori[sz]ed\b|\boperation not permitted\b|\bnot permitted to\b/i,
-      /\bauthentication (?:failed|required|error)\b/i,
-      /\b(?:invalid|incorrect|expired|revoked) (?:api[ _-]?key|access[ _-]token|auth(?:entication)? token|credentials?|token)\b/i,
+      /\bauthentication (?:failed|required|error)\b|\bauth(?:entication)? failures?\b/i,
+      /\b(?:invalid|incorrect|expired|revoked|bad) (?:api[ _-]?key|access[ _-]token|auth(?:entication)? token|credentials?|token)\b/i,
+      /\b(?:token|credentials?|session|api[ _-]?key)\b[^\n]{0,20}\b(?:is |has )?(?:expired|revoked)\b/i,
+      /\bexpired[ _]?token\b|\binvalid[ _]?authentication[ _]?token\b/i,
+      /\b(?:resource|file|object|record) not accessible\b/i,
+      /\baccess (?:is )?not granted\b|\bnot granted access\b/i,
       /\beacces\b/i,
-      /\bdoes not have (?:the )?(?:required |necessary )?(?:permissions?|access)\b/i,
+      /\binsufficient[ _]privilege\b/i,
+      /\binvalid[ _](?:grant|client|auth)\b|\bnot[ _]authed\b|\btoken[ _](?:revoked|expired)\b|\baccount[ _]inactive\b/i,
+      /\bcommand denied to user\b|\bmust be owner of\b/i,
     ],
   },
   {
     name: 'tool-contract',
     boundary: 'tool_contract',
+    confidence: PHRASE,
+    says: 'tool call rejected: invalid arguments',
     patterns: [
-      /\bschemas?\b/i,
       /\bvalidation (?:error|failed|failure)s?\b|\bfailed (?:schema )?validation\b/i,
-      /\binvalid[ _](?:tool[ _])?(?:arguments?|args|parameters?|params|input)\b/i,
+      /\binvalid[ _](?:tool[ _])?(?:arguments?|args|parameters?|params|input|request|field|enum(?: value)?)\b/i,
+      /\binput should be\b/i,
       /\bmissing (?:\d+ )?(?:required )?(?:positional |keyword(?:-only)? )?(?:fields?|parameters?|params?|arguments?|args|propert(?:y|ies))\b/i,
       /\brequired (?:field|parameter|argument|property)\b|\bfield required\b/i,
-      /\bunexpected (?:keyword )?(?:argument|parameter|field|property)\b/i,
+      /\b(?:unexpected|unknown|unrecognized) (?:keyword )?(?:argument|parameter|field|property|key)\b/i,
       /\badditional propert(?:y|ies)\b|\bextra (?:inputs?|fields?) (?:are )?not permitted\b/i,
       /\bis not of type\b|\bwrong (?:argument |parameter )?type\b/i,
       /\bexpected (?:type )?(?:an? )?(?:string|str|integer|int|number|float|boolean|bool|array|list|object|dict)\b[^\n]{0,30}\b(?:got|received|but)\b/i,
+      /\bmust be (?:one of|an? (?:array|string|integer|number|boolean|object|list)|array|string|integer|number|boolean|object|list)\b|\bmust be (?:<|>|<=|>=)\s*\d/i,
       /\btype ?error\b[^\n]{0,80}\b(?:arguments?|args|parameters?|params)\b/i,
-      /\b(?:json|parse|parsing|decode|decoding)\b[^\n]{0,60}\b(?:arguments?|args)\b/i,
+      /\b(?:json|parse|parsing|decode|decoding)\b[^\n]{0,60}\b(?:arguments?|args|tool input)\b/i,
       /\b(?:arguments?|args)\b[^\n]{0,60}\b(?:json|parse|parsing|decode|decoding)\b/i,
       /\b(?:unknown|unrecognized|nonexistent|non-existent|undefined) tool\b|\bno such tool\b/i,
       /\btool\b[\s'"`:=]{1,3}[\w.:/-]+[\s'"`,:]{1,3}(?:not found|does not exist|is not (?:registered|available|defined))/i,
+      /\b(?:field|value)\b[^\n]{0,40}\bcannot be set\b|\bvalue expected\b|\bspecify a valid\b/i,
     ],
+  },
+  {
+    name: 'sql-invalid',
+    boundary: 'tool_contract',
+    confidence: PHRASE,
+    says: 'generated SQL does not compile',
+    patterns: [
+      /\bsyntax error at or near\b/i,
+      /\b(?:sql|query)\b[^\n]{0,30}\bsyntax error\b|\bsyntax error\b[^\n]{0,30}\b(?:sql|query)\b/i,
+      /\bpsycopg2?\.errors\.syntax ?error\b/i,
+      /\b(?:column|relation|table|function|schema)\s+"?[\w.]+(?:\([^)\n]*\))?"?\s+does not exist\b/i,
+      /\bUndefined ?(?:Column|Table|Function|Object)\b/,
+      /\binvalid[ _](?:sql|query|soql)\b|\bmalformed[ _](?:sql|query|soql)\b/i,
+      /\berror in your sql syntax\b|\bsql compilation error\b|\bunknown column\b|\binvalid identifier\b|\bunrecognized name\b/i,
+      /\b(?:table|column|relation|view)\b[^\n]{0,60}\bdoesn'?t exist\b/i,
+    ],
+  },
+  {
+    name: 'query-syntax',
+    boundary: 'tool_contract',
+    confidence: PHRASE,
+    says: 'generated query does not compile',
+    onlyIf: (r) => r.db,
+    patterns: [/\bsyntax ?error\b/i],
   },
   {
     name: 'server-error',
     boundary: 'downstream_api',
+    confidence: INFRA,
+    says: 'server error',
+    inModelCall: 'model_route',
     patterns: [
-      httpStatus(String.raw`5\d\d`),
       /\binternal server error\b/i,
       /\bbad gateway\b/i,
-      /\bservice (?:is )?(?:temporarily )?unavailable\b/i,
+      /\bservice (?:is )?(?:currently |temporarily )?unavailable\b/i,
       /\b5xx\b/i,
       /\bserver error\b/i,
+      /\binternal error\b|\bbackend ?error\b/i,
+      /\btemporarily unavailable\b|\bunder maintenance\b|\bcircuit[ _-]?breaker\b/i,
     ],
   },
   {
     name: 'connection',
     boundary: 'downstream_api',
+    confidence: INFRA,
+    says: 'connection failed',
+    inModelCall: 'model_route',
     patterns: [
       /\beconn(?:refused|reset|aborted)\b|\benotfound\b|\beai_again\b|\bepipe\b/i,
       /\bsocket hang ?up\b/i,
       /\bconnection (?:was )?(?:refused|reset|closed|aborted|error|failed|lost|dropped)\b/i,
-      /\b(?:failed|unable) to connect\b|\bcould not connect\b/i,
+      /\b(?:failed|unable) to connect\b|\bcould not connect\b|\bunreachable\b/i,
       /\bdns\b[^\n]{0,30}\b(?:fail|error|resolution|lookup|not found)/i,
       /\bgetaddrinfo\b|\bcould not resolve host\b|\bname or service not known\b/i,
       /\bnetwork (?:error|unreachable)\b/i,
+      /\b(?:other side|peer|remote(?: end)?|server) closed\b|\bterminated unexpectedly\b|\bunexpected (?:eof|end of (?:stream|file))\b/i,
+      /\bupstream connect error\b|\bdisconnect\/reset before headers\b/i,
+      /\b(?:ssl|tls)\b[^\n]{0,30}\b(?:error|failed|handshake)\b|\bcertificate verify failed\b/i,
+      /\btoo many connections\b|\bdeadlock detected\b|\b(?:connection )?pool (?:exhausted|timeout)\b/i,
     ],
   },
   {
     name: 'timeout',
     boundary: 'downstream_api',
+    confidence: INFRA,
+    says: 'timed out',
+    inModelCall: 'model_route',
     // No leading \b: ReadTimeout, ConnectTimeout and GatewayTimeout end in it.
-    patterns: [/time-?outs?\b/i, /\btimed[ _-]?out\b/i, /\bdeadline[ _-]exceeded\b/i, /\b(?:e|esocket)timedout\b/i, /\btime limit exceeded\b/i],
-  },
-  {
-    name: 'stale-context',
-    boundary: 'context_source',
     patterns: [
-      /\b(?:stale|outdated|out[ -]of[ -]date|irrelevant|wrong|incorrect|missing|empty|insufficient|obsolete|expired)\b(?: [\w-]+){0,2} (?:retrieved |retrieval )?(?:context|documents?|docs|passages?|chunks?|sources?|knowledge(?: base)?|snippets?|search results|information)\b/i,
-      /\b(?:retrieved|retrieval|rag)\b(?: [\w-]+){0,2} (?:context|documents?|docs|passages?|chunks?|sources?|results?)\b(?: [\w-]+){0,3} (?:stale|outdated|out of date|irrelevant|wrong|missing|empty|obsolete)\b/i,
+      /time-?outs?\b/i,
+      /\btimed[ _-]?out\b/i,
+      /\bdeadline[ _-]exceeded\b|\bexceeded\b[^\n]{0,30}\bdeadline\b/i,
+      /\b(?:e|esocket)timedout\b/i,
+      /\btime limit exceeded\b/i,
+      /\bquery ?cancell?ed\b|\bcanceling statement\b/i,
+      /\bno response (?:after|within|from)\b/i,
+      /\bexecution time exceeded\b/i,
     ],
   },
   {
-    name: 'empty-retrieval',
-    boundary: 'context_source',
+    name: 'outage',
+    boundary: 'downstream_api',
+    confidence: LOOSE,
+    says: 'service degraded',
+    patterns: [/\b(?:degraded|outage)\b|\bincident open\b|\bstatus page\b/i],
+  },
+  {
+    name: 'forbidden-data',
+    boundary: 'permission',
+    confidence: PHRASE,
+    says: 'blocked access to forbidden data',
     patterns: [
-      /\bretriev(?:al|er|ed|ing|e)\b[^\n]{0,40}\b(?:nothing|no (?:results|documents|docs|matches|hits|chunks|passages|context)|(?:0|zero) (?:results|documents|docs|hits|chunks|passages)|empty)\b/i,
-      /\bno relevant (?:documents?|docs|context|results|passages|sources|chunks|information)\b/i,
-      /\b(?:vector ?store|knowledge base|search index|embedding search)\b[^\n]{0,40}\b(?:nothing|no (?:results|documents|matches|hits)|empty)\b/i,
-      /\bnothing (?:was )?retrieved\b/i,
+      /\b(?:data[ -])?access (?:policy|control)\b/i,
+      /\brow[ -]level (?:security|polic(?:y|ies))\b/i,
+      /\bRLS\b/,
+      /\b(?:not in|outside (?:the |of )?)(?:allowed|permitted|authori[sz]ed)[ _]\w+/i,
+      /\boutside (?:the |of )?(?:requester|user|caller|agent)'?s?\b/i,
+      /\b(?:another|other) (?:user|employee|customer|tenant|account|patient|member)'?s\b/i,
+      /\bentitlements?\b/i,
     ],
   },
   {
-    name: 'citation',
-    boundary: 'context_source',
+    name: 'pii-output',
+    boundary: 'prompt',
+    confidence: PHRASE,
+    says: 'personal data in the output',
     patterns: [
-      /\bcitations?\b[^\n]{0,20}\b(?:not found|missing|does not exist|do not exist|not in (?:the )?(?:context|sources?|documents?)|mismatch)\b/i,
-      /\b(?:missing|broken|unresolvable) citations?\b/i,
-      /\bcited (?:source|document|passage)s? (?:not found|does not exist|missing)\b/i,
+      /\bpii\b/i,
+      /\bpersonal(?:ly identifiable)? (?:data|information)\b/i,
+      /\b(?:ssn|social security number|credit card number|card number|email address|phone number)s?\b[^\n]{0,30}\b(?:in (?:the )?(?:output|response|reply|answer)|leak|exposed|echoed|revealed)/i,
+      /\b(?:echo(?:ed|es|ing)?|leak(?:ed|s|ing)?|reveal(?:ed|s|ing)?|expos(?:ed|es|ing)|repeat(?:ed|s|ing)?|disclos(?:ed|es|ing))\b[^\n]{0,40}\b(?:ssn|social security|credit card|card number|email address|phone number|home address|date of birth|passport|iban|account number|salary)\b/i,
     ],
   },
   {
     name: 'instructions',
     boundary: 'prompt',
+    confidence: PHRASE,
+    says: 'instructions not followed',
     patterns: [
       /\b(?:ignored|ignoring|ignores|disregarded|didn't follow|did not follow|failed to follow|not following|violated)\b(?: the)?(?: (?:system|user|developer))? (?:instructions?|prompt)\b/i,
       /\bsystem prompt\b/i,
       /\bjailbreak/i,
       /\bprompt[ _-]?injection\b/i,
+      /\b(?:followed|obeyed|executed) (?:the )?instructions? (?:embedded|planted|hidden|found) in\b/i,
+      /\binstructions? (?:found|embedded|planted|hidden) in (?:a |the )?(?:retrieved|fetched|web|tool|kb|document|page|email|content)/i,
+    ],
+  },
+  {
+    name: 'tool-order',
+    boundary: 'prompt',
+    confidence: LOOSE,
+    says: 'wrong tool or tool order',
+    patterns: [
+      /\btrajectory\b/i,
+      /\bwrong tool\b|\btool (?:selection|choice|order(?:ing)?)\b/i,
+      /\b(?:called|invoked|ran|executed) (?:before|without)\b/i,
+      /\bwithout (?:the |an? )?[\w -]{0,30}(?:verification|check|approval|confirmation)(?: step)?\b/i,
+      /\b(?:step|check|verification)s? (?:was |were )?(?:missing|skipped)\b|\bskipped (?:the )?\w+/i,
+      /\bstep \d+ should (?:be|have been)\b/i,
+      /\b(?:called|used|chose|picked|selected|invoked)\b[^\n]{0,40}\binstead of\b/i,
+    ],
+  },
+  {
+    name: 'output-format',
+    boundary: 'prompt',
+    confidence: LOOSE,
+    says: 'output in the wrong format',
+    patterns: [
+      /\binvalid json output\b|\boutput ?parser\b|\bcould not parse (?:llm )?output\b/i,
+      /\b(?:format|formatting) (?:check|error|violation|mismatch)\b|\bwrong format\b/i,
+      /\bexpected (?:csv|json|markdown|yaml|xml|a table|a list)\b[^\n]{0,20}\bgot\b/i,
+      /```|\bcode fences?\b/i,
+      /\btoo (?:long|short|verbose|wordy)\b|\b(?:word|character|length) (?:limit|count|budget)\b|\b\d+[- ](?:word|character)s? limit\b/i,
+    ],
+  },
+  {
+    name: 'language-tone',
+    boundary: 'prompt',
+    confidence: LOOSE,
+    says: 'wrong language or tone',
+    patterns: [
+      /\b(?:wrong|different) language\b/i,
+      /\b(?:repl(?:y|ied|ies)|answer(?:ed|s|ing)?|respond(?:ed|s|ing)?|wrote|writ(?:es|ing))\b[^\n]{0,15}\bin (?:english|french|spanish|german|italian|portuguese|dutch|chinese|japanese|korean|arabic|russian|hindi)\b/i,
+      /\btone\b|\brude\b|\bimpolite\b|\bunprofessional\b/i,
+      /\boff[ -]topic\b/i,
+      /\brefus(?:ed|es|al|als|ing)\b/i,
+    ],
+  },
+  {
+    name: 'stale-context',
+    boundary: 'context_source',
+    confidence: LOOSE,
+    says: 'stale or wrong retrieved content',
+    patterns: [
+      /\b(?:stale|outdated|out[ -]of[ -]date|superseded|archived|obsolete|deprecated|old|previous|expired|irrelevant|unrelated|wrong|incorrect|missing|empty|insufficient)\b(?: [\w-]+){0,2} (?:retrieved |retrieval )?(?:context|documents?|docs?|passages?|chunks?|sources?|knowledge(?: base)?|kb(?: articles?)?|articles?|snippets?|search results|info(?:rmation)?|polic(?:y|ies)|handbook|guide(?:lines?)?|style guide|versions?|sheet|page|range|bands?|facts|pricing|prices)\b/i,
+      /\b(?:retrieved|retrieval|rag)\b(?: [\w-]+){0,2} (?:context|documents?|docs?|passages?|chunks?|sources?|results?)\b(?: [\w-]+){0,3} (?:stale|outdated|out of date|irrelevant|wrong|missing|empty|obsolete|archived|superseded|deprecated)\b/i,
+      /\bretrieved\b[^\n]{0,80}\((?:archived|deprecated|superseded|outdated|stale)\)/i,
+      /\blast year'?s\b/i,
+    ],
+  },
+  {
+    name: 'empty-retrieval',
+    boundary: 'context_source',
+    confidence: LOOSE,
+    says: 'retrieval found nothing relevant',
+    patterns: [
+      /\bretriev(?:al|er|ed|ing|e)\b[^\n]{0,40}\b(?:nothing|no (?:results|documents|docs|matches|hits|chunks|passages|context)|(?:0|zero) (?:results|documents|docs|hits|chunks|passages)|empty)\b/i,
+      /\bno relevant (?:documents?|docs|context|results|passages|sources|chunks|information)\b/i,
+      /\b(?:vector ?store|knowledge base|search index|embedding search)\b[^\n]{0,40}\b(?:nothing|no (?:results|documents|matches|hits)|empty)\b/i,
+      /\bnothing (?:was )?retrieved\b/i,
+      /\bretrieved\b[^\n]{0,40}\b(?:about|on|from) (?:an? )?(?:unrelated|different|other)\b/i,
+      /\bsimilarity\b[^\n]{0,30}\b(?:below|under|low)\b|\blow (?:similarity|relevance)\b/i,
+    ],
+  },
+  {
+    // A misconfigured vector index answers like a 404 or a 400, but what is broken is the context source.
+    name: 'vector-index',
+    boundary: 'context_source',
+    confidence: PHRASE,
+    says: 'vector index misconfigured',
+    patterns: [
+      /\b(?:vector |embedding )?dimension(?:ality)? (?:mismatch|error)\b|\bexpected (?:vector )?dim(?:ension)?s?\b[^\n]{0,20}\b(?:got|but)\b/i,
+      /\b(?:collection|vector index|namespace)\b[^\n]{0,40}\b(?:not found|does not exist|doesn't exist)\b/i,
+      /\bindex[ _]not[ _]found\b/i,
+    ],
+  },
+  {
+    name: 'citation',
+    boundary: 'context_source',
+    confidence: LOOSE,
+    says: 'citations missing or unsupported',
+    patterns: [
+      /\bcit(?:ation|ations|ed|es|ing)\b/i,
+      /\b(?:does not|doesn't|do not) support the claim\b|\bunsupported claims?\b|\bnot grounded\b|\bungrounded\b|\bunfaithful\b/i,
+      /\bno (?:link|source|reference)s? to\b/i,
     ],
   },
   {
     name: 'hallucination',
-    boundary: 'prompt',
-    patterns: [/\bhallucinat/i, /\bmade[ -]up\b/i, /\bfabricat(?:ed|es|ing|ion)\b/i, /\bnot grounded\b|\bungrounded\b|\bunsupported claims?\b/i],
+    boundary: 'context_source',
+    confidence: VAGUE,
+    says: 'answer not backed by its sources',
+    patterns: [/\bhallucinat/i, /\bmade[ -]up\b/i, /\bfabricat(?:ed|es|ing|ion)\b/i],
   },
   {
     name: 'policy-violation',
     boundary: 'prompt',
-    patterns: [/\bpolicy violations?\b/i, /\bviolat(?:ed|es|ing|ion of) (?:the )?(?:[\w-]+ ){0,2}polic(?:y|ies)\b/i, /\bcontent[ _](?:policy|filter)\b/i],
+    confidence: VAGUE,
+    says: 'policy violation in the answer',
+    patterns: [/\bpolicy violations?\b/i, /\bviolat(?:ed|es|ing|ion of) (?:the )?(?:[\w-]+ ){0,2}polic(?:y|ies)\b/i],
   },
   {
-    name: 'behaviour',
-    boundary: 'prompt',
-    patterns: [/\boff[ -]topic\b/i, /\brefus(?:ed|es|al|als|ing)\b/i, /\btone\b/i],
+    // Like a 404: a thing the agent named does not exist ("channel_not_found", "no such file").
+    name: 'not-found',
+    boundary: 'tool_contract',
+    confidence: VAGUE,
+    says: 'named resource not found',
+    patterns: [/\b[a-z]+_not_found\b/i, /\bnot found\b/i, /\bno such\b/i, /\bdoes not exist\b/i],
+  },
+  {
+    name: 'invalid-value',
+    boundary: 'tool_contract',
+    confidence: VAGUE,
+    says: 'tool rejected a value',
+    patterns: [/\b(?:is )?not (?:a )?valid\b/i, /\binvalid\b/i, /\bis required\b/i, /\bschemas?\b/i],
   },
 ];
 
-/** Tool names that say the tool retrieves, so "returned no results" from it is a context problem. */
-const RETRIEVAL_TOOL = /(?:^|[^a-z])(?:retriev\w*|rag|vector\w*|kb|knowledge\w*|docs?|documents?|embeddings?)(?:$|[^a-z])/i;
-const EMPTY_RESULT = /\b(?:no|0|zero) (?:results|documents|docs|matches|hits|chunks|passages)\b|\breturned (?:nothing|an empty|empty)\b|\bempty (?:result|response)s?\b/i;
+/** Evaluator names by what they measure, as words of the name ("tool_order" -> tool, order). First match wins. */
+const EVALUATOR_RULES: readonly { boundary: Boundary; what: string; match: RegExp }[] = [
+  { boundary: 'tool_contract', what: 'tool arguments', match: /\b(?:argument|arguments|args|parameter|parameters|params|input schema|tool schema|tool call validity)\b/ },
+  { boundary: 'prompt', what: 'tool choice or order', match: /\b(?:tool (?:selection|choice|order|ordering|sequence|use)|trajectory|step order|plan adherence|wrong tool)\b/ },
+  { boundary: 'prompt', what: 'injection or jailbreak resistance', match: /\b(?:injection|jailbreak|prompt attack|red ?team)\b/ },
+  { boundary: 'prompt', what: 'personal data', match: /\b(?:pii|personal data|privacy)\b/ },
+  {
+    boundary: 'context_source',
+    what: 'grounding in sources',
+    match:
+      /\b(?:faithfulness|faithful|groundedness|grounded|grounding|hallucination|hallucinations|citation|citations|attribution|stale|staleness|freshness|fresh|current|outdated|up to date|context (?:precision|recall|relevance|relevancy|utilization)|retrieval|recall|mrr|ndcg|hit rate)\b/,
+  },
+  {
+    boundary: 'prompt',
+    what: 'format, length, tone or language',
+    match:
+      /\b(?:format|formatting|json schema|json|structured output|schema|length|conciseness|concise|verbosity|brevity|tone|politeness|empathy|style|professionalism|language|instruction following|instructions|adherence|refusal|toxicity|bias|harmful)\b/,
+  },
+  { boundary: 'permission', what: 'access control', match: /\b(?:access control|authorization|authorisation|data access)\b/ },
+];
 
-/**
- * Exception class names read as words ("ValidationError" as "Validation Error", "APITimeoutError" as
- * "API Timeout Error"), so the phrase rules cover SDK error types. Other identifiers are left whole:
- * splitting `get_schema` or `checkTimeout` would make tool names trigger keyword rules.
- */
-function splitExceptionNames(text: string): string {
-  return text.replace(/\b[A-Z][A-Za-z0-9]*(?:Error|Exception)\b/g, (name) =>
-    name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2'),
-  );
+function evaluatorFinding(name: string): Finding | null {
+  const words = splitCamel(name).toLowerCase().replace(/@/g, ' at ').replace(/[^a-z0-9]+/g, ' ').trim();
+  for (const rule of EVALUATOR_RULES) {
+    if (rule.match.test(words)) {
+      return { boundary: rule.boundary, confidence: PHRASE, what: `evaluator ${name} failed (${rule.what})`, rule: 'builtin:evaluator' };
+    }
+  }
+  return null;
 }
 
-export function classifyBoundary(input: BoundaryInput, configRules: readonly BoundaryRule[] = []): BoundaryDecision {
-  if (input.explicit && input.explicit !== 'unknown') return { boundary: input.explicit, rule: 'explicit' };
+/** Guardrail names say what they guard: "pii-filter", "prompt-shield", "hr-abac". */
+const GUARDRAIL_RULES: readonly { boundary: Boundary; what: string; match: RegExp }[] = [
+  { boundary: 'permission', what: 'data access', match: /\b(?:access|abac|rbac|acl|entitlements?|authz|authorization|scope guard|data boundary)\b/ },
+  { boundary: 'prompt', what: 'personal data in the output', match: /\b(?:pii|privacy|personal data|dlp|redaction)\b/ },
+  { boundary: 'prompt', what: 'prompt injection or jailbreak', match: /\b(?:injection|jailbreak|prompt shield|prompt guard|shield)\b/ },
+  { boundary: 'prompt', what: 'topic, tone or toxicity', match: /\b(?:topic|toxicity|toxic|profanity|tone|moderation|brand)\b/ },
+];
 
-  const text = [input.title, input.message, input.errorType].filter((part) => part !== undefined && part !== '').join('\n');
+function guardrailFinding(r: Reading): Finding | null {
+  const name = attr(r.attributes, 'guardrail.name', 'guardrail.type', 'guardrail.id', 'policy.name', 'policy.id');
+  if (name === undefined) return null;
+  const words = splitCamel(name).toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  for (const rule of GUARDRAIL_RULES) {
+    if (rule.match.test(words)) return { boundary: rule.boundary, confidence: PHRASE, what: `guardrail ${name} blocked (${rule.what})`, rule: 'builtin:guardrail' };
+  }
+  return null;
+}
 
+/** HTTP semantics, read with what was being called: a model, a retriever, or anything else. */
+function statusFinding(r: Reading): Finding | null {
+  const s = r.status;
+  if (s === undefined || s < 400) return null;
+  const at = (boundary: Boundary, confidence: number, what: string): Finding => ({ boundary, confidence, what, via: 'from', subject: r.subject, rule: 'builtin:http-status' });
+  if (s === 401 || s === 407) return at('permission', 0.9, `${s}`);
+  if (s === 403) return r.rateLimited ? at('downstream_api', SPECIFIC, '403 rate limit') : at('permission', PHRASE, '403');
+  if (s === 429) return at('downstream_api', 0.9, '429');
+  if (s === 529) return at('model_route', SPECIFIC, '529 overloaded');
+  if (s >= 500 || s === 408) return r.model ? at('model_route', 0.9, `${s} from the model call`) : at('downstream_api', 0.9, `${s}`);
+  if (r.model) return at('model_route', INFRA, `${s} from the model call`);
+  if (s === 404) return r.retrieval ? at('context_source', 0.75, '404 for a document') : at('tool_contract', 0.75, '404 for a resource the agent named');
+  return at('tool_contract', s === 400 || s === 422 ? INFRA : VAGUE, `${s}`);
+}
+
+/** PostgreSQL SQLSTATE classes: privilege, syntax/undefined objects, data errors, timeouts, connections. */
+function sqlStateFinding(r: Reading): Finding | null {
+  const state = r.sqlState;
+  if (state === undefined) return null;
+  const at = (boundary: Boundary, what: string): Finding => ({ boundary, confidence: 0.9, what: `SQLSTATE ${state} (${what})`, via: 'from', subject: r.subject, rule: 'builtin:sqlstate' });
+  if (state === '42501' || state.startsWith('28')) return at('permission', 'insufficient privilege');
+  if (state === '57014') return at('downstream_api', 'statement timeout');
+  if (state.startsWith('08') || state.startsWith('53') || state.startsWith('57') || state === '40001' || state === '40P01') return at('downstream_api', 'database unavailable or busy');
+  if (state.startsWith('42')) return at('tool_contract', 'syntax or undefined object');
+  if (state.startsWith('22') || state.startsWith('23')) return at('tool_contract', 'invalid data');
+  return null;
+}
+
+/** JSON-RPC (MCP) error codes: -32700..-32600 are the request's fault; -32001 is MCP's request timeout. */
+function rpcFinding(r: Reading): Finding | null {
+  const code = r.rpcCode;
+  if (code === undefined) return null;
+  const at = (boundary: Boundary, confidence: number, what: string): Finding => ({ boundary, confidence, what, via: 'from', subject: r.subject, rule: 'builtin:jsonrpc' });
+  if (code === -32602) return at('tool_contract', 0.9, 'JSON-RPC -32602 invalid params');
+  if (code === -32601) return at('tool_contract', 0.9, 'JSON-RPC -32601 method not found');
+  if (code === -32600 || code === -32700) return at('tool_contract', 0.9, `JSON-RPC ${code} invalid request`);
+  if (code === -32001) return at('downstream_api', INFRA, 'JSON-RPC -32001 request timed out');
+  return null;
+}
+
+const GRPC_CODES: Readonly<Record<number, [Boundary, string]>> = {
+  3: ['tool_contract', 'INVALID_ARGUMENT'],
+  4: ['downstream_api', 'DEADLINE_EXCEEDED'],
+  7: ['permission', 'PERMISSION_DENIED'],
+  8: ['downstream_api', 'RESOURCE_EXHAUSTED'],
+  9: ['tool_contract', 'FAILED_PRECONDITION'],
+  11: ['tool_contract', 'OUT_OF_RANGE'],
+  13: ['downstream_api', 'INTERNAL'],
+  14: ['downstream_api', 'UNAVAILABLE'],
+  16: ['permission', 'UNAUTHENTICATED'],
+};
+
+function grpcFinding(r: Reading): Finding | null {
+  const hit = r.grpcCode === undefined ? undefined : GRPC_CODES[r.grpcCode];
+  if (!hit) return null;
+  const boundary = r.model && hit[0] === 'downstream_api' && hit[1] !== 'RESOURCE_EXHAUSTED' ? 'model_route' : hit[0];
+  return { boundary, confidence: PHRASE, what: `gRPC ${hit[1]}`, via: 'from', subject: r.subject, rule: 'builtin:grpc' };
+}
+
+/** A dated or versioned id of the same model: "gpt-4o" answered as "gpt-4o-2024-08-06" is no mismatch. */
+const MODEL_VERSION_SUFFIX = /^[-@:.]?(?:\d{4}-?\d{2}-?\d{2}|v?\d+(?:[.:-]\d+)*|latest|preview)$/i;
+
+/** The router served another model than the one asked for. */
+function modelMismatchFinding(r: Reading): Finding | null {
+  const asked = attr(r.attributes, 'gen_ai.request.model')?.toLowerCase();
+  const served = attr(r.attributes, 'gen_ai.response.model')?.toLowerCase();
+  if (asked === undefined || served === undefined || asked === served) return null;
+  const [short, long] = asked.length <= served.length ? [asked, served] : [served, asked];
+  if (long.startsWith(short) && MODEL_VERSION_SUFFIX.test(long.slice(short.length))) return null;
+  return { boundary: 'model_route', confidence: PHRASE, what: `${served} served instead of ${asked}`, rule: 'builtin:model-mismatch' };
+}
+
+/** What a failing span says by its type alone: LangSmith run types and GenAI operations. */
+function spanFinding(r: Reading): Finding | null {
+  const at = (boundary: Boundary, confidence: number, what: string): Finding => ({ boundary, confidence, what, via: r.tool === undefined && r.model ? 'for' : 'in', subject: r.subject, rule: 'builtin:span' });
+  if (r.model) return at('model_route', LOOSE, 'model call failed');
+  if (r.runType === 'retriever' || (r.operation !== undefined && RETRIEVAL_OPERATIONS.has(r.operation))) return at('context_source', 0.7, 'retriever run failed');
+  if (r.runType === 'parser') return at('prompt', LOOSE, 'output parser run failed');
+  if (r.runType === 'prompt') return at('prompt', LOOSE, 'prompt run failed');
+  return null;
+}
+
+/** Anomaly metrics that name a place: model mix, quota, tokens, latency. */
+function anomalyFinding(r: Reading): Finding | null {
+  const metric = attr(r.attributes, 'anomaly.metric', 'metric.name')?.toLowerCase();
+  if (metric === undefined || r.kind !== 'anomaly') return null;
+  const at = (boundary: Boundary, confidence: number): Finding => ({ boundary, confidence, what: `${metric} anomaly`, via: 'on', subject: r.subject, rule: 'builtin:anomaly' });
+  if (/model/.test(metric)) return at('model_route', LOOSE);
+  if (/quota|rate[_ ]?limit|throttl/.test(metric)) return at('downstream_api', LOOSE);
+  // Token spikes follow the prompt and what is put into it; latency follows what was called.
+  if (/token/.test(metric)) return at('prompt', 0.35);
+  if (/latency|duration/.test(metric)) return at(r.model ? 'model_route' : 'downstream_api', r.call ? 0.35 : 0.3);
+  return null;
+}
+
+/** The signal's kind when nothing else speaks: the weakest evidence there is. */
+function kindFinding(r: Reading): Finding | null {
+  const at = (boundary: Boundary, confidence: number, what: string): Finding => ({ boundary, confidence, what, via: 'in', subject: r.subject, rule: 'builtin:kind' });
+  if (r.kind === 'timeout') return at(r.model ? 'model_route' : 'downstream_api', 0.4, 'timeout');
+  if (r.kind === 'guardrail') return at('prompt', 0.2, 'guardrail blocked the answer');
+  if (r.kind === 'tool_error' && !r.model && (r.runType === 'tool' || r.operation === 'execute_tool' || attr(r.attributes, 'mcp.method.name') === 'tools/call')) {
+    return at('tool_contract', 0.25, 'tool span failed');
+  }
+  return null;
+}
+
+const EMPTY_RESULT = /\b(?:no|0|zero) (?:results|documents|docs|matches|hits|chunks|passages)\b|\breturned (?:nothing|an empty|empty)\b|\bempty (?:result|response)s?\b/i;
+
+function textFindings(r: Reading): Finding[] {
+  const found: Finding[] = [];
+  for (const rule of TEXT_RULES) {
+    if (rule.onlyIf && !rule.onlyIf(r)) continue;
+    if (!rule.patterns.some((pattern) => pattern.test(r.text))) continue;
+    const boundary = r.model && rule.inModelCall ? rule.inModelCall : rule.boundary;
+    const what = boundary === rule.boundary ? rule.says : `model call ${rule.says}`;
+    const [via, subject]: [Via, string | undefined] = r.tool !== undefined ? ['in', r.tool] : ['for', r.model ? r.subject : undefined];
+    found.push({ boundary, confidence: rule.confidence, what, via, subject, rule: `builtin:${rule.name}` });
+  }
+  // "returned no results" from a tool that retrieves is the context source's.
+  if (r.retrieval && EMPTY_RESULT.test(r.text)) {
+    found.push({ boundary: 'context_source', confidence: LOOSE, what: 'retrieval returned nothing', via: 'in', subject: r.tool, rule: 'builtin:empty-retrieval-tool' });
+  }
+  return found;
+}
+
+/** Every finding for one signal, in precedence order for equal confidence. */
+function findings(r: Reading): Finding[] {
+  const structured = [
+    statusFinding(r),
+    sqlStateFinding(r),
+    rpcFinding(r),
+    grpcFinding(r),
+    modelMismatchFinding(r),
+    r.evaluator ? evaluatorFinding(r.evaluator) : null,
+    guardrailFinding(r),
+  ];
+  const text = textFindings(r);
+  // The specific model and rate-limit phrases outrank a status: "403 ... rate limit", "500 ... overloaded".
+  const all = [...text.filter((f) => f.confidence >= SPECIFIC), ...structured, ...text.filter((f) => f.confidence < SPECIFIC), spanFinding(r), anomalyFinding(r), kindFinding(r)];
+  return all.filter((f): f is Finding => f !== null);
+}
+
+function strongest(list: readonly Finding[]): Finding | null {
+  let best: Finding | null = null;
+  for (const f of list) if (best === null || f.confidence > best.confidence) best = f;
+  return best;
+}
+
+function configFinding(e: BoundaryEvidence, configRules: readonly BoundaryRule[]): Finding | null {
+  const text = [e.title, e.message, e.errorType].filter((part) => part !== undefined && part !== '').join('\n');
   for (const [index, rule] of configRules.entries()) {
     // search() ignores lastIndex, so a rule written with /g still matches every time.
-    if (text.search(rule.match) !== -1) return { boundary: rule.boundary, rule: `config:${index}` };
+    if (text.search(rule.match) !== -1) return { boundary: rule.boundary, confidence: 0.95, what: `recur.yaml boundaries[${index}] matched`, rule: `config:${index}` };
   }
+  return null;
+}
 
-  const readable = splitExceptionNames(text);
-  for (const rule of BUILTIN_RULES) {
-    if (rule.patterns.some((pattern) => pattern.test(readable))) return { boundary: rule.boundary, rule: `builtin:${rule.name}` };
+/** The one finding a signal votes with: its explicit boundary, a config rule, else its strongest evidence. */
+function signalVote(e: BoundaryEvidence, configRules: readonly BoundaryRule[]): Finding | null {
+  if (e.explicit && e.explicit !== 'unknown') return { boundary: e.explicit, confidence: 1, what: `${e.explicit} stated by the source`, rule: 'explicit' };
+  return configFinding(e, configRules) ?? strongest(findings(readSignal(e)));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Deciding.
+
+const UNKNOWN: BoundaryDecision = { boundary: 'unknown', confidence: 0, reasons: [], rule: 'default' };
+
+/** One signal alone: explicit, then the first matching config rule, then its strongest evidence. */
+export function classifySignalBoundary(evidence: BoundaryEvidence, configRules: readonly BoundaryRule[] = []): BoundaryDecision {
+  const vote = signalVote(evidence, configRules);
+  if (vote === null) return UNKNOWN;
+  return { boundary: vote.boundary, confidence: round(vote.confidence), reasons: [reasonOf(vote)], rule: vote.rule };
+}
+
+/**
+ * A family from all its signals: each signal votes for its own decision, weighted by its confidence, and
+ * the boundary with the most weight wins. Statements outrank inference: when any signal states a boundary,
+ * only the stated ones vote; else when any matches a config rule, only those vote.
+ */
+export function classifyBoundary(evidence: BoundaryEvidence | readonly BoundaryEvidence[], configRules: readonly BoundaryRule[] = []): BoundaryDecision {
+  const list: readonly BoundaryEvidence[] = isEvidenceList(evidence) ? evidence : [evidence];
+  if (list.length === 1) return classifySignalBoundary(list[0]!, configRules);
+  const votes = list.map((e) => signalVote(e, configRules));
+  const tier = votes.some((v) => v?.rule === 'explicit') ? 'explicit' : votes.some((v) => v?.rule.startsWith('config:')) ? 'config' : 'builtin';
+  const counted = votes.filter((v): v is Finding => v !== null && (tier === 'builtin' || v.rule === 'explicit' || (tier === 'config' && v.rule.startsWith('config:'))));
+  if (counted.length === 0) return UNKNOWN;
+
+  const weight = new Map<Boundary, number>();
+  for (const v of counted) weight.set(v.boundary, (weight.get(v.boundary) ?? 0) + v.confidence);
+  // Ties go to the boundary with the single most confident vote, then to the order of BOUNDARIES.
+  const top = (b: Boundary) => Math.max(...counted.filter((v) => v.boundary === b).map((v) => v.confidence));
+  // Sums of confidences are compared with a tolerance: 0.8 + 0.4 and 0.6 + 0.6 are a tie.
+  const heavier = (a: Boundary, b: Boundary) => (Math.abs(weight.get(b)! - weight.get(a)!) < 1e-9 ? 0 : weight.get(b)! - weight.get(a)!);
+  const [boundary] = [...weight.keys()].sort((a, b) => heavier(a, b) || top(b) - top(a) || BOUNDARIES.indexOf(a) - BOUNDARIES.indexOf(b));
+  const winners = counted.filter((v) => v.boundary === boundary);
+
+  const ranked = groupReasons(winners);
+  return {
+    boundary: boundary!,
+    confidence: round(weight.get(boundary!)! / list.length),
+    reasons: ranked.slice(0, MAX_REASONS).map((g) => `${g.phrase} in ${g.count} of ${list.length} signals`),
+    rule: ranked[0]!.rule,
+  };
+}
+
+const MAX_REASONS = 3;
+const MAX_SUBJECTS = 2;
+
+interface ReasonGroup {
+  phrase: string;
+  count: number;
+  weight: number;
+  rule: string;
+}
+
+/** Votes saying the same thing are one reason, naming their subjects: "403 from gmail, calendar and 2 more". */
+function groupReasons(votes: readonly Finding[]): ReasonGroup[] {
+  const groups = new Map<string, { what: string; via?: Via; subjects: Map<string, number>; count: number; weight: number; rule: string }>();
+  for (const v of votes) {
+    const key = `${v.what}\u0000${v.via ?? ''}`;
+    const g = groups.get(key) ?? { what: v.what, via: v.via, subjects: new Map<string, number>(), count: 0, weight: 0, rule: v.rule };
+    g.count += 1;
+    g.weight += v.confidence;
+    if (v.subject !== undefined) g.subjects.set(v.subject, (g.subjects.get(v.subject) ?? 0) + 1);
+    groups.set(key, g);
   }
-  if (input.tool !== undefined && RETRIEVAL_TOOL.test(input.tool) && EMPTY_RESULT.test(readable)) {
-    return { boundary: 'context_source', rule: 'builtin:empty-retrieval-tool' };
+  return [...groups.values()]
+    .map((g) => {
+      const names = [...g.subjects.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([name]) => name);
+      const shown = names.length <= MAX_SUBJECTS + 1 ? names : [...names.slice(0, MAX_SUBJECTS), `${names.length - MAX_SUBJECTS} more`];
+      const list = shown.length <= 1 ? shown.join('') : `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
+      return { phrase: g.via && list ? `${g.what} ${g.via} ${list}` : g.what, count: g.count, weight: g.weight, rule: g.rule };
+    })
+    .sort((a, b) => b.weight - a.weight || a.phrase.localeCompare(b.phrase));
+}
+
+function isEvidenceList(e: BoundaryEvidence | readonly BoundaryEvidence[]): e is readonly BoundaryEvidence[] {
+  return Array.isArray(e);
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Corrections: the keys by which an engineer's boundary for one family is found again for new families.
+
+/**
+ * The keys a family's evidence can be matched by, most specific first, each at most once:
+ *  - `tool+error:<tool>|<error class>`: the tool (lower case) and the error's class: the last segment of
+ *    the error type ("psycopg.errors.UndefinedColumn" -> "undefinedcolumn"), else `http_<status>`,
+ *    else `sqlstate_<code>`, else `jsonrpc_<code>`;
+ *  - `evaluator:<name>`: the failing evaluator or metric (lower case);
+ *  - `workflow+kind:<workflow>|<kind>`.
+ * A correction stored under a family's keys applies to a new family sharing any key; try the new family's
+ * keys in this order and take the first that has a correction.
+ */
+export function correctionKeys(evidence: BoundaryEvidence | readonly BoundaryEvidence[]): string[] {
+  const list: readonly BoundaryEvidence[] = isEvidenceList(evidence) ? evidence : [evidence];
+  const toolError: string[] = [];
+  const evaluators: string[] = [];
+  const workflowKind: string[] = [];
+  for (const e of list) {
+    const r = readSignal(e);
+    const errorClass = errorClassOf(e, r);
+    if (r.tool !== undefined && errorClass !== undefined) toolError.push(`tool+error:${r.tool.toLowerCase()}|${errorClass}`);
+    if (r.evaluator !== undefined) evaluators.push(`evaluator:${r.evaluator.toLowerCase()}`);
+    if (e.workflow !== undefined && e.kind !== undefined) workflowKind.push(`workflow+kind:${e.workflow}|${e.kind}`);
   }
-  if (input.kind === 'timeout') return { boundary: 'downstream_api', rule: 'builtin:timeout-kind' };
-  return { boundary: 'unknown', rule: 'default' };
+  return [...new Set([...byFrequency(toolError), ...byFrequency(evaluators), ...byFrequency(workflowKind)])];
+}
+
+function errorClassOf(e: BoundaryEvidence, r: Reading): string | undefined {
+  const named = e.errorType ?? attr(r.attributes, 'error.type', 'exception.type');
+  if (named !== undefined && !/^\d{3}$/.test(named.trim())) return named.trim().split(/[.:]/).filter(Boolean).pop()?.toLowerCase();
+  if (r.status !== undefined) return `http_${r.status}`;
+  if (r.sqlState !== undefined) return `sqlstate_${r.sqlState.toLowerCase()}`;
+  if (r.rpcCode !== undefined) return `jsonrpc_${r.rpcCode}`;
+  return undefined;
+}
+
+function byFrequency(keys: readonly string[]): string[] {
+  const count = new Map<string, number>();
+  for (const k of keys) count.set(k, (count.get(k) ?? 0) + 1);
+  return [...count.keys()].sort((a, b) => count.get(b)! - count.get(a)! || a.localeCompare(b));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Model judgement: the answer a model gives for a family the rules leave unknown.
+
+export interface ModelBoundary {
+  boundary: Exclude<Boundary, 'unknown'>;
+  reason: string;
+}
+
+const MAX_MODEL_REASON = 500;
+
+/**
+ * A model's answer `{"boundary": "...", "reason": "..."}`, alone or in one ```json fence, naming one of the
+ * six boundaries with a non-empty reason; anything else is null. Keys other than these two are ignored.
+ */
+export function parseModelBoundary(text: string): ModelBoundary | null {
+  const fenced = /^\s*```(?:json)?\s*\n?([\s\S]*?)\n?\s*```\s*$/i.exec(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(fenced ? fenced[1]! : text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const { boundary, reason } = value as Record<string, unknown>;
+  if (typeof boundary !== 'string' || typeof reason !== 'string') return null;
+  if (boundary === 'unknown' || !(BOUNDARIES as readonly string[]).includes(boundary)) return null;
+  const said = reason.replace(/\s+/g, ' ').trim();
+  if (said === '') return null;
+  return { boundary: boundary as ModelBoundary['boundary'], reason: said.length > MAX_MODEL_REASON ? `${said.slice(0, MAX_MODEL_REASON - 1)}…` : said };
 }

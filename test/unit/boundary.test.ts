@@ -1,58 +1,185 @@
 import { describe, expect, it } from 'vitest';
-import { classifyBoundary, type BoundaryInput, type BoundaryRule } from '../../src/families/boundary.js';
-import type { Boundary } from '../../src/families/types.js';
+import {
+  boundaryEvidence,
+  classifyBoundary,
+  classifySignalBoundary,
+  correctionKeys,
+  parseModelBoundary,
+  type BoundaryEvidence,
+  type BoundaryRule,
+} from '../../src/families/boundary.js';
+import type { Boundary, Signal } from '../../src/families/types.js';
 
-type Case = [input: BoundaryInput, boundary: Boundary, rule: string];
+type Case = [input: BoundaryEvidence, boundary: Boundary, rule: string];
 
-function t(title: string, extra: Omit<BoundaryInput, 'title'> = {}): BoundaryInput {
+function t(title: string, extra: Omit<BoundaryEvidence, 'title'> = {}): BoundaryEvidence {
   return { title, ...extra };
 }
 
-describe('classifyBoundary: built-in rules', () => {
+/** A failing span with OpenTelemetry / LangSmith attributes. */
+function span(title: string, attributes: Record<string, string | number | boolean>, extra: Omit<BoundaryEvidence, 'title' | 'attributes'> = {}): BoundaryEvidence {
+  return { title, kind: 'tool_error', attributes, ...extra };
+}
+
+describe('classifySignalBoundary: HTTP statuses', () => {
   it.each<Case>([
-    // downstream_api: timeouts
+    [span('POST /api/v2/tickets', { 'http.response.status_code': 401 }, { tool: 'zendesk_update_ticket' }), 'permission', 'builtin:http-status'],
+    [span('GET /v1/x', { 'http.status_code': '403' }), 'permission', 'builtin:http-status'],
+    [t('Tool returned HTTP 403'), 'permission', 'builtin:http-status'],
+    [t('401 Unauthorized from CRM'), 'permission', 'builtin:http-status'],
+    [t('403 Forbidden calling Zendesk'), 'permission', 'builtin:http-status'],
+    // a rate limit sent as 403 is the service's quota, not a permission
+    [span('API rate limit exceeded for installation', { 'http.response.status_code': 403 }), 'downstream_api', 'builtin:rate-limit'],
+    [span('GET /repos/x/y', { 'http.response.status_code': 403, 'http.response.header.x_ratelimit_remaining': '0' }), 'downstream_api', 'builtin:http-status'],
+    [span('POST /chat.postMessage', { 'http.response.status_code': 429 }), 'downstream_api', 'builtin:http-status'],
+    [span('PUT /tickets/1.json', { 'http.response.status_code': 503 }), 'downstream_api', 'builtin:http-status'],
+    [t('freebusy query failed: 502', { kind: 'tool_error', tool: 'calendar.freebusy' }), 'downstream_api', 'builtin:http-status'],
+    [t('upstream failure', { kind: 'tool_error', errorType: '500' }), 'downstream_api', 'builtin:http-status'],
+    [t('POST /repos/acme/api/pulls/8/reviews 429', { kind: 'tool_error' }), 'downstream_api', 'builtin:http-status'],
+    [t('Jira 400 creating issue', { kind: 'tool_error', tool: 'jira.create_issue' }), 'tool_contract', 'builtin:http-status'],
+    [span('POST /issue', { 'http.response.status_code': 422 }), 'tool_contract', 'builtin:http-status'],
+    // 404: by what was asked for
+    [span('GET /repos/acme/payments-svc', { 'http.response.status_code': 404 }, { tool: 'github.get_repo' }), 'tool_contract', 'builtin:http-status'],
+    [span('GET /kb/articles/991', { 'http.response.status_code': 404, 'url.full': 'https://help.acme.io/api/v2/articles/991' }), 'context_source', 'builtin:http-status'],
+    [span('fetch failed', { 'http.response.status_code': 404 }, { tool: 'retrieve_policy_docs' }), 'context_source', 'builtin:http-status'],
+    // a model call: the route's, except auth and rate limits
+    [span('chat gpt-4o', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'http.response.status_code': 500 }), 'model_route', 'builtin:http-status'],
+    [span('chat gpt-4-32k 404', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4-32k' }), 'model_route', 'builtin:http-status'],
+    [span('chat', { 'gen_ai.system': 'openai', 'gen_ai.request.model': 'gpt-4o', 'http.response.status_code': 429 }), 'downstream_api', 'builtin:http-status'],
+    [span('InvokeModel 403', { 'gen_ai.system': 'aws.bedrock', 'gen_ai.request.model': 'claude', 'http.response.status_code': 403 }), 'permission', 'builtin:http-status'],
+    [t('claude-sonnet-4-5 returned 529 after 3 retries', { kind: 'tool_error' }), 'model_route', 'builtin:http-status'],
+  ])('%j -> %s (%s)', (input, boundary, rule) => {
+    const decision = classifySignalBoundary(input);
+    expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });
+  });
+
+  it('names the status and where it came from', () => {
+    expect(classifySignalBoundary(span('PUT /tickets', { 'http.response.status_code': 401 }, { tool: 'zendesk_update_ticket' })).reasons).toEqual([
+      '401 from zendesk_update_ticket',
+    ]);
+  });
+
+  it.each<[BoundaryEvidence]>([
+    [t('Refund failed for order 401', { kind: 'tool_error' })],
+    [t('Customer asked about order 503 status', { kind: 'tool_error' })],
+    [t('Query returned 500 rows', { kind: 'tool_error' })],
+    [t('connect ETIMEDOUT 13.110.96.152:443', { kind: 'tool_error' })],
+    [t('Twilio error 21604', { kind: 'tool_error' })],
+    [t('charged $404.00 twice', { kind: 'tool_error' })],
+  ])('reads no status in %j', (input) => {
+    expect(classifySignalBoundary(input).rule).not.toBe('builtin:http-status');
+  });
+});
+
+describe('classifySignalBoundary: databases, JSON-RPC, gRPC', () => {
+  it.each<Case>([
+    [span('SELECT analytics', { 'db.system': 'postgresql', 'db.response.status_code': '42601' }), 'tool_contract', 'builtin:sqlstate'],
+    [span('SELECT x', { 'db.system': 'postgresql', 'db.response.status_code': '42P01' }), 'tool_contract', 'builtin:sqlstate'],
+    [span('SELECT salaries', { 'db.system': 'postgresql', 'db.response.status_code': '42501' }), 'permission', 'builtin:sqlstate'],
+    [span('SELECT events', { 'db.system': 'postgresql', 'db.response.status_code': '57014' }, { kind: 'timeout' }), 'downstream_api', 'builtin:sqlstate'],
+    [span('connect', { 'db.system': 'postgresql', 'db.response.status_code': '08006' }), 'downstream_api', 'builtin:sqlstate'],
+    [t('query failed', { kind: 'tool_error', errorType: '42703', attributes: { 'db.system': 'postgresql' } }), 'tool_contract', 'builtin:sqlstate'],
+    [t('run_sql failed', { message: 'syntax error at or near "LIMIT"', tool: 'run_sql' }), 'tool_contract', 'builtin:sql-invalid'],
+    [t('column "revenue_usd" does not exist', { tool: 'run_sql' }), 'tool_contract', 'builtin:sql-invalid'],
+    [t('run_sql failed', { errorType: 'psycopg.errors.UndefinedTable', tool: 'run_sql' }), 'tool_contract', 'builtin:sql-invalid'],
+    [t("You have an error in your SQL syntax near 'TOP 10'"), 'tool_contract', 'builtin:sql-invalid'],
+    [t('Syntax error: Expected end of input but got keyword LIMIT', { tool: 'bigquery_query' }), 'tool_contract', 'builtin:query-syntax'],
+    [t('permission denied for table salaries', { tool: 'run_sql' }), 'permission', 'builtin:permission'],
+    [t('QueryCanceled in run_sql', { message: 'canceling statement due to statement timeout', tool: 'run_sql' }), 'downstream_api', 'builtin:timeout'],
+    [span('tools/call', { 'mcp.method.name': 'tools/call', 'rpc.jsonrpc.error_code': -32602 }), 'tool_contract', 'builtin:jsonrpc'],
+    [span('tools/call', { 'mcp.method.name': 'tools/call', 'rpc.jsonrpc.error_code': -32601 }), 'tool_contract', 'builtin:jsonrpc'],
+    [span('MCP error -32000: Connection closed', { 'mcp.method.name': 'tools/call', 'rpc.jsonrpc.error_code': -32000 }), 'downstream_api', 'builtin:connection'],
+    [span('Inventory/Get', { 'rpc.system': 'grpc', 'rpc.grpc.status_code': 14 }), 'downstream_api', 'builtin:grpc'],
+    [span('Inventory/Get', { 'rpc.system': 'grpc', 'rpc.grpc.status_code': 3 }), 'tool_contract', 'builtin:grpc'],
+    [span('Inventory/Get', { 'rpc.system': 'grpc', 'rpc.grpc.status_code': 7 }), 'permission', 'builtin:grpc'],
+  ])('%j -> %s (%s)', (input, boundary, rule) => {
+    const decision = classifySignalBoundary(input);
+    expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });
+  });
+
+  it('does not read a non-database error code as a SQLSTATE', () => {
+    expect(classifySignalBoundary(t('Twilio 21211', { kind: 'tool_error', errorType: '21211' })).rule).not.toBe('builtin:sqlstate');
+  });
+});
+
+describe('classifySignalBoundary: model calls', () => {
+  const llm = { run_type: 'llm' };
+  it.each<Case>([
+    [t('timeout calling the model: model overloaded'), 'model_route', 'builtin:model-overloaded'],
+    [t('LLM error', { message: "Error code: 529 - {'type': 'overloaded_error'}" }), 'model_route', 'builtin:model-overloaded'],
+    [t('anthropic.InternalServerError: Error code: 529', { attributes: llm }), 'model_route', 'builtin:http-status'],
+    [t('The model `gpt-5` does not exist or you do not have access to it.'), 'model_route', 'builtin:model-not-found'],
+    [t('model_not_found: claude-4-opus'), 'model_route', 'builtin:model-not-found'],
+    [t('Vertex AI 404', { message: 'Publisher Model `projects/p/locations/l/publishers/google/models/gemini-x` was not found or your project does not have access to it.' }), 'model_route', 'builtin:model-not-found'],
+    [t('ValidationException: The provided model identifier is invalid.'), 'model_route', 'builtin:model-not-found'],
+    [t('DeploymentNotFound: The API deployment for this resource does not exist.'), 'model_route', 'builtin:model-not-found'],
+    [t("This model's maximum context length is 128000 tokens"), 'model_route', 'builtin:context-length'],
+    [t('LLM failed', { message: 'context_length_exceeded' }), 'model_route', 'builtin:context-length'],
+    [t('llm failed', { errorType: 'ContextWindowExceededError' }), 'model_route', 'builtin:context-length'],
+    [t('prompt is too long: 210000 tokens > 200000 maximum'), 'model_route', 'builtin:context-length'],
+    [t('completion blocked', { message: "finish_reason: 'content_filter'" }), 'model_route', 'builtin:content-filter'],
+    [t('registry.ollama.ai/library/llama2:latest does not support tools'), 'model_route', 'builtin:model-feature'],
+    [t("Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model."), 'model_route', 'builtin:model-feature'],
+    [t('Router used fallback model for premium tenant'), 'model_route', 'builtin:model-fallback'],
+    [t('Request served by wrong model'), 'model_route', 'builtin:model-fallback'],
+    [span('chat', { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.response.model': 'gpt-4o-mini' }, { kind: 'other' }), 'model_route', 'builtin:model-mismatch'],
+    [t('APITimeoutError', { attributes: llm }), 'model_route', 'builtin:timeout'],
+    [t('llm call failed', { errorType: 'APIConnectionError' }), 'model_route', 'builtin:connection'],
+    [t('LLM step failed', { attributes: llm }), 'model_route', 'builtin:span'],
+    [t('chat', { kind: 'timeout', attributes: { 'gen_ai.operation.name': 'chat' } }), 'model_route', 'builtin:span'],
+  ])('%j -> %s (%s)', (input, boundary, rule) => {
+    const decision = classifySignalBoundary(input);
+    expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });
+  });
+
+  it('treats a dated id of the requested model as the same model', () => {
+    const dated = span('chat', { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.response.model': 'gpt-4o-2024-08-06' }, { kind: 'other' });
+    expect(classifySignalBoundary(dated).rule).not.toBe('builtin:model-mismatch');
+  });
+});
+
+describe('classifySignalBoundary: phrases', () => {
+  it.each<Case>([
+    // downstream_api
     [t('Tool search_orders timed out after 30s'), 'downstream_api', 'builtin:timeout'],
     [t('Request timeout calling inventory service'), 'downstream_api', 'builtin:timeout'],
     [t('tool failed', { errorType: 'httpx.ReadTimeout' }), 'downstream_api', 'builtin:timeout'],
-    [t('tool failed', { errorType: 'APITimeoutError' }), 'downstream_api', 'builtin:timeout'],
     [t('rpc failed', { message: 'DEADLINE_EXCEEDED: deadline exceeded after 5s' }), 'downstream_api', 'builtin:timeout'],
     [t('connect ETIMEDOUT 10.0.0.5:443'), 'downstream_api', 'builtin:timeout'],
-    [t('504 Gateway Timeout from payments'), 'downstream_api', 'builtin:timeout'],
-    // downstream_api: 5xx
-    [t('payments API returned 502 Bad Gateway'), 'downstream_api', 'builtin:server-error'],
-    [t('HTTP 503 from inventory service'), 'downstream_api', 'builtin:server-error'],
-    [t('Tool call failed', { message: 'status_code=500' }), 'downstream_api', 'builtin:server-error'],
+    [t('salesforce_search exceeded 20s tool deadline'), 'downstream_api', 'builtin:timeout'],
+    [t('504 Gateway Timeout from payments'), 'downstream_api', 'builtin:http-status'],
     [t('CRM says: Service Unavailable'), 'downstream_api', 'builtin:server-error'],
     [t('upstream failure', { errorType: 'InternalServerError' }), 'downstream_api', 'builtin:server-error'],
     [t('Shipping API flaky (5xx)'), 'downstream_api', 'builtin:server-error'],
-    // downstream_api: rate limits, including the model provider's
-    [t('429 Too Many Requests from geocoder'), 'downstream_api', 'builtin:rate-limit'],
     [t('Rate limit on gpt-4o'), 'downstream_api', 'builtin:rate-limit'],
-    [t('LLM call failed', { message: 'Error code: 429 - rate_limit_exceeded' }), 'downstream_api', 'builtin:rate-limit'],
     [t('Request too large for gpt-4o on tokens per min (TPM): Limit 30000'), 'downstream_api', 'builtin:rate-limit'],
     [t('tool failed', { errorType: 'RateLimitError' }), 'downstream_api', 'builtin:rate-limit'],
     [t('Search API throttled'), 'downstream_api', 'builtin:rate-limit'],
     [t('GitHub: 403 You have exceeded a secondary rate limit'), 'downstream_api', 'builtin:rate-limit'],
     [t('Vertex call failed: RESOURCE_EXHAUSTED'), 'downstream_api', 'builtin:rate-limit'],
-    // downstream_api: connections
+    [t('CRM writes rejected', { message: 'REQUEST_LIMIT_EXCEEDED' }), 'downstream_api', 'builtin:rate-limit'],
     [t('connect ECONNREFUSED 10.0.0.5:5432'), 'downstream_api', 'builtin:connection'],
     [t('read ECONNRESET'), 'downstream_api', 'builtin:connection'],
     [t('Tool fetch_invoice failed: socket hang up'), 'downstream_api', 'builtin:connection'],
     [t('getaddrinfo ENOTFOUND api.internal'), 'downstream_api', 'builtin:connection'],
-    [t('llm call failed', { errorType: 'APIConnectionError' }), 'downstream_api', 'builtin:connection'],
+    [t('SSE stream terminated', { message: 'TypeError: terminated: other side closed' }), 'downstream_api', 'builtin:connection'],
+    [t('Ticket not updated - vendor degraded (status page: incident open)'), 'downstream_api', 'builtin:outage'],
     // permission
-    [t('401 Unauthorized from CRM'), 'permission', 'builtin:permission'],
-    [t('Tool returned HTTP 403'), 'permission', 'builtin:permission'],
-    [t('403 Forbidden calling Zendesk'), 'permission', 'builtin:permission'],
     [t('Access denied to bucket invoices'), 'permission', 'builtin:permission'],
     [t('EACCES: permission denied, open /data/x'), 'permission', 'builtin:permission'],
     [t('Slack post failed: missing_scope', { message: 'insufficient scope: chat:write' }), 'permission', 'builtin:permission'],
     [t('Token lacks required permissions'), 'permission', 'builtin:permission'],
     [t('Incorrect API key provided'), 'permission', 'builtin:permission'],
     [t('auth failed', { errorType: 'PermissionDeniedError' }), 'permission', 'builtin:permission'],
-    [t('timeout retry hit permission denied'), 'permission', 'builtin:permission'],
+    [t('ExpiredToken: The provided token has expired.'), 'permission', 'builtin:permission'],
+    [t('load_export failed', { errorType: 'AccessDenied' }), 'permission', 'builtin:permission'],
+    [t('Request had insufficient authentication scopes.'), 'permission', 'builtin:permission'],
+    [t('GitHub 401 Bad credentials'), 'permission', 'builtin:permission'],
+    [t('GitHub 401 Bad credentials', { kind: 'tool_error' }), 'permission', 'builtin:http-status'],
+    [t('refresh failed: invalid_grant'), 'permission', 'builtin:permission'],
+    [t('Blocked: request for another employee\'s compensation', { kind: 'guardrail' }), 'permission', 'builtin:forbidden-data'],
+    [t('Row-level policy blocked query on comp_bands', { kind: 'guardrail' }), 'permission', 'builtin:forbidden-data'],
     // tool_contract
-    [t('Tool output did not match schema'), 'tool_contract', 'builtin:tool-contract'],
     [t('1 validation error for RefundArgs', { message: 'order_id\n  Field required' }), 'tool_contract', 'builtin:tool-contract'],
     [t('tool failed', { errorType: 'ValidationError' }), 'tool_contract', 'builtin:tool-contract'],
     [t("issue_refund() got an unexpected keyword argument 'amount_cents'"), 'tool_contract', 'builtin:tool-contract'],
@@ -65,50 +192,90 @@ describe('classifyBoundary: built-in rules', () => {
     [t('TypeError: issue_refund() takes 2 positional arguments but 3 were given'), 'tool_contract', 'builtin:tool-contract'],
     [t('Extra inputs are not permitted'), 'tool_contract', 'builtin:tool-contract'],
     [t("Tool 'refund_v3' not found"), 'tool_contract', 'builtin:tool-contract'],
+    [t("schema must be one of ['public','analytics']"), 'tool_contract', 'builtin:tool-contract'],
+    [t("unknown property 'query' (expected 'sql')"), 'tool_contract', 'builtin:tool-contract'],
+    [t('Input should be a valid integer'), 'tool_contract', 'builtin:tool-contract'],
+    [t('post failed', { message: "{'ok': False, 'error': 'channel_not_found'}" }), 'tool_contract', 'builtin:not-found'],
     // context_source
     [t('Agent answered with outdated refund policy document'), 'context_source', 'builtin:stale-context'],
     [t('Stale context retrieved for order question'), 'context_source', 'builtin:stale-context'],
     [t('Irrelevant documents in answer'), 'context_source', 'builtin:stale-context'],
-    [t('Retrieved wrong document for warranty question'), 'context_source', 'builtin:stale-context'],
+    [t('Superseded policy returned by kb_search'), 'context_source', 'builtin:stale-context'],
     [t('Retriever returned 0 documents for query'), 'context_source', 'builtin:empty-retrieval'],
-    [t('Retrieval returned nothing'), 'context_source', 'builtin:empty-retrieval'],
     [t('No relevant documents found for query'), 'context_source', 'builtin:empty-retrieval'],
     [t('Citation not found in sources'), 'context_source', 'builtin:citation'],
+    [t('answer links to KB article that does not support the claim'), 'context_source', 'builtin:citation'],
     [t('Search returned no results', { tool: 'retrieve_policy_docs' }), 'context_source', 'builtin:empty-retrieval-tool'],
-    // model_route
-    [t('timeout calling the model: model overloaded'), 'model_route', 'builtin:model-overloaded'],
-    [t('LLM error', { message: "Error code: 529 - {'type': 'overloaded_error'}" }), 'model_route', 'builtin:model-overloaded'],
-    [t('The model `gpt-5` does not exist or you do not have access to it.'), 'model_route', 'builtin:model-not-found'],
-    [t('model_not_found: claude-4-opus'), 'model_route', 'builtin:model-not-found'],
-    [t("This model's maximum context length is 128000 tokens"), 'model_route', 'builtin:context-length'],
-    [t('LLM failed', { message: 'context_length_exceeded' }), 'model_route', 'builtin:context-length'],
-    [t('llm failed', { errorType: 'ContextWindowExceededError' }), 'model_route', 'builtin:context-length'],
-    [t('prompt is too long: 210000 tokens > 200000 maximum'), 'model_route', 'builtin:context-length'],
-    [t('Router used fallback model for premium tenant'), 'model_route', 'builtin:model-fallback'],
-    [t('Request served by wrong model'), 'model_route', 'builtin:model-fallback'],
+    [t('upsert failed: vector dimension mismatch, expected 1536 got 3072'), 'context_source', 'builtin:vector-index'],
+    [t("Collection 'support_kb' not found", { kind: 'tool_error', attributes: { 'http.response.status_code': 404 } }), 'context_source', 'builtin:vector-index'],
+    [t('Hallucinated order status'), 'context_source', 'builtin:hallucination'],
     // prompt
     [t('Agent ignored system instructions'), 'prompt', 'builtin:instructions'],
     [t('System prompt leaked to user'), 'prompt', 'builtin:instructions'],
     [t('Prompt injection in tool output'), 'prompt', 'builtin:instructions'],
     [t('Jailbreak attempt succeeded'), 'prompt', 'builtin:instructions'],
-    [t('Hallucinated order status'), 'prompt', 'builtin:hallucination'],
-    [t('Agent made up a tracking number'), 'prompt', 'builtin:hallucination'],
-    [t('eval: answer not grounded in retrieved context'), 'prompt', 'builtin:hallucination'],
+    [t('Agent followed instructions embedded in a KB article comment'), 'prompt', 'builtin:instructions'],
+    [t('PII detected in response', { kind: 'guardrail' }), 'prompt', 'builtin:pii-output'],
+    [t('agent echoed the customer\'s credit card number back'), 'prompt', 'builtin:pii-output'],
+    [t('refund attempted without identity verification step', { kind: 'guardrail' }), 'prompt', 'builtin:tool-order'],
+    [t('trajectory mismatch on refund flow'), 'prompt', 'builtin:tool-order'],
+    [t('Tool selection inconsistency'), 'prompt', 'builtin:tool-order'],
+    [t('called search_orders instead of get_order'), 'prompt', 'builtin:tool-order'],
+    [t('OutputParserException: Invalid json output'), 'prompt', 'builtin:output-format'],
+    [t('format check: expected CSV, got markdown table'), 'prompt', 'builtin:output-format'],
+    [t('thumbs down: replied in English to a French customer', { kind: 'negative_feedback' }), 'prompt', 'builtin:language-tone'],
+    [t('Rude tone in reply', { kind: 'negative_feedback' }), 'prompt', 'builtin:language-tone'],
+    [t('Agent refused a valid refund request'), 'prompt', 'builtin:language-tone'],
     [t('Refund policy violation'), 'prompt', 'builtin:policy-violation'],
-    [t('Off-topic answer about weather'), 'prompt', 'builtin:behaviour'],
-    [t('Agent refused a valid refund request'), 'prompt', 'builtin:behaviour'],
-    [t('Rude tone in reply', { kind: 'negative_feedback' }), 'prompt', 'builtin:behaviour'],
-    // kind alone
-    [t('search_orders', { kind: 'timeout' }), 'downstream_api', 'builtin:timeout-kind'],
-    [t('model overloaded', { kind: 'timeout' }), 'model_route', 'builtin:model-overloaded'],
   ])('%j -> %s (%s)', (input, boundary, rule) => {
-    expect(classifyBoundary(input)).toEqual({ boundary, rule });
+    const decision = classifySignalBoundary(input);
+    expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });
   });
 });
 
-describe('classifyBoundary: stays unknown', () => {
-  it.each<[BoundaryInput]>([
-    [t('Tool selection inconsistency')],
+describe('classifySignalBoundary: run types, evaluators, guardrails, anomalies, kinds', () => {
+  it.each<Case>([
+    [t('retrieved docs for rule lookup', { kind: 'other', attributes: { run_type: 'retriever' } }), 'context_source', 'builtin:span'],
+    [t('Response wrapped JSON in code fences; parse failed', { kind: 'eval_failure', attributes: { run_type: 'parser' } }), 'prompt', 'builtin:output-format'],
+    [t('run failed', { kind: 'eval_failure', attributes: { run_type: 'parser' } }), 'prompt', 'builtin:span'],
+    [t('every LLM run failing since deploy', { attributes: { run_type: 'llm' } }), 'model_route', 'builtin:span'],
+    [t('execute_tool update_deal', { kind: 'tool_error', attributes: { 'gen_ai.operation.name': 'execute_tool' } }), 'tool_contract', 'builtin:kind'],
+    // evaluators by what they measure
+    [t('case 14 failed', { kind: 'eval_failure', attributes: { 'eval.evaluator': 'argument_correctness' } }), 'tool_contract', 'builtin:evaluator'],
+    [t('case 14 failed', { kind: 'eval_failure', attributes: { 'eval.evaluator': 'tool_order' } }), 'prompt', 'builtin:evaluator'],
+    [t('case 14 failed', { kind: 'eval_failure', attributes: { evaluator: 'ToolSelection' } }), 'prompt', 'builtin:evaluator'],
+    [t('case 14 failed', { kind: 'eval_failure', attributes: { 'eval.evaluator': 'faithfulness' } }), 'context_source', 'builtin:evaluator'],
+    [t('case 14 failed', { kind: 'eval_failure', attributes: { 'eval.evaluator': 'groundedness' } }), 'context_source', 'builtin:evaluator'],
+    [t('case 14 failed', { kind: 'eval_failure', attributes: { 'eval.name': 'citation_validity' } }), 'context_source', 'builtin:evaluator'],
+    [t('case 14 failed', { kind: 'eval_failure', attributes: { 'eval.evaluator': 'stale_facts' } }), 'context_source', 'builtin:evaluator'],
+    [t('case 14 failed', { kind: 'eval_failure', attributes: { metric: 'hallucination_rate' } }), 'context_source', 'builtin:evaluator'],
+    [t('case 14 failed', { kind: 'eval_failure', attributes: { 'gen_ai.evaluation.name': 'context_recall' } }), 'context_source', 'builtin:evaluator'],
+    [t('case 14 failed', { kind: 'eval_failure', attributes: { 'eval.evaluator': 'conciseness' } }), 'prompt', 'builtin:evaluator'],
+    [t('case 14 failed', { kind: 'eval_failure', attributes: { 'eval.evaluator': 'json_schema' } }), 'prompt', 'builtin:evaluator'],
+    [t('case 14 failed', { kind: 'eval_failure', attributes: { 'eval.evaluator': 'language_match' } }), 'prompt', 'builtin:evaluator'],
+    [t('case 14 failed', { kind: 'eval_failure', attributes: { 'eval.evaluator': 'injection_resistance' } }), 'prompt', 'builtin:evaluator'],
+    [t('tool_order evaluator failed', { kind: 'eval_failure' }), 'prompt', 'builtin:evaluator'],
+    // guardrails by name
+    [t('blocked', { kind: 'guardrail', attributes: { 'guardrail.name': 'pii-filter' } }), 'prompt', 'builtin:guardrail'],
+    [t('blocked', { kind: 'guardrail', attributes: { 'guardrail.name': 'prompt-shield' } }), 'prompt', 'builtin:guardrail'],
+    [t('blocked', { kind: 'guardrail', attributes: { 'policy.id': 'hr-abac-007' } }), 'permission', 'builtin:guardrail'],
+    [t('blocked the answer', { kind: 'guardrail' }), 'prompt', 'builtin:kind'],
+    // anomalies
+    [t('model mix shifted', { kind: 'anomaly', attributes: { 'anomaly.metric': 'model_mix' } }), 'model_route', 'builtin:anomaly'],
+    [t('usage at 100%', { kind: 'anomaly', attributes: { 'anomaly.metric': 'quota' } }), 'downstream_api', 'builtin:anomaly'],
+    [t('p95 up', { kind: 'anomaly', tool: 'crm_lookup', attributes: { 'anomaly.metric': 'latency_p95' } }), 'downstream_api', 'builtin:anomaly'],
+    [t('tokens up', { kind: 'anomaly', attributes: { 'anomaly.metric': 'tokens_per_run' } }), 'prompt', 'builtin:anomaly'],
+    // kind alone
+    [t('search_orders', { kind: 'timeout' }), 'downstream_api', 'builtin:kind'],
+    [t('model overloaded', { kind: 'timeout' }), 'model_route', 'builtin:model-overloaded'],
+  ])('%j -> %s (%s)', (input, boundary, rule) => {
+    const decision = classifySignalBoundary(input);
+    expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });
+  });
+});
+
+describe('classifySignalBoundary: stays unknown', () => {
+  it.each<[BoundaryEvidence]>([
     [t('Refund flow calls payment API before policy check')],
     [t('Same ordering; customer jane.doe@example.com refunded 412.80 outside window.')],
     [t('Refund failed for order 84013')],
@@ -123,44 +290,189 @@ describe('classifyBoundary: stays unknown', () => {
     [t('Latency anomaly on checkout', { kind: 'anomaly' })],
     [t('Search returned no results', { tool: 'search_orders' })],
     [t('Agent looped 12 times without progress')],
+    [t('case 3 failed', { kind: 'eval_failure', attributes: { 'eval.evaluator': 'task_success' } })],
     [t('Milestone reached')],
     [t('')],
   ])('%j', (input) => {
-    expect(classifyBoundary(input)).toEqual({ boundary: 'unknown', rule: 'default' });
+    expect(classifySignalBoundary(input)).toEqual({ boundary: 'unknown', confidence: 0, reasons: [], rule: 'default' });
   });
 });
 
-describe('classifyBoundary: precedence', () => {
+describe('classifySignalBoundary: precedence', () => {
   const rules: BoundaryRule[] = [
     { match: /billing-gateway/i, boundary: 'downstream_api' },
     { match: /refund_v2/g, boundary: 'tool_contract' },
     { match: /policy check/i, boundary: 'prompt' },
   ];
 
-  it.each<[string, BoundaryInput, BoundaryRule[], Boundary, string]>([
+  it.each<[string, BoundaryEvidence, BoundaryRule[], Boundary, string]>([
     ['explicit wins over everything', t('403 Forbidden', { explicit: 'tool_contract' }), rules, 'tool_contract', 'explicit'],
-    ['explicit unknown is ignored', t('403 Forbidden', { explicit: 'unknown' }), [], 'permission', 'builtin:permission'],
+    ['explicit unknown is ignored', t('403 Forbidden', { explicit: 'unknown' }), [], 'permission', 'builtin:http-status'],
     ['a config rule beats the built-ins', t('billing-gateway timed out'), rules, 'downstream_api', 'config:0'],
     ['config rules see the message', t('Tool failed', { message: 'call to refund_v2 rejected: 401' }), rules, 'tool_contract', 'config:1'],
     ['config rules see the error type', t('Tool failed', { errorType: 'billing-gateway.Error' }), rules, 'downstream_api', 'config:0'],
     ['the first config rule that matches wins', t('billing-gateway before policy check'), rules, 'downstream_api', 'config:0'],
     ['config turns an unknown title into a boundary', t('Refund flow calls payment API before policy check'), rules, 'prompt', 'config:2'],
-    ['no config match falls through to built-ins', t('HTTP 502 from CRM'), rules, 'downstream_api', 'builtin:server-error'],
+    ['no config match falls through to built-ins', t('HTTP 502 from CRM'), rules, 'downstream_api', 'builtin:http-status'],
     ['config rules are not consulted over tool names', t('Tool failed', { tool: 'billing-gateway' }), rules, 'unknown', 'default'],
     ['model overloaded beats the generic timeout', t('Timeout: model overloaded'), [], 'model_route', 'builtin:model-overloaded'],
     ['permission denied beats the generic timeout', t('Timed out after permission denied'), [], 'permission', 'builtin:permission'],
-    ['a tool contract error beats a 5xx', t('HTTP 500: validation error on field amount'), [], 'tool_contract', 'builtin:tool-contract'],
+    ['a status beats a phrase it wraps', t('HTTP 500: validation error on field amount'), [], 'downstream_api', 'builtin:http-status'],
     ['a timeout beats vague context words', t('Retrieval timed out, answered with missing context'), [], 'downstream_api', 'builtin:timeout'],
     ['connection refused is not a refusal', t('Agent failed: connection refused'), [], 'downstream_api', 'builtin:connection'],
     ['text beats the timeout kind', t('context length exceeded', { kind: 'timeout' }), [], 'model_route', 'builtin:context-length'],
+    ['model not found beats "you do not have access"', t('The model `x` does not exist or you do not have access to it.', { kind: 'tool_error' }), [], 'model_route', 'builtin:model-not-found'],
+    ['an evaluator beats the phrases of its title', t('json_schema: output missing required property summary', { kind: 'eval_failure', attributes: { 'eval.evaluator': 'json_schema' } }), [], 'prompt', 'builtin:evaluator'],
+    ['a vector index phrase beats its 404', t("collection 'kb' does not exist", { kind: 'tool_error', attributes: { 'http.response.status_code': 404 } }), [], 'context_source', 'builtin:vector-index'],
   ])('%s', (_, input, config, boundary, rule) => {
-    expect(classifyBoundary(input, config)).toEqual({ boundary, rule });
+    const decision = classifySignalBoundary(input, config);
+    expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });
   });
 
   it('matches a /g config rule every time, whatever its lastIndex', () => {
     const rule: BoundaryRule = { match: /refund_v2/g, boundary: 'tool_contract' };
     for (let i = 0; i < 3; i++) {
-      expect(classifyBoundary(t('refund_v2 failed'), [rule]).rule).toBe('config:0');
+      expect(classifySignalBoundary(t('refund_v2 failed'), [rule]).rule).toBe('config:0');
     }
+  });
+
+  it('gives a confidence between 0 and 1 and one reason', () => {
+    const decision = classifySignalBoundary(t('HTTP 503 from inventory service', { tool: 'inventory' }));
+    expect(decision.confidence).toBeGreaterThan(0);
+    expect(decision.confidence).toBeLessThanOrEqual(1);
+    expect(decision.reasons).toEqual(['503 from inventory']);
+  });
+});
+
+describe('classifyBoundary: a family from its signals', () => {
+  const s401 = (tool: string) => span('PUT /tickets', { 'http.response.status_code': 401 }, { tool });
+
+  it('counts the majority and says in how many signals', () => {
+    const family = [...Array.from({ length: 6 }, () => s401('zendesk_update_ticket')), t('ticket not updated', { kind: 'other' }), t('user unhappy', { kind: 'negative_feedback' })];
+    expect(classifyBoundary(family)).toEqual({
+      boundary: 'permission',
+      confidence: 0.68,
+      reasons: ['401 from zendesk_update_ticket in 6 of 8 signals'],
+      rule: 'builtin:http-status',
+    });
+  });
+
+  it('weighs votes by confidence, not by count alone', () => {
+    // three timeout-kind votes (0.4 each) lose to two 401s (0.9 each)
+    const family = [s401('crm'), s401('crm'), t('crm', { kind: 'timeout' }), t('crm', { kind: 'timeout' }), t('crm', { kind: 'timeout' })];
+    expect(classifyBoundary(family).boundary).toBe('permission');
+  });
+
+  it('reports only the winning side, most supported reason first, naming the subjects', () => {
+    const family = [
+      span('GET /a', { 'http.response.status_code': 403 }, { tool: 'gmail.send' }),
+      span('GET /b', { 'http.response.status_code': 403 }, { tool: 'calendar.insert' }),
+      span('GET /c', { 'http.response.status_code': 403 }, { tool: 'drive.get' }),
+      span('GET /d', { 'http.response.status_code': 403 }, { tool: 'drive.get' }),
+      t('OAuth token missing scope calendar.events', { tool: 'calendar.insert' }),
+      t('HTTP 503 from drive', { tool: 'drive.get' }),
+    ];
+    expect(classifyBoundary(family).reasons).toEqual([
+      '403 from drive.get, calendar.insert and gmail.send in 4 of 6 signals',
+      'permission denied in calendar.insert in 1 of 6 signals',
+    ]);
+  });
+
+  it('is unknown only when no signal points anywhere', () => {
+    expect(classifyBoundary([t('thumbs down', { kind: 'negative_feedback' }), t('bad answer', { kind: 'negative_feedback' })])).toEqual({
+      boundary: 'unknown',
+      confidence: 0,
+      reasons: [],
+      rule: 'default',
+    });
+    expect(classifyBoundary([t('thumbs down', { kind: 'negative_feedback' }), t('answer cites the 2023 handbook (archived)', { kind: 'negative_feedback' })]).boundary).toBe('context_source');
+  });
+
+  it('lets stated boundaries outrank inference, and config rules outrank built-ins', () => {
+    const family = [s401('crm'), s401('crm'), t('crm failed', { explicit: 'downstream_api' })];
+    expect(classifyBoundary(family)).toMatchObject({ boundary: 'downstream_api', rule: 'explicit' });
+    const rules: BoundaryRule[] = [{ match: /crm failed/, boundary: 'tool_contract' }];
+    expect(classifyBoundary([s401('crm'), s401('crm'), t('crm failed')], rules)).toMatchObject({ boundary: 'tool_contract', rule: 'config:0' });
+  });
+
+  it('breaks a tie by the single most confident vote, then by the order of BOUNDARIES', () => {
+    const even = [t('HTTP 503 from crm'), t('HTTP 401 from crm')];
+    expect(classifyBoundary(even).boundary).toBe('permission');
+    expect(classifyBoundary([...even].reverse()).boundary).toBe('permission');
+    // 0.6 + 0.6 for context_source against 0.8 + 0.4 for downstream_api: the 0.8 decides.
+    const stronger = [t('answer from the outdated handbook'), t('answer from the archived policy'), t('crm timed out'), t('crm', { kind: 'timeout' })];
+    expect(classifyBoundary(stronger)).toMatchObject({ boundary: 'downstream_api', confidence: 0.3 });
+  });
+
+  it('classifies one signal, given alone or as a list of one, like classifySignalBoundary', () => {
+    const one = t('HTTP 503 from inventory service');
+    expect(classifyBoundary(one)).toEqual(classifySignalBoundary(one));
+    expect(classifyBoundary([one])).toEqual(classifySignalBoundary(one));
+    expect(classifyBoundary([])).toEqual({ boundary: 'unknown', confidence: 0, reasons: [], rule: 'default' });
+  });
+
+  it('reads a Signal through boundaryEvidence, using the description when there is no message', () => {
+    const signal: Signal = {
+      source: 'langsmith',
+      kind: 'tool_error',
+      workflow: 'refund-agent',
+      title: 'refund failed',
+      description: 'Stripe answered 429 Too Many Requests',
+      tool: 'stripe_refund',
+      boundary: undefined,
+      occurredAt: new Date(0),
+      attributes: { run_type: 'tool' },
+    };
+    expect(boundaryEvidence(signal)).toMatchObject({ kind: 'tool_error', workflow: 'refund-agent', message: 'Stripe answered 429 Too Many Requests', tool: 'stripe_refund' });
+    expect(classifyBoundary([boundaryEvidence(signal)]).boundary).toBe('downstream_api');
+  });
+});
+
+describe('correctionKeys', () => {
+  it.each<[string, BoundaryEvidence | BoundaryEvidence[], string[]]>([
+    ['tool and error type', t('x', { tool: 'Stripe_Refund', errorType: 'stripe.error.CardError', workflow: 'refund-agent', kind: 'tool_error' }), ['tool+error:stripe_refund|carderror', 'workflow+kind:refund-agent|tool_error']],
+    ['tool and HTTP status', span('PUT /t', { 'http.response.status_code': 401 }, { tool: 'zendesk', workflow: 'support', kind: 'tool_error' }), ['tool+error:zendesk|http_401', 'workflow+kind:support|tool_error']],
+    ['a numeric error type is a status', t('x', { tool: 'zendesk', errorType: '503' }), ['tool+error:zendesk|http_503']],
+    ['tool and SQLSTATE', span('SELECT', { 'db.system': 'postgresql', 'db.response.status_code': '42601', 'gen_ai.tool.name': 'run_sql' }), ['tool+error:run_sql|sqlstate_42601']],
+    ['an evaluator', t('x', { kind: 'eval_failure', workflow: 'support', attributes: { 'eval.evaluator': 'Faithfulness' } }), ['evaluator:faithfulness', 'workflow+kind:support|eval_failure']],
+    ['nothing to key on', t('x'), []],
+    [
+      'a family: every key once, the commonest first within each kind',
+      [
+        t('a', { tool: 'crm', errorType: 'Timeout', workflow: 'sales', kind: 'timeout' }),
+        t('b', { tool: 'crm', errorType: 'HTTPError', workflow: 'sales', kind: 'tool_error' }),
+        t('c', { tool: 'crm', errorType: 'HTTPError', workflow: 'sales', kind: 'tool_error' }),
+      ],
+      ['tool+error:crm|httperror', 'tool+error:crm|timeout', 'workflow+kind:sales|tool_error', 'workflow+kind:sales|timeout'],
+    ],
+  ])('%s', (_, evidence, keys) => {
+    expect(correctionKeys(evidence)).toEqual(keys);
+  });
+});
+
+describe('parseModelBoundary', () => {
+  it.each<[string, ReturnType<typeof parseModelBoundary>]>([
+    ['{"boundary": "permission", "reason": "every call is a 401"}', { boundary: 'permission', reason: 'every call is a 401' }],
+    ['  {"boundary":"context_source","reason":"  cites the\\n archived  policy ","confidence":0.7}  ', { boundary: 'context_source', reason: 'cites the archived policy' }],
+    ['```json\n{"boundary": "prompt", "reason": "skips the check"}\n```', { boundary: 'prompt', reason: 'skips the check' }],
+    ['```\n{"boundary": "model_route", "reason": "529s"}\n```', { boundary: 'model_route', reason: '529s' }],
+    ['{"boundary": "unknown", "reason": "cannot tell"}', null],
+    ['{"boundary": "database", "reason": "x"}', null],
+    ['{"boundary": "Prompt", "reason": "x"}', null],
+    ['{"boundary": "prompt", "reason": "   "}', null],
+    ['{"boundary": "prompt"}', null],
+    ['{"boundary": "prompt", "reason": 3}', null],
+    ['["prompt", "x"]', null],
+    ['null', null],
+    ['The boundary is prompt because it ignores the instructions.', null],
+    ['Sure! {"boundary": "prompt", "reason": "x"}', null],
+    ['', null],
+  ])('%j', (text, expected) => {
+    expect(parseModelBoundary(text)).toEqual(expected);
+  });
+
+  it('shortens a long reason', () => {
+    const parsed = parseModelBoundary(JSON.stringify({ boundary: 'tool_contract', reason: 'x'.repeat(2000) }));
+    expect(parsed?.reason.length).toBe(500);
   });
 });
