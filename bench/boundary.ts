@@ -1,0 +1,137 @@
+// Measures the boundary classifier on the labelled set test/fixtures/boundary_signals/boundary-set.json,
+// written blind to the classifier. Families are split by a hash of their label into a tune half (rules
+// may be adjusted by looking at it) and a report half (never looked at while tuning); both are reported.
+// Each family is classified from all its signals, and each signal alone.
+// Run: npm run bench:boundary [-- --details tune]   (--details lists the tune half's families; never use it on report while tuning)
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { boundaryEvidence, classifyBoundary, classifySignalBoundary, type BoundaryEvidence } from '../src/families/boundary.js';
+import { BOUNDARIES, type Boundary } from '../src/families/types.js';
+import { signalSchema, toSignal } from '../src/ingest/signals/schema.js';
+
+const { values } = parseArgs({
+  options: {
+    file: { type: 'string', default: 'test/fixtures/boundary_signals/boundary-set.json' },
+    details: { type: 'string' },
+  },
+});
+
+interface LabelledSet {
+  signals: unknown[];
+  truth: Record<string, string>;
+  families: Record<string, { accepted: Boundary[]; why: string }>;
+}
+
+type Half = 'tune' | 'report';
+
+/** The split rule: the first byte of SHA-256 of the family label, even -> tune, odd -> report. */
+function halfOf(label: string): Half {
+  return createHash('sha256').update(label).digest()[0]! % 2 === 0 ? 'tune' : 'report';
+}
+
+interface FamilyResult {
+  label: string;
+  half: Half;
+  accepted: Boundary[];
+  signals: BoundaryEvidence[];
+  decided: Boundary;
+  confidence: number;
+  reasons: string[];
+  /** Each signal classified alone. */
+  alone: Boundary[];
+}
+
+function load(path: string): FamilyResult[] {
+  const set = JSON.parse(readFileSync(path, 'utf8')) as LabelledSet;
+  const bySignal = new Map<string, BoundaryEvidence[]>();
+  const now = new Date();
+  for (const raw of set.signals) {
+    const parsed = signalSchema.parse(raw);
+    const label = set.truth[parsed.id];
+    if (label === undefined) throw new Error(`signal ${parsed.id} has no family in truth`);
+    const list = bySignal.get(label) ?? [];
+    list.push(boundaryEvidence(toSignal(parsed, now)));
+    bySignal.set(label, list);
+  }
+  return Object.entries(set.families).map(([label, family]) => {
+    const signals = bySignal.get(label) ?? [];
+    const decision = classifyBoundary(signals);
+    return {
+      label,
+      half: halfOf(label),
+      accepted: family.accepted,
+      signals,
+      decided: decision.boundary,
+      confidence: decision.confidence,
+      reasons: decision.reasons,
+      alone: signals.map((s) => classifySignalBoundary(s).boundary),
+    };
+  });
+}
+
+function pct(part: number, whole: number): string {
+  return whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`;
+}
+
+function summarize(name: string, families: readonly FamilyResult[]): string[] {
+  const signals = families.reduce((n, f) => n + f.signals.length, 0);
+  const inAccepted = families.filter((f) => f.accepted.includes(f.decided)).reduce((n, f) => n + f.signals.length, 0);
+  const inUnknown = families.filter((f) => f.decided === 'unknown').reduce((n, f) => n + f.signals.length, 0);
+  const familiesAccepted = families.filter((f) => f.accepted.includes(f.decided)).length;
+  const aloneAccepted = families.reduce((n, f) => n + f.alone.filter((b) => f.accepted.includes(b)).length, 0);
+  const aloneUnknown = families.reduce((n, f) => n + f.alone.filter((b) => b === 'unknown').length, 0);
+  return [
+    `| ${name} | ${families.length} | ${signals} | ${pct(inAccepted, signals)} | ${pct(inUnknown, signals)} | ${familiesAccepted}/${families.length} | ${pct(aloneAccepted, signals)} | ${pct(aloneUnknown, signals)} |`,
+  ];
+}
+
+/** Rows: decided boundary; columns: the family's first accepted boundary; cells: families (signals). */
+function confusion(name: string, families: readonly FamilyResult[]): string[] {
+  const labels = [...BOUNDARIES];
+  const cell = new Map<string, { families: number; signals: number }>();
+  for (const f of families) {
+    const key = `${f.decided}\u0000${f.accepted[0]}`;
+    const seen = cell.get(key) ?? { families: 0, signals: 0 };
+    cell.set(key, { families: seen.families + 1, signals: seen.signals + f.signals.length });
+  }
+  const columns = labels.filter((l) => l !== 'unknown');
+  const lines = [`${name}: rows decided, columns first accepted; families (signals)`, '', `| decided \\ accepted | ${columns.join(' | ')} |`, `|---|${columns.map(() => '---').join('|')}|`];
+  for (const row of labels) {
+    const cells = columns.map((col) => {
+      const c = cell.get(`${row}\u0000${col}`);
+      return c ? `${c.families} (${c.signals})` : '.';
+    });
+    if (cells.every((c) => c === '.')) continue;
+    lines.push(`| ${row} | ${cells.join(' | ')} |`);
+  }
+  return lines;
+}
+
+const results = load(values.file);
+const tune = results.filter((f) => f.half === 'tune');
+const report = results.filter((f) => f.half === 'report');
+
+const out: string[] = [
+  '| half | families | signals | signals in a family decided acceptably | signals in a family decided unknown | families decided acceptably | signals alone acceptable | signals alone unknown |',
+  '|---|---|---|---|---|---|---|---|',
+  ...summarize('tune', tune),
+  ...summarize('report', report),
+  ...summarize('all', results),
+  '',
+  ...confusion('tune', tune),
+  '',
+  ...confusion('report', report),
+  '',
+  ...confusion('all', results),
+];
+if (values.details !== undefined) {
+  const shown = values.details === 'all' ? results : results.filter((f) => f.half === values.details);
+  out.push('', `families of ${values.details}:`);
+  for (const f of [...shown].sort((a, b) => Number(a.accepted.includes(a.decided)) - Number(b.accepted.includes(b.decided)) || a.label.localeCompare(b.label))) {
+    const ok = f.accepted.includes(f.decided) ? 'ok  ' : 'MISS';
+    out.push(`${ok} ${f.label}: decided ${f.decided} (${f.confidence}), accepted ${f.accepted.join('/')}; alone ${f.alone.join(',')}`);
+    for (const r of f.reasons) out.push(`       ${r}`);
+  }
+}
+console.log(out.join('\n'));
