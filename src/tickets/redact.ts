@@ -167,7 +167,17 @@ const CLOSING_KEYWORD = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)(?=:?\s+(?:(
 
 const ISSUE_REFERENCE = /(#|\bGH-)(?=\d)/gi;
 
-const MARKDOWN_IMAGE = /!\[/g;
+/** A `[` that could open a link, an image or a link definition; recur's own placeholders are left as they are. */
+const OPEN_BRACKET = /\[(?!redacted:[a-z-]+\])/g;
+
+/** A `]` that could close a link's text or a definition's label: `](url)`, `][ref]`, `]: url`. */
+const LINK_CLOSE = /\](?=[(\[:])/g;
+
+/**
+ * Where GitHub turns bare text into a link: `http://`, `https://`, `ftp://` (the scheme is read back over
+ * letters only, so `_https://` links too) and `www.`.
+ */
+const AUTOLINK_START = /(?<![a-z])(?:https?|ftp)(?=:\/\/)|(?<![a-z0-9])www(?=\.)/gi;
 
 /**
  * Line starts that would open a block: headings, fences, list items and task boxes, setext underlines and
@@ -177,9 +187,10 @@ const BLOCK_MARKER_AT_LINE_START = /^([ \t]*)(?=#|`{3,}|~{3,}|[-*+](?:[ \t]|$)|(
 
 /**
  * Makes text inert in a GitHub issue body while keeping its line structure: no HTML (so no forged
- * `<!-- recur:family=... -->` markers or `</details>`), no pings, no issue links or closing keywords, and
- * no markdown block that could end the section it is placed in. The output is for markdown prose, not for
- * code spans or fences, where the entities and backslashes would show literally.
+ * `<!-- recur:family=... -->` markers or `</details>`), no pings, no issue links or closing keywords, no
+ * links, images or autolinked URLs (a URL shows as text, not as a link), and no markdown block that could
+ * end the section it is placed in. The output is for markdown prose, not for code spans or fences, where
+ * the entities and backslashes would show literally.
  */
 export function neutralizeForGitHub(text: string): string {
   return text
@@ -188,8 +199,10 @@ export function neutralizeForGitHub(text: string): string {
     .replace(MENTION, `@${ZERO_WIDTH_JOINER}`)
     .replace(CLOSING_KEYWORD, (keyword) => `${keyword.slice(0, 1)}${ZERO_WIDTH_JOINER}${keyword.slice(1)}`)
     .replace(ISSUE_REFERENCE, `$1${ZERO_WIDTH_JOINER}`)
+    .replace(AUTOLINK_START, `$&${ZERO_WIDTH_JOINER}`)
     .replace(/\|/g, '\\|')
-    .replace(MARKDOWN_IMAGE, '!\\[')
+    .replace(LINK_CLOSE, '\\]')
+    .replace(OPEN_BRACKET, '\\[')
     .replace(BLOCK_MARKER_AT_LINE_START, '$1\\');
 }
 

@@ -2,7 +2,7 @@
 // section and the hidden marker. Untrusted text (titles, descriptions, trace comments) is redacted and
 // neutralized here, the last place before anything leaves recur.
 import type { Boundary, FamilyStatus, FixStatus, Severity } from '../families/types.js';
-import { blockText, codeText, inlineText, titleText } from './redact.js';
+import { blockText, codeText, inlineText, redactSecrets, titleText } from './redact.js';
 
 export const SEVERITY_NAMES = ['urgent', 'high', 'medium', 'low'] as const;
 export const EVIDENCE_SHOWN = 10;
@@ -178,8 +178,21 @@ function safeUrl(url: string): string {
   }
 }
 
-function labelSafe(text: string): string {
-  return inlineText(text, 40).replace(/[,\s]+/g, '-');
+/** Longest label part, in characters: GitHub allows 50 per label, and `workflow:` takes 9. */
+const LABEL_PART_MAX = 40;
+
+/**
+ * A label made from the raw value: GitHub shows labels as plain text and escapes them itself, so markdown
+ * escapes or entities here would show literally (`a-&lt;b&gt;`). Secrets are still redacted; commas and
+ * whitespace become dashes, control characters go.
+ */
+export function labelSafe(text: string): string {
+  const plain = redactSecrets(text)
+    .trim()
+    .replace(/[,\s]+/g, '-')
+    .replace(/\p{Cc}/gu, '');
+  const chars = [...plain];
+  return chars.length <= LABEL_PART_MAX ? plain : `${chars.slice(0, LABEL_PART_MAX - 1).join('')}…`;
 }
 
 export interface RegressionCommentView {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { familyMarker, findFamilyMarker, renderTicket, type TicketView } from '../../src/tickets/render.js';
+import { familyMarker, findFamilyMarker, labelSafe, renderTicket, type TicketView } from '../../src/tickets/render.js';
 
 const FAMILY_ID = '0d7f6a52-6f1e-4b8a-9d3c-2e1f0a9b8c7d';
 
@@ -99,6 +99,35 @@ describe('renderTicket', () => {
     expect(body).not.toMatch(/(^|[^\w])@octocat\b/);
     expect(body).not.toMatch(/\bcloses #7\b/i);
     expect(title).not.toMatch(/\bFixes #1\b/);
+  });
+
+  it('renders links and autolinks in untrusted text as text, not links', () => {
+    const hostile = view({
+      family: { title: '[reset here](https://evil.example/login)', description: 'see <https://evil.example> or www.evil.example\n[1]: https://evil.example/def\n![x][1]' },
+      upstream: [{ source: 'langsmith', id: '3f0c2b7e', url: 'https://smith.langchain.com/o/t/projects/p/s?issue=3f0c2b7e' }],
+      traces: [{ traceId: 't', runId: 'r', url: 'https://smith.langchain.com/o/t/r/r', comment: '[click](https://evil.example) http://evil.example', startTime: null }],
+    });
+    const { body } = renderTicket(hostile);
+    expect(body).not.toMatch(/https?:\/\/evil|www\.evil/);
+    // The only links left are recur's own, to the trace and the upstream issue.
+    const destinations = [...body.matchAll(/(?<!\\)\]\(([^)]*)\)/g)].map((m) => m[1]);
+    expect(destinations).toEqual(['https://smith.langchain.com/o/t/r/r', 'https://smith.langchain.com/o/t/projects/p/s?issue=3f0c2b7e']);
+    expect(body).not.toMatch(/^\[1\]:/m);
+    expect(body).toContain('reset here');
+  });
+
+  it.each([
+    ['a <b>', 'a-<b>'],
+    ['a-<b>', 'a-<b>'],
+    ['Fixes #1 & @team', 'Fixes-#1-&-@team'],
+    ['one, two\tthree\n', 'one-two-three'],
+    ['tab\u0007bell', 'tabbell'],
+    ['x'.repeat(60), `${'x'.repeat(39)}…`],
+    ['😀'.repeat(41), `${'😀'.repeat(39)}…`],
+    ['key ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'key-[redacted:api-key]'],
+  ])('labelSafe(%j) is %j: the raw value, GitHub escapes labels itself', (input, expected) => {
+    expect(labelSafe(input)).toBe(expected);
+    expect(renderTicket(view({ family: { workflow: input } })).labels).toContain(`workflow:${expected}`);
   });
 
   it('keeps titles plain text (GitHub shows entities there literally) and ids readable in code spans', () => {
