@@ -2,6 +2,7 @@
 // elsewhere (unknown fields are kept; unknown event types are stored and ignored).
 import { z } from 'zod';
 import { withFastPath } from '../schema_fast_path.js';
+import { timestampSchema, unixSecondsSchema } from '../timestamps.js';
 
 const id = z.string().min(1).max(200);
 const text = (max: number) => z.string().max(max);
@@ -9,7 +10,7 @@ const text = (max: number) => z.string().max(max);
 export const envelopeSchema = z.looseObject({
   id,
   type: z.string().min(1).max(200),
-  created: z.number().optional(),
+  created: unixSecondsSchema.optional(),
   request_id: id.optional().nullable(),
   data: z.looseObject({}),
 });
@@ -29,7 +30,7 @@ const issueObject = z.looseObject({
 const traceObject = z.looseObject({
   run_id: id,
   trace_id: id,
-  start_time: z.iso.datetime({ offset: true }).optional().nullable(),
+  start_time: timestampSchema.optional().nullable(),
   comment: text(20_000).optional().nullable(),
 });
 
@@ -43,7 +44,7 @@ const agentRunObject = z.looseObject({
   run_id: text(200).optional().nullable(),
   status: text(100).optional().nullable(),
   error_message: text(20_000).optional().nullable(),
-  occurred_at: z.iso.datetime({ offset: true }).optional().nullable(),
+  occurred_at: timestampSchema.optional().nullable(),
 });
 
 export const issueCreatedData = z.looseObject({ object: issueObject });

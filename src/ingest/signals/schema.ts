@@ -2,6 +2,7 @@
 // tool gateways or OpenTelemetry pipelines, and its normalization to recur's Signal.
 import { z } from 'zod';
 import { BOUNDARIES, SIGNAL_KINDS, type Signal, type Severity } from '../../families/types.js';
+import { timestampSchema } from '../timestamps.js';
 
 export const MAX_BATCH = 500;
 
@@ -31,10 +32,10 @@ export const signalSchema = z.looseObject({
       trace_id: z.string().min(1).max(200),
       run_id: z.string().max(200).optional(),
       url: z.url().max(4000).optional(),
-      start_time: z.iso.datetime({ offset: true }).optional(),
+      start_time: timestampSchema.optional(),
     })
     .optional(),
-  occurred_at: z.iso.datetime({ offset: true }).optional(),
+  occurred_at: timestampSchema.optional(),
   attributes: z
     .record(z.string().max(100), z.union([z.string().max(1000), z.number(), z.boolean()]))
     .refine((a) => Object.keys(a).length <= 50, 'at most 50 attributes')
