@@ -1,13 +1,13 @@
 // Constant-time checks of shared-secret signatures and bearer tokens, done on the raw bytes before parsing.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-const HEX_SHA256 = /^[0-9a-f]{64}$/i;
+/** The whole header, nothing before or after: `sha256=<hex>=junk` is not a signature. */
+const SHA256_HEADER = /^sha256=([0-9a-f]{64})$/i;
 
-/** `header` is `sha256=<hex>`; true when it matches the HMAC-SHA256 of `body` under any of `secrets`. */
+/** `header` is exactly `sha256=<hex>`; true when it matches the HMAC-SHA256 of `body` under any of `secrets`. */
 export function verifyHmacSha256(body: Uint8Array, header: string | undefined, secrets: readonly string[]): boolean {
-  if (!header) return false;
-  const [scheme, hex] = header.trim().split('=', 2);
-  if (scheme?.toLowerCase() !== 'sha256' || !hex || !HEX_SHA256.test(hex)) return false;
+  const hex = SHA256_HEADER.exec(header ?? '')?.[1];
+  if (!hex) return false;
   const given = Buffer.from(hex, 'hex');
   let ok = false;
   // Every secret is tried, so the time taken does not say which one (or whether any) matched.

@@ -18,6 +18,14 @@ describe('verifyHmacSha256', () => {
     ['a truncated digest', good.slice(0, -2), ['secret-a'], false],
     ['non-hex characters', `sha256=${'z'.repeat(64)}`, ['secret-a'], false],
     ['one flipped nibble', good.slice(0, -1) + (good.endsWith('0') ? '1' : '0'), ['secret-a'], false],
+    ['junk after a second =', `${good}=junk`, ['secret-a'], false],
+    ['a bare = after the digest', `${good}=`, ['secret-a'], false],
+    ['one more hex digit', `${good}0`, ['secret-a'], false],
+    ['a trailing space', `${good} `, ['secret-a'], false],
+    ['a leading space', ` ${good}`, ['secret-a'], false],
+    ['a second signature after a comma', `${good},${good}`, ['secret-a'], false],
+    ['a trailing newline', `${good}\n`, ['secret-a'], false],
+    ['the scheme repeated', `sha256=${good}`, ['secret-a'], false],
   ])('%s', (_, header, secrets, expected) => {
     expect(verifyHmacSha256(body, header, secrets)).toBe(expected);
   });
