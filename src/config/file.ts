@@ -1,8 +1,9 @@
 // recur.yaml (CONTRACT section 8): ticket policy, gate policy, workflow mapping, owners, boundary rules.
 import { existsSync, readFileSync } from 'node:fs';
+import picomatch from 'picomatch';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { BOUNDARIES } from '../families/types.js';
+import { BOUNDARIES, SIGNAL_KINDS } from '../families/types.js';
 import { parseDuration } from './duration.js';
 import { ConfigError, describeIssues } from './errors.js';
 
@@ -24,6 +25,11 @@ const regex = z.string().transform((text, ctx) => {
     ctx.addIssue({ code: 'custom', message: `expected a regular expression: ${(err as Error).message}` });
     return z.NEVER;
   }
+});
+
+/** A signal kind or a glob over kinds (`"{eval_failure,guardrail}"`): one that matches no kind is a typo. */
+const kindGlob = z.string().refine((glob) => SIGNAL_KINDS.some((kind) => picomatch.isMatch(kind, glob, { nocase: true })), {
+  message: `expected a signal kind or a glob matching one: ${SIGNAL_KINDS.join(', ')}`,
 });
 
 /** A folder inside a repository: relative, `/`-separated, no `.` or `..` parts. */
@@ -69,6 +75,7 @@ export const fileSchema = z.strictObject({
           workflow: z.string().optional(),
           boundary: z.string().optional(),
           tool: z.string().optional(),
+          kind: kindGlob.optional(),
           tenant: z.string().optional(),
         }),
         team: z.string().optional(),

@@ -89,6 +89,11 @@ boundaries:
     expect(config.evaluators).toEqual({ pull_requests: { enabled: false, path: 'evals/regressions', branch_prefix: 'recur/regression-' } });
   });
 
+  it('reads an owners rule that matches the signal kind', () => {
+    const path = write('kind.yaml', 'owners:\n  - { match: { kind: "{eval_failure,guardrail}", workflow: "support*" }, team: acme/quality }\n');
+    expect(loadFileConfig(path, true).owners[0]!.match).toEqual({ kind: '{eval_failure,guardrail}', workflow: 'support*' });
+  });
+
   it('reads the regression pull request option', () => {
     const path = write('prs.yaml', 'evaluators:\n  pull_requests: { enabled: true, path: .github/evals, branch_prefix: bots/recur- }\n');
     expect(loadFileConfig(path, true).evaluators.pull_requests).toEqual({ enabled: true, path: '.github/evals', branch_prefix: 'bots/recur-' });
@@ -103,6 +108,7 @@ boundaries:
     ['boundaries:\n  - { match: "(", boundary: prompt }\n', 'boundaries.0.match'],
     ['boundaries:\n  - { match: "x", boundary: vibes }\n', 'boundaries.0.boundary'],
     ['owners:\n  - { match: { workflow: x }, assignees: alice }\n', 'owners.0.assignees'],
+    ['owners:\n  - { match: { kind: tool-error }, team: acme/x }\n', 'owners.0.match.kind'],
     ['tickets: { repoo: acme/agents }\n', 'tickets'],
     ['evaluators:\n  pull_requests: { enabled: yes please }\n', 'evaluators.pull_requests.enabled'],
     ['evaluators:\n  pull_requests: { path: ../outside }\n', 'evaluators.pull_requests.path'],
