@@ -73,7 +73,6 @@ interface Reading {
   rpcCode: number | undefined;
   grpcCode: number | undefined;
   evaluator: string | undefined;
-  rateLimited: boolean;
   attributes: Attributes;
 }
 
@@ -190,7 +189,6 @@ function readSignal(e: BoundaryEvidence): Reading {
   const sqlState =
     sqlStateAttr ?? (dbSystem !== undefined ? errorClass.find((x) => /^[0-9A-Z]{5}$/.test(x) && /\d/.test(x)) : undefined);
   const host = attr(a, 'server.address');
-  const ratelimitRemaining = attr(a, 'http.response.header.x_ratelimit_remaining', 'http.response.header.x-ratelimit-remaining');
   return {
     kind: e.kind,
     text,
@@ -207,10 +205,6 @@ function readSignal(e: BoundaryEvidence): Reading {
     rpcCode: intAttr(a, 'rpc.jsonrpc.error_code'),
     grpcCode: attr(a, 'rpc.system') === 'grpc' ? intAttr(a, 'rpc.grpc.status_code') : undefined,
     evaluator: evaluatorName(e, a),
-    rateLimited:
-      RATE_LIMIT_TEXT.test(text) ||
-      ratelimitRemaining === '0' ||
-      attr(a, 'http.response.header.retry_after', 'http.response.header.retry-after') !== undefined,
     attributes: a,
   };
 }
@@ -705,13 +699,22 @@ function guardrailFinding(r: Reading): Finding | null {
   return null;
 }
 
+/** A 403 that is a quota: said in the text, or by the rate-limit headers. */
+function rateLimited(r: Reading): boolean {
+  return (
+    RATE_LIMIT_TEXT.test(r.text) ||
+    attr(r.attributes, 'http.response.header.x_ratelimit_remaining', 'http.response.header.x-ratelimit-remaining') === '0' ||
+    attr(r.attributes, 'http.response.header.retry_after', 'http.response.header.retry-after') !== undefined
+  );
+}
+
 /** HTTP semantics, read with what was being called: a model, a retriever, or anything else. */
 function statusFinding(r: Reading): Finding | null {
   const s = r.status;
   if (s === undefined || s < 400) return null;
   const at = (boundary: Boundary, confidence: number, what: string): Finding => ({ boundary, confidence, what, via: 'from', subject: r.subject, rule: 'builtin:http-status' });
   if (s === 401 || s === 407) return at('permission', 0.9, `${s}`);
-  if (s === 403) return r.rateLimited ? at('downstream_api', SPECIFIC, '403 rate limit') : at('permission', PHRASE, '403');
+  if (s === 403) return rateLimited(r) ? at('downstream_api', SPECIFIC, '403 rate limit') : at('permission', PHRASE, '403');
   if (s === 429) return at('downstream_api', 0.9, '429');
   if (s === 529) return at('model_route', SPECIFIC, '529 overloaded');
   if (s >= 500 || s === 408) return r.model ? at('model_route', 0.9, `${s} from the model call`) : at('downstream_api', 0.9, `${s}`);
@@ -813,43 +816,49 @@ function kindFinding(r: Reading): Finding | null {
 
 const EMPTY_RESULT = /\b(?:no|0|zero) (?:results|documents|docs|matches|hits|chunks|passages)\b|\breturned (?:nothing|an empty|empty)\b|\bempty (?:result|response)s?\b/i;
 
-function textFindings(r: Reading): Finding[] {
-  const found: Finding[] = [];
-  for (const rule of TEXT_RULES) {
-    if (rule.onlyIf && !rule.onlyIf(r)) continue;
-    if (!rule.patterns.some((pattern) => pattern.test(r.text))) continue;
-    const boundary = r.model && rule.inModelCall ? rule.inModelCall : rule.boundary;
-    const what = boundary === rule.boundary ? rule.says : `model call ${rule.says}`;
-    const [via, subject]: [Via, string | undefined] = r.tool !== undefined ? ['in', r.tool] : ['for', r.model ? r.subject : undefined];
-    found.push({ boundary, confidence: rule.confidence, what, via, subject, rule: `builtin:${rule.name}` });
-  }
-  // "returned no results" from a tool that retrieves is the context source's.
-  if (r.retrieval && EMPTY_RESULT.test(r.text)) {
-    found.push({ boundary: 'context_source', confidence: LOOSE, what: 'retrieval returned nothing', via: 'in', subject: r.tool, rule: 'builtin:empty-retrieval-tool' });
-  }
-  return found;
+function textFinding(rule: TextRule, r: Reading): Finding | null {
+  if (rule.onlyIf && !rule.onlyIf(r)) return null;
+  if (!rule.patterns.some((pattern) => pattern.test(r.text))) return null;
+  const boundary = r.model && rule.inModelCall ? rule.inModelCall : rule.boundary;
+  const what = boundary === rule.boundary ? rule.says : `model call ${rule.says}`;
+  const [via, subject]: [Via, string | undefined] = r.tool !== undefined ? ['in', r.tool] : ['for', r.model ? r.subject : undefined];
+  return { boundary, confidence: rule.confidence, what, via, subject, rule: `builtin:${rule.name}` };
 }
 
-/** Every finding for one signal, in precedence order for equal confidence. */
-function findings(r: Reading): Finding[] {
-  const structured = [
-    statusFinding(r),
-    sqlStateFinding(r),
-    rpcFinding(r),
-    grpcFinding(r),
-    modelMismatchFinding(r),
-    r.evaluator ? evaluatorFinding(r.evaluator) : null,
-    guardrailFinding(r),
-  ];
-  const text = textFindings(r);
-  // The specific model and rate-limit phrases outrank a status: "403 ... rate limit", "500 ... overloaded".
-  const all = [...text.filter((f) => f.confidence >= SPECIFIC), ...structured, ...text.filter((f) => f.confidence < SPECIFIC), spanFinding(r), anomalyFinding(r), kindFinding(r)];
-  return all.filter((f): f is Finding => f !== null);
+/** "returned no results" from a tool that retrieves is the context source's. */
+function emptyRetrievalFinding(r: Reading): Finding | null {
+  if (!r.retrieval || !EMPTY_RESULT.test(r.text)) return null;
+  return { boundary: 'context_source', confidence: LOOSE, what: 'retrieval returned nothing', via: 'in', subject: r.tool, rule: 'builtin:empty-retrieval-tool' };
 }
 
-function strongest(list: readonly Finding[]): Finding | null {
+const SPECIFIC_TEXT_RULES = TEXT_RULES.filter((rule) => rule.confidence >= SPECIFIC);
+const OTHER_TEXT_RULES = TEXT_RULES.filter((rule) => rule.confidence < SPECIFIC);
+
+/**
+ * The most confident finding for one signal; among equals the first in this order: the specific model and
+ * rate-limit phrases (they outrank a status: "403 ... rate limit", "500 ... overloaded"), structured evidence,
+ * the other phrases, the span, anomaly and kind. A rule that cannot beat the best so far is not run: the
+ * phrases are most of the cost of a signal.
+ */
+function strongestFinding(r: Reading): Finding | null {
   let best: Finding | null = null;
-  for (const f of list) if (best === null || f.confidence > best.confidence) best = f;
+  const consider = (f: Finding | null) => {
+    if (f !== null && (best === null || f.confidence > best.confidence)) best = f;
+  };
+  const worthTrying = (confidence: number) => best === null || confidence > best.confidence;
+  for (const rule of SPECIFIC_TEXT_RULES) if (worthTrying(rule.confidence)) consider(textFinding(rule, r));
+  consider(statusFinding(r));
+  consider(sqlStateFinding(r));
+  consider(rpcFinding(r));
+  consider(grpcFinding(r));
+  consider(modelMismatchFinding(r));
+  if (r.evaluator !== undefined) consider(evaluatorFinding(r.evaluator));
+  consider(guardrailFinding(r));
+  for (const rule of OTHER_TEXT_RULES) if (worthTrying(rule.confidence)) consider(textFinding(rule, r));
+  if (worthTrying(LOOSE)) consider(emptyRetrievalFinding(r));
+  consider(spanFinding(r));
+  consider(anomalyFinding(r));
+  consider(kindFinding(r));
   return best;
 }
 
@@ -865,7 +874,7 @@ function configFinding(e: BoundaryEvidence, configRules: readonly BoundaryRule[]
 /** The one finding a signal votes with: its explicit boundary, a config rule, else its strongest evidence. */
 function signalVote(e: BoundaryEvidence, configRules: readonly BoundaryRule[]): Finding | null {
   if (e.explicit && e.explicit !== 'unknown') return { boundary: e.explicit, confidence: 1, what: `${e.explicit} stated by the source`, rule: 'explicit' };
-  return configFinding(e, configRules) ?? strongest(findings(readSignal(e)));
+  return configFinding(e, configRules) ?? strongestFinding(readSignal(e));
 }
 
 // ---------------------------------------------------------------------------------------------------------
