@@ -185,9 +185,9 @@ function readSignal(e: BoundaryEvidence): Reading {
       : errorTypeStatus
         ? Number(errorTypeStatus[1])
         : statusInText(text, call);
-  const sqlStateAttr = attr(a, 'db.response.status_code');
-  const sqlState =
-    sqlStateAttr ?? (dbSystem !== undefined ? errorClass.find((x) => /^[0-9A-Z]{5}$/.test(x) && /\d/.test(x)) : undefined);
+  // Other databases put their own codes in db.response.status_code (MySQL 1064): only a SQLSTATE's form counts.
+  const isSqlState = (x: string) => /^[0-9A-Z]{5}$/i.test(x) && /\d/.test(x);
+  const sqlState = [attr(a, 'db.response.status_code'), ...(dbSystem !== undefined ? errorClass : [])].find((x): x is string => x !== undefined && isSqlState(x));
   const host = attr(a, 'server.address');
   return {
     kind: e.kind,
@@ -211,6 +211,8 @@ function readSignal(e: BoundaryEvidence): Reading {
 
 /** The evaluator or metric that failed: an attribute, else a snake_case name leading an eval failure's title. */
 function evaluatorName(e: BoundaryEvidence, a: Attributes): string | undefined {
+  // An anomaly's metric is what moved (latency, error rate), not a judgement of the answer.
+  if (e.kind === 'anomaly') return undefined;
   const named = attr(a, 'eval.evaluator', 'eval.name', 'evaluator', 'evaluator.name', 'gen_ai.evaluation.name', 'eval.metric', 'metric', 'metric.name');
   if (named !== undefined) return named;
   if (e.kind !== 'eval_failure') return undefined;

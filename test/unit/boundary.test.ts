@@ -99,6 +99,7 @@ describe('classifySignalBoundary: databases, JSON-RPC, gRPC', () => {
 
   it('does not read a non-database error code as a SQLSTATE', () => {
     expect(classifySignalBoundary(t('Twilio 21211', { kind: 'tool_error', errorType: '21211' })).rule).not.toBe('builtin:sqlstate');
+    expect(classifySignalBoundary(span('SELECT', { 'db.system': 'mysql', 'db.response.status_code': '1064' })).rule).not.toBe('builtin:sqlstate');
   });
 });
 
