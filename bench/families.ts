@@ -1,17 +1,16 @@
 // Per-event processing time with 100 families and with 100,000: the grouping lookups are by indexed
 // keys, so the cost of one event must not grow with the number of families (target: within 1.5x).
-// Seeds families with real fingerprint and title keys, then times the same mix of events through the
-// real processing path: recurrences found by fingerprint, paraphrases found as near duplicates, and
-// brand-new failures. PostgreSQL 15, fsync on. Run: npm run bench:families [-- --events 600]
+// Seeds families with what the grouping engine stores (keys, templates, profiles), then times the same mix
+// of events through the real processing path: recurrences found by fingerprint, paraphrases found by the
+// similarity step, and brand-new failures. PostgreSQL 15, fsync on. Run: npm run bench:families [-- --events 600]
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { fileSchema } from '../src/config/file.js';
 import { openDatabase } from '../src/db/client.js';
-import { FINGERPRINT_KEY_SOURCE, TITLE_KEY_SOURCE } from '../src/families/keys.js';
-import { fingerprint, GROUPING_VERSION } from '../src/families/fingerprint.js';
-import { nearDuplicateScope, titleKeys, titleTokens } from '../src/families/near_duplicate.js';
+import { planGrouping } from '../src/families/grouping/plan.js';
+import { GROUPING_VERSION } from '../src/families/grouping/version.js';
 import type { Signal } from '../src/families/types.js';
 import { storeDeliveries } from '../src/ingest/inbox.js';
 import { processInboxEvent } from '../src/ingest/process_event.js';
@@ -37,28 +36,41 @@ function seedSignal(i: number): Signal {
   return { source: 'user-feedback', kind: 'negative_feedback', workflow, title, occurredAt: new Date() };
 }
 
+/**
+ * Seeds what the grouping engine would have stored for n families: the family, its fingerprint key, its
+ * template in the miner's leaf, its profile with the inverted index, and the scope's feature frequencies.
+ */
 async function seed(url: string, n: number) {
   const sql = postgres(url, { max: 4, onnotice: () => {} });
   const BATCH = 2_000;
+  const frequencies = new Map<string, number>();
   for (let start = 0; start < n; start += BATCH) {
     const familyRows: object[] = [];
     const keyRows: object[] = [];
-    const titleRows: object[] = [];
+    const templateRows: object[] = [];
+    const profileRows: object[] = [];
+    const featureRows: object[] = [];
     for (let i = start; i < Math.min(n, start + BATCH); i++) {
       const s = seedSignal(i);
+      const plan = planGrouping(s, [], new Date());
       const id = randomUUID();
-      const fp = fingerprint(s, 'unknown');
-      familyRows.push({ id, title: s.title, workflow: s.workflow, kind: s.kind, tool: s.tool ?? null, error_type: s.errorType ?? null, boundary: 'unknown', severity: 3, fingerprint: fp, grouping_version: GROUPING_VERSION, first_seen: new Date(), last_seen: new Date(), trace_count: 1, event_count: 1 });
-      keyRows.push({ source: FINGERPRINT_KEY_SOURCE, key: fp, family_id: id });
-      if (!s.message) {
-        for (const key of titleKeys(nearDuplicateScope(s, 'unknown'), s.title)) keyRows.push({ source: TITLE_KEY_SOURCE, key, family_id: id });
-        titleRows.push({ family_id: id, tokens: titleTokens(s.title).join(' ') });
+      familyRows.push({ id, title: s.title, workflow: s.workflow, kind: s.kind, tool: s.tool ?? null, error_type: s.errorType ?? null, boundary: 'unknown', severity: 3, fingerprint: plan.fingerprint.key, grouping_version: GROUPING_VERSION, first_seen: new Date(), last_seen: new Date(), trace_count: 1, event_count: 1 });
+      keyRows.push({ source: plan.fingerprint.source, key: plan.fingerprint.key, family_id: id });
+      templateRows.push({ scope: plan.scope, leaf: plan.leaf, tokens: plan.tokens.join(' '), family_id: id });
+      profileRows.push({ family_id: id, scope: plan.scope, features: sql.json(Object.fromEntries(plan.features.map((f) => [f, 1]))), signals: 1 });
+      for (const feature of ['', ...plan.features]) {
+        if (feature) featureRows.push({ scope: plan.scope, feature, family_id: id });
+        frequencies.set(`${plan.scope}\u0000${feature}`, (frequencies.get(`${plan.scope}\u0000${feature}`) ?? 0) + 1);
       }
     }
     await sql`insert into families ${sql(familyRows as Record<string, unknown>[])}`;
     await sql`insert into family_keys ${sql(keyRows as Record<string, unknown>[])} on conflict do nothing`;
-    if (titleRows.length) await sql`insert into family_titles ${sql(titleRows as Record<string, unknown>[])} on conflict do nothing`;
+    await sql`insert into family_templates ${sql(templateRows as Record<string, unknown>[])}`;
+    await sql`insert into family_profiles ${sql(profileRows as Record<string, unknown>[])}`;
+    for (let i = 0; i < featureRows.length; i += 10_000) await sql`insert into family_features ${sql(featureRows.slice(i, i + 10_000) as Record<string, unknown>[])} on conflict do nothing`;
   }
+  const stats = [...frequencies].map(([key, families]) => ({ scope: key.split('\u0000')[0]!, feature: key.split('\u0000')[1]!, families }));
+  for (let i = 0; i < stats.length; i += 10_000) await sql`insert into grouping_feature_stats ${sql(stats.slice(i, i + 10_000))}`;
   await sql`analyze`;
   await sql.end();
 }

@@ -5,7 +5,7 @@
 //   forbidden_error a tool failure or error message that must not appear again
 //   latency_bound   a call (or the run) must finish within max_ms
 //   output_rubric   an LLM-as-judge prompt with pass criteria, for failures only a reader can judge
-import { messageTemplate } from '../families/template.js';
+import { maskText } from '../families/grouping/mask.js';
 import type { Boundary, Severity, SignalKind } from '../families/types.js';
 import { redactSecrets } from '../tickets/redact.js';
 
@@ -82,9 +82,9 @@ export function isBenchmark(suite: string): boolean {
 
 /** A regular expression matching the message's template: placeholders match anything on one line. */
 function templatePattern(message: string): string {
-  const template = messageTemplate(message);
+  const template = maskText(message);
   return template
-    .split(/<[a-z]+>/)
+    .split(/<[a-z*]+>/)
     .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
     .join('.+?');
 }

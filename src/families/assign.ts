@@ -1,25 +1,29 @@
-// Assigns a signal to its family inside the caller's transaction. A signal joins the family of the first
-// of: the upstream key it carries (the upstream already grouped it), its fingerprint, a near-duplicate
-// title in the same scope; else it starts a new family. Evidence is added once, counters, occurrences and
-// history are updated, and the keys the signal brought are learned by the family, all committing together
-// with the inbox row being marked processed. Every lookup is by an indexed key, never a scan.
+// Assigns signals to their families inside the caller's transaction (one signal is a batch of one). A
+// signal joins the family of the first of: the upstream key it carries, its fingerprint (or a legacy
+// version's), then what grouping/resolve.ts finds (legacy title, template miner, similarity, split
+// rules); else it founds a family. Then, for the whole batch in a fixed number of statements: evidence,
+// occurrences with why each joined, history, counters, and the keys each signal brought, all committing
+// with the inbox rows being marked processed.
+//
+// Every statement has the same text whatever the batch size (rows travel as one JSON or array parameter),
+// so it is prepared once per connection.
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { FileConfig } from '../config/file.js';
-import { jsonParam, rowsOf, type Db } from '../db/client.js';
-import { families, familyKeys, familyOccurrences, familyTitles, traces } from '../db/schema/index.js';
+import { jsonParam, rowsOf, uuidArray, type Db } from '../db/client.js';
+import { families, familyKeys, traces } from '../db/schema/index.js';
 import { redactSecrets } from '../tickets/redact.js';
 import { classifyBoundary } from './boundary.js';
-import { fingerprint, GROUPING_VERSION } from './fingerprint.js';
-import { recordHistory, type HistoryAction } from './history.js';
-import { FINGERPRINT_KEY_SOURCE, TITLE_KEY_SOURCE } from './keys.js';
-import { bestNearDuplicate, MAX_TITLES_PER_FAMILY, nearDuplicateScope, titleKeys, titleTokens } from './near_duplicate.js';
+import { planGrouping, type GroupingKey, type GroupingPlan } from './grouping/plan.js';
+import { insertKeys, keyId, liveFamilies, lookupKeys, resolveFamily, type MatchedBy, type Resolution } from './grouping/resolve.js';
+import { GROUPING_VERSION } from './grouping/version.js';
+import type { HistoryAction } from './history.js';
 import { resolveOwnership } from './ownership.js';
 import { decideRegression } from './regression.js';
 import { mergeSeverity, signalSeverity } from './severity.js';
 import type { Boundary, FamilyStatus, FixStatus, Severity, Signal } from './types.js';
 
-export type MatchedBy = 'upstream' | 'fingerprint' | 'near_duplicate' | 'new';
+export type { MatchedBy } from './grouping/resolve.js';
 
 export interface AssignResult {
   familyId: string;
@@ -31,31 +35,13 @@ export interface AssignResult {
   ticketGeneration: number;
 }
 
-interface Ctx {
-  config: FileConfig;
+export interface BatchSignal {
+  signal: Signal;
   eventId: string;
   actor: string;
-  now?: Date;
 }
 
-interface GroupingKey {
-  source: string;
-  key: string;
-  url?: string;
-}
-
-/** The keys a signal is grouped by, in the order they are tried. */
-export function groupingKeys(signal: Signal, boundary: Boundary) {
-  return {
-    upstream: signal.upstream ? { source: signal.upstream.source, key: signal.upstream.id, url: signal.upstream.url } : undefined,
-    fingerprint: { source: FINGERPRINT_KEY_SOURCE, key: fingerprint(signal, boundary) },
-    // A signal that carries its error text is grouped by that text; only message-less signals (feedback,
-    // upstream issues, eval titles) fall back to comparing titles.
-    titles: signal.message ? [] : titleKeys(nearDuplicateScope(signal, boundary), signal.title),
-  };
-}
-
-/** What a signal brings before any family is looked at: its boundary, grouping keys, severity and time. */
+/** What a signal brings before any family is looked at: its boundary label, grouping plan, severity and time. */
 export function planSignal(signal: Signal, config: FileConfig, now = new Date()) {
   const boundary = classifyBoundary(
     { explicit: signal.boundary, title: signal.title, message: signal.message ?? signal.description, errorType: signal.errorType, kind: signal.kind, tool: signal.tool },
@@ -63,7 +49,7 @@ export function planSignal(signal: Signal, config: FileConfig, now = new Date())
   ).boundary;
   return {
     boundary,
-    keys: groupingKeys(signal, boundary),
+    grouping: planGrouping(signal, config.boundaries, now),
     severity: signalSeverity(signal.kind, signal.severity),
     occurredAt: signal.occurredAt > now ? now : signal.occurredAt,
   };
@@ -115,123 +101,201 @@ export function applyOccurrence(
   };
 }
 
-export async function assignSignal(tx: Db, signal: Signal, ctx: Ctx): Promise<AssignResult> {
-  const { boundary, keys, severity, occurredAt } = planSignal(signal, ctx.config, ctx.now);
+/**
+ * Held (to the end of the transaction) by a batch that has a signal no key places: resolving and founding
+ * families reads and writes the shared grouping state (templates, profiles), and two batches doing it at
+ * once would each found the family of one new failure. Batches whose signals all have known keys never
+ * take it.
+ */
+const GROUPING_LOCK = 7_262_003;
 
-  let match = await findFamily(tx, keys, signal.title);
-  let created = false;
-  if (!match) {
-    const primary = keys.upstream ?? keys.fingerprint;
-    const made = await createFamily(tx, primary, () => {
-      const owner = resolveOwnership(ctx.config.owners, { workflow: signal.workflow, boundary, tool: signal.tool, tenant: signal.tenant });
-      return {
-        title: redactSecrets(signal.title),
-        description: redact(signal.description ?? signal.message),
-        workflow: signal.workflow,
-        tenant: signal.tenant,
-        kind: signal.kind,
-        tool: signal.tool,
-        errorType: signal.errorType,
-        boundary,
-        severity,
-        fingerprint: keys.fingerprint.key,
-        groupingVersion: GROUPING_VERSION,
-        ownerTeam: owner.team,
-        ownerAssignees: owner.assignees,
-        firstSeen: occurredAt,
-        lastSeen: occurredAt,
-      };
-    });
-    created = made.created;
-    match = { familyId: made.familyId, matchedBy: made.created ? 'new' : primary === keys.upstream ? 'upstream' : 'fingerprint' };
-  }
-  const { familyId, matchedBy } = match;
-  await learnKeys(tx, familyId, keys, signal.title);
-
-  if (created) {
-    await recordHistory(tx, familyId, 'created', ctx.actor, { event_id: ctx.eventId, upstream: signal.upstream ?? null, boundary, severity });
-  } else if (matchedBy === 'near_duplicate') {
-    await recordHistory(tx, familyId, 'near_duplicate_joined', ctx.actor, { event_id: ctx.eventId, title: redactSecrets(signal.title), upstream: signal.upstream ?? null });
-  }
-
-  const [family] = await tx
-    .select({ severity: families.severity, status: families.status, fixStatus: families.fixStatus, fixRelease: families.fixRelease })
-    .from(families)
-    .where(eq(families.id, familyId))
-    .for('update');
-  if (!family) throw new Error(`family ${familyId} disappeared`);
-
-  const traceAdded = signal.trace ? await addEvidence(tx, [evidenceRow(familyId, signal, ctx.eventId)]).then((added) => added.size > 0) : false;
-  const counts = signal.countsAsOccurrence !== false;
-  if (counts) await addOccurrences(tx, [occurrenceRow(familyId, ctx.eventId, occurredAt, keys)]);
-
-  const effect = applyOccurrence(family as FamilyState, { severity, created, traceAdded, counts, eventId: ctx.eventId, trace: signal.trace, release: signal.release });
-  await addHistory(tx, effect.history.map((h) => ({ ...h, familyId, actor: ctx.actor })));
-  const { regressed, ticketDirty } = effect;
-  const [updated] = await tx
-    .update(families)
-    .set({
-      severity: effect.family.severity,
-      eventCount: sql`${families.eventCount} + 1`,
-      traceCount: traceAdded ? sql`${families.traceCount} + 1` : undefined,
-      lastSeen: sql`greatest(${families.lastSeen}, ${occurredAt.toISOString()}::timestamptz)`,
-      firstSeen: sql`least(${families.firstSeen}, ${occurredAt.toISOString()}::timestamptz)`,
-      ticketGeneration: ticketDirty ? sql`${families.ticketGeneration} + 1` : undefined,
-      status: regressed ? 'regressed' : undefined,
-      reopenCount: regressed ? sql`${families.reopenCount} + 1` : undefined,
-      updatedAt: sql`now()`,
-    })
-    .where(eq(families.id, familyId))
-    .returning({ ticketGeneration: families.ticketGeneration });
-
-  return { familyId, created, matchedBy, traceAdded, ticketDirty, ticketGeneration: updated!.ticketGeneration };
+interface Placed extends BatchSignal {
+  index: number;
+  plan: SignalPlan;
+  resolution: Resolution;
+  created: boolean;
 }
 
-async function findFamily(
-  tx: Db,
-  keys: ReturnType<typeof groupingKeys>,
-  title: string,
-): Promise<{ familyId: string; matchedBy: MatchedBy } | null> {
-  if (keys.upstream) {
-    const id = await lookupKey(tx, keys.upstream);
-    if (id) return { familyId: id, matchedBy: 'upstream' };
+/** Assigns each signal; results in the order given. */
+export async function assignSignals(tx: Db, batch: readonly BatchSignal[], config: FileConfig, now = new Date()): Promise<AssignResult[]> {
+  const plans = batch.map((b) => planSignal(b.signal, config, now));
+  let known = await lookupKeys(tx, plans.flatMap((p) => exactKeys(p.grouping)));
+  if (plans.some((plan) => !byKey(plan.grouping, known))) {
+    await tx.execute(sql`select pg_advisory_xact_lock(${GROUPING_LOCK})`);
+    // What the batches that held the lock before this one learned.
+    known = await lookupKeys(tx, plans.flatMap((p) => exactKeys(p.grouping)));
   }
-  const byFingerprint = await lookupKey(tx, keys.fingerprint);
-  if (byFingerprint) return { familyId: byFingerprint, matchedBy: 'fingerprint' };
-  if (keys.titles.length === 0) return null;
+  // Known families are locked in id order before anything else, so two batches never wait on each other in turn.
+  const lockFirst = [...new Set(plans.flatMap((plan) => byKey(plan.grouping, known)?.familyId ?? []))].sort();
+  if (lockFirst.length > 0) await tx.select({ id: families.id }).from(families).where(sql`${families.id} = any(${uuidArray(lockFirst)})`).orderBy(asc(families.id)).for('update');
 
-  const hits = await tx
-    .selectDistinct({ familyId: familyKeys.familyId })
-    .from(familyKeys)
-    .where(and(eq(familyKeys.source, TITLE_KEY_SOURCE), inArray(familyKeys.key, keys.titles)));
-  if (hits.length === 0) return null;
-  const ids = hits.map((h) => h.familyId);
-  const rows = await tx
-    .select({ id: families.id, title: families.title, createdAt: families.createdAt })
-    .from(families)
-    .where(and(inArray(families.id, ids), isNull(families.mergedInto)));
-  const wordings = await tx.select().from(familyTitles).where(inArray(familyTitles.familyId, ids));
-  const candidates = rows.map((f) => ({
-    ...f,
-    titles: [titleTokens(f.title), ...wordings.filter((w) => w.familyId === f.id).map((w) => w.tokens.split(' '))],
-  }));
-  const best = bestNearDuplicate(title, candidates);
-  return best ? { familyId: best.id, matchedBy: 'near_duplicate' } : null;
+  const placed: Placed[] = [];
+  for (const [index, item] of batch.entries()) {
+    const plan = plans[index]!;
+    let resolution = byKey(plan.grouping, known);
+    let created = false;
+    if (!resolution) {
+      resolution = await resolveFamily(tx, plan.grouping, {
+        actor: item.actor,
+        create: async () => {
+          created = true;
+          return createFamily(tx, plan, item.signal, config);
+        },
+      });
+      // Later signals of this batch with the same keys find the family directly.
+      for (const key of exactKeys(plan.grouping)) known.set(keyId(key), resolution.familyId);
+    }
+    placed.push({ ...item, index, plan, resolution, created });
+  }
+  // A generalization may have merged a family an earlier signal of the batch was placed in.
+  const live = await liveFamilies(tx, placed.map((p) => p.resolution.familyId));
+  for (const p of placed) p.resolution = { ...p.resolution, familyId: live.get(p.resolution.familyId) ?? p.resolution.familyId };
+  return applyPlaced(tx, placed);
+}
+
+/** The keys looked up before anything else, most telling first: the upstream's, the fingerprint, legacy ones. */
+function exactKeys(plan: GroupingPlan): GroupingKey[] {
+  return [plan.upstream, plan.fingerprint, plan.legacy?.fingerprint].filter((k): k is GroupingKey => Boolean(k));
+}
+
+function byKey(plan: GroupingPlan, known: ReadonlyMap<string, string>): Resolution | undefined {
+  const steps: Array<[GroupingKey | undefined, MatchedBy]> = [
+    [plan.upstream, 'upstream'],
+    [plan.fingerprint, 'fingerprint'],
+    [plan.legacy?.fingerprint, 'legacy_fingerprint'],
+  ];
+  for (const [key, matchedBy] of steps) {
+    const familyId = key && known.get(keyId(key));
+    if (familyId) return { familyId, matchedBy, score: 1 };
+  }
+  return undefined;
 }
 
 /**
- * Whatever key a signal brought now points at its family, so the next one like it is found directly, and
- * a message-less signal's wording joins the family's known wordings (up to MAX_TITLES_PER_FAMILY).
+ * A new family, with the key that founded it. The grouping lock means no other batch founds one for the
+ * same keys at the same time; the key insert still decides a race with a writer that does not take it.
  */
-async function learnKeys(tx: Db, familyId: string, keys: ReturnType<typeof groupingKeys>, title: string) {
-  const rows = [keys.upstream, keys.fingerprint, ...keys.titles.map((key) => ({ source: TITLE_KEY_SOURCE, key }))]
-    .filter((k): k is GroupingKey => Boolean(k))
-    .map((k) => ({ source: k.source, key: k.key, url: k.url, familyId }));
-  await tx.insert(familyKeys).values(rows).onConflictDoNothing();
-  if (keys.titles.length === 0) return;
-  const tokens = titleTokens(title).join(' ');
-  const known = await tx.$count(familyTitles, eq(familyTitles.familyId, familyId));
-  if (known < MAX_TITLES_PER_FAMILY) await tx.insert(familyTitles).values({ familyId, tokens }).onConflictDoNothing();
+async function createFamily(tx: Db, plan: SignalPlan, signal: Signal, config: FileConfig): Promise<string> {
+  const id = randomUUID();
+  const owner = resolveOwnership(config.owners, { workflow: signal.workflow, boundary: plan.boundary, tool: signal.tool, tenant: signal.tenant });
+  await tx.insert(families).values({
+    id,
+    title: redactSecrets(signal.title),
+    description: redact(signal.description ?? signal.message),
+    workflow: signal.workflow,
+    tenant: signal.tenant,
+    kind: signal.kind,
+    tool: signal.tool,
+    errorType: signal.errorType,
+    boundary: plan.boundary,
+    severity: plan.severity,
+    fingerprint: plan.grouping.fingerprint.key,
+    groupingVersion: GROUPING_VERSION,
+    ownerTeam: owner.team,
+    ownerAssignees: owner.assignees,
+    firstSeen: plan.occurredAt,
+    lastSeen: plan.occurredAt,
+  });
+  const primary = plan.grouping.upstream ?? plan.grouping.fingerprint;
+  const won = await tx
+    .insert(familyKeys)
+    .values({ source: primary.source, key: primary.key, url: primary.url, familyId: id })
+    .onConflictDoNothing()
+    .returning({ familyId: familyKeys.familyId });
+  if (won.length > 0) return id;
+  await tx.delete(families).where(eq(families.id, id));
+  const winner = (await lookupKeys(tx, [primary])).get(keyId(primary));
+  if (!winner) throw new Error(`family key ${primary.source}/${primary.key} conflicted but cannot be found`);
+  return winner;
+}
+
+/** Evidence, occurrences, history, counters and keys for every placed signal, in a fixed number of statements. */
+async function applyPlaced(tx: Db, placed: readonly Placed[]): Promise<AssignResult[]> {
+  const familyIds = [...new Set(placed.map((p) => p.resolution.familyId))];
+  const locked = await tx
+    .select({ id: families.id, severity: families.severity, status: families.status, fixStatus: families.fixStatus, fixRelease: families.fixRelease })
+    .from(families)
+    .where(sql`${families.id} = any(${uuidArray(familyIds)})`)
+    .orderBy(asc(families.id))
+    .for('update');
+  const state = new Map<string, FamilyState>(locked.map((f) => [f.id, { ...f, severity: f.severity as Severity }]));
+  for (const id of familyIds) if (!state.has(id)) throw new Error(`family ${id} disappeared`);
+
+  await insertKeysOfBatch(tx, placed);
+  const withTrace = placed.filter((p) => p.signal.trace);
+  const added = withTrace.length > 0 ? await addEvidence(tx, withTrace.map((p) => evidenceRow(p.resolution.familyId, p.signal, p.eventId))) : new Set<string>();
+  const occurrences = placed.filter((p) => p.signal.countsAsOccurrence !== false);
+  if (occurrences.length > 0) await addOccurrences(tx, occurrences.map((p) => occurrenceRow(p)));
+
+  const history: HistoryRow[] = [];
+  const changes = new Map<string, FamilyChange>();
+  const effects: Array<{ p: Placed; traceAdded: boolean; dirty: boolean }> = [];
+  for (const p of placed) {
+    const familyId = p.resolution.familyId;
+    const family = state.get(familyId)!;
+    const traceAdded = added.has(p.eventId);
+    history.push(...groupingHistory(p).map((h) => ({ ...h, familyId, actor: p.actor })));
+    const effect = applyOccurrence(family, {
+      severity: p.plan.severity,
+      created: p.created,
+      traceAdded,
+      counts: p.signal.countsAsOccurrence !== false,
+      eventId: p.eventId,
+      trace: p.signal.trace,
+      release: p.signal.release,
+    });
+    state.set(familyId, effect.family);
+    history.push(...effect.history.map((h) => ({ ...h, familyId, actor: p.actor })));
+    const change = changes.get(familyId) ?? { id: familyId, severity: family.severity, events: 0, traces: 0, first_seen: p.plan.occurredAt, last_seen: p.plan.occurredAt, dirty: 0, regressed: 0 };
+    change.severity = effect.family.severity;
+    change.events += 1;
+    change.traces += traceAdded ? 1 : 0;
+    if (p.plan.occurredAt < change.first_seen) change.first_seen = p.plan.occurredAt;
+    if (p.plan.occurredAt > change.last_seen) change.last_seen = p.plan.occurredAt;
+    change.dirty = effect.ticketDirty ? 1 : change.dirty;
+    change.regressed += effect.regressed ? 1 : 0;
+    changes.set(familyId, change);
+    effects.push({ p, traceAdded, dirty: effect.ticketDirty });
+  }
+  await addHistory(tx, history);
+  const generations = await updateFamilies(tx, [...changes.values()]);
+
+  const results: AssignResult[] = new Array(placed.length);
+  for (const { p, traceAdded, dirty } of effects) {
+    results[p.index] = {
+      familyId: p.resolution.familyId,
+      created: p.created,
+      matchedBy: p.resolution.matchedBy,
+      traceAdded,
+      ticketDirty: dirty,
+      ticketGeneration: generations.get(p.resolution.familyId)!,
+    };
+  }
+  return results;
+}
+
+/** The history a signal's placement writes: the founding, or a join no key made, with its reason. */
+function groupingHistory(p: Placed): HistoryEntry[] {
+  const { resolution, plan, signal, eventId } = p;
+  if (p.created) return [{ action: 'created', detail: { event_id: eventId, upstream: signal.upstream ?? null, boundary: plan.boundary, severity: plan.severity, grouping_version: GROUPING_VERSION } }];
+  if (resolution.matchedBy === 'upstream' || resolution.matchedBy === 'fingerprint' || resolution.matchedBy === 'legacy_fingerprint') return [];
+  return [
+    {
+      action: 'grouped',
+      detail: { event_id: eventId, title: redactSecrets(signal.title), matched_by: resolution.matchedBy, score: round(resolution.score), reason: resolution.reason ?? null, upstream: signal.upstream ?? null },
+    },
+  ];
+}
+
+/** Every key a signal brought now names its family, so the next one like it is found directly. */
+async function insertKeysOfBatch(tx: Db, placed: readonly Placed[]): Promise<void> {
+  const byFamily = new Map<string, Map<string, GroupingKey>>();
+  for (const p of placed) {
+    const keys = byFamily.get(p.resolution.familyId) ?? new Map<string, GroupingKey>();
+    for (const key of [p.plan.grouping.upstream, p.plan.grouping.fingerprint]) if (key) keys.set(keyId(key), key);
+    byFamily.set(p.resolution.familyId, keys);
+  }
+  for (const [familyId, keys] of byFamily) await insertKeys(tx, familyId, [...keys.values()]);
 }
 
 /** The evidence row a signal's trace adds to its family. */
@@ -280,13 +344,29 @@ export async function addEvidence(tx: Db, rows: ReadonlyArray<ReturnType<typeof 
   return new Set(inserted.map((r) => r.event_id));
 }
 
+/** The occurrence row of a placed signal: the keys it brought (what a split moves with it) and why it joined. */
+function occurrenceRow(p: Placed) {
+  const { grouping } = p.plan;
+  return {
+    family_id: p.resolution.familyId,
+    event_id: p.eventId,
+    occurred_at: p.plan.occurredAt,
+    keys: [grouping.upstream, grouping.fingerprint].filter((k): k is GroupingKey => Boolean(k)).map(({ source, key }) => ({ source, key })),
+    matched_by: p.resolution.matchedBy,
+    score: round(p.resolution.score),
+    grouping_version: GROUPING_VERSION,
+    template: grouping.template.slice(0, 500),
+  };
+}
+
 /** Records occurrences, once per event, in the order given. */
-export async function addOccurrences(tx: Db, rows: ReadonlyArray<ReturnType<typeof occurrenceRow>>): Promise<void> {
+async function addOccurrences(tx: Db, rows: ReadonlyArray<ReturnType<typeof occurrenceRow>>): Promise<void> {
   await tx.execute(sql`
-    insert into family_occurrences (family_id, event_id, occurred_at, keys)
-    select family_id, event_id, occurred_at, keys
-    from rows from (jsonb_to_recordset(${jsonParam(rows.map((r) => ({ family_id: r.familyId, event_id: r.eventId, occurred_at: r.occurredAt, keys: r.keys })))})
-      as (family_id uuid, event_id uuid, occurred_at timestamptz, keys jsonb)) with ordinality as r(family_id, event_id, occurred_at, keys, n)
+    insert into family_occurrences (family_id, event_id, occurred_at, keys, matched_by, score, grouping_version, template)
+    select family_id, event_id, occurred_at, keys, matched_by, score, grouping_version, template
+    from rows from (jsonb_to_recordset(${jsonParam(rows)})
+      as (family_id uuid, event_id uuid, occurred_at timestamptz, keys jsonb, matched_by text, score real, grouping_version text, template text))
+      with ordinality as r(family_id, event_id, occurred_at, keys, matched_by, score, grouping_version, template, n)
     order by n
     on conflict do nothing`);
 }
@@ -304,41 +384,43 @@ export async function addHistory(tx: Db, rows: readonly HistoryRow[]): Promise<v
     order by n`);
 }
 
-/** The occurrence row of an event, with the keys it brought (what a split moves with it). */
-export function occurrenceRow(familyId: string, eventId: string, occurredAt: Date, keys: ReturnType<typeof groupingKeys>): typeof familyOccurrences.$inferInsert {
-  const brought = [keys.upstream, keys.fingerprint].filter((k): k is GroupingKey => Boolean(k)).map(({ source, key }) => ({ source, key }));
-  return { familyId, eventId, occurredAt, keys: brought };
+interface FamilyChange {
+  id: string;
+  severity: number;
+  events: number;
+  traces: number;
+  first_seen: Date;
+  last_seen: Date;
+  /** 1 when the ticket needs a sync: one generation per batch, however many occurrences asked for it. */
+  dirty: number;
+  regressed: number;
+}
+
+/** One statement for every family the batch touched; returns each family's ticket generation after it. */
+async function updateFamilies(tx: Db, changes: readonly FamilyChange[]): Promise<Map<string, number>> {
+  const rows = await rowsOf<{ id: string; ticket_generation: number }>(
+    tx,
+    sql`
+      update families f set
+        severity = c.severity,
+        event_count = f.event_count + c.events,
+        trace_count = f.trace_count + c.traces,
+        first_seen = least(f.first_seen, c.first_seen),
+        last_seen = greatest(f.last_seen, c.last_seen),
+        ticket_generation = f.ticket_generation + c.dirty,
+        status = case when c.regressed > 0 then 'regressed' else f.status end,
+        reopen_count = f.reopen_count + c.regressed,
+        updated_at = now()
+      from jsonb_to_recordset(${jsonParam(changes)})
+        as c(id uuid, severity smallint, events int, traces int, first_seen timestamptz, last_seen timestamptz, dirty int, regressed int)
+      where f.id = c.id
+      returning f.id, f.ticket_generation`,
+  );
+  return new Map(rows.map((r) => [r.id, Number(r.ticket_generation)]));
 }
 
 const redact = (text: string | undefined) => (text === undefined ? undefined : redactSecrets(text));
 
-type NewFamily = Omit<typeof families.$inferInsert, 'id'> & { boundary: Boundary };
+const round = (score: number) => Math.round(score * 1000) / 1000;
 
-/**
- * The primary key row decides a creation race: two transactions creating a family for the same new key
- * both insert a family, but only one key insert wins (the loser waits for the winner's commit); the loser
- * drops its never-visible family row and joins the winner's.
- */
-async function createFamily(tx: Db, key: GroupingKey, build: () => NewFamily): Promise<{ familyId: string; created: boolean }> {
-  const id = randomUUID();
-  await tx.insert(families).values({ id, ...build() });
-  const won = await tx
-    .insert(familyKeys)
-    .values({ source: key.source, key: key.key, familyId: id, url: key.url })
-    .onConflictDoNothing()
-    .returning({ familyId: familyKeys.familyId });
-  if (won.length > 0) return { familyId: id, created: true };
-
-  await tx.delete(families).where(eq(families.id, id));
-  const winner = await lookupKey(tx, key);
-  if (!winner) throw new Error(`family key ${key.source}/${key.key} conflicted but cannot be found`);
-  return { familyId: winner, created: false };
-}
-
-async function lookupKey(tx: Db, key: { source: string; key: string }): Promise<string | undefined> {
-  const [row] = await tx
-    .select({ familyId: familyKeys.familyId })
-    .from(familyKeys)
-    .where(and(eq(familyKeys.source, key.source), eq(familyKeys.key, key.key)));
-  return row?.familyId;
-}
+export type { Boundary };

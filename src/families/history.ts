@@ -6,6 +6,7 @@ export type HistoryAction =
   | 'created'
   | 'trace_added'
   | 'near_duplicate_joined'
+  | 'grouped'
   | 'regressed'
   | 'seen_after_fix'
   | 'resolved'

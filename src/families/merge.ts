@@ -5,6 +5,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { families, familyKeys, familyOccurrences, tickets, traces } from '../db/schema/index.js';
+import { moveGroupingState } from './grouping/state.js';
 import { recordHistory } from './history.js';
 
 export type MergeOutcome =
@@ -40,6 +41,7 @@ export async function mergeFamilies(db: Db, input: { sourceId: string; targetId:
     await tx.delete(traces).where(eq(traces.familyId, sourceId));
     await tx.update(familyOccurrences).set({ familyId: targetId }).where(eq(familyOccurrences.familyId, sourceId));
     await tx.update(familyKeys).set({ familyId: targetId }).where(eq(familyKeys.familyId, sourceId));
+    await moveGroupingState(tx, sourceId, targetId);
 
     const [sourceTicket] = await tx.select().from(tickets).where(eq(tickets.familyId, sourceId));
     const [targetTicket] = await tx.select().from(tickets).where(eq(tickets.familyId, targetId));

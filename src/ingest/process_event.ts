@@ -6,8 +6,7 @@ import { and, asc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { FileConfig } from '../config/file.js';
 import { uuidArray, type Db } from '../db/client.js';
 import { inboxEvents, operationalEvents } from '../db/schema/index.js';
-import { assignSignal, type AssignResult } from '../families/assign.js';
-import { assignSignals, type BatchSignal } from '../families/assign_batch.js';
+import { assignSignals, type AssignResult, type BatchSignal } from '../families/assign.js';
 import { NonRetryableError } from '../queue/jobs.js';
 import { eventDelay, inboxBatchEvents, inboxBatchSplits } from '../telemetry/metrics.js';
 import { withSpan } from '../telemetry/tracing.js';
@@ -150,7 +149,7 @@ async function applyRow(tx: Db, row: InboxRow, deps: ProcessDeps, normalizedAlre
   const normalized = normalizedAlready ?? normalize(row.source, row.payload, row.receivedAt, deps.config);
   switch (normalized.kind) {
     case 'signal':
-      return { result: 'assigned', assignment: await assignSignal(tx, normalized.signal, { config: deps.config, eventId: row.id, actor: row.source }) };
+      return { result: 'assigned', assignment: (await assignSignals(tx, [{ signal: normalized.signal, eventId: row.id, actor: row.source }], deps.config))[0]! };
     case 'operational':
       await tx
         .insert(operationalEvents)

@@ -1,4 +1,4 @@
-// How signals become families (upstream key, fingerprint, near-duplicate title), recurrence windows, and
+// How signals become families (upstream key, fingerprint, similar titles), recurrence windows, and
 // the families API's write side: PATCH, merge and split, with their effect on tickets and later signals.
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
@@ -71,7 +71,9 @@ describe('grouping and the families write API', () => {
     expect(joined.upstream.map((u: any) => u.id).sort()).toEqual(['ls-1', 'ls-2']);
     expect(joined.trace_count).toBe(1);
     const detail = await api('GET', `/v1/families/${joined.id}`);
-    expect(detail.json.history.map((e: any) => e.action)).toContain('near_duplicate_joined');
+    const grouped = detail.json.history.find((e: any) => e.action === 'grouped');
+    expect(grouped.detail).toMatchObject({ matched_by: 'similarity', title: 'Inconsistent tool selection', upstream: { id: 'ls-2' } });
+    expect(grouped.detail.score).toBeGreaterThanOrEqual(0.35);
   });
 
   it('keeps the most urgent severity a family has seen', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messageTemplate, normalizeTitle, TEMPLATE_VERSION, titleSimilarity } from '../../src/families/template.js';
+import { messageTemplate, normalizeTitle, TEMPLATE_VERSION, titleSimilarity } from '../../src/families/grouping/legacy_2026_11_22/template.js';
 
 describe('messageTemplate', () => {
   it('is versioned', () => {

@@ -1,6 +1,7 @@
 // One row per event assigned to a family: what recurrence counts (last hour, day, week) and the ticket
-// policy's `open_when.within` window are computed from, by an index range, never a scan.
-import { bigserial, index, jsonb, pgTable, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+// policy's `open_when.within` window are computed from, by an index range, never a scan. Each row says why
+// its event joined the family (CONTRACT: grouping explained).
+import { bigserial, index, jsonb, pgTable, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { families } from './families.js';
 import { inboxEvents } from './inbox.js';
 
@@ -18,6 +19,12 @@ export const familyOccurrences = pgTable(
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
     /** The grouping keys this event brought (upstream id, fingerprint): a split takes them along. */
     keys: jsonb('keys').$type<Array<{ source: string; key: string }>>().notNull().default([]),
+    /** Why the event joined its family: the grouping rule that placed it, its score and the version. */
+    matchedBy: text('matched_by'),
+    score: real('score'),
+    groupingVersion: text('grouping_version'),
+    /** The masked text the event was grouped by: what a split keeps apart. */
+    template: text('template'),
   },
   (t) => [uniqueIndex('family_occurrences_event_uq').on(t.eventId), index('family_occurrences_family_time_idx').on(t.familyId, t.occurredAt)],
 );

@@ -12,3 +12,4 @@ export * from './family_titles.js';
 export * from './operational_events.js';
 export * from './evaluators.js';
 export * from './regression_pull_requests.js';
+export * from './grouping.js';

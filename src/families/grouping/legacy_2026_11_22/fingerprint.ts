@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { messageTemplate } from './template.js';
-import type { Boundary, Signal } from './types.js';
+import type { Boundary, Signal } from '../../types.js';
 
 export const GROUPING_VERSION = 'g-2026-11-22';
 

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { normalizeTitle, tokenSimilarity } from './template.js';
-import type { Boundary, Signal } from './types.js';
+import type { Boundary, Signal } from '../../types.js';
 
 export const NEAR_DUPLICATE_THRESHOLD = 0.75;
 export const MIN_TOKENS_FOR_DELETIONS = 4;

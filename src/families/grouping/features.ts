@@ -1,0 +1,202 @@
+// What a signal says about its failure, as a set of features for the similarity step: the words of its
+// title and message (identifiers split, case folded, stemmed, function words dropped, so paraphrases and
+// word order do not matter) and the structured evidence of what failed, however the source wrote it:
+// HTTP status, service host and endpoint, exception class, tool, error type, and the categorical
+// attributes (`metric=faithfulness`, `error.type=timeout`). Part of grouping version g-2026-12-04.
+import { stemmer } from 'stemmer';
+import type { Signal } from '../types.js';
+import { maskText } from './mask.js';
+
+/** Feature prefixes, so a word never collides with a status or an attribute value. */
+export const FEATURE = {
+  word: 'w:',
+  identifier: 'id:',
+  status: 'status:',
+  host: 'host:',
+  path: 'path:',
+  exception: 'exc:',
+  failure: 'class:',
+  tool: 'tool:',
+  attribute: 'attr:',
+} as const;
+
+/** Longest text read for features; the rest of a long stack trace adds little. */
+const MAX_TEXT = 2_000;
+const MAX_FEATURES = 96;
+
+export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool' | 'errorType' | 'attributes'>): string[] {
+  const features = new Set<string>();
+  const text = `${signal.title}\n${signal.message ?? ''}`.slice(0, MAX_TEXT);
+  for (const status of httpStatuses(text, signal)) features.add(FEATURE.status + status);
+  for (const url of text.matchAll(URL_PATTERN)) addUrl(features, url[0]);
+  for (const match of text.matchAll(EXCEPTION)) features.add(FEATURE.exception + match[0].toLowerCase());
+  for (const failure of failureClasses(text, signal, features)) features.add(FEATURE.failure + failure);
+  // The tool counts by the words of its name (`hubspot_search_contacts` says hubspot, search, contact); its
+  // `tool:` feature is not scored, only compared: a signal naming another tool is another failure.
+  if (signal.tool) {
+    features.add(FEATURE.tool + normalizeName(signal.tool));
+    for (const word of textWords(signal.tool)) if (word.startsWith(FEATURE.word)) features.add(word);
+  }
+  if (signal.errorType) addWords(features, signal.errorType);
+  for (const [key, value] of Object.entries(signal.attributes ?? {})) addAttribute(features, key, value);
+  addWords(features, maskText(text));
+  return [...features].slice(0, MAX_FEATURES);
+}
+
+/** Words of a text: identifiers kept whole and split into their parts, stemmed, function words dropped. */
+export function textWords(text: string): string[] {
+  const words = new Set<string>();
+  for (const raw of text.replace(PLACEHOLDERS, ' ').split(/[^\p{L}\p{N}_.-]+/u)) {
+    const token = raw.replace(/^[._-]+|[._-]+$/g, '');
+    if (token === '' || /^\d+$/.test(token)) continue;
+    const parts = splitIdentifier(token);
+    if (parts.length > 1 && token.length <= 40) words.add(FEATURE.identifier + normalizeName(token));
+    for (const part of parts) {
+      const word = normalizeWord(part);
+      if (word) words.add(FEATURE.word + word);
+    }
+  }
+  return [...words];
+}
+
+function addWords(features: Set<string>, text: string): void {
+  for (const word of textWords(text)) features.add(word);
+}
+
+/** `zendesk.update_ticket`, `ZendeskUpdateTicket` and `zendesk_update_ticket` are one name. */
+export function normalizeName(name: string): string {
+  return splitIdentifier(name).map((part) => part.toLowerCase()).join('_');
+}
+
+/** snake_case, kebab-case, dotted and camelCase parts: `RateLimitError` -> Rate, Limit, Error. */
+export function splitIdentifier(token: string): string[] {
+  return token
+    .replace(/([a-z\d])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/[\s_.-]+/)
+    .filter((part) => part !== '');
+}
+
+function normalizeWord(part: string): string | null {
+  const lower = part.toLowerCase();
+  if (lower.length < 2 || /\d/.test(lower) || STOPWORDS.has(lower)) return null;
+  const word = SYNONYMS[lower] ?? lower;
+  return stemmer(word);
+}
+
+const PLACEHOLDERS = /<[a-z*]+>/g;
+
+const URL_PATTERN = /\bhttps?:\/\/[^\s"'<>`)\]}]+/gi;
+
+function addUrl(features: Set<string>, url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.replace(/[.,;:]+$/, ''));
+  } catch {
+    return;
+  }
+  const host = parsed.hostname.toLowerCase();
+  features.add(FEATURE.host + host);
+  // The service is the name under the top-level domain: api.stripe.com and acme.zendesk.com name stripe, zendesk.
+  const labels = host.split('.');
+  if (labels.length >= 2 && !/^\d+$/.test(labels[labels.length - 1]!)) addWords(features, labels[labels.length - 2]!);
+  const path = maskText(parsed.pathname).replace(/\.json$/, '');
+  if (path.length > 1) features.add(FEATURE.path + path);
+}
+
+/** Exception and error class names: `RateLimitError`, `KeyError`, `APIConnectionError`, `ReadTimeout`. */
+const EXCEPTION = /\b[A-Z][A-Za-z]*(?:Error|Exception|Timeout|Exceeded|Denied|Refused)\b/g;
+
+/** HTTP statuses the text states as statuses, or the attributes and error type carry. */
+function httpStatuses(text: string, signal: Pick<Signal, 'errorType' | 'attributes'>): Set<string> {
+  const statuses = new Set<string>();
+  const masked = maskText(text);
+  // maskText keeps a number from 100 to 599 only where it reads as a status; every other number is masked.
+  for (const match of masked.matchAll(/(?<![\w.<])[1-5]\d\d(?![\w.>])/g)) statuses.add(match[0]);
+  const fromType = /^(?:HTTP[_ -]?)?([1-5]\d\d)$/i.exec(signal.errorType ?? '');
+  if (fromType) statuses.add(fromType[1]!);
+  for (const [key, value] of Object.entries(signal.attributes ?? {})) {
+    if (/(?:^|\.)status(?:_code)?$/i.test(key) && /^[1-5]\d\d$/.test(String(value))) statuses.add(String(value));
+  }
+  return statuses;
+}
+
+/**
+ * Kinds of failure, however a source words them: the classes HTTP statuses, exception names and error
+ * phrases share. General knowledge of HTTP and of common client libraries, not of any one vendor.
+ */
+const FAILURE_CLASSES: ReadonlyArray<{ name: string; statuses?: RegExp; pattern: RegExp }> = [
+  { name: 'rate_limited', statuses: /^429$/, pattern: /rate[\s_-]?limit|too[\s_-]?many[\s_-]?requests|throttl|quota|ratelimit/i },
+  { name: 'timeout', statuses: /^(?:408|504)$/, pattern: /timed?[\s_-]?out|timeout|deadline[\s_-]?exceeded|ETIMEDOUT/i },
+  { name: 'unauthenticated', statuses: /^401$/, pattern: /unauthori[sz]ed|unauthenticated|authenticat\w*[\s_-]?(?:error|fail)|(?:invalid|expired|revoked)[\s_-]?(?:token|credential|api[\s_-]?key)|token[\s_-]?(?:expired|revoked)/i },
+  { name: 'forbidden', statuses: /^403$/, pattern: /forbidden|permission[\s_-]?denied|access[\s_-]?denied|insufficient[\s_-]?(?:privilege|permission|scope)|missing[\s_-]?scope|not[\s_-]?authori[sz]ed/i },
+  { name: 'not_found', statuses: /^(?:404|410)$/, pattern: /not[\s_-]?found|does[\s_-]?not[\s_-]?exist|no[\s_-]?such|NoSuch|unknown[\s_-]?(?:method|resource)/i },
+  { name: 'invalid_request', statuses: /^(?:400|409|413|415|422)$/, pattern: /validation|invalid[\s_-]?(?:param|argument|request|input|json|schema)|bad[\s_-]?request|unprocessable|schema/i },
+  { name: 'server_error', statuses: /^5(?:0[0-3]|[1-9]\d)$/, pattern: /internal[\s_-]?server[\s_-]?error|service[\s_-]?unavailable|bad[\s_-]?gateway|overloaded/i },
+  { name: 'connection', pattern: /connection[\s_-]?(?:refused|reset|error|closed)|ECONNREFUSED|ECONNRESET|ENOTFOUND|name[\s_-]?resolution|getaddrinfo/i },
+  { name: 'context_length', pattern: /context[\s_-]?(?:length|window)|maximum[\s_-]?context|too[\s_-]?many[\s_-]?tokens/i },
+  { name: 'content_filter', pattern: /content[\s_-]?(?:filter|policy)|safety[\s_-]?system|moderation/i },
+];
+
+function failureClasses(text: string, signal: Pick<Signal, 'errorType'>, features: ReadonlySet<string>): Set<string> {
+  const classes = new Set<string>();
+  const statuses = [...features].filter((f) => f.startsWith(FEATURE.status)).map((f) => f.slice(FEATURE.status.length));
+  const readable = `${text}\n${signal.errorType ?? ''}`;
+  for (const { name, statuses: byStatus, pattern } of FAILURE_CLASSES) {
+    if ((byStatus && statuses.some((status) => byStatus.test(status))) || pattern.test(readable)) classes.add(name);
+  }
+  return classes;
+}
+
+/**
+ * Attributes: a categorical value names what failed (`metric=faithfulness`, `error.type=timeout`); a number,
+ * an id or a long text is a measurement or a pointer, so only the key counts. URLs give host and endpoint.
+ */
+function addAttribute(features: Set<string>, key: string, value: string | number | boolean): void {
+  const name = key.toLowerCase();
+  if (typeof value === 'string' && /^https?:\/\//i.test(value)) {
+    addUrl(features, value);
+    return;
+  }
+  const text = String(value);
+  const categorical = typeof value !== 'number' && text.length <= 48 && maskText(text) === text && !/\s{2,}/.test(text);
+  features.add(FEATURE.attribute + (categorical ? `${name}=${text.toLowerCase()}` : name));
+  if (categorical && typeof value === 'string') addWords(features, text);
+}
+
+/**
+ * Function words and the words every failure report uses: they say how a report is phrased, not what
+ * failed. Negations stay ("not", "no", "without"): they carry meaning.
+ */
+const STOPWORDS = new Set(
+  (
+    'a an the and or but of in on at to for from by with into onto via is are was were be been being it its this that these those as ' +
+    'during when while than then there their has have had do does did so if i me my we us our you your he she his her they them ' +
+    'across sometimes often always again still repeatedly occasionally intermittently some any all each per ' +
+    'agent bot chatbot assistant detected observed reported noticed seen error errors failed failure failures fail fails failing issue issues ' +
+    'traceback recent call last file line most'
+  ).split(' '),
+);
+
+/** Words people use interchangeably when reporting a failure, read as one. */
+const SYNONYMS: Readonly<Record<string, string>> = {
+  never: 'not',
+  incorrect: 'wrong',
+  inaccurate: 'wrong',
+  erroneous: 'wrong',
+  mistaken: 'wrong',
+  choice: 'selection',
+  choose: 'selection',
+  chose: 'selection',
+  timeout: 'timedout',
+  timeouts: 'timedout',
+  timed: 'timedout',
+  deadline: 'timedout',
+  throttled: 'ratelimit',
+  throttling: 'ratelimit',
+  quota: 'ratelimit',
+  ratelimit: 'ratelimit',
+  unauthorized: 'unauthenticated',
+  unauthenticated: 'unauthenticated',
+  forbidden: 'forbidden',
+};

@@ -1,0 +1,197 @@
+// Parameterization: replaces the values in a failure's text that differ between occurrences of one failure
+// (ids, numbers, times, addresses...) with named placeholders, keeping what names the failure (words,
+// field names, error codes, HTTP statuses, endpoints, model names). Part of grouping version
+// g-2026-12-04: changing what any kind below matches means a new version, never an edit of this one.
+//
+// Kinds are applied in table order, each to the output of the previous one, so the more specific shapes
+// claim their text first: a UUID is never read as hex plus numbers, a timestamp never as numbers, a URL
+// never as a path. A "token" is a run of letters, digits, `_` and `-`; patterns match whole tokens, so
+// digits inside a name (`search_v2`, `x86_64`) are left alone.
+//
+// What is deliberately not masked, because it tells failures apart: words, including quoted identifiers
+// (`KeyError: 'shipping_address'` is not `KeyError: 'billing_address'`); error codes (`ORA-00942`,
+// `E11000`); HTTP statuses written as statuses (`HTTP 429`, `status_code=503`, `404 Not Found`); the host
+// and path of a URL apart from the ids in it; model names. Whether such a word is a variable after all
+// (a user name, a product) is decided by the template miner from the values it sees, not by rule here.
+
+export interface MaskKind {
+  name: string;
+  pattern: RegExp;
+  /** The replacement for a match (String.replace's callback); by default the placeholder `<name>`. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- String.prototype.replace's own callback type
+  replace?: (match: string, ...args: any[]) => string;
+}
+
+const WEEKDAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\\.?';
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\\.?';
+const CLOCK = '[0-2]?\\d:[0-5]\\d(?::[0-5]\\d(?:[.,]\\d{1,9})?)?(?:\\s?[AaPp][Mm])?';
+const ZONE = '(?:\\s?(?:Z|UTC|GMT|[+-][0-2]\\d:?[0-5]\\d|[A-Z]{3,4}T))?';
+
+/** A number from 100 to 599 is read as a status (and kept) when written beside one of these words. */
+const HTTP_CONTEXT_BEFORE = /(?:\bhttp(?:\/\d(?:\.\d)?)?|\bstatus(?:[ _.]?code)?|\bresponse(?:[ _.]?code)?|\bcode)["']?[\s:=]*["']?$/i;
+const HTTP_CONTEXT_AFTER =
+  /^["']?\s*(?:\(|:|-)?\s*(?:from\b|error\b|response\b|(?:Bad Request|Unauthorized|Payment Required|Forbidden|Not Found|Method Not Allowed|Request Timeout|Conflict|Gone|Payload Too Large|Unprocessable|Too Many Requests|Internal Server Error|Not Implemented|Bad Gateway|Service Unavailable|Gateway Time-?out)\b)/i;
+
+/** The placeholder every masked value of no more specific kind becomes in the miner: `<*>`. */
+export const WILDCARD = '<*>';
+
+/** Matches a whole placeholder token such as `<num>` or `<*>`. */
+export const PLACEHOLDER = /^<[a-z*]+>$/;
+
+export const MASK_KINDS: readonly MaskKind[] = [
+  // URLs keep scheme, host and path (the endpoint is what failed); ids in the path, credentials and query
+  // values go. A host that is itself an address (an IP, a generated name with digits) is masked.
+  { name: 'url', pattern: /\b([a-z][a-z0-9+.-]{1,15}):\/\/([^\s"'<>`]*[^\s"'<>`.,;:!?)\]}])/gi, replace: (_, scheme: string, rest: string) => maskUrl(scheme, rest) },
+  { name: 'email', pattern: /(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g },
+  { name: 'uuid', pattern: /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi },
+  // Dates and times in the shapes logs and APIs write them: ISO 8601 / RFC 3339, ctime and syslog
+  // (`Mon Jun 20 03:40:59 2005`, `Jun 20 03:40:59`), RFC 2822 (`Mon, 20 Jun 2005 03:40:59 GMT`),
+  // `06/10/2013 17:26`, `20/Jun/2005:03:40:59 +0000`, dotted (`2005.09.20-18.06.01`, `2005.06.20`).
+  {
+    name: 'timestamp',
+    pattern: new RegExp(
+      [
+        `\\b\\d{4}-[01]\\d-[0-3]\\d(?:[T ]${CLOCK})?${ZONE}(?!\\w)`,
+        `\\b(?:${WEEKDAY},?\\s+)?${MONTH}\\s+[0-3]?\\d(?:,?\\s+\\d{4})?\\s+${CLOCK}(?:\\s+\\d{4})?${ZONE}(?!\\w)`,
+        `\\b(?:${WEEKDAY},?\\s+)?[0-3]?\\d\\s+${MONTH}\\s+\\d{4}(?:\\s+${CLOCK}${ZONE})?(?!\\w)`,
+        `\\b[0-3]?\\d\\/${MONTH}\\/\\d{4}(?::${CLOCK})?${ZONE}(?!\\w)`,
+        `\\b\\d{1,4}\\/\\d{1,2}\\/\\d{2,4}(?:[ T,]+${CLOCK}${ZONE})?(?!\\w|\\/)`,
+        `\\b\\d{4}\\.[01]\\d\\.[0-3]\\d(?:-[0-2]\\d\\.[0-5]\\d\\.[0-5]\\d(?:\\.\\d+)?)?(?![\\w.])`,
+        `\\b${CLOCK}${ZONE}(?![\\w:])`,
+      ].join('|'),
+      'g',
+    ),
+  },
+  // IPv4 with an optional port; IPv6 (not `std::vector`).
+  { name: 'ip', pattern: /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w.]|\.\d)/g },
+  {
+    name: 'ip',
+    pattern:
+      /(?<![\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?)(?![\w:])/gi,
+  },
+  // Generated host names (a label with digits, under a real top-level domain), with an optional port.
+  { name: 'host', pattern: /(?<![\w.@\/-])(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,12}(?::\d{1,5})?(?![\w.-])/g, replace: (m) => (isGeneratedHost(m) ? '<host>' : m) },
+  { name: 'hex', pattern: /(?<![\w-])(?:0x[0-9a-f]+|(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}|\d{16,})(?![\w-])/gi },
+  // Quoted free text (it has a space) is a value; a quoted identifier is kept, ids inside it masked later.
+  { name: 'quoted', pattern: /(?<!\w)(?:'[^'\n]*\s[^'\n]*'|"(?:[^"\\\n]|\\.)*\s(?:[^"\\\n]|\\.)*"|`[^`\n]*\s[^`\n]*`)(?!\w)/g, replace: (m) => (m.length <= 200 ? '<quoted>' : m) },
+  // Kept: HTTP statuses in an HTTP context. Marked here so the number kinds below leave them.
+  { name: 'status', pattern: /(?<![\w.])[1-5]\d\d(?![\w.])/g, replace: keepHttpStatus },
+  {
+    name: 'duration',
+    pattern:
+      /(?<![\w.])(?:\d+(?:\.\d+)?\s?(?:nanoseconds?|microseconds?|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|secs?|mins?|hrs?|ns|us|µs|ms|s)|(?:\d+(?:\.\d+)?(?:ms|us|µs|ns|[hmsdw]))+)(?![\w])/g,
+  },
+  { name: 'size', pattern: /(?<![\w.])\d+(?:\.\d+)?\s?(?:[KMGTPE]i?B|[kKmMgGtT][bB]|bytes?|B)(?![\w])/g },
+  { name: 'pct', pattern: /(?<![\w.])[+-]?\d+(?:\.\d+)?\s?%/g },
+  { name: 'ratio', pattern: /(?<![\w.])(?:[x×]\d+(?:\.\d+)?|\d+(?:\.\d+)?[x×])(?![\w])/g },
+  { name: 'id', pattern: /(?<![\w&#])#\d+(?!\w)/g },
+  // Prefixed ids: `ord_8812`, `req-7f3a9`, `blk_-1608999687919862906`, `task_1445144423722_0020_m_000001`.
+  {
+    name: 'id',
+    pattern: /(?<![\w-])[A-Za-z]+(?:[_-][A-Za-z]+)*[_-]-?(?:\d+|(?=[A-Za-z]*\d)[A-Za-z0-9]{4,})(?:[_-][A-Za-z0-9]+)*(?![\w-])/g,
+    replace: (m) => (isErrorCode(m) ? m : '<id>'),
+  },
+  // Scrambled letters and digits switching at least twice (`7f3a9`, `N3kd9x`), and generated compound ids.
+  {
+    name: 'id',
+    pattern:
+      /(?<![\w-])(?=[A-Za-z0-9]{5,}(?![\w-]))[A-Za-z0-9]*?(?:[A-Za-z]\d|\d[A-Za-z])[A-Za-z0-9]*?(?:[A-Za-z]\d|\d[A-Za-z])[A-Za-z0-9]*(?![\w-])/g,
+    replace: (m) => (isErrorCode(m) ? m : '<id>'),
+  },
+  { name: 'id', pattern: /(?<![\w-])[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)+(?:\.\d+)?(?![\w-])/g, replace: (m) => (isGeneratedCompoundId(m) ? '<id>' : m) },
+  { name: 'id', pattern: /(?<![\w-])[a-z]+_[A-Za-z]{10,}(?![\w-])/g, replace: (m) => (isRandomCaseId(m) ? '<id>' : m) },
+  // Not the digits of a code or name joined to letters by a hyphen (`ORA-00942`, `gpt-4`).
+  { name: 'num', pattern: /(?<![\w.]|[A-Za-z]-)[+-]?\d+(?:,\d{3})*(?:\.\d+)?(?![\w]|\.\d)/g },
+];
+
+/** Error codes are names, not ids: `ORA-00942`, `E11000`, `SQLSTATE-42501`, `ERR_4031`, `HTTP-429`. */
+function isErrorCode(token: string): boolean {
+  return /^(?:[A-Z]{1,8}[_-]?\d{2,6}|[A-Z]+_[A-Z]+_\d{2,6})$/.test(token) && !/^[A-Z]{1,3}\d{7,}$/.test(token);
+}
+
+function isGeneratedHost(host: string): boolean {
+  const name = host.replace(/:\d+$/, '');
+  const labels = name.split('.');
+  const tld = labels[labels.length - 1]!;
+  if (!TOP_LEVEL_DOMAINS.has(tld.toLowerCase())) return false;
+  return labels.slice(0, -1).some((label) => /\d/.test(label) && !/^v\d+$/i.test(label));
+}
+
+const TOP_LEVEL_DOMAINS = new Set(
+  'com net org io ai dev app cloud co biz info edu gov mil int internal local localhost lan corp home arpa eu uk de fr nl se no dk fi es it pt pl cz ru ua cn jp kr tw hk sg in au nz ca us br mx ar cl za il tr gr ch at be ie hu ro bg sk si hr rs lt lv ee is lu om sa ae pk id my th vn ph'.split(' '),
+);
+
+function keepHttpStatus(status: string, offset: number, text: string): string {
+  const before = text.slice(Math.max(0, offset - 24), offset);
+  const after = text.slice(offset + status.length, offset + status.length + 32);
+  // Letters, which no later kind matches: 429 travels as `ecj` until maskText restores it.
+  const guarded = status.replace(/\d/g, (digit) => String.fromCharCode(97 + Number(digit)));
+  return HTTP_CONTEXT_BEFORE.test(before) || HTTP_CONTEXT_AFTER.test(after) ? `\uE002${guarded}\uE003` : status;
+}
+
+function maskUrl(scheme: string, rest: string): string {
+  const match = /^(?:[^@/?#]*@)?([^/?#]*)([^?#]*)(\?[^#]*)?/.exec(rest)!;
+  const [, hostPort = '', path = '', query] = match;
+  const host = /^(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?$|^\[/.test(hostPort) ? '<ip>' : isGeneratedHost(hostPort) ? '<host>' : hostPort.toLowerCase();
+  const segments = path.split('/').map((segment) => (isIdSegment(segment) ? '<id>' : segment));
+  const params = query ? `?${query.slice(1).split('&').map((pair) => `${pair.split('=')[0]}=<*>`).join('&')}` : '';
+  return `${scheme.toLowerCase()}://${host}${segments.join('/')}${params}`;
+}
+
+/** A path segment that names one thing rather than a kind of thing: it has digits and is not a version. */
+function isIdSegment(segment: string): boolean {
+  if (!/\d/.test(segment)) return false;
+  return !/^v\d+(?:\.\d+)*(?:beta\d*|alpha\d*)?$/i.test(segment) && !/^\d+(?:\.\d+)+$/.test(segment);
+}
+
+/** Joined segments with letters and digits switching at least twice and three or more digits in all. */
+function isGeneratedCompoundId(token: string): boolean {
+  if (token.length < 8 || token.includes('<')) return false;
+  const switches = token.match(/[A-Za-z](?=\d)|\d(?=[A-Za-z])/g)?.length ?? 0;
+  const digits = token.match(/\d/g)?.length ?? 0;
+  return switches >= 2 && digits >= 3;
+}
+
+/** Random-looking suffixes without digits (`req_cQcnTfkVDRlnPl`): ten or more letters whose case flips often. */
+function isRandomCaseId(token: string): boolean {
+  const suffix = token.slice(token.search(/[_-]/) + 1);
+  return suffix.length >= 10 && (suffix.match(/[a-z](?=[A-Z])|[A-Z](?=[a-z])/g)?.length ?? 0) >= 4;
+}
+
+/**
+ * Model names are kept verbatim: "gpt-4o timed out" and "claude-3-5-sonnet timed out" are different
+ * failures, while by shape `gpt-4o` is indistinguishable from an id like `req-4o`.
+ */
+const MODEL_NAME =
+  /(?<![\w-])(?:chatgpt|gpt|o(?=\d)|claude|gemini|gemma|codellama|llama|mistral|mixtral|codestral|ministral|pixtral|deepseek|qwen|phi|grok|command-r|text-embedding|text-davinci|titan|nova)(?:\d+(?:\.\d+)?[a-z]*)?(?:[-.:][a-z0-9]+)*(?![\w-])/gi;
+
+// Private-use characters bracket what is protected from the kinds: model names (by index) and statuses.
+const GUARDS = /[\uE000-\uE003]/g;
+const PROTECTED_NAME = /\uE000([a-z]+)\uE001/g;
+const PROTECTED_STATUS = /\uE002([a-j]+)\uE003/g;
+
+/** The text with every variable value replaced by its placeholder, whitespace collapsed. */
+export function maskText(text: string): string {
+  const names: string[] = [];
+  let masked = text.replace(GUARDS, '\uFFFD').replace(MODEL_NAME, (name) => {
+    names.push(name);
+    return `\uE000${lettersIndex(names.length - 1)}\uE001`;
+  });
+  for (const kind of MASK_KINDS) {
+    masked = masked.replace(kind.pattern, kind.replace ?? (() => `<${kind.name}>`));
+  }
+  return masked
+    .replace(/>(?:\.\d+)+(?![\w.])/g, '>')
+    .replace(PROTECTED_STATUS, (_, letters: string) => letters.replace(/./g, (letter) => String(letter.charCodeAt(0) - 97)))
+    .replace(PROTECTED_NAME, (_, index: string) => names[letterIndexValue(index)] ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+function lettersIndex(n: number): string {
+  return n.toString(26).replace(/./g, (digit) => String.fromCharCode(97 + parseInt(digit, 26)));
+}
+
+function letterIndexValue(letters: string): number {
+  return parseInt(letters.replace(/./g, (letter) => (letter.charCodeAt(0) - 97).toString(26)), 26);
+}

@@ -1,0 +1,128 @@
+// The template miner: an online log-template learner in the spirit of Drain (He et al., ICWS 2017). Masked
+// texts of one scope (tenant + workflow) are split into tokens; texts with the same number of tokens and
+// the same first token share a leaf, and a text joins the leaf's template it agrees with at the most
+// positions, if that is at least MINER.similarity of them. Positions where a joining text differs become
+// wildcards, so values no mask rule knows are discovered as occurrences arrive.
+//
+// One departure from Drain, decided from evidence rather than by rule: two texts differing only in one
+// word (`cupsd startup succeeded` / `cupsd shutdown succeeded`, `KeyError: 'shipping_address'` /
+// `KeyError: 'billing_address'`) are different failures until that position has shown MINER.distinctValues
+// different words among rare templates (each seen at most MINER.rareOccurrences times). Then it is a
+// variable (a user name, a product), and those templates become one. A word that has recurred on its own
+// names a failure of its own and is never absorbed. Pure: the caller loads a leaf and stores the decision.
+import { PLACEHOLDER, WILDCARD } from './mask.js';
+
+export const MINER = {
+  /** Share of a template's positions a text must agree with to join it (Drain's sim_th; 0.4 in Drain3). */
+  similarity: 0.5,
+  /** Distinct words at one position, among rare templates, that make the position a variable. */
+  distinctValues: 3,
+  /** A template seen more often than this is established: its words are not generalized away. */
+  rareOccurrences: 3,
+  /** Templates compared per leaf, most recently seen first. */
+  maxCandidates: 200,
+  /** Longest text the miner reads, in tokens; the rest is dropped. */
+  maxTokens: 64,
+} as const;
+
+/** Splits a masked text into the miner's tokens: at spaces and at `= ( ) [ ] { } , ;`, which are kept. */
+export function minerTokens(masked: string): string[] {
+  // A list of values of one kind (`blk_1 blk_2 blk_3`) is one value, however long.
+  const collapsed = masked.replace(/(<[a-z*]+>)(?:[\s,;]+\1)+/g, '$1');
+  return collapsed
+    .split(/(\s+|[=()[\]{},;])/)
+    .filter((token) => token !== '' && !/^\s+$/.test(token))
+    .slice(0, MINER.maxTokens);
+}
+
+/** The leaf a text's templates live in: its length and its first token (`*` when that is a value). */
+export function leafOf(tokens: readonly string[]): string {
+  const first = tokens[0] ?? '';
+  return `${tokens.length}:${isValueLike(first) ? '*' : first}`;
+}
+
+export interface MinerTemplate {
+  id: string;
+  tokens: readonly string[];
+  /** Occurrences seen by the template's family, for telling established templates from rare ones. */
+  occurrences: number;
+}
+
+export type MinerDecision<T extends MinerTemplate> =
+  | { action: 'join'; template: T; tokens: string[]; score: number }
+  | { action: 'generalize'; template: T; absorbed: T[]; tokens: string[]; position: number; score: number }
+  | { action: 'new'; tokens: string[] };
+
+/**
+ * Which template of the leaf a text joins, and the template afterwards; `generalize` when the text is the
+ * word that makes a position a variable, absorbing the rare templates that differ from it only there.
+ */
+export function matchTemplate<T extends MinerTemplate>(tokens: readonly string[], leaf: readonly T[]): MinerDecision<T> {
+  let best: { template: T; score: number; wildcards: number } | null = null;
+  const wordSiblings = new Map<number, T[]>();
+  for (const template of leaf) {
+    if (template.tokens.length !== tokens.length) continue;
+    const compared = compare(template.tokens, tokens);
+    if (compared.words.length > 0) {
+      if (compared.words.length === 1 && compared.others === 0) {
+        const position = compared.words[0]!;
+        wordSiblings.set(position, [...(wordSiblings.get(position) ?? []), template]);
+      }
+      continue;
+    }
+    if (!best || compared.score > best.score || (compared.score === best.score && compared.wildcards > best.wildcards)) {
+      best = { template, score: compared.score, wildcards: compared.wildcards };
+    }
+  }
+  if (best && best.score >= MINER.similarity) {
+    return { action: 'join', template: best.template, tokens: merged(best.template.tokens, tokens), score: best.score };
+  }
+  for (const [position, siblings] of wordSiblings) {
+    const rare = siblings.filter((s) => s.occurrences <= MINER.rareOccurrences);
+    const values = new Set([tokens[position], ...rare.map((s) => s.tokens[position])]);
+    if (values.size < MINER.distinctValues) continue;
+    const [template, ...absorbed] = [...rare].sort((a, b) => b.occurrences - a.occurrences || a.id.localeCompare(b.id));
+    const generalized = merged(template!.tokens, tokens).map((token, i) => (i === position ? WILDCARD : token));
+    return { action: 'generalize', template: template!, absorbed, tokens: generalized, position, score: (tokens.length - 1) / tokens.length };
+  }
+  return { action: 'new', tokens: [...tokens] };
+}
+
+/**
+ * How a template and a text differ: the share of positions where they agree (wildcards do not count as
+ * agreeing, as in Drain3), and the differing positions split into words and other values.
+ */
+function compare(template: readonly string[], tokens: readonly string[]): { score: number; wildcards: number; words: number[]; others: number } {
+  let equal = 0;
+  let wildcards = 0;
+  let others = 0;
+  const words: number[] = [];
+  for (let i = 0; i < template.length; i++) {
+    const a = template[i]!;
+    const b = tokens[i]!;
+    if (a === WILDCARD) wildcards++;
+    else if (a === b) equal++;
+    else if (isWord(a) && isWord(b)) words.push(i);
+    else others++;
+  }
+  return { score: template.length === 0 ? 1 : equal / template.length, wildcards, words, others };
+}
+
+function merged(template: readonly string[], tokens: readonly string[]): string[] {
+  return template.map((token, i) => (token === tokens[i] ? token : WILDCARD));
+}
+
+/** A word: letters (with `_ . -` inside, optionally quoted, optionally ending in punctuation), no digits. */
+export function isWord(token: string): boolean {
+  return /^['"`]?[A-Za-z][A-Za-z_.-]*['"`]?[:.!?]?$/.test(token);
+}
+
+/** A placeholder or a token with digits in it: a value rather than a name. */
+function isValueLike(token: string): boolean {
+  return PLACEHOLDER.test(token) || /\d|</.test(token);
+}
+
+/** A template as stored and shown: its tokens joined by single spaces. */
+export function templateText(tokens: readonly string[]): string {
+  return tokens.join(' ');
+}

@@ -1,0 +1,110 @@
+// What grouping needs to know about a signal before any family is looked at: the text it is grouped by,
+// that text masked and split for the miner, its features for the similarity step, and its keys (the
+// upstream's, the fingerprint of the current version, and those of legacy versions in their transition
+// window). Pure and cached per text: a failure's occurrences mostly bring the same text again.
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { BoundaryRule } from './legacy_2026_11_22/boundary.js';
+import type { Signal } from '../types.js';
+import { signalFeatures } from './features.js';
+import { LEGACY_TITLE_SOURCE, legacyKeys } from './legacy_2026_11_22/keys.js';
+import { maskText } from './mask.js';
+import { leafOf, minerTokens } from './miner.js';
+import { GROUPING_VERSION, legacyVersionsAt } from './version.js';
+
+export const FINGERPRINT_SOURCE = `fingerprint:${GROUPING_VERSION}`;
+
+export interface GroupingKey {
+  source: string;
+  key: string;
+  url?: string;
+}
+
+export interface GroupingPlan {
+  title: string;
+  /** Where the miner and the similarity step look: the current version and the workflow. */
+  scope: string;
+  /** The masked text the signal is grouped by. */
+  template: string;
+  tokens: string[];
+  leaf: string;
+  features: string[];
+  /**
+   * Whether the signal carries words people chose (a title, description, feedback or evaluator reason)
+   * rather than only a raw log line, whose title is its message cut short. Only then is it compared by
+   * similarity: a log line's words are its template, and the miner decides which of them vary.
+   */
+  prose: boolean;
+  tool?: string;
+  upstream?: GroupingKey;
+  fingerprint: GroupingKey;
+  legacy: { fingerprint: GroupingKey; titles: GroupingKey[] } | null;
+}
+
+/**
+ * The text a signal is grouped by: its message (the error text or evaluator reason), or, when it has
+ * none, its title with the tool and error type it names, so a message-less occurrence of a tool error is
+ * compared by what failed rather than founding a family of its own.
+ */
+export function groupingText(signal: Pick<Signal, 'title' | 'message' | 'tool' | 'errorType'>): string {
+  if (signal.message?.trim()) return signal.message;
+  return [signal.title, signal.tool, signal.errorType].filter(Boolean).join(' ');
+}
+
+/** A signal whose title is only its message cut short (a log line sent as a signal). */
+export function isLogLine(signal: Pick<Signal, 'title' | 'message'>): boolean {
+  const title = signal.title.trim().replace(/(?:…|\.\.\.)$/, '');
+  return Boolean(signal.message) && title.length > 0 && signal.message!.trim().startsWith(title);
+}
+
+export function groupingScope(workflow: string): string {
+  return `${GROUPING_VERSION}/${workflow}`;
+}
+
+export function planGrouping(signal: Signal, boundaryRules: readonly BoundaryRule[], now: Date): GroupingPlan {
+  const { template, tokens } = maskedText(groupingText(signal));
+  const tool = signal.tool?.trim() || undefined;
+  return {
+    title: signal.title,
+    scope: groupingScope(signal.workflow),
+    template,
+    tokens,
+    leaf: leafOf(tokens),
+    features: signalFeatures(signal),
+    prose: !isLogLine(signal),
+    tool,
+    upstream: signal.upstream ? { source: signal.upstream.source, key: signal.upstream.id, url: signal.upstream.url } : undefined,
+    fingerprint: { source: FINGERPRINT_SOURCE, key: fingerprintOf(signal.workflow, tool, template) },
+    legacy: legacyVersionsAt(now).length > 0 ? legacyPlan(signal, boundaryRules) : null,
+  };
+}
+
+/**
+ * The current version's exact key: the workflow, the tool when the signal names one, and the masked text.
+ * Neither tenant, kind, error type nor boundary is part of it: the same failure arrives from several
+ * sources that word those differently, and a boundary is a label that may change.
+ */
+export function fingerprintOf(workflow: string, tool: string | undefined, template: string): string {
+  return createHash('sha256').update([GROUPING_VERSION, workflow, tool ?? '', template].join('\u0000')).digest('hex').slice(0, 40);
+}
+
+function legacyPlan(signal: Signal, boundaryRules: readonly BoundaryRule[]): GroupingPlan['legacy'] {
+  const keys = legacyKeys(signal, boundaryRules);
+  return { fingerprint: keys.fingerprint, titles: keys.titles.map((key) => ({ source: LEGACY_TITLE_SOURCE, key })) };
+}
+
+// Texts up to this length are memoized: masking is the costliest step, and recurrences repeat their text.
+const MEMO_MAX_TEXT = 2_048;
+const recentTexts = new LRUCache<string, { template: string; tokens: string[] }>({
+  max: 2_000,
+  memoMethod: (text) => maskAndSplit(text),
+});
+
+function maskedText(text: string): { template: string; tokens: string[] } {
+  return text.length > MEMO_MAX_TEXT ? maskAndSplit(text) : recentTexts.memo(text);
+}
+
+function maskAndSplit(text: string): { template: string; tokens: string[] } {
+  const template = maskText(text);
+  return { template, tokens: minerTokens(template) };
+}

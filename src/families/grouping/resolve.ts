@@ -1,0 +1,241 @@
+// Finds the family of a signal whose keys name none, inside the caller's transaction and under the
+// grouping lock: the legacy title keys, then the template miner, then (for signals with words people
+// chose, not a raw log line) the similarity step; a split rule
+// may send the signal to the family split out; else a new family. Every step reads by indexed keys and
+// bounded lists (a leaf's recent templates, the families sharing a rare feature), never a scan, so the
+// cost per signal does not grow with the number of families.
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { jsonParam, rowsOf, type Db } from '../../db/client.js';
+import { families, familyFeatures, familyKeys, familyProfiles, familyTemplates, familyTitles, groupingFeatureStats, groupingRules } from '../../db/schema/index.js';
+import { mergeFamilies } from '../merge.js';
+import { bestNearDuplicate, titleTokens } from './legacy_2026_11_22/keys.js';
+import { matchTemplate, MINER, templateText } from './miner.js';
+import type { GroupingKey, GroupingPlan } from './plan.js';
+import { bestSimilar, foldProfile, rarity, SIMILARITY } from './similarity.js';
+
+export type MatchedBy =
+  | 'upstream'
+  | 'fingerprint'
+  | 'legacy_fingerprint'
+  | 'legacy_title'
+  | 'template'
+  | 'template_generalized'
+  | 'similarity'
+  | 'split_rule'
+  | 'new';
+
+export interface Resolution {
+  familyId: string;
+  matchedBy: MatchedBy;
+  /** How strongly the rule matched, 0..1 (1 for keys). */
+  score: number;
+  /** A short human explanation of the match. */
+  reason?: string;
+}
+
+export const keyId = (k: { source: string; key: string }) => `${k.source}\u0000${k.key}`;
+
+/** Which family each key names today, following merges to the family a merged-away one went into. */
+export async function lookupKeys(tx: Db, keys: readonly GroupingKey[]): Promise<Map<string, string>> {
+  const wanted = new Map(keys.map((k) => [keyId(k), { source: k.source, key: k.key }]));
+  if (wanted.size === 0) return new Map();
+  const rows = await rowsOf<{ source: string; key: string; family_id: string }>(
+    tx,
+    sql`select k.source, k.key, k.family_id from family_keys k
+        join jsonb_to_recordset(${jsonParam([...wanted.values()])}) as w(source text, key text) on k.source = w.source and k.key = w.key`,
+  );
+  const live = await liveFamilies(tx, rows.map((r) => r.family_id));
+  return new Map(rows.flatMap((r) => (live.has(r.family_id) ? [[keyId(r), live.get(r.family_id)!] as const] : [])));
+}
+
+/** Each family id mapped to the family it stands for now: itself, or where its merges led. */
+export async function liveFamilies(tx: Db, ids: readonly string[]): Promise<Map<string, string>> {
+  const resolved = new Map<string, string>();
+  let pending = [...new Set(ids)];
+  const hops = new Map(pending.map((id) => [id, id]));
+  for (let depth = 0; pending.length > 0 && depth < 8; depth++) {
+    const rows = await tx.select({ id: families.id, mergedInto: families.mergedInto }).from(families).where(inArray(families.id, pending));
+    const next: string[] = [];
+    for (const row of rows) {
+      for (const [origin, at] of hops) {
+        if (at !== row.id) continue;
+        if (row.mergedInto) {
+          hops.set(origin, row.mergedInto);
+          next.push(row.mergedInto);
+        } else {
+          resolved.set(origin, row.id);
+          hops.delete(origin);
+        }
+      }
+    }
+    pending = [...new Set(next)];
+  }
+  return resolved;
+}
+
+export interface ResolveContext {
+  actor: string;
+  /** Creates the family (with its first keys) when nothing matched. */
+  create: () => Promise<string>;
+}
+
+/** The family for a signal none of whose keys is known; the state each step learns is written as it goes. */
+export async function resolveFamily(tx: Db, plan: GroupingPlan, ctx: ResolveContext): Promise<Resolution> {
+  const found = (await legacyTitleMatch(tx, plan)) ?? (await templateMatch(tx, plan, ctx)) ?? (plan.prose ? await similarityMatch(tx, plan) : null);
+  const resolution = found ? await followSplitRules(tx, plan, found) : { familyId: await ctx.create(), matchedBy: 'new' as const, score: 1 };
+  await learn(tx, plan, resolution);
+  return resolution;
+}
+
+/** A message-less signal of the legacy version: its title keys and the family's known wordings. */
+async function legacyTitleMatch(tx: Db, plan: GroupingPlan): Promise<Resolution | null> {
+  const titles = plan.legacy?.titles ?? [];
+  if (titles.length === 0) return null;
+  const hits = await lookupKeys(tx, titles);
+  const ids = [...new Set(hits.values())];
+  if (ids.length === 0) return null;
+  const rows = await tx.select({ id: families.id, title: families.title, createdAt: families.createdAt }).from(families).where(inArray(families.id, ids));
+  const wordings = await tx.select().from(familyTitles).where(inArray(familyTitles.familyId, ids));
+  const candidates = rows.map((f) => ({ ...f, titles: [titleTokens(f.title), ...wordings.filter((w) => w.familyId === f.id).map((w) => w.tokens.split(' '))] }));
+  const best = bestNearDuplicate(plan.title, candidates);
+  return best ? { familyId: best.id, matchedBy: 'legacy_title', score: 1, reason: 'a near-duplicate title (grouping g-2026-11-22)' } : null;
+}
+
+/**
+ * The miner over the leaf's recent templates whose family does not name another tool. A generalization
+ * merges the rare templates' families into the one the text joins.
+ */
+async function templateMatch(tx: Db, plan: GroupingPlan, ctx: ResolveContext): Promise<Resolution | null> {
+  if (plan.tokens.length === 0) return null;
+  const rows = await tx
+    .select({ id: familyTemplates.id, tokens: familyTemplates.tokens, familyId: familyTemplates.familyId, occurrences: families.eventCount, tool: families.tool })
+    .from(familyTemplates)
+    .innerJoin(families, eq(families.id, familyTemplates.familyId))
+    .where(and(eq(familyTemplates.scope, plan.scope), eq(familyTemplates.leaf, plan.leaf), isNull(families.mergedInto)))
+    .orderBy(desc(familyTemplates.seenAt))
+    .limit(MINER.maxCandidates);
+  const leaf = rows
+    .filter((r) => !plan.tool || !r.tool || r.tool === plan.tool)
+    .map((r) => ({ ...r, tokens: r.tokens.split(' ') }));
+  const decision = matchTemplate(plan.tokens, leaf);
+  if (decision.action === 'new') return null;
+  const { template } = decision;
+  await tx.update(familyTemplates).set({ tokens: templateText(decision.tokens), seenAt: sql`now()` }).where(eq(familyTemplates.id, template.id));
+  if (decision.action === 'join') {
+    return { familyId: template.familyId, matchedBy: 'template', score: decision.score, reason: `template "${templateText(decision.tokens)}"` };
+  }
+  for (const absorbed of decision.absorbed) {
+    await tx.delete(familyTemplates).where(eq(familyTemplates.id, absorbed.id));
+    if (absorbed.familyId !== template.familyId) await mergeFamilies(tx, { sourceId: absorbed.familyId, targetId: template.familyId, actor: `${ctx.actor} (grouping: a value that varies)` });
+  }
+  return {
+    familyId: template.familyId,
+    matchedBy: 'template_generalized',
+    score: decision.score,
+    reason: `template "${templateText(decision.tokens)}": position ${decision.position + 1} varies`,
+  };
+}
+
+/** The families of the scope sharing the signal's rarer features, scored by weighted overlap. */
+async function similarityMatch(tx: Db, plan: GroupingPlan): Promise<Resolution | null> {
+  if (plan.features.length === 0) return null;
+  const frequencies = await featureFrequencies(tx, plan.scope, plan.features);
+  const familiesInScope = frequencies.get('') ?? 0;
+  if (familiesInScope === 0) return null;
+  const telling = plan.features.filter((f) => (frequencies.get(f) ?? 0) > 0 && (frequencies.get(f) ?? 0) <= Math.max(1, familiesInScope * SIMILARITY.commonShare));
+  if (telling.length === 0) return null;
+  const hits = await tx
+    .select({ familyId: familyFeatures.familyId, shared: sql<number>`count(*)::int`.mapWith(Number) })
+    .from(familyFeatures)
+    .where(and(eq(familyFeatures.scope, plan.scope), inArray(familyFeatures.feature, telling)))
+    .groupBy(familyFeatures.familyId)
+    .orderBy(desc(sql`count(*)`), familyFeatures.familyId)
+    .limit(SIMILARITY.maxCandidates);
+  if (hits.length === 0) return null;
+  const profiles = await tx
+    .select({ familyId: familyProfiles.familyId, features: familyProfiles.features })
+    .from(familyProfiles)
+    .innerJoin(families, eq(families.id, familyProfiles.familyId))
+    .where(and(inArray(familyProfiles.familyId, hits.map((h) => h.familyId)), isNull(families.mergedInto)));
+  const order = new Map(hits.map((h, i) => [h.familyId, i]));
+  profiles.sort((a, b) => order.get(a.familyId)! - order.get(b.familyId)!);
+  // Both sides are weighed: the frequencies of the candidates' own features too.
+  const theirs = profiles.flatMap((p) => Object.keys(p.features)).filter((f) => !frequencies.has(f));
+  for (const [feature, count] of await featureFrequencies(tx, plan.scope, [...new Set(theirs)])) frequencies.set(feature, count);
+  const weight = (feature: string) => rarity(frequencies.get(feature) ?? 0, familiesInScope);
+  const best = bestSimilar(plan.features, profiles, weight);
+  if (!best) return null;
+  return { familyId: best.familyId, matchedBy: 'similarity', score: best.score, reason: `similar (${best.score.toFixed(2)}): ${best.shared.map(readableFeature).join(', ')}` };
+}
+
+async function featureFrequencies(tx: Db, scope: string, features: readonly string[]): Promise<Map<string, number>> {
+  const rows = await tx
+    .select({ feature: groupingFeatureStats.feature, families: groupingFeatureStats.families })
+    .from(groupingFeatureStats)
+    .where(and(eq(groupingFeatureStats.scope, scope), inArray(groupingFeatureStats.feature, ['', ...features])));
+  return new Map(rows.map((r) => [r.feature, r.families]));
+}
+
+/** `w:refund` reads as refund, `status:429` as status 429, `attr:metric=faithfulness` as metric=faithfulness. */
+export function readableFeature(feature: string): string {
+  const [prefix, value] = [feature.slice(0, feature.indexOf(':')), feature.slice(feature.indexOf(':') + 1)];
+  return prefix === 'w' || prefix === 'id' || prefix === 'attr' ? value : `${prefix} ${value}`;
+}
+
+/** A person's split of the chosen family: a signal with a split-out signature goes where it was split to. */
+async function followSplitRules(tx: Db, plan: GroupingPlan, found: Resolution): Promise<Resolution> {
+  const rules = await tx
+    .select({ id: groupingRules.id, familyId: groupingRules.familyId, signatures: groupingRules.signatures })
+    .from(groupingRules)
+    .where(and(eq(groupingRules.fromFamilyId, found.familyId), eq(groupingRules.kind, 'split'), isNull(groupingRules.undoneAt)));
+  for (const rule of rules) {
+    const keys = new Set(rule.signatures.flatMap((s) => s.keys.map(keyId)));
+    const templates = rule.signatures.map((s) => s.template);
+    if (keys.has(keyId(plan.fingerprint)) || templates.includes(plan.template) || matchTemplate(plan.tokens, templates.map((t, i) => ({ id: String(i), tokens: t.split(' '), occurrences: 0 }))).action === 'join') {
+      const [target] = [...(await liveFamilies(tx, [rule.familyId])).values()];
+      if (target) return { familyId: target, matchedBy: 'split_rule', score: 1, reason: `split rule ${rule.id}` };
+    }
+  }
+  return found;
+}
+
+/**
+ * What the family learns from a signal that needed more than a key: its keys, its template (so the next
+ * occurrence is found by the miner or its fingerprint) and its features (for the similarity step).
+ */
+async function learn(tx: Db, plan: GroupingPlan, resolution: Resolution): Promise<void> {
+  const { familyId } = resolution;
+  await insertKeys(tx, familyId, [plan.upstream, plan.fingerprint].filter((k): k is GroupingKey => Boolean(k)));
+  if (plan.tokens.length > 0 && resolution.matchedBy !== 'template' && resolution.matchedBy !== 'template_generalized') {
+    await tx.insert(familyTemplates).values({ scope: plan.scope, leaf: plan.leaf, tokens: templateText(plan.tokens), familyId });
+  }
+  await learnFeatures(tx, plan.scope, familyId, plan.features);
+}
+
+export async function insertKeys(tx: Db, familyId: string, keys: readonly GroupingKey[]): Promise<void> {
+  if (keys.length === 0) return;
+  await tx
+    .insert(familyKeys)
+    .values(keys.map((k) => ({ source: k.source, key: k.key, url: k.url, familyId })))
+    .onConflictDoNothing();
+}
+
+/** Folds features into the family's profile; features new to the family join the index and the frequencies. */
+async function learnFeatures(tx: Db, scope: string, familyId: string, features: readonly string[]): Promise<void> {
+  const [profile] = await tx.select().from(familyProfiles).where(eq(familyProfiles.familyId, familyId)).for('update');
+  const before = profile?.features ?? {};
+  const after = foldProfile(before, features);
+  const added = Object.keys(after).filter((f) => !(f in before));
+  if (profile) {
+    await tx.update(familyProfiles).set({ features: after, signals: sql`${familyProfiles.signals} + 1`, updatedAt: sql`now()` }).where(eq(familyProfiles.familyId, familyId));
+  } else {
+    await tx.insert(familyProfiles).values({ familyId, scope, features: after, signals: 1 });
+  }
+  const counted = profile ? added : ['', ...added];
+  if (counted.length === 0) return;
+  if (added.length > 0) await tx.insert(familyFeatures).values(added.map((feature) => ({ scope, feature, familyId }))).onConflictDoNothing();
+  await tx
+    .insert(groupingFeatureStats)
+    .values(counted.map((feature) => ({ scope, feature, families: 1 })))
+    .onConflictDoUpdate({ target: [groupingFeatureStats.scope, groupingFeatureStats.feature], set: { families: sql`${groupingFeatureStats.families} + 1` } });
+}

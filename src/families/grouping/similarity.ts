@@ -1,0 +1,83 @@
+// The similarity step: a signal no key or template placed is compared with the families of its workflow
+// that share a telling feature with it. The score is the weighted overlap coefficient of the two feature
+// sets (shared weight over the smaller side's weight: a short title covered by a family scores high, and so
+// does a long description that covers a young family), each feature weighted by how rare it is among the workflow's families (inverse document
+// frequency). Two kinds of
+// evidence veto a match however many words agree: different failure classes (a 429 is not a 401) and
+// different HTTP statuses. Pure: the caller loads the candidates and the frequencies.
+import { FEATURE } from './features.js';
+
+export const SIMILARITY = {
+  /** Share of the signal's weighted evidence a family must have shown for the signal to join it. */
+  threshold: 0.35,
+  /** Candidate families scored per signal, those sharing the most telling features first. */
+  maxCandidates: 32,
+  /** A feature shared by more than this share of a workflow's families is too common to find candidates by. */
+  commonShare: 0.2,
+  /** Features a family keeps for comparison, the most frequent first. */
+  maxProfileFeatures: 160,
+} as const;
+
+/** Inverse document frequency among a workflow's families, smoothed so a first family still weighs. */
+export function rarity(familiesWithFeature: number, families: number): number {
+  return Math.log((families + 1) / (familiesWithFeature + 1)) + 1;
+}
+
+export interface Profile {
+  familyId: string;
+  /** Feature -> how many of the family's compared signals had it. */
+  features: Readonly<Record<string, number>>;
+}
+
+export interface SimilarityMatch {
+  familyId: string;
+  score: number;
+  /** The most telling features the signal and the family share, for the explanation. */
+  shared: string[];
+}
+
+/**
+ * The best family for a signal's features, if any reaches the threshold; ties go to the earlier candidate.
+ * `rarityOf(feature)` is the feature's weight; tools weigh nothing (their words do) and only veto.
+ */
+export function bestSimilar(features: readonly string[], candidates: readonly Profile[], rarityOf: (feature: string) => number): SimilarityMatch | null {
+  const weight = (feature: string) => (feature.startsWith(FEATURE.tool) ? 0 : rarityOf(feature));
+  const total = features.reduce((sum, feature) => sum + weight(feature), 0);
+  if (total === 0) return null;
+  let best: SimilarityMatch | null = null;
+  for (const candidate of candidates) {
+    if (vetoed(features, candidate.features)) continue;
+    const shared = features.filter((feature) => (candidate.features[feature] ?? 0) > 0);
+    const theirs = Object.keys(candidate.features).reduce((sum, feature) => sum + weight(feature), 0);
+    const score = shared.reduce((sum, feature) => sum + weight(feature), 0) / Math.min(total, theirs);
+    if (score >= SIMILARITY.threshold && (!best || score > best.score)) {
+      best = { familyId: candidate.familyId, score, shared: [...shared].sort((a, b) => weight(b) - weight(a)).slice(0, 5) };
+    }
+  }
+  return best;
+}
+
+/** Evidence that says two failures differ: both name a tool, a failure class or a status, and none is shared. */
+export function vetoed(features: readonly string[], family: Readonly<Record<string, number>>): boolean {
+  for (const prefix of [FEATURE.tool, FEATURE.failure, FEATURE.status]) {
+    const mine = features.filter((f) => f.startsWith(prefix));
+    if (mine.length === 0) continue;
+    const theirs = Object.keys(family).filter((f) => f.startsWith(prefix));
+    if (theirs.length > 0 && !mine.some((f) => (family[f] ?? 0) > 0)) return true;
+  }
+  return false;
+}
+
+/** A family's profile after one more signal, keeping the most frequent features. */
+export function foldProfile(profile: Readonly<Record<string, number>>, features: readonly string[]): Record<string, number> {
+  return foldCounts(profile, Object.fromEntries(features.map((feature) => [feature, 1])));
+}
+
+/** Two profiles added up, keeping the most frequent features. */
+export function foldCounts(profile: Readonly<Record<string, number>>, more: Readonly<Record<string, number>>): Record<string, number> {
+  const next: Record<string, number> = { ...profile };
+  for (const [feature, count] of Object.entries(more)) next[feature] = (next[feature] ?? 0) + count;
+  const entries = Object.entries(next);
+  if (entries.length <= SIMILARITY.maxProfileFeatures) return next;
+  return Object.fromEntries(entries.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, SIMILARITY.maxProfileFeatures));
+}

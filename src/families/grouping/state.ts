@@ -1,0 +1,32 @@
+// Moves what the grouping engine learned about one family to another when they merge: its templates, its
+// profile (folded into the target's) with the inverted index, and the workflow's feature frequencies,
+// which count the two as one family from now on.
+import { eq, sql } from 'drizzle-orm';
+import { jsonParam, type Db } from '../../db/client.js';
+import { familyFeatures, familyProfiles, familyTemplates } from '../../db/schema/index.js';
+import { foldCounts } from './similarity.js';
+
+export async function moveGroupingState(tx: Db, sourceId: string, targetId: string): Promise<void> {
+  await tx.update(familyTemplates).set({ familyId: targetId }).where(eq(familyTemplates.familyId, sourceId));
+  const [source] = await tx.select().from(familyProfiles).where(eq(familyProfiles.familyId, sourceId)).for('update');
+  if (!source) return;
+  const [target] = await tx.select().from(familyProfiles).where(eq(familyProfiles.familyId, targetId)).for('update');
+  const scope = target?.scope ?? source.scope;
+  const shared = Object.keys(source.features).filter((f) => target && f in target.features);
+  const merged = foldCounts(target?.features ?? {}, source.features);
+  if (target) {
+    await tx.update(familyProfiles).set({ features: merged, signals: sql`${familyProfiles.signals} + ${source.signals}`, updatedAt: sql`now()` }).where(eq(familyProfiles.familyId, targetId));
+  } else {
+    await tx.insert(familyProfiles).values({ familyId: targetId, scope, features: merged, signals: source.signals });
+  }
+  await tx.delete(familyProfiles).where(eq(familyProfiles.familyId, sourceId));
+  await tx.execute(sql`
+    insert into family_features (scope, feature, family_id)
+    select scope, feature, ${targetId}::uuid from family_features where family_id = ${sourceId}::uuid
+    on conflict do nothing`);
+  await tx.delete(familyFeatures).where(eq(familyFeatures.familyId, sourceId));
+  // Two families became one: one fewer in the scope, and one fewer for every feature both had shown.
+  await tx.execute(sql`
+    update grouping_feature_stats set families = greatest(families - 1, 0)
+    where scope = ${scope} and feature in (select jsonb_array_elements_text(${jsonParam(['', ...shared])}))`);
+}
