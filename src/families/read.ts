@@ -39,11 +39,26 @@ export interface FamilyJson {
   merged_into: string | null;
 }
 
+/** One piece of evidence, with why its event joined the family (null for traces recorded before that was kept). */
+export interface TraceJson {
+  trace_id: string;
+  run_id: string;
+  url: string | null;
+  comment: string | null;
+  start_time: string | null;
+  received_at: string;
+  release: string | null;
+  grouping: { rule: string; score: number | null; version: string | null; template: string | null } | null;
+}
+
 export interface FamilyDetailJson extends FamilyJson {
   description: string | null;
-  traces: Array<{ trace_id: string; run_id: string; url: string | null; comment: string | null; start_time: string | null; received_at: string; release: string | null }>;
+  /** The newest traces, at most TRACES_IN_DETAIL; GET /v1/families/:id/traces pages through all of them. */
+  traces: TraceJson[];
   history: Array<{ at: string; action: string; actor: string; detail: Record<string, unknown> }>;
 }
+
+export const TRACES_IN_DETAIL = 100;
 
 type FamilyRow = typeof families.$inferSelect;
 
@@ -115,35 +130,75 @@ async function listInSnapshot(
   return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last) : null };
 }
 
-export function getFamily(db: Db, id: string, traceLimit = 100): Promise<FamilyDetailJson | null> {
-  return db.transaction((tx) => getInSnapshot(tx, id, traceLimit), SNAPSHOT);
+export function getFamily(db: Db, id: string): Promise<FamilyDetailJson | null> {
+  return db.transaction((tx) => getInSnapshot(tx, id), SNAPSHOT);
 }
 
-async function getInSnapshot(db: Db, id: string, traceLimit: number): Promise<FamilyDetailJson | null> {
+async function getInSnapshot(db: Db, id: string): Promise<FamilyDetailJson | null> {
   const [row] = await db.select().from(families).where(eq(families.id, id));
   if (!row) return null;
   const [json] = await toJson(db, [row]);
-  const evidence = await db
-    .select()
-    .from(traces)
-    .where(eq(traces.familyId, id))
-    .orderBy(desc(sql`coalesce(${traces.startTime}, ${traces.createdAt})`), desc(traces.id))
-    .limit(traceLimit);
+  const { items } = await tracesPage(db, id, { limit: TRACES_IN_DETAIL });
   const history = await db.select().from(familyHistory).where(eq(familyHistory.familyId, id)).orderBy(familyHistory.id);
   return {
     ...json!,
     description: row.description,
-    traces: evidence.map((t) => ({
-      trace_id: t.traceId,
-      run_id: t.runId,
-      url: t.url,
-      comment: t.comment,
-      start_time: t.startTime?.toISOString() ?? null,
-      received_at: t.createdAt.toISOString(),
-      release: t.release,
-    })),
+    traces: items,
     history: history.map((h) => ({ at: h.at.toISOString(), action: h.action, actor: h.actor, detail: h.detail })),
   };
+}
+
+export interface TraceCursor {
+  /** Exact timestamptz text of the trace's time (start time, else when it was recorded). */
+  at: string;
+  id: number;
+}
+
+export function encodeTraceCursor(cursor: TraceCursor): string {
+  return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url');
+}
+
+export function decodeTraceCursor(cursor: string): TraceCursor | null {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof at !== 'string' || !PG_TIMESTAMPTZ.test(at) || typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) return null;
+    return { at, id };
+  } catch {
+    return null;
+  }
+}
+
+/** Every trace of a family, a page at a time, newest first; null when there is no such family. */
+export function listFamilyTraces(db: Db, id: string, page: { limit: number; after?: TraceCursor }): Promise<{ items: TraceJson[]; nextCursor: string | null } | null> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.select({ id: families.id }).from(families).where(eq(families.id, id));
+    return row ? tracesPage(tx, id, page) : null;
+  }, SNAPSHOT);
+}
+
+async function tracesPage(db: Db, familyId: string, page: { limit: number; after?: TraceCursor }): Promise<{ items: TraceJson[]; nextCursor: string | null }> {
+  const at = sql`coalesce(${traces.startTime}, ${traces.createdAt})`;
+  const where: SQL[] = [eq(traces.familyId, familyId)];
+  if (page.after) where.push(sql`(${at}, ${traces.id}) < (${page.after.at}::timestamptz, ${page.after.id})`);
+  const rows = await db
+    .select({ trace: traces, at: sql<string>`${at}::text`, grouping: familyOccurrences })
+    .from(traces)
+    .leftJoin(familyOccurrences, eq(familyOccurrences.eventId, traces.eventId))
+    .where(and(...where))
+    .orderBy(desc(at), desc(traces.id))
+    .limit(page.limit + 1);
+  const items = rows.slice(0, page.limit).map(({ trace: t, grouping: o }) => ({
+    trace_id: t.traceId,
+    run_id: t.runId,
+    url: t.url,
+    comment: t.comment,
+    start_time: t.startTime?.toISOString() ?? null,
+    received_at: t.createdAt.toISOString(),
+    release: t.release,
+    grouping: o?.matchedBy ? { rule: o.matchedBy, score: o.score, version: o.groupingVersion, template: o.template } : null,
+  }));
+  const last = rows[page.limit - 1];
+  return { items, nextCursor: rows.length > page.limit && last ? encodeTraceCursor({ at: last.at, id: last.trace.id }) : null };
 }
 
 async function toJson(db: Db, rows: FamilyRow[]): Promise<FamilyJson[]> {

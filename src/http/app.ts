@@ -24,6 +24,7 @@ import { registerV1FamiliesGet } from './routes/v1_families_get.js';
 import { registerV1FamiliesList } from './routes/v1_families_list.js';
 import { registerV1FamiliesMerge } from './routes/v1_families_merge.js';
 import { registerV1FamiliesSplit } from './routes/v1_families_split.js';
+import { registerV1FamiliesTraces } from './routes/v1_families_traces.js';
 import { registerV1FamiliesUpdate } from './routes/v1_families_update.js';
 import { registerV1EvaluationsCreate } from './routes/v1_evaluations_create.js';
 import { registerV1Evaluators } from './routes/v1_evaluators.js';
@@ -86,6 +87,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerV1SignalsCreate(app, services.config.env.RECUR_MAX_BODY_BYTES);
   registerV1FamiliesList(app);
   registerV1FamiliesGet(app);
+  registerV1FamiliesTraces(app);
   registerV1FamiliesUpdate(app);
   registerV1FamiliesMerge(app);
   registerV1FamiliesSplit(app);

@@ -34,19 +34,29 @@ export const FamilySchema = z
   })
   .openapi('Family');
 
+export const TraceSchema = z
+  .object({
+    trace_id: z.string(),
+    run_id: z.string(),
+    url: z.string().nullable(),
+    comment: z.string().nullable(),
+    start_time: z.string().nullable(),
+    received_at: z.string(),
+    release: z.string().nullable(),
+    grouping: z
+      .object({
+        rule: z.string().openapi({ description: 'why the event joined the family: upstream, fingerprint, legacy_fingerprint, legacy_title, template, template_generalized, similarity, semantic, split_rule or new' }),
+        score: z.number().nullable(),
+        version: z.string().nullable(),
+        template: z.string().nullable().openapi({ description: 'the masked text the event was grouped by' }),
+      })
+      .nullable(),
+  })
+  .openapi('Trace');
+
 export const FamilyDetailSchema = FamilySchema.extend({
   description: z.string().nullable(),
-  traces: z.array(
-    z.object({
-      trace_id: z.string(),
-      run_id: z.string(),
-      url: z.string().nullable(),
-      comment: z.string().nullable(),
-      start_time: z.string().nullable(),
-      received_at: z.string(),
-      release: z.string().nullable(),
-    }),
-  ),
+  traces: z.array(TraceSchema).openapi({ description: 'the newest 100 traces; GET /v1/families/{id}/traces pages through all' }),
   history: z.array(z.object({ at: z.string(), action: z.string(), actor: z.string(), detail: z.record(z.string(), z.unknown()) })),
 }).openapi('FamilyDetail');
 

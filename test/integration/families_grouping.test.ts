@@ -76,6 +76,39 @@ describe('grouping and the families write API', () => {
     expect(grouped.detail.score).toBeGreaterThanOrEqual(0.35);
   });
 
+  it('records why each event joined, and pages through every trace of a family', async () => {
+    const base = { workflow: 'paging', tool: 'fetch_invoice', title: 'fetch_invoice failed' };
+    await sendSignals(Array.from({ length: 7 }, (_, i) => signal({ ...base, message: `invoice inv_${1000 + i} not found in ledger`, occurred_at: hoursAgo(10 - i) })));
+    await sendSignals([signal({ ...base, message: 'invoice lookup: ledger has no invoice inv_9' })]);
+    const family = await familyOf('fetch_invoice failed');
+    expect(family.traceCount).toBe(8);
+
+    const detail = await api('GET', `/v1/families/${family.id}`);
+    const rules = detail.json.traces.map((t: any) => t.grouping.rule);
+    expect(rules.filter((r: string) => r === 'new')).toHaveLength(1);
+    expect(rules.filter((r: string) => r === 'fingerprint')).toHaveLength(6);
+    expect(detail.json.traces.find((t: any) => t.grouping.rule === 'new').grouping).toMatchObject({ score: 1, version: 'g-2026-12-04', template: 'invoice <id> not found in ledger' });
+    const joined = detail.json.traces.find((t: any) => !['new', 'fingerprint'].includes(t.grouping.rule));
+    expect(joined.grouping.rule).toBe('similarity');
+    expect(joined.grouping.score).toBeGreaterThanOrEqual(0.35);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await api('GET', `/v1/families/${family.id}/traces?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      expect(page.json.items.length).toBeLessThanOrEqual(3);
+      seen.push(...page.json.items.map((t: any) => t.trace_id));
+      cursor = page.json.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(detail.json.traces.map((t: any) => t.trace_id));
+    expect(new Set(seen).size).toBe(8);
+
+    expect((await api('GET', `/v1/families/${randomUUID()}/traces`)).status).toBe(404);
+    expect((await api('GET', `/v1/families/${family.id}/traces?cursor=bm9wZQ`)).status).toBe(400);
+    expect((await api('GET', `/v1/families/${family.id}/traces?limit=0`)).status).toBe(400);
+  });
+
   it('keeps the most urgent severity a family has seen', async () => {
     const base = { title: 'refund total mismatch', tool: 'issue_refund', message: 'refund total 12.50 != order total 10.00', workflow: 'refunds-sev' };
     await sendSignals([signal({ ...base, severity: 2 }), signal({ ...base, severity: 0 }), signal({ ...base, severity: 3 })]);

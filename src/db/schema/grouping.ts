@@ -2,7 +2,7 @@
 // the templates the miner learned, each family's feature profile for the similarity step with its
 // inverted index and the workflow's feature frequencies, and the merge and split rules people made.
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { families } from './families.js';
 
 /** A learned template: tokens with `<*>` where occurrences differed, in a leaf of its scope (version + workflow). */
@@ -92,4 +92,23 @@ export const groupingRules = pgTable(
       .where(sql`${t.undoneAt} is null`),
     index('grouping_rules_family_idx').on(t.familyId),
   ],
+);
+
+/**
+ * The optional semantic step: a family's embedding (the mean of its signals' vectors, by one model), for
+ * signals the deterministic steps leave apart. Compared only with a scope's recently seen families.
+ */
+export const familyEmbeddings = pgTable(
+  'family_embeddings',
+  {
+    familyId: uuid('family_id')
+      .primaryKey()
+      .references(() => families.id),
+    scope: text('scope').notNull(),
+    model: text('model').notNull(),
+    vector: real('vector').array().notNull(),
+    signals: integer('signals').notNull().default(1),
+    seenAt: timestamp('seen_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('family_embeddings_recent_idx').on(t.scope, t.model, t.seenAt)],
 );
