@@ -15,6 +15,7 @@ export type HistoryAction =
   | 'updated'
   | 'merged_into'
   | 'merged_from'
+  | 'unmerged'
   | 'split_into'
   | 'split_from'
   | 'severity_raised'

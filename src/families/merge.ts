@@ -1,18 +1,31 @@
-// Merges one family into another: every trace, occurrence and key moves to the target, so the merged-away
-// family's future signals land in the target too. The target takes the most urgent severity and the widest
-// seen-window. A ticket moves with the family when the target has none; otherwise the merged-away ticket is
-// closed as a duplicate by its next ticket sync. Recorded in both histories; undone in effect by a split.
+// Merges one family into another: every trace, occurrence, key and what grouping learned (templates,
+// profile) moves to the target, so the merged-away family's future signals land in the target too. The
+// target takes the most urgent severity and the widest seen-window. A ticket moves with the family when the
+// target has none; otherwise the merged-away ticket is closed as a duplicate by its next ticket sync. The
+// merge is written down as a grouping rule holding exactly what moved, so it is listed and can be undone
+// (grouping_rules.ts); the merged-away family's id keeps leading to the target meanwhile (liveFamilies).
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { families, familyKeys, familyOccurrences, tickets, traces } from '../db/schema/index.js';
+import { families, familyKeys, familyOccurrences, familyProfiles, familyTemplates, groupingRules, tickets, traces } from '../db/schema/index.js';
 import { moveGroupingState } from './grouping/state.js';
 import { recordHistory } from './history.js';
 
 export type MergeOutcome =
-  | { result: 'merged'; into: string; movedTraces: number; ticketMoved: boolean }
+  | { result: 'merged'; into: string; movedTraces: number; ticketMoved: boolean; ruleId: string }
   | { result: 'not_found'; id: string }
   | { result: 'invalid'; message: string }
   | { result: 'already_merged'; message: string };
+
+/** What a merge moved, kept on its rule so that undoing it moves exactly that back. */
+export interface MergeDetail {
+  traces: number[];
+  occurrences: number[];
+  keys: Array<{ source: string; key: string }>;
+  templates: string[];
+  profile: { scope: string; features: Record<string, number>; signals: number } | null;
+  ticket_moved: boolean;
+  source_status: string;
+}
 
 export async function mergeFamilies(db: Db, input: { sourceId: string; targetId: string; actor: string }): Promise<MergeOutcome> {
   const { sourceId, targetId, actor } = input;
@@ -36,11 +49,13 @@ export async function mergeFamilies(db: Db, input: { sourceId: string; targetId:
           sql`not exists (select 1 from ${traces} t2 where t2.family_id = ${targetId} and t2.trace_id = ${traces.traceId} and t2.run_id = ${traces.runId})`,
         ),
       )
-      .returning({ traceId: traces.traceId });
+      .returning({ id: traces.id, traceId: traces.traceId });
     // What is left are traces the target already had: the same evidence, kept once.
     await tx.delete(traces).where(eq(traces.familyId, sourceId));
-    await tx.update(familyOccurrences).set({ familyId: targetId }).where(eq(familyOccurrences.familyId, sourceId));
-    await tx.update(familyKeys).set({ familyId: targetId }).where(eq(familyKeys.familyId, sourceId));
+    const occurrences = await tx.update(familyOccurrences).set({ familyId: targetId }).where(eq(familyOccurrences.familyId, sourceId)).returning({ id: familyOccurrences.id });
+    const keys = await tx.update(familyKeys).set({ familyId: targetId }).where(eq(familyKeys.familyId, sourceId)).returning({ source: familyKeys.source, key: familyKeys.key });
+    const templates = await tx.select({ id: familyTemplates.id }).from(familyTemplates).where(eq(familyTemplates.familyId, sourceId));
+    const [profile] = await tx.select({ scope: familyProfiles.scope, features: familyProfiles.features, signals: familyProfiles.signals }).from(familyProfiles).where(eq(familyProfiles.familyId, sourceId));
     await moveGroupingState(tx, sourceId, targetId);
 
     const [sourceTicket] = await tx.select().from(tickets).where(eq(tickets.familyId, sourceId));
@@ -66,9 +81,22 @@ export async function mergeFamilies(db: Db, input: { sourceId: string; targetId:
       .set({ mergedInto: targetId, traceCount: 0, eventCount: 0, ticketGeneration: sql`${families.ticketGeneration} + 1`, updatedAt: sql`now()` })
       .where(eq(families.id, sourceId));
 
+    const detail: MergeDetail = {
+      traces: moved.map((t) => t.id),
+      occurrences: occurrences.map((o) => o.id),
+      keys,
+      templates: templates.map((t) => t.id),
+      profile: profile ?? null,
+      ticket_moved: ticketMoved,
+      source_status: source.status,
+    };
+    const [rule] = await tx
+      .insert(groupingRules)
+      .values({ kind: 'merge', familyId: targetId, fromFamilyId: sourceId, detail: detail as unknown as Record<string, unknown>, actor })
+      .returning({ id: groupingRules.id });
     const traceIds = moved.map((t) => t.traceId);
-    await recordHistory(tx, sourceId, 'merged_into', actor, { into: targetId, traces: traceIds, ticket_moved: ticketMoved });
-    await recordHistory(tx, targetId, 'merged_from', actor, { from: sourceId, traces: traceIds, ticket_moved: ticketMoved });
-    return { result: 'merged' as const, into: targetId, movedTraces: moved.length, ticketMoved };
+    await recordHistory(tx, sourceId, 'merged_into', actor, { into: targetId, traces: traceIds, ticket_moved: ticketMoved, rule: rule!.id });
+    await recordHistory(tx, targetId, 'merged_from', actor, { from: sourceId, traces: traceIds, ticket_moved: ticketMoved, rule: rule!.id });
+    return { result: 'merged' as const, into: targetId, movedTraces: moved.length, ticketMoved, ruleId: rule!.id };
   });
 }

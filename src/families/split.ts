@@ -1,14 +1,20 @@
 // Splits named traces out of a family into a new one: the traces, their occurrences, and the grouping
-// keys only they brought move together, so later signals like them follow to the new family. Recorded in
-// both histories. A merge followed by a split of the merged traces restores the grouping in effect.
+// keys only they brought move together, and the split is written down as a grouping rule holding the
+// signatures (masked texts and keys) of what was split out: every worker sends a later signal with such a
+// signature to the new family, even when the template miner or the similarity step would have chosen the
+// old one (grouping/resolve.ts). The new family starts with a profile from those texts.
+// Recorded in both histories; undone by merging the split family back (grouping_rules.ts).
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { families, familyKeys, familyOccurrences, traces } from '../db/schema/index.js';
+import { families, familyKeys, familyOccurrences, groupingRules, traces } from '../db/schema/index.js';
+import { signalFeatures } from './grouping/features.js';
+import { groupingScope } from './grouping/plan.js';
+import { keyId, learnFeatures } from './grouping/resolve.js';
 import { recordHistory } from './history.js';
 
 export type SplitOutcome =
-  | { result: 'split'; familyId: string; movedTraces: number }
+  | { result: 'split'; familyId: string; movedTraces: number; ruleId: string }
   | { result: 'not_found' }
   | { result: 'invalid'; message: string };
 
@@ -59,6 +65,11 @@ export async function splitFamily(db: Db, input: { familyId: string; traceIds: s
     if (occurrences.length) await tx.update(familyOccurrences).set({ familyId: id }).where(inArray(familyOccurrences.id, occurrences.map((o) => o.id)));
 
     const keysMoved = await moveKeysOnlyTheyBrought(tx, source.id, id, occurrences);
+    const signatures = await learnSplitSignatures(tx, { ...source, id, title: input.title?.trim() || source.title }, occurrences);
+    const [rule] = await tx
+      .insert(groupingRules)
+      .values({ kind: 'split', familyId: id, fromFamilyId: source.id, signatures, detail: { traces: moving.map((t) => t.id), occurrences: occurrences.map((o) => o.id) }, actor: input.actor })
+      .returning({ id: groupingRules.id });
     await tx
       .update(families)
       .set({
@@ -70,10 +81,29 @@ export async function splitFamily(db: Db, input: { familyId: string; traceIds: s
       .where(eq(families.id, source.id));
 
     const traceIds = moving.map((t) => t.traceId);
-    await recordHistory(tx, source.id, 'split_into', input.actor, { family: id, traces: traceIds, keys_moved: keysMoved });
-    await recordHistory(tx, id, 'split_from', input.actor, { family: source.id, traces: traceIds, keys_moved: keysMoved });
-    return { result: 'split' as const, familyId: id, movedTraces: moving.length };
+    await recordHistory(tx, source.id, 'split_into', input.actor, { family: id, traces: traceIds, keys_moved: keysMoved, rule: rule!.id });
+    await recordHistory(tx, id, 'split_from', input.actor, { family: source.id, traces: traceIds, keys_moved: keysMoved, rule: rule!.id });
+    return { result: 'split' as const, familyId: id, movedTraces: moving.length, ruleId: rule!.id };
   });
+}
+
+/**
+ * The signatures of the split-out occurrences, which the split rule keeps apart, and the new family's
+ * profile learned from their masked texts (what the grouping step recorded on each). Its templates come
+ * from the signals the rule sends it.
+ */
+async function learnSplitSignatures(tx: Db, family: { id: string; workflow: string; title: string }, moved: ReadonlyArray<typeof familyOccurrences.$inferSelect>) {
+  const byTemplate = new Map<string, Map<string, { source: string; key: string }>>();
+  for (const o of moved) {
+    if (!o.template) continue;
+    const keys = byTemplate.get(o.template) ?? new Map<string, { source: string; key: string }>();
+    for (const k of o.keys) keys.set(keyId(k), k);
+    byTemplate.set(o.template, keys);
+  }
+  const scope = groupingScope(family.workflow);
+  const features = [...new Set([...byTemplate.keys()].flatMap((template) => signalFeatures({ title: family.title, message: template })))];
+  if (features.length > 0) await learnFeatures(tx, scope, family.id, features);
+  return [...byTemplate].map(([template, keys]) => ({ template, keys: [...keys.values()] }));
 }
 
 async function moveKeysOnlyTheyBrought(tx: Db, fromId: string, toId: string, moved: Array<{ keys: Array<{ source: string; key: string }> }>) {

@@ -26,6 +26,7 @@ import { registerV1FamiliesMerge } from './routes/v1_families_merge.js';
 import { registerV1FamiliesSplit } from './routes/v1_families_split.js';
 import { registerV1FamiliesTraces } from './routes/v1_families_traces.js';
 import { registerV1FamiliesUpdate } from './routes/v1_families_update.js';
+import { registerV1GroupingRules } from './routes/v1_grouping_rules.js';
 import { registerV1EvaluationsCreate } from './routes/v1_evaluations_create.js';
 import { registerV1Evaluators } from './routes/v1_evaluators.js';
 import { registerV1GatesCheck } from './routes/v1_gates_check.js';
@@ -91,6 +92,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerV1FamiliesUpdate(app);
   registerV1FamiliesMerge(app);
   registerV1FamiliesSplit(app);
+  registerV1GroupingRules(app);
   registerV1LocalIssues(app);
   registerV1Evaluators(app);
   registerV1EvaluationsCreate(app);

@@ -203,6 +203,40 @@ describe('grouping and the families write API', () => {
     expect((await api('POST', `/v1/families/${source.id}/merge`, { into: target.id })).status).toBe(409);
     expect((await api('POST', `/v1/families/${target.id}/merge`, { into: target.id })).status).toBe(400);
     expect((await api('POST', `/v1/families/${target.id}/merge`, { into: randomUUID() })).status).toBe(404);
+
+    const rules = await api('GET', `/v1/grouping-rules?family_id=${source.id}&active=true`);
+    expect(rules.json.items).toEqual([expect.objectContaining({ kind: 'merge', family_id: target.id, from_family_id: source.id, undone_at: null })]);
+    expect((await api('GET', `/v1/grouping-rules/${rules.json.items[0].id}`)).json.id).toBe(rules.json.items[0].id);
+  });
+
+  it('undoes a merge: the merged-away family is live again with exactly what it had, and its signals go back to it', async () => {
+    const base = { tool: 'reserve_seat', workflow: 'booking', severity: 2 };
+    await sendSignals([
+      signal({ ...base, title: 'seat map stale', message: 'seat 14C already taken on flight 2231' }),
+      signal({ ...base, title: 'seat map stale', message: 'seat 3A already taken on flight 88' }),
+      signal({ ...base, title: 'fare class closed', message: 'fare class Q no longer sold on route LHR-JFK' }),
+    ]);
+    const source = await familyOf('seat map stale');
+    const target = await familyOf('fare class closed');
+    expect(source.id).not.toBe(target.id);
+    expect((await api('POST', `/v1/families/${source.id}/merge`, { into: target.id })).status).toBe(200);
+    const [rule] = (await api('GET', `/v1/grouping-rules?family_id=${target.id}`)).json.items;
+    expect(rule).toMatchObject({ kind: 'merge', from_family_id: source.id });
+
+    const undone = await api('DELETE', `/v1/grouping-rules/${rule.id}`);
+    expect(undone.status).toBe(200);
+    expect(undone.json.undone_at).not.toBeNull();
+    expect((await api('DELETE', `/v1/grouping-rules/${rule.id}`)).status).toBe(409);
+    expect((await api('DELETE', `/v1/grouping-rules/${randomUUID()}`)).status).toBe(404);
+    const back = await api('GET', `/v1/families/${source.id}`);
+    expect(back.json).toMatchObject({ merged_into: null, trace_count: 2, event_count: 2 });
+    expect(back.json.history.at(-1)).toMatchObject({ action: 'unmerged', detail: { rule: rule.id } });
+    expect((await api('GET', `/v1/families/${target.id}`)).json).toMatchObject({ trace_count: 1, event_count: 1 });
+    expect((await api('GET', '/v1/grouping-rules?active=true')).json.items.map((r: any) => r.id)).not.toContain(rule.id);
+
+    await sendSignals([signal({ ...base, title: 'seat map stale', message: 'seat 21F already taken on flight 9' })]);
+    expect((await api('GET', `/v1/families/${source.id}`)).json.trace_count).toBe(3);
+    expect((await api('GET', `/v1/families/${target.id}`)).json.trace_count).toBe(1);
   });
 
   it('split moves named traces to a new family, and their kind of signal follows', async () => {
@@ -219,8 +253,39 @@ describe('grouping and the families write API', () => {
     await sendSignals([signal({ tool: 'charge_card', workflow: 'payments', severity: 0, title: 'x', message: 'card_declined for customer 77' })]);
     expect((await api('GET', `/v1/families/${split.json.id}`)).json.trace_count).toBe(3);
 
+    const [rule] = (await api('GET', `/v1/grouping-rules?family_id=${split.json.id}&active=true`)).json.items;
+    expect(rule).toMatchObject({ kind: 'split', family_id: split.json.id, from_family_id: target.id });
+    expect(rule.signatures.map((s: any) => s.template)).toContain('card_declined for customer <num>');
+
     expect((await api('POST', `/v1/families/${target.id}/split`, { traces: ['nope'] })).json.error.message).toContain('not in this family');
     const all = (await api('GET', `/v1/families/${target.id}`)).json.traces.map((t: any) => t.trace_id);
     expect((await api('POST', `/v1/families/${target.id}/split`, { traces: all })).json.error.message).toContain('every trace');
+
+    expect((await api('DELETE', `/v1/grouping-rules/${rule.id}`)).status).toBe(200);
+    expect((await api('GET', `/v1/families/${split.json.id}`)).json.merged_into).toBe(target.id);
+    expect((await api('GET', `/v1/families/${target.id}`)).json.trace_count).toBe(5);
+  });
+
+  it('a split rule keeps a later variant of the split-out signature apart, though the template would join the old family', async () => {
+    const base = { tool: 'send_email', workflow: 'mailer' };
+    // Three different words in one place, each rare: the miner makes that place a variable.
+    await sendSignals(['full', 'disabled', 'suspended'].map((word, i) => signal({ ...base, title: 'mail bounced', message: `mailbox ${word} for recipient ${1001 + i}` })));
+    const family = await familyOf('mail bounced');
+    const detail = await api('GET', `/v1/families/${family.id}`);
+    expect(detail.json.trace_count).toBe(3);
+    expect(detail.json.traces.map((t: any) => t.grouping.rule)).toContain('template_generalized');
+    const disabled = detail.json.traces.find((t: any) => t.grouping.template === 'mailbox disabled for recipient <num>');
+    const split = await api('POST', `/v1/families/${family.id}/split`, { traces: [disabled.trace_id], title: 'mailbox disabled' });
+    expect(split.status).toBe(201);
+
+    // Not its key (another value in the last place), and the old family's template "mailbox <*> for
+    // recipient <num>" would take it: the split rule sends it to the split family.
+    await sendSignals([signal({ ...base, title: 'mail bounced', message: 'mailbox disabled for recipient postmaster' })]);
+    const moved = await api('GET', `/v1/families/${split.json.id}`);
+    expect(moved.json.trace_count).toBe(2);
+    expect(moved.json.traces[0].grouping).toMatchObject({ rule: 'split_rule' });
+    expect((await api('GET', `/v1/families/${family.id}`)).json.trace_count).toBe(2);
+    await sendSignals([signal({ ...base, title: 'mail bounced', message: 'mailbox quarantined for recipient 1009' })]);
+    expect((await api('GET', `/v1/families/${family.id}`)).json.trace_count).toBe(3);
   });
 });

@@ -221,7 +221,7 @@ export async function insertKeys(tx: Db, familyId: string, keys: readonly Groupi
 }
 
 /** Folds features into the family's profile; features new to the family join the index and the frequencies. */
-async function learnFeatures(tx: Db, scope: string, familyId: string, features: readonly string[]): Promise<void> {
+export async function learnFeatures(tx: Db, scope: string, familyId: string, features: readonly string[]): Promise<void> {
   const [profile] = await tx.select().from(familyProfiles).where(eq(familyProfiles.familyId, familyId)).for('update');
   const before = profile?.features ?? {};
   const after = foldProfile(before, features);

@@ -30,3 +30,31 @@ export async function moveGroupingState(tx: Db, sourceId: string, targetId: stri
     update grouping_feature_stats set families = greatest(families - 1, 0)
     where scope = ${scope} and feature in (select jsonb_array_elements_text(${jsonParam(['', ...shared])}))`);
 }
+
+/**
+ * The reverse of a merge's profile move: the source's features are indexed for it again, the target keeps
+ * only the features it still has, and the frequencies count two families where the merge counted one.
+ */
+export async function restoreFeatureIndex(
+  tx: Db,
+  scope: string,
+  sourceId: string,
+  targetId: string,
+  sourceFeatures: Readonly<Record<string, number>>,
+  targetFeatures: Readonly<Record<string, number>>,
+): Promise<void> {
+  const features = Object.keys(sourceFeatures);
+  if (features.length > 0) {
+    await tx.execute(sql`
+      insert into family_features (scope, feature, family_id)
+      select ${scope}, feature, ${sourceId}::uuid from jsonb_array_elements_text(${jsonParam(features)}) as f(feature)
+      on conflict do nothing`);
+  }
+  await tx.execute(sql`
+    delete from family_features where family_id = ${targetId}::uuid
+      and feature not in (select jsonb_array_elements_text(${jsonParam(Object.keys(targetFeatures))}))`);
+  const shared = features.filter((f) => f in targetFeatures);
+  await tx.execute(sql`
+    update grouping_feature_stats set families = families + 1
+    where scope = ${scope} and feature in (select jsonb_array_elements_text(${jsonParam(['', ...shared])}))`);
+}
