@@ -28,11 +28,15 @@ export interface GroupCommit {
    * `trace` is the request's, handed to onCommitted with them.
    */
   store(deliveries: readonly Delivery[], trace?: TraceCarrier): Promise<StoreOutcome[]>;
+  /** How long the oldest request not yet answered has waited for the database (ms); 0 when none waits. */
+  oldestWaitMs(): number;
 }
 
 interface Waiter {
   deliveries: readonly Delivery[];
   trace: TraceCarrier | undefined;
+  /** performance.now() when the request arrived. */
+  since: number;
   resolve(outcomes: StoreOutcome[]): void;
   reject(err: unknown): void;
 }
@@ -40,16 +44,21 @@ interface Waiter {
 export function createGroupCommit(storeBatch: StoreBatch, opts: GroupCommitOptions): GroupCommit {
   const waiting: Waiter[] = [];
   let inFlight = 0;
+  /** When the oldest request of each statement in flight arrived. */
+  const inFlightSince: number[] = [];
 
   const pump = () => {
     while (inFlight < opts.maxInFlight && waiting.length > 0) {
       const batch = waiting.splice(0, requestsInNextBatch(waiting.map((w) => w.deliveries.length), opts.maxBatch));
       inFlight += 1;
+      const since = batch[0]!.since;
+      inFlightSince.push(since);
       let released = false;
       const release = () => {
         if (released) return;
         released = true;
         inFlight -= 1;
+        inFlightSince.splice(inFlightSince.indexOf(since), 1);
         pump();
       };
       void flush(batch, release).finally(release);
@@ -88,9 +97,14 @@ export function createGroupCommit(storeBatch: StoreBatch, opts: GroupCommitOptio
   return {
     store(deliveries, trace) {
       return new Promise<StoreOutcome[]>((resolve, reject) => {
-        waiting.push({ deliveries, trace, resolve, reject });
+        waiting.push({ deliveries, trace, since: performance.now(), resolve, reject });
         pump();
       });
+    },
+    oldestWaitMs() {
+      let oldest = waiting[0]?.since ?? Infinity;
+      for (const since of inFlightSince) if (since < oldest) oldest = since;
+      return oldest === Infinity ? 0 : performance.now() - oldest;
     },
   };
 }

@@ -1,7 +1,7 @@
 // How the inbox is doing, in four numbers an operator (or a gauge) watches: what waits, for how long,
 // what died and what is stuck. Each count reads a partial index (pending or dead rows), never the table.
 import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import { rowsOf, type Db } from '../db/client.js';
 import { inboxEvents } from '../db/schema/index.js';
 import { isStuck, STUCK_AFTER_MS } from './dead_letters.js';
 
@@ -30,4 +30,16 @@ export async function inboxHealth(db: Db, stuckAfterMs = STUCK_AFTER_MS): Promis
     dead: Number(row?.dead ?? 0),
     stuck: Number(row?.stuck ?? 0),
   };
+}
+
+/**
+ * Pending rows, counted up to `limit` and no further: what a threshold needs to know, at a cost that does
+ * not grow with the backlog past it.
+ */
+export async function countPendingUpTo(db: Db, limit: number): Promise<number> {
+  const [row] = await rowsOf<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from (select 1 from ${inboxEvents} where ${inboxEvents.status} = 'pending' limit ${limit}) as pending`,
+  );
+  return Number(row?.n ?? 0);
 }

@@ -1,5 +1,5 @@
 // Group commit against a fake store: when it flushes, what a batch holds, and who is answered when.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createGroupCommit, isContentError, requestsInNextBatch, type StoreBatch } from '../../src/ingest/group_commit.js';
 import type { Delivery, StoreOutcome } from '../../src/ingest/inbox.js';
 
@@ -165,5 +165,28 @@ describe('createGroupCommit', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toBe(refused);
     expect(batches).toEqual([['first'], ['a', 'poison', 'b'], ['a'], ['poison'], ['b']]);
+  });
+
+  it('says how long the oldest unanswered request has waited, in flight or queued behind the statements', async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { calls, store } = heldStore();
+      const gc = createGroupCommit(store, { maxBatch: 10, maxInFlight: 1 });
+      expect(gc.oldestWaitMs()).toBe(0);
+      const a = gc.store([delivery('a')]);
+      vi.advanceTimersByTime(300);
+      const b = gc.store([delivery('b')]);
+      vi.advanceTimersByTime(200);
+      expect(gc.oldestWaitMs()).toBe(500); // a, in flight
+      calls[0]!.finish();
+      await a;
+      await vi.advanceTimersByTimeAsync(0);
+      expect(gc.oldestWaitMs()).toBe(200); // b, in flight now
+      calls[1]!.finish();
+      await b;
+      expect(gc.oldestWaitMs()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
