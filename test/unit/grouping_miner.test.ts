@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { maskText } from '../../src/families/grouping/mask.js';
+import { isWord, leafOf, matchTemplate, MINER, minerTokens, type MinerTemplate } from '../../src/families/grouping/miner.js';
+
+const tokens = (text: string) => minerTokens(maskText(text));
+const template = (id: string, text: string, occurrences = 1): MinerTemplate => ({ id, tokens: tokens(text), occurrences });
+
+describe('minerTokens and leafOf', () => {
+  it.each<[string, string, string[]]>([
+    ['splits at spaces and keeps delimiters as tokens', 'user=root (uid=0)', ['user', '=', 'root', '(', 'uid', '=', '<num>', ')']],
+    ['a list of values is one value', 'delete blk_1 blk_2 blk_3 now', ['delete', '<id>', 'now']],
+    ['a list with commas is one value', 'hosts 10.0.0.1, 10.0.0.2, 10.0.0.3 down', ['hosts', '<ip>', 'down']],
+  ])('%s', (_, text, expected) => {
+    expect(tokens(text)).toEqual(expected);
+  });
+
+  it('keeps at most MINER.maxTokens tokens', () => {
+    expect(tokens('a '.repeat(200))).toHaveLength(MINER.maxTokens);
+  });
+
+  it.each<[string, string]>([
+    ['Failed password for root', '4:Failed'],
+    ['10.0.0.1:22 refused', '2:*'],
+    ['blk_1 lost', '2:*'],
+  ])('leaf of %j is %j', (text, leaf) => {
+    expect(leafOf(tokens(text))).toBe(leaf);
+  });
+
+  it.each<[string, boolean]>([
+    ['root', true],
+    ["'shipping_address'", true],
+    ['failures;', false],
+    ['failure:', true],
+    ['<num>', false],
+    ['ssh2', false],
+    ['/etc/hosts', false],
+  ])('isWord(%j) is %s', (token, expected) => {
+    expect(isWord(token)).toBe(expected);
+  });
+});
+
+describe('matchTemplate', () => {
+  it('joins the template it agrees with most, making differing values wildcards', () => {
+    const leaf = [template('a', 'Received disconnect from 10.0.0.1: 11: Bye Bye')];
+    const decision = matchTemplate(tokens('Received disconnect from 10.0.0.9: 11: Bye Bye'), leaf);
+    expect(decision).toMatchObject({ action: 'join', template: { id: 'a' }, score: 1 });
+  });
+
+  it('turns a differing non-word token into a wildcard', () => {
+    const leaf = [template('a', 'opened proxy at host-a/x1')];
+    const decision = matchTemplate(tokens('opened proxy at host-b/x2'), leaf);
+    expect(decision).toMatchObject({ action: 'join', tokens: ['opened', 'proxy', 'at', '<*>'], score: 0.75 });
+  });
+
+  it('does not join below the similarity threshold', () => {
+    const leaf = [template('a', 'copied /a to /b via /c done')];
+    expect(matchTemplate(tokens('copied /x to /y via /z done'), leaf).action).toBe('join');
+    expect(matchTemplate(tokens('moved /x at /y by /z done'), leaf).action).toBe('new');
+  });
+
+  it.each<[string, string, string]>([
+    ['startup and shutdown', 'cupsd startup succeeded', 'cupsd shutdown succeeded'],
+    ['two quoted field names', "KeyError: 'shipping_address'", "KeyError: 'billing_address'"],
+    ['two states', 'Task moved from NEW to SCHEDULED', 'Task moved from SCHEDULED to RUNNING'],
+  ])('keeps texts differing only in a word apart (%s)', (_, a, b) => {
+    expect(matchTemplate(tokens(b), [template('a', a)]).action).toBe('new');
+  });
+
+  it('makes a position a variable once it has shown enough different words among rare templates', () => {
+    const leaf = [template('a', 'Invalid user admin from 10.0.0.1', 1), template('b', 'Invalid user oracle from 10.0.0.2', 2)];
+    const decision = matchTemplate(tokens('Invalid user support from 10.0.0.3'), leaf);
+    expect(decision.action).toBe('generalize');
+    if (decision.action !== 'generalize') return;
+    expect(decision.tokens).toEqual(['Invalid', 'user', '<*>', 'from', '<ip>']);
+    expect(decision.position).toBe(2);
+    expect([decision.template.id, ...decision.absorbed.map((t) => t.id)].sort()).toEqual(['a', 'b']);
+  });
+
+  it('never absorbs a template that has recurred on its own: its word names a failure', () => {
+    const established = MINER.rareOccurrences + 1;
+    const leaf = [template('a', 'Invalid user admin from 10.0.0.1', established), template('b', 'Invalid user oracle from 10.0.0.2', 1)];
+    expect(matchTemplate(tokens('Invalid user support from 10.0.0.3'), leaf).action).toBe('new');
+  });
+
+  it('joins a generalized template whatever word is in its wildcard', () => {
+    const leaf = [{ id: 'a', tokens: ['Invalid', 'user', '<*>', 'from', '<ip>'], occurrences: 9 }];
+    expect(matchTemplate(tokens('Invalid user guest from 10.1.1.1'), leaf)).toMatchObject({ action: 'join', template: { id: 'a' } });
+  });
+
+  it('prefers the better score, then the template with more wildcards', () => {
+    const leaf = [
+      { id: 'narrow', tokens: tokens('job 42 failed on node-a7'), occurrences: 1 },
+      { id: 'wide', tokens: ['job', '<num>', 'failed', 'on', '<*>'], occurrences: 1 },
+    ];
+    expect(matchTemplate(tokens('job 7 failed on node-b9'), leaf)).toMatchObject({ action: 'join', template: { id: 'wide' } });
+  });
+});

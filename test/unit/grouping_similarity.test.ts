@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeName, signalFeatures, splitIdentifier, textWords } from '../../src/families/grouping/features.js';
+import { groupingText, isLogLine } from '../../src/families/grouping/plan.js';
+import { bestSimilar, foldCounts, foldProfile, rarity, SIMILARITY, vetoed } from '../../src/families/grouping/similarity.js';
+
+const features = (s: { title: string; message?: string; tool?: string; errorType?: string; attributes?: Record<string, string | number | boolean> }) => signalFeatures(s);
+const profileOf = (...signals: Array<Parameters<typeof features>[0]>) => signals.reduce<Record<string, number>>((p, s) => foldProfile(p, features(s)), {});
+const flat = () => 1;
+
+describe('features', () => {
+  it.each<[string, string[]]>([
+    ['RateLimitError', ['Rate', 'Limit', 'Error']],
+    ['zendesk.update_ticket', ['zendesk', 'update', 'ticket']],
+    ['HTTPResponseCode', ['HTTP', 'Response', 'Code']],
+    ['context_length_exceeded', ['context', 'length', 'exceeded']],
+  ])('splitIdentifier(%j)', (name, parts) => {
+    expect(splitIdentifier(name)).toEqual(parts);
+  });
+
+  it('one name however it is written', () => {
+    expect(new Set(['zendesk.update_ticket', 'zendesk_update_ticket', 'ZendeskUpdateTicket', 'zendesk-update-ticket'].map(normalizeName))).toEqual(new Set(['zendesk_update_ticket']));
+  });
+
+  it('words are stemmed, case-folded and order-free; function words and numbers go', () => {
+    expect(new Set(textWords('Spike in token usage'))).toEqual(new Set(textWords('token usage spikes')));
+    expect(textWords('the agent failed to call 3 tools')).toEqual(['w:tool']);
+  });
+
+  it.each<[string, Parameters<typeof features>[0], string[]]>([
+    ['a status said as a status', { title: 'HTTP 429 from HubSpot' }, ['status:429', 'class:rate_limited']],
+    ['a status in the attributes', { title: 'span error', attributes: { 'http.response.status_code': 503 } }, ['status:503', 'class:server_error', 'attr:http.response.status_code']],
+    ['a status as the error type', { title: 'call failed', errorType: 'HTTP401' }, ['status:401', 'class:unauthenticated']],
+    ['host, service and endpoint of a URL', { title: 'x', message: 'POST https://api.stripe.com/v1/refunds/re_123 failed' }, ['host:api.stripe.com', 'w:stripe', 'path:/v1/refunds/<id>']],
+    ['exception classes', { title: 'x', message: 'stripe.error.APIConnectionError: boom' }, ['exc:apiconnectionerror', 'class:connection']],
+    ['a timeout however worded', { title: 'lookup timed out', message: 'ReadTimeout after 30s' }, ['class:timeout', 'exc:readtimeout']],
+    ['categorical attributes, and only the key of a number', { title: 'x', attributes: { metric: 'faithfulness', score: 0.4 } }, ['attr:metric=faithfulness', 'attr:score', 'w:faith']],
+    ['the tool, by the words of its name', { title: 'x', tool: 'hubspot_search_contacts' }, ['tool:hubspot_search_contacts', 'w:hubspot', 'w:search', 'w:contact']],
+  ])('%s', (_, signal, expected) => {
+    expect(features(signal)).toEqual(expect.arrayContaining(expected));
+  });
+
+  it('a number that is not a status is not read as one', () => {
+    expect(features({ title: 'returned 404 rows in 500 ms' }).filter((f) => f.startsWith('status:'))).toEqual([]);
+  });
+});
+
+describe('grouping text and log lines', () => {
+  it.each<[string, Parameters<typeof groupingText>[0], string]>([
+    ['the message when there is one', { title: 'refund failed', message: 'timeout after 3s', tool: 'refund' }, 'timeout after 3s'],
+    ['title, tool and error type without one', { title: 'refund failed', tool: 'stripe_create_refund', errorType: 'Timeout' }, 'refund failed stripe_create_refund Timeout'],
+    ['an empty message is none', { title: 'refund failed', message: '  ' }, 'refund failed'],
+  ])('%s', (_, signal, text) => {
+    expect(groupingText(signal)).toBe(text);
+  });
+
+  it.each<[string, string | undefined, boolean]>([
+    ['jk2_init() Found child 6734', 'jk2_init() Found child 6734 in scoreboard slot 9', true],
+    ['a long line cut…', 'a long line cut short here', true],
+    ['Refund failed', 'stripe timeout', false],
+    ['Refund failed', undefined, false],
+  ])('%j with message %j is a log line: %s', (title, message, expected) => {
+    expect(isLogLine({ title, message })).toBe(expected);
+  });
+});
+
+describe('similarity', () => {
+  it('rarity falls as more families share a feature', () => {
+    expect(rarity(0, 10)).toBeGreaterThan(rarity(1, 10));
+    expect(rarity(1, 10)).toBeGreaterThan(rarity(9, 10));
+    expect(rarity(10, 10)).toBe(1);
+  });
+
+  it('joins a paraphrase: the same failure in other words and order', () => {
+    const family = { familyId: 'f', features: profileOf({ title: 'stripe_create_refund timed out', tool: 'stripe_create_refund', errorType: 'Timeout' }) };
+    const match = bestSimilar(features({ title: 'Timeout creating Stripe refund', tool: 'stripe_create_refund', errorType: 'ReadTimeout' }), [family], flat);
+    expect(match?.familyId).toBe('f');
+    expect(match!.score).toBeGreaterThanOrEqual(SIMILARITY.threshold);
+  });
+
+  it.each<[string, Parameters<typeof features>[0], Parameters<typeof features>[0]]>([
+    ['a 429 is not a 401', { title: 'HubSpot call failed', message: 'HTTP 429 Too Many Requests from HubSpot' }, { title: 'HubSpot call failed', message: 'HTTP 401 Unauthorized from HubSpot' }],
+    ['another tool', { title: 'timed out', tool: 'lookup_order' }, { title: 'timed out', tool: 'issue_refund' }],
+    ['rate limited is not timed out', { title: 'Stripe refund failed', message: 'rate limit exceeded' }, { title: 'Stripe refund failed', message: 'request timed out' }],
+  ])('vetoes %s however many words agree', (_, a, b) => {
+    expect(vetoed(features(b), profileOf(a))).toBe(true);
+    expect(bestSimilar(features(b), [{ familyId: 'f', features: profileOf(a) }], flat)).toBeNull();
+  });
+
+  it('does not veto when one side names no status or class', () => {
+    expect(vetoed(features({ title: 'HubSpot contact search broke' }), profileOf({ title: 'HubSpot contact search', message: 'HTTP 429' }))).toBe(false);
+  });
+
+  it('picks the most similar candidate and names the shared evidence', () => {
+    const a = { familyId: 'a', features: profileOf({ title: 'citation missing in answer', attributes: { metric: 'citation_coverage' } }) };
+    const b = { familyId: 'b', features: profileOf({ title: 'answer too long', attributes: { metric: 'length' } }) };
+    const match = bestSimilar(features({ title: 'claims without citation', attributes: { metric: 'citation_coverage' } }), [b, a], flat);
+    expect(match).toMatchObject({ familyId: 'a', shared: expect.arrayContaining(['attr:metric=citation_coverage']) });
+  });
+
+  it('rare shared features count for more than common ones', () => {
+    const family = { familyId: 'f', features: profileOf({ title: 'agent answer wrong', message: 'ledger mismatch in reconciliation' }) };
+    const signal = features({ title: 'agent answer wrong', message: 'totally different text here' });
+    const common = (f: string) => (f === 'w:answer' || f === 'w:wrong' ? 0.1 : 3);
+    expect(bestSimilar(signal, [family], flat)).not.toBeNull();
+    expect(bestSimilar(signal, [family], common)).toBeNull();
+  });
+
+  it('profiles fold counts and keep the most frequent features', () => {
+    expect(foldCounts({ a: 1 }, { a: 2, b: 1 })).toEqual({ a: 3, b: 1 });
+    const big = Object.fromEntries(Array.from({ length: SIMILARITY.maxProfileFeatures + 10 }, (_, i) => [`w:f${i}`, i]));
+    const folded = foldCounts(big, {});
+    expect(Object.keys(folded)).toHaveLength(SIMILARITY.maxProfileFeatures);
+    expect(folded).not.toHaveProperty('w:f0');
+  });
+});
