@@ -24,6 +24,7 @@ const optionalText = z
 
 const port = z.coerce.number().int('expected an integer').min(1).max(65535);
 const positiveInt = (fallback: number) => z.coerce.number().int('expected an integer').positive('expected a positive integer').default(fallback);
+const offOrPositive = (fallback: number) => z.coerce.number().int('expected an integer').min(0, 'expected 0 (off) or a positive integer').default(fallback);
 
 /** Days raw delivery payloads are kept; `0` or `off` keeps them for ever (null). */
 const retentionDays = z
@@ -85,6 +86,8 @@ export const envSchema = z.object({
   RECUR_SIGNALS_SECRET: optionalText.pipe(z.string().startsWith('whsec_', 'expected a whsec_… secret').optional()),
   RECUR_API_TOKENS: apiTokens,
   RECUR_MAX_BODY_BYTES: positiveInt(1_048_576),
+  RECUR_MAX_JSON_DEPTH: z.coerce.number().int('expected an integer').min(1, 'expected 1 to 1000').max(1_000, 'expected 1 to 1000').default(64),
+  RECUR_BODY_TIMEOUT_MS: positiveInt(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RECUR_WORKER_CONCURRENCY: positiveInt(8),
   RECUR_MAX_ATTEMPTS: positiveInt(8),
@@ -102,8 +105,11 @@ export const envSchema = z.object({
   RECUR_LLM_API_KEY: optionalText,
   RECUR_LLM_MODEL: z.string().default('gpt-4o-mini'),
   RECUR_PUBLIC_URL: optionalText.pipe(z.url('expected a URL').optional()),
-  RECUR_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(0, 'expected 0 (off) or a positive integer').default(500),
-  RECUR_RATE_LIMIT_PER_TOKEN: z.coerce.number().int().min(0, 'expected 0 (off) or a positive integer').default(500),
+  RECUR_RATE_LIMIT_PER_ADDRESS: offOrPositive(0),
+  RECUR_RATE_LIMIT_PER_TOKEN: offOrPositive(0),
+  RECUR_AUTH_FAILURES_PER_ADDRESS: offOrPositive(10),
+  RECUR_SHED_STORE_WAIT_MS: offOrPositive(5_000),
+  RECUR_SHED_INBOX_PENDING: offOrPositive(100_000),
   RECUR_TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
   RECUR_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
 });

@@ -4,12 +4,16 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { Services } from '../services.js';
 import type { GroupCommit } from '../ingest/group_commit.js';
+import { countPendingUpTo } from '../ingest/inbox_health.js';
 import type { AppEnv } from './context.js';
 import { createInboxWriter } from './delivery_answer.js';
-import { AppError, errorBody, errorResponse } from './errors.js';
+import { AppError, codeOfHttpException, errorBody, errorResponse } from './errors.js';
 import { MemoRouter } from './memo_router.js';
 import { requestHeader } from './request_header.js';
 import { registerApiTokenScheme } from './auth.js';
+import { authFailureAnswer, type AuthFailureAnswer } from './auth_failures.js';
+import { loadShedding } from './load_shedding.js';
+import { bodyLimitsOf, boundedJsonBodies } from './request_body.js';
 import { registerHealth } from './routes/health.js';
 import { registerDocsPage } from './routes/docs_page.js';
 import { registerOverviewPage } from './routes/overview_page.js';
@@ -35,7 +39,7 @@ import { registerV1SignalsCreate } from './routes/v1_signals_create.js';
 import { registerWebhooksGithub } from './routes/webhooks_github.js';
 import { registerWebhooksLangsmith } from './routes/webhooks_langsmith.js';
 
-/** The routes that take deliveries: each request to one is counted by how it was answered, and rate limited. */
+/** The routes that take deliveries: each request to one is counted by how it was answered, and may be shed or rate limited. */
 const DELIVERY_PATHS: ReadonlyMap<string, DeliverySource> = new Map([
   ['/webhooks/langsmith', 'langsmith'],
   ['/webhooks/github', 'github'],
@@ -49,7 +53,10 @@ const REQUEST_ID = /^[\w.:-]{1,100}$/;
  * What every role serves: the services and telemetry around each request (with the api role's inbox
  * writer), the error shape, /healthz, /readyz, /metrics.
  */
-function baseApp(services: Services, inbox?: GroupCommit, deliveryPaths?: ReadonlyMap<string, DeliverySource>): OpenAPIHono<AppEnv> {
+function baseApp(
+  services: Services,
+  { inbox, deliveryPaths, authFailures }: { inbox?: GroupCommit; deliveryPaths?: ReadonlyMap<string, DeliverySource>; authFailures?: AuthFailureAnswer } = {},
+): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     router: new MemoRouter(),
     defaultHook: (result) => {
@@ -60,9 +67,9 @@ function baseApp(services: Services, inbox?: GroupCommit, deliveryPaths?: Readon
     },
   });
   app.use('*', requestTelemetry(services, { inbox, deliveryPaths, requestIdOf: (c) => REQUEST_ID.exec(requestHeader(c, 'x-request-id') ?? '')?.[0] ?? randomUUID() }));
-  app.onError((err, c) => {
-    if (err instanceof AppError) return errorResponse(c, err);
-    if (err instanceof HTTPException) return c.json(errorBody('invalid_request', err.message), err.status as 400);
+  app.onError(async (err, c) => {
+    if (err instanceof AppError) return errorResponse(c, err.code === 'unauthorized' && authFailures ? await authFailures(c, err) : err);
+    if (err instanceof HTTPException) return c.json(errorBody(codeOfHttpException(err.status), err.message), err.status as 400);
     (c.var.log ?? services.log).error({ err, path: c.req.path }, 'unhandled error');
     return c.json(errorBody('internal', 'internal error'), 500);
   });
@@ -78,14 +85,27 @@ export function createOpsApp(services: Services): OpenAPIHono<AppEnv> {
 }
 
 export function createApp(services: Services): OpenAPIHono<AppEnv> {
-  const app = baseApp(services, createInboxWriter(services), DELIVERY_PATHS);
   const { env } = services.config;
-  const rateLimit = webhookRateLimit({ perAddress: env.RECUR_RATE_LIMIT_PER_ADDRESS, perToken: env.RECUR_RATE_LIMIT_PER_TOKEN, trustProxy: env.RECUR_TRUST_PROXY });
-  if (rateLimit) for (const path of DELIVERY_PATHS.keys()) app.use(path, rateLimit);
+  const inbox = createInboxWriter(services);
+  const authFailures = authFailureAnswer({ perAddress: env.RECUR_AUTH_FAILURES_PER_ADDRESS, trustProxy: env.RECUR_TRUST_PROXY, log: services.log });
+  const app = baseApp(services, { inbox, deliveryPaths: DELIVERY_PATHS, authFailures });
+  const shedding = loadShedding({
+    limits: { storeWaitMs: env.RECUR_SHED_STORE_WAIT_MS, inboxPending: env.RECUR_SHED_INBOX_PENDING },
+    storeWaitMs: () => inbox.oldestWaitMs(),
+    countPending: (limit) => countPendingUpTo(services.database.db, limit),
+  });
+  const rateLimit = webhookRateLimit({ perAddress: env.RECUR_RATE_LIMIT_PER_ADDRESS, perToken: env.RECUR_RATE_LIMIT_PER_TOKEN, trustProxy: env.RECUR_TRUST_PROXY, log: services.log });
+  for (const path of DELIVERY_PATHS.keys()) {
+    if (shedding) app.use(path, shedding);
+    if (rateLimit) app.use(path, rateLimit);
+  }
+  const limits = bodyLimitsOf(env);
+  // The delivery routes read their bodies themselves: their signatures are checked on the raw bytes first.
+  app.use('/v1/*', boundedJsonBodies(limits, new Set(DELIVERY_PATHS.keys())));
 
-  registerWebhooksLangsmith(app, services.config.env.RECUR_MAX_BODY_BYTES);
-  registerWebhooksGithub(app, services.config.env.RECUR_MAX_BODY_BYTES);
-  registerV1SignalsCreate(app, services.config.env.RECUR_MAX_BODY_BYTES);
+  registerWebhooksLangsmith(app, limits);
+  registerWebhooksGithub(app, limits);
+  registerV1SignalsCreate(app, limits);
   registerV1FamiliesList(app);
   registerV1FamiliesGet(app);
   registerV1FamiliesTraces(app);

@@ -5,7 +5,7 @@ import { createMiddleware } from 'hono/factory';
 import type { ApiToken, Scope } from '../config/env.js';
 import { bearerToken, constantTimeEqual } from '../ingest/signature.js';
 import type { AppEnv } from './context.js';
-import { AppError, errorBody } from './errors.js';
+import { AppError } from './errors.js';
 
 /** The OpenAPI security scheme of API tokens; a requirement's roles name the scope the route needs. */
 export const API_TOKEN_SCHEME = 'bearerAuth';
@@ -74,8 +74,8 @@ export function requirePageScope(scope: Scope) {
     const authorization = c.req.header('authorization');
     const token = findToken(tokens, bearerToken(authorization) ?? basicPassword(authorization));
     if (!token) {
-      const body = errorBody('unauthorized', 'sign in with an API token as the password (HTTP Basic), or send Authorization: Bearer <token>');
-      return c.json(body, 401, { 'www-authenticate': 'Basic realm="recur", charset="UTF-8"' });
+      c.header('www-authenticate', 'Basic realm="recur", charset="UTF-8"');
+      throw new AppError('unauthorized', 'sign in with an API token as the password (HTTP Basic), or send Authorization: Bearer <token>');
     }
     if (!hasScope(token, scope)) throw new AppError('forbidden', `this token lacks the "${scope}" scope`);
     c.set('token', token);

@@ -4,7 +4,7 @@
 import { context, type Context as TraceContext } from '@opentelemetry/api';
 import Denque from 'denque';
 import type { Context } from 'hono';
-import { createGroupCommit, type GroupCommit } from '../ingest/group_commit.js';
+import { createGroupCommit, isContentError, type GroupCommit } from '../ingest/group_commit.js';
 import { storeBatchAsReceived, type Delivery, type StoreOutcome } from '../ingest/inbox.js';
 import type { Services } from '../services.js';
 import { INBOX_JOB_MAX_EVENTS } from '../queue/jobs.js';
@@ -142,7 +142,8 @@ async function enqueueEvents(queue: Services['queue'], events: readonly RelayedE
 
 /**
  * Stores one request's deliveries through the app's group commit and answers once they are committed; a
- * storage failure answers 503, which senders (LangSmith, GitHub) retry.
+ * storage failure answers 503, which senders (LangSmith, GitHub) retry. A refusal of the content itself is
+ * 400: retrying the same body could never succeed.
  */
 export async function storeOrUnavailable(c: Context<AppEnv>, source: string, deliveries: readonly Delivery[]): Promise<StoreOutcome[]> {
   const store = (traceContext: TraceContext) => c.get('inbox').store(deliveries, currentTraceCarrier(traceContext));
@@ -151,6 +152,10 @@ export async function storeOrUnavailable(c: Context<AppEnv>, source: string, del
     if (!spansRecorded()) return await store(c.get('traceContext'));
     return await withSpan('db store_delivery', { attributes: { 'recur.source': source } }, () => store(context.active()));
   } catch (err) {
+    if (isContentError(err)) {
+      c.get('log').warn({ err, source }, 'delivery not stored: the database refused its content');
+      throw new AppError('invalid_payload', 'the payload cannot be stored: the database refused its content');
+    }
     c.get('log').error({ err, source }, 'delivery not stored: storage unavailable');
     throw new AppError('unavailable', 'storage is unavailable; retry later');
   }

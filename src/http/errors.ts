@@ -8,6 +8,7 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  request_timeout: 408,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -38,4 +39,11 @@ export function errorBody(code: ErrorCode, message: string, extra: Record<string
 
 export function errorResponse(c: Context, err: AppError) {
   return c.json(errorBody(err.code, err.message, err.extra), err.status);
+}
+
+/** hono's own refusals (zod-openapi's media-type gate, its JSON validator) in recur's codes. */
+export function codeOfHttpException(status: number): ErrorCode {
+  if (status === 413) return 'payload_too_large';
+  if (status === 415) return 'unsupported_media_type';
+  return 'invalid_request';
 }

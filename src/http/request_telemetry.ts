@@ -161,6 +161,7 @@ const CODE_OF_STATUS: Record<number, string> = {
   400: 'invalid_payload',
   401: 'unauthorized',
   403: 'forbidden',
+  408: 'request_timeout',
   409: 'conflict',
   413: 'payload_too_large',
   415: 'unsupported_media_type',

@@ -101,8 +101,15 @@ export const gateDecisions = new Counter({
 
 export const rateLimited = new Counter({
   name: 'recur_rate_limited_total',
-  help: 'Webhook requests answered 429, by what hit its limit (address or token)',
+  help: 'Requests answered 429, by what hit its limit (address, token, or auth_failure: an address whose requests keep failing authentication)',
   labelNames: ['limit'] as const,
+  registers: [registry],
+});
+
+export const loadShed = new Counter({
+  name: 'recur_load_shed_total',
+  help: 'Deliveries answered 503 before their body was read, by the pressure that shed them (store_wait or inbox_backlog)',
+  labelNames: ['reason'] as const,
   registers: [registry],
 });
 

@@ -143,8 +143,8 @@ describe('webhook rate limits', () => {
   }, 60_000);
 
   it('with both limits off (0), no limiter runs and nothing is refused', async () => {
-    expect(webhookRateLimit({ perAddress: 0, perToken: 0, trustProxy: false })).toBeNull();
-    expect(webhookRateLimit({ perAddress: 0, perToken: 1, trustProxy: false })).not.toBeNull();
+    expect(webhookRateLimit({ perAddress: 0, perToken: 0, trustProxy: false, log: { warn() {} } })).toBeNull();
+    expect(webhookRateLimit({ perAddress: 0, perToken: 1, trustProxy: false, log: { warn() {} } })).not.toBeNull();
     const h = await startHarness({ backend: 'pglite', worker: false, env: { RECUR_RATE_LIMIT_PER_ADDRESS: '0', RECUR_RATE_LIMIT_PER_TOKEN: '0' } });
     try {
       const bodies = Array.from({ length: 30 }, () => envelope('issue.created'));

@@ -14,14 +14,14 @@ import { storeOrUnavailable } from '../delivery_answer.js';
 import { AppError } from '../errors.js';
 import { ErrorSchema, jsonContent } from '../schemas.js';
 import { duplicates } from '../../telemetry/metrics.js';
-import { parseJson, readRawBody, requireJson, webhookBodyLimit } from '../request_body.js';
+import { parseJson, readBody, requireJson, type BodyLimits } from '../request_body.js';
 
 export const SignalsAcceptedSchema = z
   .object({ accepted: z.number().int(), duplicates: z.number().int(), conflicts: z.number().int() })
   .openapi('SignalsAccepted');
 export type SignalsAccepted = z.infer<typeof SignalsAcceptedSchema>;
 
-export function registerV1SignalsCreate(app: OpenAPIHono<AppEnv>, maxBodyBytes: number) {
+export function registerV1SignalsCreate(app: OpenAPIHono<AppEnv>, limits: BodyLimits) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'standardWebhooks', {
     type: 'apiKey',
     in: 'header',
@@ -55,13 +55,13 @@ export function registerV1SignalsCreate(app: OpenAPIHono<AppEnv>, maxBodyBytes: 
     },
   });
 
-  app.post('/v1/signals', webhookBodyLimit(maxBodyBytes), async (c) => {
+  app.post('/v1/signals', async (c) => {
     const { config } = c.get('services');
     requireJson(c);
-    const body = await readRawBody(c);
+    const body = await readBody(c, limits);
     authorize(c.req.raw.headers, body, config.env.RECUR_SIGNALS_SECRET, config.env.RECUR_API_TOKENS);
 
-    const raw = parseJson(body);
+    const raw = parseJson(body, limits.maxDepth);
     const parsed = parseSignals(raw);
     if (!parsed.ok) throw new AppError('invalid_payload', parsed.message);
     const rawItems = (Array.isArray((raw as { signals?: unknown }).signals) ? (raw as { signals: unknown[] }).signals : [raw]) as unknown[];

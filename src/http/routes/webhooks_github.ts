@@ -9,13 +9,13 @@ import type { AppEnv } from '../context.js';
 import { answerDelivery, storeOrUnavailable } from '../delivery_answer.js';
 import { AppError } from '../errors.js';
 import { requestHeader } from '../request_header.js';
-import { parseJsonText, readRawBody, requireJson, webhookBodyLimit } from '../request_body.js';
+import { parseJsonText, readBody, requireJson, type BodyLimits } from '../request_body.js';
 
-export function registerWebhooksGithub(app: Hono<AppEnv>, maxBodyBytes: number) {
-  app.post('/webhooks/github', webhookBodyLimit(maxBodyBytes), async (c) => {
+export function registerWebhooksGithub(app: Hono<AppEnv>, limits: BodyLimits) {
+  app.post('/webhooks/github', async (c) => {
     const { config } = c.get('services');
     requireJson(c);
-    const body = await readRawBody(c);
+    const body = await readBody(c, limits);
     const secret = config.env.GITHUB_WEBHOOK_SECRET;
     if (secret) {
       const signature = requestHeader(c, 'x-hub-signature-256') ?? '';
@@ -26,7 +26,7 @@ export function registerWebhooksGithub(app: Hono<AppEnv>, maxBodyBytes: number) 
     const delivery = requestHeader(c, 'x-github-delivery') ?? '';
     if (!/^[\w.-]{1,100}$/.test(event)) throw new AppError('invalid_payload', 'X-GitHub-Event: expected the event name');
     if (!/^[\w-]{1,100}$/.test(delivery)) throw new AppError('invalid_payload', 'X-GitHub-Delivery: expected the delivery id');
-    const { value: payload, text } = parseJsonText(body);
+    const { value: payload, text } = parseJsonText(body, limits.maxDepth);
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new AppError('invalid_payload', 'expected a JSON object');
     if (event === 'ping') return c.json({ status: 'pong' }, 200);
 

@@ -7,14 +7,14 @@ import type { AppEnv } from '../context.js';
 import { answerDelivery, storeOrUnavailable } from '../delivery_answer.js';
 import { AppError } from '../errors.js';
 import { requestHeader } from '../request_header.js';
-import { parseJsonText, readRawBody, requireJson, webhookBodyLimit } from '../request_body.js';
+import { parseJsonText, readBody, requireJson, type BodyLimits } from '../request_body.js';
 
-export function registerWebhooksLangsmith(app: Hono<AppEnv>, maxBodyBytes: number) {
-  app.post('/webhooks/langsmith', webhookBodyLimit(maxBodyBytes), async (c) => {
+export function registerWebhooksLangsmith(app: Hono<AppEnv>, limits: BodyLimits) {
+  app.post('/webhooks/langsmith', async (c) => {
     const { config } = c.get('services');
     const { LANGSMITH_WEBHOOK_SECRET: secrets, LANGSMITH_WEBHOOK_TOKEN: token } = config.env;
     requireJson(c);
-    const body = await readRawBody(c);
+    const body = await readBody(c, limits);
 
     if (token && !constantTimeEqual(bearerToken(requestHeader(c, 'authorization')) ?? '', token)) {
       throw new AppError('unauthorized', 'missing or wrong bearer token');
@@ -23,7 +23,7 @@ export function registerWebhooksLangsmith(app: Hono<AppEnv>, maxBodyBytes: numbe
       throw new AppError('unauthorized', 'missing or invalid X-LangSmith-Signature');
     }
 
-    const json = parseJsonText(body);
+    const json = parseJsonText(body, limits.maxDepth);
     const parsed = parseEnvelope(json.value);
     if (!parsed.ok) throw new AppError('invalid_payload', parsed.message);
     const { envelope, known } = parsed;
