@@ -16,6 +16,7 @@ export const FEATURE = {
   path: 'path:',
   exception: 'exc:',
   failure: 'class:',
+  code: 'code:',
   tool: 'tool:',
   attribute: 'attr:',
 } as const;
@@ -31,6 +32,7 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   for (const url of text.matchAll(URL_PATTERN)) addUrl(features, url[0]);
   for (const match of text.matchAll(EXCEPTION)) features.add(FEATURE.exception + match[0].toLowerCase());
   for (const failure of failureClasses(text, signal, features)) features.add(FEATURE.failure + failure);
+  for (const code of errorCodes(text)) features.add(FEATURE.code + code);
   // The tool counts by the words of its name (`hubspot_search_contacts` says hubspot, search, contact); its
   // `tool:` feature is not scored, only compared: a signal naming another tool is another failure.
   if (signal.tool) {
@@ -146,6 +148,16 @@ function failureClasses(text: string, signal: Pick<Signal, 'errorType'>, feature
     if ((byStatus && statuses.some((status) => byStatus.test(status))) || pattern.test(readable)) classes.add(name);
   }
   return classes;
+}
+
+/**
+ * Error codes an API put in its error body, as a quoted snake_case value of an error field
+ * (`"error": "not_in_channel"`, `'code': 'card_declined'`): they name the failure exactly.
+ */
+const ERROR_CODE_IN_TEXT = /\b(?:error|code|error_code|errorCode|decline_code)["']?\s*[:=]\s*["']([a-z][a-z0-9]*(?:_[a-z0-9]+)+)["']/g;
+
+function errorCodes(text: string): Set<string> {
+  return new Set([...text.matchAll(ERROR_CODE_IN_TEXT)].map((m) => m[1]!));
 }
 
 /**

@@ -9,7 +9,7 @@ import { FEATURE } from './features.js';
 
 export const SIMILARITY = {
   /** Share of the signal's weighted evidence a family must have shown for the signal to join it. */
-  threshold: 0.35,
+  threshold: 0.32,
   /** Candidate families scored per signal, those sharing the most telling features first. */
   maxCandidates: 32,
   /** A feature shared by more than this share of a workflow's families is too common to find candidates by. */
@@ -57,9 +57,9 @@ export function bestSimilar(features: readonly string[], candidates: readonly Pr
   return best;
 }
 
-/** Evidence that says two failures differ: both name a tool, a failure class or a status, and none is shared. */
+/** Evidence that says two failures differ: both name a tool, a failure class, a status or an error code, and none is shared. */
 export function vetoed(features: readonly string[], family: Readonly<Record<string, number>>): boolean {
-  for (const prefix of [FEATURE.tool, FEATURE.failure, FEATURE.status]) {
+  for (const prefix of [FEATURE.tool, FEATURE.failure, FEATURE.status, FEATURE.code]) {
     const mine = features.filter((f) => f.startsWith(prefix));
     if (mine.length === 0) continue;
     const theirs = Object.keys(family).filter((f) => f.startsWith(prefix));

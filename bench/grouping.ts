@@ -1,0 +1,167 @@
+// Grouping quality on data nobody on this project wrote, measured from outside through the public API:
+// a labelled set of signals goes through POST /v1/signals of a running recur, in order, and the families
+// are read back through GET /v1/families and GET /v1/families/:id/traces (each signal has its own trace).
+// Printed: pairwise precision and recall and Loghub's grouping accuracy (GA: a signal counts when its
+// family holds exactly the signals of its true group), per system (Loghub) or per set, beside the peer's
+// figures the set carries (Drain3 for Loghub).
+//
+//   npm run bench:grouping -- --url http://localhost:3000 [--token T]   against a recur you started
+//   npm run bench:grouping -- --start pglite|postgres|postgres-bullmq   starts one (fresh storage) itself
+//   --set loghub (default; ../shared/benchmarks/loghub/loghub-dev-set.json) | agent-tune | agent-holdout | <path>
+//
+// The recur it measures must be fresh: families already there would take part in the grouping.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pairwiseScores, type ClusteredItem } from '../test/helpers/cluster_metrics.js';
+import { createDatabase, startPostgres, type PgServer } from '../test/helpers/postgres.js';
+import { startService, type ServiceProcess } from '../test/helpers/service_process.js';
+
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string', default: process.env.RECUR_URL ?? 'http://localhost:3000' },
+    token: { type: 'string', default: process.env.RECUR_TOKEN },
+    start: { type: 'string' },
+    set: { type: 'string', default: 'loghub' },
+    batch: { type: 'string', default: '50' },
+    'drain-timeout': { type: 'string', default: '600' },
+  },
+});
+
+const SETS: Record<string, string> = {
+  loghub: new URL('../../shared/benchmarks/loghub/loghub-dev-set.json', import.meta.url).pathname,
+  'agent-tune': new URL('../test/fixtures/agent_signals/grouping-tune.json', import.meta.url).pathname,
+  'agent-holdout': new URL('../test/fixtures/agent_signals/grouping-holdout.json', import.meta.url).pathname,
+};
+
+interface LabelledSet {
+  signals: Array<{ id: string; workflow: string; trace: { trace_id: string; run_id?: string } } & Record<string, unknown>>;
+  truth: Record<string, string>;
+  datasets?: string[];
+  peer?: Record<string, { drain3: { plain: { precision: number; recall: number; ga: number } } }>;
+}
+
+/** Loghub's grouping accuracy: the share of items whose cluster holds exactly the items of their label. */
+export function groupingAccuracy(items: readonly ClusteredItem[]): number {
+  const byLabel = new Map<string, ClusteredItem[]>();
+  const clusterSize = new Map<string, number>();
+  for (const item of items) {
+    byLabel.set(item.label, [...(byLabel.get(item.label) ?? []), item]);
+    clusterSize.set(item.cluster, (clusterSize.get(item.cluster) ?? 0) + 1);
+  }
+  let correct = 0;
+  for (const group of byLabel.values()) {
+    const clusters = new Set(group.map((i) => i.cluster));
+    if (clusters.size === 1 && clusterSize.get(group[0]!.cluster) === group.length) correct += group.length;
+  }
+  return items.length === 0 ? 1 : correct / items.length;
+}
+
+async function api(url: string, path: string, init: RequestInit = {}): Promise<{ status: number; json: any }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(values.token ? { authorization: `Bearer ${values.token}` } : {}) };
+  const res = await fetch(`${url}${path}`, { ...init, headers });
+  return { status: res.status, json: await res.json() };
+}
+
+async function send(url: string, set: LabelledSet): Promise<void> {
+  const size = Number(values.batch);
+  for (let i = 0; i < set.signals.length; i += size) {
+    const res = await api(url, '/v1/signals', { method: 'POST', body: JSON.stringify({ signals: set.signals.slice(i, i + size) }) });
+    if (res.status !== 202) throw new Error(`POST /v1/signals answered ${res.status}: ${JSON.stringify(res.json)}`);
+  }
+}
+
+/** Every family of the set's workflows with the trace ids it holds; waits until every signal has a family. */
+async function readFamilies(url: string, set: LabelledSet): Promise<Map<string, string>> {
+  const workflows = [...new Set(set.signals.map((s) => s.workflow))];
+  const deadline = Date.now() + Number(values['drain-timeout']) * 1000;
+  let familyOfTrace = new Map<string, string>();
+  for (;;) {
+    familyOfTrace = new Map();
+    for (const workflow of workflows) {
+      let cursor: string | null = null;
+      do {
+        const page: { json: any } = await api(url, `/v1/families?workflow=${encodeURIComponent(workflow)}&limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+        for (const family of page.json.items) {
+          let traceCursor: string | null = null;
+          do {
+            const traces: { json: any } = await api(url, `/v1/families/${family.id}/traces?limit=500${traceCursor ? `&cursor=${traceCursor}` : ''}`);
+            for (const t of traces.json.items) familyOfTrace.set(t.trace_id, family.id);
+            traceCursor = traces.json.next_cursor;
+          } while (traceCursor);
+        }
+        cursor = page.json.next_cursor;
+      } while (cursor);
+    }
+    if (familyOfTrace.size >= set.signals.length) return familyOfTrace;
+    if (Date.now() > deadline) throw new Error(`after ${values['drain-timeout']} s only ${familyOfTrace.size} of ${set.signals.length} signals have a family`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function startRecur(mode: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'recur-bench-grouping-'));
+  let pg: PgServer | null = null;
+  let redis: { url: string; destroy(): Promise<void> } | null = null;
+  const env: Record<string, string> = { RECUR_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  if (mode !== 'pglite') {
+    pg = await startPostgres();
+    env.DATABASE_URL = (await createDatabase(pg.url)).url;
+    if (mode === 'postgres') {
+      const { startRedis } = await import('../test/helpers/redis.js');
+      redis = await startRedis();
+      env.REDIS_URL = redis.url;
+    } else if (mode !== 'postgres-bullmq') throw new Error(`--start: expected pglite, postgres or postgres-bullmq, got ${mode}`);
+  }
+  const service: ServiceProcess = await startService({ env });
+  return {
+    url: service.url,
+    stop: async () => {
+      await service.stop();
+      await Promise.allSettled([pg?.destroy(), redis?.destroy()]);
+    },
+  };
+}
+
+const path = SETS[values.set!] ?? values.set!;
+const set = JSON.parse(readFileSync(path, 'utf8')) as LabelledSet;
+const started = values.start ? await startRecur(values.start) : null;
+const url = started?.url ?? values.url!;
+try {
+  const t0 = performance.now();
+  await send(url, set);
+  const familyOfTrace = await readFamilies(url, set);
+  const seconds = (performance.now() - t0) / 1000;
+  const items = set.signals.map((s) => ({ label: set.truth[s.id]!, cluster: familyOfTrace.get(s.trace.trace_id) ?? `missing:${s.id}` }));
+  const groups = set.datasets ?? [...new Set(set.signals.map((s) => s.workflow))];
+  const groupOf = (item: { label: string }, signal: { workflow: string }) => (set.datasets ? item.label.split('/')[0]! : signal.workflow);
+  const rows = groups.map((group) => {
+    const mine = items.filter((item, i) => groupOf(item, set.signals[i]!) === group);
+    const scores = pairwiseScores(mine);
+    const peer = set.peer?.[group]?.drain3.plain;
+    return {
+      group,
+      signals: mine.length,
+      true_groups: new Set(mine.map((i) => i.label)).size,
+      families: new Set(mine.map((i) => i.cluster)).size,
+      precision: +scores.precision.toFixed(3),
+      recall: +scores.recall.toFixed(3),
+      ga: +groupingAccuracy(mine).toFixed(3),
+      ...(peer ? { drain3_precision: peer.precision, drain3_recall: peer.recall, drain3_ga: peer.ga } : {}),
+    };
+  });
+  const mean = (key: 'precision' | 'recall' | 'ga' | 'drain3_ga') => +(rows.reduce((sum, r) => sum + Number((r as Record<string, unknown>)[key] ?? 0), 0) / rows.length).toFixed(3);
+  const all = pairwiseScores(items);
+  console.table(rows);
+  console.log(
+    `${values.set}${values.start ? ` on ${values.start}` : ''}: ${items.length} signals, ${new Set(items.map((i) => i.label)).size} true groups -> ${new Set(items.map((i) => i.cluster)).size} families in ${seconds.toFixed(1)} s\n` +
+      `mean over ${rows.length} groups: precision ${mean('precision')}, recall ${mean('recall')}, GA ${mean('ga')}${set.peer ? ` (Drain3 GA ${mean('drain3_ga')})` : ''}\n` +
+      `pooled pairwise: precision ${all.precision.toFixed(3)}, recall ${all.recall.toFixed(3)}`,
+  );
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(`bench/results/grouping-${values.set}${values.start ? `-${values.start}` : ''}.json`, JSON.stringify({ at: new Date().toISOString(), rows, pooled: all }, null, 2));
+} finally {
+  await started?.stop();
+}
+process.exit(0);
