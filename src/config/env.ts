@@ -104,6 +104,11 @@ export const envSchema = z.object({
   RECUR_LLM_URL: optionalText.pipe(z.url('expected the base URL of an OpenAI-compatible API, like https://api.openai.com/v1').optional()),
   RECUR_LLM_API_KEY: optionalText,
   RECUR_LLM_MODEL: z.string().default('gpt-4o-mini'),
+  RECUR_EMBEDDINGS_URL: optionalText.pipe(z.url('expected the base URL of an OpenAI-compatible API with /embeddings, like http://localhost:8080/v1').optional()),
+  RECUR_EMBEDDINGS_MODEL: optionalText,
+  RECUR_EMBEDDINGS_API_KEY: optionalText,
+  RECUR_EMBEDDINGS_THRESHOLD: z.coerce.number().gt(0, 'expected a cosine similarity between 0 and 1').max(1, 'expected a cosine similarity between 0 and 1').default(0.85),
+  RECUR_EMBEDDINGS_TIMEOUT_MS: positiveInt(2_000),
   RECUR_PUBLIC_URL: optionalText.pipe(z.url('expected a URL').optional()),
   RECUR_RATE_LIMIT_PER_ADDRESS: offOrPositive(0),
   RECUR_RATE_LIMIT_PER_TOKEN: offOrPositive(0),
@@ -119,5 +124,8 @@ export type Env = z.output<typeof envSchema>;
 export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
   const result = envSchema.safeParse(source);
   if (!result.success) throw new ConfigError(describeIssues('environment', result.error));
+  if (result.data.RECUR_EMBEDDINGS_URL && !result.data.RECUR_EMBEDDINGS_MODEL) {
+    throw new ConfigError('environment: RECUR_EMBEDDINGS_MODEL: expected the embedding model to ask for, since RECUR_EMBEDDINGS_URL is set');
+  }
   return result.data;
 }

@@ -14,6 +14,7 @@ import { jsonParam, rowsOf, uuidArray, type Db } from '../db/client.js';
 import { families, familyKeys, traces } from '../db/schema/index.js';
 import { redactSecrets } from '../tickets/redact.js';
 import { classifyBoundary } from './boundary.js';
+import type { Embedder } from './grouping/embeddings.js';
 import { planGrouping, type GroupingKey, type GroupingPlan } from './grouping/plan.js';
 import { insertKeys, keyId, liveFamilies, lookupKeys, resolveFamily, type MatchedBy, type Resolution } from './grouping/resolve.js';
 import { GROUPING_VERSION } from './grouping/version.js';
@@ -117,7 +118,8 @@ interface Placed extends BatchSignal {
 }
 
 /** Assigns each signal; results in the order given. */
-export async function assignSignals(tx: Db, batch: readonly BatchSignal[], config: FileConfig, now = new Date()): Promise<AssignResult[]> {
+export async function assignSignals(tx: Db, batch: readonly BatchSignal[], config: FileConfig, opts: { now?: Date; embedder?: Embedder | null } = {}): Promise<AssignResult[]> {
+  const now = opts.now ?? new Date();
   const plans = batch.map((b) => planSignal(b.signal, config, now));
   let known = await lookupKeys(tx, plans.flatMap((p) => exactKeys(p.grouping)));
   if (plans.some((plan) => !byKey(plan.grouping, known))) {
@@ -137,6 +139,7 @@ export async function assignSignals(tx: Db, batch: readonly BatchSignal[], confi
     if (!resolution) {
       resolution = await resolveFamily(tx, plan.grouping, {
         actor: item.actor,
+        embedder: opts.embedder,
         create: async () => {
           created = true;
           return createFamily(tx, plan, item.signal, config);

@@ -7,6 +7,7 @@ import type { FileConfig } from '../config/file.js';
 import { uuidArray, type Db } from '../db/client.js';
 import { inboxEvents, operationalEvents } from '../db/schema/index.js';
 import { assignSignals, type AssignResult, type BatchSignal } from '../families/assign.js';
+import type { Embedder } from '../families/grouping/embeddings.js';
 import { NonRetryableError } from '../queue/jobs.js';
 import { eventDelay, inboxBatchEvents, inboxBatchSplits } from '../telemetry/metrics.js';
 import { withSpan } from '../telemetry/tracing.js';
@@ -24,6 +25,8 @@ export interface ProcessDeps {
   maxAttempts: number;
   /** Most events one transaction applies, the listed ones included (default 1: only those listed). */
   batchLimit?: number;
+  /** The optional semantic grouping step (RECUR_EMBEDDINGS_URL). */
+  embedder?: Embedder | null;
   log?: { warn(obj: object, msg: string): void };
 }
 
@@ -149,7 +152,7 @@ async function applyRow(tx: Db, row: InboxRow, deps: ProcessDeps, normalizedAlre
   const normalized = normalizedAlready ?? normalize(row.source, row.payload, row.receivedAt, deps.config);
   switch (normalized.kind) {
     case 'signal':
-      return { result: 'assigned', assignment: (await assignSignals(tx, [{ signal: normalized.signal, eventId: row.id, actor: row.source }], deps.config))[0]! };
+      return { result: 'assigned', assignment: (await assignSignals(tx, [{ signal: normalized.signal, eventId: row.id, actor: row.source }], deps.config, { embedder: deps.embedder }))[0]! };
     case 'operational':
       await tx
         .insert(operationalEvents)
@@ -171,7 +174,7 @@ async function applyRows(tx: Db, rows: readonly InboxRow[], deps: ProcessDeps): 
   let run: BatchSignal[] = [];
   const flush = async () => {
     if (run.length === 0) return;
-    const assigned = await assignSignals(tx, run, deps.config);
+    const assigned = await assignSignals(tx, run, deps.config, { embedder: deps.embedder });
     applied.push(...run.map((item, i) => ({ eventId: item.eventId, outcome: { result: 'assigned' as const, assignment: assigned[i]! } })));
     run = [];
   };

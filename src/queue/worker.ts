@@ -1,5 +1,6 @@
 // The worker role: one processor per job type, plus the sweeper loop that re-queues what was missed.
 import { createRegressionPullRequests } from '../evaluators/regression_pr/queue.js';
+import { createEmbedder } from '../families/grouping/embeddings.js';
 import { processInboxEvents } from '../ingest/process_event.js';
 import type { Services } from '../services.js';
 import { postReply } from '../tickets/replies.js';
@@ -30,6 +31,13 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
     updateIntervalMs: env.RECUR_TICKET_UPDATE_INTERVAL_MS,
     llm: env.RECUR_LLM_URL ? { url: env.RECUR_LLM_URL, apiKey: env.RECUR_LLM_API_KEY, model: env.RECUR_LLM_MODEL } : null,
   };
+  const embedder =
+    env.RECUR_EMBEDDINGS_URL && env.RECUR_EMBEDDINGS_MODEL
+      ? createEmbedder(
+          { url: env.RECUR_EMBEDDINGS_URL, model: env.RECUR_EMBEDDINGS_MODEL, apiKey: env.RECUR_EMBEDDINGS_API_KEY, threshold: env.RECUR_EMBEDDINGS_THRESHOLD, timeoutMs: env.RECUR_EMBEDDINGS_TIMEOUT_MS },
+          log,
+        )
+      : null;
   const prConfig = config.file.evaluators.pull_requests;
   const pullRequests = createRegressionPullRequests({
     db,
@@ -44,7 +52,7 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
   const batchLimit = env.RECUR_INBOX_BATCH ?? (database.kind === 'pglite' ? PGLITE_INBOX_BATCH : INBOX_BATCH);
   const processors: Processors = {
     'inbox.process': async ({ eventIds }) => {
-      const processed = await processInboxEvents({ db, config: config.file, maxAttempts: env.RECUR_MAX_ATTEMPTS, batchLimit, log }, eventIds);
+      const processed = await processInboxEvents({ db, config: config.file, maxAttempts: env.RECUR_MAX_ATTEMPTS, batchLimit, log, embedder }, eventIds);
       log.debug({ listed: eventIds.length, processed: processed.length }, 'events processed');
       // One sync per family the batch changed, for the newest generation it reached.
       const dirty = new Map<string, number>();

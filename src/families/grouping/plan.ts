@@ -35,6 +35,8 @@ export interface GroupingPlan {
    * similarity: a log line's words are its template, and the miner decides which of them vary.
    */
   prose: boolean;
+  /** What the semantic step embeds: the title and the message (or description). */
+  semanticText: string;
   tool?: string;
   upstream?: GroupingKey;
   fingerprint: GroupingKey;
@@ -72,6 +74,7 @@ export function planGrouping(signal: Signal, boundaryRules: readonly BoundaryRul
     leaf: leafOf(tokens),
     features: signalFeatures(signal),
     prose: !isLogLine(signal),
+    semanticText: [signal.title, signal.message ?? signal.description].filter(Boolean).join('\n'),
     tool,
     upstream: signal.upstream ? { source: signal.upstream.source, key: signal.upstream.id, url: signal.upstream.url } : undefined,
     fingerprint: { source: FINGERPRINT_SOURCE, key: fingerprintOf(signal.workflow, tool, template) },

@@ -1,12 +1,13 @@
 // Finds the family of a signal whose keys name none, inside the caller's transaction and under the
 // grouping lock: the legacy title keys, then the template miner, then (for signals with words people
-// chose, not a raw log line) the similarity step; a split rule
+// chose, not a raw log line) the similarity step and, when configured, the semantic step; a split rule
 // may send the signal to the family split out; else a new family. Every step reads by indexed keys and
 // bounded lists (a leaf's recent templates, the families sharing a rare feature), never a scan, so the
 // cost per signal does not grow with the number of families.
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { jsonParam, rowsOf, type Db } from '../../db/client.js';
-import { families, familyFeatures, familyKeys, familyProfiles, familyTemplates, familyTitles, groupingFeatureStats, groupingRules } from '../../db/schema/index.js';
+import { families, familyEmbeddings, familyFeatures, familyKeys, familyProfiles, familyTemplates, familyTitles, groupingFeatureStats, groupingRules } from '../../db/schema/index.js';
+import { cosine, foldVector, type Embedder } from './embeddings.js';
 import { mergeFamilies } from '../merge.js';
 import { bestNearDuplicate, titleTokens } from './legacy_2026_11_22/keys.js';
 import { matchTemplate, MINER, templateText } from './miner.js';
@@ -21,6 +22,7 @@ export type MatchedBy =
   | 'template'
   | 'template_generalized'
   | 'similarity'
+  | 'semantic'
   | 'split_rule'
   | 'new';
 
@@ -77,14 +79,64 @@ export interface ResolveContext {
   actor: string;
   /** Creates the family (with its first keys) when nothing matched. */
   create: () => Promise<string>;
+  /** The optional semantic step; null or absent keeps grouping deterministic. */
+  embedder?: Embedder | null;
 }
 
 /** The family for a signal none of whose keys is known; the state each step learns is written as it goes. */
 export async function resolveFamily(tx: Db, plan: GroupingPlan, ctx: ResolveContext): Promise<Resolution> {
-  const found = (await legacyTitleMatch(tx, plan)) ?? (await templateMatch(tx, plan, ctx)) ?? (plan.prose ? await similarityMatch(tx, plan) : null);
+  const semantic = ctx.embedder && plan.prose ? lazyVector(ctx.embedder, plan.semanticText) : null;
+  const found =
+    (await legacyTitleMatch(tx, plan)) ??
+    (await templateMatch(tx, plan, ctx)) ??
+    (plan.prose ? await similarityMatch(tx, plan) : null) ??
+    (semantic ? await semanticMatch(tx, plan, ctx.embedder!, await semantic()) : null);
   const resolution = found ? await followSplitRules(tx, plan, found) : { familyId: await ctx.create(), matchedBy: 'new' as const, score: 1 };
   await learn(tx, plan, resolution);
+  if (semantic) await learnVector(tx, plan.scope, resolution.familyId, ctx.embedder!.model, await semantic());
   return resolution;
+}
+
+/** The signal's vector, asked for at most once, and only when a step needs it. */
+function lazyVector(embedder: Embedder, text: string): () => Promise<number[] | null> {
+  let vector: Promise<number[] | null> | null = null;
+  return () => (vector ??= embedder.embed(text));
+}
+
+/** The recently seen families of the scope whose vector (by the same model) is closest, if close enough. */
+async function semanticMatch(tx: Db, plan: GroupingPlan, embedder: Embedder, vector: number[] | null): Promise<Resolution | null> {
+  if (!vector) return null;
+  const rows = await tx
+    .select({ familyId: familyEmbeddings.familyId, vector: familyEmbeddings.vector })
+    .from(familyEmbeddings)
+    .innerJoin(families, eq(families.id, familyEmbeddings.familyId))
+    .where(and(eq(familyEmbeddings.scope, plan.scope), eq(familyEmbeddings.model, embedder.model), isNull(families.mergedInto)))
+    .orderBy(desc(familyEmbeddings.seenAt))
+    .limit(SEMANTIC_CANDIDATES);
+  let best: { familyId: string; score: number } | null = null;
+  for (const row of rows) {
+    const score = cosine(vector, row.vector);
+    if (score >= embedder.threshold && (!best || score > best.score)) best = { familyId: row.familyId, score };
+  }
+  return best ? { familyId: best.familyId, matchedBy: 'semantic', score: best.score, reason: `close in meaning (${best.score.toFixed(2)})` } : null;
+}
+
+/** Families compared by meaning: the most recently seen of the scope, so the cost does not grow with their number. */
+const SEMANTIC_CANDIDATES = 200;
+
+async function learnVector(tx: Db, scope: string, familyId: string, model: string, vector: number[] | null): Promise<void> {
+  if (!vector) return;
+  const [known] = await tx.select().from(familyEmbeddings).where(eq(familyEmbeddings.familyId, familyId)).for('update');
+  if (!known) {
+    await tx.insert(familyEmbeddings).values({ familyId, scope, model, vector, signals: 1 });
+  } else if (known.model !== model || known.vector.length !== vector.length) {
+    await tx.update(familyEmbeddings).set({ model, vector, signals: 1, seenAt: sql`now()` }).where(eq(familyEmbeddings.familyId, familyId));
+  } else {
+    await tx
+      .update(familyEmbeddings)
+      .set({ vector: foldVector(known.vector, known.signals, vector), signals: known.signals + 1, seenAt: sql`now()` })
+      .where(eq(familyEmbeddings.familyId, familyId));
+  }
 }
 
 /** A message-less signal of the legacy version: its title keys and the family's known wordings. */
