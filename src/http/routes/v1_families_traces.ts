@@ -17,7 +17,7 @@ export const FamilyTracesSchema = z.object({ items: z.array(TraceSchema), next_c
 const route = createRoute({
   method: 'get',
   path: '/v1/families/{id}/traces',
-  summary: "Page through a family's traces",
+  summary: 'Page through the traces of a family',
   ...scoped('read'),
   request: { params: z.object({ id: z.uuid() }), query: QuerySchema },
   responses: {
