@@ -875,8 +875,12 @@ function configFinding(e: BoundaryEvidence, configRules: readonly BoundaryRule[]
 
 /** The one finding a signal votes with: its explicit boundary, a config rule, else its strongest evidence. */
 function signalVote(e: BoundaryEvidence, configRules: readonly BoundaryRule[]): Finding | null {
-  if (e.explicit && e.explicit !== 'unknown') return { boundary: e.explicit, confidence: 1, what: `${e.explicit} stated by the source`, rule: 'explicit' };
+  if (e.explicit && e.explicit !== 'unknown') return statedVote(e.explicit);
   return configFinding(e, configRules) ?? strongestFinding(readSignal(e));
+}
+
+function statedVote(boundary: Boundary): Finding {
+  return { boundary, confidence: 1, what: `${boundary} stated by the source`, rule: 'explicit' };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -894,63 +898,189 @@ export function classifySignalBoundary(evidence: BoundaryEvidence, configRules: 
 /**
  * A family from all its signals: each signal votes for its own decision, weighted by its confidence, and
  * the boundary with the most weight wins. Statements outrank inference: when any signal states a boundary,
- * only the stated ones vote; else when any matches a config rule, only those vote.
+ * only the stated ones vote; else when any matches a config rule, only those vote. The same as folding
+ * every signal's vote into a tally (foldBoundaryVote) and deciding that (decideBoundaryTally).
  */
 export function classifyBoundary(evidence: BoundaryEvidence | readonly BoundaryEvidence[], configRules: readonly BoundaryRule[] = []): BoundaryDecision {
   const list: readonly BoundaryEvidence[] = isEvidenceList(evidence) ? evidence : [evidence];
   if (list.length === 1) return classifySignalBoundary(list[0]!, configRules);
-  const votes = list.map((e) => signalVote(e, configRules));
-  const tier = votes.some((v) => v?.rule === 'explicit') ? 'explicit' : votes.some((v) => v?.rule.startsWith('config:')) ? 'config' : 'builtin';
-  const counted = votes.filter((v): v is Finding => v !== null && (tier === 'builtin' || v.rule === 'explicit' || (tier === 'config' && v.rule.startsWith('config:'))));
-  if (counted.length === 0) return UNKNOWN;
-
-  const weight = new Map<Boundary, number>();
-  for (const v of counted) weight.set(v.boundary, (weight.get(v.boundary) ?? 0) + v.confidence);
-  // Ties go to the boundary with the single most confident vote, then to the order of BOUNDARIES.
-  const top = (b: Boundary) => Math.max(...counted.filter((v) => v.boundary === b).map((v) => v.confidence));
-  // Sums of confidences are compared with a tolerance: 0.8 + 0.4 and 0.6 + 0.6 are a tie.
-  const heavier = (a: Boundary, b: Boundary) => (Math.abs(weight.get(b)! - weight.get(a)!) < 1e-9 ? 0 : weight.get(b)! - weight.get(a)!);
-  const [boundary] = [...weight.keys()].sort((a, b) => heavier(a, b) || top(b) - top(a) || BOUNDARIES.indexOf(a) - BOUNDARIES.indexOf(b));
-  const winners = counted.filter((v) => v.boundary === boundary);
-
-  const ranked = groupReasons(winners);
-  return {
-    boundary: boundary!,
-    confidence: round(weight.get(boundary!)! / list.length),
-    reasons: ranked.slice(0, MAX_REASONS).map((g) => `${g.phrase} in ${g.count} of ${list.length} signals`),
-    rule: ranked[0]!.rule,
-  };
+  const tally = emptyBoundaryTally();
+  for (const e of list) foldBoundaryVote(tally, signalVote(e, configRules));
+  return decideBoundaryTally(tally);
 }
 
 const MAX_REASONS = 3;
 const MAX_SUBJECTS = 2;
 
-interface ReasonGroup {
-  phrase: string;
-  count: number;
-  weight: number;
+// ---------------------------------------------------------------------------------------------------------
+// Tallies: a family's votes folded one signal at a time, so its decision is kept up to date as signals
+// arrive without reading the earlier ones again. Stored as JSON (families.boundary_votes).
+
+/** One signal's vote, as folded into a tally: `signalBoundary` gives it. */
+export type BoundaryVote = Finding;
+
+/** The tiers of classifyBoundary: statements outrank config rules, which outrank the built-in rules. */
+type VoteTier = 'explicit' | 'config' | 'builtin';
+
+/** The votes one boundary got in one tier. */
+export interface BoundaryVotes {
+  /** Sum of the votes' confidences. */
+  w: number;
+  /** The single most confident vote: breaks ties. */
+  top: number;
+  /** Votes saying the same thing (what + via), for the reasons. */
+  groups: BoundaryReasonTally[];
+}
+
+export interface BoundaryReasonTally {
+  what: string;
+  via?: Via;
+  /** Votes in the group, and their summed confidence. */
+  n: number;
+  w: number;
+  /** The rule of the group's first vote. */
   rule: string;
+  /** Subjects (tool, model, host) and how many votes named each. */
+  subjects: Record<string, number>;
+}
+
+export interface BoundaryTally {
+  /** Signals folded, those saying nothing included: the denominator of the confidence. */
+  n: number;
+  votes: Partial<Record<VoteTier, Partial<Record<Boundary, BoundaryVotes>>>>;
+  /** Correction keys (see correctionKeys) and how many signals gave each. */
+  keys: Record<string, number>;
+}
+
+/**
+ * Bounds on what a tally keeps, so a family with thousands of distinct tools stays a small row. Past them
+ * the boundary, its confidence and the counts stay exact; only which subjects, reason groups and keys are
+ * listed is limited to those seen first (a reason's "and N more" then undercounts).
+ */
+const TALLY_MAX_GROUPS = 24;
+const TALLY_MAX_SUBJECTS = 24;
+const TALLY_MAX_KEYS_PER_KIND = 16;
+
+export function emptyBoundaryTally(): BoundaryTally {
+  return { n: 0, votes: {}, keys: {} };
+}
+
+/** A stored tally, or an empty one for anything else (a family from before tallies were kept). */
+export function readBoundaryTally(value: unknown): BoundaryTally {
+  if (typeof value !== 'object' || value === null) return emptyBoundaryTally();
+  const v = value as Partial<BoundaryTally>;
+  if (typeof v.n !== 'number' || typeof v.votes !== 'object' || v.votes === null) return emptyBoundaryTally();
+  return { n: v.n, votes: v.votes, keys: typeof v.keys === 'object' && v.keys !== null ? v.keys : {} };
+}
+
+function tierOf(rule: string): VoteTier {
+  return rule === 'explicit' ? 'explicit' : rule.startsWith('config:') ? 'config' : 'builtin';
+}
+
+/** Folds one signal's vote (null: it said nothing) and its correction keys into the tally, in place. */
+export function foldBoundaryVote(tally: BoundaryTally, vote: BoundaryVote | null, keys: readonly string[] = []): BoundaryTally {
+  tally.n += 1;
+  for (const key of keys) addKey(tally.keys, key, 1);
+  if (vote === null) return tally;
+  const tier = (tally.votes[tierOf(vote.rule)] ??= {});
+  const votes = (tier[vote.boundary] ??= { w: 0, top: 0, groups: [] });
+  votes.w += vote.confidence;
+  votes.top = Math.max(votes.top, vote.confidence);
+  addToGroup(votes, { what: vote.what, via: vote.via, n: 1, w: vote.confidence, rule: vote.rule, subjects: vote.subject === undefined ? {} : { [vote.subject]: 1 } });
+  return tally;
+}
+
+/** Two families' tallies as one (for a merge): the decision is that of all their signals together. */
+export function mergeBoundaryTallies(a: BoundaryTally, b: BoundaryTally): BoundaryTally {
+  const merged: BoundaryTally = structuredClone(a);
+  merged.n += b.n;
+  for (const [key, count] of Object.entries(b.keys)) addKey(merged.keys, key, count);
+  for (const [tier, byBoundary] of Object.entries(b.votes) as Array<[VoteTier, Partial<Record<Boundary, BoundaryVotes>>]>) {
+    const into = (merged.votes[tier] ??= {});
+    for (const [boundary, votes] of Object.entries(byBoundary) as Array<[Boundary, BoundaryVotes]>) {
+      const target = (into[boundary] ??= { w: 0, top: 0, groups: [] });
+      target.w += votes.w;
+      target.top = Math.max(target.top, votes.top);
+      for (const group of votes.groups) addToGroup(target, group);
+    }
+  }
+  return merged;
+}
+
+function addToGroup(votes: BoundaryVotes, add: BoundaryReasonTally): void {
+  let group = votes.groups.find((g) => g.what === add.what && g.via === add.via);
+  if (!group) {
+    if (votes.groups.length >= TALLY_MAX_GROUPS) return;
+    group = { what: add.what, ...(add.via ? { via: add.via } : {}), n: 0, w: 0, rule: add.rule, subjects: {} };
+    votes.groups.push(group);
+  }
+  group.n += add.n;
+  group.w += add.w;
+  for (const [subject, count] of Object.entries(add.subjects)) {
+    if (Object.hasOwn(group.subjects, subject)) group.subjects[subject]! += count;
+    else if (Object.keys(group.subjects).length < TALLY_MAX_SUBJECTS) group.subjects[subject] = count;
+  }
+}
+
+function addKey(keys: Record<string, number>, key: string, count: number): void {
+  if (Object.hasOwn(keys, key)) {
+    keys[key]! += count;
+    return;
+  }
+  const kind = key.slice(0, key.indexOf(':') + 1);
+  if (Object.keys(keys).filter((k) => k.startsWith(kind)).length < TALLY_MAX_KEYS_PER_KIND) keys[key] = count;
+}
+
+/** The decision of classifyBoundary for the signals folded into the tally. */
+export function decideBoundaryTally(tally: BoundaryTally): BoundaryDecision {
+  const tier = tally.votes.explicit ?? tally.votes.config ?? tally.votes.builtin;
+  const entries = Object.entries(tier ?? {}) as Array<[Boundary, BoundaryVotes]>;
+  if (tally.n === 0 || entries.length === 0) return UNKNOWN;
+  // Sums of confidences are compared with a tolerance: 0.8 + 0.4 and 0.6 + 0.6 are a tie. Ties go to the
+  // boundary with the single most confident vote, then to the order of BOUNDARIES.
+  const heavier = (a: BoundaryVotes, b: BoundaryVotes) => (Math.abs(b.w - a.w) < 1e-9 ? 0 : b.w - a.w);
+  entries.sort(([ba, a], [bb, b]) => heavier(a, b) || b.top - a.top || BOUNDARIES.indexOf(ba) - BOUNDARIES.indexOf(bb));
+  const [boundary, won] = entries[0]!;
+  const ranked = won.groups
+    .map((g) => ({ phrase: groupPhrase(g), weight: g.w, count: g.n, rule: g.rule }))
+    .sort((a, b) => b.weight - a.weight || a.phrase.localeCompare(b.phrase));
+  if (ranked.length === 0) return UNKNOWN;
+  return {
+    boundary,
+    confidence: round(won.w / tally.n),
+    // One signal alone gives its reason without counting: "401 from zendesk_update_ticket".
+    reasons: ranked.slice(0, MAX_REASONS).map((g) => (tally.n === 1 ? g.phrase : `${g.phrase} in ${g.count} of ${tally.n} signals`)),
+    rule: ranked[0]!.rule,
+  };
 }
 
 /** Votes saying the same thing are one reason, naming their subjects: "403 from gmail, calendar and 2 more". */
-function groupReasons(votes: readonly Finding[]): ReasonGroup[] {
-  const groups = new Map<string, { what: string; via?: Via; subjects: Map<string, number>; count: number; weight: number; rule: string }>();
-  for (const v of votes) {
-    const key = `${v.what}\u0000${v.via ?? ''}`;
-    const g = groups.get(key) ?? { what: v.what, via: v.via, subjects: new Map<string, number>(), count: 0, weight: 0, rule: v.rule };
-    g.count += 1;
-    g.weight += v.confidence;
-    if (v.subject !== undefined) g.subjects.set(v.subject, (g.subjects.get(v.subject) ?? 0) + 1);
-    groups.set(key, g);
-  }
-  return [...groups.values()]
-    .map((g) => {
-      const names = [...g.subjects.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([name]) => name);
-      const shown = names.length <= MAX_SUBJECTS + 1 ? names : [...names.slice(0, MAX_SUBJECTS), `${names.length - MAX_SUBJECTS} more`];
-      const list = shown.length <= 1 ? shown.join('') : `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
-      return { phrase: g.via && list ? `${g.what} ${g.via} ${list}` : g.what, count: g.count, weight: g.weight, rule: g.rule };
-    })
-    .sort((a, b) => b.weight - a.weight || a.phrase.localeCompare(b.phrase));
+function groupPhrase(g: BoundaryReasonTally): string {
+  const names = Object.entries(g.subjects)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([name]) => name);
+  const shown = names.length <= MAX_SUBJECTS + 1 ? names : [...names.slice(0, MAX_SUBJECTS), `${names.length - MAX_SUBJECTS} more`];
+  const list = shown.length <= 1 ? shown.join('') : `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
+  return g.via && list ? `${g.what} ${g.via} ${list}` : g.what;
+}
+
+/** The correction keys of the signals folded into the tally, in the order correctionKeys gives them. */
+export function correctionKeysOfTally(tally: BoundaryTally): string[] {
+  const ordered = (kind: string) =>
+    Object.keys(tally.keys)
+      .filter((k) => k.startsWith(kind))
+      .sort((a, b) => tally.keys[b]! - tally.keys[a]! || a.localeCompare(b));
+  return [...ordered('tool+error:'), ...ordered('evaluator:'), ...ordered('workflow+kind:')];
+}
+
+/**
+ * What one signal brings to its family's boundary, reading the signal once: its vote (null when it says
+ * nothing) and its correction keys.
+ */
+export function signalBoundary(evidence: BoundaryEvidence, configRules: readonly BoundaryRule[] = []): { vote: BoundaryVote | null; keys: string[] } {
+  const r = readSignal(evidence);
+  const vote = evidence.explicit && evidence.explicit !== 'unknown' ? statedVote(evidence.explicit) : (configFinding(evidence, configRules) ?? strongestFinding(r));
+  return { vote, keys: keysOfReading(evidence, r) };
 }
 
 function isEvidenceList(e: BoundaryEvidence | readonly BoundaryEvidence[]): e is readonly BoundaryEvidence[] {
@@ -980,13 +1110,23 @@ export function correctionKeys(evidence: BoundaryEvidence | readonly BoundaryEvi
   const evaluators: string[] = [];
   const workflowKind: string[] = [];
   for (const e of list) {
-    const r = readSignal(e);
-    const errorClass = errorClassOf(e, r);
-    if (r.tool !== undefined && errorClass !== undefined) toolError.push(`tool+error:${r.tool.toLowerCase()}|${errorClass}`);
-    if (r.evaluator !== undefined) evaluators.push(`evaluator:${r.evaluator.toLowerCase()}`);
-    if (e.workflow !== undefined && e.kind !== undefined) workflowKind.push(`workflow+kind:${e.workflow}|${e.kind}`);
+    for (const key of keysOfReading(e, readSignal(e))) {
+      if (key.startsWith('tool+error:')) toolError.push(key);
+      else if (key.startsWith('evaluator:')) evaluators.push(key);
+      else workflowKind.push(key);
+    }
   }
   return [...new Set([...byFrequency(toolError), ...byFrequency(evaluators), ...byFrequency(workflowKind)])];
+}
+
+/** One signal's correction keys: at most one of each kind. */
+function keysOfReading(e: BoundaryEvidence, r: Reading): string[] {
+  const keys: string[] = [];
+  const errorClass = errorClassOf(e, r);
+  if (r.tool !== undefined && errorClass !== undefined) keys.push(`tool+error:${r.tool.toLowerCase()}|${errorClass}`);
+  if (r.evaluator !== undefined) keys.push(`evaluator:${r.evaluator.toLowerCase()}`);
+  if (e.workflow !== undefined && e.kind !== undefined) keys.push(`workflow+kind:${e.workflow}|${e.kind}`);
+  return keys;
 }
 
 function errorClassOf(e: BoundaryEvidence, r: Reading): string | undefined {
