@@ -13,7 +13,9 @@ import type { FileConfig } from '../config/file.js';
 import { jsonParam, rowsOf, uuidArray, type Db } from '../db/client.js';
 import { families, familyKeys, traces } from '../db/schema/index.js';
 import { redactSecrets } from '../tickets/redact.js';
-import { classifyBoundary } from './boundary.js';
+import { boundaryEvidence, foldBoundaryVote, signalBoundary } from './boundary.js';
+import { findCorrection } from './boundary_corrections.js';
+import { decideFamilyBoundary, readBoundaryState, type BoundarySource, type BoundaryState, type FamilyBoundary, type LearnedBoundary } from './family_boundary.js';
 import type { Embedder } from './grouping/embeddings.js';
 import { planGrouping, type GroupingKey, type GroupingPlan } from './grouping/plan.js';
 import { insertKeys, keyId, liveFamilies, lookupKeys, resolveFamily, type MatchedBy, type Resolution } from './grouping/resolve.js';
@@ -42,14 +44,17 @@ export interface BatchSignal {
   actor: string;
 }
 
-/** What a signal brings before any family is looked at: its boundary label, grouping plan, severity and time. */
+/**
+ * What a signal brings before any family is looked at: its boundary vote and correction keys (a label the
+ * family's boundary is decided from, never a grouping key), grouping plan, severity and time.
+ */
 export function planSignal(signal: Signal, config: FileConfig, now = new Date()) {
-  const boundary = classifyBoundary(
-    { explicit: signal.boundary, title: signal.title, message: signal.message ?? signal.description, errorType: signal.errorType, kind: signal.kind, tool: signal.tool },
-    config.boundaries,
-  ).boundary;
+  const { vote, keys } = signalBoundary(boundaryEvidence(signal), config.boundaries);
   return {
-    boundary,
+    boundary: vote?.boundary ?? ('unknown' as Boundary),
+    boundaryVote: vote,
+    correctionKeys: keys,
+    promptPath: promptPathOf(signal),
     grouping: planGrouping(signal, config.boundaries, now),
     severity: signalSeverity(signal.kind, signal.severity),
     occurredAt: signal.occurredAt > now ? now : signal.occurredAt,
@@ -57,6 +62,17 @@ export function planSignal(signal: Signal, config: FileConfig, now = new Date())
 }
 
 export type SignalPlan = ReturnType<typeof planSignal>;
+
+/** Attributes naming the prompt file a run used, for CODEOWNERS path patterns. */
+const PROMPT_PATH_ATTRIBUTES = ['prompt.path', 'prompt_path', 'prompt.file'];
+
+function promptPathOf(signal: Signal): string | undefined {
+  for (const name of PROMPT_PATH_ATTRIBUTES) {
+    const value = signal.attributes?.[name];
+    if (typeof value === 'string' && value.trim() !== '') return value.trim().replace(/^\.?\//, '').slice(0, 500);
+  }
+  return undefined;
+}
 
 /** The family fields an occurrence is judged against. */
 export interface FamilyState {
@@ -177,10 +193,16 @@ function byKey(plan: GroupingPlan, known: ReadonlyMap<string, string>): Resoluti
 /**
  * A new family, with the key that founded it. The grouping lock means no other batch founds one for the
  * same keys at the same time; the key insert still decides a race with a writer that does not take it.
+ * A correction an engineer made to a family with the same evidence gives its boundary ("learned"); the
+ * votes of the signals placed in it are folded in by applyPlaced. The owner is the rules' for now: the
+ * ticket sync adds the CODEOWNERS file, which is not read inside this transaction.
  */
 async function createFamily(tx: Db, plan: SignalPlan, signal: Signal, config: FileConfig): Promise<string> {
   const id = randomUUID();
-  const owner = resolveOwnership(config.owners, { workflow: signal.workflow, boundary: plan.boundary, tool: signal.tool, tenant: signal.tenant });
+  const learned = await findCorrection(tx, plan.correctionKeys);
+  const state: BoundaryState = { tally: { n: 0, votes: {}, keys: {} }, ...(learned ? { learned } : {}) };
+  const founded = decideFamilyBoundary(UNDECIDED, { ...state, tally: foldBoundaryVote(structuredClone(state.tally), plan.boundaryVote) });
+  const owner = resolveOwnership(config.owners, { workflow: signal.workflow, boundary: founded.boundary, tool: signal.tool, tenant: signal.tenant, kind: signal.kind, promptPath: plan.promptPath });
   await tx.insert(families).values({
     id,
     title: redactSecrets(signal.title),
@@ -190,12 +212,18 @@ async function createFamily(tx: Db, plan: SignalPlan, signal: Signal, config: Fi
     kind: signal.kind,
     tool: signal.tool,
     errorType: signal.errorType,
-    boundary: plan.boundary,
+    boundary: founded.boundary,
+    boundaryConfidence: founded.confidence,
+    boundaryReasons: founded.reasons,
+    boundarySource: founded.source,
+    boundaryVotes: state as unknown as Record<string, unknown>,
+    promptPath: plan.promptPath,
     severity: plan.severity,
     fingerprint: plan.grouping.fingerprint.key,
     groupingVersion: GROUPING_VERSION,
     ownerTeam: owner.team,
     ownerAssignees: owner.assignees,
+    ownerReason: owner.reason,
     firstSeen: plan.occurredAt,
     lastSeen: plan.occurredAt,
   });
@@ -216,12 +244,26 @@ async function createFamily(tx: Db, plan: SignalPlan, signal: Signal, config: Fi
 async function applyPlaced(tx: Db, placed: readonly Placed[]): Promise<AssignResult[]> {
   const familyIds = [...new Set(placed.map((p) => p.resolution.familyId))];
   const locked = await tx
-    .select({ id: families.id, severity: families.severity, status: families.status, fixStatus: families.fixStatus, fixRelease: families.fixRelease })
+    .select({
+      id: families.id,
+      severity: families.severity,
+      status: families.status,
+      fixStatus: families.fixStatus,
+      fixRelease: families.fixRelease,
+      boundary: families.boundary,
+      boundaryConfidence: families.boundaryConfidence,
+      boundaryReasons: families.boundaryReasons,
+      boundarySource: families.boundarySource,
+      boundaryVotes: families.boundaryVotes,
+    })
     .from(families)
     .where(sql`${families.id} = any(${uuidArray(familyIds)})`)
     .orderBy(asc(families.id))
     .for('update');
-  const state = new Map<string, FamilyState>(locked.map((f) => [f.id, { ...f, severity: f.severity as Severity }]));
+  const state = new Map<string, FamilyState>(
+    locked.map((f) => [f.id, { severity: f.severity as Severity, status: f.status, fixStatus: f.fixStatus, fixRelease: f.fixRelease }]),
+  );
+  const boundaries = new Map(locked.map((f) => [f.id, { before: currentBoundary(f), votes: readBoundaryState(f.boundaryVotes) }]));
   for (const id of familyIds) if (!state.has(id)) throw new Error(`family ${id} disappeared`);
 
   await insertKeysOfBatch(tx, placed);
@@ -237,7 +279,7 @@ async function applyPlaced(tx: Db, placed: readonly Placed[]): Promise<AssignRes
     const familyId = p.resolution.familyId;
     const family = state.get(familyId)!;
     const traceAdded = added.has(p.eventId);
-    history.push(...groupingHistory(p).map((h) => ({ ...h, familyId, actor: p.actor })));
+    history.push(...groupingHistory(p, boundaries.get(familyId)!.votes.learned).map((h) => ({ ...h, familyId, actor: p.actor })));
     const effect = applyOccurrence(family, {
       severity: p.plan.severity,
       created: p.created,
@@ -258,7 +300,31 @@ async function applyPlaced(tx: Db, placed: readonly Placed[]): Promise<AssignRes
     change.dirty = effect.ticketDirty ? 1 : change.dirty;
     change.regressed += effect.regressed ? 1 : 0;
     changes.set(familyId, change);
+    foldBoundaryVote(boundaries.get(familyId)!.votes.tally, p.plan.boundaryVote, p.plan.correctionKeys);
+    if (p.plan.promptPath) change.prompt_path ??= p.plan.promptPath;
     effects.push({ p, traceAdded, dirty: effect.ticketDirty });
+  }
+  // Each family's boundary from all its votes so far: a changed boundary is something the ticket shows.
+  for (const change of changes.values()) {
+    const { before, votes } = boundaries.get(change.id)!;
+    const after = decideFamilyBoundary(before, votes);
+    change.boundary = after.boundary;
+    change.boundary_confidence = after.confidence;
+    change.boundary_reasons = after.reasons;
+    change.boundary_source = after.source;
+    change.boundary_votes = votes;
+    const founded = placed.some((p) => p.created && p.resolution.familyId === change.id);
+    if (!founded && (after.boundary !== before.boundary || after.source !== before.source)) {
+      change.dirty = 1;
+      const last = [...effects].reverse().find((e) => e.p.resolution.familyId === change.id);
+      if (last) last.dirty = true;
+      history.push({
+        familyId: change.id,
+        actor: 'recur',
+        action: 'updated',
+        detail: { boundary: { from: before.boundary, to: after.boundary }, boundary_source: { from: before.source, to: after.source }, reasons: after.reasons },
+      });
+    }
   }
   await addHistory(tx, history);
   const generations = await updateFamilies(tx, [...changes.values()]);
@@ -278,9 +344,9 @@ async function applyPlaced(tx: Db, placed: readonly Placed[]): Promise<AssignRes
 }
 
 /** The history a signal's placement writes: the founding, or a join no key made, with its reason. */
-function groupingHistory(p: Placed): HistoryEntry[] {
+function groupingHistory(p: Placed, learned: LearnedBoundary | undefined): HistoryEntry[] {
   const { resolution, plan, signal, eventId } = p;
-  if (p.created) return [{ action: 'created', detail: { event_id: eventId, upstream: signal.upstream ?? null, boundary: plan.boundary, severity: plan.severity, grouping_version: GROUPING_VERSION } }];
+  if (p.created) return [{ action: 'created', detail: { event_id: eventId, upstream: signal.upstream ?? null, boundary: plan.boundary, severity: plan.severity, grouping_version: GROUPING_VERSION, ...learnedDetail(learned) } }];
   if (resolution.matchedBy === 'upstream' || resolution.matchedBy === 'fingerprint' || resolution.matchedBy === 'legacy_fingerprint') return [];
   return [
     {
@@ -288,6 +354,15 @@ function groupingHistory(p: Placed): HistoryEntry[] {
       detail: { event_id: eventId, title: redactSecrets(signal.title), matched_by: resolution.matchedBy, score: round(resolution.score), reason: resolution.reason ?? null, upstream: signal.upstream ?? null },
     },
   ];
+}
+
+/** The correction a new family learned its boundary from, for its history. */
+function learnedDetail(learned: LearnedBoundary | undefined): Record<string, unknown> {
+  return learned ? { learned_from: { correction_id: learned.correctionId, family_id: learned.familyId, ticket_number: learned.ticketNumber, key: learned.key, boundary: learned.boundary } } : {};
+}
+
+function currentBoundary(f: { boundary: Boundary; boundaryConfidence: number | null; boundaryReasons: string[]; boundarySource: BoundarySource }): FamilyBoundary {
+  return { boundary: f.boundary, confidence: f.boundaryConfidence, reasons: f.boundaryReasons, source: f.boundarySource };
 }
 
 /** Every key a signal brought now names its family, so the next one like it is found directly. */
@@ -397,6 +472,12 @@ interface FamilyChange {
   /** 1 when the ticket needs a sync: one generation per batch, however many occurrences asked for it. */
   dirty: number;
   regressed: number;
+  boundary?: Boundary;
+  boundary_confidence?: number | null;
+  boundary_reasons?: string[];
+  boundary_source?: BoundarySource;
+  boundary_votes?: BoundaryState;
+  prompt_path?: string;
 }
 
 /** One statement for every family the batch touched; returns each family's ticket generation after it. */
@@ -413,14 +494,23 @@ async function updateFamilies(tx: Db, changes: readonly FamilyChange[]): Promise
         ticket_generation = f.ticket_generation + c.dirty,
         status = case when c.regressed > 0 then 'regressed' else f.status end,
         reopen_count = f.reopen_count + c.regressed,
+        boundary = coalesce(c.boundary, f.boundary),
+        boundary_confidence = case when c.boundary is null then f.boundary_confidence else c.boundary_confidence end,
+        boundary_reasons = coalesce(c.boundary_reasons, f.boundary_reasons),
+        boundary_source = coalesce(c.boundary_source, f.boundary_source),
+        boundary_votes = coalesce(c.boundary_votes, f.boundary_votes),
+        prompt_path = coalesce(f.prompt_path, c.prompt_path),
         updated_at = now()
       from jsonb_to_recordset(${jsonParam(changes)})
-        as c(id uuid, severity smallint, events int, traces int, first_seen timestamptz, last_seen timestamptz, dirty int, regressed int)
+        as c(id uuid, severity smallint, events int, traces int, first_seen timestamptz, last_seen timestamptz, dirty int, regressed int,
+             boundary text, boundary_confidence real, boundary_reasons jsonb, boundary_source text, boundary_votes jsonb, prompt_path text)
       where f.id = c.id
       returning f.id, f.ticket_generation`,
   );
   return new Map(rows.map((r) => [r.id, Number(r.ticket_generation)]));
 }
+
+const UNDECIDED: FamilyBoundary = { boundary: 'unknown', confidence: 0, reasons: [], source: 'rules' };
 
 const redact = (text: string | undefined) => (text === undefined ? undefined : redactSecrets(text));
 

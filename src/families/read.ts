@@ -5,6 +5,7 @@ import type { Db } from '../db/client.js';
 import { families, familyHistory, familyKeys, familyOccurrences, tickets, traces, type TicketProvider } from '../db/schema/index.js';
 import { evaluatorStates } from '../evaluators/guard.js';
 import { isUpstreamKey } from './keys.js';
+import type { BoundarySource } from './family_boundary.js';
 import type { Boundary, FamilyStatus, FixStatus } from './types.js';
 
 export interface FamilyFilters {
@@ -19,11 +20,14 @@ export interface FamilyJson {
   title: string;
   workflow: string;
   boundary: Boundary;
+  /** How the boundary was decided: its support, who decided, and the reasons a ticket shows. */
+  boundary_detail: { confidence: number | null; source: BoundarySource; reasons: string[] };
   severity: number;
   status: FamilyStatus;
   fingerprint: string | null;
   grouping_version: string;
-  owner: { team: string | null; assignees: string[] };
+  /** `reason`: the rule that matched ("recur.yaml owners[1]: ...", "CODEOWNERS line 7: ..."), or who set it. */
+  owner: { team: string | null; assignees: string[]; reason: string | null };
   first_seen: string;
   last_seen: string;
   trace_count: number;
@@ -218,11 +222,12 @@ async function toJson(db: Db, rows: FamilyRow[]): Promise<FamilyJson[]> {
       title: f.title,
       workflow: f.workflow,
       boundary: f.boundary,
+      boundary_detail: { confidence: f.boundaryConfidence === null ? null : Math.round(f.boundaryConfidence * 100) / 100, source: f.boundarySource, reasons: f.boundaryReasons },
       severity: f.severity,
       status: f.status,
       fingerprint: f.fingerprint,
       grouping_version: f.groupingVersion,
-      owner: { team: f.ownerTeam, assignees: f.ownerAssignees },
+      owner: { team: f.ownerTeam, assignees: f.ownerAssignees, reason: f.ownerReason },
       first_seen: f.firstSeen.toISOString(),
       last_seen: f.lastSeen.toISOString(),
       trace_count: f.traceCount,

@@ -1,9 +1,13 @@
-// Edits people make to a family (PATCH /v1/families/:id, later /recur commands): ignore or reopen it,
-// set its severity, boundary or owner. Every change is recorded in history with who made it, and the
-// ticket is re-rendered. An explicit severity may lower it: that is a decision, not a silent downgrade.
+// Edits people make to a family (PATCH /v1/families/:id, /recur commands, labels and assignments on GitHub):
+// ignore or reopen it, set its severity, boundary or owner. Every change is recorded in history with who made
+// it, and the ticket is re-rendered. An explicit severity may lower it: that is a decision, not a silent
+// downgrade. A boundary or owner a person sets stays (the rules no longer change it), and a boundary is
+// recorded as a correction that new families with the same evidence learn from.
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { families, tickets } from '../db/schema/index.js';
+import { recordCorrection } from './boundary_corrections.js';
+import { personDecision } from './family_boundary.js';
 import { recordHistory } from './history.js';
 import type { Boundary, FamilyStatus, Severity } from './types.js';
 
@@ -12,6 +16,8 @@ export interface FamilyChanges {
   severity?: Severity;
   boundary?: Boundary;
   owner?: { team?: string | null; assignees?: string[] };
+  /** Why the owner changed, for the ticket's Owner section; default "set by <actor>". */
+  ownerReason?: string;
 }
 
 export type UpdateOutcome = { result: 'updated'; changed: string[] } | { result: 'not_found' } | { result: 'merged'; into: string };
@@ -40,9 +46,17 @@ export async function updateFamily(db: Db, input: { familyId: string; changes: F
       note('severity', family.severity, changes.severity);
       set.severity = changes.severity;
     }
-    if (changes.boundary !== undefined) {
+    let correction: string | null = null;
+    // Saying the boundary the rules found also counts: the person's word then stays, and is learned from.
+    if (changes.boundary !== undefined && (changes.boundary !== family.boundary || family.boundarySource !== 'person')) {
+      const decided = personDecision(changes.boundary, input.actor);
       note('boundary', family.boundary, changes.boundary);
-      set.boundary = changes.boundary;
+      note('boundary_source', family.boundarySource, decided.source);
+      set.boundary = decided.boundary;
+      set.boundaryConfidence = decided.confidence;
+      set.boundaryReasons = decided.reasons;
+      set.boundarySource = decided.source;
+      correction = await recordCorrection(tx, { family, boundary: changes.boundary, actor: input.actor });
     }
     if (changes.owner?.team !== undefined) {
       note('owner.team', family.ownerTeam, changes.owner.team);
@@ -52,6 +66,11 @@ export async function updateFamily(db: Db, input: { familyId: string; changes: F
       note('owner.assignees', family.ownerAssignees, changes.owner.assignees);
       set.ownerAssignees = changes.owner.assignees;
     }
+    if (changes.owner !== undefined && (diff['owner.team'] || diff['owner.assignees'] || family.ownerSource !== 'person')) {
+      set.ownerSource = 'person';
+      set.ownerReason = changes.ownerReason ?? `set by ${input.actor}`;
+      note('owner_source', family.ownerSource, 'person');
+    }
 
     const changed = Object.keys(diff);
     if (changed.length === 0) return { result: 'updated' as const, changed };
@@ -59,7 +78,7 @@ export async function updateFamily(db: Db, input: { familyId: string; changes: F
       .update(families)
       .set({ ...set, ticketGeneration: sql`${families.ticketGeneration} + 1`, updatedAt: sql`now()` })
       .where(eq(families.id, family.id));
-    await recordHistory(tx, family.id, diff.status ? 'status_changed' : 'updated', input.actor, diff);
+    await recordHistory(tx, family.id, diff.status ? 'status_changed' : 'updated', input.actor, correction ? { ...diff, correction_id: correction } : diff);
     return { result: 'updated' as const, changed };
   });
 }

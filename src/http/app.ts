@@ -21,6 +21,8 @@ import { registerPageAssets } from './routes/page_assets.js';
 import { registerMetrics } from './routes/metrics.js';
 import { webhookRateLimit } from './rate_limit.js';
 import { requestTelemetry, type DeliverySource } from './request_telemetry.js';
+import { registerV1BoundaryCorrectionsList } from './routes/v1_boundary_corrections_list.js';
+import { registerV1BoundaryCorrectionsWithdraw } from './routes/v1_boundary_corrections_withdraw.js';
 import { registerV1DeadLettersList } from './routes/v1_dead_letters_list.js';
 import { registerV1DeadLettersReplay } from './routes/v1_dead_letters_replay.js';
 import { registerV1DeadLettersReplayAll } from './routes/v1_dead_letters_replay_all.js';
@@ -112,6 +114,8 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerV1FamiliesUpdate(app);
   registerV1FamiliesMerge(app);
   registerV1FamiliesSplit(app);
+  registerV1BoundaryCorrectionsList(app);
+  registerV1BoundaryCorrectionsWithdraw(app);
   registerV1GroupingRules(app);
   registerV1LocalIssues(app);
   registerV1Evaluators(app);

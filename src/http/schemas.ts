@@ -1,5 +1,6 @@
 // Response and request schemas shared by the /v1 routes; they also generate the OpenAPI document.
 import { z } from '@hono/zod-openapi';
+import { BOUNDARY_SOURCES } from '../families/family_boundary.js';
 import { BOUNDARIES, FAMILY_STATUSES } from '../families/types.js';
 
 export const ErrorSchema = z
@@ -12,11 +13,25 @@ export const FamilySchema = z
     title: z.string(),
     workflow: z.string(),
     boundary: z.enum(BOUNDARIES),
+    boundary_detail: z
+      .object({
+        confidence: z.number().min(0).max(1).nullable().openapi({ description: 'the average support a signal gives the boundary; null when not kept (older families, the model)' }),
+        source: z.enum(BOUNDARY_SOURCES).openapi({
+          description:
+            'who decided: `rules` (built-in), `explicit` (stated by the signal source), `config` (a recur.yaml boundaries rule), `person`, `learned` (from a correction of another family) or `model`',
+        }),
+        reasons: z.array(z.string()).openapi({ description: 'short phrases, most supported first: "401 from zendesk_update_ticket in 6 of 8 signals"' }),
+      })
+      .openapi({ description: 'how the boundary was decided' }),
     severity: z.number().int().min(0).max(3),
     status: z.enum(FAMILY_STATUSES),
     fingerprint: z.string().nullable(),
     grouping_version: z.string(),
-    owner: z.object({ team: z.string().nullable(), assignees: z.array(z.string()) }),
+    owner: z.object({
+      team: z.string().nullable(),
+      assignees: z.array(z.string()),
+      reason: z.string().nullable().openapi({ description: 'which ownership rule matched ("recur.yaml owners[1]: workflow support-*", "CODEOWNERS line 7: tool:stripe_* @acme/payments"), or who set the owner; null when none did' }),
+    }),
     first_seen: z.string(),
     last_seen: z.string(),
     trace_count: z.number().int(),

@@ -52,7 +52,7 @@ describe('families read API', () => {
     ]);
     expect(json.next_cursor).toBeNull();
     expect(Object.keys(json.items[0]).sort()).toEqual(
-      ['boundary', 'event_count', 'evaluators', 'first_seen', 'fingerprint', 'fix', 'grouping_version', 'guarded', 'id', 'last_seen', 'merged_into', 'owner', 'recurrence', 'reopen_count', 'severity', 'status', 'ticket', 'title', 'trace_count', 'upstream', 'workflow'].sort(),
+      ['boundary', 'boundary_detail', 'event_count', 'evaluators', 'first_seen', 'fingerprint', 'fix', 'grouping_version', 'guarded', 'id', 'last_seen', 'merged_into', 'owner', 'recurrence', 'reopen_count', 'severity', 'status', 'ticket', 'title', 'trace_count', 'upstream', 'workflow'].sort(),
     );
   });
 
@@ -105,6 +105,16 @@ describe('families read API', () => {
     } finally {
       for (const f of before) await db.update(families).set({ lastSeen: sql`${f.lastSeen}::timestamptz` }).where(eq(families.id, f.id));
     }
+  });
+
+  it('says how each boundary was decided and why nobody owns a family', async () => {
+    const { json } = await get('/v1/families?boundary=downstream_api');
+    const [family] = json.items;
+    expect(family.boundary_detail).toEqual({ source: 'rules', confidence: expect.any(Number), reasons: [expect.stringMatching(/timed out/)] });
+    expect(family.boundary_detail.confidence).toBeGreaterThan(0);
+    expect(family.owner).toEqual({ team: null, assignees: [], reason: null });
+    const { json: all } = await get('/v1/families');
+    for (const f of all.items) expect(['rules', 'explicit', 'config']).toContain(f.boundary_detail.source);
   });
 
   it.each([

@@ -1,7 +1,10 @@
 // Failure families: one row per recurring failure, with its counters, owner and lifecycle.
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, real, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { BOUNDARY_SOURCES } from '../../families/family_boundary.js';
 import { BOUNDARIES, FAMILY_STATUSES, FIX_STATUSES } from '../../families/types.js';
+
+export const OWNER_SOURCES = ['rules', 'person'] as const;
 
 export const families = pgTable(
   'families',
@@ -15,12 +18,28 @@ export const families = pgTable(
     tool: text('tool'),
     errorType: text('error_type'),
     boundary: text('boundary', { enum: BOUNDARIES }).notNull().default('unknown'),
+    /** How well the votes support the boundary (0..1); null for families decided before it was kept. */
+    boundaryConfidence: real('boundary_confidence'),
+    /** Short phrases for the ticket and the API: "401 from zendesk_update_ticket in 6 of 8 signals". */
+    boundaryReasons: jsonb('boundary_reasons').$type<string[]>().notNull().default([]),
+    /** Who decided: the signals' votes (`rules`, `explicit`, `config`), a `person`, a `learned` correction or the `model`. */
+    boundarySource: text('boundary_source', { enum: BOUNDARY_SOURCES }).notNull().default('rules'),
+    /** Every signal's vote folded in (families/family_boundary.ts BoundaryState), so the decision needs no signal re-read. */
+    boundaryVotes: jsonb('boundary_votes').$type<Record<string, unknown>>().notNull().default({}),
+    /** When the model was last asked about this family (it is asked again only after a while). */
+    boundaryModelAt: timestamp('boundary_model_at', { withTimezone: true }),
     severity: smallint('severity').notNull(),
     status: text('status', { enum: FAMILY_STATUSES }).notNull().default('watching'),
     fingerprint: text('fingerprint'),
     groupingVersion: text('grouping_version').notNull(),
     ownerTeam: text('owner_team'),
     ownerAssignees: jsonb('owner_assignees').$type<string[]>().notNull().default([]),
+    /** Which rule gave the owner ("recur.yaml owners[2]: ...", "CODEOWNERS line 7: ..."), or who set it. */
+    ownerReason: text('owner_reason'),
+    /** `rules` follow recur.yaml and the CODEOWNERS file; `person` (set through the API or on GitHub) stays. */
+    ownerSource: text('owner_source', { enum: OWNER_SOURCES }).notNull().default('rules'),
+    /** The prompt file the failing run used (a signal's `prompt.path` attribute): CODEOWNERS path patterns match it. */
+    promptPath: text('prompt_path'),
     firstSeen: timestamp('first_seen', { withTimezone: true }).notNull(),
     lastSeen: timestamp('last_seen', { withTimezone: true }).notNull(),
     traceCount: integer('trace_count').notNull().default(0),

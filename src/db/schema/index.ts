@@ -13,3 +13,4 @@ export * from './operational_events.js';
 export * from './evaluators.js';
 export * from './regression_pull_requests.js';
 export * from './grouping.js';
+export * from './boundary_corrections.js';
