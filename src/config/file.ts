@@ -36,6 +36,13 @@ const kindGlob = z.string().refine((glob) => SIGNAL_KINDS.some((kind) => picomat
 const repoPath = z
   .string()
   .regex(/^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[\w.-]+(?:\/[\w.-]+)*$/, 'expected a relative folder like evals/regressions (letters, digits, . _ - and /)');
+/**
+ * A file in the ticket repository (a leading `/` is its root), or for the local ticket store a file on disk
+ * (absolute, or relative to the working directory).
+ */
+const ownersFile = z
+  .string()
+  .regex(/^\/?(?!.*(?:^|\/)\.{1,2}(?:\/|$))[\w.-]+(?:\/[\w.-]+)*$/, 'expected a file path like .github/RECUR_OWNERS (letters, digits, . _ - and /, no . or .. parts)');
 /** The start of a git branch name; the family id completes it. */
 const branchPrefix = z
   .string()
@@ -45,6 +52,12 @@ export const fileSchema = z.strictObject({
   tickets: z
     .strictObject({
       repo: repo.optional(),
+      /**
+       * A CODEOWNERS-style file naming owners by tool, workflow, boundary or prompt path, read after the
+       * `owners` rules: in the ticket repository through the GitHub API (cached 10 minutes), or from disk
+       * for the local ticket store (read at each ticket sync). Unset: no file is read.
+       */
+      codeowners_path: ownersFile.optional(),
       open_when: z
         .strictObject({
           min_traces: z.number().int().min(1, 'expected at least 1').default(2),

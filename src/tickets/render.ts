@@ -1,6 +1,8 @@
 // Renders a family as a ticket (CONTRACT section 7): title, labels, assignees and a body with every
 // section and the hidden marker. Untrusted text (titles, descriptions, trace comments) is redacted and
 // neutralized here, the last place before anything leaves recur.
+import type { BoundarySource } from '../families/family_boundary.js';
+import { LEGACY_VERSIONS } from '../families/grouping/version.js';
 import type { Boundary, FamilyStatus, FixStatus, Severity } from '../families/types.js';
 import { blockText, codeText, inlineText, redactSecrets, titleText } from './redact.js';
 
@@ -14,6 +16,10 @@ export interface TicketView {
     description: string | null;
     workflow: string;
     boundary: Boundary;
+    /** Who decided the boundary, how well supported, and why (families.boundary_*). */
+    boundarySource?: BoundarySource;
+    boundaryConfidence?: number | null;
+    boundaryReasons?: string[];
     severity: Severity;
     status: FamilyStatus;
     traceCount: number;
@@ -25,10 +31,12 @@ export interface TicketView {
     fixRelease: string | null;
     reopenCount: number;
   };
-  owner: { team: string | null; assignees: string[]; labels: string[]; matched: boolean };
+  /** `reason`: the ownership rule that matched, or who set the owner. */
+  owner: { team: string | null; assignees: string[]; labels: string[]; matched: boolean; reason?: string | null };
   upstream: Array<{ source: string; id: string; url: string | null }>;
   /** Newest first, at most EVIDENCE_SHOWN. */
-  traces: Array<{ traceId: string; runId: string; url: string | null; comment: string | null; startTime: Date | null }>;
+  /** `joined`: why the trace's event joined the family (joinPhrase), when recorded. */
+  traces: Array<{ traceId: string; runId: string; url: string | null; comment: string | null; startTime: Date | null; joined?: string | null }>;
   evaluators: Array<{ id: string; suite: string; status: string }>;
   /** The pull request adding the evaluator to the repo, when recur opened one (recur.yaml evaluators.pull_requests). */
   regressionPullRequest?: { number: number; url: string } | null;
@@ -76,7 +84,7 @@ export function renderBody(view: TicketView): string {
     ['Failure', failureSection(view)],
     ['Workflow', inlineText(family.workflow, 200)],
     ['Severity', `sev${family.severity} (${SEVERITY_NAMES[family.severity]})`],
-    ['Boundary', boundarySection(family.boundary)],
+    ['Boundary', boundarySection(family)],
     ['Owner', ownerSection(view)],
     ['Evidence', evidenceSection(view)],
     ['Upstream', upstreamSection(view)],
@@ -93,18 +101,73 @@ function failureSection({ family }: TicketView): string {
   return family.description ? `${title}\n\n${blockText(family.description, 4000)}` : title;
 }
 
-function boundarySection(boundary: Boundary): string {
-  return boundary === 'unknown'
-    ? '`unknown`: not yet classified; set it with a `boundary:<b>` label.'
-    : `\`${boundary}\` (suspected)`;
+const SOURCE_PHRASES: Record<BoundarySource, string> = {
+  rules: "suspected, from recur's rules",
+  explicit: 'stated by the signal source',
+  config: 'from a recur.yaml `boundaries` rule',
+  person: 'set by a person',
+  learned: "learned from an engineer's correction of a family with the same evidence",
+  model: "the model's judgement, not checked by recur's rules",
+};
+
+const SET_IT = 'Wrong? Set it with a `boundary:<b>` label or `/recur boundary <b>`; recur keeps it and learns from it.';
+
+/** The boundary, who decided it and why; reasons are untrusted text (tool names, a model's words) and shown inert. */
+function boundarySection(family: TicketView['family']): string {
+  const reasons = (family.boundaryReasons ?? []).slice(0, 4).map((r) => `- ${inlineText(r, 300)}`);
+  if (family.boundary === 'unknown') {
+    const head = family.boundarySource === 'person' ? '`unknown`: set by a person.' : '`unknown`: nothing in the evidence points at a boundary yet.';
+    return [head, ...reasons, SET_IT].join('\n');
+  }
+  const source = SOURCE_PHRASES[family.boundarySource ?? 'rules'];
+  const confidence = typeof family.boundaryConfidence === 'number' && family.boundarySource !== 'person' ? `, confidence ${family.boundaryConfidence.toFixed(2)}` : '';
+  return [`\`${family.boundary}\` (${source}${confidence})`, ...reasons, ...(family.boundarySource === 'person' ? [] : [SET_IT])].join('\n');
 }
 
 function ownerSection({ owner }: TicketView): string {
-  if (!owner.matched) return 'No ownership rule matched: labelled `needs-owner`. Add an `owners` rule to recur.yaml.';
+  const why = owner.reason ? `Why: ${inlineText(owner.reason, 300)}` : null;
+  if (!owner.matched) {
+    const base = 'No ownership rule matched: labelled `needs-owner`. Add an `owners` rule to recur.yaml or a line to the owners file.';
+    // A CODEOWNERS line without owners leaves a family unowned on purpose: say which.
+    return why ? `${base}\n${why}` : base;
+  }
   const parts: string[] = [];
   if (owner.team) parts.push(`Team: @${owner.team}`);
   if (owner.assignees.length > 0) parts.push(`Assignees: ${owner.assignees.map((a) => `@${a}`).join(', ')}`);
-  return parts.length > 0 ? parts.join('\n') : 'Matched an ownership rule with no team or assignees.';
+  if (parts.length === 0) parts.push('Matched an ownership rule with no team or assignees.');
+  if (why) parts.push(why);
+  return parts.join('\n');
+}
+
+/**
+ * Why an event joined its family, from its occurrence (family_occurrences.matched_by and score); null when
+ * it was not recorded (events older than that record).
+ */
+export function joinPhrase(matchedBy: string | null | undefined, score: number | null | undefined): string | null {
+  const scored = (phrase: string) => (typeof score === 'number' ? `${phrase} (${score.toFixed(2)})` : phrase);
+  switch (matchedBy) {
+    case 'new':
+      return 'first seen';
+    case 'upstream':
+      return 'grouped upstream';
+    case 'fingerprint':
+      return 'same error text';
+    case 'template':
+      return 'same template';
+    case 'template_generalized':
+      return 'same template (a value varies)';
+    case 'similarity':
+      return scored('similar wording');
+    case 'semantic':
+      return scored('close in meaning');
+    case 'split_rule':
+      return 'kept by a split';
+    case 'legacy_fingerprint':
+    case 'legacy_title':
+      return `matched under grouping ${LEGACY_VERSIONS[0].version}`;
+    default:
+      return null;
+  }
 }
 
 function evidenceSection({ family, traces }: TicketView): string {
@@ -114,8 +177,9 @@ function evidenceSection({ family, traces }: TicketView): string {
     const label = `trace ${codeText(t.traceId, 64)}`;
     const link = t.url ? `[${label}](${safeUrl(t.url)})` : label;
     const when = t.startTime ? ` · ${t.startTime.toISOString().replace('.000Z', 'Z')}` : '';
+    const joined = t.joined ? ` · ${t.joined}` : '';
     const note = t.comment ? ` · ${inlineText(t.comment, 280)}` : '';
-    return `- ${link}${when}${note}`;
+    return `- ${link}${when}${joined}${note}`;
   });
   const more = family.traceCount > traces.length ? `\nShowing the latest ${traces.length} of ${family.traceCount}.` : '';
   return `${summary}\n${lines.join('\n')}${more}`;

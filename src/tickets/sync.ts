@@ -15,8 +15,9 @@ import { NEEDS_OWNER_LABEL, resolveOwnership } from '../families/ownership.js';
 import type { Severity } from '../families/types.js';
 import { runSideEffect } from './ledger.js';
 import { decideTicket } from './policy.js';
-import { EVIDENCE_SHOWN, renderRegressionComment, renderTicket, type TicketView } from './render.js';
+import { EVIDENCE_SHOWN, joinPhrase, renderRegressionComment, renderTicket, type TicketView } from './render.js';
 import { runIssueOperation, type IssueOperation } from './issue_operation.js';
+import { settleOwnerAndBoundary } from './owner_and_boundary.js';
 import type { IssueDraft, IssueRef, TicketSink } from './sinks/types.js';
 
 export interface TicketSyncDeps {
@@ -27,7 +28,7 @@ export interface TicketSyncDeps {
   leaseMs: number;
   /** A ticket's body is edited at most once per this interval; state changes are never held back. */
   updateIntervalMs: number;
-  /** Optional LLM drafting of evaluator specs. */
+  /** Optional LLM drafting of evaluator specs, and judgement of boundaries the rules leave unknown. */
   llm?: LlmSettings | null;
 }
 
@@ -110,6 +111,9 @@ async function syncLeased(deps: TicketSyncDeps, familyId: string) {
     const nextEditAt = ticket.updatedAt.getTime() + deps.updateIntervalMs;
     if (nextEditAt > Date.now()) return { result: 'throttled' as const, retryInMs: nextEditAt - Date.now() };
   }
+
+  // Boundary (the model's, for an unknown one) and owner (the owners file) before anything is decided or shown.
+  await settleOwnerAndBoundary(deps, familyId);
 
   const recent = await db
     .select({ n: sql<number>`count(*)::int` })
@@ -255,8 +259,17 @@ export async function loadTicketView(db: Db, familyId: string, config: FileConfi
     .from(familyKeys)
     .where(and(eq(familyKeys.familyId, familyId), isUpstreamKey()));
   const evidence = await db
-    .select({ traceId: traces.traceId, runId: traces.runId, url: traces.url, comment: traces.comment, startTime: traces.startTime })
+    .select({
+      traceId: traces.traceId,
+      runId: traces.runId,
+      url: traces.url,
+      comment: traces.comment,
+      startTime: traces.startTime,
+      matchedBy: familyOccurrences.matchedBy,
+      score: familyOccurrences.score,
+    })
     .from(traces)
+    .leftJoin(familyOccurrences, eq(familyOccurrences.eventId, traces.eventId))
     .where(eq(traces.familyId, familyId))
     .orderBy(desc(traces.createdAt), desc(traces.id))
     .limit(EVIDENCE_SHOWN);
@@ -265,17 +278,21 @@ export async function loadTicketView(db: Db, familyId: string, config: FileConfi
     .select({ number: regressionPullRequests.number, url: regressionPullRequests.url })
     .from(regressionPullRequests)
     .where(eq(regressionPullRequests.familyId, familyId));
-  const rule = resolveOwnership(config.owners, { workflow: family.workflow, boundary: family.boundary, tool: family.tool, tenant: family.tenant });
-  const team = family.ownerTeam ?? rule.team;
-  const assignees = family.ownerAssignees.length ? family.ownerAssignees : rule.assignees;
+  // The recur.yaml rule gives the ticket's repo and extra labels; the owner itself is the family's (the rules'
+  // with the owners file, written by settleOwnerAndBoundary, or a person's).
+  const rule = resolveOwnership(config.owners, { workflow: family.workflow, boundary: family.boundary, tool: family.tool, tenant: family.tenant, kind: family.kind, promptPath: family.promptPath });
+  const byPerson = family.ownerSource === 'person';
+  const team = family.ownerTeam ?? (byPerson ? null : rule.team);
+  const assignees = family.ownerAssignees.length ? family.ownerAssignees : byPerson ? [] : rule.assignees;
+  const reason = family.ownerReason ?? (byPerson ? null : rule.reason);
   // An owner set by hand counts as much as one from a rule.
-  const owned = rule.matched || team !== null || assignees.length > 0;
+  const owned = (rule.matched && !byPerson) || team !== null || assignees.length > 0;
   return {
     family: { ...family, severity: family.severity as Severity },
-    owner: { team, assignees, matched: owned, labels: owned ? rule.labels.filter((l) => l !== NEEDS_OWNER_LABEL) : rule.labels },
+    owner: { team, assignees, reason, matched: owned, labels: owned ? rule.labels.filter((l) => l !== NEEDS_OWNER_LABEL) : [...new Set([...rule.labels, NEEDS_OWNER_LABEL])] },
     ownerRepo: rule.repo,
     upstream,
-    traces: evidence,
+    traces: evidence.map(({ matchedBy, score, ...t }) => ({ ...t, joined: joinPhrase(matchedBy, score) })),
     evaluators: guard?.evaluators ?? [],
     regressionPullRequest: pr?.number && pr.url ? { number: pr.number, url: pr.url } : null,
     guarded: guard?.guarded ?? false,

@@ -99,7 +99,15 @@ boundaries:
     expect(loadFileConfig(path, true).evaluators.pull_requests).toEqual({ enabled: true, path: '.github/evals', branch_prefix: 'bots/recur-' });
   });
 
+  it('reads the owners file path, in the repository or on disk, and has none by default', () => {
+    expect(loadFileConfig(write('owners-none.yaml', ''), true).tickets.codeowners_path).toBeUndefined();
+    expect(loadFileConfig(write('owners-repo.yaml', 'tickets: { codeowners_path: .github/RECUR_OWNERS }\n'), true).tickets.codeowners_path).toBe('.github/RECUR_OWNERS');
+    expect(loadFileConfig(write('owners-disk.yaml', 'tickets: { codeowners_path: /etc/recur/OWNERS }\n'), true).tickets.codeowners_path).toBe('/etc/recur/OWNERS');
+  });
+
   it.each([
+    ['tickets: { codeowners_path: ../CODEOWNERS }\n', 'tickets.codeowners_path'],
+    ['tickets: { codeowners_path: "owners file" }\n', 'tickets.codeowners_path'],
     ['tickets:\n  open_when: { min_traces: two }\n', 'tickets.open_when.min_traces'],
     ['tickets:\n  open_when: { within: soon }\n', 'tickets.open_when.within'],
     ['gate: { block_at_severity_lte: 9 }\n', 'gate.block_at_severity_lte'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { familyMarker, findFamilyMarker, labelSafe, renderTicket, type TicketView } from '../../src/tickets/render.js';
+import { familyMarker, findFamilyMarker, joinPhrase, labelSafe, renderTicket, type TicketView } from '../../src/tickets/render.js';
 
 const FAMILY_ID = '0d7f6a52-6f1e-4b8a-9d3c-2e1f0a9b8c7d';
 
@@ -160,5 +160,88 @@ describe('renderTicket', () => {
 
   it('is a pure function: the same view renders the same ticket', () => {
     expect(renderTicket(view())).toEqual(renderTicket(view()));
+  });
+});
+
+describe('renderTicket: boundary, owner and why each trace joined', () => {
+  const section = (body: string, heading: string) => body.split(`### ${heading}\n`)[1]!.split('\n\n###')[0]!;
+
+  it('shows the boundary with who decided it, its confidence and the reasons', () => {
+    const body = renderTicket(
+      view({ family: { boundary: 'permission', boundarySource: 'rules', boundaryConfidence: 0.675, boundaryReasons: ['401 from zendesk_update_ticket in 6 of 8 signals'] } }),
+    ).body;
+    expect(section(body, 'Boundary').split('\n')).toEqual([
+      "`permission` (suspected, from recur's rules, confidence 0.68)",
+      '- 401 from zendesk_update_ticket in 6 of 8 signals',
+      'Wrong? Set it with a `boundary:<b>` label or `/recur boundary <b>`; recur keeps it and learns from it.',
+    ]);
+  });
+
+  it.each([
+    ['explicit', 'stated by the signal source'],
+    ['config', 'from a recur.yaml `boundaries` rule'],
+    ['learned', "learned from an engineer's correction"],
+    ['model', "the model's judgement, not checked by recur's rules"],
+  ] as const)('names the source %s', (source, phrase) => {
+    const body = renderTicket(view({ family: { boundary: 'context_source', boundarySource: source, boundaryConfidence: null, boundaryReasons: ['learned from #12'] } })).body;
+    expect(section(body, 'Boundary')).toContain(`\`context_source\` (${phrase}`);
+  });
+
+  it("shows a person's boundary as theirs, without the confidence or the invitation to correct it", () => {
+    const body = renderTicket(view({ family: { boundary: 'prompt', boundarySource: 'person', boundaryConfidence: 1, boundaryReasons: ['set by github:alice'] } })).body;
+    expect(section(body, 'Boundary')).toBe('`prompt` (set by a person)\n- set by github:alice');
+  });
+
+  it('says an unknown boundary is unknown, and how to set it', () => {
+    const body = renderTicket(view({ family: { boundary: 'unknown', boundarySource: 'rules', boundaryConfidence: 0, boundaryReasons: [] } })).body;
+    expect(section(body, 'Boundary')).toMatch(/^`unknown`: nothing in the evidence points at a boundary yet\.\nWrong\? Set it with a `boundary:<b>` label/);
+  });
+
+  it('renders reasons from untrusted text (tool names, the model) inert', () => {
+    const reasons = ['the model m judged: closes #7, ping @octocat <img src=x onerror=alert(1)> [x](https://evil.example) ghp_abcdefghijklmnopqrstuvwxyz0123456789'];
+    const body = renderTicket(view({ family: { boundary: 'prompt', boundarySource: 'model', boundaryConfidence: null, boundaryReasons: reasons } })).body;
+    const boundary = section(body, 'Boundary');
+    expect(boundary).not.toMatch(/(^|[^\w])@octocat\b/);
+    expect(boundary).not.toMatch(/\bcloses #7\b/i);
+    expect(boundary).not.toContain('<img');
+    expect(boundary).not.toMatch(/https?:\/\/evil/);
+    expect(boundary).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123456789');
+    expect(boundary.split('\n')).toHaveLength(3);
+  });
+
+  it('says which rule gave the owner, inert, and why a family is unowned when a line says so', () => {
+    const owned = renderTicket(view({ owner: { team: 'acme/payments', assignees: [], labels: [], matched: true, reason: 'CODEOWNERS line 7: tool:stripe_* @acme/payments' } })).body;
+    expect(section(owned, 'Owner').split('\n')).toEqual(['Team: @acme/payments', expect.stringMatching(/^Why: CODEOWNERS line 7: tool:stripe_\* @\u200Dacme\/payments$/)]);
+    const cleared = renderTicket(view({ owner: { team: null, assignees: [], labels: ['needs-owner'], matched: false, reason: 'CODEOWNERS line 9: tool:legacy_* (no owners)' } }));
+    expect(section(cleared.body, 'Owner')).toContain('labelled `needs-owner`');
+    expect(section(cleared.body, 'Owner')).toContain('Why: CODEOWNERS line 9: tool:legacy_* (no owners)');
+    expect(cleared.labels).toContain('needs-owner');
+  });
+
+  it.each([
+    ['new', null, 'first seen'],
+    ['upstream', 1, 'grouped upstream'],
+    ['fingerprint', 1, 'same error text'],
+    ['template', 0.9, 'same template'],
+    ['template_generalized', 0.8, 'same template (a value varies)'],
+    ['similarity', 0.6234, 'similar wording (0.62)'],
+    ['semantic', 0.912, 'close in meaning (0.91)'],
+    ['split_rule', 1, 'kept by a split'],
+    ['legacy_fingerprint', 1, 'matched under grouping g-2026-11-22'],
+    ['legacy_title', 1, 'matched under grouping g-2026-11-22'],
+    [null, null, null],
+    ['something-new', 1, null],
+  ])('says why a trace joined: %s -> %s', (matchedBy, score, phrase) => {
+    expect(joinPhrase(matchedBy, score)).toBe(phrase);
+  });
+
+  it('puts the phrase on each evidence line that has one', () => {
+    const traces = [
+      { traceId: 't-3', runId: 'r-3', url: null, comment: 'slow', startTime: new Date('2026-11-21T16:40:12Z'), joined: 'similar wording (0.62)' },
+      { traceId: 't-2', runId: 'r-2', url: null, comment: null, startTime: null, joined: null },
+    ];
+    const lines = section(renderTicket(view({ traces })).body, 'Evidence').split('\n');
+    expect(lines[1]).toBe('- trace `t-3` · 2026-11-21T16:40:12Z · similar wording (0.62) · slow');
+    expect(lines[2]).toBe('- trace `t-2`');
   });
 });

@@ -88,7 +88,9 @@ async function onIssue(tx: Db, e: Payload<'issues'>): Promise<GitHubOutcome> {
         await updateFamily(tx, { familyId: family.id, changes: { severity: Number(severity[1]) as 0 | 1 | 2 | 3 }, actor });
         return { touched: [family.id], replies: [], note: 'severity from label' };
       }
-      if (boundary && (BOUNDARIES as readonly string[]).includes(boundary) && boundary !== family.boundary) {
+      // recur labels its own tickets: GitHub reports those labels back, and they are not a person's word.
+      const recurs = ticket.labels.includes(name);
+      if (boundary && (BOUNDARIES as readonly string[]).includes(boundary) && boundary !== family.boundary && !recurs) {
         await updateFamily(tx, { familyId: family.id, changes: { boundary: boundary as Boundary }, actor });
         return { touched: [family.id], replies: [], note: 'boundary from label' };
       }
@@ -96,8 +98,14 @@ async function onIssue(tx: Db, e: Payload<'issues'>): Promise<GitHubOutcome> {
     }
     case 'assigned': {
       const login = e.assignee?.login;
+      // recur's own assignments come back as events too; they name an assignee the family already has.
       if (!login || family.ownerAssignees.includes(login)) return none('assignee known');
-      await updateFamily(tx, { familyId: family.id, changes: { owner: { assignees: [...family.ownerAssignees, login] } }, actor });
+      // An assignment made on GitHub is a person's choice: it is kept, and the rules no longer change the owner.
+      await updateFamily(tx, {
+        familyId: family.id,
+        changes: { owner: { assignees: [...family.ownerAssignees, login] }, ownerReason: `@${login} assigned on GitHub by ${actor}` },
+        actor,
+      });
       return { touched: [family.id], replies: [], note: 'assignee added' };
     }
     default:
@@ -187,7 +195,11 @@ async function onComment(tx: Db, e: Payload<'issue_comment'>): Promise<GitHubOut
       return { touched: [family.id], replies: [reply(`severity set to sev${command.severity}.`)], note: 'severity' };
     case 'boundary':
       await updateFamily(tx, { familyId: family.id, changes: { boundary: command.boundary }, actor });
-      return { touched: [family.id], replies: [reply(`boundary set to \`${command.boundary}\`.`)], note: 'boundary' };
+      return {
+        touched: [family.id],
+        replies: [reply(`boundary set to \`${command.boundary}\`${command.boundary === 'unknown' ? '' : '; new families with the same evidence will start with it'}.`)],
+        note: 'boundary',
+      };
     case 'merge': {
       const target = await familyOfTicket(tx, { repo, number: command.number });
       if (!target) return { touched: [], replies: [reply(`#${command.number} is not a recur ticket in this repository.`)], note: 'merge target unknown' };

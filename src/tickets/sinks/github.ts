@@ -1,6 +1,7 @@
 // Tickets as GitHub issues. Writes that must not happen twice (creating an issue, posting a comment) are
 // sent without automatic retries: an ambiguous failure fails the job, and its next attempt goes through
 // the ledger, which looks for the issue's hidden marker (or the comment's) before sending anything again.
+import { LRUCache } from 'lru-cache';
 import type { GitHubClient } from './github_client.js';
 import { familyMarker } from '../render.js';
 import type { CloseReason, IssueDraft, IssueRef, PullRequestRef, RepoSink, TicketSink } from './types.js';
@@ -8,6 +9,10 @@ import type { CloseReason, IssueDraft, IssueRef, PullRequestRef, RepoSink, Ticke
 const NO_RETRY = { request: { retries: 0 } } as const;
 /** How far back reconciliation looks for an issue recur may have created without recording it. */
 const RECONCILE_PAGES = 3;
+/** How long an owners file read from GitHub is used before it is read again: edits show up within this. */
+export const OWNERS_FILE_TTL_MS = 10 * 60_000;
+/** Largest owners file read: GitHub's own CODEOWNERS limit is 3 MB; recur's files are far smaller. */
+const OWNERS_FILE_MAX_BYTES = 1_000_000;
 
 const LABEL_COLORS: Array<[RegExp, string, string]> = [
   [/^sev:0$/, 'b60205', 'recur: urgent'],
@@ -35,9 +40,24 @@ function status(err: unknown): number | undefined {
   return (err as { status?: number })?.status;
 }
 
-export function createGitHubSink(client: GitHubClient): TicketSink {
+export function createGitHubSink(client: GitHubClient, opts: { ownersFileTtlMs?: number } = {}): TicketSink {
   // One check per label per process, shared by concurrent syncs that need the same label.
   const labelChecks = new Map<string, Promise<void>>();
+  // An absent file is remembered too (as ''), so a repo without one costs one request per interval.
+  const ownersFiles = new LRUCache<string, string>({ max: 200, ttl: opts.ownersFileTtlMs ?? OWNERS_FILE_TTL_MS });
+  const ownersReads = new Map<string, Promise<string>>();
+
+  const fetchOwnersFile = async (repo: string, path: string): Promise<string> => {
+    try {
+      const { data } = await client.rest.repos.getContent({ ...splitRepo(repo), path: path.replace(/^\/+/, '') });
+      if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) return '';
+      const text = Buffer.from(data.content, 'base64').toString('utf8');
+      return text.length > OWNERS_FILE_MAX_BYTES ? '' : text;
+    } catch (err) {
+      if (status(err) === 404) return '';
+      throw err;
+    }
+  };
 
   const ensureLabel = async (repo: string, name: string) => {
     try {
@@ -138,6 +158,25 @@ export function createGitHubSink(client: GitHubClient): TicketSink {
 
     async comment(ref: IssueRef, how: { body: string; marker: string }) {
       await commentOnce(ref, how.body, how.marker);
+    },
+
+    async readOwnersFile(repo: string, path: string) {
+      const key = `${repo.toLowerCase()}\u0000${path}`;
+      const cached = ownersFiles.get(key);
+      if (cached !== undefined) return cached === '' ? null : cached;
+      // Concurrent syncs share one request.
+      let reading = ownersReads.get(key);
+      if (!reading) {
+        reading = fetchOwnersFile(repo, path)
+          .then((text) => {
+            ownersFiles.set(key, text);
+            return text;
+          })
+          .finally(() => ownersReads.delete(key));
+        ownersReads.set(key, reading);
+      }
+      const text = await reading;
+      return text === '' ? null : text;
     },
 
     async findByMarker(repo: string, familyId: string) {

@@ -1,13 +1,19 @@
 // The local ticket store, used when no GitHub credentials are set: issues live in recur's own database
 // and are listed by the API (`GET /v1/local-issues`). It keeps GitHub's semantics that matter to recur:
 // numbers per repo, labels people add are kept, comments carry markers so a repeated operation posts once.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { and, eq, like, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { localIssueComments, localIssues } from '../../db/schema/index.js';
 import { isRecurLabel } from './github.js';
 import type { CloseReason, IssueDraft, IssueRef, TicketSink } from './types.js';
 
-export function createLocalSink(db: Db, publicUrl: string): TicketSink {
+/**
+ * `ownersDir`: where a relative owners file path is read from (the working directory by default). The file
+ * is read on every call: it is a local file, and an edit shows up at the next ticket sync.
+ */
+export function createLocalSink(db: Db, publicUrl: string, opts: { ownersDir?: string } = {}): TicketSink {
   const urlOf = (repo: string, number: number) => `${publicUrl.replace(/\/$/, '')}/v1/local-issues/${repo}/${number}`;
   const where = (ref: IssueRef) => and(eq(localIssues.repo, ref.repo), eq(localIssues.number, ref.number));
 
@@ -81,6 +87,14 @@ export function createLocalSink(db: Db, publicUrl: string): TicketSink {
     async comment(ref: IssueRef, how: { body: string; marker: string }) {
       const [issue] = await db.select({ id: localIssues.id }).from(localIssues).where(where(ref));
       if (issue) await commentOnce(db, issue.id, how.body, how.marker);
+    },
+    async readOwnersFile(_repo: string, path: string) {
+      try {
+        return await readFile(resolve(opts.ownersDir ?? process.cwd(), path), 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw err;
+      }
     },
     async findByMarker(repo: string, familyId: string) {
       const [row] = await db

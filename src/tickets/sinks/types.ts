@@ -39,6 +39,12 @@ export interface TicketSink {
   comment(ref: IssueRef, how: { body: string; marker: string }): Promise<void>;
   /** Finds the issue carrying the family's hidden marker: how an unfinished create is reconciled. */
   findByMarker(repo: string, familyId: string): Promise<IssueRef | null>;
+  /**
+   * The owners file (recur.yaml tickets.codeowners_path) as text, or null when there is none: GitHub reads it
+   * from the repo's default branch and keeps it a while; the local store reads it from disk. Throws when it
+   * cannot tell (GitHub unreachable): the caller then keeps the owner it had.
+   */
+  readOwnersFile(repo: string, path: string): Promise<string | null>;
 }
 
 /** The hidden marker that makes a comment findable, so a retried operation never posts it twice. */
