@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { pairwiseScores, type ClusteredItem } from '../test/helpers/cluster_metrics.js';
+import { groupingAccuracy, pairwiseScores } from '../test/helpers/cluster_metrics.js';
 import { createDatabase, startPostgres, type PgServer } from '../test/helpers/postgres.js';
 import { startService, type ServiceProcess } from '../test/helpers/service_process.js';
 
@@ -40,22 +40,6 @@ interface LabelledSet {
   truth: Record<string, string>;
   datasets?: string[];
   peer?: Record<string, { drain3: { plain: { precision: number; recall: number; ga: number } } }>;
-}
-
-/** Loghub's grouping accuracy: the share of items whose cluster holds exactly the items of their label. */
-export function groupingAccuracy(items: readonly ClusteredItem[]): number {
-  const byLabel = new Map<string, ClusteredItem[]>();
-  const clusterSize = new Map<string, number>();
-  for (const item of items) {
-    byLabel.set(item.label, [...(byLabel.get(item.label) ?? []), item]);
-    clusterSize.set(item.cluster, (clusterSize.get(item.cluster) ?? 0) + 1);
-  }
-  let correct = 0;
-  for (const group of byLabel.values()) {
-    const clusters = new Set(group.map((i) => i.cluster));
-    if (clusters.size === 1 && clusterSize.get(group[0]!.cluster) === group.length) correct += group.length;
-  }
-  return items.length === 0 ? 1 : correct / items.length;
 }
 
 async function api(url: string, path: string, init: RequestInit = {}): Promise<{ status: number; json: any }> {

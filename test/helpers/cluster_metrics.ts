@@ -1,4 +1,6 @@
-// Pairwise clustering quality: compares predicted clusters with true labels over all pairs of items.
+// Clustering quality: pairwise precision and recall, and Loghub's grouping accuracy.
+//
+// Pairwise: compares predicted clusters with true labels over all pairs of items.
 //
 //   precision = of all pairs put in the same predicted cluster, the share that share a true label
 //   recall    = of all pairs sharing a true label, the share put in the same predicted cluster
@@ -129,4 +131,19 @@ export function worstMistakes(items: ReadonlyArray<ClusteredItem>, limit = 10): 
 
   const n = Math.max(0, Math.floor(limit));
   return { merged: merged.slice(0, n), split: split.slice(0, n) };
+}
+
+/**
+ * Loghub's grouping accuracy (GA; Zhu et al., ICSE-SEIP 2019): the share of items whose cluster holds
+ * exactly the items of their label, no more and no fewer.
+ */
+export function groupingAccuracy(items: ReadonlyArray<ClusteredItem>): number {
+  if (items.length === 0) return 1;
+  const c = contingency(items);
+  let correct = 0;
+  for (const [label, clusters] of c.byLabel) {
+    const [cluster] = [...clusters.keys()];
+    if (clusters.size === 1 && c.clusterSizes.get(cluster!) === c.labelSizes.get(label)) correct += c.labelSizes.get(label)!;
+  }
+  return correct / items.length;
 }

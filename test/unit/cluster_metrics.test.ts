@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pairwiseScores, worstMistakes, type ClusteredItem } from '../helpers/cluster_metrics.js';
+import { pairwiseScores, worstMistakes, type ClusteredItem, groupingAccuracy } from '../helpers/cluster_metrics.js';
 
 /** Items from [label, cluster] pairs. */
 const items = (rows: ReadonlyArray<readonly [string, string]>): ClusteredItem[] =>
@@ -166,5 +166,18 @@ describe('worstMistakes', () => {
       ['b', 1],
     ]);
     expect(w.merged).toEqual([]);
+  });
+});
+
+describe('groupingAccuracy', () => {
+  const items = (pairs: Array<[string, string]>) => pairs.map(([label, cluster]) => ({ label, cluster }));
+  it.each<[string, Array<[string, string]>, number]>([
+    ['every group exactly found', [['a', '1'], ['a', '1'], ['b', '2']], 1],
+    ['a group split in two counts none of its items', [['a', '1'], ['a', '2'], ['b', '3']], 1 / 3],
+    ['two groups merged count none of their items', [['a', '1'], ['a', '1'], ['b', '1']], 0],
+    ['a merge costs both groups, the rest still count', [['a', '1'], ['b', '1'], ['c', '2'], ['c', '2']], 2 / 4],
+    ['nothing to score', [], 1],
+  ])('%s', (_, pairs, expected) => {
+    expect(groupingAccuracy(items(pairs))).toBeCloseTo(expected);
   });
 });

@@ -56,6 +56,7 @@ describe('maskText: each kind of variable', () => {
     // quoted strings: free text is a value, an identifier is kept, ids inside are masked
     ['quoted free text', "product 'Blue Widget XL' not found", 'product <quoted> not found'],
     ['quoted identifiers stay', "KeyError: 'shipping_address'", "KeyError: 'shipping_address'"],
+    ['quoted status phrases stay', "Client error '403 Forbidden' for url", "Client error '403 Forbidden' for url"],
     ['numbers inside quotes', "order 'ord_8812' and \"42\" missing", "order '<id>' and \"<num>\" missing"],
     // what is kept
     ['HTTP statuses after http/status', 'HTTP 429 and status_code=503 and status: 404', 'HTTP 429 and status_code=503 and status: 404'],

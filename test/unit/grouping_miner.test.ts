@@ -76,6 +76,13 @@ describe('matchTemplate', () => {
     expect([decision.template.id, ...decision.absorbed.map((t) => t.id)].sort()).toEqual(['a', 'b']);
   });
 
+  it('names the templates a new text was told apart from by a word or two: its siblings', () => {
+    const leaf = [template('a', 'Email tone too pushy'), template('b', 'Email draft way too long'), template('c', 'Email tone far too formal')];
+    const decision = matchTemplate(tokens('Email tone too formal'), leaf);
+    expect(decision.action).toBe('new');
+    if (decision.action === 'new') expect(decision.siblings.map((t) => t.id)).toEqual(['a']);
+  });
+
   it('never absorbs a template that has recurred on its own: its word names a failure', () => {
     const established = MINER.rareOccurrences + 1;
     const leaf = [template('a', 'Invalid user admin from 10.0.0.1', established), template('b', 'Invalid user oracle from 10.0.0.2', 1)];

@@ -81,6 +81,8 @@ describe('similarity', () => {
     ['a 429 is not a 401', { title: 'HubSpot call failed', message: 'HTTP 429 Too Many Requests from HubSpot' }, { title: 'HubSpot call failed', message: 'HTTP 401 Unauthorized from HubSpot' }],
     ['another tool', { title: 'timed out', tool: 'lookup_order' }, { title: 'timed out', tool: 'issue_refund' }],
     ['rate limited is not timed out', { title: 'Stripe refund failed', message: 'rate limit exceeded' }, { title: 'Stripe refund failed', message: 'request timed out' }],
+    ['another error code in the body', { title: 'Slack post failed', message: '{"ok":false,"error":"channel_not_found"}' }, { title: 'Slack post failed', message: '{"ok":false,"error":"not_in_channel"}' }],
+    ['another evaluator', { title: 'Wrong ticket priority', attributes: { evaluator: 'priority_exact_match' } }, { title: 'Ticket in the wrong queue', attributes: { evaluator: 'queue_exact_match' } }],
   ])('vetoes %s however many words agree', (_, a, b) => {
     expect(vetoed(features(b), profileOf(a))).toBe(true);
     expect(bestSimilar(features(b), [{ familyId: 'f', features: profileOf(a) }], flat)).toBeNull();

@@ -72,10 +72,11 @@ export const MASK_KINDS: readonly MaskKind[] = [
   // Generated host names (a label with digits, under a real top-level domain), with an optional port.
   { name: 'host', pattern: /(?<![\w.@\/-])(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,12}(?::\d{1,5})?(?![\w.-])/g, replace: (m) => (isGeneratedHost(m) ? '<host>' : m) },
   { name: 'hex', pattern: /(?<![\w-])(?:0x[0-9a-f]+|(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}|\d{16,})(?![\w-])/gi },
-  // Quoted free text (it has a space) is a value; a quoted identifier is kept, ids inside it masked later.
-  { name: 'quoted', pattern: /(?<!\w)(?:'[^'\n]*\s[^'\n]*'|"(?:[^"\\\n]|\\.)*\s(?:[^"\\\n]|\\.)*"|`[^`\n]*\s[^`\n]*`)(?!\w)/g, replace: (m) => (m.length <= 200 ? '<quoted>' : m) },
   // Kept: HTTP statuses in an HTTP context. Marked here so the number kinds below leave them.
   { name: 'status', pattern: /(?<![\w.])[1-5]\d\d(?![\w.])/g, replace: keepHttpStatus },
+  // Quoted free text (it has a space) is a value; a quoted identifier is kept, ids inside it masked later,
+  // and so is a quoted status phrase (`'403 Forbidden'`): it names the failure.
+  { name: 'quoted', pattern: /(?<!\w)(?:'[^'\n]*\s[^'\n]*'|"(?:[^"\\\n]|\\.)*\s(?:[^"\\\n]|\\.)*"|`[^`\n]*\s[^`\n]*`)(?!\w)/g, replace: (m) => (m.length <= 200 && !m.includes('\uE002') ? '<quoted>' : m) },
   {
     name: 'duration',
     pattern:

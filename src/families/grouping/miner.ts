@@ -9,7 +9,9 @@
 // `KeyError: 'billing_address'`) are different failures until that position has shown MINER.distinctValues
 // different words among rare templates (each seen at most MINER.rareOccurrences times). Then it is a
 // variable (a user name, a product), and those templates become one. A word that has recurred on its own
-// names a failure of its own and is never absorbed. Pure: the caller loads a leaf and stores the decision.
+// names a failure of its own and is never absorbed. A text that founds a template tells its siblings
+// (templates it differs from only in a word or two) apart from itself, so the similarity step does not
+// join what the miner kept apart. Pure: the caller loads a leaf and stores the decision.
 import { PLACEHOLDER, WILDCARD } from './mask.js';
 
 export const MINER = {
@@ -19,6 +21,8 @@ export const MINER = {
   distinctValues: 3,
   /** A template seen more often than this is established: its words are not generalized away. */
   rareOccurrences: 3,
+  /** Texts differing in at most this many words, and nothing else, are siblings: told apart, not alike. */
+  siblingWords: 2,
   /** Templates compared per leaf, most recently seen first. */
   maxCandidates: 200,
   /** Longest text the miner reads, in tokens; the rest is dropped. */
@@ -51,7 +55,8 @@ export interface MinerTemplate {
 export type MinerDecision<T extends MinerTemplate> =
   | { action: 'join'; template: T; tokens: string[]; score: number }
   | { action: 'generalize'; template: T; absorbed: T[]; tokens: string[]; position: number; score: number }
-  | { action: 'new'; tokens: string[] };
+  /** `siblings`: the templates the text differs from only in a word or two, which it is told apart from. */
+  | { action: 'new'; tokens: string[]; siblings: T[] };
 
 /**
  * Which template of the leaf a text joins, and the template afterwards; `generalize` when the text is the
@@ -60,10 +65,12 @@ export type MinerDecision<T extends MinerTemplate> =
 export function matchTemplate<T extends MinerTemplate>(tokens: readonly string[], leaf: readonly T[]): MinerDecision<T> {
   let best: { template: T; score: number; wildcards: number } | null = null;
   const wordSiblings = new Map<number, T[]>();
+  const siblings: T[] = [];
   for (const template of leaf) {
     if (template.tokens.length !== tokens.length) continue;
     const compared = compare(template.tokens, tokens);
     if (compared.words.length > 0) {
+      if (compared.words.length <= MINER.siblingWords && compared.others === 0) siblings.push(template);
       if (compared.words.length === 1 && compared.others === 0) {
         const position = compared.words[0]!;
         wordSiblings.set(position, [...(wordSiblings.get(position) ?? []), template]);
@@ -85,7 +92,7 @@ export function matchTemplate<T extends MinerTemplate>(tokens: readonly string[]
     const generalized = merged(template!.tokens, tokens).map((token, i) => (i === position ? WILDCARD : token));
     return { action: 'generalize', template: template!, absorbed, tokens: generalized, position, score: (tokens.length - 1) / tokens.length };
   }
-  return { action: 'new', tokens: [...tokens] };
+  return { action: 'new', tokens: [...tokens], siblings };
 }
 
 /**

@@ -86,15 +86,17 @@ export interface ResolveContext {
 /** The family for a signal none of whose keys is known; the state each step learns is written as it goes. */
 export async function resolveFamily(tx: Db, plan: GroupingPlan, ctx: ResolveContext): Promise<Resolution> {
   const semantic = ctx.embedder && plan.prose ? lazyVector(ctx.embedder, plan.semanticText) : null;
-  const found =
-    (await legacyTitleMatch(tx, plan)) ??
-    (await templateMatch(tx, plan, ctx)) ??
-    (plan.prose ? await similarityMatch(tx, plan) : null) ??
-    (semantic ? await semanticMatch(tx, plan, ctx.embedder!, await semantic()) : null);
+  const found = (await legacyTitleMatch(tx, plan)) ?? (await deterministicMatch(tx, plan, ctx)) ?? (semantic ? await semanticMatch(tx, plan, ctx.embedder!, await semantic()) : null);
   const resolution = found ? await followSplitRules(tx, plan, found) : { familyId: await ctx.create(), matchedBy: 'new' as const, score: 1 };
   await learn(tx, plan, resolution);
   if (semantic) await learnVector(tx, plan.scope, resolution.familyId, ctx.embedder!.model, await semantic());
   return resolution;
+}
+
+/** The template miner, then the similarity step among the families the miner did not tell apart. */
+async function deterministicMatch(tx: Db, plan: GroupingPlan, ctx: ResolveContext): Promise<Resolution | null> {
+  const miner = await templateMatch(tx, plan, ctx);
+  return miner.found ?? (plan.prose ? await similarityMatch(tx, plan, miner.apart) : null);
 }
 
 /** The signal's vector, asked for at most once, and only when a step needs it. */
@@ -157,8 +159,8 @@ async function legacyTitleMatch(tx: Db, plan: GroupingPlan): Promise<Resolution 
  * The miner over the leaf's recent templates whose family does not name another tool. A generalization
  * merges the rare templates' families into the one the text joins.
  */
-async function templateMatch(tx: Db, plan: GroupingPlan, ctx: ResolveContext): Promise<Resolution | null> {
-  if (plan.tokens.length === 0) return null;
+async function templateMatch(tx: Db, plan: GroupingPlan, ctx: ResolveContext): Promise<{ found: Resolution | null; apart: ReadonlySet<string> }> {
+  if (plan.tokens.length === 0) return { found: null, apart: new Set() };
   const rows = await tx
     .select({ id: familyTemplates.id, tokens: familyTemplates.tokens, familyId: familyTemplates.familyId, occurrences: families.eventCount, tool: families.tool })
     .from(familyTemplates)
@@ -170,26 +172,32 @@ async function templateMatch(tx: Db, plan: GroupingPlan, ctx: ResolveContext): P
     .filter((r) => !plan.tool || !r.tool || r.tool === plan.tool)
     .map((r) => ({ ...r, tokens: r.tokens.split(' ') }));
   const decision = matchTemplate(plan.tokens, leaf);
-  if (decision.action === 'new') return null;
+  if (decision.action === 'new') return { found: null, apart: new Set(decision.siblings.map((s) => s.familyId)) };
   const { template } = decision;
   await tx.update(familyTemplates).set({ tokens: templateText(decision.tokens), seenAt: sql`now()` }).where(eq(familyTemplates.id, template.id));
   if (decision.action === 'join') {
-    return { familyId: template.familyId, matchedBy: 'template', score: decision.score, reason: `template "${templateText(decision.tokens)}"` };
+    return { found: { familyId: template.familyId, matchedBy: 'template', score: decision.score, reason: `template "${templateText(decision.tokens)}"` }, apart: new Set() };
   }
   for (const absorbed of decision.absorbed) {
     await tx.delete(familyTemplates).where(eq(familyTemplates.id, absorbed.id));
     if (absorbed.familyId !== template.familyId) await mergeFamilies(tx, { sourceId: absorbed.familyId, targetId: template.familyId, actor: `${ctx.actor} (grouping: a value that varies)` });
   }
   return {
-    familyId: template.familyId,
-    matchedBy: 'template_generalized',
-    score: decision.score,
-    reason: `template "${templateText(decision.tokens)}": position ${decision.position + 1} varies`,
+    found: {
+      familyId: template.familyId,
+      matchedBy: 'template_generalized',
+      score: decision.score,
+      reason: `template "${templateText(decision.tokens)}": position ${decision.position + 1} varies`,
+    },
+    apart: new Set(),
   };
 }
 
-/** The families of the scope sharing the signal's rarer features, scored by weighted overlap. */
-async function similarityMatch(tx: Db, plan: GroupingPlan): Promise<Resolution | null> {
+/**
+ * The families of the scope sharing the signal's rarer features, scored by weighted overlap; not those
+ * the miner told apart from the signal (`apart`).
+ */
+async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<string>): Promise<Resolution | null> {
   if (plan.features.length === 0) return null;
   const frequencies = await featureFrequencies(tx, plan.scope, plan.features);
   const familiesInScope = frequencies.get('') ?? 0;
@@ -215,7 +223,7 @@ async function similarityMatch(tx: Db, plan: GroupingPlan): Promise<Resolution |
   const theirs = profiles.flatMap((p) => Object.keys(p.features)).filter((f) => !frequencies.has(f));
   for (const [feature, count] of await featureFrequencies(tx, plan.scope, [...new Set(theirs)])) frequencies.set(feature, count);
   const weight = (feature: string) => rarity(frequencies.get(feature) ?? 0, familiesInScope);
-  const best = bestSimilar(plan.features, profiles, weight);
+  const best = bestSimilar(plan.features, profiles.filter((p) => !apart.has(p.familyId)), weight);
   if (!best) return null;
   return { familyId: best.familyId, matchedBy: 'similarity', score: best.score, reason: `similar (${best.score.toFixed(2)}): ${best.shared.map(readableFeature).join(', ')}` };
 }

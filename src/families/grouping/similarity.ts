@@ -57,9 +57,13 @@ export function bestSimilar(features: readonly string[], candidates: readonly Pr
   return best;
 }
 
-/** Evidence that says two failures differ: both name a tool, a failure class, a status or an error code, and none is shared. */
+/**
+ * Evidence that says two failures differ: both name a tool, a failure class, a status, an error code, or
+ * the check that failed (an evaluator, metric, guardrail or monitor attribute), and none is shared.
+ */
 export function vetoed(features: readonly string[], family: Readonly<Record<string, number>>): boolean {
-  for (const prefix of [FEATURE.tool, FEATURE.failure, FEATURE.status, FEATURE.code]) {
+  const checks = new Set(features.flatMap((f) => CHECK_ATTRIBUTE.exec(f)?.[1] ?? []));
+  for (const prefix of [FEATURE.tool, FEATURE.failure, FEATURE.status, FEATURE.code, ...[...checks].map((key) => `${FEATURE.attribute}${key}=`)]) {
     const mine = features.filter((f) => f.startsWith(prefix));
     if (mine.length === 0) continue;
     const theirs = Object.keys(family).filter((f) => f.startsWith(prefix));
@@ -67,6 +71,9 @@ export function vetoed(features: readonly string[], family: Readonly<Record<stri
   }
   return false;
 }
+
+/** Attributes whose value names the check that failed: `attr:evaluator=citation_coverage`. */
+const CHECK_ATTRIBUTE = /^attr:((?:[\w-]+\.)*(?:evaluator|metric|eval[._-]?name|evaluation[._-]?name|guardrail(?:[._-]?name)?|check|policy|detector|monitor(?:[._-]?name)?))=/;
 
 /** A family's profile after one more signal, keeping the most frequent features. */
 export function foldProfile(profile: Readonly<Record<string, number>>, features: readonly string[]): Record<string, number> {
