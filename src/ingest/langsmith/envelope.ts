@@ -1,7 +1,6 @@
 // The LangSmith Engine webhook envelope: validated strictly where recur depends on a field, permissive
 // elsewhere (unknown fields are kept; unknown event types are stored and ignored).
 import { z } from 'zod';
-import { withFastPath } from '../schema_fast_path.js';
 import { timestampSchema, unixSecondsSchema } from '../timestamps.js';
 
 const id = z.string().min(1).max(200);
@@ -77,16 +76,15 @@ export function parseEnvelope(body: unknown): ParsedEnvelope {
   if (!env.success) return { ok: false, message: firstIssue(env.error) };
   const { type } = env.data;
   if (!isKnownType(type)) return { ok: true, envelope: env.data, known: false };
-  const data = parseKnownData[type](env.data.data);
+  const data = parseKnownData(type, env.data.data);
   if (!data.success) return { ok: false, message: firstIssue(data.error, 'data') };
   return { ok: true, envelope: env.data, known: true };
 }
 
-const parseEnvelopeOnly = withFastPath(envelopeSchema);
-const parseKnownData = Object.fromEntries(Object.entries(KNOWN_TYPES).map(([type, schema]) => [type, withFastPath(schema)])) as Record<
-  KnownType,
-  (data: unknown) => z.ZodSafeParseResult<unknown>
->;
+// zod's public API: 2.4 µs per LangSmith delivery, 1% of the API's CPU per delivery (about 220 µs in
+// bench:ingest); the fast path that read zod's internals saved 2 µs of it.
+const parseEnvelopeOnly = (body: unknown) => envelopeSchema.safeParse(body);
+const parseKnownData = (type: KnownType, data: unknown): z.ZodSafeParseResult<unknown> => KNOWN_TYPES[type].safeParse(data);
 
 function firstIssue(error: z.ZodError, prefix?: string): string {
   const issue = error.issues[0];
