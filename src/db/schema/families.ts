@@ -57,6 +57,13 @@ export const families = pgTable(
     ticketSyncedGeneration: integer('ticket_synced_generation').notNull().default(0),
     /** Ticket sync for one family runs in one place at a time; a holder that dies loses it when it lapses. */
     ticketSyncLeaseUntil: timestamp('ticket_sync_lease_until', { withTimezone: true }),
+    /** The holder's token (fencing): only the holder renews or releases the lease, and a lost lease is noticed. */
+    ticketSyncLeaseHolder: text('ticket_sync_lease_holder'),
+    /**
+     * Bumped by the database (trigger families_live_epoch, migration 0008) each time the status turns live
+     * (open, fixing, regressed) or stops being live, whoever writes it: the ticket's state follows each turn once.
+     */
+    liveEpoch: integer('live_epoch').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

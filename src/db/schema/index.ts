@@ -14,3 +14,4 @@ export * from './evaluators.js';
 export * from './regression_pull_requests.js';
 export * from './grouping.js';
 export * from './boundary_corrections.js';
+export * from './outbox.js';

@@ -21,6 +21,8 @@ export const regressionPullRequests = pgTable('regression_pull_requests', {
   specDigest: text('spec_digest'),
   /** One writer per family at a time; a holder that dies loses it when it lapses. */
   leaseUntil: timestamp('lease_until', { withTimezone: true }),
+  /** The holder's token (fencing): only the holder renews or releases the lease. */
+  leaseHolder: text('lease_holder'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

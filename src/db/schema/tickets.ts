@@ -21,6 +21,11 @@ export const tickets = pgTable(
     title: text('title').notNull(),
     bodySha256: text('body_sha256').notNull(),
     labels: jsonb('labels').$type<string[]>().notNull().default([]),
+    /**
+     * The family's live_epoch the issue's state (open or closed) was last brought to: by recur's reopen or
+     * close, or by a person on GitHub. Behind the family's, the state change is still to be sent.
+     */
+    liveEpoch: integer('live_epoch').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
