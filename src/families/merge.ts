@@ -1,12 +1,15 @@
 // Merges one family into another: every trace, occurrence, key and what grouping learned (templates,
 // profile) moves to the target, so the merged-away family's future signals land in the target too. The
-// target takes the most urgent severity and the widest seen-window. A ticket moves with the family when the
+// target takes the most urgent severity, the widest seen-window, and the boundary its votes and the
+// source's decide together. A ticket moves with the family when the
 // target has none; otherwise the merged-away ticket is closed as a duplicate by its next ticket sync. The
 // merge is written down as a grouping rule holding exactly what moved, so it is listed and can be undone
 // (grouping_rules.ts); the merged-away family's id keeps leading to the target meanwhile (liveFamilies).
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { families, familyKeys, familyOccurrences, familyProfiles, familyTemplates, groupingRules, tickets, traces } from '../db/schema/index.js';
+import { mergeBoundaryTallies } from './boundary.js';
+import { decideFamilyBoundary, readBoundaryState } from './family_boundary.js';
 import { moveGroupingState } from './grouping/state.js';
 import { recordHistory } from './history.js';
 
@@ -25,6 +28,8 @@ export interface MergeDetail {
   profile: { scope: string; features: Record<string, number>; signals: number } | null;
   ticket_moved: boolean;
   source_status: string;
+  /** The target's boundary before the merge added the source's votes (undoing restores it). */
+  target_boundary: Pick<typeof families.$inferSelect, 'boundary' | 'boundaryConfidence' | 'boundaryReasons' | 'boundarySource' | 'boundaryVotes'>;
 }
 
 export async function mergeFamilies(db: Db, input: { sourceId: string; targetId: string; actor: string }): Promise<MergeOutcome> {
@@ -63,9 +68,11 @@ export async function mergeFamilies(db: Db, input: { sourceId: string; targetId:
     const ticketMoved = Boolean(sourceTicket && !targetTicket);
     if (ticketMoved) await tx.update(tickets).set({ familyId: targetId, updatedAt: sql`now()` }).where(eq(tickets.id, sourceTicket!.id));
 
+    const boundary = mergedBoundary(target, source);
     await tx
       .update(families)
       .set({
+        ...boundary,
         traceCount: sql`(select count(*)::int from ${traces} where ${traces.familyId} = ${targetId})`,
         eventCount: target.eventCount + source.eventCount,
         severity: Math.min(target.severity, source.severity),
@@ -89,6 +96,7 @@ export async function mergeFamilies(db: Db, input: { sourceId: string; targetId:
       profile: profile ?? null,
       ticket_moved: ticketMoved,
       source_status: source.status,
+      target_boundary: { boundary: target.boundary, boundaryConfidence: target.boundaryConfidence, boundaryReasons: target.boundaryReasons, boundarySource: target.boundarySource, boundaryVotes: target.boundaryVotes },
     };
     const [rule] = await tx
       .insert(groupingRules)
@@ -99,4 +107,21 @@ export async function mergeFamilies(db: Db, input: { sourceId: string; targetId:
     await recordHistory(tx, targetId, 'merged_from', actor, { from: sourceId, traces: traceIds, ticket_moved: ticketMoved, rule: rule!.id });
     return { result: 'merged' as const, into: targetId, movedTraces: moved.length, ticketMoved, ruleId: rule!.id };
   });
+}
+
+type FamilyRow = typeof families.$inferSelect;
+
+/** The target's boundary decided from both families' votes, as if every signal had been the target's. */
+function mergedBoundary(target: FamilyRow, source: FamilyRow) {
+  const a = readBoundaryState(target.boundaryVotes);
+  const b = readBoundaryState(source.boundaryVotes);
+  const state = { tally: mergeBoundaryTallies(a.tally, b.tally), ...((a.learned ?? b.learned) ? { learned: a.learned ?? b.learned } : {}) };
+  const decided = decideFamilyBoundary({ boundary: target.boundary, confidence: target.boundaryConfidence, reasons: target.boundaryReasons, source: target.boundarySource }, state);
+  return {
+    boundary: decided.boundary,
+    boundaryConfidence: decided.confidence,
+    boundaryReasons: decided.reasons,
+    boundarySource: decided.source,
+    boundaryVotes: state as unknown as Record<string, unknown>,
+  };
 }

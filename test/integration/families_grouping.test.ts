@@ -1,7 +1,7 @@
 // How signals become families (upstream key, fingerprint, similar titles), recurrence windows, and
 // the families API's write side: PATCH, merge and split, with their effect on tickets and later signals.
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { families, localIssueComments, localIssues } from '../../src/db/schema/index.js';
 import { signedHeaders } from '../helpers/fixtures.js';
@@ -34,7 +34,7 @@ describe('grouping and the families write API', () => {
     const res = await h.app.request(path, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
     return { status: res.status, json: (await res.json()) as any };
   };
-  const familyOf = async (title: string) => (await h.services.database.db.select().from(families).where(eq(families.title, title)))[0]!;
+  const familyOf = async (title: string) => (await h.services.database.db.select().from(families).where(and(eq(families.title, title), isNull(families.mergedInto))))[0]!;
   const settle = async () => {
     const behind = async () =>
       (await h.services.database.db.select().from(families)).filter((f) => f.ticketSyncedGeneration !== f.ticketGeneration || f.ticketSyncLeaseUntil !== null);
@@ -176,10 +176,11 @@ describe('grouping and the families write API', () => {
 
   it('merge moves every trace, closes the merged-away ticket as a duplicate, and routes later signals to the target', async () => {
     const base = { tool: 'charge_card', workflow: 'payments', severity: 0 };
+    // Two failures of the payments workflow, in two tools: grouping keeps them apart, a person merges them.
     await sendSignals([
       signal({ ...base, title: 'card declined loop', message: 'card_declined for customer 9912' }),
-      signal({ ...base, title: 'charge retried forever', message: 'retry budget exhausted after 5 attempts' }),
-      signal({ ...base, title: 'charge retried forever', message: 'retry budget exhausted after 9 attempts' }),
+      signal({ ...base, tool: 'retry_queue', title: 'charge retried forever', message: 'retry budget exhausted after 5 attempts' }),
+      signal({ ...base, tool: 'retry_queue', title: 'charge retried forever', message: 'retry budget exhausted after 9 attempts' }),
     ]);
     await settle();
     const source = await familyOf('card declined loop');
@@ -212,14 +213,19 @@ describe('grouping and the families write API', () => {
   it('undoes a merge: the merged-away family is live again with exactly what it had, and its signals go back to it', async () => {
     const base = { tool: 'reserve_seat', workflow: 'booking', severity: 2 };
     await sendSignals([
-      signal({ ...base, title: 'seat map stale', message: 'seat 14C already taken on flight 2231' }),
-      signal({ ...base, title: 'seat map stale', message: 'seat 3A already taken on flight 88' }),
-      signal({ ...base, title: 'fare class closed', message: 'fare class Q no longer sold on route LHR-JFK' }),
+      signal({ ...base, boundary: 'context_source', title: 'seat map stale', message: 'seat 14C already taken on flight 2231' }),
+      signal({ ...base, boundary: 'context_source', title: 'seat map stale', message: 'seat 3A already taken on flight 88' }),
+      signal({ ...base, boundary: 'tool_contract', title: 'fare class closed', message: 'fare class Q no longer sold on route LHR-JFK' }),
     ]);
     const source = await familyOf('seat map stale');
     const target = await familyOf('fare class closed');
     expect(source.id).not.toBe(target.id);
-    expect((await api('POST', `/v1/families/${source.id}/merge`, { into: target.id })).status).toBe(200);
+    const before = (await api('GET', `/v1/families/${target.id}`)).json;
+    expect(before.boundary).toBe('tool_contract');
+    const merged = await api('POST', `/v1/families/${source.id}/merge`, { into: target.id });
+    expect(merged.status).toBe(200);
+    // The target's boundary is decided from every signal it now holds: two of three say context_source.
+    expect(merged.json.boundary).toBe('context_source');
     const [rule] = (await api('GET', `/v1/grouping-rules?family_id=${target.id}`)).json.items;
     expect(rule).toMatchObject({ kind: 'merge', from_family_id: source.id });
 
@@ -230,6 +236,7 @@ describe('grouping and the families write API', () => {
     expect((await api('DELETE', `/v1/grouping-rules/${randomUUID()}`)).status).toBe(404);
     const back = await api('GET', `/v1/families/${source.id}`);
     expect(back.json).toMatchObject({ merged_into: null, trace_count: 2, event_count: 2 });
+    expect((await api('GET', `/v1/families/${target.id}`)).json).toMatchObject({ boundary: 'tool_contract', boundary_detail: before.boundary_detail });
     expect(back.json.history.at(-1)).toMatchObject({ action: 'unmerged', detail: { rule: rule.id } });
     expect((await api('GET', `/v1/families/${target.id}`)).json).toMatchObject({ trace_count: 1, event_count: 1 });
     expect((await api('GET', '/v1/grouping-rules?active=true')).json.items.map((r: any) => r.id)).not.toContain(rule.id);

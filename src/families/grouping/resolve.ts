@@ -223,9 +223,21 @@ async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<st
   const theirs = profiles.flatMap((p) => Object.keys(p.features)).filter((f) => !frequencies.has(f));
   for (const [feature, count] of await featureFrequencies(tx, plan.scope, [...new Set(theirs)])) frequencies.set(feature, count);
   const weight = (feature: string) => rarity(frequencies.get(feature) ?? 0, familiesInScope);
-  const best = bestSimilar(plan.features, profiles.filter((p) => !apart.has(p.familyId)), weight);
+  const otherUpstream = plan.upstream ? await familiesWithOtherUpstream(tx, plan.upstream, profiles.map((p) => p.familyId)) : new Set<string>();
+  const candidates = profiles.filter((p) => !apart.has(p.familyId)).map((p) => (otherUpstream.has(p.familyId) ? { ...p, threshold: SIMILARITY.acrossUpstream } : p));
+  const best = bestSimilar(plan.features, candidates, weight);
   if (!best) return null;
   return { familyId: best.familyId, matchedBy: 'similarity', score: best.score, reason: `similar (${best.score.toFixed(2)}): ${best.shared.map(readableFeature).join(', ')}` };
+}
+
+/** The candidates that already hold another group of the signal's upstream (another LangSmith issue). */
+async function familiesWithOtherUpstream(tx: Db, upstream: GroupingKey, familyIds: readonly string[]): Promise<Set<string>> {
+  if (familyIds.length === 0) return new Set();
+  const rows = await tx
+    .select({ familyId: familyKeys.familyId })
+    .from(familyKeys)
+    .where(and(eq(familyKeys.source, upstream.source), inArray(familyKeys.familyId, [...familyIds]), sql`${familyKeys.key} <> ${upstream.key}`));
+  return new Set(rows.map((r) => r.familyId));
 }
 
 async function featureFrequencies(tx: Db, scope: string, features: readonly string[]): Promise<Map<string, number>> {

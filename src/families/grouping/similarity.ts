@@ -10,6 +10,13 @@ import { FEATURE } from './features.js';
 export const SIMILARITY = {
   /** Share of the signal's weighted evidence a family must have shown for the signal to join it. */
   threshold: 0.32,
+  /**
+   * The score a signal the upstream grouped (a LangSmith issue) needs to join a family holding another
+   * of that upstream's groups: the upstream said they differ, so only a near duplicate overrides it.
+   */
+  acrossUpstream: 0.6,
+  /** Fewest features (that weigh) a signal must share with a family: one shared word is not a match. */
+  minShared: 2,
   /** Candidate families scored per signal, those sharing the most telling features first. */
   maxCandidates: 32,
   /** A feature shared by more than this share of a workflow's families is too common to find candidates by. */
@@ -27,6 +34,8 @@ export interface Profile {
   familyId: string;
   /** Feature -> how many of the family's compared signals had it. */
   features: Readonly<Record<string, number>>;
+  /** The score this family needs, when higher than the threshold (see SIMILARITY.acrossUpstream). */
+  threshold?: number;
 }
 
 export interface SimilarityMatch {
@@ -47,10 +56,11 @@ export function bestSimilar(features: readonly string[], candidates: readonly Pr
   let best: SimilarityMatch | null = null;
   for (const candidate of candidates) {
     if (vetoed(features, candidate.features)) continue;
-    const shared = features.filter((feature) => (candidate.features[feature] ?? 0) > 0);
+    const shared = features.filter((feature) => (candidate.features[feature] ?? 0) > 0 && weight(feature) > 0);
+    if (shared.length < SIMILARITY.minShared) continue;
     const theirs = Object.keys(candidate.features).reduce((sum, feature) => sum + weight(feature), 0);
     const score = shared.reduce((sum, feature) => sum + weight(feature), 0) / Math.min(total, theirs);
-    if (score >= SIMILARITY.threshold && (!best || score > best.score)) {
+    if (score >= Math.max(SIMILARITY.threshold, candidate.threshold ?? 0) && (!best || score > best.score)) {
       best = { familyId: candidate.familyId, score, shared: [...shared].sort((a, b) => weight(b) - weight(a)).slice(0, 5) };
     }
   }
