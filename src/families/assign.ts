@@ -148,6 +148,7 @@ export async function assignSignals(tx: Db, batch: readonly BatchSignal[], confi
   if (lockFirst.length > 0) await tx.select({ id: families.id }).from(families).where(sql`${families.id} = any(${uuidArray(lockFirst)})`).orderBy(asc(families.id)).for('update');
 
   const placed: Placed[] = [];
+  const placedInBatch = new Map<string, number>();
   for (const [index, item] of batch.entries()) {
     const plan = plans[index]!;
     let resolution = byKey(plan.grouping, known);
@@ -156,6 +157,7 @@ export async function assignSignals(tx: Db, batch: readonly BatchSignal[], confi
       resolution = await resolveFamily(tx, plan.grouping, {
         actor: item.actor,
         embedder: opts.embedder,
+        placedInBatch,
         create: async () => {
           created = true;
           return createFamily(tx, plan, item.signal, config);
@@ -165,6 +167,7 @@ export async function assignSignals(tx: Db, batch: readonly BatchSignal[], confi
       for (const key of exactKeys(plan.grouping)) known.set(keyId(key), resolution.familyId);
     }
     placed.push({ ...item, index, plan, resolution, created });
+    placedInBatch.set(resolution.familyId, (placedInBatch.get(resolution.familyId) ?? 0) + 1);
   }
   // A generalization may have merged a family an earlier signal of the batch was placed in.
   const live = await liveFamilies(tx, placed.map((p) => p.resolution.familyId));

@@ -37,10 +37,10 @@ function report(name: string, items: ReadonlyArray<ClusteredItem>) {
 describe('grouping quality', () => {
   const harnesses: Harness[] = [];
   /** Each set on a fresh embedded database, so no set's families take part in another's grouping. */
-  const group = async (set: LabelledSet) => {
+  const group = async (set: LabelledSet, batch = 1) => {
     const h = await startHarness({ backend: 'pglite', worker: false });
     harnesses.push(h);
-    return groupLabelled(h.services.database.db, h.services.config.file, set.signals, (s) => set.truth[s.id]!);
+    return groupLabelled(h.services.database.db, h.services.config.file, set.signals, (s) => set.truth[s.id]!, { batch });
   };
   afterAll(async () => {
     for (const h of harnesses) await h.close();
@@ -48,7 +48,9 @@ describe('grouping quality', () => {
 
   it.skipIf(!existsSync(LOGHUB))('Loghub: mean grouping accuracy at least 0.95 with precision at least 0.99, one configuration for every system', async () => {
     const set = JSON.parse(readFileSync(LOGHUB, 'utf8')) as LabelledSet;
-    const items = await group(set);
+    // In transactions of 500 events, as a worker on PostgreSQL applies them: what a batch placed counts
+    // before it commits (a template seen 20 times in one batch is not rare).
+    const items = await group(set, 500);
     const accuracy = set.datasets!.map((system) => groupingAccuracy(items.filter((i) => i.label.startsWith(`${system}/`))));
     const mean = accuracy.reduce((a, b) => a + b, 0) / accuracy.length;
     console.log(`[grouping] loghub GA ${set.datasets!.map((s, i) => `${s} ${accuracy[i]!.toFixed(3)}`).join(', ')}; mean ${mean.toFixed(3)}`);

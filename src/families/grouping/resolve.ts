@@ -81,6 +81,8 @@ export interface ResolveContext {
   create: () => Promise<string>;
   /** The optional semantic step; null or absent keeps grouping deterministic. */
   embedder?: Embedder | null;
+  /** Occurrences placed earlier in the same batch, not yet counted on their families. */
+  placedInBatch?: ReadonlyMap<string, number>;
 }
 
 /** The family for a signal none of whose keys is known; the state each step learns is written as it goes. */
@@ -170,7 +172,7 @@ async function templateMatch(tx: Db, plan: GroupingPlan, ctx: ResolveContext): P
     .limit(MINER.maxCandidates);
   const leaf = rows
     .filter((r) => !plan.tool || !r.tool || r.tool === plan.tool)
-    .map((r) => ({ ...r, tokens: r.tokens.split(' ') }));
+    .map((r) => ({ ...r, tokens: r.tokens.split(' '), occurrences: r.occurrences + (ctx.placedInBatch?.get(r.familyId) ?? 0) }));
   const decision = matchTemplate(plan.tokens, leaf);
   if (decision.action === 'new') return { found: null, apart: new Set(decision.siblings.map((s) => s.familyId)) };
   const { template } = decision;
