@@ -9,6 +9,7 @@ import type { Logger } from './telemetry/logger.js';
 import { ConfigError } from './config/errors.js';
 import { createGitHubSink } from './tickets/sinks/github.js';
 import { createGitHubClient, hasGitHubCredentials } from './tickets/sinks/github_client.js';
+import { releaseAllLeases } from './tickets/lease.js';
 import { createLocalSink } from './tickets/sinks/local.js';
 import type { TicketSink } from './tickets/sinks/types.js';
 
@@ -34,6 +35,12 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
   const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.RECUR_DATA_DIR });
   try {
     await database.migrate();
+    // The embedded database belongs to this one process: a lease still held was taken by the process before
+    // it, killed holding it, and waiting for it to lapse would only hold tickets back.
+    if (database.kind === 'pglite') {
+      const freed = await releaseAllLeases(database.db);
+      if (freed.tickets + freed.pullRequests > 0) log.info(freed, 'released the leases a previous run left held');
+    }
   } catch (err) {
     await database.close();
     throw err;

@@ -96,7 +96,7 @@ export const envSchema = z.object({
   RECUR_RETENTION_DAYS: retentionDays,
   RECUR_RETENTION_INTERVAL_MS: positiveInt(3_600_000),
   RECUR_TICKET_DELAY_MS: z.coerce.number().int().min(0).default(2_000),
-  RECUR_TICKET_LEASE_MS: positiveInt(60_000),
+  RECUR_TICKET_LEASE_MS: positiveInt(15_000),
   RECUR_QUEUE_PREFIX: z.string().regex(/^[\w.-]{1,64}$/, 'expected letters, digits, dots, dashes or underscores').default('recur'),
   RECUR_GITHUB_TIMEOUT_MS: positiveInt(20_000),
   RECUR_GITHUB_WRITE_GAP_MS: z.coerce.number().int().min(0).default(1_000),

@@ -146,7 +146,7 @@ async function applyRow(tx: Db, row: InboxRow, deps: ProcessDeps, normalizedAlre
   if (row.source === GITHUB) {
     const github = isActedOnEvent(row.eventType)
       ? await applyGitHubEvent(tx, row.eventType, row.payload)
-      : { touched: [], replies: [], note: `${row.eventType} is not acted on` };
+      : { touched: [], outbox: [], note: `${row.eventType} is not acted on` };
     return { result: 'github', github };
   }
   const normalized = normalizedAlready ?? normalize(row.source, row.payload, row.receivedAt, deps.config);

@@ -15,6 +15,8 @@ export const JOB_SCHEMAS = {
   ]),
   'ticket.sync': z.object({ familyId: z.uuid() }),
   'regression.pull_request': z.object({ familyId: z.uuid() }),
+  // An outbox row (a reply to a /recur command) to perform through the ledger.
+  'outbox.deliver': z.object({ id: z.uuid() }),
 } as const;
 
 export type JobName = keyof typeof JOB_SCHEMAS;
@@ -28,6 +30,7 @@ export const QUEUE_OF: Record<JobName, string> = {
   'ticket.sync': 'recur-tickets',
   // The ticket's repo, the same GitHub: it shares the ticket queue's workers rather than adding a queue.
   'regression.pull_request': 'recur-tickets',
+  'outbox.deliver': 'recur-tickets',
 };
 
 export interface EnqueueOptions {

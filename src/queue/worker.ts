@@ -3,18 +3,18 @@ import { createRegressionPullRequests } from '../evaluators/regression_pr/queue.
 import { createEmbedder } from '../families/grouping/embeddings.js';
 import { processInboxEvents } from '../ingest/process_event.js';
 import type { Services } from '../services.js';
-import { postReply } from '../tickets/replies.js';
+import { deliverOutbox } from '../tickets/outbox.js';
 import { scheduleTicketSync } from '../tickets/schedule.js';
 import { syncFamilyTicket, type TicketSyncDeps } from '../tickets/sync.js';
 import type { Processors } from './jobs.js';
 import { startRetentionTimer } from './retention_timer.js';
-import { sweepOnce } from './sweeper.js';
+import { outboxJobId, sweepOnce } from './sweeper.js';
 
 const INBOX_BATCH = 500;
 const PGLITE_INBOX_BATCH = 25;
 
 export interface WorkerHandle {
-  sweep(): Promise<{ events: number; tickets: number }>;
+  sweep(): Promise<{ events: number; tickets: number; outbox: number }>;
   stop(): Promise<void>;
 }
 
@@ -59,8 +59,10 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
       for (const { eventId, outcome } of processed) {
         if (outcome.result === 'github') {
           for (const familyId of outcome.github.touched) await scheduleTicketSync(queue, log, familyId);
-          // Answers can only go where the question was asked: GitHub.
-          if (services.sink.provider === 'github') for (const reply of outcome.github.replies) await postReply(db, services.sink, reply);
+          // Replies were written to the outbox with the change they answer; posting them is the queue's job.
+          for (const id of outcome.github.outbox) {
+            await queue.enqueue('outbox.deliver', { id }, { jobId: outboxJobId(id) }).catch((err) => log.warn({ err, id }, 'reply not queued; the sweeper will queue it'));
+          }
           log.info({ eventId, note: outcome.github.note, touched: outcome.github.touched.length }, 'github event applied');
         }
         if (outcome.result === 'assigned' && outcome.assignment.ticketDirty) {
@@ -84,12 +86,16 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
       if ('number' in outcome) await pullRequests.schedule(familyId);
     },
     'regression.pull_request': ({ familyId }) => pullRequests.process(familyId),
+    'outbox.deliver': async ({ id }) => {
+      const result = await deliverOutbox(db, services.sink, id);
+      log.info({ id, result }, 'outbox row delivered');
+    },
   };
   await queue.work(processors, { concurrency: env.RECUR_WORKER_CONCURRENCY });
 
   const sweep = async () => {
     const swept = await sweepOnce(db, queue, { graceMs: Math.max(2_000, env.RECUR_SWEEP_INTERVAL_MS), batch: 500 });
-    if (swept.events + swept.tickets > 0) log.info(swept, 'sweeper re-queued work');
+    if (swept.events + swept.tickets + swept.outbox > 0) log.info(swept, 'sweeper re-queued work');
     const prs = await pullRequests.sweep({ graceMs: Math.max(2_000, env.RECUR_SWEEP_INTERVAL_MS), batch: 500 });
     if (prs > 0) log.info({ pullRequests: prs }, 'sweeper re-queued regression pull requests');
     return swept;

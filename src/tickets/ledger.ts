@@ -17,6 +17,12 @@ export interface SideEffect<R extends Record<string, unknown>> {
   /** Looks for proof the operation already happened (the issue carrying the family's marker). */
   reconcile: () => Promise<R | null>;
   perform: () => Promise<R>;
+  /**
+   * Called right before `perform` (never before `reconcile`, which only looks): throws when the caller's
+   * lease was lost, so a holder that stalled past its lease stops instead of sending what the new holder may
+   * be sending too. The reservation stays unfinished and whoever runs it next reconciles first.
+   */
+  fence?: () => Promise<void>;
   /** Applies the receipt to recur's own state; runs in the transaction that completes the ledger row. */
   apply: (tx: Db, receipt: R, how: 'performed' | 'reconciled' | 'recorded') => Promise<void>;
 }
@@ -67,6 +73,7 @@ async function runLedgered<R extends Record<string, unknown>>(db: Db, effect: Si
     }
   }
 
+  await effect.fence?.();
   let receipt: R;
   try {
     receipt = await effect.perform();

@@ -12,13 +12,15 @@ import { refreshEvaluator } from '../evaluators/refresh.js';
 import { recordHistory } from '../families/history.js';
 import { isUpstreamKey } from '../families/keys.js';
 import { NEEDS_OWNER_LABEL, resolveOwnership } from '../families/ownership.js';
-import type { Severity } from '../families/types.js';
+import type { FamilyStatus, Severity } from '../families/types.js';
+import { leaseExpiry, withLease, type Fence, type LeaseStore } from './lease.js';
 import { runSideEffect } from './ledger.js';
 import { decideTicket } from './policy.js';
 import { EVIDENCE_SHOWN, joinPhrase, renderRegressionComment, renderTicket, type TicketView } from './render.js';
 import { runIssueOperation, type IssueOperation } from './issue_operation.js';
 import { settleOwnerAndBoundary } from './owner_and_boundary.js';
 import type { IssueDraft, IssueRef, TicketSink } from './sinks/types.js';
+import { decideTicketState, statusLabelChange } from './ticket_state.js';
 
 export interface TicketSyncDeps {
   db: Db;
@@ -41,38 +43,13 @@ export type SyncOutcome =
 
 export async function syncFamilyTicket(deps: TicketSyncDeps, familyId: string): Promise<SyncOutcome> {
   const { db } = deps;
-  const leased = await db
-    .update(families)
-    .set({ ticketSyncLeaseUntil: sql`now() + ${`${deps.leaseMs} milliseconds`}::interval` })
-    .where(
-      and(
-        eq(families.id, familyId),
-        gt(families.ticketGeneration, families.ticketSyncedGeneration),
-        or(isNull(families.ticketSyncLeaseUntil), lt(families.ticketSyncLeaseUntil, sql`now()`)),
-      ),
-    )
-    .returning({ generation: families.ticketGeneration });
-  if (leased.length === 0) {
-    const [row] = await db
-      .select({ generation: families.ticketGeneration, synced: families.ticketSyncedGeneration })
-      .from(families)
-      .where(eq(families.id, familyId));
-    if (!row) return { result: 'missing' };
-    return row.generation <= row.synced ? { result: 'up_to_date' } : { result: 'busy' };
-  }
-  const generation = leased[0]!.generation;
-  // The lease is renewed while the sync runs: a GitHub call waiting out a rate limit (Retry-After, twice) can
-  // outlast it, and a second sync taking the lapsed lease would find no issue yet and create another.
-  let renewing: Promise<unknown> = Promise.resolve();
-  const renewal = setInterval(() => {
-    renewing = db
-      .update(families)
-      .set({ ticketSyncLeaseUntil: sql`now() + ${`${deps.leaseMs} milliseconds`}::interval` })
-      .where(eq(families.id, familyId))
-      .catch(() => {});
-  }, Math.max(100, Math.floor(deps.leaseMs / 3)));
-  try {
-    const outcome = await syncLeased(deps, familyId);
+  // The lease is renewed while the sync runs (a GitHub call waiting out a rate limit can outlast it), and the
+  // fence before each side effect stops a holder that lost it: a second sync taking the lapsed lease would
+  // find no issue yet and create another.
+  const held = await withLease(ticketSyncLease(db, familyId), { ms: deps.leaseMs }, async (fence) => {
+    const [row] = await db.select({ generation: families.ticketGeneration }).from(families).where(eq(families.id, familyId));
+    const generation = row?.generation ?? 0;
+    const outcome = await syncLeased({ ...deps, fence }, familyId);
     if (outcome.result === 'throttled') return { ...outcome, generation };
     const [after] = await db
       .update(families)
@@ -81,31 +58,75 @@ export async function syncFamilyTicket(deps: TicketSyncDeps, familyId: string): 
       .returning({ generation: families.ticketGeneration });
     const latest = after?.generation ?? generation;
     return { ...outcome, generation, followUp: latest > generation ? latest : 0 } as SyncOutcome;
-  } finally {
-    clearInterval(renewal);
-    await renewing;
-    await db.update(families).set({ ticketSyncLeaseUntil: null }).where(eq(families.id, familyId));
-  }
+  });
+  if (held.held) return held.value;
+  const [row] = await db
+    .select({ generation: families.ticketGeneration, synced: families.ticketSyncedGeneration })
+    .from(families)
+    .where(eq(families.id, familyId));
+  if (!row) return { result: 'missing' };
+  return row.generation <= row.synced ? { result: 'up_to_date' } : { result: 'busy' };
 }
 
-async function syncLeased(deps: TicketSyncDeps, familyId: string) {
+/** The family's ticket sync lease: taken only when the ticket is behind the family's generation. */
+function ticketSyncLease(db: Db, familyId: string): LeaseStore {
+  const mine = (token: string) => and(eq(families.id, familyId), eq(families.ticketSyncLeaseHolder, token));
+  return {
+    async acquire(token, ms) {
+      const taken = await db
+        .update(families)
+        .set({ ticketSyncLeaseUntil: leaseExpiry(ms), ticketSyncLeaseHolder: token })
+        .where(
+          and(
+            eq(families.id, familyId),
+            gt(families.ticketGeneration, families.ticketSyncedGeneration),
+            or(isNull(families.ticketSyncLeaseUntil), lt(families.ticketSyncLeaseUntil, sql`now()`)),
+          ),
+        )
+        .returning({ id: families.id });
+      return taken.length > 0;
+    },
+    async renew(token, ms) {
+      const renewed = await db.update(families).set({ ticketSyncLeaseUntil: leaseExpiry(ms) }).where(mine(token)).returning({ id: families.id });
+      return renewed.length > 0;
+    },
+    async release(token) {
+      await db.update(families).set({ ticketSyncLeaseUntil: null, ticketSyncLeaseHolder: null }).where(mine(token));
+    },
+  };
+}
+
+type LeasedDeps = TicketSyncDeps & { fence: Fence };
+
+async function syncLeased(deps: LeasedDeps, familyId: string) {
   const { db, sink, config } = deps;
   const [ticket] = await db.select().from(tickets).where(eq(tickets.familyId, familyId));
   const [family] = await db
-    .select({ status: families.status, severity: families.severity, fixStatus: families.fixStatus, fixPullRequest: families.fixPullRequest, mergedInto: families.mergedInto })
+    .select({
+      status: families.status,
+      severity: families.severity,
+      fixStatus: families.fixStatus,
+      fixPullRequest: families.fixPullRequest,
+      mergedInto: families.mergedInto,
+      liveEpoch: families.liveEpoch,
+    })
     .from(families)
     .where(eq(families.id, familyId));
   if (!family) return { result: 'skipped' as const, reason: 'missing' };
-  if (family.mergedInto) {
-    if (ticket?.state === 'open') await closeAsDuplicate(deps, ticket, family.mergedInto);
-    return { result: 'skipped' as const, reason: 'merged' };
-  }
 
   if (ticket) {
-    // State changes first, and never held back by the edit interval.
-    const live = family.status === 'open' || family.status === 'fixing' || family.status === 'regressed';
-    if (live && ticket.state === 'closed') await reopenTicket(deps, ticket, familyId);
-    if (family.status === 'ignored' && ticket.state === 'open') await closeAsIgnored(deps, ticket);
+    // State changes first, never held back by the edit interval, and decided without trusting the issue's
+    // state as recur last saw it (GitHub closes an issue itself on "Fixes #n", and its event may be lost).
+    const change = decideTicketState({ family, ticket });
+    if (change.action === 'close_duplicate') await closeAsDuplicate(deps, ticket, change.into);
+    if (change.action === 'reopen') await reopenTicket(deps, ticket, familyId, change.epoch);
+    if (change.action === 'close_ignored') await closeAsIgnored(deps, ticket, change.epoch);
+  }
+  if (family.mergedInto) return { result: 'skipped' as const, reason: 'merged' };
+
+  if (ticket) {
+    // The labels that go with the status (`regressed`) go out with the state change, not with the next edit.
+    await relabelForStatus(deps, ticket.id, family.status);
     if (family.fixStatus === 'merged' && family.fixPullRequest) await commentFixMerged(deps, ticket, family.fixPullRequest);
     // Checked before the evaluator refresh and the render, which a held-back edit would waste.
     const nextEditAt = ticket.updatedAt.getTime() + deps.updateIntervalMs;
@@ -141,6 +162,7 @@ async function syncLeased(deps: TicketSyncDeps, familyId: string) {
       input: { familyId, repo },
       reconcile: () => sink.findByMarker(repo, familyId),
       perform: () => sink.create(draft, familyId),
+      fence: deps.fence,
       apply: async (tx, ref) => {
         const inserted = await tx
           .insert(tickets)
@@ -148,10 +170,13 @@ async function syncLeased(deps: TicketSyncDeps, familyId: string) {
           .onConflictDoNothing({ target: tickets.familyId })
           .returning({ id: tickets.id });
         if (inserted.length === 0) return;
-        await tx
+        const [opened] = await tx
           .update(families)
           .set({ status: sql`case when ${families.status} = 'watching' then 'open' else ${families.status} end`, updatedAt: sql`now()` })
-          .where(eq(families.id, familyId));
+          .where(eq(families.id, familyId))
+          .returning({ liveEpoch: families.liveEpoch });
+        // A new issue is open: the family's turn to live (watching to open, just now) needs no reopen.
+        await tx.update(tickets).set({ liveEpoch: opened?.liveEpoch ?? 0 }).where(eq(tickets.id, inserted[0]!.id));
         await recordHistory(tx, familyId, 'ticket_opened', 'recur', { provider: sink.provider, repo: ref.repo, number: ref.number, url: ref.url, reason: decision.action === 'open' ? decision.reason : null });
         if (current.family.status === 'watching') {
           await recordHistory(tx, familyId, 'status_changed', 'recur', { from: 'watching', to: 'open' });
@@ -166,6 +191,7 @@ async function syncLeased(deps: TicketSyncDeps, familyId: string) {
   const now = stored ?? ticket;
   const unchanged = now.bodySha256 === bodySha256 && now.title === draft.title && sameSet(now.labels, draft.labels);
   if (unchanged) return { result: 'unchanged' as const, number: now.number };
+  await deps.fence();
   await sink.update({ repo: now.repo, number: now.number, url: now.url }, draft, now.labels);
   await db
     .update(tickets)
@@ -176,11 +202,15 @@ async function syncLeased(deps: TicketSyncDeps, familyId: string) {
 
 type Ticket = typeof tickets.$inferSelect;
 
-const onTicket = (deps: TicketSyncDeps, ticket: Ticket, op: IssueOperation) =>
-  runIssueOperation(deps.db, deps.sink, { ref: { repo: ticket.repo, number: ticket.number, url: ticket.url }, familyId: ticket.familyId }, op);
+const onTicket = (deps: LeasedDeps, ticket: Ticket, op: IssueOperation) =>
+  runIssueOperation(deps.db, deps.sink, { ref: { repo: ticket.repo, number: ticket.number, url: ticket.url }, familyId: ticket.familyId }, op, { fence: deps.fence });
 
-/** Reopens a closed ticket whose family is live again, saying why: regressed, fix reverted, or set to open. */
-async function reopenTicket(deps: TicketSyncDeps, ticket: Ticket, familyId: string) {
+/**
+ * Reopens the ticket of a family that turned live (`epoch`), saying why: regressed, fix reverted, or set to
+ * open. Sent whatever state recur saw last: GitHub answers a reopen of an open issue as a no-op, and the
+ * ledger (one operation per turn) keeps the comment from being posted twice.
+ */
+async function reopenTicket(deps: LeasedDeps, ticket: Ticket, familyId: string, epoch: number) {
   const { db } = deps;
   const [family] = await db.select().from(families).where(eq(families.id, familyId));
   if (!family) return;
@@ -198,55 +228,70 @@ async function reopenTicket(deps: TicketSyncDeps, ticket: Ticket, familyId: stri
   }
   await onTicket(deps, ticket, {
     action: 'reopen',
-    key: `${familyId}:${family.reopenCount}:${family.status}`,
+    key: `${familyId}:e${epoch}`,
     perform: (ref, marker) => deps.sink.reopen(ref, { comment, marker, labels: regressed ? ['regressed'] : [] }),
-    apply: async (tx) => {
+    apply: async (tx, how) => {
+      const [now] = await tx.select({ labels: tickets.labels }).from(tickets).where(eq(tickets.id, ticket.id));
+      const labels = now?.labels ?? ticket.labels;
       await tx
         .update(tickets)
-        .set({ state: 'open', labels: regressed ? [...new Set([...ticket.labels, 'regressed'])] : ticket.labels })
+        .set({ state: 'open', liveEpoch: sql`greatest(${tickets.liveEpoch}, ${epoch})`, labels: regressed ? [...new Set([...labels, 'regressed'])] : labels })
         .where(eq(tickets.id, ticket.id));
-      await recordHistory(tx, familyId, 'ticket_updated', 'recur', { reopened: family.status, fix: family.fixStatus });
+      if (how !== 'recorded') await recordHistory(tx, familyId, 'ticket_updated', 'recur', { reopened: family.status, fix: family.fixStatus });
     },
   });
 }
 
-async function commentFixMerged(deps: TicketSyncDeps, ticket: Ticket, pullRequest: string) {
+/** Adds or removes the labels that go with the family's status, at once; recorded on the ticket row. */
+async function relabelForStatus(deps: LeasedDeps, ticketId: string, status: FamilyStatus) {
+  const [ticket] = await deps.db.select().from(tickets).where(eq(tickets.id, ticketId));
+  if (!ticket) return;
+  const change = statusLabelChange(status, ticket.labels);
+  if (change.add.length === 0 && change.remove.length === 0) return;
+  await deps.fence();
+  await deps.sink.setLabels({ repo: ticket.repo, number: ticket.number, url: ticket.url }, change);
+  const labels = [...new Set([...ticket.labels.filter((l) => !change.remove.includes(l)), ...change.add])];
+  await deps.db.update(tickets).set({ labels }).where(eq(tickets.id, ticketId));
+}
+
+async function commentFixMerged(deps: LeasedDeps, ticket: Ticket, pullRequest: string) {
   const body = `**Fix merged**: ${pullRequest}. recur marks this family resolved; a release containing the fix marks it released, and the failure coming back after that reopens this ticket.`;
   await onTicket(deps, ticket, {
     action: 'comment',
     key: `${ticket.familyId}:fix-merged:${pullRequest}`,
     perform: (ref, marker) => deps.sink.comment(ref, { body, marker }),
+    reconcile: (ref, marker) => deps.sink.findComment(ref, marker),
   });
 }
 
-async function closeAsIgnored(deps: TicketSyncDeps, ticket: Ticket) {
-  const [family] = await deps.db.select({ generation: families.ticketGeneration }).from(families).where(eq(families.id, ticket.familyId));
+/** Closes the ticket of a family that turned ignored (`epoch`), whatever state recur saw last. */
+async function closeAsIgnored(deps: LeasedDeps, ticket: Ticket, epoch: number) {
   await onTicket(deps, ticket, {
     action: 'close',
-    key: `${ticket.familyId}:ignored:${family?.generation ?? 0}`,
+    key: `${ticket.familyId}:ignored:e${epoch}`,
     perform: (ref, marker) =>
       deps.sink.close(ref, {
         reason: 'not_planned',
         comment: 'Ignored in recur: this failure family will not reopen this ticket or block a release gate. Set it back to `open` to undo.',
         marker,
       }),
-    apply: async (tx) => {
-      await tx.update(tickets).set({ state: 'closed' }).where(eq(tickets.id, ticket.id));
-      await recordHistory(tx, ticket.familyId, 'ticket_updated', 'recur', { closed: 'not_planned' });
+    apply: async (tx, how) => {
+      await tx.update(tickets).set({ state: 'closed', liveEpoch: sql`greatest(${tickets.liveEpoch}, ${epoch})` }).where(eq(tickets.id, ticket.id));
+      if (how !== 'recorded') await recordHistory(tx, ticket.familyId, 'ticket_updated', 'recur', { closed: 'not_planned' });
     },
   });
 }
 
-async function closeAsDuplicate(deps: TicketSyncDeps, ticket: Ticket, intoFamilyId: string) {
+async function closeAsDuplicate(deps: LeasedDeps, ticket: Ticket, intoFamilyId: string) {
   const [into] = await deps.db.select().from(tickets).where(eq(tickets.familyId, intoFamilyId));
   const where = into ? (into.repo === ticket.repo ? `#${into.number}` : into.url) : `recur family ${intoFamilyId}`;
   await onTicket(deps, ticket, {
     action: 'close',
     key: `${ticket.familyId}:merged:${intoFamilyId}`,
     perform: (ref, marker) => deps.sink.close(ref, { reason: 'duplicate', comment: `Duplicate of ${where}: recur merged this failure family into that one.`, marker }),
-    apply: async (tx) => {
+    apply: async (tx, how) => {
       await tx.update(tickets).set({ state: 'closed', updatedAt: sql`now()` }).where(eq(tickets.id, ticket.id));
-      await recordHistory(tx, ticket.familyId, 'ticket_updated', 'recur', { closed: 'duplicate', into: intoFamilyId });
+      if (how !== 'recorded') await recordHistory(tx, ticket.familyId, 'ticket_updated', 'recur', { closed: 'duplicate', into: intoFamilyId });
     },
   });
 }

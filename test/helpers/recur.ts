@@ -9,7 +9,7 @@ import { eq } from 'drizzle-orm';
 import { parseEnv } from '../../src/config/env.js';
 import { fileSchema } from '../../src/config/file.js';
 import type { Config } from '../../src/config/index.js';
-import { families, inboxEvents, localIssues, tickets, traces } from '../../src/db/schema/index.js';
+import { families, inboxEvents, localIssues, outbox, tickets, traces } from '../../src/db/schema/index.js';
 import { createApp } from '../../src/http/app.js';
 import { startWorker, type WorkerHandle } from '../../src/queue/worker.js';
 import { createServices, type Services } from '../../src/services.js';
@@ -116,13 +116,15 @@ export async function counts(services: Services) {
   return { families: f, traces: t, tickets: tk, localIssues: li, pending };
 }
 
-/** Waits until no event is pending and every family's ticket has caught up; false when it never did. */
+/** Waits until no event is pending, every family's ticket has caught up and every reply is posted; false when it never did. */
 export async function settled(services: Services, timeoutMs = 20_000): Promise<boolean> {
   return eventually(async () => {
     // Pending first: families read before the last batch committed would all look synced (none yet).
     if ((await counts(services)).pending !== 0) return false;
     const rows = await services.database.db.select().from(families);
-    return rows.every((f) => f.ticketSyncedGeneration === f.ticketGeneration && f.ticketSyncLeaseUntil === null);
+    if (!rows.every((f) => f.ticketSyncedGeneration === f.ticketGeneration && f.ticketSyncLeaseUntil === null)) return false;
+    // Replies to /recur commands are posted from the outbox after the event is processed.
+    return (await services.database.db.$count(outbox, eq(outbox.status, 'pending'))) === 0;
   }, timeoutMs);
 }
 

@@ -110,7 +110,7 @@ describe.each([
     // Every stored event is named by exactly one relayed batch.
     const named: string[] = [];
     await h.services.queue.work(
-      { 'inbox.process': async ({ eventIds }) => void named.push(...eventIds), 'ticket.sync': async () => {}, 'regression.pull_request': async () => {} },
+      { 'inbox.process': async ({ eventIds }) => void named.push(...eventIds), 'ticket.sync': async () => {}, 'regression.pull_request': async () => {}, 'outbox.deliver': async () => {} },
       { concurrency: 4 },
     );
     const all = new Set(rows.map((r) => r.id));
@@ -279,7 +279,7 @@ describe.each([
     drop = db?.drop;
     h = await startHarness({ backend, databaseUrl: db?.url, redisUrl, worker: false });
     await h.services.queue.work(
-      { 'inbox.process': async ({ eventIds }) => void jobs.push(eventIds), 'ticket.sync': async () => {}, 'regression.pull_request': async () => {} },
+      { 'inbox.process': async ({ eventIds }) => void jobs.push(eventIds), 'ticket.sync': async () => {}, 'regression.pull_request': async () => {}, 'outbox.deliver': async () => {} },
       { concurrency: 1 },
     );
   });

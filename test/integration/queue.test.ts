@@ -42,6 +42,7 @@ describe('in-process driver', () => {
         },
         'ticket.sync': async () => {},
         'regression.pull_request': async () => {},
+        'outbox.deliver': async () => {},
       },
       { concurrency: 2 },
     );
@@ -71,6 +72,7 @@ describe('in-process driver', () => {
         },
         'ticket.sync': async () => {},
         'regression.pull_request': async () => {},
+        'outbox.deliver': async () => {},
       },
       { concurrency: 1 },
     );
@@ -85,7 +87,7 @@ describe('in-process driver', () => {
     const failed: string[] = [];
     const queue = createInProcessQueue({ attempts: 5, backoffMs: 5 }, (_n, id) => failed.push(id));
     let runs = 0;
-    await queue.work({ 'inbox.process': async () => void (runs += 1), 'ticket.sync': async () => {}, 'regression.pull_request': async () => {} }, { concurrency: 1 });
+    await queue.work({ 'inbox.process': async () => void (runs += 1), 'ticket.sync': async () => {}, 'regression.pull_request': async () => {}, 'outbox.deliver': async () => {} }, { concurrency: 1 });
     await queue.enqueue('inbox.process', { eventIds: ['not-a-uuid'] }, { jobId: 'bad' });
     await eventually(async () => failed.length === 1, 2_000, 10);
     expect(runs).toBe(0);

@@ -7,6 +7,7 @@ import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { evaluators, families, regressionPullRequests, tickets } from '../../db/schema/index.js';
 import { recordHistory } from '../../families/history.js';
+import { leaseExpiry, withLease, type Fence, type LeaseStore } from '../../tickets/lease.js';
 import { runSideEffect } from '../../tickets/ledger.js';
 import type { PullRequestRef, RepoSink } from '../../tickets/sinks/types.js';
 import type { ExportInput } from '../export.js';
@@ -52,25 +53,41 @@ export async function syncRegressionPullRequest(deps: RegressionPullRequestDeps,
     .insert(regressionPullRequests)
     .values({ familyId, repo: first.ticket!.repo, branch: regressionBranch(deps.settings.branchPrefix, familyId) })
     .onConflictDoNothing();
-  const leased = await db
-    .update(regressionPullRequests)
-    .set({ leaseUntil: sql`now() + ${`${deps.leaseMs} milliseconds`}::interval` })
-    .where(and(eq(regressionPullRequests.familyId, familyId), or(isNull(regressionPullRequests.leaseUntil), lt(regressionPullRequests.leaseUntil, sql`now()`))))
-    .returning({ familyId: regressionPullRequests.familyId });
-  if (leased.length === 0) return { result: 'busy' };
-  try {
+  const held = await withLease(pullRequestLease(db, familyId), { ms: deps.leaseMs }, async (fence) => {
     // Read again under the lease: the holder before may have done the work.
     const now = await loadSituation(deps, familyId);
     const plan = planRegressionPullRequest(now.situation);
-    if (plan.action === 'none') return { result: 'skipped', reason: plan.reason };
-    return await carryOut(deps, plan, now as Required<Loaded>);
-  } finally {
-    // updatedAt says when the family was last worked on, done or failed: the sweeper lets it rest a while.
-    await db.update(regressionPullRequests).set({ leaseUntil: null, updatedAt: sql`now()` }).where(eq(regressionPullRequests.familyId, familyId));
-  }
+    if (plan.action === 'none') return { result: 'skipped' as const, reason: plan.reason };
+    return carryOut({ ...deps, fence }, plan, now as Required<Loaded>);
+  });
+  return held.held ? held.value : { result: 'busy' };
 }
 
-async function carryOut(deps: RegressionPullRequestDeps, plan: { action: 'open' | 'update' }, loaded: Required<Loaded>): Promise<RegressionPullRequestOutcome> {
+/** One writer per family; updatedAt says when it was last worked on, done or failed (the sweeper lets it rest). */
+function pullRequestLease(db: Db, familyId: string): LeaseStore {
+  const mine = (token: string) => and(eq(regressionPullRequests.familyId, familyId), eq(regressionPullRequests.leaseHolder, token));
+  return {
+    async acquire(token, ms) {
+      const taken = await db
+        .update(regressionPullRequests)
+        .set({ leaseUntil: leaseExpiry(ms), leaseHolder: token })
+        .where(and(eq(regressionPullRequests.familyId, familyId), or(isNull(regressionPullRequests.leaseUntil), lt(regressionPullRequests.leaseUntil, sql`now()`))))
+        .returning({ familyId: regressionPullRequests.familyId });
+      return taken.length > 0;
+    },
+    async renew(token, ms) {
+      const renewed = await db.update(regressionPullRequests).set({ leaseUntil: leaseExpiry(ms) }).where(mine(token)).returning({ familyId: regressionPullRequests.familyId });
+      return renewed.length > 0;
+    },
+    async release(token) {
+      await db.update(regressionPullRequests).set({ leaseUntil: null, leaseHolder: null, updatedAt: sql`now()` }).where(mine(token));
+    },
+  };
+}
+
+type LeasedDeps = RegressionPullRequestDeps & { fence: Fence };
+
+async function carryOut(deps: LeasedDeps, plan: { action: 'open' | 'update' }, loaded: Required<Loaded>): Promise<RegressionPullRequestOutcome> {
   const { db, settings } = deps;
   const repos = deps.repos!;
   const { family, ticket, evaluator, pullRequest } = loaded;
@@ -87,10 +104,10 @@ async function carryOut(deps: RegressionPullRequestDeps, plan: { action: 'open' 
     }
   }
 
-  const base = plan.action === 'open' ? await ensureBranch(db, repos, { familyId, repo, branch }) : null;
+  const base = plan.action === 'open' ? await ensureBranch(db, repos, { familyId, repo, branch }, deps.fence) : null;
   const files = regressionFiles(settings.path, exportInput(evaluator));
   if (pullRequest!.specDigest !== evaluator.specDigest) {
-    for (const file of files) await putFile(db, repos, { familyId, repo, branch, revision: evaluator.revision }, file);
+    for (const file of files) await putFile(db, repos, { familyId, repo, branch, revision: evaluator.revision }, file, deps.fence);
     await db
       .update(regressionPullRequests)
       .set({ revision: evaluator.revision, specDigest: evaluator.specDigest, updatedAt: sql`now()` })
@@ -112,6 +129,7 @@ async function carryOut(deps: RegressionPullRequestDeps, plan: { action: 'open' 
     input: { repo, branch, base },
     reconcile: () => repos.findPullRequest(repo, branch),
     perform: () => repos.createPullRequest(repo, { title: pullRequestTitle(view), body: pullRequestBody(view), head: branch, base: base! }),
+    fence: deps.fence,
     apply: async (tx, pr) => {
       const recorded = await tx
         .update(regressionPullRequests)
@@ -135,7 +153,7 @@ export async function regressionPullRequestPlan(deps: RegressionPullRequestDeps,
 }
 
 /** The branch, made from the default branch's head; answers the base the pull request targets. */
-async function ensureBranch(db: Db, repos: RepoSink, at: { familyId: string; repo: string; branch: string }): Promise<string> {
+async function ensureBranch(db: Db, repos: RepoSink, at: { familyId: string; repo: string; branch: string }, fence: Fence): Promise<string> {
   const { receipt } = await runSideEffect<{ sha: string; base: string }>(db, {
     key: `github.ref.create:${at.familyId}`,
     kind: 'github.ref.create',
@@ -152,13 +170,14 @@ async function ensureBranch(db: Db, repos: RepoSink, at: { familyId: string; rep
       const made = await repos.createRef(at.repo, at.branch, head.sha);
       return { sha: made.sha, base };
     },
+    fence,
     apply: async () => {},
   });
   return receipt.base;
 }
 
 /** One file at one evaluator revision; a file already holding exactly this content is not written again. */
-async function putFile(db: Db, repos: RepoSink, at: { familyId: string; repo: string; branch: string; revision: number }, file: RegressionFile) {
+async function putFile(db: Db, repos: RepoSink, at: { familyId: string; repo: string; branch: string; revision: number }, file: RegressionFile, fence: Fence) {
   const sha = gitBlobSha(file.content);
   await runSideEffect<{ sha: string }>(db, {
     key: `github.contents.put:${at.familyId}:${file.path}:r${at.revision}`,
@@ -177,6 +196,7 @@ async function putFile(db: Db, repos: RepoSink, at: { familyId: string; repo: st
         ...(current ? { sha: current.sha } : {}),
       });
     },
+    fence,
     apply: async () => {},
   });
 }

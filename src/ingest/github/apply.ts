@@ -1,6 +1,6 @@
 // Applies a GitHub webhook to recur's state inside the processing transaction: what engineers do on a
 // ticket (close, reopen, label, assign), a merged fix or its revert, a /recur command, a published
-// release. Returns the families touched (their tickets are then synced) and the replies to post.
+// release. Returns the families touched (their tickets are then synced) and the replies written to the outbox.
 import { and, eq, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { families, tickets } from '../../db/schema/index.js';
@@ -8,6 +8,7 @@ import { recordHistory } from '../../families/history.js';
 import { mergeFamilies } from '../../families/merge.js';
 import { BOUNDARIES, type Boundary } from '../../families/types.js';
 import { updateFamily } from '../../families/update.js';
+import { writeReplies } from '../../tickets/replies.js';
 import { closingReferences, parseRecurCommand, revertedPullRequest, TRUSTED_ASSOCIATIONS, type IssueReference } from './commands.js';
 import { GITHUB_EVENTS, type GitHubEventName } from './events.js';
 import { z } from 'zod';
@@ -20,7 +21,14 @@ export interface GitHubReply {
   body: string;
 }
 
+/** `outbox`: the replies written as outbox rows in the processing transaction, to be posted from the queue. */
 export interface GitHubOutcome {
+  touched: string[];
+  outbox: string[];
+  note: string;
+}
+
+interface Applied {
   touched: string[];
   replies: GitHubReply[];
   note: string;
@@ -29,8 +37,14 @@ export interface GitHubOutcome {
 type Payload<N extends GitHubEventName> = z.output<(typeof GITHUB_EVENTS)[N]>;
 
 export async function applyGitHubEvent(tx: Db, name: GitHubEventName, payload: unknown): Promise<GitHubOutcome> {
+  const { touched, replies, note } = await apply(tx, name, payload);
+  // In this transaction: a reply is committed with the change it answers, or not at all.
+  return { touched, outbox: await writeReplies(tx, replies), note };
+}
+
+async function apply(tx: Db, name: GitHubEventName, payload: unknown): Promise<Applied> {
   const parsed = GITHUB_EVENTS[name].safeParse(payload);
-  if (!parsed.success) return { touched: [], replies: [], note: `unreadable ${name} payload: ${parsed.error.issues[0]?.message}` };
+  if (!parsed.success) return none(`unreadable ${name} payload: ${parsed.error.issues[0]?.message}`);
   switch (name) {
     case 'issues':
       return onIssue(tx, parsed.data as Payload<'issues'>);
@@ -43,7 +57,15 @@ export async function applyGitHubEvent(tx: Db, name: GitHubEventName, payload: u
   }
 }
 
-const none = (note: string): GitHubOutcome => ({ touched: [], replies: [], note });
+const none = (note: string): Applied => ({ touched: [], replies: [], note });
+
+/** A person changed the issue's state on GitHub: it is already where the family now is, nothing to send. */
+async function ticketFollowsFamily(tx: Db, ticketId: string, familyId: string) {
+  await tx
+    .update(tickets)
+    .set({ liveEpoch: sql`(select ${families.liveEpoch} from ${families} where ${families.id} = ${familyId})` })
+    .where(eq(tickets.id, ticketId));
+}
 
 async function familyOfTicket(tx: Db, ref: IssueReference) {
   const [row] = await tx
@@ -55,7 +77,7 @@ async function familyOfTicket(tx: Db, ref: IssueReference) {
   return row?.family.mergedInto ? undefined : row;
 }
 
-async function onIssue(tx: Db, e: Payload<'issues'>): Promise<GitHubOutcome> {
+async function onIssue(tx: Db, e: Payload<'issues'>): Promise<Applied> {
   const found = await familyOfTicket(tx, { repo: e.repository.full_name, number: e.issue.number });
   if (!found) return none('not a recur ticket');
   const { family, ticket } = found;
@@ -71,6 +93,7 @@ async function onIssue(tx: Db, e: Payload<'issues'>): Promise<GitHubOutcome> {
         .set({ status, resolvedAt: notPlanned ? family.resolvedAt : sql`now()`, ticketGeneration: sql`${families.ticketGeneration} + 1`, updatedAt: sql`now()` })
         .where(eq(families.id, family.id));
       await recordHistory(tx, family.id, 'status_changed', actor, { from: family.status, to: status, via: 'issue closed', state_reason: e.issue.state_reason ?? null });
+      await ticketFollowsFamily(tx, ticket.id, family.id);
       return { touched: [family.id], replies: [], note: `family ${status}` };
     }
     case 'reopened': {
@@ -78,6 +101,7 @@ async function onIssue(tx: Db, e: Payload<'issues'>): Promise<GitHubOutcome> {
       if (family.status !== 'resolved' && family.status !== 'ignored') return none('already open in recur');
       await tx.update(families).set({ status: 'open', ticketGeneration: sql`${families.ticketGeneration} + 1`, updatedAt: sql`now()` }).where(eq(families.id, family.id));
       await recordHistory(tx, family.id, 'status_changed', actor, { from: family.status, to: 'open', via: 'issue reopened' });
+      await ticketFollowsFamily(tx, ticket.id, family.id);
       return { touched: [family.id], replies: [], note: 'family open' };
     }
     case 'labeled': {
@@ -113,7 +137,7 @@ async function onIssue(tx: Db, e: Payload<'issues'>): Promise<GitHubOutcome> {
   }
 }
 
-async function onPullRequest(tx: Db, e: Payload<'pull_request'>): Promise<GitHubOutcome> {
+async function onPullRequest(tx: Db, e: Payload<'pull_request'>): Promise<Applied> {
   const pr = e.pull_request;
   if (e.action !== 'closed' || !pr.merged) return none('not a merged pull request');
   const repo = e.repository.full_name;
@@ -146,7 +170,10 @@ async function onPullRequest(tx: Db, e: Payload<'pull_request'>): Promise<GitHub
   for (const ref of closingReferences(`${pr.title}\n${pr.body ?? ''}`, repo)) {
     const found = await familyOfTicket(tx, ref);
     if (!found) continue;
-    const { family } = found;
+    const { family, ticket } = found;
+    // GitHub closes the issue itself (merged into the default branch), and its `issues` event may never come:
+    // recur's copy says closed now, and the family turning live again reopens it in any case.
+    if (closesOnMerge(e)) await tx.update(tickets).set({ state: 'closed' }).where(eq(tickets.id, ticket.id));
     const resolve = family.status !== 'ignored';
     await tx
       .update(families)
@@ -167,7 +194,14 @@ async function onPullRequest(tx: Db, e: Payload<'pull_request'>): Promise<GitHub
   return { touched, replies: [], note: touched.length ? 'fix merged' : 'closes no recur ticket' };
 }
 
-async function onComment(tx: Db, e: Payload<'issue_comment'>): Promise<GitHubOutcome> {
+/** GitHub acts on closing keywords only in pull requests merged into the default branch. */
+function closesOnMerge(e: Payload<'pull_request'>): boolean {
+  const base = e.pull_request.base?.ref;
+  const defaultBranch = e.repository.default_branch;
+  return !base || !defaultBranch || base === defaultBranch;
+}
+
+async function onComment(tx: Db, e: Payload<'issue_comment'>): Promise<Applied> {
   if (e.action !== 'created') return none('comment not created');
   const command = parseRecurCommand(e.comment.body ?? '');
   if (!command) return none('no /recur command');
@@ -210,7 +244,7 @@ async function onComment(tx: Db, e: Payload<'issue_comment'>): Promise<GitHubOut
   }
 }
 
-async function onRelease(tx: Db, e: Payload<'release'>): Promise<GitHubOutcome> {
+async function onRelease(tx: Db, e: Payload<'release'>): Promise<Applied> {
   if (e.action !== 'published') return none('release not published');
   const publishedAt = new Date(e.release.published_at ?? e.release.created_at ?? Date.now());
   const repo = e.repository.full_name.toLowerCase();

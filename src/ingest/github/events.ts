@@ -24,8 +24,9 @@ export const issuesEvent = z.looseObject({
 
 export const pullRequestEvent = z.looseObject({
   action: z.string(),
-  repository,
+  repository: repository.extend({ default_branch: z.string().max(300).optional() }),
   pull_request: z.looseObject({
+    base: z.looseObject({ ref: z.string().max(300) }).optional(),
     number: z.number().int().positive(),
     title: z.string().max(1000),
     body: z.string().max(100_000).nullable().optional(),

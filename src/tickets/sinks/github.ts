@@ -4,7 +4,7 @@
 import { LRUCache } from 'lru-cache';
 import type { GitHubClient } from './github_client.js';
 import { familyMarker } from '../render.js';
-import type { CloseReason, IssueDraft, IssueRef, PullRequestRef, RepoSink, TicketSink } from './types.js';
+import type { CloseReason, CommentReceipt, IssueDraft, IssueRef, PullRequestRef, RepoSink, TicketSink } from './types.js';
 
 const NO_RETRY = { request: { retries: 0 } } as const;
 /** How far back reconciliation looks for an issue recur may have created without recording it. */
@@ -90,14 +90,25 @@ export function createGitHubSink(client: GitHubClient, opts: { ownersFileTtlMs?:
     );
   };
 
-  const hasComment = async (ref: IssueRef, marker: string): Promise<boolean> => {
+  const findComment = async (ref: IssueRef, marker: string): Promise<CommentReceipt | null> => {
     const comments = await client.paginate(client.rest.issues.listComments, { ...splitRepo(ref.repo), issue_number: ref.number, per_page: 100 });
-    return comments.some((c) => c.body?.includes(marker));
+    const found = comments.find((c) => c.body?.includes(marker));
+    return found ? { commentId: found.id } : null;
   };
 
-  const commentOnce = async (ref: IssueRef, body: string, marker: string) => {
-    if (await hasComment(ref, marker)) return;
-    await client.rest.issues.createComment({ ...splitRepo(ref.repo), issue_number: ref.number, body: `${body}\n\n${marker}`, ...NO_RETRY });
+  const commentOnce = async (ref: IssueRef, body: string, marker: string): Promise<CommentReceipt> => {
+    const found = await findComment(ref, marker);
+    if (found) return found;
+    const { data } = await client.rest.issues.createComment({ ...splitRepo(ref.repo), issue_number: ref.number, body: `${body}\n\n${marker}`, ...NO_RETRY });
+    return { commentId: data.id };
+  };
+
+  const removeLabel = async (where: { owner: string; repo: string; issue_number: number }, name: string) => {
+    try {
+      await client.rest.issues.removeLabel({ ...where, name });
+    } catch (err) {
+      if (status(err) !== 404) throw err;
+    }
   };
 
   return {
@@ -125,13 +136,7 @@ export function createGitHubSink(client: GitHubClient, opts: { ownersFileTtlMs?:
         await ensureLabels(ref.repo, added);
         await client.rest.issues.addLabels({ ...where, labels: added });
       }
-      for (const name of previousLabels.filter((l) => isRecurLabel(l) && !draft.labels.includes(l))) {
-        try {
-          await client.rest.issues.removeLabel({ ...where, name });
-        } catch (err) {
-          if (status(err) !== 404) throw err;
-        }
-      }
+      for (const name of previousLabels.filter((l) => isRecurLabel(l) && !draft.labels.includes(l))) await removeLabel(where, name);
       if (draft.assignees.length > 0) await client.rest.issues.addAssignees({ ...where, assignees: draft.assignees });
     },
 
@@ -157,7 +162,18 @@ export function createGitHubSink(client: GitHubClient, opts: { ownersFileTtlMs?:
     },
 
     async comment(ref: IssueRef, how: { body: string; marker: string }) {
-      await commentOnce(ref, how.body, how.marker);
+      return commentOnce(ref, how.body, how.marker);
+    },
+
+    findComment,
+
+    async setLabels(ref: IssueRef, change: { add: readonly string[]; remove: readonly string[] }) {
+      const where = { ...splitRepo(ref.repo), issue_number: ref.number };
+      if (change.add.length > 0) {
+        await ensureLabels(ref.repo, change.add);
+        await client.rest.issues.addLabels({ ...where, labels: [...change.add] });
+      }
+      for (const name of change.remove) await removeLabel(where, name);
     },
 
     async readOwnersFile(repo: string, path: string) {

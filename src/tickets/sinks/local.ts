@@ -7,7 +7,7 @@ import { and, eq, like, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { localIssueComments, localIssues } from '../../db/schema/index.js';
 import { isRecurLabel } from './github.js';
-import type { CloseReason, IssueDraft, IssueRef, TicketSink } from './types.js';
+import type { CloseReason, CommentReceipt, IssueDraft, IssueRef, TicketSink } from './types.js';
 
 /**
  * `ownersDir`: where a relative owners file path is read from (the working directory by default). The file
@@ -17,12 +17,19 @@ export function createLocalSink(db: Db, publicUrl: string, opts: { ownersDir?: s
   const urlOf = (repo: string, number: number) => `${publicUrl.replace(/\/$/, '')}/v1/local-issues/${repo}/${number}`;
   const where = (ref: IssueRef) => and(eq(localIssues.repo, ref.repo), eq(localIssues.number, ref.number));
 
-  const commentOnce = async (tx: Db, issueId: number, body: string, marker: string) => {
+  const findComment = async (tx: Db, issueId: number, marker: string): Promise<CommentReceipt | null> => {
     const [existing] = await tx
       .select({ id: localIssueComments.id })
       .from(localIssueComments)
       .where(and(eq(localIssueComments.issueId, issueId), like(localIssueComments.body, `%${marker}%`)));
-    if (!existing) await tx.insert(localIssueComments).values({ issueId, body: `${body}\n\n${marker}` });
+    return existing ? { commentId: existing.id } : null;
+  };
+
+  const commentOnce = async (tx: Db, issueId: number, body: string, marker: string): Promise<CommentReceipt> => {
+    const found = await findComment(tx, issueId, marker);
+    if (found) return found;
+    const [row] = await tx.insert(localIssueComments).values({ issueId, body: `${body}\n\n${marker}` }).returning({ id: localIssueComments.id });
+    return { commentId: row!.id };
   };
 
   return {
@@ -86,7 +93,20 @@ export function createLocalSink(db: Db, publicUrl: string, opts: { ownersDir?: s
     },
     async comment(ref: IssueRef, how: { body: string; marker: string }) {
       const [issue] = await db.select({ id: localIssues.id }).from(localIssues).where(where(ref));
-      if (issue) await commentOnce(db, issue.id, how.body, how.marker);
+      if (!issue) throw new Error(`local issue ${ref.repo}#${ref.number} not found`);
+      return commentOnce(db, issue.id, how.body, how.marker);
+    },
+    async findComment(ref: IssueRef, marker: string) {
+      const [issue] = await db.select({ id: localIssues.id }).from(localIssues).where(where(ref));
+      return issue ? findComment(db, issue.id, marker) : null;
+    },
+    async setLabels(ref: IssueRef, change: { add: readonly string[]; remove: readonly string[] }) {
+      await db.transaction(async (tx) => {
+        const [issue] = await tx.select().from(localIssues).where(where(ref)).for('update');
+        if (!issue) return;
+        const labels = [...new Set([...issue.labels.filter((l) => !change.remove.includes(l)), ...change.add])];
+        await tx.update(localIssues).set({ labels, updatedAt: sql`now()` }).where(eq(localIssues.id, issue.id));
+      });
     },
     async readOwnersFile(_repo: string, path: string) {
       try {

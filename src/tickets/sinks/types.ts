@@ -18,6 +18,10 @@ export interface IssueRef extends Record<string, unknown> {
 
 export type CloseReason = 'completed' | 'not_planned' | 'duplicate';
 
+export interface CommentReceipt extends Record<string, unknown> {
+  commentId: number;
+}
+
 export interface TicketSink {
   readonly provider: TicketProvider;
   /** Branches, files and pull requests in a ticket's repo: GitHub only (the local store has no repository). */
@@ -35,8 +39,12 @@ export interface TicketSink {
   close(ref: IssueRef, how: { reason: CloseReason; comment: string; marker: string }): Promise<void>;
   /** Leaves `comment` once (as for close), reopens the issue and adds `labels`. Safe to repeat. */
   reopen(ref: IssueRef, how: { comment: string; marker: string; labels: string[] }): Promise<void>;
-  /** Posts `body` once: a comment already carrying `marker` is not posted again. */
-  comment(ref: IssueRef, how: { body: string; marker: string }): Promise<void>;
+  /** Posts `body` once: a comment already carrying `marker` is not posted again. Answers the comment's id. */
+  comment(ref: IssueRef, how: { body: string; marker: string }): Promise<CommentReceipt>;
+  /** The comment carrying `marker`, or null: how an unfinished comment is reconciled before it is sent again. */
+  findComment(ref: IssueRef, marker: string): Promise<CommentReceipt | null>;
+  /** Adds and removes labels (recur's own), without touching the title or body. Safe to repeat. */
+  setLabels(ref: IssueRef, change: { add: readonly string[]; remove: readonly string[] }): Promise<void>;
   /** Finds the issue carrying the family's hidden marker: how an unfinished create is reconciled. */
   findByMarker(repo: string, familyId: string): Promise<IssueRef | null>;
   /**
