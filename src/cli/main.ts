@@ -103,7 +103,7 @@ async function replay(args: string[]): Promise<number> {
   }
   let replayed = 0;
   for (let i = 0; i < items.length; i += REPLAY_BATCH) {
-    const answer = await api('/v1/dead-letters/replay', { ids: items.slice(i, i + REPLAY_BATCH).map((item) => item.event_id) });
+    const answer = await api('/v1/dead-letter-replays', { ids: items.slice(i, i + REPLAY_BATCH).map((item) => item.event_id) });
     replayed += answer.replayed;
   }
   const skipped = items.length - replayed;

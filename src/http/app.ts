@@ -8,7 +8,6 @@ import { countPendingUpTo } from '../ingest/inbox_health.js';
 import type { AppEnv } from './context.js';
 import { createInboxWriter } from './delivery_answer.js';
 import { AppError, codeOfHttpException, errorBody, errorResponse } from './errors.js';
-import { MemoRouter } from './memo_router.js';
 import { requestHeader } from './request_header.js';
 import { registerApiTokenScheme } from './auth.js';
 import { authFailureAnswer, type AuthFailureAnswer } from './auth_failures.js';
@@ -25,7 +24,7 @@ import { registerV1BoundaryCorrectionsList } from './routes/v1_boundary_correcti
 import { registerV1BoundaryCorrectionsWithdraw } from './routes/v1_boundary_corrections_withdraw.js';
 import { registerV1DeadLettersList } from './routes/v1_dead_letters_list.js';
 import { registerV1DeadLettersReplay } from './routes/v1_dead_letters_replay.js';
-import { registerV1DeadLettersReplayAll } from './routes/v1_dead_letters_replay_all.js';
+import { registerV1DeadLetterReplaysCreate } from './routes/v1_dead_letter_replays_create.js';
 import { registerV1FamiliesGet } from './routes/v1_families_get.js';
 import { registerV1FamiliesList } from './routes/v1_families_list.js';
 import { registerV1FamiliesMerge } from './routes/v1_families_merge.js';
@@ -60,7 +59,6 @@ function baseApp(
   { inbox, deliveryPaths, authFailures }: { inbox?: GroupCommit; deliveryPaths?: ReadonlyMap<string, DeliverySource>; authFailures?: AuthFailureAnswer } = {},
 ): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
-    router: new MemoRouter(),
     defaultHook: (result) => {
       if (!result.success) {
         const issue = result.error.issues[0];
@@ -122,7 +120,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerV1EvaluationsCreate(app);
   registerV1GatesCheck(app);
   registerV1DeadLettersList(app);
-  registerV1DeadLettersReplayAll(app);
+  registerV1DeadLetterReplaysCreate(app);
   registerV1DeadLettersReplay(app);
   registerOverviewPage(app);
   registerPageAssets(app);

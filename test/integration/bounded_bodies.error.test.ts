@@ -125,7 +125,7 @@ describe('bounded bodies on every route that takes one (PGlite)', () => {
     ['POST', `/v1/families/${id}/merge`, admin],
     ['POST', `/v1/families/${id}/split`, admin],
     ['POST', '/v1/evaluations', admin],
-    ['POST', '/v1/dead-letters/replay', admin],
+    ['POST', '/v1/dead-letter-replays', admin],
     ['POST', `/v1/dead-letters/${id}/replay`, admin],
     ['POST', '/v1/signals', admin],
     ['POST', '/webhooks/langsmith', { authorization: `Bearer ${LANGSMITH_TOKEN}` }],

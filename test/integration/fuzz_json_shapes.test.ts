@@ -84,7 +84,7 @@ function request(target: Target, value: string, whole: boolean): { method: strin
     case 'evaluations':
       return { method: 'POST', path: '/v1/evaluations', body: whole ? value : `{"workflow":"w","release":"1","results":${value}}`, headers: bearer };
     case 'replay':
-      return { method: 'POST', path: '/v1/dead-letters/replay', body: whole ? value : `{"ids":${value}}`, headers: bearer };
+      return { method: 'POST', path: '/v1/dead-letter-replays', body: whole ? value : `{"ids":${value}}`, headers: bearer };
   }
 }
 

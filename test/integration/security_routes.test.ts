@@ -22,6 +22,8 @@ const ROUTES: Array<[string, string, Scope]> = [
   ['POST', '/v1/families/{id}/split', 'admin'],
   ['GET', '/v1/families/{id}/traces', 'read'],
   ['GET', '/v1/grouping-rules', 'read'],
+  ['GET', '/v1/boundary-corrections', 'read'],
+  ['DELETE', '/v1/boundary-corrections/{id}', 'admin'],
   ['GET', '/v1/grouping-rules/{id}', 'read'],
   ['DELETE', '/v1/grouping-rules/{id}', 'admin'],
   ['GET', '/v1/local-issues', 'read'],
@@ -34,6 +36,7 @@ const ROUTES: Array<[string, string, Scope]> = [
   ['POST', '/v1/signals', 'write'],
   ['GET', '/v1/dead-letters', 'admin'],
   ['POST', '/v1/dead-letters/{id}/replay', 'admin'],
+  ['POST', '/v1/dead-letter-replays', 'admin'],
   ['POST', '/v1/dead-letters/replay', 'admin'],
 ];
 

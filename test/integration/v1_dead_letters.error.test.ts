@@ -95,7 +95,7 @@ describe('dead letters API errors', () => {
     ['an unknown field', { all: true }],
     ['a body that is not JSON', '{"state":'],
   ])('refuses a bulk replay with %s, replaying nothing', async (_, body) => {
-    const { status, json } = await send('POST', '/v1/dead-letters/replay', body);
+    const { status, json } = await send('POST', '/v1/dead-letter-replays', body);
     expect(status).toBe(400);
     expect(json.error.code).toBe('invalid_request');
     await unchanged();

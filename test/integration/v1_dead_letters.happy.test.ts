@@ -152,7 +152,7 @@ describe('dead letters API, listing and bounded replays (PGlite, no worker)', ()
 
   it('replays at most the limit, oldest first, says more are left, and records who replayed', async () => {
     const depthBefore = (await h.services.queue.depth())['recur-inbox']!;
-    const { status, json } = await call(h, 'POST', '/v1/dead-letters/replay', { state: 'dead', limit: 2 });
+    const { status, json } = await call(h, 'POST', '/v1/dead-letter-replays', { state: 'dead', limit: 2 });
     expect(status).toBe(202);
     expect(json.replayed).toBe(2);
     expect(json.more).toBe(true);
@@ -173,7 +173,7 @@ describe('dead letters API, listing and bounded replays (PGlite, no worker)', ()
   });
 
   it('replays exactly the rows named, skipping those that are no longer dead or stuck', async () => {
-    const { status, json } = await call(h, 'POST', '/v1/dead-letters/replay', { ids: [ids.stuck, ids.processed, ids.fresh, ids.replayedLately] });
+    const { status, json } = await call(h, 'POST', '/v1/dead-letter-replays', { ids: [ids.stuck, ids.processed, ids.fresh, ids.replayedLately] });
     expect(status).toBe(202);
     expect(json.items.map((i: any) => i.event_id)).toEqual([ids.stuck]);
     expect(json.more).toBe(false);
@@ -191,10 +191,22 @@ describe('dead letters API, listing and bounded replays (PGlite, no worker)', ()
       select 'bulk', 'bulk-' || g, 'issue.created', md5(g::text), '{}'::jsonb, 'dead', 8 from generate_series(1, 150) g`);
     const bulk = (await db.select({ id: inboxEvents.id }).from(inboxEvents).where(eq(inboxEvents.source, 'bulk'))).map((r) => r.id);
     expect(bulk).toHaveLength(150);
-    const { status, json } = await call(h, 'POST', '/v1/dead-letters/replay', { ids: bulk });
+    const { status, json } = await call(h, 'POST', '/v1/dead-letter-replays', { ids: bulk });
     expect(status).toBe(202);
     expect(json).toMatchObject({ replayed: 150, more: false });
     expect(await db.$count(inboxEvents, sql`${inboxEvents.source} = 'bulk' and ${inboxEvents.status} = 'pending' and ${inboxEvents.replays} = 1`)).toBe(150);
+  });
+
+  it('still answers on the former path /v1/dead-letters/replay, marked deprecated with its successor', async () => {
+    await db.execute(sql`
+      insert into inbox_events (source, delivery_id, event_type, body_sha256, payload, status, attempts)
+      values ('alias', 'alias-1', 'issue.created', md5('alias-1'), '{}'::jsonb, 'dead', 8)`);
+    const [row] = await db.select({ id: inboxEvents.id }).from(inboxEvents).where(eq(inboxEvents.source, 'alias'));
+    const res = await h.app.request('/v1/dead-letters/replay', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ ids: [row!.id] }) });
+    expect(res.status).toBe(202);
+    expect(res.headers.get('deprecation')).toBe('true');
+    expect(res.headers.get('link')).toBe('</v1/dead-letter-replays>; rel="successor-version"');
+    expect(((await res.json()) as any).replayed).toBe(1);
   });
 
   it('replays one stuck row by id', async () => {
@@ -316,7 +328,7 @@ describe.each([
 
     const listed = await call(h, 'GET', '/v1/dead-letters?state=stuck');
     expect(listed.json.items.map((i: any) => i.event_id)).toEqual([id]);
-    const replay = await call(h, 'POST', '/v1/dead-letters/replay', { state: 'stuck' });
+    const replay = await call(h, 'POST', '/v1/dead-letter-replays', { state: 'stuck' });
     expect(replay.json).toMatchObject({ replayed: 1, more: false });
     expect(await eventually(async () => (await rowOf(id)).status === 'processed')).toBe(true);
     expect(await db.$count(families, eq(families.title, `Poisoned stuck-${backend}`))).toBe(1);

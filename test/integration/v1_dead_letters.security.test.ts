@@ -27,7 +27,7 @@ describe('dead letters API security', () => {
 
   const routes = () => [
     ['GET', '/v1/dead-letters', undefined, 200],
-    ['POST', '/v1/dead-letters/replay', { ids: [randomUUID()] }, 202],
+    ['POST', '/v1/dead-letter-replays', { ids: [randomUUID()] }, 202],
     ['POST', `/v1/dead-letters/${randomUUID()}/replay`, undefined, 404],
   ] as const;
 
@@ -49,7 +49,7 @@ describe('dead letters API security', () => {
     for (const token of [TOKENS.read, TOKENS.write]) {
       for (const [method, path, body] of routes()) expect((await send(method, path, body, token)).status, `${method} ${path}`).toBe(403);
       expect((await send('POST', `/v1/dead-letters/${dead}/replay`, undefined, token)).status).toBe(403);
-      expect((await send('POST', '/v1/dead-letters/replay', {}, token)).status).toBe(403);
+      expect((await send('POST', '/v1/dead-letter-replays', {}, token)).status).toBe(403);
     }
     const [row] = await h.services.database.db.select().from(inboxEvents).where(eq(inboxEvents.id, dead));
     expect(row).toMatchObject({ status: 'dead', replays: 0 });
