@@ -158,8 +158,9 @@ async function legacyTitleMatch(tx: Db, plan: GroupingPlan): Promise<Resolution 
 }
 
 /**
- * The miner over the leaf's recent templates whose family does not name another tool. A generalization
- * merges the rare templates' families into the one the text joins.
+ * The miner over the leaf's recent templates whose family does not name another tool (nor hold another
+ * group of the signal's upstream). A generalization merges the rare templates' families into the one the
+ * text joins.
  */
 async function templateMatch(tx: Db, plan: GroupingPlan, ctx: ResolveContext): Promise<{ found: Resolution | null; apart: ReadonlySet<string> }> {
   if (plan.tokens.length === 0) return { found: null, apart: new Set() };
@@ -170,8 +171,10 @@ async function templateMatch(tx: Db, plan: GroupingPlan, ctx: ResolveContext): P
     .where(and(eq(familyTemplates.scope, plan.scope), eq(familyTemplates.leaf, plan.leaf), isNull(families.mergedInto)))
     .orderBy(desc(familyTemplates.seenAt))
     .limit(MINER.maxCandidates);
+  // The upstream grouped this signal apart from its other groups: the miner does not join or absorb those.
+  const otherUpstream = plan.upstream ? await familiesWithOtherUpstream(tx, plan.upstream, rows.map((r) => r.familyId)) : new Set<string>();
   const leaf = rows
-    .filter((r) => !plan.tool || !r.tool || r.tool === plan.tool)
+    .filter((r) => (!plan.tool || !r.tool || r.tool === plan.tool) && !otherUpstream.has(r.familyId))
     .map((r) => ({ ...r, tokens: r.tokens.split(' '), occurrences: r.occurrences + (ctx.placedInBatch?.get(r.familyId) ?? 0) }));
   const decision = matchTemplate(plan.tokens, leaf);
   if (decision.action === 'new') return { found: null, apart: new Set(decision.siblings.map((s) => s.familyId)) };

@@ -12,9 +12,10 @@ export const SIMILARITY = {
   threshold: 0.32,
   /**
    * The score a signal the upstream grouped (a LangSmith issue) needs to join a family holding another
-   * of that upstream's groups: the upstream said they differ, so only a near duplicate overrides it.
+   * of that upstream's groups: the upstream said they differ, so only a near duplicate overrides it (the
+   * bar g-2026-11-22 set for near-duplicate titles).
    */
-  acrossUpstream: 0.6,
+  acrossUpstream: 0.75,
   /** Fewest features (that weigh) a signal must share with a family: one shared word is not a match. */
   minShared: 2,
   /** Candidate families scored per signal, those sharing the most telling features first. */
