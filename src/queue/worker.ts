@@ -78,7 +78,8 @@ export async function startWorker(services: Services): Promise<WorkerHandle> {
       if (outcome.result === 'throttled') {
         const retryAt = Date.now() + outcome.retryInMs;
         await scheduleTicketSync(queue, log, familyId, { generation: `${outcome.generation}-at${Math.ceil(retryAt / 1000)}`, delayMs: outcome.retryInMs });
-      } else if ('followUp' in outcome && outcome.followUp) {
+      }
+      if ('followUp' in outcome && outcome.followUp) {
         // Its own id: a wake-up for that generation may still be finishing (as "busy") and would swallow it.
         await scheduleTicketSync(queue, log, familyId, { generation: `${outcome.followUp}-followup`, delayMs: env.RECUR_TICKET_DELAY_MS });
       }

@@ -37,7 +37,7 @@ export interface TicketSyncDeps {
 /** `followUp`: the generation that arrived while this sync ran and still needs one; 0 when none. */
 export type SyncOutcome =
   | { result: 'busy' | 'missing' | 'up_to_date' }
-  | { result: 'throttled'; retryInMs: number; generation: number }
+  | { result: 'throttled'; retryInMs: number; generation: number; followUp: number }
   | { result: 'skipped'; reason: string; generation: number; followUp: number }
   | { result: 'created' | 'updated' | 'unchanged'; number: number; generation: number; followUp: number };
 
@@ -50,12 +50,16 @@ export async function syncFamilyTicket(deps: TicketSyncDeps, familyId: string): 
     const [row] = await db.select({ generation: families.ticketGeneration }).from(families).where(eq(families.id, familyId));
     const generation = row?.generation ?? 0;
     const outcome = await syncLeased({ ...deps, fence }, familyId);
-    if (outcome.result === 'throttled') return { ...outcome, generation };
-    const [after] = await db
-      .update(families)
-      .set({ ticketSyncedGeneration: sql`greatest(${families.ticketSyncedGeneration}, ${generation})` })
-      .where(eq(families.id, familyId))
-      .returning({ generation: families.ticketGeneration });
+    const [after] =
+      outcome.result === 'throttled'
+        ? await db.select({ generation: families.ticketGeneration }).from(families).where(eq(families.id, familyId))
+        : await db
+            .update(families)
+            .set({ ticketSyncedGeneration: sql`greatest(${families.ticketSyncedGeneration}, ${generation})` })
+            .where(eq(families.id, familyId))
+            .returning({ generation: families.ticketGeneration });
+    // A change that arrived meanwhile found this sync holding the lease ("busy"): it may be a state change,
+    // which must not wait for a throttled edit's retry.
     const latest = after?.generation ?? generation;
     return { ...outcome, generation, followUp: latest > generation ? latest : 0 } as SyncOutcome;
   });
