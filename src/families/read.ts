@@ -205,7 +205,8 @@ async function tracesPage(db: Db, familyId: string, page: { limit: number; after
   return { items, nextCursor: rows.length > page.limit && last ? encodeTraceCursor({ at: last.at, id: last.trace.id }) : null };
 }
 
-async function toJson(db: Db, rows: FamilyRow[]): Promise<FamilyJson[]> {
+/** Families in the public JSON shape (CONTRACT section 4): the one read model of a family, for the API and the pages. */
+export async function toJson(db: Db, rows: FamilyRow[]): Promise<FamilyJson[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const keys = await db

@@ -110,7 +110,7 @@ describe.each(backends)('overview data on $backend', ({ backend, skip }) => {
     const a = data.families.find((f) => f.id === ids.A)!;
     expect(a.ticket).toMatchObject({ provider: 'local', repo: 'local/recur', state: 'open' });
     expect(a.ticket!.url).toMatch(/^http:\/\/localhost:\d+\/v1\/local-issues\/local\/recur\/\d+$/);
-    expect(a.traceCount).toBe(3);
+    expect(a.trace_count).toBe(3);
     expect(data.families.find((f) => f.id === ids.B)!.ticket).toBeNull();
   });
 

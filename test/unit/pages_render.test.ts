@@ -17,12 +17,23 @@ function family(over: Partial<OverviewFamily> = {}): OverviewFamily {
     workflow: 'refund-agent',
     boundary: 'downstream_api',
     severity: 0,
+    boundary_detail: { confidence: 0.9, source: 'rules', reasons: ['503 from the payment API in 3 of 3 signals'] },
     status: 'open',
-    ownerTeam: 'acme/payments',
-    ownerAssignees: ['alice'],
-    lastSeen: new Date(NOW.getTime() - 5 * 60_000),
-    traceCount: 3,
+    fingerprint: null,
+    grouping_version: 'g-2026-12-04',
+    owner: { team: 'acme/payments', assignees: ['alice'], reason: null },
+    first_seen: new Date(NOW.getTime() - 3 * 86_400_000).toISOString(),
+    last_seen: new Date(NOW.getTime() - 5 * 60_000).toISOString(),
+    trace_count: 3,
+    event_count: 3,
+    upstream: [],
     ticket: { provider: 'github', repo: 'acme/agents', number: 12, url: 'https://github.com/acme/agents/issues/12', state: 'open' },
+    fix: { status: 'none', pull_request: null, release: null },
+    evaluators: [],
+    guarded: false,
+    reopen_count: 0,
+    recurrence: { last_hour: 1, last_day: 4, last_week: 7 },
+    merged_into: null,
     daily: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 4],
     ...over,
   };
@@ -47,7 +58,7 @@ describe('overview page rendering', () => {
   it('escapes every untrusted field, in text and in attributes', () => {
     const page = renderOverview(
       overview({
-        families: [family({ title: HOSTILE, workflow: HOSTILE, ownerTeam: HOSTILE, ownerAssignees: [HOSTILE], id: HOSTILE, ticket: { provider: 'local', repo: HOSTILE, number: 1, url: 'https://x.test/"><script>alert(1)</script>', state: 'open' } })],
+        families: [family({ title: HOSTILE, workflow: HOSTILE, owner: { team: HOSTILE, assignees: [HOSTILE], reason: HOSTILE }, id: HOSTILE, ticket: { provider: 'local', repo: HOSTILE, number: 1, url: 'https://x.test/"><script>alert(1)</script>', state: 'open' } })],
         gates: [{ workflow: HOSTILE, release: HOSTILE, environment: HOSTILE, decision: 'pass', blocking: 0, checkedAt: NOW }],
       }),
     );

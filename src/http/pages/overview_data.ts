@@ -3,8 +3,9 @@
 // and the inbox's backlog. Every query is an index range or a grouped count; the page never loads all rows.
 import { and, asc, desc, eq, gte, inArray, isNull, min, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { families, familyOccurrences, gateChecks, inboxEvents, tickets } from '../../db/schema/index.js';
-import type { Boundary, FamilyStatus } from '../../families/types.js';
+import { families, familyOccurrences, gateChecks, inboxEvents } from '../../db/schema/index.js';
+import { toJson, type FamilyJson } from '../../families/read.js';
+import type { FamilyStatus } from '../../families/types.js';
 import type { JobQueue } from '../../queue/jobs.js';
 
 export const RECURRENCE_DAYS = 14;
@@ -12,19 +13,9 @@ export const FAMILY_ROWS = 50;
 const DAY_MS = 86_400_000;
 const QUEUE_TIMEOUT_MS = 2_000;
 
-export interface OverviewFamily {
-  id: string;
-  title: string;
-  workflow: string;
-  boundary: Boundary;
-  severity: number;
-  status: FamilyStatus;
-  ownerTeam: string | null;
-  ownerAssignees: string[];
-  lastSeen: Date;
-  traceCount: number;
-  ticket: { provider: string; repo: string; number: number; url: string; state: 'open' | 'closed' } | null;
-  /** Occurrences per day over the last RECURRENCE_DAYS days, oldest first, the last entry today's. */
+/** A family as the API shows it, with its occurrences per day over the last RECURRENCE_DAYS days. */
+export interface OverviewFamily extends FamilyJson {
+  /** Oldest first, the last entry today's. */
   daily: number[];
 }
 
@@ -69,13 +60,12 @@ async function readStored(db: Db, now: Date) {
 
   // Families someone should look at come first (anything not resolved or ignored), most urgent, then latest.
   const rows = await db
-    .select({ family: families, ticket: tickets })
+    .select()
     .from(families)
-    .leftJoin(tickets, eq(tickets.familyId, families.id))
     .where(live)
     .orderBy(sql`${families.status} in ('resolved', 'ignored')`, asc(families.severity), desc(families.lastSeen), desc(families.id))
     .limit(FAMILY_ROWS);
-  const daily = await dailyOccurrences(db, rows.map((r) => r.family.id), now);
+  const daily = await dailyOccurrences(db, rows.map((r) => r.id), now);
 
   const gates = await db
     .selectDistinctOn([gateChecks.workflow], {
@@ -95,20 +85,7 @@ async function readStored(db: Db, now: Date) {
 
   return {
     counts,
-    families: rows.map(({ family: f, ticket: t }) => ({
-      id: f.id,
-      title: f.title,
-      workflow: f.workflow,
-      boundary: f.boundary,
-      severity: f.severity,
-      status: f.status,
-      ownerTeam: f.ownerTeam,
-      ownerAssignees: f.ownerAssignees,
-      lastSeen: f.lastSeen,
-      traceCount: f.traceCount,
-      ticket: t ? { provider: t.provider, repo: t.repo, number: t.number, url: t.url, state: t.state } : null,
-      daily: daily.get(f.id) ?? new Array<number>(RECURRENCE_DAYS).fill(0),
-    })),
+    families: (await toJson(db, rows)).map((f) => ({ ...f, daily: daily.get(f.id) ?? new Array<number>(RECURRENCE_DAYS).fill(0) })),
     gates,
     inbox: { pending: pending?.count ?? 0, oldestPendingAt: pending?.oldest ? new Date(pending.oldest) : null, dead },
   };

@@ -74,7 +74,8 @@ ${
 }
 
 function familyRow(f: OverviewFamily, now: Date): Html {
-  const owner = [f.ownerTeam, ...f.ownerAssignees.map((a) => `@${a}`)].filter(Boolean).join(' ');
+  const owner = [f.owner.team, ...f.owner.assignees.map((a) => `@${a}`)].filter(Boolean).join(' ');
+  const lastSeen = new Date(f.last_seen);
   return html`<tr data-family-id="${f.id}">
 <td><span class="badge sev-${f.severity}">sev${f.severity}</span></td>
 <td><span class="badge status-${f.status}">${f.status}</span></td>
@@ -83,8 +84,8 @@ function familyRow(f: OverviewFamily, now: Date): Html {
 <td>${f.workflow}</td>
 <td>${f.boundary}</td>
 <td>${owner || html`<span class="muted">none</span>`}</td>
-<td><time datetime="${f.lastSeen.toISOString()}" title="${f.lastSeen.toISOString()}">${timeAgo(f.lastSeen, now)}</time></td>
-<td class="num">${f.traceCount}</td>
+<td><time datetime="${f.last_seen}" title="${f.last_seen}">${timeAgo(lastSeen, now)}</time></td>
+<td class="num">${f.trace_count}</td>
 <td>${renderSparkline(f.daily)}</td>
 </tr>`;
 }
