@@ -6,7 +6,7 @@ import type { Services } from '../services.js';
 import type { GroupCommit } from '../ingest/group_commit.js';
 import { countPendingUpTo } from '../ingest/inbox_health.js';
 import type { AppEnv } from './context.js';
-import { createInboxWriter } from './delivery_answer.js';
+import { createInboxWriter } from '../ingest/inbox_writer.js';
 import { AppError, codeOfHttpException, errorBody, errorResponse } from './errors.js';
 import { requestHeader } from './request_header.js';
 import { registerApiTokenScheme } from './auth.js';

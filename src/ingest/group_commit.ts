@@ -1,7 +1,7 @@
 // Group commit for the inbox: requests that arrive while a write is in flight wait and are stored together
 // by the next one, so one commit (one WAL flush) serves many deliveries. No timer is involved: an idle
 // writer starts at once. A request is answered only after the statement holding its rows has committed.
-import type { Delivery, StoreOutcome } from './inbox.js';
+import { isContentError, type Delivery, type StoreOutcome } from './inbox.js';
 import type { TraceCarrier } from '../telemetry/tracing.js';
 
 export type StoreBatch = (deliveries: readonly Delivery[]) => Promise<StoreOutcome[]>;
@@ -119,18 +119,4 @@ export function requestsInNextBatch(sizes: readonly number[], maxBatch: number):
     rows += size;
   }
   return taken;
-}
-
-/**
- * Whether a failed statement was refused for what it carried, not because storage is unavailable: a
- * PostgreSQL data exception or program limit (SQLSTATE classes 22 and 54, such as JSON nested too deep),
- * or a value JavaScript could not serialize.
- */
-export function isContentError(err: unknown): boolean {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof RangeError || e instanceof TypeError) return true;
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(code)) return true;
-  }
-  return false;
 }

@@ -3,7 +3,6 @@
 // conflict and leaves the stored event untouched.
 import { hash } from 'node:crypto';
 import { statementRows, type Db } from '../db/client.js';
-import { isContentError } from './group_commit.js';
 import type { InboxStatus } from '../db/schema/index.js';
 
 export interface Delivery {
@@ -139,4 +138,18 @@ const SELECT_STORED = `
 function answerFor(index: number, bodySha256: string, row: StoredRow): StoreOutcome {
   if (row.insertedBy === index) return { outcome: 'accepted', eventId: row.id };
   return { outcome: row.bodySha256 === bodySha256 ? 'duplicate' : 'conflict', eventId: row.id };
+}
+
+/**
+ * Whether a failed statement was refused for what it carried, not because storage is unavailable: a
+ * PostgreSQL data exception or program limit (SQLSTATE classes 22 and 54, such as JSON nested too deep),
+ * or a value JavaScript could not serialize.
+ */
+export function isContentError(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof RangeError || e instanceof TypeError) return true;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(code)) return true;
+  }
+  return false;
 }

@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rowsOf } from '../../src/db/client.js';
 import { inboxEvents } from '../../src/db/schema/index.js';
-import { createRelay } from '../../src/http/delivery_answer.js';
+import { createRelay } from '../../src/ingest/relay.js';
 import { createGroupCommit } from '../../src/ingest/group_commit.js';
 import { INBOX_JOB_MAX_EVENTS } from '../../src/queue/jobs.js';
 import { registry } from '../../src/telemetry/metrics.js';

@@ -1,6 +1,7 @@
 // Group commit against a fake store: when it flushes, what a batch holds, and who is answered when.
 import { describe, expect, it, vi } from 'vitest';
-import { createGroupCommit, isContentError, requestsInNextBatch, type StoreBatch } from '../../src/ingest/group_commit.js';
+import { createGroupCommit, requestsInNextBatch, type StoreBatch } from '../../src/ingest/group_commit.js';
+import { isContentError } from '../../src/ingest/inbox.js';
 import type { Delivery, StoreOutcome } from '../../src/ingest/inbox.js';
 
 const delivery = (id: string): Delivery => ({ source: 's', deliveryId: id, eventType: 't', body: new Uint8Array(), payload: {}, status: 'pending' });
