@@ -1,7 +1,8 @@
 // The overview and docs pages in headless Chromium (Debian's chromium driven by playwright-core): recur is
 // served over HTTP with families in several statuses, a ticket, gate checks and a hostile title; the browser
 // signs in with HTTP Basic, and the page must show it all, run nothing, and log no error. Screenshots go to
-// test-results/. Without chromium the test skips, unless RECUR_REQUIRE_SERVICES=1 (CI) says it must run.
+// test-results/. Chromium is required like the database servers: without it the run fails and says how to
+// install it, unless RECUR_TEST_SKIP_SERVICES=1 asked for a quick run.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +13,7 @@ import { settled, startHarness, type Harness } from '../helpers/recur.js';
 
 const CHROMIUM = process.env.RECUR_CHROMIUM ?? '/usr/bin/chromium';
 const found = existsSync(CHROMIUM);
-const required = process.env.RECUR_REQUIRE_SERVICES === '1';
+const required = process.env.RECUR_TEST_SKIP_SERVICES !== '1';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const READ_TOKEN = 'browser-read-token-0123456789';
@@ -21,8 +22,8 @@ const HOSTILE = '<img src=x onerror=alert(1)>';
 const DAY = 86_400_000;
 
 describe('chromium is available', () => {
-  it.runIf(required && !found)(`needs ${CHROMIUM} when RECUR_REQUIRE_SERVICES=1`, () => {
-    throw new Error(`RECUR_REQUIRE_SERVICES=1 but ${CHROMIUM} is missing: install Debian's chromium package`);
+  it.runIf(required && !found)(`needs ${CHROMIUM}`, () => {
+    throw new Error(`${CHROMIUM} is missing: install it (Debian: sudo apt-get install chromium), or run RECUR_TEST_SKIP_SERVICES=1 npm test to skip this test`);
   });
 });
 

@@ -1,5 +1,7 @@
-// Vitest globalSetup: starts one real PostgreSQL and one Redis for the whole run and provides their
-// URLs to tests via inject('pgUrl') / inject('redisUrl') ('' when unavailable, so tests can skip).
+// Vitest globalSetup: starts one real PostgreSQL and one Redis for the whole run and provides their URLs to
+// tests via inject('pgUrl') / inject('redisUrl'). Both are required: without their binaries the run fails
+// and says how to install them. RECUR_TEST_SKIP_SERVICES=1 opts out for a quick run, and the tests that
+// need them are then skipped ('' URLs), loudly.
 // Brings 'vitest' into the program so the ProvidedContext augmentation below can resolve.
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
@@ -14,7 +16,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const required = process.env.RECUR_REQUIRE_SERVICES === '1';
+  const required = process.env.RECUR_TEST_SKIP_SERVICES !== '1';
   const pgBinsFound = findPostgresBin('initdb') !== null && findPostgresBin('pg_ctl') !== null;
   const redisBinFound = findRedisBin() !== null;
   const missing = [
@@ -22,9 +24,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ...(redisBinFound ? [] : ['redis-server (looked on PATH)']),
   ];
   if (missing.length > 0 && required) {
-    throw new Error(`RECUR_REQUIRE_SERVICES=1 but required binaries are missing: ${missing.join('; ')}`);
+    throw new Error(
+      `the tests need real PostgreSQL and Redis servers, and these binaries are missing: ${missing.join('; ')}.\n` +
+        'Install them (Debian/Ubuntu: sudo apt-get install postgresql redis-server; macOS: brew install postgresql redis), ' +
+        'or run RECUR_TEST_SKIP_SERVICES=1 npm test for a quick run that skips every test needing them.',
+    );
   }
-  for (const m of missing) console.warn(`[recur tests] missing ${m}; tests needing it will be skipped`);
+  for (const m of missing) console.warn(`[recur tests] RECUR_TEST_SKIP_SERVICES=1: missing ${m}; tests needing it are SKIPPED`);
 
   const t0 = Date.now();
   const [pgResult, redisResult] = await Promise.allSettled([
@@ -42,7 +48,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (failures.length > 0) {
     if (required) {
       await teardown();
-      throw new AggregateError(failures, `RECUR_REQUIRE_SERVICES=1 but test services failed to start:\n${failures.map(String).join('\n')}`);
+      throw new AggregateError(failures, `test services failed to start (RECUR_TEST_SKIP_SERVICES=1 skips the tests needing them):\n${failures.map(String).join('\n')}`);
     }
     for (const f of failures) console.warn(`[recur tests] service failed to start; dependent tests will be skipped:\n${String(f)}`);
   }

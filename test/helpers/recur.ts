@@ -94,13 +94,28 @@ export async function postLangsmith(h: { app: Harness['app'] }, body: string, he
   return { status: res.status, json: (await res.json()) as Record<string, any> };
 }
 
-/** Polls until `check` returns a truthy value or the deadline passes; returns the last value. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+/**
+ * Polls until `check` returns a truthy value and returns it; past the deadline it throws, saying what it
+ * last saw (the check's value, and `seen()` when given: the state that explains it).
+ */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000, everyMs = 50, seen?: () => unknown): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value || Date.now() > deadline) return value;
+    if (value) return value;
+    if (Date.now() > deadline) {
+      const context = seen ? `; state: ${describe(await seen())}` : '';
+      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${describe(value)}${context}`);
+    }
     await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+function describe(value: unknown): string {
+  try {
+    return JSON.stringify(value)?.slice(0, 2_000) ?? String(value);
+  } catch {
+    return String(value);
   }
 }
 

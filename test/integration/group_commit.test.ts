@@ -307,24 +307,6 @@ describe.each([
     expect(sumOf(after, 'recur_inbox_relay_events_sum') - sumOf(before, 'recur_inbox_relay_events_sum')).toBe(100);
   });
 
-  it.skipIf(skip)('queues at most one job per linger time, whatever the number of commits', async () => {
-    const ids = Array.from({ length: 100 }, () => randomUUID());
-    const relay = createRelay(h.services, { lingerMs: 50 });
-    const started = performance.now();
-    for (const eventId of ids) {
-      relay([{ eventId }]);
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    const elapsed = performance.now() - started;
-    expect(await eventually(async () => relayed(ids).flat().length === 100, 10_000)).toBe(true);
-    const sizes = relayed(ids).map((j) => j.length);
-    // An idle relay sends the first row at once; after that, one job per 50 ms at most.
-    expect(sizes[0]).toBe(1);
-    expect(sizes.length).toBeGreaterThanOrEqual(2);
-    expect(sizes.length).toBeLessThanOrEqual(Math.ceil(elapsed / 50) + 2);
-    expect(relayed(ids).flat()).toEqual(ids);
-  });
-
   it.skipIf(skip)('splits what waited into jobs of at most INBOX_JOB_MAX_EVENTS', async () => {
     const first = randomUUID();
     const rest = Array.from({ length: INBOX_JOB_MAX_EVENTS + 10 }, () => randomUUID());
