@@ -73,7 +73,7 @@ export async function syncFamilyTicket(deps: TicketSyncDeps, familyId: string): 
 }
 
 /** The family's ticket sync lease: taken only when the ticket is behind the family's generation. */
-function ticketSyncLease(db: Db, familyId: string): LeaseStore {
+export function ticketSyncLease(db: Db, familyId: string): LeaseStore {
   const mine = (token: string) => and(eq(families.id, familyId), eq(families.ticketSyncLeaseHolder, token));
   return {
     async acquire(token, ms) {

@@ -67,13 +67,16 @@ describe.each([
     const family = async () => (await get('/v1/families')).items[0];
     const waitFor = async <T>(what: string, check: () => Promise<T>, timeoutMs = 20_000) => {
       let last: unknown;
-      const value = await eventually(async () => {
-        const f = await family();
-        last = { status: f?.status, fix: f?.fix, ticket: f?.ticket, issue: fake.issue(REPO, 1) && { state: fake.issue(REPO, 1)!.state, labels: fake.issue(REPO, 1)!.labels } };
-        return check();
-      }, timeoutMs);
-      expect(value, `${what} never happened; last saw ${JSON.stringify(last)}\n${svc.output().slice(-3_000)}`).toBeTruthy();
-      return value;
+      return eventually(
+        async () => {
+          const f = await family();
+          last = { status: f?.status, fix: f?.fix, ticket: f?.ticket, issue: fake.issue(REPO, 1) && { state: fake.issue(REPO, 1)!.state, labels: fake.issue(REPO, 1)!.labels } };
+          return check();
+        },
+        timeoutMs,
+        50,
+        () => ({ waitingFor: what, last, output: svc.output().slice(-3_000) }),
+      );
     };
     /** GitHub closes the issue itself on a merged "Fixes #1"; recur hears of the pull request only. */
     const mergeFix = async (pr: number) => {

@@ -3,9 +3,10 @@
 // duplicate deliveries), and GitHub webhooks (real payload shapes, signed) driving recur's state.
 import { randomUUID } from 'node:crypto';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json' with { type: 'json' };
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { families, sideEffects } from '../../src/db/schema/index.js';
+import { families, sideEffects, tickets } from '../../src/db/schema/index.js';
+import { scheduleTicketSync } from '../../src/tickets/schedule.js';
 import { batchDeliveries, signedHeaders } from '../helpers/fixtures.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake_github.js';
 import { postGitHubHook, postLangsmith, settled, startHarness, type Harness } from '../helpers/recur.js';
@@ -111,6 +112,11 @@ describe('GitHub tickets', () => {
     let number: number;
     let familyId: string;
     const family = async () => (await h.services.database.db.select().from(families).where(eq(families.id, familyId)))[0]!;
+    const ticketState = async () => (await h.services.database.db.select({ state: tickets.state }).from(tickets).where(eq(tickets.familyId, familyId)))[0]!.state;
+    const setStatus = async (status: 'open' | 'ignored') => {
+      const res = await h.app.request(`/v1/families/${familyId}`, { method: 'PATCH', body: JSON.stringify({ status }), headers: { 'content-type': 'application/json' } });
+      expect(res.status).toBe(200);
+    };
 
     beforeAll(async () => {
       await deliver(langsmithIssue('ls-hooks', 'Agent ignores the refund policy window'));
@@ -178,6 +184,8 @@ describe('GitHub tickets', () => {
       expect(await postGitHub('pull_request', pr)).toBe(202);
       await settle();
       expect(await family()).toMatchObject({ fixStatus: 'merged', status: 'resolved', fixPullRequest: `https://github.com/${REPO}/pull/31` });
+      // GitHub closes the issue itself on "Fixes #n"; recur's copy says so without waiting for the issues event.
+      expect(await ticketState()).toBe('closed');
       expect(gh.issue(REPO, number)!.comments.some((c) => c.body.includes('**Fix merged**'))).toBe(true);
 
       const release = example('release', 'published');
@@ -245,6 +253,31 @@ describe('GitHub tickets', () => {
       await settle();
       expect((await family()).status).toBe('ignored');
       expect(gh.issue(REPO, number)!.state).toBe('closed');
+    });
+
+    it('set back to open, the issue is reopened even when recur believes it open already', async () => {
+      // recur's copy is stale: the issue is closed on GitHub.
+      await h.services.database.db.update(tickets).set({ state: 'open' }).where(eq(tickets.familyId, familyId));
+      const comments = gh.issue(REPO, number)!.comments.length;
+      await setStatus('open');
+      expect(await settle()).toBe(true);
+      expect(gh.callsTo('PATCH', new RegExp(`/issues/${number}$`)).filter((c) => (c.body as { state?: string }).state === 'open')).toHaveLength(1);
+      expect(gh.issue(REPO, number)).toMatchObject({ state: 'open' });
+      // One comment saying why (the fix was reverted earlier, so that is the reason given).
+      expect(gh.issue(REPO, number)!.comments.slice(comments).map((c) => c.body)).toEqual([expect.stringContaining('reopened by recur')]);
+      expect(await ticketState()).toBe('open');
+    });
+
+    it('ignored, the issue is closed even when recur believes it closed already; each turn is sent once', async () => {
+      await h.services.database.db.update(tickets).set({ state: 'closed' }).where(eq(tickets.familyId, familyId));
+      await setStatus('ignored');
+      expect(await settle()).toBe(true);
+      expect(gh.issue(REPO, number)).toMatchObject({ state: 'closed', state_reason: 'not_planned' });
+      // Syncing again (new evidence, say) sends no second close.
+      await h.services.database.db.update(families).set({ ticketGeneration: sql`${families.ticketGeneration} + 1` }).where(eq(families.id, familyId));
+      await scheduleTicketSync(h.services.queue, h.services.log, familyId);
+      expect(await settle()).toBe(true);
+      expect(gh.callsTo('PATCH', new RegExp(`/issues/${number}$`)).filter((c) => (c.body as { state?: string }).state === 'closed')).toHaveLength(1);
     });
   });
 });

@@ -64,7 +64,7 @@ export async function syncRegressionPullRequest(deps: RegressionPullRequestDeps,
 }
 
 /** One writer per family; updatedAt says when it was last worked on, done or failed (the sweeper lets it rest). */
-function pullRequestLease(db: Db, familyId: string): LeaseStore {
+export function pullRequestLease(db: Db, familyId: string): LeaseStore {
   const mine = (token: string) => and(eq(regressionPullRequests.familyId, familyId), eq(regressionPullRequests.leaseHolder, token));
   return {
     async acquire(token, ms) {
