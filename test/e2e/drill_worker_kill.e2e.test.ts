@@ -1,6 +1,7 @@
 // Fault drill: kill -9 of the worker in the middle of a batch. LangSmith keeps delivering to the api while
 // the only worker dies holding jobs and perhaps a ticket lease; a new worker takes over. Every delivery is
-// still processed exactly once, each family has one ticket, and only the injected poison is dead.
+// still processed exactly once, each family has one ticket, and only the injected poison is dead; with jobs on
+// Redis and on BullMQ's PostgreSQL backend.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startDrill, type Drill } from '../helpers/drill.js';
 import { buildScenario, startSender } from '../helpers/langsmith_sender.js';
@@ -10,15 +11,18 @@ import { eventually } from '../helpers/recur.js';
 const pgUrl = inject('pgUrl');
 const redisUrl = inject('redisUrl');
 
-describe.skipIf(!pgUrl || !redisUrl)('fault drill: the worker is killed mid-batch', () => {
+describe.each([
+  { queue: 'redis' as const, skip: !pgUrl || !redisUrl },
+  { queue: 'postgres' as const, skip: !pgUrl },
+])('fault drill: the worker is killed mid-batch (jobs on $queue)', ({ queue, skip }) => {
   let drill: Drill | undefined;
   afterAll(async () => {
     await drill?.stop();
   });
 
-  it('loses nothing and duplicates nothing when a new worker takes over', async () => {
+  it.skipIf(skip)('loses nothing and duplicates nothing when a new worker takes over', async () => {
     const db = await createDatabase(pgUrl);
-    drill = await startDrill({ databaseUrl: db.url, redisUrl });
+    drill = await startDrill({ databaseUrl: db.url, redisUrl: queue === 'redis' ? redisUrl : undefined });
     const scenario = buildScenario({ families: 6, tracesPerFamily: 40 });
     const sender = startSender(scenario, { url: drill.api.url, ratePerSecond: 30 });
 

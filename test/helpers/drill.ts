@@ -1,7 +1,7 @@
-// Fault drills: recur's api and worker roles as separate child processes on PostgreSQL + Redis with the fake
-// GitHub, a LangSmith-like sender, and the checks every drill ends with: each accepted delivery processed
-// exactly once, family counters consistent with what was sent, one ticket (one created issue) per family,
-// and no dead letter but the poison the drill injected.
+// Fault drills: recur's api and worker roles as separate child processes on PostgreSQL, with jobs on Redis or
+// on BullMQ's PostgreSQL backend (no Redis), with the fake GitHub, a LangSmith-like sender, and the checks
+// every drill ends with: each accepted delivery processed exactly once, family counters consistent with what
+// was sent, one ticket (one created issue) per family, and no dead letter but the poison the drill injected.
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { expect } from 'vitest';
@@ -40,7 +40,8 @@ export interface Drill {
 
 export interface DrillOptions {
   databaseUrl: string;
-  redisUrl: string;
+  /** Jobs on BullMQ over Redis; without it, on BullMQ's PostgreSQL backend in the drill's database. */
+  redisUrl?: string;
   workers?: number;
   env?: Record<string, string>;
 }
@@ -49,8 +50,7 @@ export async function startDrill(opts: DrillOptions): Promise<Drill> {
   const gh = await startFakeGitHub({ token: GITHUB_TOKEN });
   const env: Record<string, string> = {
     DATABASE_URL: opts.databaseUrl,
-    REDIS_URL: opts.redisUrl,
-    RECUR_QUEUE_PREFIX: `drill${process.pid}${randomUUID().slice(0, 6)}`,
+    ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl, RECUR_QUEUE_PREFIX: `drill${process.pid}${randomUUID().slice(0, 6)}` } : {}),
     LANGSMITH_WEBHOOK_SECRET: TEST_SECRET,
     GITHUB_TOKEN,
     GITHUB_API_URL: gh.url,
