@@ -17,10 +17,13 @@ const MAX_BACKOFF_MS = 10 * 60_000;
 
 export type OutboxResult = 'done' | 'not_pending';
 
-/** GitHub answers that no retry can change: the issue is gone or the write is refused as invalid. */
-function permanent(err: unknown): boolean {
-  const status = (err as { status?: number })?.status;
-  return status === 404 || status === 410 || status === 422;
+/**
+ * What a failed attempt leaves the row: given up (the issue is gone, the write is refused as invalid, or the
+ * row cannot be performed at all), or pending with its next attempt pushed back (1 s, 2 s, 4 s… at most 10 min).
+ */
+export function decideOutboxRetry(failure: { status?: number; nonRetryable: boolean }, attemptsBefore: number): { giveUp: true } | { giveUp: false; retryInMs: number } {
+  if (failure.nonRetryable || failure.status === 404 || failure.status === 410 || failure.status === 422) return { giveUp: true };
+  return { giveUp: false, retryInMs: Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.max(0, attemptsBefore)) };
 }
 
 export async function deliverOutbox(db: Db, sink: TicketSink, id: string): Promise<OutboxResult> {
@@ -30,18 +33,18 @@ export async function deliverOutbox(db: Db, sink: TicketSink, id: string): Promi
     await perform(db, sink, row);
     return 'done';
   } catch (err) {
-    const giveUp = err instanceof NonRetryableError || permanent(err);
+    const retry = decideOutboxRetry({ status: (err as { status?: number })?.status, nonRetryable: err instanceof NonRetryableError }, row.attempts);
     await db
       .update(outbox)
       .set({
-        status: giveUp ? 'failed' : 'pending',
+        status: retry.giveUp ? 'failed' : 'pending',
         attempts: sql`${outbox.attempts} + 1`,
         lastError: String((err as Error)?.message ?? err).slice(0, 1000),
-        nextAttemptAt: sql`now() + least(${MAX_BACKOFF_MS}, 1000 * power(2, ${outbox.attempts})) * interval '1 millisecond'`,
+        nextAttemptAt: sql`now() + ${retry.giveUp ? 0 : retry.retryInMs} * interval '1 millisecond'`,
         updatedAt: sql`now()`,
       })
       .where(and(eq(outbox.id, id), eq(outbox.status, 'pending')));
-    if (giveUp && !(err instanceof NonRetryableError)) throw new NonRetryableError(`outbox ${row.operationKey}: ${(err as Error)?.message ?? err}`);
+    if (retry.giveUp && !(err instanceof NonRetryableError)) throw new NonRetryableError(`outbox ${row.operationKey}: ${(err as Error)?.message ?? err}`);
     throw err;
   }
 }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json' with { type: 'json' };
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { families, sideEffects, tickets } from '../../src/db/schema/index.js';
+import { families, outbox, sideEffects, tickets } from '../../src/db/schema/index.js';
 import { scheduleTicketSync } from '../../src/tickets/schedule.js';
 import { batchDeliveries, signedHeaders } from '../helpers/fixtures.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake_github.js';
@@ -162,6 +162,13 @@ describe('GitHub tickets', () => {
       expect((await family()).boundary).toBe('prompt');
       const answers = gh.issue(REPO, number)!.comments.map((c) => c.body);
       expect(answers.some((b) => b.includes('boundary set to `prompt`'))).toBe(true);
+      // The reply was written to the outbox with the command and posted through the ledger, with its receipt.
+      const key = `github.issue.comment:${REPO}#${number}:command:${comment.comment.id}`;
+      const [row] = await h.services.database.db.select().from(outbox).where(eq(outbox.operationKey, key));
+      expect(row).toMatchObject({ status: 'done', attempts: 1, kind: 'github.issue.comment' });
+      const [ledger] = await h.services.database.db.select().from(sideEffects).where(eq(sideEffects.operationKey, key));
+      const posted = gh.issue(REPO, number)!.comments.find((c) => c.body.includes('boundary set to `prompt`'))!;
+      expect(ledger).toMatchObject({ status: 'succeeded', receipt: { repo: REPO, number, commentId: posted.id } });
 
       const stranger = structuredClone(comment);
       stranger.comment.id = comment.comment.id + 1;
