@@ -123,8 +123,10 @@ async function syncLeased(deps: LeasedDeps, familyId: string) {
     // state as recur last saw it (GitHub closes an issue itself on "Fixes #n", and its event may be lost).
     const change = decideTicketState({ family, ticket });
     if (change.action === 'close_duplicate') await closeAsDuplicate(deps, ticket, change.into);
-    if (change.action === 'reopen') await reopenTicket(deps, ticket, familyId, change.epoch);
-    if (change.action === 'close_ignored') await closeAsIgnored(deps, ticket, change.epoch);
+    // One operation per turn; a disagreement within a turn is its own, named by when recur's copy last changed.
+    const turn = (change: { epoch: number; because: 'turned' | 'mismatch' }) => `e${change.epoch}${change.because === 'mismatch' ? `-t${ticket.updatedAt.getTime()}` : ''}`;
+    if (change.action === 'reopen') await reopenTicket(deps, ticket, familyId, change.epoch, turn(change));
+    if (change.action === 'close_ignored') await closeAsIgnored(deps, ticket, change.epoch, turn(change));
   }
   if (family.mergedInto) return { result: 'skipped' as const, reason: 'merged' };
 
@@ -214,7 +216,7 @@ const onTicket = (deps: LeasedDeps, ticket: Ticket, op: IssueOperation) =>
  * open. Sent whatever state recur saw last: GitHub answers a reopen of an open issue as a no-op, and the
  * ledger (one operation per turn) keeps the comment from being posted twice.
  */
-async function reopenTicket(deps: LeasedDeps, ticket: Ticket, familyId: string, epoch: number) {
+async function reopenTicket(deps: LeasedDeps, ticket: Ticket, familyId: string, epoch: number, turn: string) {
   const { db } = deps;
   const [family] = await db.select().from(families).where(eq(families.id, familyId));
   if (!family) return;
@@ -232,7 +234,7 @@ async function reopenTicket(deps: LeasedDeps, ticket: Ticket, familyId: string, 
   }
   await onTicket(deps, ticket, {
     action: 'reopen',
-    key: `${familyId}:e${epoch}`,
+    key: `${familyId}:${turn}`,
     perform: (ref, marker) => deps.sink.reopen(ref, { comment, marker, labels: regressed ? ['regressed'] : [] }),
     apply: async (tx, how) => {
       const [now] = await tx.select({ labels: tickets.labels }).from(tickets).where(eq(tickets.id, ticket.id));
@@ -269,10 +271,10 @@ async function commentFixMerged(deps: LeasedDeps, ticket: Ticket, pullRequest: s
 }
 
 /** Closes the ticket of a family that turned ignored (`epoch`), whatever state recur saw last. */
-async function closeAsIgnored(deps: LeasedDeps, ticket: Ticket, epoch: number) {
+async function closeAsIgnored(deps: LeasedDeps, ticket: Ticket, epoch: number, turn: string) {
   await onTicket(deps, ticket, {
     action: 'close',
-    key: `${ticket.familyId}:ignored:e${epoch}`,
+    key: `${ticket.familyId}:ignored:${turn}`,
     perform: (ref, marker) =>
       deps.sink.close(ref, {
         reason: 'not_planned',

@@ -13,19 +13,30 @@ export interface TicketStateInput {
   ticket: { state: 'open' | 'closed'; liveEpoch: number };
 }
 
+/**
+ * `because`: `turned` when the family turned since the issue's state was last brought to it (one operation per
+ * turn), `mismatch` when it did not but recur's copy of the issue disagrees (closed as a duplicate, then the
+ * merge undone): that is its own operation, told apart by when the copy last changed.
+ */
 export type TicketStateChange =
   | { action: 'none' }
   /** Sent for each turn to live, whatever state recur saw last: reopening an open issue changes nothing. */
-  | { action: 'reopen'; epoch: number }
-  | { action: 'close_ignored'; epoch: number }
+  | { action: 'reopen'; epoch: number; because: 'turned' | 'mismatch' }
+  | { action: 'close_ignored'; epoch: number; because: 'turned' | 'mismatch' }
   | { action: 'close_duplicate'; into: string };
 
 export function decideTicketState({ family, ticket }: TicketStateInput): TicketStateChange {
   // A duplicate is closed once; a person who reopens it on GitHub is not overruled.
   if (family.mergedInto) return ticket.state === 'open' ? { action: 'close_duplicate', into: family.mergedInto } : { action: 'none' };
   const turned = ticket.liveEpoch < family.liveEpoch;
-  if (LIVE_STATUSES.has(family.status)) return turned || ticket.state === 'closed' ? { action: 'reopen', epoch: family.liveEpoch } : { action: 'none' };
-  if (family.status === 'ignored') return turned || ticket.state === 'open' ? { action: 'close_ignored', epoch: family.liveEpoch } : { action: 'none' };
+  if (LIVE_STATUSES.has(family.status)) {
+    if (turned) return { action: 'reopen', epoch: family.liveEpoch, because: 'turned' };
+    return ticket.state === 'closed' ? { action: 'reopen', epoch: family.liveEpoch, because: 'mismatch' } : { action: 'none' };
+  }
+  if (family.status === 'ignored') {
+    if (turned) return { action: 'close_ignored', epoch: family.liveEpoch, because: 'turned' };
+    return ticket.state === 'open' ? { action: 'close_ignored', epoch: family.liveEpoch, because: 'mismatch' } : { action: 'none' };
+  }
   // Resolved: closed on GitHub by a person or a merged fix, never by recur.
   return { action: 'none' };
 }

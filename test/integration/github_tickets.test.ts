@@ -108,6 +108,28 @@ describe('GitHub tickets', () => {
     expect(gh.issues(REPO).filter((i) => i.title.includes('double-charges'))).toHaveLength(1);
   });
 
+  it('a merge closes the merged-away issue as a duplicate, and undoing it reopens that issue', async () => {
+    const db = h.services.database.db;
+    const familyOf = async (words: string) => {
+      const issue = gh.issues(REPO).find((i) => i.title.includes(words))!;
+      return { number: issue.number, id: /recur:family=([0-9a-f-]{36})/.exec(issue.body ?? '')![1]! };
+    };
+    const source = await familyOf('shipping window');
+    const target = await familyOf('tier 3');
+    const merged = await h.app.request(`/v1/families/${source.id}/merge`, { method: 'POST', body: JSON.stringify({ into: target.id }), headers: { 'content-type': 'application/json' } });
+    expect(merged.status).toBe(200);
+    expect(await settle()).toBe(true);
+    expect(gh.issue(REPO, source.number)).toMatchObject({ state: 'closed', state_reason: 'duplicate' });
+
+    // Undone, the family is open again without having turned (it was open when merged): recur's copy says
+    // closed, so the issue is reopened.
+    const rules = (await (await h.app.request(`/v1/grouping-rules?family_id=${source.id}`)).json()) as { items: Array<{ id: string }> };
+    expect((await h.app.request(`/v1/grouping-rules/${rules.items[0]!.id}`, { method: 'DELETE' })).status).toBe(200);
+    expect(await settle()).toBe(true);
+    expect(gh.issue(REPO, source.number)).toMatchObject({ state: 'open' });
+    expect((await db.select({ state: tickets.state }).from(tickets).where(eq(tickets.familyId, source.id)))[0]).toEqual({ state: 'open' });
+  });
+
   describe('driven by GitHub webhooks', () => {
     let number: number;
     let familyId: string;
