@@ -61,7 +61,8 @@ export async function withLease<T>(store: LeaseStore, timing: LeaseTiming, work:
   } finally {
     clearInterval(timer);
     await renewing;
-    await store.release(token);
+    // A release the database does not answer leaves the lease to lapse; the work's own outcome stands.
+    await store.release(token).catch(() => {});
   }
 }
 
