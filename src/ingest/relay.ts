@@ -2,7 +2,7 @@
 import Denque from 'denque';
 import type { Services } from '../services.js';
 import { INBOX_JOB_MAX_EVENTS } from '../queue/jobs.js';
-import { inboxJobId } from '../queue/sweeper.js';
+import { inboxJobId } from '../queue/job_ids.js';
 import { inboxRelayEvents } from '../telemetry/metrics.js';
 import type { TraceCarrier } from '../telemetry/tracing.js';
 

@@ -5,7 +5,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { inboxEvents, inboxReplays } from '../db/schema/index.js';
 import type { JobQueue } from '../queue/jobs.js';
-import { inboxJobId } from '../queue/sweeper.js';
+import { inboxJobId, replayJobId } from '../queue/job_ids.js';
 import type { Logger } from '../telemetry/logger.js';
 import {
   deadLetterColumns,
@@ -21,11 +21,6 @@ import {
 /** The most rows one replay call takes. */
 export const MAX_REPLAY_BATCH = 500;
 
-/**
- * The earlier run's job may still exist under the row's own id (a queue that keeps failed jobs, or one
- * still finishing), and queueing that id again would be a no-op; each replay numbers its job instead.
- */
-export const replayJobId = (eventId: string, replay: number) => `${inboxJobId(eventId)}-replay-${replay}`;
 
 export interface ReplayDeps {
   db: Db;

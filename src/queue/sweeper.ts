@@ -5,6 +5,7 @@ import { and, asc, eq, gt, gte, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { families, inboxEvents, outbox } from '../db/schema/index.js';
 import type { JobQueue } from './jobs.js';
+import { inboxJobId, outboxJobId, ticketJobId } from './job_ids.js';
 
 export interface SweepOptions {
   /** Rows younger than this are left to the relay that is probably queueing them right now. */
@@ -12,17 +13,8 @@ export interface SweepOptions {
   batch: number;
 }
 
-/** A job's id is that of the first row it names: queueing the same rows again is a no-op. */
-export const inboxJobId = (eventId: string) => `inbox-${eventId}`;
 /** Pending rows one re-queued job names: a backlog found by the sweeper is worked through in batches. */
 const SWEEP_JOB_EVENTS = 50;
-/**
- * One job per generation asked for: a change made while an older sync is still finishing gets a job of its
- * own instead of being swallowed as a duplicate; repeats for the same generation still collapse.
- */
-export const ticketJobId = (familyId: string, generation: number | string) => `ticket-${familyId}-g${generation}`;
-/** One job per outbox row at a time: the sweeper re-queueing a row whose job is still retrying is a no-op. */
-export const outboxJobId = (id: string) => `outbox-${id}`;
 /** A lease-expiry wake-up runs this long after the lease's end, so it finds the lease lapsed. */
 const LEASE_WAKE_SLACK_MS = 100;
 

@@ -8,7 +8,8 @@ import { scheduleTicketSync } from '../tickets/schedule.js';
 import { syncFamilyTicket, type TicketSyncDeps } from '../tickets/sync.js';
 import type { Processors } from './jobs.js';
 import { startRetentionTimer } from './retention_timer.js';
-import { outboxJobId, sweepOnce } from './sweeper.js';
+import { outboxJobId } from './job_ids.js';
+import { sweepOnce } from './sweeper.js';
 
 const INBOX_BATCH = 500;
 const PGLITE_INBOX_BATCH = 25;

@@ -2,7 +2,7 @@
 // behind its generation, so a queue hiccup here delays the sync but never loses it.
 import { randomUUID } from 'node:crypto';
 import type { JobQueue } from '../queue/jobs.js';
-import { ticketJobId } from '../queue/sweeper.js';
+import { ticketJobId } from '../queue/job_ids.js';
 
 interface Logger {
   warn(obj: object, msg: string): void;

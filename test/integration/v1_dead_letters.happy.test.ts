@@ -9,7 +9,7 @@ import { families, familyHistory, inboxEvents, inboxReplays } from '../../src/db
 import { storeDelivery } from '../../src/ingest/inbox.js';
 import { inboxHealth } from '../../src/ingest/inbox_health.js';
 import { processInboxEvent } from '../../src/ingest/process_event.js';
-import { inboxJobId } from '../../src/queue/sweeper.js';
+import { inboxJobId } from '../../src/queue/job_ids.js';
 import { signedHeaders } from '../helpers/fixtures.js';
 import { createDatabase } from '../helpers/postgres.js';
 import { eventually, postLangsmith, startHarness, type Harness } from '../helpers/recur.js';

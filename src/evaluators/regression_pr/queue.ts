@@ -5,6 +5,7 @@ import { and, eq, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { evaluators, families, regressionPullRequests, tickets } from '../../db/schema/index.js';
 import type { JobQueue } from '../../queue/jobs.js';
+import { regressionPullRequestJobId } from '../../queue/job_ids.js';
 import { scheduleTicketSync } from '../../tickets/schedule.js';
 import type { TicketSink } from '../../tickets/sinks/types.js';
 import { regressionPullRequestPlan, specDigest, syncRegressionPullRequest, type RegressionPullRequestDeps, type RegressionPullRequestSettings } from './sync.js';
@@ -29,7 +30,6 @@ export interface RegressionPullRequests {
  */
 const SWEEP_QUIET_MS = 10 * 60_000;
 
-export const regressionPullRequestJobId = (familyId: string, revision: number) => `regression-pr-${familyId}-r${revision}`;
 
 export function createRegressionPullRequests(ctx: { db: Db; queue: JobQueue; sink: TicketSink; log: Logger; settings: RegressionPullRequestSettings; leaseMs: number }): RegressionPullRequests {
   const { db, queue, log } = ctx;
