@@ -3,7 +3,7 @@
 // improves on the deterministic template; its answer is used only when it validates against the spec
 // schema. Off, failing, slow or invalid: the template stands. Nothing unredacted is sent.
 import type { Severity } from '../families/types.js';
-import { redactSecrets } from '../tickets/redact.js';
+import { redactSecrets } from '../redaction.js';
 import { evaluatorSpecSchema } from './spec_schema.js';
 import type { EvaluatorSpec, FamilyForEvaluator } from './templates.js';
 

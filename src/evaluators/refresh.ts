@@ -5,7 +5,7 @@ import { desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { evaluators, families, traces } from '../db/schema/index.js';
 import type { Severity } from '../families/types.js';
-import { redactSecrets } from '../tickets/redact.js';
+import { redactSecrets } from '../redaction.js';
 import { draftSpec, type LlmSettings } from './draft_llm.js';
 import { generateSpec, routeSuite } from './templates.js';
 

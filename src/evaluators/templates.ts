@@ -7,7 +7,7 @@
 //   output_rubric   an LLM-as-judge prompt with pass criteria, for failures only a reader can judge
 import { maskText } from '../families/grouping/mask.js';
 import type { Boundary, Severity, SignalKind } from '../families/types.js';
-import { redactSecrets } from '../tickets/redact.js';
+import { redactSecrets } from '../redaction.js';
 
 export const SPEC_VERSION = 1;
 

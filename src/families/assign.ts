@@ -12,7 +12,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import type { FileConfig } from '../config/file.js';
 import { jsonParam, rowsOf, uuidArray, type Db } from '../db/client.js';
 import { families, familyKeys, traces } from '../db/schema/index.js';
-import { redactSecrets } from '../tickets/redact.js';
+import { redactSecrets } from '../redaction.js';
 import { boundaryEvidence, foldBoundaryVote, signalBoundary } from './boundary.js';
 import { findCorrection } from './boundary_corrections.js';
 import { decideFamilyBoundary, readBoundaryState, type BoundarySource, type BoundaryState, type FamilyBoundary, type LearnedBoundary } from './family_boundary.js';

@@ -3,7 +3,7 @@
 // uses) and the answer counts only when parseModelBoundary accepts it. Any failure, slow answer or other shape
 // leaves the family `unknown`. Called outside any transaction: no database lock waits on the model.
 import type { LlmSettings } from '../evaluators/draft_llm.js';
-import { redactSecrets } from '../tickets/redact.js';
+import { redactSecrets } from '../redaction.js';
 import { parseModelBoundary, type ModelBoundary } from './boundary.js';
 
 /** What the model is shown of a family: the same kind of text its ticket shows, with secrets and personal data redacted. */

@@ -5,7 +5,7 @@
 import { and, asc, eq, gt, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { inboxEvents, type InboxStatus } from '../db/schema/index.js';
-import { redactSecrets } from '../tickets/redact.js';
+import { redactSecrets } from '../redaction.js';
 
 /**
  * A pending row this old has outlived every retry (the default backoff spends about two minutes) and

@@ -4,7 +4,8 @@
 import type { BoundarySource } from '../families/family_boundary.js';
 import { LEGACY_VERSIONS } from '../families/grouping/version.js';
 import type { Boundary, FamilyStatus, FixStatus, Severity } from '../families/types.js';
-import { blockText, codeText, inlineText, redactSecrets, titleText } from './redact.js';
+import { redactSecrets } from '../redaction.js';
+import { blockText, codeText, inlineText, titleText } from './inert_text.js';
 
 export const SEVERITY_NAMES = ['urgent', 'high', 'medium', 'low'] as const;
 export const EVIDENCE_SHOWN = 10;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { inlineText, neutralizeForGitHub, redactForTicket, redactSecrets } from '../../src/tickets/redact.js';
+import { redactSecrets } from '../../src/redaction.js';
+import { inlineText, neutralizeForGitHub, redactForTicket } from '../../src/tickets/inert_text.js';
 
 const ZWJ = '\u200D';
 const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';

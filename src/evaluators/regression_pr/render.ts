@@ -2,7 +2,8 @@
 // TypeScript for LangSmith's evaluate()) and the title and body that link the ticket. Pure; everything
 // untrusted is redacted here, the last place before it is written to the ticket's repository.
 import { createHash } from 'node:crypto';
-import { redactSecrets, inlineText, titleText } from '../../tickets/redact.js';
+import { redactSecrets } from '../../redaction.js';
+import { inlineText, titleText } from '../../tickets/inert_text.js';
 import { exportJson, exportTypeScript, type ExportInput } from '../export.js';
 
 export interface RegressionFile {

@@ -3,7 +3,7 @@
 // and model are set, so grouping is deterministic by default. Only redacted text is sent; an error, a
 // timeout or a malformed answer gives no vector, and grouping goes on without the step.
 import { LRUCache } from 'lru-cache';
-import { redactSecrets } from '../../tickets/redact.js';
+import { redactSecrets } from '../../redaction.js';
 
 export interface EmbeddingSettings {
   url: string;
