@@ -5,9 +5,17 @@
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { outbox } from '../db/schema/index.js';
-import type { GitHubReply } from '../ingest/github/apply.js';
 
 export const REPLY_KIND = 'github.issue.comment';
+
+/** A reply the processing of a GitHub event decided on: its text, where to post it, and its ledger key. */
+export interface GitHubReply {
+  familyId: string;
+  issue: { repo: string; number: number };
+  /** Names the reply for the ledger: the same command is answered once. */
+  key: string;
+  body: string;
+}
 
 export const replyPayload = z.object({
   familyId: z.uuid(),

@@ -8,18 +8,10 @@ import { recordHistory } from '../../families/history.js';
 import { mergeFamilies } from '../../families/merge.js';
 import { BOUNDARIES, type Boundary } from '../../families/types.js';
 import { updateFamily } from '../../families/update.js';
-import { writeReplies } from '../../tickets/replies.js';
+import { writeReplies, type GitHubReply } from '../../tickets/replies.js';
 import { closingReferences, parseRecurCommand, revertedPullRequest, TRUSTED_ASSOCIATIONS, type IssueReference } from './commands.js';
 import { GITHUB_EVENTS, type GitHubEventName } from './events.js';
 import { z } from 'zod';
-
-export interface GitHubReply {
-  familyId: string;
-  issue: IssueReference;
-  /** Names the reply for the ledger: the same command is answered once. */
-  key: string;
-  body: string;
-}
 
 /** `outbox`: the replies written as outbox rows in the processing transaction, to be posted from the queue. */
 export interface GitHubOutcome {
