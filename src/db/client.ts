@@ -94,7 +94,8 @@ async function openPostgres(url: string, max: number): Promise<Database> {
 /**
  * The postgres.js client as drizzle should drive it: every statement named and prepared once per
  * connection. Drizzle asks for unnamed statements, which postgres.js has the server parse and describe
- * before every run: a second round trip per query, and most of a worker's database time.
+ * before every run: a second round trip per query (a drizzle select by id, one after another on a local
+ * PostgreSQL 15: 0.4 ms prepared against 0.8 ms unnamed, scratch timing of 5,000 queries).
  */
 function preparingStatements(client: Sql): Sql {
   return new Proxy(client, {

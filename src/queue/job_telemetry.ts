@@ -17,7 +17,7 @@ export function withTraceContext<P extends object>(
   links: readonly TraceCarrier[] = [],
 ): P & { _trace?: TraceCarrier; _links?: TraceCarrier[] } {
   // Keys added one at a time: in Node 20, a spread followed by more keys gives the object a new hidden class
-  // on every call.
+  // on every call (with the delivery log line, about a tenth of the API's CPU per delivery; commit c9c2341).
   const data: P & { _trace?: TraceCarrier; _links?: TraceCarrier[] } = Object.assign({}, payload);
   if (carrier) data._trace = carrier;
   if (links.length > 0) data._links = [...links];
