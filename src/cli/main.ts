@@ -1,4 +1,4 @@
-// The recur CLI (CONTRACT section 6). `recur gate` is the step a release pipeline runs: exit 0 when the
+// The recur CLI (docs/contract.md section 6). `recur gate` is the step a release pipeline runs: exit 0 when the
 // release may ship, 1 when it is blocked (the blocking families are printed), 2 on any error. It talks to
 // a running recur at RECUR_URL with RECUR_TOKEN.
 import { parseArgs } from 'node:util';

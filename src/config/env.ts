@@ -1,4 +1,4 @@
-// The environment variables of CONTRACT section 2, parsed once at start-up.
+// The environment variables of docs/contract.md section 2 (each one in docs/configuration.md), parsed once at start-up.
 import { z } from 'zod';
 import { ConfigError, describeIssues } from './errors.js';
 

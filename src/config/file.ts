@@ -1,4 +1,4 @@
-// recur.yaml (CONTRACT section 8): ticket policy, gate policy, workflow mapping, owners, boundary rules.
+// recur.yaml (docs/contract.md section 8): ticket policy, gate policy, workflow mapping, owners, boundary rules.
 import { existsSync, readFileSync } from 'node:fs';
 import picomatch from 'picomatch';
 import { parseDocument } from 'yaml';

@@ -1,4 +1,4 @@
-// The read side of evaluators (CONTRACT section 5).
+// The read side of evaluators (docs/contract.md section 5).
 import { and, desc, eq, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { evaluators } from '../db/schema/index.js';

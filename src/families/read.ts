@@ -1,4 +1,4 @@
-// The read side of families (CONTRACT section 4): one page of families or one family with its traces and
+// The read side of families (docs/contract.md section 4): one page of families or one family with its traces and
 // history, in the public JSON shape. A page costs a fixed number of queries, whatever its size.
 import { and, desc, eq, gte, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
@@ -205,7 +205,7 @@ async function tracesPage(db: Db, familyId: string, page: { limit: number; after
   return { items, nextCursor: rows.length > page.limit && last ? encodeTraceCursor({ at: last.at, id: last.trace.id }) : null };
 }
 
-/** Families in the public JSON shape (CONTRACT section 4): the one read model of a family, for the API and the pages. */
+/** Families in the public JSON shape (docs/contract.md section 4): the one read model of a family, for the API and the pages. */
 export async function toJson(db: Db, rows: FamilyRow[]): Promise<FamilyJson[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);

@@ -1,4 +1,4 @@
-// The side-effect ledger (ARCHITECTURE rule 4): an external write is reserved under its business
+// The side-effect ledger (docs/architecture.md rule 4): an external write is reserved under its business
 // operation key before it is sent and completed with its receipt after. A reservation found unfinished
 // (a crash, a timeout that may or may not have landed) is reconciled before anything is sent again.
 import { createHash } from 'node:crypto';

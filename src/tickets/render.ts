@@ -1,4 +1,4 @@
-// Renders a family as a ticket (CONTRACT section 7): title, labels, assignees and a body with every
+// Renders a family as a ticket (docs/contract.md section 7): title, labels, assignees and a body with every
 // section and the hidden marker. Untrusted text (titles, descriptions, trace comments) is redacted and
 // neutralized here, the last place before anything leaves recur.
 import type { BoundarySource } from '../families/family_boundary.js';

@@ -1,4 +1,4 @@
-// Every answer of CONTRACT section 3's LangSmith table, on the embedded default; every 4xx stores nothing.
+// Every answer of the LangSmith table in docs/contract.md section 3, on the embedded default; every 4xx stores nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboxEvents } from '../../src/db/schema/index.js';
 import { fixtureText, signedHeaders, TEST_SECRET } from '../helpers/fixtures.js';

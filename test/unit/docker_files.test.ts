@@ -12,7 +12,7 @@ import { envSchema } from '../../src/config/env.js';
 const ROOT = new URL('../../', import.meta.url).pathname;
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
-/** CONTRACT section 2: every variable a deployment may set. */
+/** docs/contract.md section 2: every variable a deployment may set. */
 const CONTRACT_VARIABLES = [
   'PORT', 'HOST', 'DATABASE_URL', 'REDIS_URL', 'RECUR_DATA_DIR', 'RECUR_CONFIG', 'LANGSMITH_WEBHOOK_SECRET', 'LANGSMITH_WEBHOOK_TOKEN',
   'GITHUB_WEBHOOK_SECRET', 'GITHUB_TOKEN', 'GITHUB_APP_ID', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_APP_INSTALLATION_ID', 'GITHUB_API_URL',

@@ -50,7 +50,7 @@ describe('renderTicket', () => {
     expect(renderTicket(unowned).labels).toEqual(['recur', 'sev:0', 'boundary:tool_contract', 'workflow:refund-agent-prod', 'needs-owner', 'regressed']);
   });
 
-  it('has every section of CONTRACT section 7 in order, and ends with the marker', () => {
+  it('has every section docs/contract.md section 7 lists, in order, and ends with the marker', () => {
     const { body } = renderTicket(view());
     const headings = [...body.matchAll(/^### (.+)$/gm)].map((m) => m[1]);
     expect(headings).toEqual(['Failure', 'Workflow', 'Severity', 'Boundary', 'Owner', 'Evidence', 'Upstream', 'Fix status', 'Regression coverage', 'Reopen rule']);

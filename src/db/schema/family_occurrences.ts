@@ -1,6 +1,6 @@
 // One row per event assigned to a family: what recurrence counts (last hour, day, week) and the ticket
 // policy's `open_when.within` window are computed from, by an index range, never a scan. Each row says why
-// its event joined the family (CONTRACT: grouping explained).
+// its event joined the family (a trace's `grouping` in docs/contract.md section 4).
 import { bigserial, index, jsonb, pgTable, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { families } from './families.js';
 import { inboxEvents } from './inbox.js';

@@ -1,4 +1,4 @@
-// The generic failure signal of CONTRACT section 3 (`POST /v1/signals`), from eval CI, user feedback,
+// The generic failure signal of docs/contract.md section 3 (`POST /v1/signals`), from eval CI, user feedback,
 // tool gateways or OpenTelemetry pipelines, and its normalization to recur's Signal.
 import { z } from 'zod';
 import { BOUNDARIES, SIGNAL_KINDS, type Signal, type Severity } from '../../families/types.js';
