@@ -33,7 +33,7 @@ export interface Drill {
   expectExactlyOnce(scenario: Scenario, results: DeliveryResult[], opts: { poison?: string; createdAfterLostAnswer?: number }): Promise<void>;
   /** What the processes said last, for failure messages. */
   diagnostics(): string;
-  /** Logs how long the drill has run, with what it reached: the phase timings the README quotes. */
+  /** Logs how long the drill has run, with what it reached: where the phase timings of a drill come from. */
   mark(phase: string): Promise<void>;
   stop(): Promise<void>;
 }
