@@ -56,6 +56,7 @@ async function seed(url: string, n: number) {
       const id = randomUUID();
       familyRows.push({ id, title: s.title, workflow: s.workflow, kind: s.kind, tool: s.tool ?? null, error_type: s.errorType ?? null, boundary: 'unknown', severity: 3, fingerprint: plan.fingerprint.key, grouping_version: GROUPING_VERSION, first_seen: new Date(), last_seen: new Date(), trace_count: 1, event_count: 1 });
       keyRows.push({ source: plan.fingerprint.source, key: plan.fingerprint.key, family_id: id });
+      for (const k of plan.titleWords) keyRows.push({ source: k.source, key: k.key, family_id: id });
       templateRows.push({ scope: plan.scope, leaf: plan.leaf, tokens: plan.tokens.join(' '), family_id: id });
       profileRows.push({ family_id: id, scope: plan.scope, features: sql.json(Object.fromEntries(plan.features.map((f) => [f, 1]))), signals: 1 });
       for (const feature of ['', ...plan.features]) {

@@ -1,6 +1,6 @@
 // What each grouping version derives from a signal, for the golden files in test/fixtures/grouping/:
-// g-2026-11-22 its fingerprint and title keys; g-2026-12-04 its fingerprint, masked text, miner leaf and
-// similarity features. A change to any of them changes how existing families are found.
+// g-2026-11-22 its fingerprint and title keys; g-2026-12-04 its fingerprint, title-word keys, masked text,
+// miner leaf and similarity features. A change to any of them changes how existing families are found.
 import { legacyKeys } from '../../src/families/grouping/legacy_2026_11_22/keys.js';
 import { planGrouping } from '../../src/families/grouping/plan.js';
 import type { Signal } from '../../src/families/types.js';
@@ -19,7 +19,7 @@ export function goldenOf(version: string, input: GoldenInput): Record<string, un
   }
   if (version === 'g-2026-12-04') {
     const plan = planGrouping(signal, rules, new Date('2026-12-04T00:00:00Z'));
-    return { fingerprint: plan.fingerprint.key, template: plan.template, leaf: plan.leaf, features: plan.features };
+    return { fingerprint: plan.fingerprint.key, titleWords: plan.titleWords.map((k) => k.key), template: plan.template, leaf: plan.leaf, features: plan.features };
   }
   throw new Error(`no golden derivation for grouping version ${version}`);
 }

@@ -6,13 +6,15 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { BoundaryRule } from './legacy_2026_11_22/boundary.js';
 import type { Signal } from '../types.js';
-import { signalFeatures } from './features.js';
+import { FEATURE, signalFeatures, textWords } from './features.js';
 import { LEGACY_TITLE_SOURCE, legacyKeys } from './legacy_2026_11_22/keys.js';
 import { maskText } from './mask.js';
 import { leafOf, minerTokens } from './miner.js';
 import { GROUPING_VERSION, legacyVersionsAt } from './version.js';
 
 export const FINGERPRINT_SOURCE = `fingerprint:${GROUPING_VERSION}`;
+/** Keys of a title's word set, for finding near-duplicate wordings whatever the number of families. */
+export const TITLE_WORDS_SOURCE = `title:${GROUPING_VERSION}`;
 
 export interface GroupingKey {
   source: string;
@@ -40,6 +42,12 @@ export interface GroupingPlan {
   tool?: string;
   upstream?: GroupingKey;
   fingerprint: GroupingKey;
+  /**
+   * The title's words as a set, and that set with any one word left out (from four words on): a wording
+   * that differs by a word finds the family directly, a lookup that costs the same with any number of
+   * families. Only for signals compared by similarity (see `prose`).
+   */
+  titleWords: GroupingKey[];
   legacy: { fingerprint: GroupingKey; titles: GroupingKey[] } | null;
 }
 
@@ -78,6 +86,7 @@ export function planGrouping(signal: Signal, boundaryRules: readonly BoundaryRul
     tool,
     upstream: signal.upstream ? { source: signal.upstream.source, key: signal.upstream.id, url: signal.upstream.url } : undefined,
     fingerprint: { source: FINGERPRINT_SOURCE, key: fingerprintOf(signal.workflow, tool, template) },
+    titleWords: isLogLine(signal) ? [] : titleWordKeys(signal.workflow, signal.title),
     legacy: legacyVersionsAt(now).length > 0 ? legacyPlan(signal, boundaryRules) : null,
   };
 }
@@ -89,6 +98,16 @@ export function planGrouping(signal: Signal, boundaryRules: readonly BoundaryRul
  */
 export function fingerprintOf(workflow: string, tool: string | undefined, template: string): string {
   return createHash('sha256').update([GROUPING_VERSION, workflow, tool ?? '', template].join('\u0000')).digest('hex').slice(0, 40);
+}
+
+const MAX_TITLE_WORDS = 24;
+
+export function titleWordKeys(workflow: string, title: string): GroupingKey[] {
+  const words = [...new Set(textWords(maskText(title)).filter((w) => w.startsWith(FEATURE.word)))].sort().slice(0, MAX_TITLE_WORDS);
+  if (words.length === 0) return [];
+  const sets = [words, ...(words.length >= 4 ? words.map((_, i) => words.filter((__, j) => j !== i)) : [])];
+  const keyOf = (set: readonly string[]) => createHash('sha256').update([GROUPING_VERSION, workflow, ...set].join('\u0000')).digest('hex').slice(0, 40);
+  return [...new Set(sets.map(keyOf))].map((key) => ({ source: TITLE_WORDS_SOURCE, key }));
 }
 
 function legacyPlan(signal: Signal, boundaryRules: readonly BoundaryRule[]): GroupingPlan['legacy'] {

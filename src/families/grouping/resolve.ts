@@ -199,30 +199,37 @@ async function templateMatch(tx: Db, plan: GroupingPlan, ctx: ResolveContext): P
 }
 
 /**
- * The families of the scope sharing the signal's rarer features, scored by weighted overlap; not those
- * the miner told apart from the signal (`apart`).
+ * The families of the scope worded the same but for a word, and those sharing the signal's rarer
+ * features, scored by weighted overlap; not those the miner told apart from the signal (`apart`).
  */
 async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<string>): Promise<Resolution | null> {
   if (plan.features.length === 0) return null;
   const frequencies = await featureFrequencies(tx, plan.scope, plan.features);
   const familiesInScope = frequencies.get('') ?? 0;
   if (familiesInScope === 0) return null;
-  const telling = plan.features.filter((f) => (frequencies.get(f) ?? 0) > 0 && (frequencies.get(f) ?? 0) <= Math.max(1, familiesInScope * SIMILARITY.commonShare));
-  if (telling.length === 0) return null;
-  const hits = await tx
-    .select({ familyId: familyFeatures.familyId, shared: sql<number>`count(*)::int`.mapWith(Number) })
-    .from(familyFeatures)
-    .where(and(eq(familyFeatures.scope, plan.scope), inArray(familyFeatures.feature, telling)))
-    .groupBy(familyFeatures.familyId)
-    .orderBy(desc(sql`count(*)`), familyFeatures.familyId)
-    .limit(SIMILARITY.maxCandidates);
+  const common = Math.min(SIMILARITY.maxPostings, Math.max(1, familiesInScope * SIMILARITY.commonShare));
+  const telling = plan.features.filter((f) => (frequencies.get(f) ?? 0) > 0 && (frequencies.get(f) ?? 0) <= common);
+  // Candidates: families whose wording differs by at most a word (by key), then those sharing the most
+  // telling features.
+  const byWording = [...new Set((await lookupKeys(tx, plan.titleWords)).values())];
+  const byFeatures =
+    telling.length === 0
+      ? []
+      : await tx
+          .select({ familyId: familyFeatures.familyId })
+          .from(familyFeatures)
+          .where(and(eq(familyFeatures.scope, plan.scope), inArray(familyFeatures.feature, telling)))
+          .groupBy(familyFeatures.familyId)
+          .orderBy(desc(sql`count(*)`), familyFeatures.familyId)
+          .limit(SIMILARITY.maxCandidates);
+  const hits = [...new Set([...byWording, ...byFeatures.map((h) => h.familyId)])];
   if (hits.length === 0) return null;
   const profiles = await tx
     .select({ familyId: familyProfiles.familyId, features: familyProfiles.features })
     .from(familyProfiles)
     .innerJoin(families, eq(families.id, familyProfiles.familyId))
-    .where(and(inArray(familyProfiles.familyId, hits.map((h) => h.familyId)), isNull(families.mergedInto)));
-  const order = new Map(hits.map((h, i) => [h.familyId, i]));
+    .where(and(inArray(familyProfiles.familyId, hits), isNull(families.mergedInto)));
+  const order = new Map(hits.map((id, i) => [id, i]));
   profiles.sort((a, b) => order.get(a.familyId)! - order.get(b.familyId)!);
   // Both sides are weighed: the frequencies of the candidates' own features too.
   const theirs = profiles.flatMap((p) => Object.keys(p.features)).filter((f) => !frequencies.has(f));
@@ -282,7 +289,7 @@ async function followSplitRules(tx: Db, plan: GroupingPlan, found: Resolution): 
  */
 async function learn(tx: Db, plan: GroupingPlan, resolution: Resolution): Promise<void> {
   const { familyId } = resolution;
-  await insertKeys(tx, familyId, [plan.upstream, plan.fingerprint].filter((k): k is GroupingKey => Boolean(k)));
+  await insertKeys(tx, familyId, [plan.upstream, plan.fingerprint, ...plan.titleWords].filter((k): k is GroupingKey => Boolean(k)));
   if (plan.tokens.length > 0 && resolution.matchedBy !== 'template' && resolution.matchedBy !== 'template_generalized') {
     await tx.insert(familyTemplates).values({ scope: plan.scope, leaf: plan.leaf, tokens: templateText(plan.tokens), familyId });
   }

@@ -20,8 +20,13 @@ export const SIMILARITY = {
   minShared: 2,
   /** Candidate families scored per signal, those sharing the most telling features first. */
   maxCandidates: 32,
-  /** A feature shared by more than this share of a workflow's families is too common to find candidates by. */
+  /**
+   * A feature shared by more than this share of a workflow's families, or by more than maxPostings of
+   * them, is too common to find candidates by (it still counts in the score). The second bound keeps the
+   * candidate query as cheap with 100,000 families as with 100.
+   */
   commonShare: 0.2,
+  maxPostings: 200,
   /** Features a family keeps for comparison, the most frequent first. */
   maxProfileFeatures: 160,
 } as const;
