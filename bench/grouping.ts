@@ -12,7 +12,7 @@
 // The recur it measures must be fresh: families already there would take part in the grouping.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { groupingAccuracy, pairwiseScores } from '../test/helpers/cluster_metrics.js';
 import { createDatabase, startPostgres, type PgServer } from '../test/helpers/postgres.js';
@@ -144,7 +144,8 @@ try {
       `pooled pairwise: precision ${all.precision.toFixed(3)}, recall ${all.recall.toFixed(3)}`,
   );
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync(`bench/results/grouping-${values.set}${values.start ? `-${values.start}` : ''}.json`, JSON.stringify({ at: new Date().toISOString(), rows, pooled: all }, null, 2));
+  const setName = SETS[values.set!] ? values.set! : basename(values.set!, '.json');
+  writeFileSync(`bench/results/grouping-${setName}${values.start ? `-${values.start}` : ''}.json`, JSON.stringify({ at: new Date().toISOString(), set: path, rows, pooled: all }, null, 2));
 } finally {
   await started?.stop();
 }
