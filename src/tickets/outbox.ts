@@ -5,7 +5,7 @@
 // the queue retries the job, and the sweeper re-drives a pending row the queue gave up on.
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { outbox } from '../db/schema/index.js';
+import { outbox, tickets } from '../db/schema/index.js';
 import { recordHistory } from '../families/history.js';
 import { NonRetryableError } from '../queue/jobs.js';
 import { runIssueOperation } from './issue_operation.js';
@@ -56,7 +56,9 @@ async function perform(db: Db, sink: TicketSink, row: typeof outbox.$inferSelect
   const parsed = replyPayload.safeParse(row.payload);
   if (!parsed.success) throw new NonRetryableError(`outbox ${row.operationKey}: unreadable payload`);
   const reply = parsed.data;
-  const ref = { repo: reply.repo, number: reply.number, url: `https://github.com/${reply.repo}/issues/${reply.number}` };
+  // The issue's address as GitHub gave it (a GitHub Enterprise Server has its own host).
+  const [ticket] = await db.select({ url: tickets.url }).from(tickets).where(and(eq(tickets.repo, reply.repo), eq(tickets.number, reply.number)));
+  const ref = { repo: reply.repo, number: reply.number, url: ticket?.url ?? `https://github.com/${reply.repo}/issues/${reply.number}` };
   await runIssueOperation(db, sink, { ref, familyId: reply.familyId }, {
     action: 'comment',
     key: replyOperation(reply),

@@ -209,16 +209,18 @@ describe('GitHub tickets', () => {
       pr.pull_request.title = 'Check the policy before refunding';
       pr.pull_request.body = `Fixes #${number}`;
       pr.pull_request.number = 31;
-      pr.pull_request.html_url = `https://github.com/${REPO}/pull/31`;
+      // A GitHub Enterprise Server names its pull requests, releases and repositories on its own host.
+      pr.pull_request.html_url = `https://ghe.acme.test/${REPO}/pull/31`;
       expect(await postGitHub('pull_request', pr)).toBe(202);
       await settle();
-      expect(await family()).toMatchObject({ fixStatus: 'merged', status: 'resolved', fixPullRequest: `https://github.com/${REPO}/pull/31` });
+      expect(await family()).toMatchObject({ fixStatus: 'merged', status: 'resolved', fixPullRequest: `https://ghe.acme.test/${REPO}/pull/31` });
       // GitHub closes the issue itself on "Fixes #n"; recur's copy says so without waiting for the issues event.
       expect(await ticketState()).toBe('closed');
       expect(gh.issue(REPO, number)!.comments.some((c) => c.body.includes('**Fix merged**'))).toBe(true);
 
       const release = example('release', 'published');
       release.repository.full_name = REPO;
+      release.repository.html_url = `https://ghe.acme.test/${REPO}`;
       release.release.tag_name = 'v1.4.1';
       release.release.published_at = new Date().toISOString();
       expect(await postGitHub('release', release)).toBe(202);
@@ -264,7 +266,7 @@ describe('GitHub tickets', () => {
       pr.pull_request.number = 32;
       pr.pull_request.title = 'Revert "Check the policy before refunding"';
       pr.pull_request.body = `Reverts ${REPO}#31`;
-      pr.pull_request.html_url = `https://github.com/${REPO}/pull/32`;
+      pr.pull_request.html_url = `https://ghe.acme.test/${REPO}/pull/32`;
       expect(await postGitHub('pull_request', pr)).toBe(202);
       await settle();
       expect(await family()).toMatchObject({ fixStatus: 'reverted', status: 'open' });

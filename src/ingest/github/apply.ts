@@ -138,7 +138,8 @@ async function onPullRequest(tx: Db, e: Payload<'pull_request'>): Promise<Applie
 
   const reverted = revertedPullRequest(pr.title, pr.body ?? '', repo);
   if (reverted) {
-    const originalUrl = `https://github.com/${reverted.repo}/pull/${reverted.number}`;
+    // On the same host as the revert: github.com, or a GitHub Enterprise Server.
+    const originalUrl = `${new URL(pr.html_url).origin}/${reverted.repo}/pull/${reverted.number}`.toLowerCase();
     const fixed = await tx.select().from(families).where(and(sql`lower(${families.fixPullRequest}) = ${originalUrl}`, isNull(families.mergedInto))).for('update');
     for (const family of fixed) {
       const reopen = family.status === 'resolved';
@@ -240,6 +241,7 @@ async function onRelease(tx: Db, e: Payload<'release'>): Promise<Applied> {
   if (e.action !== 'published') return none('release not published');
   const publishedAt = new Date(e.release.published_at ?? e.release.created_at ?? Date.now());
   const repo = e.repository.full_name.toLowerCase();
+  const repoUrl = (e.repository.html_url ?? `https://github.com/${repo}`).toLowerCase();
   const released = await tx
     .update(families)
     .set({ fixStatus: 'released', fixRelease: e.release.tag_name, ticketGeneration: sql`${families.ticketGeneration} + 1`, updatedAt: sql`now()` })
@@ -247,7 +249,7 @@ async function onRelease(tx: Db, e: Payload<'release'>): Promise<Applied> {
       and(
         eq(families.fixStatus, 'merged'),
         lte(families.fixMergedAt, publishedAt),
-        sql`lower(${families.fixPullRequest}) like ${`https://github.com/${repo}/pull/%`}`,
+        sql`lower(${families.fixPullRequest}) like ${`${repoUrl}/pull/%`}`,
       ),
     )
     .returning({ id: families.id });

@@ -1,7 +1,7 @@
 // The parts of GitHub webhook payloads recur reads, validated; everything else in them is kept as stored.
 import { z } from 'zod';
 
-const repository = z.looseObject({ full_name: z.string().min(3).max(300) });
+const repository = z.looseObject({ full_name: z.string().min(3).max(300), html_url: z.url().max(400).optional() });
 const user = z.looseObject({ login: z.string().max(100) });
 const label = z.looseObject({ name: z.string().max(100) });
 const issue = z.looseObject({
@@ -30,7 +30,7 @@ export const pullRequestEvent = z.looseObject({
     number: z.number().int().positive(),
     title: z.string().max(1000),
     body: z.string().max(100_000).nullable().optional(),
-    html_url: z.string(),
+    html_url: z.url().max(400),
     merged: z.boolean().nullable().optional(),
     merged_at: z.string().nullable().optional(),
   }),
