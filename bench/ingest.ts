@@ -61,7 +61,8 @@ const maxSteal = Number(values['max-steal']);
 const retries = Number(values.retries);
 // RECUR_* settings in the bench's own environment (RECUR_INBOX_BATCH=…) reach recur.
 const passed = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('RECUR_'))) as Record<string, string>;
-const recurEnv = { ...passed, LANGSMITH_WEBHOOK_SECRET: SECRET, LOG_LEVEL: values['recur-log-level'], RECUR_RATE_LIMIT_PER_ADDRESS: '0', RECUR_RATE_LIMIT_PER_TOKEN: '0', ...(values['recur-node-options'] ? { NODE_OPTIONS: values['recur-node-options'] } : {}) };
+// No worker drains the inbox here: the backlog the api builds is the benchmark's own, not pressure to shed.
+const recurEnv = { RECUR_SHED_INBOX_PENDING: '0', ...passed, LANGSMITH_WEBHOOK_SECRET: SECRET, LOG_LEVEL: values['recur-log-level'], RECUR_RATE_LIMIT_PER_ADDRESS: '0', RECUR_RATE_LIMIT_PER_TOKEN: '0', ...(values['recur-node-options'] ? { NODE_OPTIONS: values['recur-node-options'] } : {}) };
 
 interface Row {
   round: number;
