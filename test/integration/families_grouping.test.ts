@@ -58,7 +58,15 @@ describe('grouping and the families write API', () => {
   it('joins paraphrased LangSmith issues as near duplicates, and their later traces follow', async () => {
     const issue = (id: string, name: string, type = 'issue.created', trace?: object) =>
       JSON.stringify({ id: randomUUID(), type, created: 1779800000, request_id: randomUUID(), data: { object: { id, name, severity: 2, session_name: 'support-triage' }, ...(trace ? { trace } : {}) } });
-    for (const body of [issue('ls-1', 'Tool selection inconsistency'), issue('ls-2', 'Inconsistent tool selection'), issue('ls-3', 'Tool timeout in search')]) {
+    // Two LangSmith issues worded alike in all but two words stay apart: the upstream grouped them apart.
+    const issues = [
+      issue('ls-1', 'Tool selection inconsistency'),
+      issue('ls-2', 'Inconsistent tool selection'),
+      issue('ls-3', 'Tool timeout in search'),
+      issue('ls-4', 'Refund assistant quotes stale prices from the catalog'),
+      issue('ls-5', 'Order concierge quotes stale prices from the catalog'),
+    ];
+    for (const body of issues) {
       expect((await postLangsmith(h, body, signedHeaders(body))).status).toBe(202);
     }
     const later = issue('ls-2', 'Inconsistent tool selection', 'issue.trace.added', { trace_id: 't-ls-2', run_id: 'r-ls-2', start_time: hoursAgo(2) });
@@ -66,7 +74,7 @@ describe('grouping and the families write API', () => {
     await eventually(async () => (await counts(h.services)).pending === 0);
 
     const { json } = await api('GET', '/v1/families?workflow=support-triage');
-    expect(json.items).toHaveLength(2);
+    expect(json.items).toHaveLength(4);
     const joined = json.items.find((f: any) => f.title === 'Tool selection inconsistency');
     expect(joined.upstream.map((u: any) => u.id).sort()).toEqual(['ls-1', 'ls-2']);
     expect(joined.trace_count).toBe(1);

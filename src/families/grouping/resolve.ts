@@ -236,7 +236,11 @@ async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<st
   for (const [feature, count] of await featureFrequencies(tx, plan.scope, [...new Set(theirs)])) frequencies.set(feature, count);
   const weight = (feature: string) => rarity(frequencies.get(feature) ?? 0, familiesInScope);
   const otherUpstream = plan.upstream ? await familiesWithOtherUpstream(tx, plan.upstream, profiles.map((p) => p.familyId)) : new Set<string>();
-  const candidates = profiles.filter((p) => !apart.has(p.familyId)).map((p) => (otherUpstream.has(p.familyId) ? { ...p, threshold: SIMILARITY.acrossUpstream } : p));
+  // Another of the upstream's groups is joined only as a near duplicate: worded the same but for a word.
+  const nearDuplicate = new Set(byWording);
+  const candidates = profiles
+    .filter((p) => !apart.has(p.familyId) && (!otherUpstream.has(p.familyId) || nearDuplicate.has(p.familyId)))
+    .map((p) => (otherUpstream.has(p.familyId) ? { ...p, threshold: SIMILARITY.acrossUpstream } : p));
   const best = bestSimilar(plan.features, candidates, weight);
   if (!best) return null;
   return { familyId: best.familyId, matchedBy: 'similarity', score: best.score, reason: `similar (${best.score.toFixed(2)}): ${best.shared.map(readableFeature).join(', ')}` };

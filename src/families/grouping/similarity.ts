@@ -12,8 +12,8 @@ export const SIMILARITY = {
   threshold: 0.32,
   /**
    * The score a signal the upstream grouped (a LangSmith issue) needs to join a family holding another
-   * of that upstream's groups: the upstream said they differ, so only a near duplicate overrides it (the
-   * bar g-2026-11-22 set for near-duplicate titles).
+   * of that upstream's groups, which it must also be worded like but for a word: the upstream said they
+   * differ, so only a near duplicate overrides it (the bar g-2026-11-22 set for near-duplicate titles).
    */
   acrossUpstream: 0.75,
   /** Fewest features (that weigh) a signal must share with a family: one shared word is not a match. */
