@@ -74,19 +74,28 @@ export function groupingScope(workflow: string): string {
 export function planGrouping(signal: Signal, boundaryRules: readonly BoundaryRule[], now: Date): GroupingPlan {
   const { template, tokens } = maskedText(groupingText(signal));
   const tool = signal.tool?.trim() || undefined;
+  const logLine = isLogLine(signal);
+  // Features and title-word keys are read only when no key places the signal: most occurrences of a
+  // known failure never need them (together about 50 µs a signal).
+  let features: string[] | undefined;
+  let titleWords: GroupingKey[] | undefined;
   return {
     title: signal.title,
     scope: groupingScope(signal.workflow),
     template,
     tokens,
     leaf: leafOf(tokens),
-    features: signalFeatures(signal),
-    prose: !isLogLine(signal),
+    get features() {
+      return (features ??= signalFeatures(signal));
+    },
+    prose: !logLine,
     semanticText: [signal.title, signal.message ?? signal.description].filter(Boolean).join('\n'),
     tool,
     upstream: signal.upstream ? { source: signal.upstream.source, key: signal.upstream.id, url: signal.upstream.url } : undefined,
     fingerprint: { source: FINGERPRINT_SOURCE, key: fingerprintOf(signal.workflow, tool, template) },
-    titleWords: isLogLine(signal) ? [] : titleWordKeys(signal.workflow, signal.title),
+    get titleWords() {
+      return (titleWords ??= logLine ? [] : titleWordKeys(signal.workflow, signal.title));
+    },
     legacy: legacyVersionsAt(now).length > 0 ? legacyPlan(signal, boundaryRules) : null,
   };
 }
@@ -111,9 +120,22 @@ export function titleWordKeys(workflow: string, title: string): GroupingKey[] {
 }
 
 function legacyPlan(signal: Signal, boundaryRules: readonly BoundaryRule[]): GroupingPlan['legacy'] {
-  const keys = legacyKeys(signal, boundaryRules);
-  return { fingerprint: keys.fingerprint, titles: keys.titles.map((key) => ({ source: LEGACY_TITLE_SOURCE, key })) };
+  // A failure's occurrences bring the same fields again: their legacy keys are kept (with the rules they
+  // were classified by: a new config is a new set of rules).
+  const memoKey = JSON.stringify([rulesId(boundaryRules), signal.workflow, signal.tenant, signal.kind, signal.tool, signal.errorType, signal.boundary, signal.title, signal.message ?? signal.description ?? null]);
+  let plan = recentLegacyPlans.get(memoKey);
+  if (!plan) {
+    const keys = legacyKeys(signal, boundaryRules);
+    plan = { fingerprint: keys.fingerprint, titles: keys.titles.map((key) => ({ source: LEGACY_TITLE_SOURCE, key })) };
+    if (memoKey.length <= MEMO_MAX_TEXT) recentLegacyPlans.set(memoKey, plan);
+  }
+  return plan;
 }
+
+const recentLegacyPlans = new LRUCache<string, NonNullable<GroupingPlan['legacy']>>({ max: 2_000 });
+const ruleSetIds = new WeakMap<readonly BoundaryRule[], number>();
+let nextRuleSetId = 0;
+const rulesId = (rules: readonly BoundaryRule[]) => ruleSetIds.get(rules) ?? (ruleSetIds.set(rules, ++nextRuleSetId), nextRuleSetId);
 
 // Texts up to this length are memoized: masking is the costliest step, and recurrences repeat their text.
 const MEMO_MAX_TEXT = 2_048;
