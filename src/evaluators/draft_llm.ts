@@ -3,16 +3,11 @@
 // improves on the deterministic template; its answer is used only when it validates against the spec
 // schema. Off, failing, slow or invalid: the template stands. Nothing unredacted is sent.
 import type { Severity } from '../families/types.js';
+import { askForJson, type LlmSettings } from '../llm.js';
 import { redactSecrets } from '../redaction.js';
 import { evaluatorSpecSchema } from './spec_schema.js';
 import type { EvaluatorSpec, FamilyForEvaluator } from './templates.js';
 
-export interface LlmSettings {
-  url: string;
-  apiKey?: string;
-  model: string;
-  timeoutMs?: number;
-}
 
 export type Drafted = { spec: EvaluatorSpec; source: 'llm' } | { spec: EvaluatorSpec; source: 'template'; reason: string };
 
@@ -36,28 +31,15 @@ export async function draftSpec(llm: LlmSettings | null, family: FamilyForEvalua
     error_type: family.errorType,
     deterministic_draft: template,
   };
+  const answer = await askForJson(llm, INSTRUCTIONS, described, 15_000);
+  if (!answer.ok) return { spec: template, source: 'template', reason: 'status' in answer ? `llm answered ${answer.status}` : `llm unavailable: ${answer.error}` };
+  let spec: unknown;
   try {
-    const res = await fetch(`${llm.url.replace(/\/$/, '')}/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(llm.apiKey ? { authorization: `Bearer ${llm.apiKey}` } : {}) },
-      body: JSON.stringify({
-        model: llm.model,
-        temperature: 0,
-        response_format: { type: 'json_object' },
-        messages: [
-          { role: 'system', content: INSTRUCTIONS },
-          { role: 'user', content: JSON.stringify(described) },
-        ],
-      }),
-      signal: AbortSignal.timeout(llm.timeoutMs ?? 15_000),
-    });
-    if (!res.ok) return { spec: template, source: 'template', reason: `llm answered ${res.status}` };
-    const body = (await res.json()) as { choices?: Array<{ message?: { content?: string } }> };
-    const content = body.choices?.[0]?.message?.content ?? '';
-    const parsed = evaluatorSpecSchema.safeParse(JSON.parse(content));
-    if (!parsed.success) return { spec: template, source: 'template', reason: `llm spec invalid: ${parsed.error.issues[0]?.message}` };
-    return { spec: parsed.data as EvaluatorSpec, source: 'llm' };
+    spec = JSON.parse(answer.content);
   } catch (err) {
     return { spec: template, source: 'template', reason: `llm unavailable: ${(err as Error).message}` };
   }
+  const parsed = evaluatorSpecSchema.safeParse(spec);
+  if (!parsed.success) return { spec: template, source: 'template', reason: `llm spec invalid: ${parsed.error.issues[0]?.message}` };
+  return { spec: parsed.data as EvaluatorSpec, source: 'llm' };
 }

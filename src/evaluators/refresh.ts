@@ -6,7 +6,8 @@ import type { Db } from '../db/client.js';
 import { evaluators, families, traces } from '../db/schema/index.js';
 import type { Severity } from '../families/types.js';
 import { redactSecrets } from '../redaction.js';
-import { draftSpec, type LlmSettings } from './draft_llm.js';
+import type { LlmSettings } from '../llm.js';
+import { draftSpec } from './draft_llm.js';
 import { generateSpec, routeSuite } from './templates.js';
 
 const EXAMPLES = 5;

@@ -2,7 +2,7 @@
 // evidence goes to an OpenAI-compatible chat completions endpoint (the RECUR_LLM_* setting evaluator drafting
 // uses) and the answer counts only when parseModelBoundary accepts it. Any failure, slow answer or other shape
 // leaves the family `unknown`. Called outside any transaction: no database lock waits on the model.
-import type { LlmSettings } from '../evaluators/draft_llm.js';
+import { askForJson, type LlmSettings } from '../llm.js';
 import { redactSecrets } from '../redaction.js';
 import { parseModelBoundary, type ModelBoundary } from './boundary.js';
 
@@ -50,28 +50,9 @@ function describe(evidence: FamilyEvidenceForModel) {
 }
 
 export async function judgeBoundaryByModel(llm: LlmSettings, evidence: FamilyEvidenceForModel): Promise<ModelJudgement> {
-  try {
-    const res = await fetch(`${llm.url.replace(/\/$/, '')}/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(llm.apiKey ? { authorization: `Bearer ${llm.apiKey}` } : {}) },
-      body: JSON.stringify({
-        model: llm.model,
-        temperature: 0,
-        response_format: { type: 'json_object' },
-        messages: [
-          { role: 'system', content: INSTRUCTIONS },
-          { role: 'user', content: JSON.stringify(describe(evidence)) },
-        ],
-      }),
-      signal: AbortSignal.timeout(llm.timeoutMs ?? MODEL_TIMEOUT_MS),
-    });
-    if (!res.ok) return { result: 'failed', reason: `the model answered ${res.status}` };
-    const body = (await res.json()) as { choices?: Array<{ message?: { content?: unknown } }> };
-    const content = body.choices?.[0]?.message?.content;
-    const parsed = typeof content === 'string' ? parseModelBoundary(content) : null;
-    if (!parsed) return { result: 'failed', reason: 'the model did not name one of the six boundaries with a reason' };
-    return { result: 'answered', ...parsed };
-  } catch (err) {
-    return { result: 'failed', reason: `the model was unavailable: ${(err as Error).message}` };
-  }
+  const answer = await askForJson(llm, INSTRUCTIONS, describe(evidence), MODEL_TIMEOUT_MS);
+  if (!answer.ok) return { result: 'failed', reason: 'status' in answer ? `the model answered ${answer.status}` : `the model was unavailable: ${answer.error}` };
+  const parsed = parseModelBoundary(answer.content);
+  if (!parsed) return { result: 'failed', reason: 'the model did not name one of the six boundaries with a reason' };
+  return { result: 'answered', ...parsed };
 }

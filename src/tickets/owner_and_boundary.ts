@@ -7,7 +7,7 @@ import { and, desc, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { FileConfig } from '../config/file.js';
 import type { Db } from '../db/client.js';
 import { families, familyOccurrences, tickets, traces } from '../db/schema/index.js';
-import type { LlmSettings } from '../evaluators/draft_llm.js';
+import type { LlmSettings } from '../llm.js';
 import { judgeBoundaryByModel, type ModelJudgement } from '../families/boundary_model.js';
 import { parseCodeowners, type CodeownersFile } from '../families/codeowners.js';
 import { modelDecision } from '../families/family_boundary.js';

@@ -7,7 +7,7 @@ import type { FileConfig } from '../config/file.js';
 import type { Db } from '../db/client.js';
 import { families, familyKeys, familyOccurrences, regressionPullRequests, tickets, traces } from '../db/schema/index.js';
 import { evaluatorStates } from '../evaluators/guard.js';
-import type { LlmSettings } from '../evaluators/draft_llm.js';
+import type { LlmSettings } from '../llm.js';
 import { refreshEvaluator } from '../evaluators/refresh.js';
 import { recordHistory } from '../families/history.js';
 import { isUpstreamKey } from '../families/keys.js';
