@@ -8,6 +8,9 @@
 //   npm run bench:grouping -- --url http://localhost:3000 [--token T]   against a recur you started
 //   npm run bench:grouping -- --start pglite|postgres|postgres-bullmq   starts one (fresh storage) itself
 //   --set loghub (default; ../shared/benchmarks/loghub/loghub-dev-set.json) | agent-tune | agent-holdout | <path>
+//   --assignments <file>   also writes each signal's id, true label and family there, to study the misses
+//   --embeddings [--embeddings-threshold 0.85]   with --start: turns the semantic step on, served by
+//                          bench/embeddings_server.ts (a sentence encoder installed for the run, see there)
 //
 // The recur it measures must be fresh: families already there would take part in the grouping.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,6 +29,9 @@ const { values } = parseArgs({
     set: { type: 'string', default: 'loghub' },
     batch: { type: 'string', default: '50' },
     'drain-timeout': { type: 'string', default: '600' },
+    assignments: { type: 'string' },
+    embeddings: { type: 'boolean', default: false },
+    'embeddings-threshold': { type: 'string' },
   },
 });
 
@@ -89,6 +95,13 @@ async function startRecur(mode: string): Promise<{ url: string; stop: () => Prom
   let pg: PgServer | null = null;
   let redis: { url: string; destroy(): Promise<void> } | null = null;
   const env: Record<string, string> = { RECUR_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  let embeddings: { url: string; close: () => Promise<void> } | null = null;
+  if (values.embeddings) {
+    const { EMBEDDINGS_MODEL, startEmbeddingsServer } = await import('./embeddings_server.js');
+    embeddings = await startEmbeddingsServer();
+    Object.assign(env, { RECUR_EMBEDDINGS_URL: embeddings.url, RECUR_EMBEDDINGS_MODEL: EMBEDDINGS_MODEL, RECUR_EMBEDDINGS_TIMEOUT_MS: '10000' });
+    if (values['embeddings-threshold']) env.RECUR_EMBEDDINGS_THRESHOLD = values['embeddings-threshold'];
+  }
   if (mode !== 'pglite') {
     pg = await startPostgres();
     env.DATABASE_URL = (await createDatabase(pg.url)).url;
@@ -103,7 +116,7 @@ async function startRecur(mode: string): Promise<{ url: string; stop: () => Prom
     url: service.url,
     stop: async () => {
       await service.stop();
-      await Promise.allSettled([pg?.destroy(), redis?.destroy()]);
+      await Promise.allSettled([pg?.destroy(), redis?.destroy(), embeddings?.close()]);
     },
   };
 }
@@ -139,12 +152,13 @@ try {
   const all = pairwiseScores(items);
   console.table(rows);
   console.log(
-    `${values.set}${values.start ? ` on ${values.start}` : ''}: ${items.length} signals, ${new Set(items.map((i) => i.label)).size} true groups -> ${new Set(items.map((i) => i.cluster)).size} families in ${seconds.toFixed(1)} s\n` +
+    `${values.set}${values.start ? ` on ${values.start}` : ''}${values.embeddings ? ` with the semantic step (threshold ${values['embeddings-threshold'] ?? 'default'})` : ''}: ${items.length} signals, ${new Set(items.map((i) => i.label)).size} true groups -> ${new Set(items.map((i) => i.cluster)).size} families in ${seconds.toFixed(1)} s\n` +
       `mean over ${rows.length} groups: precision ${mean('precision')}, recall ${mean('recall')}, GA ${mean('ga')}${set.peer ? ` (Drain3 GA ${mean('drain3_ga')})` : ''}\n` +
       `pooled pairwise: precision ${all.precision.toFixed(3)}, recall ${all.recall.toFixed(3)}`,
   );
+  if (values.assignments) writeFileSync(values.assignments, JSON.stringify(set.signals.map((s, i) => ({ id: s.id, ...items[i] })), null, 1));
   mkdirSync('bench/results', { recursive: true });
-  const setName = SETS[values.set!] ? values.set! : basename(values.set!, '.json');
+  const setName = (SETS[values.set!] ? values.set! : basename(values.set!, '.json')) + (values.embeddings ? '-semantic' : '');
   writeFileSync(`bench/results/grouping-${setName}${values.start ? `-${values.start}` : ''}.json`, JSON.stringify({ at: new Date().toISOString(), set: path, rows, pooled: all }, null, 2));
 } finally {
   await started?.stop();

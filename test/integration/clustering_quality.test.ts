@@ -61,7 +61,7 @@ describe('grouping quality', () => {
   }, 180_000);
 
   it.each<[string, string, { precision: number; recall: number }]>([
-    ['agent tune set', 'agent_signals/grouping-tune.json', { precision: 0.98, recall: 0.61 }],
+    ['agent tune set', 'agent_signals/grouping-tune.json', { precision: 0.98, recall: 0.62 }],
     ['agent holdout set', 'agent_signals/grouping-holdout.json', { precision: 0.88, recall: 0.54 }],
   ])('%s: pairwise precision and recall hold their measured floors', async (name, path, floor) => {
     const items = await group(fixture(path));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeName, signalFeatures, splitIdentifier, textWords } from '../../src/families/grouping/features.js';
-import { groupingText, isLogLine } from '../../src/families/grouping/plan.js';
+import { groupingText, isLogLine, planGrouping } from '../../src/families/grouping/plan.js';
+import type { Signal } from '../../src/families/types.js';
 import { bestSimilar, foldCounts, foldProfile, rarity, SIMILARITY, vetoed } from '../../src/families/grouping/similarity.js';
 
 const features = (s: { title: string; message?: string; tool?: string; errorType?: string; attributes?: Record<string, string | number | boolean> }) => signalFeatures(s);
@@ -33,6 +34,10 @@ describe('features', () => {
     ['host, service and endpoint of a URL', { title: 'x', message: 'POST https://api.stripe.com/v1/refunds/re_123 failed' }, ['host:api.stripe.com', 'w:stripe', 'path:/v1/refunds/<id>']],
     ['exception classes', { title: 'x', message: 'stripe.error.APIConnectionError: boom' }, ['exc:apiconnectionerror', 'class:connection']],
     ['a timeout however worded', { title: 'lookup timed out', message: 'ReadTimeout after 30s' }, ['class:timeout', 'exc:readtimeout']],
+    ['a statement canceled by SQLSTATE', { title: 'db span SELECT orders', message: 'db.system=postgresql error.type=57014' }, ['class:timeout']],
+    ['a query canceled by name', { title: 'x', message: 'psycopg.errors.QueryCanceled: canceling statement' }, ['class:timeout']],
+    ['a privilege refused by SQLSTATE', { title: 'INSERT refunds_audit failed (42501)' }, ['class:forbidden']],
+    ['statuses in the plural', { title: 'Agent cannot post replies: Zendesk 429s' }, ['class:rate_limited']],
     ['categorical attributes, and only the key of a number', { title: 'x', attributes: { metric: 'faithfulness', score: 0.4 } }, ['attr:metric=faithfulness', 'attr:score', 'w:faith']],
     ['the tool, by the words of its name', { title: 'x', tool: 'hubspot_search_contacts' }, ['tool:hubspot_search_contacts', 'w:hubspot', 'w:search', 'w:contact']],
   ])('%s', (_, signal, expected) => {
@@ -60,6 +65,21 @@ describe('grouping text and log lines', () => {
     ['Refund failed', undefined, false],
   ])('%j with message %j is a log line: %s', (title, message, expected) => {
     expect(isLogLine({ title, message })).toBe(expected);
+  });
+});
+
+describe('which signals the similarity step compares', () => {
+  const line = 'github.GithubException.UnknownObjectException: 404 {"message": "Not Found"}';
+  const plan = (extra: Partial<Signal>) =>
+    planGrouping({ source: 'sdk', kind: 'tool_error', workflow: 'review', title: line.slice(0, 50), message: line, ...extra } as Signal, [], new Date('2026-12-04T00:00:00Z'));
+  it.each<[string, Partial<Signal>, boolean]>([
+    ['a bare log line is left to the miner', {}, false],
+    ['a log line naming its tool is compared', { tool: 'get_file_contents' }, true],
+    ['a log line naming its error type is compared', { errorType: 'UnknownObjectException' }, true],
+    ['a blank tool is no tool', { tool: '  ' }, false],
+    ['words people chose are compared', { title: 'GitHub 404 fetching file at PR head' }, true],
+  ])('%s', (_, extra, comparable) => {
+    expect(plan(extra).comparable).toBe(comparable);
   });
 });
 

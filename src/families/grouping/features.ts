@@ -125,13 +125,14 @@ function httpStatuses(text: string, signal: Pick<Signal, 'errorType' | 'attribut
 
 /**
  * Kinds of failure, however a source words them: the classes HTTP statuses, exception names and error
- * phrases share. General knowledge of HTTP and of common client libraries, not of any one vendor.
+ * phrases share. General knowledge of HTTP, of SQLSTATE (57014 query canceled, 42501 insufficient privilege)
+ * and of common client libraries, not of any one vendor.
  */
 const FAILURE_CLASSES: ReadonlyArray<{ name: string; statuses?: RegExp; pattern: RegExp }> = [
-  { name: 'rate_limited', statuses: /^429$/, pattern: /rate[\s_-]?limit|too[\s_-]?many[\s_-]?requests|throttl|quota|ratelimit/i },
-  { name: 'timeout', statuses: /^(?:408|504)$/, pattern: /timed?[\s_-]?out|timeout|deadline[\s_-]?exceeded|ETIMEDOUT/i },
+  { name: 'rate_limited', statuses: /^429$/, pattern: /\b429s\b|rate[\s_-]?limit|too[\s_-]?many[\s_-]?requests|throttl|quota|ratelimit/i },
+  { name: 'timeout', statuses: /^(?:408|504)$/, pattern: /timed?[\s_-]?out|timeout|deadline[\s_-]?exceeded|ETIMEDOUT|query[\s_-]?canceled|\b57014\b/i },
   { name: 'unauthenticated', statuses: /^401$/, pattern: /unauthori[sz]ed|unauthenticated|authenticat\w*[\s_-]?(?:error|fail)|(?:invalid|expired|revoked)[\s_-]?(?:token|credential|api[\s_-]?key)|token[\s_-]?(?:expired|revoked)/i },
-  { name: 'forbidden', statuses: /^403$/, pattern: /forbidden|permission[\s_-]?denied|access[\s_-]?denied|insufficient[\s_-]?(?:privilege|permission|scope)|missing[\s_-]?scope|not[\s_-]?authori[sz]ed/i },
+  { name: 'forbidden', statuses: /^403$/, pattern: /forbidden|\b42501\b|permission[\s_-]?denied|access[\s_-]?denied|insufficient[\s_-]?(?:privilege|permission|scope)|missing[\s_-]?scope|not[\s_-]?authori[sz]ed/i },
   { name: 'not_found', statuses: /^(?:404|410)$/, pattern: /not[\s_-]?found|does[\s_-]?not[\s_-]?exist|no[\s_-]?such|NoSuch|unknown[\s_-]?(?:method|resource)/i },
   { name: 'invalid_request', statuses: /^(?:400|409|413|415|422)$/, pattern: /validation|invalid[\s_-]?(?:param|argument|request|input|json|schema)|bad[\s_-]?request|unprocessable|schema/i },
   { name: 'server_error', statuses: /^5(?:0[0-3]|[1-9]\d)$/, pattern: /internal[\s_-]?server[\s_-]?error|service[\s_-]?unavailable|bad[\s_-]?gateway|overloaded/i },

@@ -32,11 +32,12 @@ export interface GroupingPlan {
   leaf: string;
   features: string[];
   /**
-   * Whether the signal carries words people chose (a title, description, feedback or evaluator reason)
-   * rather than only a raw log line, whose title is its message cut short. Only then is it compared by
-   * similarity: a log line's words are its template, and the miner decides which of them vary.
+   * Whether the similarity step compares the signal: when it carries words people chose (a title,
+   * description, feedback or evaluator reason) or names what failed (a tool, an error type). A raw log
+   * line (its title is its message cut short) and nothing more is left to the miner: its words are its
+   * template, and the miner decides which of them vary.
    */
-  prose: boolean;
+  comparable: boolean;
   /** What the semantic step embeds: the title and the message (or description). */
   semanticText: string;
   tool?: string;
@@ -45,7 +46,7 @@ export interface GroupingPlan {
   /**
    * The title's words as a set, and that set with any one word left out (from four words on): a wording
    * that differs by a word finds the family directly, a lookup that costs the same with any number of
-   * families. Only for signals compared by similarity (see `prose`).
+   * families. Only for signals whose title is not a log line cut short.
    */
   titleWords: GroupingKey[];
   legacy: { fingerprint: GroupingKey; titles: GroupingKey[] } | null;
@@ -88,7 +89,7 @@ export function planGrouping(signal: Signal, boundaryRules: readonly BoundaryRul
     get features() {
       return (features ??= signalFeatures(signal));
     },
-    prose: !logLine,
+    comparable: !logLine || Boolean(tool || signal.errorType?.trim()),
     semanticText: [signal.title, signal.message ?? signal.description].filter(Boolean).join('\n'),
     tool,
     upstream: signal.upstream ? { source: signal.upstream.source, key: signal.upstream.id, url: signal.upstream.url } : undefined,

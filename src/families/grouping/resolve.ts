@@ -1,6 +1,6 @@
 // Finds the family of a signal whose keys name none, inside the caller's transaction and under the
 // grouping lock: the legacy title keys, then the template miner, then (for signals with words people
-// chose, not a raw log line) the similarity step and, when configured, the semantic step; a split rule
+// chose or a tool or error type, not a bare log line) the similarity step and, when configured, the semantic step; a split rule
 // may send the signal to the family split out; else a new family. Every step reads by indexed keys and
 // bounded lists (a leaf's recent templates, the families sharing a rare feature), never a scan, so the
 // cost per signal does not grow with the number of families.
@@ -87,7 +87,7 @@ export interface ResolveContext {
 
 /** The family for a signal none of whose keys is known; the state each step learns is written as it goes. */
 export async function resolveFamily(tx: Db, plan: GroupingPlan, ctx: ResolveContext): Promise<Resolution> {
-  const semantic = ctx.embedder && plan.prose ? lazyVector(ctx.embedder, plan.semanticText) : null;
+  const semantic = ctx.embedder && plan.comparable ? lazyVector(ctx.embedder, plan.semanticText) : null;
   const found = (await legacyTitleMatch(tx, plan)) ?? (await deterministicMatch(tx, plan, ctx)) ?? (semantic ? await semanticMatch(tx, plan, ctx.embedder!, await semantic()) : null);
   const resolution = found ? await followSplitRules(tx, plan, found) : { familyId: await ctx.create(), matchedBy: 'new' as const, score: 1 };
   await learn(tx, plan, resolution);
@@ -98,7 +98,7 @@ export async function resolveFamily(tx: Db, plan: GroupingPlan, ctx: ResolveCont
 /** The template miner, then the similarity step among the families the miner did not tell apart. */
 async function deterministicMatch(tx: Db, plan: GroupingPlan, ctx: ResolveContext): Promise<Resolution | null> {
   const miner = await templateMatch(tx, plan, ctx);
-  return miner.found ?? (plan.prose ? await similarityMatch(tx, plan, miner.apart) : null);
+  return miner.found ?? (plan.comparable ? await similarityMatch(tx, plan, miner.apart) : null);
 }
 
 /** The signal's vector, asked for at most once, and only when a step needs it. */
