@@ -19,7 +19,7 @@ import { findCorrection } from './boundary_corrections.js';
 import { decideFamilyBoundary, readBoundaryState, type BoundarySource, type BoundaryState, type FamilyBoundary, type LearnedBoundary } from './family_boundary.js';
 import type { Embedder } from './grouping/embeddings.js';
 import { planGrouping, type GroupingKey, type GroupingPlan } from './grouping/plan.js';
-import { insertKeys, keyId, liveFamilies, lookupKeys, resolveFamily, type MatchedBy, type Resolution } from './grouping/resolve.js';
+import { insertKeys, keyId, learn, liveFamilies, lookupKeys, resolveFamily, type MatchedBy, type Resolution } from './grouping/resolve.js';
 import { GROUPING_VERSION } from './grouping/version.js';
 import type { HistoryAction } from './history.js';
 import { resolveOwnership } from './ownership.js';
@@ -171,6 +171,9 @@ export async function assignSignals(tx: Db, batch: readonly BatchSignal[], confi
     const plan = plans[index]!;
     let resolution = byKey(plan.grouping, known);
     let created = false;
+    // A family found by a legacy version's key learns this version's template and features, so the
+    // failure's other wordings find it too.
+    if (resolution?.matchedBy === 'legacy_fingerprint') await learn(tx, plan.grouping, resolution);
     if (!resolution) {
       resolution = await resolveFamily(tx, plan.grouping, {
         actor: item.actor,
@@ -195,14 +198,14 @@ export async function assignSignals(tx: Db, batch: readonly BatchSignal[], confi
 
 /** The keys looked up before anything else, most telling first: the upstream's, the fingerprint, legacy ones. */
 function exactKeys(plan: GroupingPlan): GroupingKey[] {
-  return [plan.upstream, plan.fingerprint, plan.legacy?.fingerprint].filter((k): k is GroupingKey => Boolean(k));
+  return [plan.upstream, plan.fingerprint, ...(plan.legacy?.fingerprints ?? [])].filter((k): k is GroupingKey => Boolean(k));
 }
 
 function byKey(plan: GroupingPlan, known: ReadonlyMap<string, string>): Resolution | undefined {
   const steps: Array<[GroupingKey | undefined, MatchedBy]> = [
     [plan.upstream, 'upstream'],
     [plan.fingerprint, 'fingerprint'],
-    [plan.legacy?.fingerprint, 'legacy_fingerprint'],
+    ...(plan.legacy?.fingerprints ?? []).map((key): [GroupingKey, MatchedBy] => [key, 'legacy_fingerprint']),
   ];
   for (const [key, matchedBy] of steps) {
     const familyId = key && known.get(keyId(key));

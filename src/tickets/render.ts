@@ -2,7 +2,6 @@
 // section and the hidden marker. Untrusted text (titles, descriptions, trace comments) is redacted and
 // neutralized here, the last place before anything leaves recur.
 import type { BoundarySource } from '../families/family_boundary.js';
-import { LEGACY_VERSIONS } from '../families/grouping/version.js';
 import type { Boundary, FamilyStatus, FixStatus, Severity } from '../families/types.js';
 import { redactSecrets } from '../redaction.js';
 import { blockText, codeText, inlineText, titleText } from './inert_text.js';
@@ -165,7 +164,7 @@ export function joinPhrase(matchedBy: string | null | undefined, score: number |
       return 'kept by a split';
     case 'legacy_fingerprint':
     case 'legacy_title':
-      return `matched under grouping ${LEGACY_VERSIONS[0].version}`;
+      return 'matched under an earlier grouping version';
     default:
       return null;
   }

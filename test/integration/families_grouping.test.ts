@@ -3,7 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { families, localIssueComments, localIssues } from '../../src/db/schema/index.js';
+import { families, familyKeys, familyProfiles, familyTemplates, localIssueComments, localIssues } from '../../src/db/schema/index.js';
+import { fingerprintKey } from '../../src/families/grouping/plan.js';
+import { GROUPING_VERSION } from '../../src/families/grouping/version.js';
 import { signedHeaders } from '../helpers/fixtures.js';
 import { counts, eventually, postLangsmith, settled, startHarness, type Harness } from '../helpers/recur.js';
 
@@ -95,7 +97,7 @@ describe('grouping and the families write API', () => {
     const rules = detail.json.traces.map((t: any) => t.grouping.rule);
     expect(rules.filter((r: string) => r === 'new')).toHaveLength(1);
     expect(rules.filter((r: string) => r === 'fingerprint')).toHaveLength(6);
-    expect(detail.json.traces.find((t: any) => t.grouping.rule === 'new').grouping).toMatchObject({ score: 1, version: 'g-2026-12-04', template: 'invoice <id> not found in ledger' });
+    expect(detail.json.traces.find((t: any) => t.grouping.rule === 'new').grouping).toMatchObject({ score: 1, version: GROUPING_VERSION, template: 'invoice <id> not found in ledger' });
     const joined = detail.json.traces.find((t: any) => !['new', 'fingerprint'].includes(t.grouping.rule));
     expect(joined.grouping.rule).toBe('similarity');
     expect(joined.grouping.score).toBeGreaterThanOrEqual(0.35);
@@ -115,6 +117,38 @@ describe('grouping and the families write API', () => {
     expect((await api('GET', `/v1/families/${randomUUID()}/traces`)).status).toBe(404);
     expect((await api('GET', `/v1/families/${family.id}/traces?cursor=bm9wZQ`)).status).toBe(400);
     expect((await api('GET', `/v1/families/${family.id}/traces?limit=0`)).status).toBe(400);
+  });
+
+  it('finds a family the previous version made by that version\'s fingerprint, and teaches it this version\'s keys and template', async () => {
+    const base = { workflow: 'transition', tool: 'stripe_refund', title: 'refund call failed' };
+    await sendSignals([signal({ ...base, message: 'POST api.stripe.com/v1/refunds 403' })]);
+    const family = await familyOf('refund call failed');
+    // As g-2026-12-04 left it: only its own fingerprint, which masked the status, and no state of this version.
+    const db = h.services.database.db;
+    await db.delete(familyKeys).where(eq(familyKeys.familyId, family.id));
+    await db.delete(familyTemplates).where(eq(familyTemplates.familyId, family.id));
+    const old = fingerprintKey({ ...base, message: 'POST api.stripe.com/v1/refunds 403' }, base.tool, 'g-2026-12-04');
+    await db.insert(familyKeys).values({ ...old, familyId: family.id });
+
+    await sendSignals([signal({ ...base, message: 'POST api.stripe.com/v1/refunds 403' })]);
+    const detail = await api('GET', `/v1/families/${family.id}`);
+    expect(detail.json.traces.map((t: any) => t.grouping.rule).sort()).toEqual(['legacy_fingerprint', 'new']);
+    const keys = await db.select().from(familyKeys).where(eq(familyKeys.familyId, family.id));
+    expect(keys.map((k) => k.source).sort()).toEqual(['fingerprint:g-2026-12-04', `fingerprint:${GROUPING_VERSION}`, `title:${GROUPING_VERSION}`]);
+    const templates = await db.select().from(familyTemplates).where(eq(familyTemplates.familyId, family.id));
+    expect(templates.map((t) => [t.scope, t.tokens])).toEqual([[`${GROUPING_VERSION}/transition`, 'POST api.stripe.com/v1/refunds 403']]);
+    expect((await db.select().from(familyProfiles).where(eq(familyProfiles.familyId, family.id)))[0]!.signals).toBe(2);
+
+    // The old version masked the status, so a 400 had the same fingerprint: during the transition it still
+    // finds that family, as the old version would have; in a workflow without old families it does not.
+    const rejected = { ...base, title: 'refund call rejected', message: 'POST api.stripe.com/v1/refunds 400' };
+    expect(fingerprintKey(rejected, base.tool, 'g-2026-12-04')).toEqual(old);
+    await sendSignals([signal(rejected)]);
+    expect((await api('GET', `/v1/families/${family.id}`)).json.traces).toHaveLength(3);
+    await sendSignals([signal({ ...base, workflow: 'transition-new', message: 'POST api.stripe.com/v1/refunds 403' })]);
+    await sendSignals([signal({ ...rejected, workflow: 'transition-new' })]);
+    const fresh = await h.services.database.db.select().from(families).where(eq(families.workflow, 'transition-new'));
+    expect(fresh.map((f) => f.title).sort()).toEqual(['refund call failed', 'refund call rejected']);
   });
 
   it('keeps the most urgent severity a family has seen', async () => {

@@ -93,8 +93,24 @@ describe('maskText: each kind of variable', () => {
     ["KeyError: 'shipping_address'", "KeyError: 'billing_address'"],
     ['gpt-4o timed out', 'claude-3-5-sonnet timed out'],
     ['POST https://api.stripe.com/v1/refunds failed', 'POST https://api.stripe.com/v1/charges failed'],
+    ['POST api.stripe.com/v1/refunds 400', 'POST api.stripe.com/v1/refunds 403'],
+    ['GET https://api.github.com/repos/a/b/contents/x.ts?ref=1d94 -> 404', 'GET https://api.github.com/repos/a/b/contents/x.ts?ref=77aa -> 401'],
   ])('keeps %j and %j apart', (a, b) => {
     expect(maskText(a)).not.toBe(maskText(b));
+  });
+
+  it.each<[string, string, string]>([
+    ['a status after a request line', 'POST /repos/acme/api/pulls/835/reviews 429', 'POST /repos/acme/api/pulls/<num>/reviews 429'],
+    ['after an arrow', 'GET https://api.example.com/v1/x -> 502', 'GET https://api.example.com/v1/x -> 502'],
+    ['not a count after a request line', 'GET /v1/orders took 300 ms', 'GET /v1/orders took <duration>'],
+    ['not a number without a request line', 'returned 404 rows', 'returned <num> rows'],
+  ])('g-2026-12-05 reads %s', (_, text, masked) => {
+    expect(maskText(text)).toBe(masked);
+  });
+
+  it('g-2026-12-04 is still masked as it was released: a status after a request line was a number', () => {
+    expect(maskText('POST api.stripe.com/v1/refunds 403', 'g-2026-12-04')).toBe('POST api.stripe.com/v1/refunds <num>');
+    expect(maskText('HTTP 429 from HubSpot', 'g-2026-12-04')).toBe('HTTP 429 from HubSpot');
   });
 
   it('keeps private-use characters of the input from posing as its guards', () => {

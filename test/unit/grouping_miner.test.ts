@@ -66,6 +66,13 @@ describe('matchTemplate', () => {
     expect(matchTemplate(tokens(b), [template('a', a)]).action).toBe('new');
   });
 
+  it('never joins or generalizes texts that differ in an HTTP status, and tells them apart', () => {
+    const leaf = [template('a', 'POST api.stripe.com/v1/refunds 400'), template('b', 'POST api.stripe.com/v1/refunds 404')];
+    const decision = matchTemplate(tokens('POST api.stripe.com/v1/refunds 403'), leaf);
+    expect(decision.action).toBe('new');
+    if (decision.action === 'new') expect(decision.siblings.map((t) => t.id).sort()).toEqual(['a', 'b']);
+  });
+
   it('makes a position a variable once it has shown enough different words among rare templates', () => {
     const leaf = [template('a', 'Invalid user admin from 10.0.0.1', 1), template('b', 'Invalid user oracle from 10.0.0.2', 2)];
     const decision = matchTemplate(tokens('Invalid user support from 10.0.0.3'), leaf);

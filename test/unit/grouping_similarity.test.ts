@@ -4,7 +4,7 @@ import { groupingText, isLogLine, planGrouping } from '../../src/families/groupi
 import type { Signal } from '../../src/families/types.js';
 import { bestSimilar, foldCounts, foldProfile, rarity, SIMILARITY, vetoed } from '../../src/families/grouping/similarity.js';
 
-const features = (s: { title: string; message?: string; tool?: string; errorType?: string; attributes?: Record<string, string | number | boolean> }) => signalFeatures(s);
+const features = (s: { title: string; message?: string; tool?: string; errorType?: string; kind?: Signal['kind']; attributes?: Record<string, string | number | boolean> }) => signalFeatures(s);
 const profileOf = (...signals: Array<Parameters<typeof features>[0]>) => signals.reduce<Record<string, number>>((p, s) => foldProfile(p, features(s)), {});
 const flat = () => 1;
 
@@ -38,6 +38,9 @@ describe('features', () => {
     ['a query canceled by name', { title: 'x', message: 'psycopg.errors.QueryCanceled: canceling statement' }, ['class:timeout']],
     ['a privilege refused by SQLSTATE', { title: 'INSERT refunds_audit failed (42501)' }, ['class:forbidden']],
     ['statuses in the plural', { title: 'Agent cannot post replies: Zendesk 429s' }, ['class:rate_limited']],
+    ['a timeout the source reported', { title: 'SELECT analytics.events', kind: 'timeout' }, ['class:timeout']],
+    ['a syntax error', { title: 'x', message: 'ERROR:  syntax error at or near "LIMIT"' }, ['class:syntax']],
+    ['a malformed query', { title: 'MALFORMED_QUERY from SOQL tool', message: "unexpected token: 'LIMIT 10'" }, ['class:syntax']],
     ['categorical attributes, and only the key of a number', { title: 'x', attributes: { metric: 'faithfulness', score: 0.4 } }, ['attr:metric=faithfulness', 'attr:score', 'w:faith']],
     ['the tool, by the words of its name', { title: 'x', tool: 'hubspot_search_contacts' }, ['tool:hubspot_search_contacts', 'w:hubspot', 'w:search', 'w:contact']],
   ])('%s', (_, signal, expected) => {

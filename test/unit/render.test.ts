@@ -227,8 +227,8 @@ describe('renderTicket: boundary, owner and why each trace joined', () => {
     ['similarity', 0.6234, 'similar wording (0.62)'],
     ['semantic', 0.912, 'close in meaning (0.91)'],
     ['split_rule', 1, 'kept by a split'],
-    ['legacy_fingerprint', 1, 'matched under grouping g-2026-11-22'],
-    ['legacy_title', 1, 'matched under grouping g-2026-11-22'],
+    ['legacy_fingerprint', 1, 'matched under an earlier grouping version'],
+    ['legacy_title', 1, 'matched under an earlier grouping version'],
     [null, null, null],
     ['something-new', 1, null],
   ])('says why a trace joined: %s -> %s', (matchedBy, score, phrase) => {

@@ -2,7 +2,7 @@
 // title and message (identifiers split, case folded, stemmed, function words dropped, so paraphrases and
 // word order do not matter) and the structured evidence of what failed, however the source wrote it:
 // HTTP status, service host and endpoint, exception class, tool, error type, and the categorical
-// attributes (`metric=faithfulness`, `error.type=timeout`). Part of grouping version g-2026-12-04.
+// attributes (`metric=faithfulness`, `error.type=timeout`). Part of the grouping version (version.ts).
 import { stemmer } from 'stemmer';
 import type { Signal } from '../types.js';
 import { maskText } from './mask.js';
@@ -25,13 +25,15 @@ export const FEATURE = {
 const MAX_TEXT = 2_000;
 const MAX_FEATURES = 96;
 
-export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool' | 'errorType' | 'attributes'>): string[] {
+export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool' | 'errorType' | 'attributes'> & { kind?: Signal['kind'] }): string[] {
   const features = new Set<string>();
   const text = `${signal.title}\n${signal.message ?? ''}`.slice(0, MAX_TEXT);
   for (const status of httpStatuses(text, signal)) features.add(FEATURE.status + status);
   for (const url of text.matchAll(URL_PATTERN)) addUrl(features, url[0]);
   for (const match of text.matchAll(EXCEPTION)) features.add(FEATURE.exception + match[0].toLowerCase());
   for (const failure of failureClasses(text, signal, features)) features.add(FEATURE.failure + failure);
+  // The source said it timed out, whatever the text says.
+  if (signal.kind === 'timeout') features.add(`${FEATURE.failure}timeout`);
   for (const code of errorCodes(text)) features.add(FEATURE.code + code);
   // The tool counts by the words of its name (`hubspot_search_contacts` says hubspot, search, contact); its
   // `tool:` feature is not scored, only compared: a signal naming another tool is another failure.
@@ -136,6 +138,7 @@ const FAILURE_CLASSES: ReadonlyArray<{ name: string; statuses?: RegExp; pattern:
   { name: 'not_found', statuses: /^(?:404|410)$/, pattern: /not[\s_-]?found|does[\s_-]?not[\s_-]?exist|no[\s_-]?such|NoSuch|unknown[\s_-]?(?:method|resource)/i },
   { name: 'invalid_request', statuses: /^(?:400|409|413|415|422)$/, pattern: /validation|invalid[\s_-]?(?:param|argument|request|input|json|schema)|bad[\s_-]?request|unprocessable|schema/i },
   { name: 'server_error', statuses: /^5(?:0[0-3]|[1-9]\d)$/, pattern: /internal[\s_-]?server[\s_-]?error|service[\s_-]?unavailable|bad[\s_-]?gateway|overloaded/i },
+  { name: 'syntax', pattern: /syntax[\s_-]?error|SyntaxError|parse[\s_-]?error|malformed[\s_-]?(?:query|json|request)|unexpected[\s_-]?token/i },
   { name: 'connection', pattern: /connection[\s_-]?(?:refused|reset|error|closed)|ECONNREFUSED|ECONNRESET|ENOTFOUND|name[\s_-]?resolution|getaddrinfo/i },
   { name: 'context_length', pattern: /context[\s_-]?(?:length|window)|maximum[\s_-]?context|too[\s_-]?many[\s_-]?tokens/i },
   { name: 'content_filter', pattern: /content[\s_-]?(?:filter|policy)|safety[\s_-]?system|moderation/i },

@@ -1,7 +1,10 @@
 // Parameterization: replaces the values in a failure's text that differ between occurrences of one failure
 // (ids, numbers, times, addresses...) with named placeholders, keeping what names the failure (words,
-// field names, error codes, HTTP statuses, endpoints, model names). Part of grouping version
-// g-2026-12-04: changing what any kind below matches means a new version, never an edit of this one.
+// field names, error codes, HTTP statuses, endpoints, model names). Part of the grouping version: changing
+// what any kind below matches means a new version, never an edit of a released one, so a change is
+// written as a rule of the versions that have it (see `afterRequestLine`), and a legacy version's text is
+// still masked as it was.
+import { GROUPING_VERSION } from './version.js';
 //
 // Kinds are applied in table order, each to the output of the previous one, so the more specific shapes
 // claim their text first: a UUID is never read as hex plus numbers, a timestamp never as numbers, a URL
@@ -38,7 +41,19 @@ export const WILDCARD = '<*>';
 /** Matches a whole placeholder token such as `<num>` or `<*>`. */
 export const PLACEHOLDER = /^<[a-z*]+>$/;
 
-export const MASK_KINDS: readonly MaskKind[] = [
+/**
+ * From g-2026-12-05, also a number after a request line, as gateways and span names write a response
+ * (`POST /v1/refunds 403`, `GET https://api.github.com/repos/a/b -> 404`): g-2026-12-04 masked it, so
+ * responses of one endpoint with different statuses shared a fingerprint.
+ */
+const REQUEST_LINE_BEFORE = /\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+\S{1,300}\s+(?:(?:->|=>|→)\s*)?$/;
+const afterRequestLine = (version: string) => version >= 'g-2026-12-05';
+
+export const MASK_KINDS: readonly MaskKind[] = maskKinds(GROUPING_VERSION);
+
+function maskKinds(version: string): readonly MaskKind[] {
+  const statusContext = afterRequestLine(version) ? [HTTP_CONTEXT_BEFORE, REQUEST_LINE_BEFORE] : [HTTP_CONTEXT_BEFORE];
+  return [
   // URLs keep scheme, host and path (the endpoint is what failed); ids in the path, credentials and query
   // values go. A host that is itself an address (an IP, a generated name with digits) is masked.
   { name: 'url', pattern: /\b([a-z][a-z0-9+.-]{1,15}):\/\/([^\s"'<>`]*[^\s"'<>`.,;:!?)\]}])/gi, replace: (_, scheme: string, rest: string) => maskUrl(scheme, rest) },
@@ -73,7 +88,7 @@ export const MASK_KINDS: readonly MaskKind[] = [
   { name: 'host', pattern: /(?<![\w.@\/-])(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,12}(?::\d{1,5})?(?![\w.-])/g, replace: (m) => (isGeneratedHost(m) ? '<host>' : m) },
   { name: 'hex', pattern: /(?<![\w-])(?:0x[0-9a-f]+|(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}|\d{16,})(?![\w-])/gi },
   // Kept: HTTP statuses in an HTTP context. Marked here so the number kinds below leave them.
-  { name: 'status', pattern: /(?<![\w.])[1-5]\d\d(?![\w.])/g, replace: keepHttpStatus },
+  { name: 'status', pattern: /(?<![\w.])[1-5]\d\d(?![\w.])/g, replace: (status: string, offset: number, text: string) => keepHttpStatus(status, offset, text, statusContext) },
   // Quoted free text (it has a space) is a value; a quoted identifier is kept, ids inside it masked later,
   // and so is a quoted status phrase (`'403 Forbidden'`): it names the failure.
   { name: 'quoted', pattern: /(?<!\w)(?:'[^'\n]*\s[^'\n]*'|"(?:[^"\\\n]|\\.)*\s(?:[^"\\\n]|\\.)*"|`[^`\n]*\s[^`\n]*`)(?!\w)/g, replace: (m) => (m.length <= 200 && !m.includes('\uE002') ? '<quoted>' : m) },
@@ -103,7 +118,10 @@ export const MASK_KINDS: readonly MaskKind[] = [
   { name: 'id', pattern: /(?<![\w-])[a-z]+_[A-Za-z]{10,}(?![\w-])/g, replace: (m) => (isRandomCaseId(m) ? '<id>' : m) },
   // Not the digits of a code or name joined to letters by a hyphen (`ORA-00942`, `gpt-4`).
   { name: 'num', pattern: /(?<![\w.]|[A-Za-z]-)[+-]?\d+(?:,\d{3})*(?:\.\d+)?(?![\w]|\.\d)/g },
-];
+  ];
+}
+
+const kindsByVersion = new Map<string, readonly MaskKind[]>([[GROUPING_VERSION, MASK_KINDS]]);
 
 /** Error codes are names, not ids: `ORA-00942`, `E11000`, `SQLSTATE-42501`, `ERR_4031`, `HTTP-429`. */
 function isErrorCode(token: string): boolean {
@@ -122,12 +140,13 @@ const TOP_LEVEL_DOMAINS = new Set(
   'com net org io ai dev app cloud co biz info edu gov mil int internal local localhost lan corp home arpa eu uk de fr nl se no dk fi es it pt pl cz ru ua cn jp kr tw hk sg in au nz ca us br mx ar cl za il tr gr ch at be ie hu ro bg sk si hr rs lt lv ee is lu om sa ae pk id my th vn ph'.split(' '),
 );
 
-function keepHttpStatus(status: string, offset: number, text: string): string {
-  const before = text.slice(Math.max(0, offset - 24), offset);
+function keepHttpStatus(status: string, offset: number, text: string, contextBefore: readonly RegExp[]): string {
+  const before = text.slice(Math.max(0, offset - 320), offset);
   const after = text.slice(offset + status.length, offset + status.length + 32);
   // Letters, which no later kind matches: 429 travels as `ecj` until maskText restores it.
   const guarded = status.replace(/\d/g, (digit) => String.fromCharCode(97 + Number(digit)));
-  return HTTP_CONTEXT_BEFORE.test(before) || HTTP_CONTEXT_AFTER.test(after) ? `\uE002${guarded}\uE003` : status;
+  const read = contextBefore.some((pattern) => pattern.test(pattern === HTTP_CONTEXT_BEFORE ? before.slice(-24) : before)) || HTTP_CONTEXT_AFTER.test(after);
+  return read ? `\uE002${guarded}\uE003` : status;
 }
 
 function maskUrl(scheme: string, rest: string): string {
@@ -171,14 +190,16 @@ const GUARDS = /[\uE000-\uE003]/g;
 const PROTECTED_NAME = /\uE000([a-z]+)\uE001/g;
 const PROTECTED_STATUS = /\uE002([a-j]+)\uE003/g;
 
-/** The text with every variable value replaced by its placeholder, whitespace collapsed. */
-export function maskText(text: string): string {
+/** The text with every variable value replaced by its placeholder, whitespace collapsed, as `version` masks it. */
+export function maskText(text: string, version: string = GROUPING_VERSION): string {
+  let kinds = kindsByVersion.get(version);
+  if (!kinds) kindsByVersion.set(version, (kinds = maskKinds(version)));
   const names: string[] = [];
   let masked = text.replace(GUARDS, '\uFFFD').replace(MODEL_NAME, (name) => {
     names.push(name);
     return `\uE000${lettersIndex(names.length - 1)}\uE001`;
   });
-  for (const kind of MASK_KINDS) {
+  for (const kind of kinds) {
     masked = masked.replace(kind.pattern, kind.replace ?? (() => `<${kind.name}>`));
   }
   return masked

@@ -69,9 +69,9 @@ export function matchTemplate<T extends MinerTemplate>(tokens: readonly string[]
   for (const template of leaf) {
     if (template.tokens.length !== tokens.length) continue;
     const compared = compare(template.tokens, tokens);
-    if (compared.words.length > 0) {
-      if (compared.words.length <= MINER.siblingWords && compared.others === 0) siblings.push(template);
-      if (compared.words.length === 1 && compared.others === 0) {
+    if (compared.words.length > 0 || compared.statuses > 0) {
+      if (compared.words.length + compared.statuses <= MINER.siblingWords && compared.others === 0) siblings.push(template);
+      if (compared.words.length === 1 && compared.statuses === 0 && compared.others === 0) {
         const position = compared.words[0]!;
         wordSiblings.set(position, [...(wordSiblings.get(position) ?? []), template]);
       }
@@ -97,11 +97,13 @@ export function matchTemplate<T extends MinerTemplate>(tokens: readonly string[]
 
 /**
  * How a template and a text differ: the share of positions where they agree (wildcards do not count as
- * agreeing, as in Drain3), and the differing positions split into words and other values.
+ * agreeing, as in Drain3), and the differing positions split into words, HTTP statuses (names of what
+ * failed, never a variable) and other values.
  */
-function compare(template: readonly string[], tokens: readonly string[]): { score: number; wildcards: number; words: number[]; others: number } {
+function compare(template: readonly string[], tokens: readonly string[]): { score: number; wildcards: number; words: number[]; statuses: number; others: number } {
   let equal = 0;
   let wildcards = 0;
+  let statuses = 0;
   let others = 0;
   const words: number[] = [];
   for (let i = 0; i < template.length; i++) {
@@ -110,9 +112,18 @@ function compare(template: readonly string[], tokens: readonly string[]): { scor
     if (a === WILDCARD) wildcards++;
     else if (a === b) equal++;
     else if (isWord(a) && isWord(b)) words.push(i);
+    else if (isStatus(a) && isStatus(b)) statuses++;
     else others++;
   }
-  return { score: template.length === 0 ? 1 : equal / template.length, wildcards, words, others };
+  return { score: template.length === 0 ? 1 : equal / template.length, wildcards, words, statuses, others };
+}
+
+/**
+ * A status the masking kept (it keeps only numbers that read as statuses): `POST /v1/refunds 400` and
+ * `POST /v1/refunds 403` are different failures, however often each recurs.
+ */
+function isStatus(token: string): boolean {
+  return /^[1-5]\d\d$/.test(token);
 }
 
 function merged(template: readonly string[], tokens: readonly string[]): string[] {

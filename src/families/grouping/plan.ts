@@ -49,7 +49,11 @@ export interface GroupingPlan {
    * families. Only for signals whose title is not a log line cut short.
    */
   titleWords: GroupingKey[];
-  legacy: { fingerprint: GroupingKey; titles: GroupingKey[] } | null;
+  /**
+   * The keys of the legacy versions still in their transition window: fingerprints, newest version first,
+   * and g-2026-11-22's title keys (for message-less signals).
+   */
+  legacy: { fingerprints: GroupingKey[]; titles: GroupingKey[] } | null;
 }
 
 /**
@@ -97,7 +101,7 @@ export function planGrouping(signal: Signal, boundaryRules: readonly BoundaryRul
     get titleWords() {
       return (titleWords ??= logLine ? [] : titleWordKeys(signal.workflow, signal.title));
     },
-    legacy: legacyVersionsAt(now).length > 0 ? legacyPlan(signal, boundaryRules) : null,
+    legacy: legacyPlan(signal, tool, boundaryRules, legacyVersionsAt(now)),
   };
 }
 
@@ -106,8 +110,14 @@ export function planGrouping(signal: Signal, boundaryRules: readonly BoundaryRul
  * Neither tenant, kind, error type nor boundary is part of it: the same failure arrives from several
  * sources that word those differently, and a boundary is a label that may change.
  */
-export function fingerprintOf(workflow: string, tool: string | undefined, template: string): string {
-  return createHash('sha256').update([GROUPING_VERSION, workflow, tool ?? '', template].join('\u0000')).digest('hex').slice(0, 40);
+export function fingerprintOf(workflow: string, tool: string | undefined, template: string, version: string = GROUPING_VERSION): string {
+  return createHash('sha256').update([version, workflow, tool ?? '', template].join('\u0000')).digest('hex').slice(0, 40);
+}
+
+/** A version's fingerprint key (g-2026-12-04 and later): the same recipe over the text as that version masks it. */
+export function fingerprintKey(signal: Pick<Signal, 'workflow' | 'title' | 'message' | 'tool' | 'errorType'>, tool: string | undefined, version: string): GroupingKey {
+  const template = version === GROUPING_VERSION ? maskedText(groupingText(signal)).template : maskText(groupingText(signal), version);
+  return { source: `fingerprint:${version}`, key: fingerprintOf(signal.workflow, tool, template, version) };
 }
 
 const MAX_TITLE_WORDS = 24;
@@ -120,18 +130,30 @@ export function titleWordKeys(workflow: string, title: string): GroupingKey[] {
   return [...new Set(sets.map(keyOf))].map((key) => ({ source: TITLE_WORDS_SOURCE, key }));
 }
 
-function legacyPlan(signal: Signal, boundaryRules: readonly BoundaryRule[]): GroupingPlan['legacy'] {
+function legacyPlan(signal: Signal, tool: string | undefined, boundaryRules: readonly BoundaryRule[], versions: readonly string[]): GroupingPlan['legacy'] {
+  if (versions.length === 0) return null;
   // A failure's occurrences bring the same fields again: their legacy keys are kept (with the rules they
   // were classified by: a new config is a new set of rules).
-  const memoKey = JSON.stringify([rulesId(boundaryRules), signal.workflow, signal.tenant, signal.kind, signal.tool, signal.errorType, signal.boundary, signal.title, signal.message ?? signal.description ?? null]);
+  const memoKey = JSON.stringify([versions, rulesId(boundaryRules), signal.workflow, signal.tenant, signal.kind, signal.tool, signal.errorType, signal.boundary, signal.title, signal.message ?? signal.description ?? null]);
   let plan = recentLegacyPlans.get(memoKey);
   if (!plan) {
-    const keys = legacyKeys(signal, boundaryRules);
-    plan = { fingerprint: keys.fingerprint, titles: keys.titles.map((key) => ({ source: LEGACY_TITLE_SOURCE, key })) };
+    plan = { fingerprints: [], titles: [] };
+    for (const version of versions) {
+      if (version === LEGACY_2026_11_22) {
+        const keys = legacyKeys(signal, boundaryRules);
+        plan.fingerprints.push(keys.fingerprint);
+        plan.titles = keys.titles.map((key) => ({ source: LEGACY_TITLE_SOURCE, key }));
+      } else {
+        plan.fingerprints.push(fingerprintKey(signal, tool, version));
+      }
+    }
     if (memoKey.length <= MEMO_MAX_TEXT) recentLegacyPlans.set(memoKey, plan);
   }
   return plan;
 }
+
+/** The first version, whose keys were made by other code (legacy_2026_11_22/, kept frozen). */
+const LEGACY_2026_11_22 = 'g-2026-11-22';
 
 const recentLegacyPlans = new LRUCache<string, NonNullable<GroupingPlan['legacy']>>({ max: 2_000 });
 const ruleSetIds = new WeakMap<readonly BoundaryRule[], number>();

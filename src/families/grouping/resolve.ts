@@ -288,10 +288,11 @@ async function followSplitRules(tx: Db, plan: GroupingPlan, found: Resolution): 
 }
 
 /**
- * What the family learns from a signal that needed more than a key: its keys, its template (so the next
- * occurrence is found by the miner or its fingerprint) and its features (for the similarity step).
+ * What the family learns from a signal that needed more than a key, or was found by a legacy version's
+ * key: its keys, its template (so the next occurrence is found by the miner or its fingerprint) and its
+ * features (for the similarity step).
  */
-async function learn(tx: Db, plan: GroupingPlan, resolution: Resolution): Promise<void> {
+export async function learn(tx: Db, plan: GroupingPlan, resolution: Resolution): Promise<void> {
   const { familyId } = resolution;
   await insertKeys(tx, familyId, [plan.upstream, plan.fingerprint, ...plan.titleWords].filter((k): k is GroupingKey => Boolean(k)));
   if (plan.tokens.length > 0 && resolution.matchedBy !== 'template' && resolution.matchedBy !== 'template_generalized') {

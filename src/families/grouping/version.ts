@@ -1,11 +1,15 @@
 // Grouping versions (Sentry-style): a dated id kept in every family. A released version is never edited;
 // a better rule is a new version. New families are made by the current version; a family keeps matching
 // under the version that made it, because during a version's transition window every signal is also keyed
-// the old way (see legacy_2026_11_22/), and a family found that way learns the current version's keys.
+// the old way (plan.ts; legacy_2026_11_22/ for the first version), and a family found that way learns the
+// current version's keys, template and features.
 
-export const GROUPING_VERSION = 'g-2026-12-04';
+export const GROUPING_VERSION = 'g-2026-12-05';
 
 export const LEGACY_VERSIONS = [
+  // Released 2026-12-04: the template miner and the similarity step; it masked an HTTP status written after
+  // a request line (`POST /v1/refunds 403`), so one endpoint's statuses shared a fingerprint.
+  { version: 'g-2026-12-04', transitionUntil: new Date('2027-06-05T00:00:00Z') },
   // Released 2026-11-22: fingerprint over tenant, workflow, boundary, kind, tool, error type and the old
   // message template; title keys for message-less signals.
   { version: 'g-2026-11-22', transitionUntil: new Date('2027-06-01T00:00:00Z') },
