@@ -90,6 +90,7 @@ export const envSchema = z.object({
   RECUR_BODY_TIMEOUT_MS: positiveInt(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RECUR_WORKER_CONCURRENCY: positiveInt(8),
+  RECUR_HEAP_GROWING_PERCENT: z.coerce.number().int('expected an integer').min(0, 'expected 0 to 400').max(400, 'expected 0 to 400').default(100),
   RECUR_MAX_ATTEMPTS: positiveInt(8),
   RECUR_INBOX_BATCH: z.coerce.number().int().min(1).max(1_000).optional(),
   RECUR_SWEEP_INTERVAL_MS: positiveInt(5_000),

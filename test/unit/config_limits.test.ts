@@ -15,6 +15,7 @@ describe('limit variables', () => {
       RECUR_SHED_STORE_WAIT_MS: 5_000,
       RECUR_SHED_INBOX_PENDING: 100_000,
       RECUR_TRUST_PROXY: false,
+      RECUR_HEAP_GROWING_PERCENT: 100,
     });
   });
 
@@ -28,6 +29,9 @@ describe('limit variables', () => {
     [{ RECUR_SHED_STORE_WAIT_MS: 'soon' }, 'RECUR_SHED_STORE_WAIT_MS'],
     [{ RECUR_SHED_INBOX_PENDING: '-5' }, 'RECUR_SHED_INBOX_PENDING'],
     [{ RECUR_RATE_LIMIT_PER_ADDRESS: '-1' }, 'RECUR_RATE_LIMIT_PER_ADDRESS'],
+    [{ RECUR_HEAP_GROWING_PERCENT: '-1' }, 'RECUR_HEAP_GROWING_PERCENT'],
+    [{ RECUR_HEAP_GROWING_PERCENT: '401' }, 'RECUR_HEAP_GROWING_PERCENT'],
+    [{ RECUR_HEAP_GROWING_PERCENT: 'lots' }, 'RECUR_HEAP_GROWING_PERCENT'],
   ])('rejects %o naming %s', (source, name) => {
     expect(() => parseEnv(source)).toThrowError(new RegExp(`environment: ${name}: `));
   });
@@ -37,6 +41,7 @@ describe('limit variables', () => {
     [{ RECUR_MAX_JSON_DEPTH: '1000' }, { RECUR_MAX_JSON_DEPTH: 1_000 }],
     [{ RECUR_SHED_STORE_WAIT_MS: '0', RECUR_SHED_INBOX_PENDING: '0', RECUR_AUTH_FAILURES_PER_ADDRESS: '0' }, { RECUR_SHED_STORE_WAIT_MS: 0, RECUR_SHED_INBOX_PENDING: 0, RECUR_AUTH_FAILURES_PER_ADDRESS: 0 }],
     [{ RECUR_RATE_LIMIT_PER_ADDRESS: '500' }, { RECUR_RATE_LIMIT_PER_ADDRESS: 500 }],
+    [{ RECUR_HEAP_GROWING_PERCENT: '0' }, { RECUR_HEAP_GROWING_PERCENT: 0 }],
   ])('accepts %o', (source, expected) => {
     expect(parseEnv(source)).toMatchObject(expected);
   });
