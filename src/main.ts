@@ -21,8 +21,8 @@ async function main(): Promise<void> {
   const log = createLogger(config.env.LOG_LEVEL).child({ role });
   // V8 lets the old generation grow to up to 4x what survived the last full collection before collecting
   // again. Under bench:e2e's 1,000/s the worker's live heap after a full collection is 40-50 MB, but it
-  // grew to about 165 MB between collections: RSS 283-333 MB. At 2x: worker 199 MB, api 168 MB (from 206),
-  // the same CPU (26.2 against 26-27 s) and delay p99 520 ms. No cap: the heap still grows with what is live.
+  // grew to about 165 MB between collections: RSS 283-333 MB. At 2x (three runs): worker 199-223 MB, api
+  // 165-168 MB (from 206), the same CPU. No cap: the heap still grows with what is live (docs/operations.md#memory).
   if (config.env.RECUR_HEAP_GROWING_PERCENT > 0) setFlagsFromString(`--heap-growing-percent=${config.env.RECUR_HEAP_GROWING_PERCENT}`);
 
   if (role === 'migrate') return migrateOnly(config, log);

@@ -4,7 +4,6 @@
 // what any kind below matches means a new version, never an edit of a released one, so a change is
 // written as a rule of the versions that have it (see `afterRequestLine`), and a legacy version's text is
 // still masked as it was.
-import { GROUPING_VERSION } from './version.js';
 //
 // Kinds are applied in table order, each to the output of the previous one, so the more specific shapes
 // claim their text first: a UUID is never read as hex plus numbers, a timestamp never as numbers, a URL
@@ -16,6 +15,7 @@ import { GROUPING_VERSION } from './version.js';
 // `E11000`); HTTP statuses written as statuses (`HTTP 429`, `status_code=503`, `404 Not Found`); the host
 // and path of a URL apart from the ids in it; model names. Whether such a word is a variable after all
 // (a user name, a product) is decided by the template miner from the values it sees, not by rule here.
+import { GROUPING_VERSION } from './version.js';
 
 export interface MaskKind {
   name: string;
@@ -54,70 +54,70 @@ export const MASK_KINDS: readonly MaskKind[] = maskKinds(GROUPING_VERSION);
 function maskKinds(version: string): readonly MaskKind[] {
   const statusContext = afterRequestLine(version) ? [HTTP_CONTEXT_BEFORE, REQUEST_LINE_BEFORE] : [HTTP_CONTEXT_BEFORE];
   return [
-  // URLs keep scheme, host and path (the endpoint is what failed); ids in the path, credentials and query
-  // values go. A host that is itself an address (an IP, a generated name with digits) is masked.
-  { name: 'url', pattern: /\b([a-z][a-z0-9+.-]{1,15}):\/\/([^\s"'<>`]*[^\s"'<>`.,;:!?)\]}])/gi, replace: (_, scheme: string, rest: string) => maskUrl(scheme, rest) },
-  { name: 'email', pattern: /(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g },
-  { name: 'uuid', pattern: /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi },
-  // Dates and times in the shapes logs and APIs write them: ISO 8601 / RFC 3339, ctime and syslog
-  // (`Mon Jun 20 03:40:59 2005`, `Jun 20 03:40:59`), RFC 2822 (`Mon, 20 Jun 2005 03:40:59 GMT`),
-  // `06/10/2013 17:26`, `20/Jun/2005:03:40:59 +0000`, dotted (`2005.09.20-18.06.01`, `2005.06.20`).
-  {
-    name: 'timestamp',
-    pattern: new RegExp(
-      [
-        `\\b\\d{4}-[01]\\d-[0-3]\\d(?:[T ]${CLOCK})?${ZONE}(?!\\w)`,
-        `\\b(?:${WEEKDAY},?\\s+)?${MONTH}\\s+[0-3]?\\d(?:,?\\s+\\d{4})?\\s+${CLOCK}(?:\\s+\\d{4})?${ZONE}(?!\\w)`,
-        `\\b(?:${WEEKDAY},?\\s+)?[0-3]?\\d\\s+${MONTH}\\s+\\d{4}(?:\\s+${CLOCK}${ZONE})?(?!\\w)`,
-        `\\b[0-3]?\\d\\/${MONTH}\\/\\d{4}(?::${CLOCK})?${ZONE}(?!\\w)`,
-        `\\b\\d{1,4}\\/\\d{1,2}\\/\\d{2,4}(?:[ T,]+${CLOCK}${ZONE})?(?!\\w|\\/)`,
-        `\\b\\d{4}\\.[01]\\d\\.[0-3]\\d(?:-[0-2]\\d\\.[0-5]\\d\\.[0-5]\\d(?:\\.\\d+)?)?(?![\\w.])`,
-        `\\b${CLOCK}${ZONE}(?![\\w:])`,
-      ].join('|'),
-      'g',
-    ),
-  },
-  // IPv4 with an optional port; IPv6 (not `std::vector`).
-  { name: 'ip', pattern: /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w.]|\.\d)/g },
-  {
-    name: 'ip',
-    pattern:
-      /(?<![\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?)(?![\w:])/gi,
-  },
-  // Generated host names (a label with digits, under a real top-level domain), with an optional port.
-  { name: 'host', pattern: /(?<![\w.@\/-])(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,12}(?::\d{1,5})?(?![\w.-])/g, replace: (m) => (isGeneratedHost(m) ? '<host>' : m) },
-  { name: 'hex', pattern: /(?<![\w-])(?:0x[0-9a-f]+|(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}|\d{16,})(?![\w-])/gi },
-  // Kept: HTTP statuses in an HTTP context. Marked here so the number kinds below leave them.
-  { name: 'status', pattern: /(?<![\w.])[1-5]\d\d(?![\w.])/g, replace: (status: string, offset: number, text: string) => keepHttpStatus(status, offset, text, statusContext) },
-  // Quoted free text (it has a space) is a value; a quoted identifier is kept, ids inside it masked later,
-  // and so is a quoted status phrase (`'403 Forbidden'`): it names the failure.
-  { name: 'quoted', pattern: /(?<!\w)(?:'[^'\n]*\s[^'\n]*'|"(?:[^"\\\n]|\\.)*\s(?:[^"\\\n]|\\.)*"|`[^`\n]*\s[^`\n]*`)(?!\w)/g, replace: (m) => (m.length <= 200 && !m.includes('\uE002') ? '<quoted>' : m) },
-  {
-    name: 'duration',
-    pattern:
-      /(?<![\w.])(?:\d+(?:\.\d+)?\s?(?:nanoseconds?|microseconds?|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|secs?|mins?|hrs?|ns|us|µs|ms|s)|(?:\d+(?:\.\d+)?(?:ms|us|µs|ns|[hmsdw]))+)(?![\w])/g,
-  },
-  { name: 'size', pattern: /(?<![\w.])\d+(?:\.\d+)?\s?(?:[KMGTPE]i?B|[kKmMgGtT][bB]|bytes?|B)(?![\w])/g },
-  { name: 'pct', pattern: /(?<![\w.])[+-]?\d+(?:\.\d+)?\s?%/g },
-  { name: 'ratio', pattern: /(?<![\w.])(?:[x×]\d+(?:\.\d+)?|\d+(?:\.\d+)?[x×])(?![\w])/g },
-  { name: 'id', pattern: /(?<![\w&#])#\d+(?!\w)/g },
-  // Prefixed ids: `ord_8812`, `req-7f3a9`, `blk_-1608999687919862906`, `task_1445144423722_0020_m_000001`.
-  {
-    name: 'id',
-    pattern: /(?<![\w-])[A-Za-z]+(?:[_-][A-Za-z]+)*[_-]-?(?:\d+|(?=[A-Za-z]*\d)[A-Za-z0-9]{4,})(?:[_-][A-Za-z0-9]+)*(?![\w-])/g,
-    replace: (m) => (isErrorCode(m) ? m : '<id>'),
-  },
-  // Scrambled letters and digits switching at least twice (`7f3a9`, `N3kd9x`), and generated compound ids.
-  {
-    name: 'id',
-    pattern:
-      /(?<![\w-])(?=[A-Za-z0-9]{5,}(?![\w-]))[A-Za-z0-9]*?(?:[A-Za-z]\d|\d[A-Za-z])[A-Za-z0-9]*?(?:[A-Za-z]\d|\d[A-Za-z])[A-Za-z0-9]*(?![\w-])/g,
-    replace: (m) => (isErrorCode(m) ? m : '<id>'),
-  },
-  { name: 'id', pattern: /(?<![\w-])[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)+(?:\.\d+)?(?![\w-])/g, replace: (m) => (isGeneratedCompoundId(m) ? '<id>' : m) },
-  { name: 'id', pattern: /(?<![\w-])[a-z]+_[A-Za-z]{10,}(?![\w-])/g, replace: (m) => (isRandomCaseId(m) ? '<id>' : m) },
-  // Not the digits of a code or name joined to letters by a hyphen (`ORA-00942`, `gpt-4`).
-  { name: 'num', pattern: /(?<![\w.]|[A-Za-z]-)[+-]?\d+(?:,\d{3})*(?:\.\d+)?(?![\w]|\.\d)/g },
+    // URLs keep scheme, host and path (the endpoint is what failed); ids in the path, credentials and query
+    // values go. A host that is itself an address (an IP, a generated name with digits) is masked.
+    { name: 'url', pattern: /\b([a-z][a-z0-9+.-]{1,15}):\/\/([^\s"'<>`]*[^\s"'<>`.,;:!?)\]}])/gi, replace: (_, scheme: string, rest: string) => maskUrl(scheme, rest) },
+    { name: 'email', pattern: /(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g },
+    { name: 'uuid', pattern: /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi },
+    // Dates and times in the shapes logs and APIs write them: ISO 8601 / RFC 3339, ctime and syslog
+    // (`Mon Jun 20 03:40:59 2005`, `Jun 20 03:40:59`), RFC 2822 (`Mon, 20 Jun 2005 03:40:59 GMT`),
+    // `06/10/2013 17:26`, `20/Jun/2005:03:40:59 +0000`, dotted (`2005.09.20-18.06.01`, `2005.06.20`).
+    {
+      name: 'timestamp',
+      pattern: new RegExp(
+        [
+          `\\b\\d{4}-[01]\\d-[0-3]\\d(?:[T ]${CLOCK})?${ZONE}(?!\\w)`,
+          `\\b(?:${WEEKDAY},?\\s+)?${MONTH}\\s+[0-3]?\\d(?:,?\\s+\\d{4})?\\s+${CLOCK}(?:\\s+\\d{4})?${ZONE}(?!\\w)`,
+          `\\b(?:${WEEKDAY},?\\s+)?[0-3]?\\d\\s+${MONTH}\\s+\\d{4}(?:\\s+${CLOCK}${ZONE})?(?!\\w)`,
+          `\\b[0-3]?\\d\\/${MONTH}\\/\\d{4}(?::${CLOCK})?${ZONE}(?!\\w)`,
+          `\\b\\d{1,4}\\/\\d{1,2}\\/\\d{2,4}(?:[ T,]+${CLOCK}${ZONE})?(?!\\w|\\/)`,
+          `\\b\\d{4}\\.[01]\\d\\.[0-3]\\d(?:-[0-2]\\d\\.[0-5]\\d\\.[0-5]\\d(?:\\.\\d+)?)?(?![\\w.])`,
+          `\\b${CLOCK}${ZONE}(?![\\w:])`,
+        ].join('|'),
+        'g',
+      ),
+    },
+    // IPv4 with an optional port; IPv6 (not `std::vector`).
+    { name: 'ip', pattern: /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w.]|\.\d)/g },
+    {
+      name: 'ip',
+      pattern:
+        /(?<![\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?)(?![\w:])/gi,
+    },
+    // Generated host names (a label with digits, under a real top-level domain), with an optional port.
+    { name: 'host', pattern: /(?<![\w.@\/-])(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,12}(?::\d{1,5})?(?![\w.-])/g, replace: (m) => (isGeneratedHost(m) ? '<host>' : m) },
+    { name: 'hex', pattern: /(?<![\w-])(?:0x[0-9a-f]+|(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}|\d{16,})(?![\w-])/gi },
+    // Kept: HTTP statuses in an HTTP context. Marked here so the number kinds below leave them.
+    { name: 'status', pattern: /(?<![\w.])[1-5]\d\d(?![\w.])/g, replace: (status: string, offset: number, text: string) => keepHttpStatus(status, offset, text, statusContext) },
+    // Quoted free text (it has a space) is a value; a quoted identifier is kept, ids inside it masked later,
+    // and so is a quoted status phrase (`'403 Forbidden'`): it names the failure.
+    { name: 'quoted', pattern: /(?<!\w)(?:'[^'\n]*\s[^'\n]*'|"(?:[^"\\\n]|\\.)*\s(?:[^"\\\n]|\\.)*"|`[^`\n]*\s[^`\n]*`)(?!\w)/g, replace: (m) => (m.length <= 200 && !m.includes('\uE002') ? '<quoted>' : m) },
+    {
+      name: 'duration',
+      pattern:
+        /(?<![\w.])(?:\d+(?:\.\d+)?\s?(?:nanoseconds?|microseconds?|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|secs?|mins?|hrs?|ns|us|µs|ms|s)|(?:\d+(?:\.\d+)?(?:ms|us|µs|ns|[hmsdw]))+)(?![\w])/g,
+    },
+    { name: 'size', pattern: /(?<![\w.])\d+(?:\.\d+)?\s?(?:[KMGTPE]i?B|[kKmMgGtT][bB]|bytes?|B)(?![\w])/g },
+    { name: 'pct', pattern: /(?<![\w.])[+-]?\d+(?:\.\d+)?\s?%/g },
+    { name: 'ratio', pattern: /(?<![\w.])(?:[x×]\d+(?:\.\d+)?|\d+(?:\.\d+)?[x×])(?![\w])/g },
+    { name: 'id', pattern: /(?<![\w&#])#\d+(?!\w)/g },
+    // Prefixed ids: `ord_8812`, `req-7f3a9`, `blk_-1608999687919862906`, `task_1445144423722_0020_m_000001`.
+    {
+      name: 'id',
+      pattern: /(?<![\w-])[A-Za-z]+(?:[_-][A-Za-z]+)*[_-]-?(?:\d+|(?=[A-Za-z]*\d)[A-Za-z0-9]{4,})(?:[_-][A-Za-z0-9]+)*(?![\w-])/g,
+      replace: (m) => (isErrorCode(m) ? m : '<id>'),
+    },
+    // Scrambled letters and digits switching at least twice (`7f3a9`, `N3kd9x`), and generated compound ids.
+    {
+      name: 'id',
+      pattern:
+        /(?<![\w-])(?=[A-Za-z0-9]{5,}(?![\w-]))[A-Za-z0-9]*?(?:[A-Za-z]\d|\d[A-Za-z])[A-Za-z0-9]*?(?:[A-Za-z]\d|\d[A-Za-z])[A-Za-z0-9]*(?![\w-])/g,
+      replace: (m) => (isErrorCode(m) ? m : '<id>'),
+    },
+    { name: 'id', pattern: /(?<![\w-])[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)+(?:\.\d+)?(?![\w-])/g, replace: (m) => (isGeneratedCompoundId(m) ? '<id>' : m) },
+    { name: 'id', pattern: /(?<![\w-])[a-z]+_[A-Za-z]{10,}(?![\w-])/g, replace: (m) => (isRandomCaseId(m) ? '<id>' : m) },
+    // Not the digits of a code or name joined to letters by a hyphen (`ORA-00942`, `gpt-4`).
+    { name: 'num', pattern: /(?<![\w.]|[A-Za-z]-)[+-]?\d+(?:,\d{3})*(?:\.\d+)?(?![\w]|\.\d)/g },
   ];
 }
 

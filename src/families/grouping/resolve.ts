@@ -1,9 +1,9 @@
 // Finds the family of a signal whose keys name none, inside the caller's transaction and under the
 // grouping lock: the legacy title keys, then the template miner, then (for signals with words people
-// chose or a tool or error type, not a bare log line) the similarity step and, when configured, the semantic step; a split rule
-// may send the signal to the family split out; else a new family. Every step reads by indexed keys and
-// bounded lists (a leaf's recent templates, the families sharing a rare feature), never a scan, so the
-// cost per signal does not grow with the number of families.
+// chose or a tool or error type, not a bare log line) the similarity step and, when configured, the
+// semantic step; a split rule may send the signal to the family split out; else a new family. Every step
+// reads by indexed keys and bounded lists (a leaf's recent templates, the families sharing a rare
+// feature), never a scan, so the cost per signal does not grow with the number of families.
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { jsonParam, rowsOf, type Db } from '../../db/client.js';
 import { families, familyEmbeddings, familyFeatures, familyKeys, familyProfiles, familyTemplates, familyTitles, groupingFeatureStats, groupingRules } from '../../db/schema/index.js';
