@@ -49,10 +49,18 @@ export const PLACEHOLDER = /^<[a-z*]+>$/;
 const REQUEST_LINE_BEFORE = /\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+\S{1,300}\s+(?:(?:->|=>|→)\s*)?$/;
 const afterRequestLine = (version: string) => version >= 'g-2026-12-05';
 
+/** What may precede a kept status, and how many characters before it that is read from. */
+interface StatusContext {
+  pattern: RegExp;
+  chars: number;
+}
+const HTTP_WORD: StatusContext = { pattern: HTTP_CONTEXT_BEFORE, chars: 24 };
+const REQUEST_LINE: StatusContext = { pattern: REQUEST_LINE_BEFORE, chars: 320 };
+
 export const MASK_KINDS: readonly MaskKind[] = maskKinds(GROUPING_VERSION);
 
 function maskKinds(version: string): readonly MaskKind[] {
-  const statusContext = afterRequestLine(version) ? [HTTP_CONTEXT_BEFORE, REQUEST_LINE_BEFORE] : [HTTP_CONTEXT_BEFORE];
+  const statusContext = afterRequestLine(version) ? [HTTP_WORD, REQUEST_LINE] : [HTTP_WORD];
   return [
     // URLs keep scheme, host and path (the endpoint is what failed); ids in the path, credentials and query
     // values go. A host that is itself an address (an IP, a generated name with digits) is masked.
@@ -140,12 +148,11 @@ const TOP_LEVEL_DOMAINS = new Set(
   'com net org io ai dev app cloud co biz info edu gov mil int internal local localhost lan corp home arpa eu uk de fr nl se no dk fi es it pt pl cz ru ua cn jp kr tw hk sg in au nz ca us br mx ar cl za il tr gr ch at be ie hu ro bg sk si hr rs lt lv ee is lu om sa ae pk id my th vn ph'.split(' '),
 );
 
-function keepHttpStatus(status: string, offset: number, text: string, contextBefore: readonly RegExp[]): string {
-  const before = text.slice(Math.max(0, offset - 320), offset);
+function keepHttpStatus(status: string, offset: number, text: string, contextBefore: readonly StatusContext[]): string {
   const after = text.slice(offset + status.length, offset + status.length + 32);
   // Letters, which no later kind matches: 429 travels as `ecj` until maskText restores it.
   const guarded = status.replace(/\d/g, (digit) => String.fromCharCode(97 + Number(digit)));
-  const read = contextBefore.some((pattern) => pattern.test(pattern === HTTP_CONTEXT_BEFORE ? before.slice(-24) : before)) || HTTP_CONTEXT_AFTER.test(after);
+  const read = contextBefore.some(({ pattern, chars }) => pattern.test(text.slice(Math.max(0, offset - chars), offset))) || HTTP_CONTEXT_AFTER.test(after);
   return read ? `\uE002${guarded}\uE003` : status;
 }
 

@@ -114,10 +114,9 @@ export function fingerprintOf(workflow: string, tool: string | undefined, templa
   return createHash('sha256').update([version, workflow, tool ?? '', template].join('\u0000')).digest('hex').slice(0, 40);
 }
 
-/** A version's fingerprint key (g-2026-12-04 and later): the same recipe over the text as that version masks it. */
+/** A legacy version's fingerprint key (g-2026-12-04 and later): the same recipe over the text as that version masks it. */
 export function fingerprintKey(signal: Pick<Signal, 'workflow' | 'title' | 'message' | 'tool' | 'errorType'>, tool: string | undefined, version: string): GroupingKey {
-  const template = version === GROUPING_VERSION ? maskedText(groupingText(signal)).template : maskText(groupingText(signal), version);
-  return { source: `fingerprint:${version}`, key: fingerprintOf(signal.workflow, tool, template, version) };
+  return { source: `fingerprint:${version}`, key: fingerprintOf(signal.workflow, tool, maskText(groupingText(signal), version), version) };
 }
 
 const MAX_TITLE_WORDS = 24;
