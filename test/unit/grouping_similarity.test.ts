@@ -111,6 +111,16 @@ describe('similarity', () => {
     expect(bestSimilar(features(b), [{ familyId: 'f', features: profileOf(a) }], flat)).toBeNull();
   });
 
+  it.each<[string, Parameters<typeof features>[0], Parameters<typeof features>[0], boolean]>([
+    ['one provider\'s daily quota, met by two of its tools', { title: 'HubSpot daily quota reached', tool: 'hubspot_search_contacts' }, { title: 'HubSpot daily quota reached', tool: 'hubspot_get_company' }, false],
+    ['one provider\'s expired token, met by two of its tools', { title: 'HubSpot token expired', message: '401 EXPIRED_AUTHENTICATION', tool: 'hubspot_get_deal' }, { title: 'HubSpot token expired', message: 'HTTP 401', tool: 'hubspot_update_deal' }, false],
+    ['a timeout stays the tool\'s own', { title: 'HubSpot call timed out', tool: 'hubspot_search_contacts' }, { title: 'HubSpot call timed out', tool: 'hubspot_get_company' }, true],
+    ['another provider\'s quota', { title: 'daily quota reached', tool: 'hubspot_search_contacts' }, { title: 'daily quota reached', tool: 'salesforce_search_contacts' }, true],
+    ['a quota against an expired token', { title: 'HubSpot call failed', message: 'HTTP 429', tool: 'hubspot_search_contacts' }, { title: 'HubSpot call failed', message: 'HTTP 401', tool: 'hubspot_get_company' }, true],
+  ])('tools of one provider: %s', (_, a, b, apart) => {
+    expect(vetoed(features(b), profileOf(a))).toBe(apart);
+  });
+
   it('does not veto when one side names no status or class', () => {
     expect(vetoed(features({ title: 'HubSpot contact search broke' }), profileOf({ title: 'HubSpot contact search', message: 'HTTP 429' }))).toBe(false);
   });

@@ -2,9 +2,10 @@
 // that share a telling feature with it. The score is the weighted overlap coefficient of the two feature
 // sets (shared weight over the smaller side's weight: a short title covered by a family scores high, and so
 // does a long description that covers a young family), each feature weighted by how rare it is among the workflow's families (inverse document
-// frequency). Two kinds of
-// evidence veto a match however many words agree: different failure classes (a 429 is not a 401) and
-// different HTTP statuses. Pure: the caller loads the candidates and the frequencies.
+// frequency). Evidence that
+// two failures differ vetoes a match however many words agree: another tool, failure class (a 429 is not a
+// 401), HTTP status, error code or failed check; a rate limit or rejected credential of one provider is
+// one failure whichever of its tools met it. Pure: the caller loads the candidates and the frequencies.
 import { FEATURE } from './features.js';
 
 export const SIMILARITY = {
@@ -75,11 +76,13 @@ export function bestSimilar(features: readonly string[], candidates: readonly Pr
 
 /**
  * Evidence that says two failures differ: both name a tool, a failure class, a status, an error code, or
- * the check that failed (an evaluator, metric, guardrail or monitor attribute), and none is shared.
+ * the check that failed (an evaluator, metric, guardrail or monitor attribute), and none is shared. Other
+ * tools do not count when both sides are one provider's account failure (sharesAccountFailure).
  */
 export function vetoed(features: readonly string[], family: Readonly<Record<string, number>>): boolean {
   const checks = new Set(features.flatMap((f) => CHECK_ATTRIBUTE.exec(f)?.[1] ?? []));
-  for (const prefix of [FEATURE.tool, FEATURE.failure, FEATURE.status, FEATURE.code, ...[...checks].map((key) => `${FEATURE.attribute}${key}=`)]) {
+  const tools = sharesAccountFailure(features, family) ? [] : [FEATURE.tool];
+  for (const prefix of [...tools, FEATURE.failure, FEATURE.status, FEATURE.code, ...[...checks].map((key) => `${FEATURE.attribute}${key}=`)]) {
     const mine = features.filter((f) => f.startsWith(prefix));
     if (mine.length === 0) continue;
     const theirs = Object.keys(family).filter((f) => f.startsWith(prefix));
@@ -87,6 +90,22 @@ export function vetoed(features: readonly string[], family: Readonly<Record<stri
   }
   return false;
 }
+
+/**
+ * A rate limit or a rejected credential belongs to the account at a provider, not to the call that met it:
+ * every tool of that provider fails alike. Two signals share such a failure when they share its class and
+ * their tools are the same provider's (the first part of the tool's name: `hubspot_search_contacts`,
+ * `hubspot_get_company`).
+ */
+function sharesAccountFailure(features: readonly string[], family: Readonly<Record<string, number>>): boolean {
+  if (!ACCOUNT_CLASSES.some((c) => features.includes(c) && (family[c] ?? 0) > 0)) return false;
+  const providers = (tools: string[]) => new Set(tools.map((tool) => tool.slice(FEATURE.tool.length).split('_')[0]));
+  const mine = providers(features.filter((f) => f.startsWith(FEATURE.tool)));
+  const theirs = providers(Object.keys(family).filter((f) => f.startsWith(FEATURE.tool)));
+  return mine.size > 0 && [...mine].some((p) => theirs.has(p));
+}
+
+const ACCOUNT_CLASSES = [`${FEATURE.failure}rate_limited`, `${FEATURE.failure}unauthenticated`];
 
 /** Attributes whose value names the check that failed: `attr:evaluator=citation_coverage`. */
 const CHECK_ATTRIBUTE = /^attr:((?:[\w-]+\.)*(?:evaluator|metric|eval[._-]?name|evaluation[._-]?name|guardrail(?:[._-]?name)?|check|policy|detector|monitor(?:[._-]?name)?))=/;

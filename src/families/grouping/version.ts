@@ -1,5 +1,7 @@
 // Grouping versions (Sentry-style): a dated id kept in every family. A released version is never edited;
-// a better rule is a new version. New families are made by the current version; a family keeps matching
+// a better rule is a new version. A version fixes what is derived from a signal and stored (keys, masked
+// text, template tokens, features: the golden files); the similarity step's decision over them stores no
+// key and may improve within a version. New families are made by the current version; a family keeps matching
 // under the version that made it, because during a version's transition window every signal is also keyed
 // the old way (plan.ts; legacy_2026_11_22/ for the first version), and a family found that way learns the
 // current version's keys, template and features.
