@@ -6,26 +6,12 @@
 // Span names are low-cardinality (`POST /webhooks/langsmith`, `job inbox.process`, `github POST
 // /repos/{owner}/{repo}/issues`); attributes carry ids and outcomes, never secrets, tokens, emails or
 // payload text.
-import {
-  context,
-  INVALID_SPAN_CONTEXT,
-  propagation,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  TraceFlags,
-  type Attributes,
-  type Context,
-  type Link,
-  type Span,
-  type SpanOptions,
-  type Tracer,
-} from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { isTracingSuppressed, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider, RandomIdGenerator, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { AlwaysOffSampler, BatchSpanProcessor, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
 export const tracer = trace.getTracer('recur');
@@ -44,21 +30,15 @@ let installed: Tracing | null = null;
 /**
  * Registers the global tracer provider once per process. `extraProcessors` lets a test observe spans in
  * memory; production uses the OTLP exporter configured by the standard OTEL_* variables (sampler included).
- * With neither, spans are not recorded at all (see IdsOnlyTracer): recording them only to drop them cost
- * more CPU per webhook than verifying and storing it.
+ * With neither, the sampler records no span: recording spans only to drop them cost more CPU per webhook
+ * than verifying and storing it. Unrecorded spans still have real ids (a new span under the parent's trace,
+ * or a new trace), so `x-trace-id`, the ids in log lines and the `traceparent` a job carries work alike;
+ * they are marked unsampled, so every role that should export needs the OTEL_* variables.
  */
 export function startTracing(env: NodeJS.ProcessEnv, role: string, extraProcessors: SpanProcessor[] = []): Tracing {
   if (installed) return installed;
   const exporting = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) && env.OTEL_SDK_DISABLED !== 'true';
-  const registration = { contextManager: new AsyncLocalStorageContextManager(), propagator: new W3CTraceContextPropagator() };
-  if (!exporting && extraProcessors.length === 0) {
-    const idsOnly = new IdsOnlyTracer();
-    trace.setGlobalTracerProvider({ getTracer: () => idsOnly });
-    context.setGlobalContextManager(registration.contextManager.enable());
-    propagation.setGlobalPropagator(registration.propagator);
-    installed = { exporting, recording: false, async shutdown() {} };
-    return installed;
-  }
+  const recording = exporting || extraProcessors.length > 0;
   const spanProcessors = [...extraProcessors];
   if (exporting) spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
   const provider = new NodeTracerProvider({
@@ -68,53 +48,18 @@ export function startTracing(env: NodeJS.ProcessEnv, role: string, extraProcesso
       'recur.role': role,
     }),
     spanProcessors,
+    ...(recording ? {} : { sampler: new AlwaysOffSampler() }),
   });
-  provider.register(registration);
+  provider.register({ contextManager: new AsyncLocalStorageContextManager(), propagator: new W3CTraceContextPropagator() });
   installed = {
     exporting,
-    recording: true,
+    recording,
     async shutdown() {
       await provider.forceFlush().catch(() => {});
       await provider.shutdown().catch(() => {});
     },
   };
   return installed;
-}
-
-/**
- * The tracer when no span leaves the process. Its spans record nothing, but each has real ids: a new span
- * id under the parent's trace (an inbound `traceparent`, or the enqueuer's for a job) or a new trace, so
- * `x-trace-id`, the ids in log lines and the `traceparent` a job carries work as with recording. The
- * sampled flag is what the default sampler (parent-based, always on) decides, so a process further on
- * that does export keeps the trace.
- */
-export class IdsOnlyTracer implements Tracer {
-  private readonly ids = new RandomIdGenerator();
-
-  startSpan(_name: string, options: SpanOptions = {}, ctx: Context = context.active()): Span {
-    if (isTracingSuppressed(ctx)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
-    const parent = options.root ? undefined : trace.getSpanContext(ctx);
-    if (parent && trace.isSpanContextValid(parent)) {
-      return trace.wrapSpanContext({
-        traceId: parent.traceId,
-        spanId: this.ids.generateSpanId(),
-        traceFlags: parent.traceFlags & TraceFlags.SAMPLED,
-        traceState: parent.traceState,
-      });
-    }
-    return trace.wrapSpanContext({ traceId: this.ids.generateTraceId(), spanId: this.ids.generateSpanId(), traceFlags: TraceFlags.SAMPLED });
-  }
-
-  startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;
-  startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, fn: F): ReturnType<F>;
-  startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, ctx: Context, fn: F): ReturnType<F>;
-  startActiveSpan<F extends (span: Span) => unknown>(name: string, ...args: [F] | [SpanOptions, F] | [SpanOptions, Context, F]): ReturnType<F> {
-    const fn = args.at(-1) as (span: Span) => ReturnType<F>;
-    const options = args.length > 1 ? (args[0] as SpanOptions) : undefined;
-    const parent = args.length > 2 ? (args[1] as Context) : context.active();
-    const span = this.startSpan(name, options, parent);
-    return context.with(trace.setSpan(parent, span), fn, undefined, span);
-  }
 }
 
 /** Runs `fn` inside an active span that records failures and always ends. */

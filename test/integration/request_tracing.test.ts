@@ -62,7 +62,7 @@ describe('request tracing without an exporter', () => {
     const { event_id } = (await res.json()) as { event_id: string };
 
     const job = await eventually(async () => relayed.find((j) => JSON.stringify(j.payload).includes(event_id)));
-    expect(job?.trace?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(job?.trace?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
     const line = await eventually(async () => logLines().find((l) => l.msg === 'delivery' && l.request_id === 'req-tracing-1'));
     expect(line).toMatchObject({ trace_id: traceId, event_id, outcome: 'accepted' });
     expect(line?.span_id).toMatch(/^[0-9a-f]{16}$/);

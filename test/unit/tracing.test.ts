@@ -1,5 +1,5 @@
-// With no exporter, spans are not recorded but keep real ids: a request continues an inbound traceparent
-// (sampled flag included), a root gets a new trace, and the context is handed over instead of made active;
+// With no exporter, spans are not recorded (the SDK's sampler says so) but keep real ids: a request
+// continues an inbound traceparent, a root gets a new trace, and the context is handed over instead of made active;
 // job spans (withSpan) are still active, so what runs inside them logs and enqueues under their ids.
 import { randomBytes } from 'node:crypto';
 import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
@@ -19,7 +19,7 @@ describe('tracing without an exporter', () => {
     expect(spansRecorded()).toBe(false);
   });
 
-  it('continues an inbound traceparent with a new span id, hands the context over, and keeps the sampled flag', async () => {
+  it('continues an inbound traceparent with a new span id, hands the context over, and marks it unsampled', async () => {
     for (const flags of ['01', '00'] as const) {
       const parent = inbound(flags);
       const { span, ctx } = startContextSpan('POST /x', { parent: parent.ctx });
@@ -32,13 +32,13 @@ describe('tracing without an exporter', () => {
       expect(seen.ids?.trace_id).toBe(parent.traceId);
       expect(seen.ids?.span_id).toMatch(/^[0-9a-f]{16}$/);
       expect(seen.ids?.span_id).not.toBe(parent.spanId);
-      expect(seen.carrier?.traceparent).toBe(`00-${parent.traceId}-${seen.ids!.span_id}-${flags}`);
+      expect(seen.carrier?.traceparent).toBe(`00-${parent.traceId}-${seen.ids!.span_id}-00`);
     }
   });
 
-  it('starts a sampled trace of its own without a parent', async () => {
+  it('starts a trace of its own without a parent', async () => {
     const carrier = currentTraceCarrier(startContextSpan('GET /y', { parent: ROOT_CONTEXT }).ctx);
-    expect(carrier?.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(carrier?.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
     expect(carrier?.traceparent).not.toMatch(/^00-0{32}-/);
   });
 
@@ -48,7 +48,7 @@ describe('tracing without an exporter', () => {
       const ids = activeTraceIds();
       expect(ids).toEqual(traceIdsOf(span));
       expect(ids?.trace_id).toBe(parent.traceId);
-      expect(currentTraceCarrier()?.traceparent).toBe(`00-${parent.traceId}-${ids!.span_id}-01`);
+      expect(currentTraceCarrier()?.traceparent).toBe(`00-${parent.traceId}-${ids!.span_id}-00`);
       await new Promise((r) => setTimeout(r, 1));
       expect(activeTraceIds()).toEqual(ids);
     });
