@@ -12,10 +12,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
 import { openDatabase } from '../src/db/client.js';
 import { startFakeGitHub } from '../test/helpers/fake_github.js';
 import { createDatabase, startPostgres } from '../test/helpers/postgres.js';
+import { connectSql } from '../test/helpers/sql.js';
 import { startRedis } from '../test/helpers/redis.js';
 import { buildRecur, startService, type ServiceProcess } from '../test/helpers/service_process.js';
 import { cpuMs, metricValue, percentile, rssMb, runLoad } from './bench_processes.js';
@@ -50,9 +50,9 @@ const gh = await startFakeGitHub({ token: TOKEN });
 const processes: Array<{ name: string; svc: ServiceProcess }> = [];
 let exitCode = 1;
 try {
-  const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
+  const admin = connectSql(pg.url);
   const settings = Object.fromEntries(
-    await Promise.all(['server_version', 'fsync', 'synchronous_commit'].map(async (name) => [name, (await admin.unsafe(`show ${name}`))[0]![name] as string])),
+    await Promise.all(['server_version', 'fsync', 'synchronous_commit'].map(async (name) => [name, (await admin.query(`show ${name}`))[0]![name] as string])),
   );
   await admin.end();
   if (settings.fsync !== 'on' || settings.synchronous_commit !== 'on') throw new Error(`durability is off: ${JSON.stringify(settings)}`);
@@ -62,7 +62,7 @@ try {
   const migrated = await openDatabase({ databaseUrl: db.url, dataDir: tmpdir() });
   await migrated.migrate();
   await migrated.close();
-  const sql = postgres(db.url, { max: 2, onnotice: () => {} });
+  const sql = connectSql(db.url, { max: 2 });
 
   const env = {
     DATABASE_URL: db.url,
@@ -91,7 +91,8 @@ try {
       const mb = rssMb(p.svc.child.pid!);
       if (mb !== null) rss[p.name]!.push(mb);
     }
-    sql`select count(*)::int as n from inbox_events where status = 'pending'`
+    sql
+      .query<{ n: number }>(`select count(*)::int as n from inbox_events where status = 'pending'`)
       .then(([r]) => backlog.push({ t_s: Math.round((Date.now() - t0) / 1000), pending: r!.n }))
       .catch(() => {});
   }, 1_000);
@@ -117,7 +118,7 @@ try {
 
   const drainDeadline = Date.now() + Number(values['drain-timeout']) * 1000;
   for (;;) {
-    const [r] = await sql`select count(*)::int as n from inbox_events where status = 'pending'`;
+    const [r] = await sql.query<{ n: number }>(`select count(*)::int as n from inbox_events where status = 'pending'`);
     if (r!.n === 0 || Date.now() > drainDeadline) break;
     await new Promise((res) => setTimeout(res, 500));
   }
@@ -126,17 +127,18 @@ try {
   const cpuUsed = Object.fromEntries(processes.map((p) => [p.name, +(((cpuMs(p.svc.child.pid!) ?? 0) - cpuBefore[p.name]!) / 1000).toFixed(1)]));
 
   // Exactly once: every 202 is one stored row, processed once, counted once in its family.
-  const rows = await sql<{ id: string; status: string; processed_ms: number | null }[]>`
-    select id, status, (extract(epoch from processed_at) * 1000)::float8 as processed_ms from inbox_events`;
+  const rows = await sql.query<{ id: string; status: string; processed_ms: number | null }>(
+    'select id, status, (extract(epoch from processed_at) * 1000)::float8 as processed_ms from inbox_events',
+  );
   const byId = new Map(rows.map((r) => [r.id, r]));
-  const [counts] = await sql`
+  const [counts] = await sql.query<Record<string, number>>(`
     select (select count(*)::int from families) as families,
            (select coalesce(sum(event_count), 0)::int from families) as family_events,
            (select coalesce(sum(trace_count), 0)::int from families) as family_traces,
            (select count(*)::int from traces) as traces,
            (select count(*)::int from inbox_events where status = 'processed') as processed,
            (select count(*)::int from inbox_events where status = 'pending') as pending,
-           (select count(*)::int from inbox_events where status = 'dead') as dead`;
+           (select count(*)::int from inbox_events where status = 'dead') as dead`);
   const answered = load.statuses['202'] ?? 0;
   const exactlyOnce = {
     answered_202: answered,

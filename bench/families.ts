@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
 import { fileSchema } from '../src/config/file.js';
 import { openDatabase } from '../src/db/client.js';
 import { planGrouping } from '../src/families/grouping/plan.js';
@@ -16,6 +15,7 @@ import { storeDeliveries } from '../src/ingest/inbox.js';
 import { processInboxEvent } from '../src/ingest/process_event.js';
 import { SIGNAL_EVENT_TYPE, signalInboxSource } from '../src/ingest/signals/source.js';
 import { createDatabase, startPostgres } from '../test/helpers/postgres.js';
+import { connectSql, type SqlClient } from '../test/helpers/sql.js';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '600' }, large: { type: 'string', default: '100000' } } });
 const EVENTS = Number(values.events);
@@ -41,7 +41,7 @@ function seedSignal(i: number): Signal {
  * template in the miner's leaf, its profile with the inverted index, and the scope's feature frequencies.
  */
 async function seed(url: string, n: number) {
-  const sql = postgres(url, { max: 4, onnotice: () => {} });
+  const sql = connectSql(url);
   const BATCH = 2_000;
   const frequencies = new Map<string, number>();
   for (let start = 0; start < n; start += BATCH) {
@@ -58,22 +58,29 @@ async function seed(url: string, n: number) {
       keyRows.push({ source: plan.fingerprint.source, key: plan.fingerprint.key, family_id: id });
       for (const k of plan.titleWords) keyRows.push({ source: k.source, key: k.key, family_id: id });
       templateRows.push({ scope: plan.scope, leaf: plan.leaf, tokens: plan.tokens.join(' '), family_id: id });
-      profileRows.push({ family_id: id, scope: plan.scope, features: sql.json(Object.fromEntries(plan.features.map((f) => [f, 1]))), signals: 1 });
+      profileRows.push({ family_id: id, scope: plan.scope, features: Object.fromEntries(plan.features.map((f) => [f, 1])), signals: 1 });
       for (const feature of ['', ...plan.features]) {
         if (feature) featureRows.push({ scope: plan.scope, feature, family_id: id });
         frequencies.set(`${plan.scope}\u0000${feature}`, (frequencies.get(`${plan.scope}\u0000${feature}`) ?? 0) + 1);
       }
     }
-    await sql`insert into families ${sql(familyRows as Record<string, unknown>[])}`;
-    await sql`insert into family_keys ${sql(keyRows as Record<string, unknown>[])} on conflict do nothing`;
-    await sql`insert into family_templates ${sql(templateRows as Record<string, unknown>[])}`;
-    await sql`insert into family_profiles ${sql(profileRows as Record<string, unknown>[])}`;
-    for (let i = 0; i < featureRows.length; i += 10_000) await sql`insert into family_features ${sql(featureRows.slice(i, i + 10_000) as Record<string, unknown>[])} on conflict do nothing`;
+    await insertRows(sql, 'families', familyRows);
+    await insertRows(sql, 'family_keys', keyRows, 'on conflict do nothing');
+    await insertRows(sql, 'family_templates', templateRows);
+    await insertRows(sql, 'family_profiles', profileRows);
+    for (let i = 0; i < featureRows.length; i += 10_000) await insertRows(sql, 'family_features', featureRows.slice(i, i + 10_000), 'on conflict do nothing');
   }
   const stats = [...frequencies].map(([key, families]) => ({ scope: key.split('\u0000')[0]!, feature: key.split('\u0000')[1]!, families }));
-  for (let i = 0; i < stats.length; i += 10_000) await sql`insert into grouping_feature_stats ${sql(stats.slice(i, i + 10_000))}`;
-  await sql`analyze`;
+  for (let i = 0; i < stats.length; i += 10_000) await insertRows(sql, 'grouping_feature_stats', stats.slice(i, i + 10_000));
+  await sql.query('analyze');
   await sql.end();
+}
+
+/** Inserts rows (objects keyed by column) in one statement; the columns they leave out take their defaults. */
+async function insertRows(sql: SqlClient, table: string, rows: readonly object[], suffix = ''): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!).map((c) => `"${c}"`).join(', ');
+  await sql.query(`insert into ${table} (${columns}) select ${columns} from json_populate_recordset(null::${table}, $1::json) ${suffix}`, [JSON.stringify(rows)]);
 }
 
 /** The same event mix whatever the number of families: targets are among the first 100 seeded. */

@@ -1,8 +1,7 @@
 // Ingest at the machine's limit: unique signed `issue.trace.added` deliveries (~1 KB) at 32 and 128
 // connections, closed loop, against three servers side by side in one run, each its own process:
 //   noop   hono reading and parsing the body (the ceiling of HTTP + JSON here),
-//   naive  hono + recur's checks + one postgres.js INSERT per request, pool of 10,
-//   naive-pg  (only when named in --targets) naive with node-postgres instead: the two drivers compared,
+//   naive  hono + recur's checks + one INSERT per request on node-postgres, pool of 10,
 //   recur  `node dist/main.js api` on PostgreSQL + Redis (group commit),
 // every one compiled first (none runs through a transpiler), on a throwaway PostgreSQL 15 cluster with fsync and synchronous_commit on; then recur's embedded default
 // (`all` role on PGlite). After every naive and recur run the stored rows must equal the 202s, and every
@@ -21,9 +20,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
 import { openDatabase } from '../src/db/client.js';
 import { createDatabase, startPostgres } from '../test/helpers/postgres.js';
+import { connectSql } from '../test/helpers/sql.js';
 import { startRedis } from '../test/helpers/redis.js';
 import { buildRecur, startService } from '../test/helpers/service_process.js';
 import { compileScripts, cpuMs, machineTicks, mergeLoads, metricValue, openLoad, percentile, runLoad, startServer, stealPercent, treeCpuMs, type LoadSession, type Server } from './bench_processes.js';
@@ -240,9 +239,9 @@ async function postgresTargets(): Promise<Record<string, string>> {
     await pg.destroy();
   };
   try {
-    const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
+    const admin = connectSql(pg.url);
     const settings = Object.fromEntries(
-      await Promise.all(['server_version', 'fsync', 'synchronous_commit', 'wal_sync_method'].map(async (name) => [name, (await admin.unsafe(`show ${name}`))[0]![name] as string])),
+      await Promise.all(['server_version', 'fsync', 'synchronous_commit', 'wal_sync_method'].map(async (name) => [name, (await admin.query(`show ${name}`))[0]![name] as string])),
     );
     await admin.end();
     if (settings.fsync !== 'on' || settings.synchronous_commit !== 'on') throw new Error(`durability is off: ${JSON.stringify(settings)}`);
@@ -252,37 +251,34 @@ async function postgresTargets(): Promise<Record<string, string>> {
     const migrated = await openDatabase({ databaseUrl: db.url, dataDir: tmpdir() });
     await migrated.migrate();
     await migrated.close();
-    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
-    await sql`create table naive_inbox (like inbox_events including all)`;
-    await sql`create table naive_pg_inbox (like inbox_events including all)`;
+    const sql = connectSql(db.url, { max: 2 });
+    await sql.query('create table naive_inbox (like inbox_events including all)');
 
-    const countOf = (table: string) => async () => Number((await sql.unsafe(`select count(*)::int as n from ${table}`))[0]!.n);
-    const recurIds = async () => new Set((await sql<{ id: string }[]>`select id from inbox_events`).map((r) => r.id));
-    const naiveIds = async () => new Set((await sql<{ id: string }[]>`select id from naive_inbox`).map((r) => r.id));
-    const naivePgIds = async () => new Set((await sql<{ id: string }[]>`select id from naive_pg_inbox`).map((r) => r.id));
+    const countOf = (table: string) => async () => (await sql.query<{ n: number }>(`select count(*)::int as n from ${table}`))[0]!.n;
+    const idsIn = (table: string) => async () => new Set((await sql.query<{ id: string }>(`select id from ${table}`)).map((r) => r.id));
+    const recurIds = idsIn('inbox_events');
+    const naiveIds = idsIn('naive_inbox');
 
     // The load generator is compiled in the same tsc run.
     const referenceServers = compileScripts('bench/ingest_targets.ts', 'bench/load_generator.ts')[0]!;
     const startTargets = async () => {
       const noop = targets.has('noop') ? await startServer(referenceServers, ['noop'], {}) : null;
       const naive = targets.has('naive') ? await startServer(referenceServers, ['naive'], { DATABASE_URL: db.url, LANGSMITH_WEBHOOK_SECRET: SECRET }) : null;
-      const naivePg = targets.has('naive-pg') ? await startServer(referenceServers, ['naive-pg'], { DATABASE_URL: db.url, LANGSMITH_WEBHOOK_SECRET: SECRET }) : null;
       const recur = targets.has('recur')
         ? await startService({ from: 'built', role: 'api', env: { ...recurEnv, DATABASE_URL: db.url, REDIS_URL: redis.url, RECUR_QUEUE_PREFIX: 'bench' } })
         : null;
-      const started = [noop, naive, naivePg, recur ? { url: recur.url, child: recur.child, stop: async () => void (await recur.stop()) } : null];
+      const started = [noop, naive, recur ? { url: recur.url, child: recur.child, stop: async () => void (await recur.stop()) } : null];
       for (const s of started) if (s) servers.push(s);
-      return { noop, naive, naivePg, recur };
+      return { noop, naive, recur };
     };
 
     for (let round = 1; round <= rounds; round++) {
       // Every round measures freshly started servers: a server kept from round to round measured what it
       // had become (the naive one slowed down every round, its CPU per request 0.14 to 0.28 ms in five).
-      const { noop, naive, naivePg, recur } = await startTargets();
+      const { noop, naive, recur } = await startTargets();
       const measuredTargets: Target[] = [];
       if (noop) measuredTargets.push({ name: 'noop', url: noop.url, pid: noop.child.pid! });
       if (naive) measuredTargets.push({ name: 'naive', url: naive.url, pid: naive.child.pid!, countRows: countOf('naive_inbox'), storedIds: naiveIds });
-      if (naivePg) measuredTargets.push({ name: 'naive-pg', url: naivePg.url, pid: naivePg.child.pid!, countRows: countOf('naive_pg_inbox'), storedIds: naivePgIds });
       if (recur) measuredTargets.push({ name: 'recur', url: recur.url, pid: recur.child.pid!, countRows: countOf('inbox_events'), storedIds: recurIds });
       try {
         for (const c of connectionCounts) {
@@ -354,7 +350,7 @@ async function pgliteTargets() {
 buildRecur();
 const startedAt = new Date().toISOString();
 const loadBefore = loadavg();
-const settings = targets.has('noop') || targets.has('naive') || targets.has('naive-pg') || targets.has('recur') ? await postgresTargets() : null;
+const settings = targets.has('noop') || targets.has('naive') || targets.has('recur') ? await postgresTargets() : null;
 if (targets.has('pglite')) await pgliteTargets();
 
 const verdicts: Array<{ round: string; connections: number; recur_vs_naive: number; recur_p99_ms: number; target: string; pass: boolean }> = [];

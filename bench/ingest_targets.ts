@@ -1,16 +1,14 @@
 // The two comparison servers of the ingest benchmark, each run as its own process on PORT:
 //   noop:  hono reading and parsing the body, answering 202 (the ceiling of HTTP + JSON on this machine);
-//   naive: the same plus recur's checks (HMAC signature, body hash) and one postgres.js INSERT … ON CONFLICT
-//          DO NOTHING per request (pool of 10) into `naive_inbox`, a copy of recur's inbox table;
-//   naive-pg: naive with node-postgres (`pg`, the driver BullMQ's PostgreSQL backend uses) instead of
-//          postgres.js, into `naive_pg_inbox`: the two drivers under the same server.
-// Run: tsx bench/ingest_targets.ts noop|naive|naive-pg   (naive needs DATABASE_URL and LANGSMITH_WEBHOOK_SECRET);
+//   naive: the same plus recur's checks (HMAC signature, body hash) and one INSERT … ON CONFLICT DO NOTHING
+//          per request on node-postgres (recur's driver; pool of 10, a named statement) into `naive_inbox`,
+//          a copy of recur's inbox table.
+// Run: tsx bench/ingest_targets.ts noop|naive   (naive needs DATABASE_URL and LANGSMITH_WEBHOOK_SECRET);
 // bench:ingest runs them compiled (compileScripts in bench_processes.ts), as it runs recur.
 import { createHash } from 'node:crypto';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import pg from 'pg';
-import postgres from 'postgres';
 import { verifyHmacSha256 } from '../src/ingest/signature.js';
 
 const mode = process.argv[2];
@@ -25,25 +23,6 @@ if (mode === 'noop') {
     return c.json({ status: 'accepted', event_id: parsed.id }, 202);
   });
 } else if (mode === 'naive') {
-  const sql = postgres(process.env.DATABASE_URL!, { max: 10, onnotice: () => {} });
-  const secrets = [process.env.LANGSMITH_WEBHOOK_SECRET!];
-  app.post('/webhooks/langsmith', async (c) => {
-    const body = new Uint8Array(await c.req.arrayBuffer());
-    if (!verifyHmacSha256(body, c.req.header('x-langsmith-signature'), secrets)) return c.json({ error: 'unauthorized' }, 401);
-    const envelope = JSON.parse(utf8.decode(body)) as { id: string; type: string; request_id?: string };
-    try {
-      const [row] = await sql`
-        insert into naive_inbox (source, delivery_id, event_type, request_id, body_sha256, payload)
-        values ('langsmith', ${envelope.id}, ${envelope.type}, ${envelope.request_id ?? null},
-                ${createHash('sha256').update(body).digest('hex')}, ${sql.json(envelope as never)})
-        on conflict (source, delivery_id) do nothing
-        returning id`;
-      return row ? c.json({ status: 'accepted', event_id: row.id }, 202) : c.json({ status: 'duplicate' }, 200);
-    } catch {
-      return c.json({ error: 'unavailable' }, 503);
-    }
-  });
-} else if (mode === 'naive-pg') {
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL!, max: 10 });
   const secrets = [process.env.LANGSMITH_WEBHOOK_SECRET!];
   app.post('/webhooks/langsmith', async (c) => {
@@ -54,7 +33,7 @@ if (mode === 'noop') {
     try {
       const { rows } = await pool.query<{ id: string }>({
         name: 'naive-insert',
-        text: `insert into naive_pg_inbox (source, delivery_id, event_type, request_id, body_sha256, payload)
+        text: `insert into naive_inbox (source, delivery_id, event_type, request_id, body_sha256, payload)
                values ('langsmith', $1, $2, $3, $4, $5::jsonb)
                on conflict (source, delivery_id) do nothing
                returning id`,
@@ -66,7 +45,7 @@ if (mode === 'noop') {
     }
   });
 } else {
-  throw new Error(`unknown target ${mode}: expected noop, naive or naive-pg`);
+  throw new Error(`unknown target ${mode}: expected noop or naive`);
 }
 
 app.get('/readyz', (c) => c.json({ status: 'ready' }));

@@ -1,10 +1,10 @@
-// Opens the database: PostgreSQL through postgres.js when DATABASE_URL is set, else an embedded PGlite
+// Opens the database: PostgreSQL through node-postgres when DATABASE_URL is set, else an embedded PGlite
 // under RECUR_DATA_DIR. Both speak the same drizzle dialect, so the rest of recur sees one Db type.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { Sql } from 'postgres';
+import pg from 'pg';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -25,24 +25,30 @@ export interface Database {
 export const uuidArray = (ids: readonly string[]): SQL => sql`${`{${ids.join(',')}}`}::uuid[]`;
 export const jsonParam = (value: unknown): SQL => sql`${JSON.stringify(value)}::jsonb`;
 
-/** The rows of a raw statement: postgres.js answers with the rows, PGlite with an object holding them. */
+/** The rows of a raw statement (drizzle answers with a result holding them, on both drivers). */
 export async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as T[] | { rows: T[] };
-  return Array.isArray(result) ? result : result.rows;
+  return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
 }
 
-type DriverClient = { unsafe(text: string, params: unknown[]): PromiseLike<unknown[]> } | { query(text: string, params: unknown[]): Promise<{ rows: unknown[] }> };
+type DriverClient = pg.Pool | { query(text: string, params: unknown[]): Promise<{ rows: unknown[] }> };
 
 /**
  * The rows of a fixed statement with `$1`-style parameters, run by the driver itself: for the statement
- * every webhook waits on, building it through drizzle cost more CPU than the driver's own work. PostgreSQL
- * prepares it once per connection, as it does drizzle's (see preparingStatements).
+ * every webhook waits on, building it through drizzle cost more CPU than the driver's own work. On
+ * PostgreSQL it is a named statement, parsed once per connection; PGlite is one session and takes no name.
  */
 export async function statementRows<T>(db: Db, text: string, params: unknown[]): Promise<T[]> {
   const client = (db as unknown as { $client: DriverClient }).$client;
-  if ('unsafe' in client) return (await client.unsafe(text, params)) as T[];
+  if (client instanceof pg.Pool) return (await client.query({ name: statementName(text), text, values: params })).rows as T[];
   return (await client.query(text, params)).rows as T[];
 }
+
+const statementNames = new Map<string, string>();
+const statementName = (text: string) => {
+  let name = statementNames.get(text);
+  if (!name) statementNames.set(text, (name = `recur_${statementNames.size + 1}`));
+  return name;
+};
 
 const MIGRATION_LOCK_KEY = 7_262_001;
 const MIGRATIONS_FOLDER = new URL('../../drizzle', import.meta.url).pathname;
@@ -52,68 +58,41 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
 }
 
 async function openPostgres(url: string, max: number): Promise<Database> {
-  const { default: postgres } = await import('postgres');
-  const { drizzle } = await import('drizzle-orm/postgres-js');
-  const { migrate } = await import('drizzle-orm/postgres-js/migrator');
-  const client = postgres(url, {
-    max,
-    connect_timeout: 5,
-    idle_timeout: 60,
-    // postgres.js waits up to 20 s between reconnects by default, and a query that needs a connection waits
-    // with it: during an outage a delivery would hang instead of answering 503, and after it recur would sit
-    // idle for that long. Try again within a second.
-    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
-    onnotice: () => {},
-    connection: { application_name: 'recur' },
-  });
-  const db = drizzle(preparingStatements(client), { schema }) as unknown as Db;
+  const { drizzle } = await import('drizzle-orm/node-postgres');
+  const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+  // During an outage a query asks for a new connection, which is refused at once: the delivery answers 503
+  // instead of waiting, and the first query after it connects again.
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 60_000, application_name: 'recur' });
+  // A connection that dies (PostgreSQL restarting) reports it on its client, checked out or idle, and an
+  // idle one on the pool too; unheard, either event would end the process. What was waiting on it fails
+  // instead (a job's transaction is retried), and the pool drops it.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('error', () => {});
+  const db = drizzle(pool, { schema }) as unknown as Db;
   return {
     db,
     kind: 'postgres',
     ping: async () => {
-      await client`select 1`;
+      await pool.query('select 1');
     },
     migrate: async () => {
       // One connection, so the advisory lock and the DDL share a session: roles starting together
       // (api and worker) migrate one after the other instead of racing on CREATE TABLE.
-      const once = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+      const once = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: 'recur' });
+      once.on('error', () => {});
+      await once.connect();
       try {
-        await once`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+        await once.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
         await migrate(drizzle(once), { migrationsFolder: MIGRATIONS_FOLDER });
-        await once`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
+        await once.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
       } finally {
-        await once.end({ timeout: 5 });
+        await once.end();
       }
     },
     close: async () => {
-      await client.end({ timeout: 5 });
+      await pool.end();
     },
   };
-}
-
-/**
- * The postgres.js client as drizzle should drive it: every statement named and prepared once per
- * connection. Drizzle asks for unnamed statements, which postgres.js has the server parse and describe
- * before every run: a second round trip per query (a drizzle select by id, one after another on a local
- * PostgreSQL 15: 0.4 ms prepared against 0.8 ms unnamed, scratch timing of 5,000 queries).
- */
-function preparingStatements(client: Sql): Sql {
-  return new Proxy(client, {
-    get(target, prop, receiver) {
-      if (prop === 'unsafe') {
-        return (query: string, params?: unknown[], opts?: Record<string, unknown>) => target.unsafe(query, params as never[], { ...opts, prepare: true });
-      }
-      if (prop === 'begin' || prop === 'savepoint') {
-        // The callback's client runs the transaction's statements: it prepares them too.
-        return (...args: unknown[]) => {
-          const fn = args.pop() as (tx: Sql) => unknown;
-          const run = Reflect.get(target, prop, receiver) as (...a: unknown[]) => unknown;
-          return run.call(target, ...args, (tx: Sql) => fn(preparingStatements(tx)));
-        };
-      }
-      return Reflect.get(target, prop, receiver);
-    },
-  });
 }
 
 async function openPglite(dataDir: string): Promise<Database> {

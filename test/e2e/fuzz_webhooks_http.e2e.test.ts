@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import fc from 'fast-check';
-import postgres from 'postgres';
+import { connectSql, type SqlClient } from '../helpers/sql.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { authHeaders, chunkedStream, fuzzEnv, hostileRequestArb, langsmithEnvelopeArb, padJson, utf8, type HostileRequest } from '../helpers/hostile_requests.js';
 import { createDatabase } from '../helpers/postgres.js';
@@ -133,13 +133,13 @@ function rssBytes(pid: number): number {
 
 describe.skipIf(!pgUrl || !redisUrl)('hostile requests over real sockets', () => {
   let service: ServiceProcess;
-  let sql: postgres.Sql;
+  let sql: SqlClient;
   let drop: () => Promise<void>;
 
   beforeAll(async () => {
     const db = await createDatabase(pgUrl);
     drop = db.drop;
-    sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    sql = connectSql(db.url, { max: 2 });
     service = await startService({
       role: 'api',
       env: { DATABASE_URL: db.url, REDIS_URL: redisUrl, RECUR_QUEUE_PREFIX: `fuzz${process.pid}`, LOG_LEVEL: 'warn', ...fuzzEnv(MAX_BODY) },
@@ -152,7 +152,7 @@ describe.skipIf(!pgUrl || !redisUrl)('hostile requests over real sockets', () =>
     expect(code).toBe(0);
   });
 
-  const inboxRows = async () => (await sql`select count(*)::int as n from inbox_events`)[0]!.n as number;
+  const inboxRows = async () => (await sql.query<{ n: number }>('select count(*)::int as n from inbox_events'))[0]!.n;
   const storedBy = (route: string, a: RawAnswer) =>
     a.status >= 300 || a.status < 200 ? 0 : route === '/v1/signals' ? Number((a.json as { accepted?: number }).accepted ?? 0) : a.status === 202 ? 1 : 0;
   const unhandledErrors = () => service.output().split('\n').filter((line) => line.includes('"level":50'));

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
+import { connectSql, type SqlClient } from '../helpers/sql.js';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { batchDeliveries, signedHeaders, TEST_SECRET } from '../helpers/fixtures.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake_github.js';
@@ -26,7 +26,7 @@ describe.each([
 ])('a process killed mid side effect ($mode)', ({ mode, skip }) => {
   let gh: FakeGitHub | undefined;
   let service: ServiceProcess | undefined;
-  let sql: postgres.Sql | undefined;
+  let sql: SqlClient | undefined;
   const dataDir = mkdtempSync(join(tmpdir(), `recur-crash-${mode}-`));
   afterAll(async () => {
     await service?.stop();
@@ -63,7 +63,7 @@ describe.each([
 
     // What the dead process left: an unfinished ledger entry, and (on PostgreSQL) its lease still held.
     const query = async <T>(text: string): Promise<T[]> => {
-      if (sql) return (await sql.unsafe(text)) as unknown as T[];
+      if (sql) return sql.query<T>(text);
       const { PGlite } = await import('@electric-sql/pglite');
       const pg = await PGlite.create(join(dataDir, 'pgdata'));
       try {
@@ -72,7 +72,7 @@ describe.each([
         await pg.close();
       }
     };
-    if (db) sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    if (db) sql = connectSql(db.url);
     const [left] = await query<{ status: string; leased: boolean }>(
       `select e.status, f.ticket_sync_lease_until is not null as leased from side_effects e join families f on f.id = e.family_id where e.kind = 'github.issue.create'`,
     );
@@ -105,7 +105,7 @@ describe.each([
     expect(gh.callsTo('POST', /\/issues$/)).toHaveLength(1);
     expect(gh.callsTo('GET', /\/repos\/acme\/agents\/issues$/).length).toBeGreaterThan(0);
     if (sql) {
-      const [done] = await sql`select status, receipt from side_effects where kind = 'github.issue.create'`;
+      const [done] = await sql.query(`select status, receipt from side_effects where kind = 'github.issue.create'`);
       expect(done).toMatchObject({ status: 'succeeded', receipt: { repo: REPO, number: 1 } });
     }
   }, 90_000);

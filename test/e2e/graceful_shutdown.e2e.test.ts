@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
+import { connectSql } from '../helpers/sql.js';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { fixtureText, signedHeaders, TEST_SECRET } from '../helpers/fixtures.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake_github.js';
@@ -103,26 +103,26 @@ describe.skipIf(!pgUrl || !redisUrl)('graceful shutdown on SIGTERM', () => {
     expect(accepted.size).toBeGreaterThanOrEqual(20);
     expect(createInFlight).toBe(true);
 
-    const sql = postgres(db.url, { max: 1 });
+    const sql = connectSql(db.url);
     try {
       // The GitHub call in flight was finished and its receipt recorded before the exit.
-      const [effect] = await sql`select status from side_effects where kind = 'github.issue.create'`;
+      const [effect] = await sql.query<{ status: string }>(`select status from side_effects where kind = 'github.issue.create'`);
       expect(effect?.status).toBe('succeeded');
       // Every 202 is stored.
-      const stored = await sql<{ delivery_id: string }[]>`select delivery_id from inbox_events where source = 'langsmith'`;
+      const stored = await sql.query<{ delivery_id: string }>(`select delivery_id from inbox_events where source = 'langsmith'`);
       const storedIds = new Set(stored.map((r) => r.delivery_id));
       for (const id of accepted) expect(storedIds.has(id), id).toBe(true);
 
       // After a restart, everything is processed exactly once.
       service = await startService({ env });
-      await eventually(async () => Number((await sql`select count(*)::int as n from inbox_events where status = 'pending'`)[0]!.n) === 0, 30_000);
-      const [counts] = await sql<{ traces: number; processed: number }[]>`
+      await eventually(async () => (await sql.query<{ n: number }>(`select count(*)::int as n from inbox_events where status = 'pending'`))[0]!.n === 0, 30_000);
+      const [counts] = await sql.query<{ traces: number; processed: number }>(`
         select (select count(*)::int from traces) as traces,
-               (select count(*)::int from inbox_events where status = 'processed') as processed`;
+               (select count(*)::int from inbox_events where status = 'processed') as processed`);
       expect(counts!.processed).toBe(stored.length);
       // One trace per trace-added delivery (the issue.created delivery carries none).
       expect(counts!.traces).toBe(stored.length - 1);
-      const [family] = await sql<{ trace_count: number }[]>`select trace_count from families`;
+      const [family] = await sql.query<{ trace_count: number }>('select trace_count from families');
       expect(family!.trace_count).toBe(stored.length - 1);
       expect(gh.issues(REPO)).toHaveLength(1);
       expect(gh.callsTo('POST', /\/issues$/)).toHaveLength(1);

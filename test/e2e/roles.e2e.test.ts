@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
+import { connectSql } from '../helpers/sql.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { batchDeliveries, signedHeaders, TEST_SECRET } from '../helpers/fixtures.js';
 import { createDatabase } from '../helpers/postgres.js';
@@ -49,8 +49,8 @@ describe.skipIf(!pgUrl || !redisUrl)('api and two workers as separate processes,
     }, 30_000);
     expect(page.items).toHaveLength(1);
     expect(page.items[0]).toMatchObject({ trace_count: 3, event_count: 4, status: 'open', ticket: { number: 1 } });
-    const sql = postgres(db.url, { max: 1 });
-    const rows = await sql`select count(*)::int as n from local_issues`;
+    const sql = connectSql(db.url);
+    const rows = await sql.query<{ n: number }>('select count(*)::int as n from local_issues');
     await sql.end();
     expect(rows[0]?.n).toBe(1);
     // The `recur` command as the image runs it: NODE_ENV=production, the compiled CLI.
@@ -73,8 +73,8 @@ describe('start-up commands', () => {
       const run = runRecur(['migrate'], { DATABASE_URL: db.url });
       expect(run.status, run.stderr + run.stdout).toBe(0);
     }
-    const sql = postgres(db.url, { max: 1 });
-    const tables = await sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`;
+    const sql = connectSql(db.url);
+    const tables = await sql.query<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = 'public' order by 1`);
     await sql.end();
     expect(tables.map((t) => t.table_name)).toEqual(
       expect.arrayContaining(['inbox_events', 'families', 'family_keys', 'traces', 'tickets', 'side_effects', 'family_history', 'local_issues']),

@@ -3,7 +3,7 @@
 // every drill ends with: each accepted delivery processed exactly once, family counters consistent with what
 // was sent, one ticket (one created issue) per family, and no dead letter but the poison the drill injected.
 import { randomUUID } from 'node:crypto';
-import postgres from 'postgres';
+import { connectSql, type SqlClient } from './sql.js';
 import { expect } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from './fake_github.js';
 import { TEST_SECRET } from './fixtures.js';
@@ -19,7 +19,7 @@ export interface Drill {
   api: ServiceProcess;
   workers: ServiceProcess[];
   gh: FakeGitHub;
-  sql: postgres.Sql;
+  sql: SqlClient;
   startWorker(): Promise<ServiceProcess>;
   /**
    * Writes a poison row straight into the inbox: a pending LangSmith event whose stored payload no longer
@@ -64,7 +64,7 @@ export async function startDrill(opts: DrillOptions): Promise<Drill> {
     LOG_LEVEL: 'warn',
     ...opts.env,
   };
-  const sql = postgres(opts.databaseUrl, { max: 2, onnotice: () => {}, connect_timeout: 5 });
+  const sql = connectSql(opts.databaseUrl, { max: 2, connectTimeoutMs: 5_000 });
   const processes: ServiceProcess[] = [];
   const workers: ServiceProcess[] = [];
   const startWorker = async () => {
@@ -81,14 +81,14 @@ export async function startDrill(opts: DrillOptions): Promise<Drill> {
   for (let i = 0; i < (opts.workers ?? 1); i++) await startWorker();
 
   const progress = async () => {
-    const [row] = await sql`
+    const [row] = await sql.query<{ pending: number; processed: number; dead: number; families: number; tickets: number }>(`
       select
         (select count(*)::int from inbox_events where status = 'pending') as pending,
         (select count(*)::int from inbox_events where status = 'processed') as processed,
         (select count(*)::int from inbox_events where status = 'dead') as dead,
         (select count(*)::int from families where merged_into is null) as families,
-        (select count(*)::int from tickets) as tickets`;
-    return row as unknown as { pending: number; processed: number; dead: number; families: number; tickets: number };
+        (select count(*)::int from tickets) as tickets`);
+    return row!;
   };
 
   const diagnostics = () =>
@@ -114,9 +114,11 @@ export async function startDrill(opts: DrillOptions): Promise<Drill> {
 
     async injectPoison() {
       const id = `drill-poison-${randomUUID()}`;
-      await sql`
-        insert into inbox_events (source, delivery_id, event_type, body_sha256, payload, status)
-        values ('langsmith', ${id}, 'issue.created', ${'0'.repeat(64)}, ${sql.json({ id, type: 'issue.created', data: {} })}, 'pending')`;
+      await sql.query(
+        `insert into inbox_events (source, delivery_id, event_type, body_sha256, payload, status)
+         values ('langsmith', $1, 'issue.created', $2, $3::jsonb, 'pending')`,
+        [id, '0'.repeat(64), JSON.stringify({ id, type: 'issue.created', data: {} })],
+      );
       return id;
     },
 
@@ -129,12 +131,12 @@ export async function startDrill(opts: DrillOptions): Promise<Drill> {
           await mark('settling');
         }
         try {
-          const [row] = await sql`
+          const [row] = await sql.query<{ pending: number; behind: number; tickets: number }>(`
             select
               (select count(*)::int from inbox_events where status = 'pending') as pending,
               (select count(*)::int from families where merged_into is null
                  and (ticket_generation > ticket_synced_generation or ticket_sync_lease_until is not null)) as behind,
-              (select count(*)::int from tickets) as tickets`;
+              (select count(*)::int from tickets) as tickets`);
           last = row;
           return row!.pending === 0 && row!.behind === 0 && row!.tickets >= scenario.families.length;
         } catch (err) {
@@ -152,23 +154,25 @@ export async function startDrill(opts: DrillOptions): Promise<Drill> {
       expect(finals.filter((s) => s !== 202 && s !== 200), 'deliveries that did not end stored').toEqual([]);
 
       // The inbox: exactly the deliveries sent, each processed; dead only the poison.
-      const inbox = await sql`select delivery_id, status, attempts, last_error from inbox_events where source = 'langsmith'`;
+      const inbox = await sql.query<{ delivery_id: string; status: string; attempts: number; last_error: string | null }>(
+        `select delivery_id, status, attempts, last_error from inbox_events where source = 'langsmith'`,
+      );
       const sentIds = new Set(scenario.deliveries.map((d) => d.id));
       expect(inbox.filter((r) => !sentIds.has(r.delivery_id) && r.delivery_id !== poison).map((r) => r.delivery_id), 'rows nobody sent').toEqual([]);
       expect(inbox.length).toBe(sentIds.size + (poison ? 1 : 0));
       expect(inbox.filter((r) => r.status !== 'processed' && r.delivery_id !== poison).map((r) => [r.delivery_id, r.status, r.last_error])).toEqual([]);
-      const dead = await sql`select delivery_id, attempts from inbox_events where status = 'dead'`;
+      const dead = await sql.query<{ delivery_id: string }>(`select delivery_id, attempts from inbox_events where status = 'dead'`);
       expect(dead.map((r) => r.delivery_id)).toEqual(poison ? [poison] : []);
 
       // Families: one per LangSmith issue, with counters equal to what was sent, each trace once.
-      const families = await sql`
+      const families = await sql.query<{ id: string; issue_id: string; event_count: number; trace_count: number; trace_rows: number; occurrences: number }>(`
         select f.id, k.key as issue_id, f.event_count, f.trace_count,
           (select count(*)::int from traces t where t.family_id = f.id) as trace_rows,
           (select count(*)::int from family_occurrences o where o.family_id = f.id) as occurrences
         from families f left join family_keys k on k.family_id = f.id and k.source = 'langsmith'
-        where f.merged_into is null`;
+        where f.merged_into is null`);
       expect(families).toHaveLength(scenario.families.length);
-      const byIssue = new Map(families.map((f) => [f.issue_id as string, f]));
+      const byIssue = new Map(families.map((f) => [f.issue_id, f]));
       for (const [i, fam] of scenario.families.entries()) {
         const want = expectedCounts(scenario, i);
         const got = byIssue.get(fam.issueId);
@@ -180,13 +184,13 @@ export async function startDrill(opts: DrillOptions): Promise<Drill> {
           occurrences: want.occurrences,
         });
       }
-      const duplicateTraces = await sql`select family_id, trace_id, run_id from traces group by 1, 2, 3 having count(*) > 1`;
+      const duplicateTraces = await sql.query('select family_id, trace_id, run_id from traces group by 1, 2, 3 having count(*) > 1');
       expect(duplicateTraces).toHaveLength(0);
 
       // Tickets: one per family in recur, one issue per family at GitHub, every ledger entry finished.
-      const tickets = await sql`select family_id, number from tickets order by number`;
+      const tickets = await sql.query<{ family_id: string; number: number }>('select family_id, number from tickets order by number');
       expect(new Set(tickets.map((t) => t.family_id))).toEqual(new Set(families.map((f) => f.id)));
-      const effects = await sql`select operation_key, status from side_effects where status <> 'succeeded'`;
+      const effects = await sql.query(`select operation_key, status from side_effects where status <> 'succeeded'`);
       expect(effects).toHaveLength(0);
       const issues = gh.issues(DRILL_REPO);
       const markers = issues.map((issue) => [...(issue.body ?? '').matchAll(/recur:family=([0-9a-f-]{36})/g)].map((m) => m[1]));
@@ -202,7 +206,7 @@ export async function startDrill(opts: DrillOptions): Promise<Drill> {
 
     async stop() {
       await Promise.allSettled(processes.map((p) => p.stop()));
-      await sql.end({ timeout: 5 });
+      await sql.end();
       await gh.close();
     },
   };

@@ -6,7 +6,7 @@ import { accessSync, constants, existsSync, readdirSync, realpathSync, rmSync } 
 import { appendFile, chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import postgres from 'postgres';
+import { connectSql, type SqlClient } from './sql.js';
 import { freePort } from './ports.js';
 import { onProcessExit } from './process-cleanup.js';
 
@@ -279,8 +279,8 @@ function withDatabase(serverUrl: string, dbName: string): string {
   return u.toString();
 }
 
-function connectAdmin(serverUrl: string): postgres.Sql {
-  return postgres(serverUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+function connectAdmin(serverUrl: string): SqlClient {
+  return connectSql(serverUrl);
 }
 
 /** Creates a uniquely named database on the server; drop() kicks out its sessions and drops it. */
@@ -294,9 +294,9 @@ export async function createDatabase(
   }
   const admin = connectAdmin(serverUrl);
   try {
-    await admin.unsafe(`create database "${dbName}"`);
+    await admin.query(`create database "${dbName}"`);
   } finally {
-    await admin.end({ timeout: 5 });
+    await admin.end();
   }
 
   let dropped = false;
@@ -308,9 +308,9 @@ export async function createDatabase(
       try {
         // A client may reconnect between terminate and drop; retry on "is being accessed by other users".
         for (let attempt = 1; ; attempt++) {
-          await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${dbName} and pid <> pg_backend_pid()`;
+          await sql.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [dbName]);
           try {
-            await sql.unsafe(`drop database if exists "${dbName}"`);
+            await sql.query(`drop database if exists "${dbName}"`);
             break;
           } catch (err) {
             if ((err as { code?: string }).code !== '55006' || attempt >= 5) throw err;
@@ -319,7 +319,7 @@ export async function createDatabase(
         }
         dropped = true;
       } finally {
-        await sql.end({ timeout: 5 });
+        await sql.end();
       }
     },
   };

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { rowsOf } from '../../src/db/client.js';
 import { TEST_SECRET } from '../helpers/fixtures.js';
 import { authHeaders, fuzzEnv, LANGSMITH_TOKEN, utf8 } from '../helpers/hostile_requests.js';
 import { createDatabase } from '../helpers/postgres.js';
@@ -42,9 +43,8 @@ function signedDelivery(route: '/webhooks/langsmith' | '/webhooks/github' | '/v1
 }
 
 async function storedRows(h: Harness): Promise<number> {
-  const result = (await h.services.database.db.execute(sql`select count(*)::int as n from inbox_events`)) as unknown;
-  const rows = Array.isArray(result) ? result : (result as { rows: Array<{ n: number }> }).rows;
-  return Number(rows[0].n);
+  const [row] = await rowsOf<{ n: number }>(h.services.database.db, sql`select count(*)::int as n from inbox_events`);
+  return row!.n;
 }
 
 const backends = [['pglite', ''] as const, ...(pgUrl ? [['postgres', pgUrl] as const] : [])];

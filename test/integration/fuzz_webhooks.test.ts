@@ -7,6 +7,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { rowsOf } from '../../src/db/client.js';
 import { inboxEvents } from '../../src/db/schema/index.js';
 import { isActedOnEvent } from '../../src/ingest/github/events.js';
 import { TEST_SECRET } from '../helpers/fixtures.js';
@@ -60,10 +61,7 @@ describe('hostile requests at the ingest routes', () => {
   });
 
   const rows = () =>
-    countAllRows(async (text) => {
-      const result = (await h.services.database.db.execute(sql.raw(text))) as unknown;
-      return (Array.isArray(result) ? result : (result as { rows: Array<Record<string, unknown>> }).rows) as Array<Record<string, unknown>>;
-    });
+    countAllRows((text) => rowsOf<Record<string, unknown>>(h.services.database.db, sql.raw(text)));
 
   async function send(req: Omit<HostileRequest, 'chunks'> & { chunks?: number[] }): Promise<Answer> {
     const streamed = (req.chunks?.length ?? 0) > 0;

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { rowsOf } from '../../src/db/client.js';
 import { families, familyHistory, inboxEvents, traces } from '../../src/db/schema/index.js';
 import { storeDelivery } from '../../src/ingest/inbox.js';
 import { signalInboxSource } from '../../src/ingest/signals/source.js';
@@ -147,7 +148,7 @@ describe.skipIf(!pgUrl)('inbox events in batches (PostgreSQL)', () => {
     await processInboxEvents(deps, ids);
     const more: string[] = [];
     for (let n = 1; n <= 240; n++) more.push(await store(traceAdded(BUSY[(n * 7) % 6]!, n)));
-    const [{ deadlocks: before }] = (await db.execute(sql`select deadlocks::int from pg_stat_database where datname = current_database()`)) as unknown as [{ deadlocks: number }];
+    const [{ deadlocks: before }] = (await rowsOf<{ deadlocks: number }>(db, sql`select deadlocks::int from pg_stat_database where datname = current_database()`)) as [{ deadlocks: number }];
     // Eight workers, each told about a stripe of events and claiming whatever else it can.
     const done = await Promise.all(Array.from({ length: 8 }, (_, w) => processInboxEvents({ ...deps, batchLimit: 40 }, more.filter((_, i) => i % 8 === w).slice(0, 10))));
     let rest = await db.select({ id: inboxEvents.id }).from(inboxEvents).where(eq(inboxEvents.status, 'pending'));
@@ -158,7 +159,7 @@ describe.skipIf(!pgUrl)('inbox events in batches (PostgreSQL)', () => {
     const applied = done.flat().map((d) => d.eventId);
     expect(new Set(applied).size).toBe(applied.length);
     expect(applied.sort()).toEqual([...more].sort());
-    const [{ deadlocks: after }] = (await db.execute(sql`select deadlocks::int from pg_stat_database where datname = current_database()`)) as unknown as [{ deadlocks: number }];
+    const [{ deadlocks: after }] = (await rowsOf<{ deadlocks: number }>(db, sql`select deadlocks::int from pg_stat_database where datname = current_database()`)) as [{ deadlocks: number }];
     expect(after - before).toBe(0);
     const rows = await db.select().from(families);
     expect(rows).toHaveLength(6);
@@ -246,9 +247,9 @@ describe.skipIf(!pgUrl)('a batch assigns exactly as one event at a time does (Po
         .sort((a, b) => a.title.localeCompare(b.title)),
       history: history.map((e) => `${titleOf.get(e.familyId)}: ${e.action} ${JSON.stringify(e.detail)}`).sort(),
       traces: allTraces.map((t) => `${titleOf.get(t.familyId)}: ${t.traceId}/${t.runId}`).sort(),
-      occurrences: (await db.execute(sql`select count(*)::int as n from family_occurrences`)) as unknown,
-      keys: (await db.execute(sql`select source, key from family_keys order by source, key`)) as unknown,
-      titles: (await db.execute(sql`select tokens from family_titles order by tokens`)) as unknown,
+      occurrences: await rowsOf(db, sql`select count(*)::int as n from family_occurrences`),
+      keys: await rowsOf(db, sql`select source, key from family_keys order by source, key`),
+      titles: await rowsOf(db, sql`select tokens from family_titles order by tokens`),
     };
   };
 

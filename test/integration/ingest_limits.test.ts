@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
-import postgres from 'postgres';
+import { connectSql } from '../helpers/sql.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { inboxEvents } from '../../src/db/schema/index.js';
 import { signHmacSha256 } from '../../src/ingest/signature.js';
@@ -169,7 +169,7 @@ describe('load shedding on real pressure', () => {
   it.skipIf(!pgUrl)('answers 503 with Retry-After while the oldest delivery has waited past RECUR_SHED_STORE_WAIT_MS for PostgreSQL, and stores the waiting one once it answers', async () => {
     const db = await createDatabase(pgUrl);
     const h = await startHarness({ backend: 'postgres', databaseUrl: db.url, worker: false, env: { RECUR_SHED_STORE_WAIT_MS: '200' } });
-    const locker = postgres(db.url, { max: 1, onnotice: () => {} });
+    const locker = connectSql(db.url);
     try {
       const send = () => {
         const body = delivery();
@@ -181,8 +181,8 @@ describe('load shedding on real pressure', () => {
       const held = new Promise<void>((r) => (release = r));
       let locked!: () => void;
       const isLocked = new Promise<void>((r) => (locked = r));
-      const holding = locker.begin(async (tx) => {
-        await tx`lock table inbox_events in exclusive mode`;
+      const holding = locker.transaction(async (query) => {
+        await query('lock table inbox_events in exclusive mode');
         locked();
         await held;
       });
@@ -199,7 +199,7 @@ describe('load shedding on real pressure', () => {
       expect((await send()).status).toBe(202);
       expect(await h.services.database.db.$count(inboxEvents)).toBe(3);
     } finally {
-      await locker.end({ timeout: 5 });
+      await locker.end();
       await h.close();
       await db.drop();
     }

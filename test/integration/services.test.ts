@@ -1,7 +1,7 @@
 // Smoke test for the integration-test infrastructure: real PostgreSQL and Redis are reachable and
 // Redis can be restarted on the same port with clients reconnecting.
 import { Redis } from 'ioredis';
-import postgres from 'postgres';
+import { connectSql } from '../helpers/sql.js';
 import { describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '../helpers/postgres.js';
 import { startRedis } from '../helpers/redis.js';
@@ -12,24 +12,24 @@ const redisUrl = inject('redisUrl');
 describe.skipIf(!pgUrl)('postgres', () => {
   it('creates an isolated database and queries it', async () => {
     const db = await createDatabase(pgUrl);
-    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    const sql = connectSql(db.url);
     try {
-      const [one] = await sql<{ one: number }[]>`select 1 as one`;
+      const [one] = await sql.query<{ one: number }>('select 1 as one');
       expect(one?.one).toBe(1);
-      const [fsync] = await sql<{ fsync: string }[]>`show fsync`;
+      const [fsync] = await sql.query<{ fsync: string }>('show fsync');
       expect(fsync?.fsync).toBe('off');
-      const [current] = await sql<{ db: string }[]>`select current_database() as db`;
+      const [current] = await sql.query<{ db: string }>('select current_database() as db');
       expect(db.url.endsWith(`/${current?.db}`)).toBe(true);
     } finally {
-      await sql.end({ timeout: 5 });
+      await sql.end();
       await db.drop();
     }
-    const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
+    const admin = connectSql(pgUrl);
     try {
-      const rows = await admin`select 1 from pg_database where datname = ${new URL(db.url).pathname.slice(1)}`;
+      const rows = await admin.query('select 1 from pg_database where datname = $1', [new URL(db.url).pathname.slice(1)]);
       expect(rows.length).toBe(0);
     } finally {
-      await admin.end({ timeout: 5 });
+      await admin.end();
     }
   });
 });
