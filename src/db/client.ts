@@ -62,7 +62,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
   // During an outage a query asks for a new connection, which is refused at once: the delivery answers 503
   // instead of waiting, and the first query after it connects again.
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 60_000, application_name: 'recur' });
+  const pool = new ReleasingPool({ connectionString: url, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 60_000, application_name: 'recur' });
   // A connection that dies (PostgreSQL restarting) reports it on its client, checked out or idle, and an
   // idle one on the pool too; unheard, either event would end the process. What was waiting on it fails
   // instead (a job's transaction is retried), and the pool drops it.
@@ -93,6 +93,35 @@ async function openPostgres(url: string, max: number): Promise<Database> {
       await pool.end();
     },
   };
+}
+
+/**
+ * A pool whose checked-out connections go back to it when they end, whoever holds them. drizzle's
+ * node-postgres transaction releases its connection only once BEGIN has succeeded (drizzle-orm 0.45.4,
+ * drizzle-team/drizzle-orm#6023): one that dies as it is checked out would stay out for good, and every
+ * outage would shrink the pool. A connection released that way is released once; a second release is a no-op.
+ */
+export class ReleasingPool extends pg.Pool {
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): void;
+  override connect(callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): Promise<pg.PoolClient> | void {
+    // The callback form is the pool's own (pool.query), which always releases.
+    if (callback) return super.connect(callback);
+    return super.connect().then((client) => {
+      const release = client.release.bind(client);
+      let released = false;
+      const releaseOnce = (err?: Error | boolean) => {
+        if (released) return;
+        released = true;
+        client.off('end', ended);
+        release(err);
+      };
+      const ended = () => releaseOnce(new Error('the connection ended while checked out'));
+      client.once('end', ended);
+      client.release = releaseOnce;
+      return client;
+    });
+  }
 }
 
 async function openPglite(dataDir: string): Promise<Database> {

@@ -116,6 +116,8 @@ describe('similarity', () => {
     ['one provider\'s expired token, met by two of its tools', { title: 'HubSpot token expired', message: '401 EXPIRED_AUTHENTICATION', tool: 'hubspot_get_deal' }, { title: 'HubSpot token expired', message: 'HTTP 401', tool: 'hubspot_update_deal' }, false],
     ['a timeout stays the tool\'s own', { title: 'HubSpot call timed out', tool: 'hubspot_search_contacts' }, { title: 'HubSpot call timed out', tool: 'hubspot_get_company' }, true],
     ['another provider\'s quota', { title: 'daily quota reached', tool: 'hubspot_search_contacts' }, { title: 'daily quota reached', tool: 'salesforce_search_contacts' }, true],
+    ['a verb is not a provider', { title: 'daily quota reached', tool: 'get_weather' }, { title: 'daily quota reached', tool: 'get_stock_price' }, true],
+    ['a namespace is not a provider', { title: 'daily quota reached', tool: 'mcp__slack__post_message' }, { title: 'daily quota reached', tool: 'mcp__github__create_issue' }, true],
     ['a quota against an expired token', { title: 'HubSpot call failed', message: 'HTTP 429', tool: 'hubspot_search_contacts' }, { title: 'HubSpot call failed', message: 'HTTP 401', tool: 'hubspot_get_company' }, true],
   ])('tools of one provider: %s', (_, a, b, apart) => {
     expect(vetoed(features(b), profileOf(a))).toBe(apart);

@@ -94,18 +94,32 @@ export function vetoed(features: readonly string[], family: Readonly<Record<stri
 /**
  * A rate limit or a rejected credential belongs to the account at a provider, not to the call that met it:
  * every tool of that provider fails alike. Two signals share such a failure when they share its class and
- * their tools are the same provider's (the first part of the tool's name: `hubspot_search_contacts`,
- * `hubspot_get_company`).
+ * their tools are the same provider's: the first part of the tool's name (`hubspot_search_contacts`,
+ * `hubspot_get_company`), unless that part is a verb or a namespace (`get_weather`, `mcp__slack__post`).
  */
 function sharesAccountFailure(features: readonly string[], family: Readonly<Record<string, number>>): boolean {
   if (!ACCOUNT_CLASSES.some((c) => features.includes(c) && (family[c] ?? 0) > 0)) return false;
-  const providers = (tools: string[]) => new Set(tools.map((tool) => tool.slice(FEATURE.tool.length).split('_')[0]));
-  const mine = providers(features.filter((f) => f.startsWith(FEATURE.tool)));
-  const theirs = providers(Object.keys(family).filter((f) => f.startsWith(FEATURE.tool)));
-  return mine.size > 0 && [...mine].some((p) => theirs.has(p));
+  const mine = providersOf(features);
+  const theirs = providersOf(Object.keys(family));
+  return [...mine].some((provider) => theirs.has(provider));
+}
+
+function providersOf(features: readonly string[]): Set<string> {
+  const providers = new Set<string>();
+  for (const feature of features) {
+    if (!feature.startsWith(FEATURE.tool)) continue;
+    const [first, ...rest] = feature.slice(FEATURE.tool.length).split('_');
+    if (rest.length > 0 && first && !NOT_PROVIDERS.has(first)) providers.add(first);
+  }
+  return providers;
 }
 
 const ACCOUNT_CLASSES = [`${FEATURE.failure}rate_limited`, `${FEATURE.failure}unauthenticated`];
+
+/** First parts of tool names that say what a tool does or where it is listed, not whose API it calls. */
+const NOT_PROVIDERS = new Set(
+  'get set list search find lookup fetch read write create update delete remove add send post put patch run call query check submit cancel book tool tools functions function mcp api http'.split(' '),
+);
 
 /** Attributes whose value names the check that failed: `attr:evaluator=citation_coverage`. */
 const CHECK_ATTRIBUTE = /^attr:((?:[\w-]+\.)*(?:evaluator|metric|eval[._-]?name|evaluation[._-]?name|guardrail(?:[._-]?name)?|check|policy|detector|monitor(?:[._-]?name)?))=/;
