@@ -1,11 +1,11 @@
 // The similarity step: a signal no key or template placed is compared with the families of its workflow
 // that share a telling feature with it. The score is the weighted overlap coefficient of the two feature
 // sets (shared weight over the smaller side's weight: a short title covered by a family scores high, and so
-// does a long description that covers a young family), each feature weighted by how rare it is among the workflow's families (inverse document
-// frequency). Evidence that
-// two failures differ vetoes a match however many words agree: another tool, failure class (a 429 is not a
-// 401), HTTP status, error code or failed check; a rate limit or rejected credential of one provider is
-// one failure whichever of its tools met it. Pure: the caller loads the candidates and the frequencies.
+// does a long description that covers a young family), each feature weighted by how rare it is among the
+// workflow's families (inverse document frequency). Evidence that two failures differ vetoes a match
+// however many words agree: another tool, failure class (a 429 is not a 401), HTTP status, error code or
+// failed check; a rate limit or rejected credential of one provider is one failure whichever of its tools
+// met it. Pure: the caller loads the candidates and the frequencies.
 import { FEATURE } from './features.js';
 
 export const SIMILARITY = {
