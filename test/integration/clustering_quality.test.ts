@@ -63,7 +63,7 @@ describe('grouping quality', () => {
   }, 180_000);
 
   it.each<[string, string, { precision: number; recall: number }]>([
-    ['agent tune set', 'agent_signals/grouping-tune.json', { precision: 0.98, recall: 0.64 }],
+    ['agent tune set', 'agent_signals/grouping-tune.json', { precision: 0.98, recall: 0.69 }],
     ['agent holdout set', 'agent_signals/grouping-holdout.json', { precision: 0.88, recall: 0.54 }],
     // Labelled per boundary family, coarser than one failure (one family holds several tools' argument
     // errors): its recall is low by construction, and its precision is what it tests. g-2026-12-05 was tuned on it.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeName, signalFeatures, splitIdentifier, textWords } from '../../src/families/grouping/features.js';
 import { groupingText, isLogLine, planGrouping } from '../../src/families/grouping/plan.js';
 import type { Signal } from '../../src/families/types.js';
-import { bestSimilar, foldCounts, foldProfile, rarity, SIMILARITY, vetoed } from '../../src/families/grouping/similarity.js';
+import { bestSimilar, bridges, foldCounts, foldProfile, rarity, SIMILARITY, vetoed } from '../../src/families/grouping/similarity.js';
 
 const features = (s: { title: string; message?: string; tool?: string; errorType?: string; kind?: Signal['kind']; attributes?: Record<string, string | number | boolean> }) => signalFeatures(s);
 const profileOf = (...signals: Array<Parameters<typeof features>[0]>) => signals.reduce<Record<string, number>>((p, s) => foldProfile(p, features(s)), {});
@@ -121,6 +121,18 @@ describe('similarity', () => {
     ['a quota against an expired token', { title: 'HubSpot call failed', message: 'HTTP 429', tool: 'hubspot_search_contacts' }, { title: 'HubSpot call failed', message: 'HTTP 401', tool: 'hubspot_get_company' }, true],
   ])('tools of one provider: %s', (_, a, b, apart) => {
     expect(vetoed(features(b), profileOf(a))).toBe(apart);
+  });
+
+  it.each<[string, Parameters<typeof features>[0], Parameters<typeof features>[0], boolean]>([
+    ['one tool, worded by two sources', { title: 'stripe_create_refund timed out', tool: 'stripe_create_refund' }, { title: 'HTTP POST api.stripe.com timed out', tool: 'stripe_create_refund' }, true],
+    ['one endpoint', { title: 'refund call failed', message: 'POST https://api.stripe.com/v1/refunds timed out' }, { title: 'Stripe refunds slow', message: 'GET https://api.stripe.com/v1/refunds took 31s, timed out' }, true],
+    ['one exception', { title: 'overloaded', message: 'anthropic.InternalServerError: overloaded' }, { title: 'model overloaded (529)', message: 'InternalServerError from the provider' }, true],
+    ['a failure class alone', { title: 'InvokeModel 429', message: 'Too many requests' }, { title: 'Stripe 429 on refunds.create', message: 'rate limit exceeded' }, false],
+    ['other hosts', { title: 'refund call failed', message: 'POST https://api.stripe.com/v1/refunds failed', tool: 'refund' }, { title: 'refund call failed', message: 'POST https://api.adyen.com/v1/refunds failed', tool: 'refund' }, false],
+    ['evidence apart', { title: 'refund call failed', message: 'HTTP 429 Too Many Requests', tool: 'stripe_create_refund' }, { title: 'refund call failed', message: 'HTTP 401 Unauthorized', tool: 'stripe_create_refund' }, false],
+  ])('two families a signal is close to are one failure: %s', (_, a, b, one) => {
+    expect(bridges(profileOf(a), profileOf(b))).toBe(one);
+    expect(bridges(profileOf(b), profileOf(a))).toBe(one);
   });
 
   it('does not veto when one side names no status or class', () => {

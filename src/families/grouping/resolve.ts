@@ -12,7 +12,7 @@ import { mergeFamilies } from '../merge.js';
 import { bestNearDuplicate, titleTokens } from './legacy_2026_11_22/keys.js';
 import { matchTemplate, MINER, templateText } from './miner.js';
 import type { GroupingKey, GroupingPlan } from './plan.js';
-import { bestSimilar, foldProfile, rarity, SIMILARITY } from './similarity.js';
+import { bestSimilar, bridges, foldProfile, rarity, SIMILARITY } from './similarity.js';
 
 export type MatchedBy =
   | 'upstream'
@@ -98,7 +98,7 @@ export async function resolveFamily(tx: Db, plan: GroupingPlan, ctx: ResolveCont
 /** The template miner, then the similarity step among the families the miner did not tell apart. */
 async function deterministicMatch(tx: Db, plan: GroupingPlan, ctx: ResolveContext): Promise<Resolution | null> {
   const miner = await templateMatch(tx, plan, ctx);
-  return miner.found ?? (plan.comparable ? await similarityMatch(tx, plan, miner.apart) : null);
+  return miner.found ?? (plan.comparable ? await similarityMatch(tx, plan, miner.apart, ctx.actor) : null);
 }
 
 /** The signal's vector, asked for at most once, and only when a step needs it. */
@@ -202,7 +202,7 @@ async function templateMatch(tx: Db, plan: GroupingPlan, ctx: ResolveContext): P
  * The families of the scope worded the same but for a word, and those sharing the signal's rarer
  * features, scored by weighted overlap; not those the miner told apart from the signal (`apart`).
  */
-async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<string>): Promise<Resolution | null> {
+async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<string>, actor: string): Promise<Resolution | null> {
   if (plan.features.length === 0) return null;
   const frequencies = await featureFrequencies(tx, plan.scope, plan.features);
   const familiesInScope = frequencies.get('') ?? 0;
@@ -243,7 +243,21 @@ async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<st
     .map((p) => (otherUpstream.has(p.familyId) ? { ...p, threshold: SIMILARITY.acrossUpstream } : p));
   const best = bestSimilar(plan.features, candidates, weight);
   if (!best) return null;
-  return { familyId: best.familyId, matchedBy: 'similarity', score: best.score, reason: `similar (${best.score.toFixed(2)}): ${best.shared.map(readableFeature).join(', ')}` };
+  const reason = `similar (${best.score.toFixed(2)}): ${best.shared.map(readableFeature).join(', ')}`;
+  // A signal close to two families that name what failed alike shows they are one: the later one joins
+  // the earlier (arrival order had kept them apart).
+  const second = best.score >= SIMILARITY.bridge ? bestSimilar(plan.features, candidates.filter((c) => c.familyId !== best.familyId), weight) : null;
+  const profileOf = (id: string) => candidates.find((c) => c.familyId === id)!.features;
+  if (second && second.score >= SIMILARITY.bridge && bridges(profileOf(best.familyId), profileOf(second.familyId))) {
+    const [earlier, later] = await tx
+      .select({ id: families.id })
+      .from(families)
+      .where(inArray(families.id, [best.familyId, second.familyId]))
+      .orderBy(families.createdAt, families.id);
+    await mergeFamilies(tx, { sourceId: later!.id, targetId: earlier!.id, actor: `${actor} (grouping: a signal like both)` });
+    return { familyId: earlier!.id, matchedBy: 'similarity', score: best.score, reason: `${reason}; like another family too (${second.score.toFixed(2)}), merged into this one` };
+  }
+  return { familyId: best.familyId, matchedBy: 'similarity', score: best.score, reason };
 }
 
 /** The candidates that already hold another group of the signal's upstream (another LangSmith issue). */

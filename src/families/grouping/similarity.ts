@@ -30,6 +30,11 @@ export const SIMILARITY = {
   maxPostings: 200,
   /** Features a family keeps for comparison, the most frequent first. */
   maxProfileFeatures: 160,
+  /**
+   * The score a signal needs with each of two families for it to show they are one failure (see
+   * bridges): arrival order splits a failure whose first reports shared too little.
+   */
+  bridge: 0.5,
 } as const;
 
 /** Inverse document frequency among a workflow's families, smoothed so a first family still weighs. */
@@ -120,6 +125,21 @@ const ACCOUNT_CLASSES = [`${FEATURE.failure}rate_limited`, `${FEATURE.failure}un
 const NOT_PROVIDERS = new Set(
   'get set list search find lookup fetch read write create update delete remove add send post put patch run call query check submit cancel book tool tools functions function mcp api http'.split(' '),
 );
+
+/**
+ * Whether two families a signal is close to are one failure: they name what failed alike (a tool, host,
+ * endpoint, exception or error code in common), their hosts do not differ, and no evidence tells them
+ * apart. A shared failure class alone is not enough: many providers answer 429.
+ */
+export function bridges(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean {
+  const shared = (prefix: RegExp) => Object.keys(a).some((f) => prefix.test(f) && (b[f] ?? 0) > 0);
+  const hosts = (p: Readonly<Record<string, number>>) => Object.keys(p).filter((f) => f.startsWith(FEATURE.host));
+  const otherHosts = hosts(a).length > 0 && hosts(b).length > 0 && !shared(HOST);
+  return shared(NAMED) && !otherHosts && !vetoed(Object.keys(a), b) && !vetoed(Object.keys(b), a);
+}
+
+const NAMED = new RegExp(`^(?:${[FEATURE.tool, FEATURE.host, FEATURE.path, FEATURE.exception, FEATURE.code].join('|')})`);
+const HOST = new RegExp(`^${FEATURE.host}`);
 
 /** Attributes whose value names the check that failed: `attr:evaluator=citation_coverage`. */
 const CHECK_ATTRIBUTE = /^attr:((?:[\w-]+\.)*(?:evaluator|metric|eval[._-]?name|evaluation[._-]?name|guardrail(?:[._-]?name)?|check|policy|detector|monitor(?:[._-]?name)?))=/;
