@@ -8,7 +8,7 @@ import { goldenOf, type GoldenInput } from '../helpers/grouping_golden.js';
 
 const dir = new URL('../fixtures/grouping/', import.meta.url);
 const goldens = readdirSync(dir)
-  .filter((f) => /^g-\d{4}-\d{2}-\d{2}\.json$/.test(f))
+  .filter((f) => /^g-\d{4}-\d{2}-\d{2}(?:\.\d+)?\.json$/.test(f))
   .map((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as { version: string; cases: Array<{ input: GoldenInput; output: Record<string, unknown> }> });
 
 describe('grouping golden files', () => {

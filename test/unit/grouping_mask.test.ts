@@ -77,7 +77,7 @@ describe('maskText: each kind of variable', () => {
 
   it('names every kind it applies', () => {
     const names = new Set(MASK_KINDS.map((k) => k.name));
-    expect([...names].sort()).toEqual(['duration', 'email', 'hex', 'host', 'id', 'ip', 'num', 'pct', 'quoted', 'ratio', 'size', 'status', 'timestamp', 'url', 'uuid'].sort());
+    expect([...names].sort()).toEqual(['duration', 'email', 'hex', 'host', 'id', 'code', 'ip', 'num', 'pct', 'quoted', 'ratio', 'size', 'status', 'timestamp', 'url', 'uuid'].sort());
   });
 
   it.each<[string, string]>([
@@ -106,6 +106,25 @@ describe('maskText: each kind of variable', () => {
     ['not a number without a request line', 'returned 404 rows', 'returned <num> rows'],
   ])('g-2026-12-05 reads %s', (_, text, masked) => {
     expect(maskText(text)).toBe(masked);
+  });
+
+  it.each<[string, string, string]>([
+    ['a status after an HTTP exception class', '<HttpError 404 when requesting https://www.googleapis.com/calendar/v3/calendars/a%40b.com/events>', '<HttpError 404 when requesting https://www.googleapis.com/calendar/v3/calendars/<id>/events>'],
+    ['a status after a requests HTTPError', 'requests.exceptions.HTTPError: 403 Client Error: Forbidden', 'requests.exceptions.HTTPError: 403 Client Error: Forbidden'],
+    ['a numeric code after "error"', 'Twilio error 21211 (invalid To number)', 'Twilio error 21211 (invalid To number)'],
+    ['a numeric code after an exception class', 'TwilioRestException 21610: Attempt to send', 'TwilioRestException 21610: Attempt to send'],
+    ['a JSON-RPC code', '{"code":-32602,"id":17}', '{"code":-32602,"id":<num>}'],
+    ['errno', 'OperationalError errno 1213 at 10:15:00', 'OperationalError errno 1213 at <timestamp>'],
+    ['not a number after another word', 'order 12345 failed', 'order <num> failed'],
+    ['not a date after "error"', 'error 2026-12-03 batch', 'error <timestamp> batch'],
+  ])('g-2026-12-05.2 reads %s', (_, text, masked) => {
+    expect(maskText(text)).toBe(masked);
+  });
+
+  it('g-2026-12-05 is still masked as it was released: codes and statuses after an exception class were numbers', () => {
+    expect(maskText('Twilio error 21211 (invalid To number)', 'g-2026-12-05')).toBe('Twilio error <num> (invalid To number)');
+    expect(maskText('<HttpError 404 when requesting x>', 'g-2026-12-05')).toBe('<HttpError <num> when requesting x>');
+    expect(maskText('POST api.stripe.com/v1/refunds 403', 'g-2026-12-05')).toBe('POST api.stripe.com/v1/refunds 403');
   });
 
   it('g-2026-12-04 is still masked as it was released: a status after a request line was a number', () => {

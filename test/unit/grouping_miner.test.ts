@@ -73,6 +73,12 @@ describe('matchTemplate', () => {
     if (decision.action === 'new') expect(decision.siblings.map((t) => t.id).sort()).toEqual(['a', 'b']);
   });
 
+  it('never joins or generalizes texts that differ in an error code the masking kept', () => {
+    const leaf = [template('a', 'TwilioRestException 21610: HTTP 400 error: Unable to create record: blocked for this number', 3)];
+    expect(matchTemplate(tokens('TwilioRestException 21211: HTTP 400 error: Unable to create record: blocked for this number'), leaf).action).toBe('new');
+    expect(matchTemplate(tokens('McpError: MCP error -32601: Method not found'), [template('b', 'McpError: MCP error -32602: Method not found')]).action).toBe('new');
+  });
+
   it('makes a position a variable once it has shown enough different words among rare templates', () => {
     const leaf = [template('a', 'Invalid user admin from 10.0.0.1', 1), template('b', 'Invalid user oracle from 10.0.0.2', 2)];
     const decision = matchTemplate(tokens('Invalid user support from 10.0.0.3'), leaf);

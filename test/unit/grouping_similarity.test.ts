@@ -2,11 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { normalizeName, signalFeatures, splitIdentifier, textWords } from '../../src/families/grouping/features.js';
 import { groupingText, isLogLine, planGrouping } from '../../src/families/grouping/plan.js';
 import type { Signal } from '../../src/families/types.js';
-import { bestSimilar, bridges, foldCounts, foldProfile, rarity, SIMILARITY, vetoed } from '../../src/families/grouping/similarity.js';
+import { bestSimilar, bridges, foldCounts, foldProfile, rarity, sameFailure, SIMILARITY, vetoed } from '../../src/families/grouping/similarity.js';
 
 const features = (s: { title: string; message?: string; tool?: string; errorType?: string; kind?: Signal['kind']; attributes?: Record<string, string | number | boolean> }) => signalFeatures(s);
 const profileOf = (...signals: Array<Parameters<typeof features>[0]>) => signals.reduce<Record<string, number>>((p, s) => foldProfile(p, features(s)), {});
 const flat = () => 1;
+const FLIGHTS_SLOW = { title: 'Amadeus flight offers timed out for busy routes', message: 'GET https://api.amadeus.com/v2/shopping/flight-offers took 15s', tool: 'search_flights' };
+const FLIGHTS_TRACEBACK = {
+  title: 'ReadTimeout (read timeout=15)',
+  message: 'Traceback (most recent call last):\n  File "/srv/travel/tools/flights.py", line 74, in search\nrequests.exceptions.ReadTimeout: HTTPSConnectionPool read timed out',
+  tool: 'search_flights',
+};
 
 describe('features', () => {
   it.each<[string, string[]]>([
@@ -43,12 +49,34 @@ describe('features', () => {
     ['a malformed query', { title: 'MALFORMED_QUERY from SOQL tool', message: "unexpected token: 'LIMIT 10'" }, ['class:syntax']],
     ['categorical attributes, and only the key of a number', { title: 'x', attributes: { metric: 'faithfulness', score: 0.4 } }, ['attr:metric=faithfulness', 'attr:score', 'w:faith']],
     ['the tool, by the words of its name', { title: 'x', tool: 'hubspot_search_contacts' }, ['tool:hubspot_search_contacts', 'w:hubspot', 'w:search', 'w:contact']],
+    ['a numeric code after "error"', { title: 'Twilio error 21211 (invalid To number)' }, ['errno:21211']],
+    ['a numeric code after an exception class', { title: 'TwilioRestException 21610: Attempt to send to unsubscribed recipient' }, ['errno:21610', 'exc:twiliorestexception']],
+    ['a JSON-RPC code wherever it stands', { title: 'x', message: '{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params"}}' }, ['errno:-32602']],
+    ['a numeric error type', { title: 'SMS not sent', errorType: '21211' }, ['errno:21211']],
+    ['an error type that is a code', { title: 'x', errorType: 'called_wrong_tool' }, ['etype:called_wrong_tool']],
+    ['a status after an HTTP exception class', { title: 'x', message: 'googleapiclient.errors.HttpError: <HttpError 404 when requesting https://www.googleapis.com/calendar/v3/calendars/x/events>' }, ['status:404', 'class:not_found']],
+    ['a rotated key', { title: 'All BambooHR calls failing after key rotation', message: "the integration user's API key was rotated" }, ['class:unauthenticated']],
   ])('%s', (_, signal, expected) => {
     expect(features(signal)).toEqual(expect.arrayContaining(expected));
   });
 
   it('a number that is not a status is not read as one', () => {
     expect(features({ title: 'returned 404 rows in 500 ms' }).filter((f) => f.startsWith('status:'))).toEqual([]);
+  });
+
+  it.each<[string, string]>([
+    ['a date after "error"', 'error 2026-12-03 in batch'],
+    ['a decimal after "error"', 'error 1234.5 ms over budget'],
+    ['a count that is not after an error word', 'order 12345 failed'],
+    ['a status', 'HTTP 400 error: Unable to create record'],
+  ])('no numeric code in %s', (_, title) => {
+    expect(features({ title }).filter((f) => f.startsWith('errno:'))).toEqual([]);
+  });
+
+  it('an error type that is a class or a status is words, not a code', () => {
+    for (const errorType of ['TwilioRestException', 'HttpError', 'HTTP403', 'ItemUnavailable']) {
+      expect(features({ title: 'x', errorType }).filter((f) => f.startsWith('etype:') || f.startsWith('errno:'))).toEqual([]);
+    }
   });
 });
 
@@ -106,6 +134,9 @@ describe('similarity', () => {
     ['rate limited is not timed out', { title: 'Stripe refund failed', message: 'rate limit exceeded' }, { title: 'Stripe refund failed', message: 'request timed out' }],
     ['another error code in the body', { title: 'Slack post failed', message: '{"ok":false,"error":"channel_not_found"}' }, { title: 'Slack post failed', message: '{"ok":false,"error":"not_in_channel"}' }],
     ['another evaluator', { title: 'Wrong ticket priority', attributes: { evaluator: 'priority_exact_match' } }, { title: 'Ticket in the wrong queue', attributes: { evaluator: 'queue_exact_match' } }],
+    ['another numeric code', { title: 'Twilio send failed', message: 'TwilioRestException 21610: HTTP 400 Unable to create record', tool: 'twilio_send_sms' }, { title: 'Twilio send failed', message: 'TwilioRestException 21211: HTTP 400 Unable to create record', tool: 'twilio_send_sms' }],
+    ['another JSON-RPC code', { title: 'MCP call failed', message: 'McpError: MCP error -32601: Method not found' }, { title: 'MCP call failed', message: 'McpError: MCP error -32602: Invalid params' }],
+    ['another fault type', { title: 'exchange_delivered_order_items task failed', errorType: 'called_wrong_tool' }, { title: 'exchange_delivered_order_items task failed', errorType: 'used_wrong_tool_argument' }],
   ])('vetoes %s however many words agree', (_, a, b) => {
     expect(vetoed(features(b), profileOf(a))).toBe(true);
     expect(bestSimilar(features(b), [{ familyId: 'f', features: profileOf(a) }], flat)).toBeNull();
@@ -133,6 +164,32 @@ describe('similarity', () => {
   ])('two families a signal is close to are one failure: %s', (_, a, b, one) => {
     expect(bridges(profileOf(a), profileOf(b))).toBe(one);
     expect(bridges(profileOf(b), profileOf(a))).toBe(one);
+  });
+
+  it.each<[string, Parameters<typeof features>[0], Parameters<typeof features>[0]]>([
+    ['a fault type against a protocol code', { title: 'read_file called with file_path', errorType: 'used_wrong_tool_argument', tool: 'read_file' }, { title: 'Invalid arguments for read_file', message: 'MCP error -32602', tool: 'read_file' }],
+    ['a fault type against an API error code', { title: 'wrong channel', errorType: 'used_wrong_tool_argument' }, { title: 'wrong channel', message: '{"ok":false,"error":"channel_not_found"}' }],
+  ])('codes of different vocabularies do not veto: %s', (_, a, b) => {
+    expect(vetoed(features(b), profileOf(a))).toBe(false);
+  });
+
+  it.each<[string, Parameters<typeof features>[0], Parameters<typeof features>[0], boolean]>([
+    ['one tool timing out, in a summary and in a traceback', FLIGHTS_SLOW, FLIGHTS_TRACEBACK, true],
+    ['one tool rate limited', { title: 'Shopify GraphQL THROTTLED', tool: 'get_product_details' }, { title: 'Product lookups throttled', tool: 'get_product_details' }, true],
+    ['another tool timing out', { title: 'search timed out', tool: 'search_flights' }, { title: 'booking timed out', tool: 'book_flight' }, false],
+    ['one tool, invalid requests (they depend on the arguments)', { title: 'amount required', message: 'HTTP 400', tool: 'create_refund' }, { title: 'currency not supported', message: 'HTTP 400', tool: 'create_refund' }, false],
+    ['a timeout without a tool', { title: 'search timed out' }, { title: 'search timed out' }, false],
+  ])('the same tool failing the same way: %s', (_, a, b, same) => {
+    expect(sameFailure(features(b), profileOf(a))).toBe(same);
+  });
+
+  it('the same tool failing the same way joins at a lower score than words alone need', () => {
+    const match = bestSimilar(features(FLIGHTS_TRACEBACK), [{ familyId: 'f', features: profileOf(FLIGHTS_SLOW) }], flat);
+    expect(match?.familyId).toBe('f');
+    expect(match!.score).toBeLessThan(SIMILARITY.threshold);
+    // Without the tool the same words are not enough.
+    const [slow, traceback] = [FLIGHTS_SLOW, FLIGHTS_TRACEBACK].map((s) => ({ ...s, tool: undefined }));
+    expect(bestSimilar(features(traceback!), [{ familyId: 'f', features: profileOf(slow!) }], flat)).toBeNull();
   });
 
   it('does not veto when one side names no status or class', () => {

@@ -5,7 +5,7 @@
 // attributes (`metric=faithfulness`, `error.type=timeout`). Part of the grouping version (version.ts).
 import { stemmer } from 'stemmer';
 import type { Signal } from '../types.js';
-import { maskText } from './mask.js';
+import { maskText, NUMERIC_CODE } from './mask.js';
 
 /** Feature prefixes, so a word never collides with a status or an attribute value. */
 export const FEATURE = {
@@ -17,6 +17,10 @@ export const FEATURE = {
   exception: 'exc:',
   failure: 'class:',
   code: 'code:',
+  /** Numeric error codes (`21211`, `-32602`): another vocabulary than named codes, compared apart. */
+  errno: 'errno:',
+  /** An error type that is a code (`called_wrong_tool`): a fault taxonomy's, compared with its own kind. */
+  errorType: 'etype:',
   tool: 'tool:',
   attribute: 'attr:',
 } as const;
@@ -34,7 +38,9 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   for (const failure of failureClasses(text, signal, features)) features.add(FEATURE.failure + failure);
   // The source said it timed out, whatever the text says.
   if (signal.kind === 'timeout') features.add(`${FEATURE.failure}timeout`);
-  for (const code of errorCodes(text)) features.add(FEATURE.code + code);
+  for (const code of errorCodes(text)) features.add((/^-?\d+$/.test(code) ? FEATURE.errno : FEATURE.code) + code);
+  const errorType = signal.errorType?.trim();
+  if (errorType && CODE_ERROR_TYPE.test(errorType)) features.add((/^-?\d+$/.test(errorType) ? FEATURE.errno : FEATURE.errorType) + errorType);
   // The tool counts by the words of its name (`hubspot_search_contacts` says hubspot, search, contact); its
   // `tool:` feature is not scored, only compared: a signal naming another tool is another failure.
   if (signal.tool) {
@@ -132,8 +138,8 @@ function httpStatuses(text: string, signal: Pick<Signal, 'errorType' | 'attribut
  */
 const FAILURE_CLASSES: ReadonlyArray<{ name: string; statuses?: RegExp; pattern: RegExp }> = [
   { name: 'rate_limited', statuses: /^429$/, pattern: /\b429s\b|rate[\s_-]?limit|too[\s_-]?many[\s_-]?requests|throttl|quota|ratelimit/i },
-  { name: 'timeout', statuses: /^(?:408|504)$/, pattern: /timed?[\s_-]?out|timeout|deadline[\s_-]?exceeded|ETIMEDOUT|query[\s_-]?canceled|\b57014\b/i },
-  { name: 'unauthenticated', statuses: /^401$/, pattern: /unauthori[sz]ed|unauthenticated|authenticat\w*[\s_-]?(?:error|fail)|(?:invalid|expired|revoked)[\s_-]?(?:token|credential|api[\s_-]?key)|token[\s_-]?(?:expired|revoked)/i },
+  { name: 'timeout', statuses: /^(?:408|504)$/, pattern: /tim(?:e|ed|ing)[\s_-]?out|timeout|deadline[\s_-]?exceeded|ETIMEDOUT|query[\s_-]?canceled|\b57014\b/i },
+  { name: 'unauthenticated', statuses: /^401$/, pattern: /unauthori[sz]ed|unauthenticated|authenticat\w*[\s_-]?(?:error|fail)|(?:invalid|expired|revoked)[\s_-]?(?:token|credential|api[\s_-]?key)|token[\s_-]?(?:expired|revoked)|(?:key|token|secret|credential)s?(?:\s+(?:was|were|has\s+been|have\s+been|got))?\s+rotated|(?:key|token|secret|credential)[\s_-]?rotation/i },
   { name: 'forbidden', statuses: /^403$/, pattern: /forbidden|\b42501\b|permission[\s_-]?denied|access[\s_-]?denied|insufficient[\s_-]?(?:privilege|permission|scope)|missing[\s_-]?scope|not[\s_-]?authori[sz]ed/i },
   { name: 'not_found', statuses: /^(?:404|410)$/, pattern: /not[\s_-]?found|does[\s_-]?not[\s_-]?exist|no[\s_-]?such|NoSuch|unknown[\s_-]?(?:method|resource)/i },
   { name: 'invalid_request', statuses: /^(?:400|409|413|415|422)$/, pattern: /validation|invalid[\s_-]?(?:param|argument|request|input|json|schema)|bad[\s_-]?request|unprocessable|schema/i },
@@ -160,8 +166,14 @@ function failureClasses(text: string, signal: Pick<Signal, 'errorType'>, feature
  */
 const ERROR_CODE_IN_TEXT = /\b(?:error|code|error_code|errorCode|decline_code)["']?\s*[:=]\s*["']([a-z][a-z0-9]*(?:_[a-z0-9]+)+)["']/g;
 
+/** An error type that is a code rather than a class: `card_declined`, `called_wrong_tool`, `21211`. */
+const CODE_ERROR_TYPE = /^(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)+|-?\d{4,6})$/;
+
+/** Named codes in an error body, and numeric codes (mask.ts's NUMERIC_CODE: the masking keeps them too). */
 function errorCodes(text: string): Set<string> {
-  return new Set([...text.matchAll(ERROR_CODE_IN_TEXT)].map((m) => m[1]!));
+  const codes = new Set([...text.matchAll(ERROR_CODE_IN_TEXT)].map((m) => m[1]!));
+  for (const m of text.matchAll(NUMERIC_CODE)) codes.add(m[1] ?? m[2]!);
+  return codes;
 }
 
 /**

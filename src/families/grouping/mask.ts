@@ -49,6 +49,26 @@ export const PLACEHOLDER = /^<[a-z*]+>$/;
 const REQUEST_LINE_BEFORE = /\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+\S{1,300}\s+(?:(?:->|=>|→)\s*)?$/;
 const afterRequestLine = (version: string) => version >= 'g-2026-12-05';
 
+/**
+ * From g-2026-12-05.2, also a number right after an HTTP exception class, as client libraries write a
+ * response (`<HttpError 404 when requesting …>`, `HTTPError: 403 Client Error`), and numeric error codes
+ * (`Twilio error 21211`, `TwilioRestException 21610:`, `errno 1213`, JSON-RPC's `-32602`): g-2026-12-05
+ * masked both, so a calendar's 404 and its 403 rate limit, or two Twilio errors, shared a fingerprint.
+ */
+const HTTP_EXCEPTION_BEFORE = /\b[A-Za-z]*Http[A-Za-z]*(?:Error|Exception)["']?[\s:=]*$/i;
+const readsCodes = (version: string) => version >= 'g-2026-12-05.2';
+
+/**
+ * A numeric error code as APIs and drivers write one: 4 to 6 digits right after `error`, `code`, `errno`
+ * or an exception class, or JSON-RPC's reserved range (-32768 to -32000) anywhere. A number running on
+ * into a date or decimal is not a code. The similarity features read codes with the same pattern.
+ */
+const CODE_BEFORE = String.raw`(?:\b(?:error|code|errno)|[a-z](?:Error|Exception))(?:\s+code)?[\s:#=("']*`;
+const CODE_DIGITS = String.raw`-?\d{4,6}(?![\d./-])`;
+const JSON_RPC_CODE = String.raw`(?<![\w.-])-32[0-7]\d\d(?![\d.])`;
+export const NUMERIC_CODE = new RegExp(`${CODE_BEFORE}(${CODE_DIGITS})|(${JSON_RPC_CODE})`, 'gi');
+const CODE_IN_PLACE = new RegExp(`(?<=${CODE_BEFORE})${CODE_DIGITS}|${JSON_RPC_CODE}`, 'gi');
+
 /** What may precede a kept status, and how many characters before it that is read from. */
 interface StatusContext {
   pattern: RegExp;
@@ -56,11 +76,15 @@ interface StatusContext {
 }
 const HTTP_WORD: StatusContext = { pattern: HTTP_CONTEXT_BEFORE, chars: 24 };
 const REQUEST_LINE: StatusContext = { pattern: REQUEST_LINE_BEFORE, chars: 320 };
+const HTTP_EXCEPTION: StatusContext = { pattern: HTTP_EXCEPTION_BEFORE, chars: 48 };
+
+/** Digits as letters, which no later kind matches: `429` travels as `ecj` until maskText restores it. */
+const guard = (digits: string) => `\uE002${digits.replace(/\d/g, (digit) => String.fromCharCode(97 + Number(digit)))}\uE003`;
 
 export const MASK_KINDS: readonly MaskKind[] = maskKinds(GROUPING_VERSION);
 
 function maskKinds(version: string): readonly MaskKind[] {
-  const statusContext = afterRequestLine(version) ? [HTTP_WORD, REQUEST_LINE] : [HTTP_WORD];
+  const statusContext = [HTTP_WORD, ...(afterRequestLine(version) ? [REQUEST_LINE] : []), ...(readsCodes(version) ? [HTTP_EXCEPTION] : [])];
   return [
     // URLs keep scheme, host and path (the endpoint is what failed); ids in the path, credentials and query
     // values go. A host that is itself an address (an IP, a generated name with digits) is masked.
@@ -97,6 +121,8 @@ function maskKinds(version: string): readonly MaskKind[] {
     { name: 'hex', pattern: /(?<![\w-])(?:0x[0-9a-f]+|(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}|\d{16,})(?![\w-])/gi },
     // Kept: HTTP statuses in an HTTP context. Marked here so the number kinds below leave them.
     { name: 'status', pattern: /(?<![\w.])[1-5]\d\d(?![\w.])/g, replace: (status: string, offset: number, text: string) => keepHttpStatus(status, offset, text, statusContext) },
+    // Kept: numeric error codes (from g-2026-12-05.2).
+    ...(readsCodes(version) ? [{ name: 'code', pattern: CODE_IN_PLACE, replace: (code: string) => code.replace(/\d+/, guard) }] : []),
     // Quoted free text (it has a space) is a value; a quoted identifier is kept, ids inside it masked later,
     // and so is a quoted status phrase (`'403 Forbidden'`): it names the failure.
     { name: 'quoted', pattern: /(?<!\w)(?:'[^'\n]*\s[^'\n]*'|"(?:[^"\\\n]|\\.)*\s(?:[^"\\\n]|\\.)*"|`[^`\n]*\s[^`\n]*`)(?!\w)/g, replace: (m) => (m.length <= 200 && !m.includes('\uE002') ? '<quoted>' : m) },
@@ -150,10 +176,8 @@ const TOP_LEVEL_DOMAINS = new Set(
 
 function keepHttpStatus(status: string, offset: number, text: string, contextBefore: readonly StatusContext[]): string {
   const after = text.slice(offset + status.length, offset + status.length + 32);
-  // Letters, which no later kind matches: 429 travels as `ecj` until maskText restores it.
-  const guarded = status.replace(/\d/g, (digit) => String.fromCharCode(97 + Number(digit)));
   const read = contextBefore.some(({ pattern, chars }) => pattern.test(text.slice(Math.max(0, offset - chars), offset))) || HTTP_CONTEXT_AFTER.test(after);
-  return read ? `\uE002${guarded}\uE003` : status;
+  return read ? guard(status) : status;
 }
 
 function maskUrl(scheme: string, rest: string): string {

@@ -97,8 +97,8 @@ export function matchTemplate<T extends MinerTemplate>(tokens: readonly string[]
 
 /**
  * How a template and a text differ: the share of positions where they agree (wildcards do not count as
- * agreeing, as in Drain3), and the differing positions split into words, HTTP statuses (names of what
- * failed, never a variable) and other values.
+ * agreeing, as in Drain3), and the differing positions split into words, HTTP statuses and error codes
+ * (names of what failed, never a variable) and other values.
  */
 function compare(template: readonly string[], tokens: readonly string[]): { score: number; wildcards: number; words: number[]; statuses: number; others: number } {
   let equal = 0;
@@ -112,18 +112,19 @@ function compare(template: readonly string[], tokens: readonly string[]): { scor
     if (a === WILDCARD) wildcards++;
     else if (a === b) equal++;
     else if (isWord(a) && isWord(b)) words.push(i);
-    else if (isStatus(a) && isStatus(b)) statuses++;
+    else if (isKeptNumber(a) && isKeptNumber(b)) statuses++;
     else others++;
   }
   return { score: template.length === 0 ? 1 : equal / template.length, wildcards, words, statuses, others };
 }
 
 /**
- * A status the masking kept (it keeps only numbers that read as statuses): `POST /v1/refunds 400` and
- * `POST /v1/refunds 403` are different failures, however often each recurs.
+ * A number the masking kept (it keeps only HTTP statuses and error codes): `POST /v1/refunds 400` and
+ * `POST /v1/refunds 403`, `Twilio error 21211:` and `Twilio error 21610:` are different failures, however
+ * often each recurs.
  */
-function isStatus(token: string): boolean {
-  return /^[1-5]\d\d$/.test(token);
+function isKeptNumber(token: string): boolean {
+  return /^-?\d+:?$/.test(token);
 }
 
 function merged(template: readonly string[], tokens: readonly string[]): string[] {

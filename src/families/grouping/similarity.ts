@@ -5,7 +5,8 @@
 // workflow's families (inverse document frequency). Evidence that two failures differ vetoes a match
 // however many words agree: another tool, failure class (a 429 is not a 401), HTTP status, error code or
 // failed check; a rate limit or rejected credential of one provider is one failure whichever of its tools
-// met it. Pure: the caller loads the candidates and the frequencies.
+// met it. Evidence that they are one lowers the bar: the same tool failing the same way (sameFailure).
+// Pure: the caller loads the candidates and the frequencies.
 import { FEATURE } from './features.js';
 
 export const SIMILARITY = {
@@ -17,6 +18,11 @@ export const SIMILARITY = {
    * differ, so only a near duplicate overrides it (the bar g-2026-11-22 set for near-duplicate titles).
    */
   acrossUpstream: 0.75,
+  /**
+   * The score that suffices when the signal and the family name the same tool failing the same way (see
+   * sameFailure): the failure is recognised by what it is, whatever words each source wrapped it in.
+   */
+  sameFailure: 0.2,
   /** Fewest features (that weigh) a signal must share with a family: one shared word is not a match. */
   minShared: 2,
   /** Candidate families scored per signal, those sharing the most telling features first. */
@@ -72,7 +78,8 @@ export function bestSimilar(features: readonly string[], candidates: readonly Pr
     if (shared.length < SIMILARITY.minShared) continue;
     const theirs = Object.keys(candidate.features).reduce((sum, feature) => sum + weight(feature), 0);
     const score = shared.reduce((sum, feature) => sum + weight(feature), 0) / Math.min(total, theirs);
-    if (score >= Math.max(SIMILARITY.threshold, candidate.threshold ?? 0) && (!best || score > best.score)) {
+    const floor = sameFailure(features, candidate.features) ? SIMILARITY.sameFailure : SIMILARITY.threshold;
+    if (score >= Math.max(floor, candidate.threshold ?? 0) && (!best || score > best.score)) {
       best = { familyId: candidate.familyId, score, shared: [...shared].sort((a, b) => weight(b) - weight(a)).slice(0, 5) };
     }
   }
@@ -87,7 +94,7 @@ export function bestSimilar(features: readonly string[], candidates: readonly Pr
 export function vetoed(features: readonly string[], family: Readonly<Record<string, number>>): boolean {
   const checks = new Set(features.flatMap((f) => CHECK_ATTRIBUTE.exec(f)?.[1] ?? []));
   const tools = sharesAccountFailure(features, family) ? [] : [FEATURE.tool];
-  for (const prefix of [...tools, FEATURE.failure, FEATURE.status, FEATURE.code, ...[...checks].map((key) => `${FEATURE.attribute}${key}=`)]) {
+  for (const prefix of [...tools, FEATURE.failure, FEATURE.status, FEATURE.code, FEATURE.errno, FEATURE.errorType, ...[...checks].map((key) => `${FEATURE.attribute}${key}=`)]) {
     const mine = features.filter((f) => f.startsWith(prefix));
     if (mine.length === 0) continue;
     const theirs = Object.keys(family).filter((f) => f.startsWith(prefix));
@@ -95,6 +102,20 @@ export function vetoed(features: readonly string[], family: Readonly<Record<stri
   }
   return false;
 }
+
+/**
+ * Whether a signal and a family name the same tool failing the same way: a tool in common and a failure
+ * class in common, of the classes that belong to the service or the account rather than to the call's
+ * arguments (a timeout, a rate limit, a rejected credential, a server error), so one tool's timeouts are
+ * one failure. Invalid requests, missing resources and syntax errors depend on what was asked: two of
+ * them on one tool are often two failures, which the words must tell.
+ */
+export function sameFailure(features: readonly string[], family: Readonly<Record<string, number>>): boolean {
+  const shares = (f: string) => (family[f] ?? 0) > 0;
+  return features.some((f) => f.startsWith(FEATURE.tool) && shares(f)) && IDENTITY_CLASSES.some((c) => features.includes(c) && shares(c));
+}
+
+const IDENTITY_CLASSES = ['rate_limited', 'timeout', 'unauthenticated', 'forbidden', 'server_error', 'connection', 'context_length', 'content_filter'].map((c) => `${FEATURE.failure}${c}`);
 
 /**
  * A rate limit or a rejected credential belongs to the account at a provider, not to the call that met it:
@@ -138,7 +159,7 @@ export function bridges(a: Readonly<Record<string, number>>, b: Readonly<Record<
   return shared(NAMED) && !otherHosts && !vetoed(Object.keys(a), b) && !vetoed(Object.keys(b), a);
 }
 
-const NAMED = new RegExp(`^(?:${[FEATURE.tool, FEATURE.host, FEATURE.path, FEATURE.exception, FEATURE.code].join('|')})`);
+const NAMED = new RegExp(`^(?:${[FEATURE.tool, FEATURE.host, FEATURE.path, FEATURE.exception, FEATURE.code, FEATURE.errno, FEATURE.errorType].join('|')})`);
 const HOST = new RegExp(`^${FEATURE.host}`);
 
 /** Attributes whose value names the check that failed: `attr:evaluator=citation_coverage`. */
