@@ -343,6 +343,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bmodel (?:rout(?:e|ing)|mismatch)\b/i,
       /\b(?:mis-?routed|routed to the wrong)\b/i,
       /\brouter fallback\b/i,
+      /\b(?:model )?router (?:change|update|config(?:uration)? change)\b|\bafter (?:the )?(?:model )?rout(?:er|ing) (?:change|update)\b/i,
     ],
   },
   {
@@ -400,6 +401,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\btype ?error\b[^\n]{0,80}\b(?:arguments?|args|parameters?|params)\b/i,
       /\b(?:json|parse|parsing|decode|decoding)\b[^\n]{0,60}\b(?:arguments?|args|tool input)\b/i,
       /\b(?:arguments?|args)\b[^\n]{0,60}\b(?:json|parse|parsing|decode|decoding)\b/i,
+      /\b(?:tool[ _]call|function[ _]call)[ _](?:arguments?|args)\b[^\n]{0,20}\b(?:truncated|malformed|unparseable)\b/i,
       /\b(?:unknown|unrecognized|nonexistent|non-existent|undefined) tool\b|\bno such tool\b/i,
       /\btool\b[\s'"`:=]{1,3}[\w.:/-]+[\s'"`,:]{1,3}(?:not found|does not exist|is not (?:registered|available|defined))/i,
       /\b(?:field|value)\b[^\n]{0,40}\bcannot be set\b|\bvalue expected\b|\bspecify a valid\b/i,
@@ -655,6 +657,7 @@ const TEXT_RULES: readonly TextRule[] = [
 /** Evaluator names by what they measure, as words of the name ("tool_order" -> tool, order). First match wins. */
 const EVALUATOR_RULES: readonly { boundary: Boundary; what: string; match: RegExp }[] = [
   { boundary: 'tool_contract', what: 'tool arguments', match: /\b(?:argument|arguments|args|parameter|parameters|params|input schema|tool schema|tool call validity)\b/ },
+  { boundary: 'tool_contract', what: 'generated queries run', match: /\b(?:sql|soql|query|queries)\b.*\b(?:executes?|execution|runs?|valid|validity|compiles?|syntax)\b/ },
   { boundary: 'prompt', what: 'tool choice or order', match: /\b(?:tool (?:selection|choice|order|ordering|sequence|use)|trajectory|step order|plan adherence|wrong tool)\b/ },
   { boundary: 'prompt', what: 'injection or jailbreak resistance', match: /\b(?:injection|jailbreak|prompt attack|red ?team)\b/ },
   { boundary: 'prompt', what: 'personal data', match: /\b(?:pii|personal data|privacy)\b/ },
@@ -802,6 +805,8 @@ function anomalyFinding(r: Reading): Finding | null {
   // Token spikes follow the prompt and what is put into it; latency follows what was called.
   if (/token/.test(metric)) return at('prompt', 0.35);
   if (/latency|duration/.test(metric)) return at(r.model ? 'model_route' : 'downstream_api', r.call ? 0.35 : 0.3);
+  // Calls to a tool or service failing more often: what they call is failing (a wrong call fails always).
+  if (/error|fail/.test(metric) && r.call) return at(r.model ? 'model_route' : 'downstream_api', 0.35);
   return null;
 }
 
