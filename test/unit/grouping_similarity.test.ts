@@ -55,6 +55,9 @@ describe('features', () => {
     ['a numeric error type', { title: 'SMS not sent', errorType: '21211' }, ['errno:21211']],
     ['an error type that is a code', { title: 'x', errorType: 'called_wrong_tool' }, ['etype:called_wrong_tool']],
     ['a status after an HTTP exception class', { title: 'x', message: 'googleapiclient.errors.HttpError: <HttpError 404 when requesting https://www.googleapis.com/calendar/v3/calendars/x/events>' }, ['status:404', 'class:not_found']],
+    ['the key a KeyError names', { title: "KeyError: 'payment_method_id'", message: 'Traceback ... KeyError: \'payment_method_id\'' }, ['missing:payment_method_id', 'exc:keyerror']],
+    ['a missing attribute', { title: 'x', message: "AttributeError: 'NoneType' object has no attribute 'items'" }, ['missing:items']],
+    ['a column that does not exist', { title: 'x', message: 'psycopg.errors.UndefinedColumn: column "revenue_usd" does not exist' }, ['missing:revenue_usd']],
     ['a rotated key', { title: 'All BambooHR calls failing after key rotation', message: "the integration user's API key was rotated" }, ['class:unauthenticated']],
   ])('%s', (_, signal, expected) => {
     expect(features(signal)).toEqual(expect.arrayContaining(expected));
@@ -136,6 +139,7 @@ describe('similarity', () => {
     ['another evaluator', { title: 'Wrong ticket priority', attributes: { evaluator: 'priority_exact_match' } }, { title: 'Ticket in the wrong queue', attributes: { evaluator: 'queue_exact_match' } }],
     ['another numeric code', { title: 'Twilio send failed', message: 'TwilioRestException 21610: HTTP 400 Unable to create record', tool: 'twilio_send_sms' }, { title: 'Twilio send failed', message: 'TwilioRestException 21211: HTTP 400 Unable to create record', tool: 'twilio_send_sms' }],
     ['another JSON-RPC code', { title: 'MCP call failed', message: 'McpError: MCP error -32601: Method not found' }, { title: 'MCP call failed', message: 'McpError: MCP error -32602: Invalid params' }],
+    ['another missing key', { title: 'order tool crashed', message: "KeyError: 'payment_method_id'", tool: 'get_order' }, { title: 'order tool crashed', message: "KeyError: 'payment_history'", tool: 'get_order' }],
     ['another fault type', { title: 'exchange_delivered_order_items task failed', errorType: 'called_wrong_tool' }, { title: 'exchange_delivered_order_items task failed', errorType: 'used_wrong_tool_argument' }],
   ])('vetoes %s however many words agree', (_, a, b) => {
     expect(vetoed(features(b), profileOf(a))).toBe(true);

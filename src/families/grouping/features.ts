@@ -21,6 +21,8 @@ export const FEATURE = {
   errno: 'errno:',
   /** An error type that is a code (`called_wrong_tool`): a fault taxonomy's, compared with its own kind. */
   errorType: 'etype:',
+  /** The name an error says is missing (`KeyError: 'claim_id'`, column "region" does not exist). */
+  missing: 'missing:',
   tool: 'tool:',
   attribute: 'attr:',
 } as const;
@@ -39,6 +41,7 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   // The source said it timed out, whatever the text says.
   if (signal.kind === 'timeout') features.add(`${FEATURE.failure}timeout`);
   for (const code of errorCodes(text)) features.add((/^-?\d+$/.test(code) ? FEATURE.errno : FEATURE.code) + code);
+  for (const match of text.matchAll(MISSING_NAME)) features.add(FEATURE.missing + (match[1] ?? match[2] ?? match[3])!.toLowerCase());
   const errorType = signal.errorType?.trim();
   if (errorType && CODE_ERROR_TYPE.test(errorType)) features.add((/^-?\d+$/.test(errorType) ? FEATURE.errno : FEATURE.errorType) + errorType);
   // The tool counts by the words of its name (`hubspot_search_contacts` says hubspot, search, contact); its
@@ -165,6 +168,13 @@ function failureClasses(text: string, signal: Pick<Signal, 'errorType'>, feature
  * (`"error": "not_in_channel"`, `'code': 'card_declined'`): they name the failure exactly.
  */
 const ERROR_CODE_IN_TEXT = /\b(?:error|code|error_code|errorCode|decline_code)["']?\s*[:=]\s*["']([a-z][a-z0-9]*(?:_[a-z0-9]+)+)["']/g;
+
+/**
+ * The name an error says is missing, which tells two errors of one class apart: a Python `KeyError: 'x'`,
+ * `has no attribute 'x'`, and a column, relation, table, field or key `"x"` that does not exist.
+ */
+const MISSING_NAME =
+  /\bKeyError:?\s*\(?['"]([\w.-]{1,64})['"]|\bhas no attribute ['"]([\w.-]{1,64})['"]|\b(?:column|relation|table|field|key|property)\s+['"]([\w.-]{1,64})['"]\s+(?:does not exist|not found|is missing|is required)/gi;
 
 /** An error type that is a code rather than a class: `card_declined`, `called_wrong_tool`, `21211`. */
 const CODE_ERROR_TYPE = /^(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)+|-?\d{4,6})$/;

@@ -94,7 +94,7 @@ export function bestSimilar(features: readonly string[], candidates: readonly Pr
 export function vetoed(features: readonly string[], family: Readonly<Record<string, number>>): boolean {
   const checks = new Set(features.flatMap((f) => CHECK_ATTRIBUTE.exec(f)?.[1] ?? []));
   const tools = sharesAccountFailure(features, family) ? [] : [FEATURE.tool];
-  for (const prefix of [...tools, FEATURE.failure, FEATURE.status, FEATURE.code, FEATURE.errno, FEATURE.errorType, ...[...checks].map((key) => `${FEATURE.attribute}${key}=`)]) {
+  for (const prefix of [...tools, FEATURE.failure, FEATURE.status, FEATURE.code, FEATURE.errno, FEATURE.errorType, FEATURE.missing, ...[...checks].map((key) => `${FEATURE.attribute}${key}=`)]) {
     const mine = features.filter((f) => f.startsWith(prefix));
     if (mine.length === 0) continue;
     const theirs = Object.keys(family).filter((f) => f.startsWith(prefix));
@@ -159,7 +159,7 @@ export function bridges(a: Readonly<Record<string, number>>, b: Readonly<Record<
   return shared(NAMED) && !otherHosts && !vetoed(Object.keys(a), b) && !vetoed(Object.keys(b), a);
 }
 
-const NAMED = new RegExp(`^(?:${[FEATURE.tool, FEATURE.host, FEATURE.path, FEATURE.exception, FEATURE.code, FEATURE.errno, FEATURE.errorType].join('|')})`);
+const NAMED = new RegExp(`^(?:${[FEATURE.tool, FEATURE.host, FEATURE.path, FEATURE.exception, FEATURE.code, FEATURE.errno, FEATURE.errorType, FEATURE.missing].join('|')})`);
 const HOST = new RegExp(`^${FEATURE.host}`);
 
 /** Attributes whose value names the check that failed: `attr:evaluator=citation_coverage`. */
