@@ -584,6 +584,10 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:retrieved|retrieval|rag)\b(?: [\w-]+){0,2} (?:context|documents?|docs?|passages?|chunks?|sources?|results?)\b(?: [\w-]+){0,3} (?:stale|outdated|out of date|irrelevant|wrong|missing|empty|obsolete|archived|superseded|deprecated)\b/i,
       /\bretrieved\b[^\n]{0,80}\((?:archived|deprecated|superseded|outdated|stale)\)/i,
       /\blast year'?s\b/i,
+      // A user setting the answer against the source it should have come from: a dated or official version.
+      /\b(?:19|20)\d\d(?: [\w-]+){0,2} (?:polic(?:y|ies)|handbook|guide(?:lines?)?|docs|documentation|price list|pricing|rules|rates)\b/i,
+      /\b(?:your|the|our|their) (?:site|website|docs|documentation|handbook|polic(?:y|ies)|faq|help center|portal)\b[^\n]{0,20}\b(?:says|said|states|shows|lists)\b/i,
+      /\bthat changed (?:in|on|last|this)\b/i,
     ],
   },
   {
