@@ -183,6 +183,9 @@ describe('similarity', () => {
     ['another tool timing out', { title: 'search timed out', tool: 'search_flights' }, { title: 'booking timed out', tool: 'book_flight' }, false],
     ['one tool, invalid requests (they depend on the arguments)', { title: 'amount required', message: 'HTTP 400', tool: 'create_refund' }, { title: 'currency not supported', message: 'HTTP 400', tool: 'create_refund' }, false],
     ['a timeout without a tool', { title: 'search timed out' }, { title: 'search timed out' }, false],
+    ['one operation named in the text, throttled', { title: 'bedrock InvokeModel HTTP 429' }, { title: 'ThrottlingException when calling the InvokeModel operation' }, true],
+    ['one model overloaded', { title: 'chat claude-sonnet-4-5: overloaded' }, { title: 'claude-sonnet-4-5 overloaded after 3 retries' }, true],
+    ['one operation, another class', { title: 'bedrock InvokeModel HTTP 429' }, { title: 'InvokeModel timed out' }, false],
   ])('the same tool failing the same way: %s', (_, a, b, same) => {
     expect(sameFailure(features(b), profileOf(a))).toBe(same);
   });

@@ -104,15 +104,17 @@ export function vetoed(features: readonly string[], family: Readonly<Record<stri
 }
 
 /**
- * Whether a signal and a family name the same tool failing the same way: a tool in common and a failure
- * class in common, of the classes that belong to the service or the account rather than to the call's
- * arguments (a timeout, a rate limit, a rejected credential, a server error), so one tool's timeouts are
- * one failure. Invalid requests, missing resources and syntax errors depend on what was asked: two of
- * them on one tool are often two failures, which the words must tell.
+ * Whether a signal and a family name the same thing failing the same way: a tool or an identifier in
+ * common (an operation, model, host or error name written in the text: `InvokeModel`, `gpt-4o`,
+ * `overloaded_error`, `BambooHR`) and a failure class in common, of the classes that belong to the service
+ * or the account rather than to the call's arguments (a timeout, a rate limit, a rejected credential, a
+ * server error), so one tool's timeouts are one failure. Invalid requests, missing resources and syntax
+ * errors depend on what was asked: two of them on one tool are often two failures, which the words must tell.
  */
 export function sameFailure(features: readonly string[], family: Readonly<Record<string, number>>): boolean {
   const shares = (f: string) => (family[f] ?? 0) > 0;
-  return features.some((f) => f.startsWith(FEATURE.tool) && shares(f)) && IDENTITY_CLASSES.some((c) => features.includes(c) && shares(c));
+  const names = (f: string) => (f.startsWith(FEATURE.tool) || f.startsWith(FEATURE.identifier)) && shares(f);
+  return features.some(names) && IDENTITY_CLASSES.some((c) => features.includes(c) && shares(c));
 }
 
 const IDENTITY_CLASSES = ['rate_limited', 'timeout', 'unauthenticated', 'forbidden', 'server_error', 'connection', 'context_length', 'content_filter'].map((c) => `${FEATURE.failure}${c}`);
