@@ -186,7 +186,7 @@ describe('similarity', () => {
     ['one operation named in the text, throttled', { title: 'bedrock InvokeModel HTTP 429' }, { title: 'ThrottlingException when calling the InvokeModel operation' }, true],
     ['one model overloaded', { title: 'chat claude-sonnet-4-5: overloaded' }, { title: 'claude-sonnet-4-5 overloaded after 3 retries' }, true],
     ['one operation, another class', { title: 'bedrock InvokeModel HTTP 429' }, { title: 'InvokeModel timed out' }, false],
-  ])('the same tool failing the same way: %s', (_, a, b, same) => {
+  ])('the same thing failing the same way: %s', (_, a, b, same) => {
     expect(sameFailure(features(b), profileOf(a))).toBe(same);
   });
 

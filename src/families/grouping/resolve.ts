@@ -244,7 +244,7 @@ async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<st
   const best = bestSimilar(plan.features, candidates, weight);
   if (!best) return null;
   const reason = `similar (${best.score.toFixed(2)}): ${best.shared.map(readableFeature).join(', ')}`;
-  // A signal close to two families (or naming the same tool failing the same way as each) that name what
+  // A signal close to two families (or naming the same thing failing the same way as each) that name what
   // failed alike shows they are one: the later one joins the earlier (arrival order had kept them apart).
   const profileOf = (id: string) => candidates.find((c) => c.familyId === id)!.features;
   const close = (m: { familyId: string; score: number }) => m.score >= SIMILARITY.bridge || sameFailure(plan.features, profileOf(m.familyId));

@@ -5,7 +5,7 @@
 // workflow's families (inverse document frequency). Evidence that two failures differ vetoes a match
 // however many words agree: another tool, failure class (a 429 is not a 401), HTTP status, error code or
 // failed check; a rate limit or rejected credential of one provider is one failure whichever of its tools
-// met it. Evidence that they are one lowers the bar: the same tool failing the same way (sameFailure).
+// met it. Evidence that they are one lowers the bar: the same thing failing the same way (sameFailure).
 // Pure: the caller loads the candidates and the frequencies.
 import { FEATURE } from './features.js';
 
@@ -19,7 +19,7 @@ export const SIMILARITY = {
    */
   acrossUpstream: 0.75,
   /**
-   * The score that suffices when the signal and the family name the same tool failing the same way (see
+   * The score that suffices when the signal and the family name the same thing failing the same way (see
    * sameFailure): the failure is recognised by what it is, whatever words each source wrapped it in.
    */
   sameFailure: 0.2,
