@@ -7,9 +7,9 @@
 //
 // Every statement has the same text whatever the batch size (rows travel as one JSON or array parameter),
 // so it is prepared once per connection.
-import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { asc, eq, sql } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
 import type { FileConfig } from '../config/file.js';
 import { jsonParam, rowsOf, uuidArray, type Db } from '../db/client.js';
 import { families, familyKeys, traces } from '../db/schema/index.js';
@@ -222,7 +222,9 @@ function byKey(plan: GroupingPlan, known: ReadonlyMap<string, string>): Resoluti
  * ticket sync adds the CODEOWNERS file, which is not read inside this transaction.
  */
 async function createFamily(tx: Db, plan: SignalPlan, signal: Signal, config: FileConfig): Promise<string> {
-  const id = randomUUID();
+  // Time-ordered (UUIDv7): grouping breaks ties by family id, so a tie goes to the older family and the
+  // same signals in the same order make the same families.
+  const id = uuidv7();
   const learned = await findCorrection(tx, plan.correctionKeys);
   const state: BoundaryState = { tally: { n: 0, votes: {}, keys: {} }, ...(learned ? { learned } : {}) };
   const founded = decideFamilyBoundary(UNDECIDED, { ...state, tally: foldBoundaryVote(structuredClone(state.tally), plan.boundaryVote) });

@@ -57,6 +57,14 @@ describe('grouping and the families write API', () => {
     expect(a.id).not.toBe(b.id);
   });
 
+  it('numbers families in the order they were founded, even within one batch: a tie broken by id goes to the older', async () => {
+    const titles = Array.from({ length: 12 }, (_, i) => `ordering probe ${String.fromCharCode(97 + i)} crashed`);
+    await sendSignals(titles.map((title, i) => signal({ workflow: 'id-order', title, tool: `probe_tool_${i}`, message: `${title} with code path ${'xyzw'[i % 4]}` })));
+    const rows = await h.services.database.db.select({ id: families.id, title: families.title }).from(families).where(eq(families.workflow, 'id-order'));
+    expect(rows).toHaveLength(titles.length);
+    expect([...rows].sort((a, b) => a.id.localeCompare(b.id)).map((r) => r.title)).toEqual(titles);
+  });
+
   it('joins paraphrased LangSmith issues as near duplicates, and their later traces follow', async () => {
     const issue = (id: string, name: string, type = 'issue.created', trace?: object) =>
       JSON.stringify({ id: randomUUID(), type, created: 1779800000, request_id: randomUUID(), data: { object: { id, name, severity: 2, session_name: 'support-triage' }, ...(trace ? { trace } : {}) } });
