@@ -40,10 +40,13 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   for (const failure of failureClasses(text, signal, features)) features.add(FEATURE.failure + failure);
   // The source said it timed out, whatever the text says.
   if (signal.kind === 'timeout') features.add(`${FEATURE.failure}timeout`);
-  for (const code of errorCodes(text)) features.add((/^-?\d+$/.test(code) ? FEATURE.errno : FEATURE.code) + code);
+  for (const match of text.matchAll(ERROR_CODE_IN_TEXT)) features.add(FEATURE.code + match[1]!);
+  // Numeric codes, read with the pattern the masking keeps them by.
+  for (const match of text.matchAll(NUMERIC_CODE)) features.add(FEATURE.errno + (match[1] ?? match[2])!);
   for (const match of text.matchAll(MISSING_NAME)) features.add(FEATURE.missing + (match[1] ?? match[2] ?? match[3])!.toLowerCase());
-  const errorType = signal.errorType?.trim();
-  if (errorType && CODE_ERROR_TYPE.test(errorType)) features.add((/^-?\d+$/.test(errorType) ? FEATURE.errno : FEATURE.errorType) + errorType);
+  const errorType = signal.errorType?.trim() ?? '';
+  if (NUMERIC_ERROR_TYPE.test(errorType)) features.add(FEATURE.errno + errorType);
+  else if (CODE_ERROR_TYPE.test(errorType)) features.add(FEATURE.errorType + errorType);
   // The tool counts by the words of its name (`hubspot_search_contacts` says hubspot, search, contact); its
   // `tool:` feature is not scored, only compared: a signal naming another tool is another failure.
   if (signal.tool) {
@@ -176,15 +179,9 @@ const ERROR_CODE_IN_TEXT = /\b(?:error|code|error_code|errorCode|decline_code)["
 const MISSING_NAME =
   /\bKeyError:?\s*\(?['"]([\w.-]{1,64})['"]|\bhas no attribute ['"]([\w.-]{1,64})['"]|\b(?:column|relation|table|field|key|property)\s+['"]([\w.-]{1,64})['"]\s+(?:does not exist|not found|is missing|is required)/gi;
 
-/** An error type that is a code rather than a class: `card_declined`, `called_wrong_tool`, `21211`. */
-const CODE_ERROR_TYPE = /^(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)+|-?\d{4,6})$/;
-
-/** Named codes in an error body, and numeric codes (mask.ts's NUMERIC_CODE: the masking keeps them too). */
-function errorCodes(text: string): Set<string> {
-  const codes = new Set([...text.matchAll(ERROR_CODE_IN_TEXT)].map((m) => m[1]!));
-  for (const m of text.matchAll(NUMERIC_CODE)) codes.add(m[1] ?? m[2]!);
-  return codes;
-}
+/** An error type that is a code rather than a class: `card_declined`, `called_wrong_tool`; or a number, `21211`. */
+const CODE_ERROR_TYPE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/;
+const NUMERIC_ERROR_TYPE = /^-?\d{4,6}$/;
 
 /**
  * Attributes: a categorical value names what failed (`metric=faithfulness`, `error.type=timeout`); a number,
