@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { normalizeName, signalFeatures, splitIdentifier, textWords } from '../../src/families/grouping/features.js';
 import { groupingText, isLogLine, planGrouping } from '../../src/families/grouping/plan.js';
 import type { Signal } from '../../src/families/types.js';
-import { bestSimilar, bridges, foldCounts, foldProfile, rarity, sameFailure, SIMILARITY, vetoed } from '../../src/families/grouping/similarity.js';
+import { bridges, foldCounts, foldProfile, rarity, sameFailure, SIMILARITY, similarFamilies, vetoed } from '../../src/families/grouping/similarity.js';
 
 const features = (s: { title: string; message?: string; tool?: string; errorType?: string; kind?: Signal['kind']; attributes?: Record<string, string | number | boolean> }) => signalFeatures(s);
 const profileOf = (...signals: Array<Parameters<typeof features>[0]>) => signals.reduce<Record<string, number>>((p, s) => foldProfile(p, features(s)), {});
 const flat = () => 1;
+const bestSimilar = (...args: Parameters<typeof similarFamilies>) => similarFamilies(...args)[0] ?? null;
 const FLIGHTS_SLOW = { title: 'Amadeus flight offers timed out for busy routes', message: 'GET https://api.amadeus.com/v2/shopping/flight-offers took 15s', tool: 'search_flights' };
 const FLIGHTS_TRACEBACK = {
   title: 'ReadTimeout (read timeout=15)',
@@ -208,6 +209,19 @@ describe('similarity', () => {
     const b = { familyId: 'b', features: profileOf({ title: 'answer too long', attributes: { metric: 'length' } }) };
     const match = bestSimilar(features({ title: 'claims without citation', attributes: { metric: 'citation_coverage' } }), [b, a], flat);
     expect(match).toMatchObject({ familyId: 'a', shared: expect.arrayContaining(['attr:metric=citation_coverage']) });
+  });
+
+  it('lists every family that reaches its bar, the best first, saying which met the lower bar of the same failure', () => {
+    const words = { familyId: 'words', features: profileOf({ title: 'flight offers search broke for busy routes', tool: 'search_flights' }) };
+    const slow = { familyId: 'slow', features: profileOf(FLIGHTS_SLOW) };
+    const other = { familyId: 'other', features: profileOf({ title: 'hotel booking confirmation email missing' }) };
+    const matches = similarFamilies(features(FLIGHTS_TRACEBACK), [other, words, slow], flat);
+    expect(matches.map((m) => [m.familyId, m.sameFailure])).toEqual([
+      ['words', false],
+      ['slow', true],
+    ]);
+    expect(matches[0]!.score).toBeGreaterThan(matches[1]!.score);
+    expect(matches[1]!.score).toBeLessThan(SIMILARITY.threshold);
   });
 
   it('rare shared features count for more than common ones', () => {

@@ -12,7 +12,7 @@ import { mergeFamilies } from '../merge.js';
 import { bestNearDuplicate, titleTokens } from './legacy_2026_11_22/keys.js';
 import { matchTemplate, MINER, templateText } from './miner.js';
 import type { GroupingKey, GroupingPlan } from './plan.js';
-import { bestSimilar, bridges, foldProfile, rarity, sameFailure, SIMILARITY } from './similarity.js';
+import { bridges, foldProfile, rarity, SIMILARITY, similarFamilies, type SimilarityMatch } from './similarity.js';
 
 export type MatchedBy =
   | 'upstream'
@@ -241,15 +241,14 @@ async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<st
   const candidates = profiles
     .filter((p) => !apart.has(p.familyId) && (!otherUpstream.has(p.familyId) || nearDuplicate.has(p.familyId)))
     .map((p) => (otherUpstream.has(p.familyId) ? { ...p, threshold: SIMILARITY.acrossUpstream } : p));
-  const best = bestSimilar(plan.features, candidates, weight);
+  const [best, second] = similarFamilies(plan.features, candidates, weight);
   if (!best) return null;
   const reason = `similar (${best.score.toFixed(2)}): ${best.shared.map(readableFeature).join(', ')}`;
   // A signal close to two families (or naming the same thing failing the same way as each) that name what
   // failed alike shows they are one: the later one joins the earlier (arrival order had kept them apart).
   const profileOf = (id: string) => candidates.find((c) => c.familyId === id)!.features;
-  const close = (m: { familyId: string; score: number }) => m.score >= SIMILARITY.bridge || sameFailure(plan.features, profileOf(m.familyId));
-  const second = close(best) ? bestSimilar(plan.features, candidates.filter((c) => c.familyId !== best.familyId), weight) : null;
-  if (second && close(second) && bridges(profileOf(best.familyId), profileOf(second.familyId))) {
+  const close = (m: SimilarityMatch) => m.score >= SIMILARITY.bridge || m.sameFailure;
+  if (second && close(best) && close(second) && bridges(profileOf(best.familyId), profileOf(second.familyId))) {
     const [earlier, later] = await tx
       .select({ id: families.id })
       .from(families)

@@ -61,30 +61,40 @@ export interface SimilarityMatch {
   score: number;
   /** The most telling features the signal and the family share, for the explanation. */
   shared: string[];
+  /** Whether the family names the same thing failing the same way (sameFailure): its bar was the lower one. */
+  sameFailure: boolean;
 }
 
 /**
- * The best family for a signal's features, if any reaches the threshold; ties go to the earlier candidate.
- * `rarityOf(feature)` is the feature's weight; tools weigh nothing (their words do) and only veto.
+ * Every family that reaches its bar for a signal's features, the best first; ties go to the earlier
+ * candidate. `rarityOf(feature)` is the feature's weight; tools weigh nothing (their words do) and only veto.
  */
-export function bestSimilar(features: readonly string[], candidates: readonly Profile[], rarityOf: (feature: string) => number): SimilarityMatch | null {
+export function similarFamilies(features: readonly string[], candidates: readonly Profile[], rarityOf: (feature: string) => number): SimilarityMatch[] {
   const weight = (feature: string) => (feature.startsWith(FEATURE.tool) ? 0 : rarityOf(feature));
   const total = features.reduce((sum, feature) => sum + weight(feature), 0);
-  if (total === 0) return null;
-  let best: SimilarityMatch | null = null;
+  if (total === 0) return [];
+  const matches: SimilarityMatch[] = [];
   for (const candidate of candidates) {
     if (vetoed(features, candidate.features)) continue;
     const shared = features.filter((feature) => (candidate.features[feature] ?? 0) > 0 && weight(feature) > 0);
     if (shared.length < SIMILARITY.minShared) continue;
     const theirs = Object.keys(candidate.features).reduce((sum, feature) => sum + weight(feature), 0);
     const score = shared.reduce((sum, feature) => sum + weight(feature), 0) / Math.min(total, theirs);
-    const floor = sameFailure(features, candidate.features) ? SIMILARITY.sameFailure : SIMILARITY.threshold;
-    if (score >= Math.max(floor, candidate.threshold ?? 0) && (!best || score > best.score)) {
-      best = { familyId: candidate.familyId, score, shared: [...shared].sort((a, b) => weight(b) - weight(a)).slice(0, 5) };
+    const same = sameFailure(features, candidate.features);
+    if (score >= Math.max(same ? SIMILARITY.sameFailure : SIMILARITY.threshold, candidate.threshold ?? 0)) {
+      matches.push({ familyId: candidate.familyId, score, shared: [...shared].sort((a, b) => weight(b) - weight(a)).slice(0, 5), sameFailure: same });
     }
   }
-  return best;
+  // Array.prototype.sort is stable: equal scores keep the candidates' order.
+  return matches.sort((a, b) => b.score - a.score);
 }
+
+
+/**
+ * The vocabularies that name a failure exactly: an API's named codes, numeric codes, code-like error types
+ * and missing names. Each is compared only with its own kind: two of one kind that differ veto a match.
+ */
+const CODES = [FEATURE.code, FEATURE.errno, FEATURE.errorType, FEATURE.missing];
 
 /**
  * Evidence that says two failures differ: both name a tool, a failure class, a status, an error code, or
@@ -94,7 +104,7 @@ export function bestSimilar(features: readonly string[], candidates: readonly Pr
 export function vetoed(features: readonly string[], family: Readonly<Record<string, number>>): boolean {
   const checks = new Set(features.flatMap((f) => CHECK_ATTRIBUTE.exec(f)?.[1] ?? []));
   const tools = sharesAccountFailure(features, family) ? [] : [FEATURE.tool];
-  for (const prefix of [...tools, FEATURE.failure, FEATURE.status, FEATURE.code, FEATURE.errno, FEATURE.errorType, FEATURE.missing, ...[...checks].map((key) => `${FEATURE.attribute}${key}=`)]) {
+  for (const prefix of [...tools, FEATURE.failure, FEATURE.status, ...CODES, ...[...checks].map((key) => `${FEATURE.attribute}${key}=`)]) {
     const mine = features.filter((f) => f.startsWith(prefix));
     if (mine.length === 0) continue;
     const theirs = Object.keys(family).filter((f) => f.startsWith(prefix));
@@ -161,7 +171,7 @@ export function bridges(a: Readonly<Record<string, number>>, b: Readonly<Record<
   return shared(NAMED) && !otherHosts && !vetoed(Object.keys(a), b) && !vetoed(Object.keys(b), a);
 }
 
-const NAMED = new RegExp(`^(?:${[FEATURE.tool, FEATURE.host, FEATURE.path, FEATURE.exception, FEATURE.code, FEATURE.errno, FEATURE.errorType, FEATURE.missing].join('|')})`);
+const NAMED = new RegExp(`^(?:${[FEATURE.tool, FEATURE.host, FEATURE.path, FEATURE.exception, ...CODES].join('|')})`);
 const HOST = new RegExp(`^${FEATURE.host}`);
 
 /** Attributes whose value names the check that failed: `attr:evaluator=citation_coverage`. */
