@@ -9,7 +9,6 @@
 // so it is prepared once per connection.
 import { LRUCache } from 'lru-cache';
 import { asc, eq, sql } from 'drizzle-orm';
-import { v7 as uuidv7 } from 'uuid';
 import type { FileConfig } from '../config/file.js';
 import { jsonParam, rowsOf, uuidArray, type Db } from '../db/client.js';
 import { families, familyKeys, traces } from '../db/schema/index.js';
@@ -17,6 +16,7 @@ import { redactSecrets } from '../redaction.js';
 import { boundaryEvidence, foldBoundaryVote, signalBoundary } from './boundary.js';
 import { findCorrection } from './boundary_corrections.js';
 import { decideFamilyBoundary, readBoundaryState, type BoundarySource, type BoundaryState, type FamilyBoundary, type LearnedBoundary } from './family_boundary.js';
+import { newFamilyId } from './family_id.js';
 import type { Embedder } from './grouping/embeddings.js';
 import { planGrouping, type GroupingKey, type GroupingPlan } from './grouping/plan.js';
 import { insertKeys, keyId, learn, liveFamilies, lookupKeys, resolveFamily, type MatchedBy, type Resolution } from './grouping/resolve.js';
@@ -222,9 +222,7 @@ function byKey(plan: GroupingPlan, known: ReadonlyMap<string, string>): Resoluti
  * ticket sync adds the CODEOWNERS file, which is not read inside this transaction.
  */
 async function createFamily(tx: Db, plan: SignalPlan, signal: Signal, config: FileConfig): Promise<string> {
-  // Time-ordered (UUIDv7): grouping breaks ties by family id, so a tie goes to the older family and the
-  // same signals in the same order make the same families.
-  const id = uuidv7();
+  const id = newFamilyId();
   const learned = await findCorrection(tx, plan.correctionKeys);
   const state: BoundaryState = { tally: { n: 0, votes: {}, keys: {} }, ...(learned ? { learned } : {}) };
   const founded = decideFamilyBoundary(UNDECIDED, { ...state, tally: foldBoundaryVote(structuredClone(state.tally), plan.boundaryVote) });

@@ -5,9 +5,9 @@
 // old one (grouping/resolve.ts). The new family starts with a profile from those texts.
 // Recorded in both histories; undone by merging the split family back (grouping_rules.ts).
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../db/client.js';
 import { families, familyKeys, familyOccurrences, groupingRules, traces } from '../db/schema/index.js';
+import { newFamilyId } from './family_id.js';
 import { signalFeatures } from './grouping/features.js';
 import { groupingScope } from './grouping/plan.js';
 import { keyId, learnFeatures } from './grouping/resolve.js';
@@ -32,7 +32,7 @@ export async function splitFamily(db: Db, input: { familyId: string; traceIds: s
     if (missing.length > 0) return { result: 'invalid' as const, message: `traces: not in this family: ${missing.slice(0, 5).join(', ')}` };
     if (moving.length === source.traceCount) return { result: 'invalid' as const, message: 'traces: that is every trace of the family; rename or ignore it instead' };
 
-    const id = uuidv7();
+    const id = newFamilyId();
     const eventIds = moving.map((t) => t.eventId).filter((e): e is string => e !== null);
     const occurrences = eventIds.length
       ? await tx.select().from(familyOccurrences).where(and(eq(familyOccurrences.familyId, source.id), inArray(familyOccurrences.eventId, eventIds)))
