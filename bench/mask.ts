@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { signalFeatures } from '../src/families/grouping/features.js';
 import { maskText } from '../src/families/grouping/mask.js';
+import { percentile } from './bench_processes.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } });
 const rounds = Number(values.rounds);
@@ -27,11 +28,6 @@ const HOSTILE: Record<string, (n: number) => string> = {
   'an endless url': (n) => `https://x.com/${'a'.repeat(n)}`,
 };
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 function time(text: string): number {
   const runs: number[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -40,7 +36,7 @@ function time(text: string): number {
     signalFeatures({ title: text.slice(0, 1000), message: text });
     runs.push(performance.now() - t0);
   }
-  return median(runs);
+  return percentile(runs, 50);
 }
 
 const rows = Object.entries(HOSTILE).map(([name, make]) => {
