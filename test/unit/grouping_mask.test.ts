@@ -121,6 +121,31 @@ describe('maskText: each kind of variable', () => {
     expect(maskText(text)).toBe(masked);
   });
 
+  it.each<[string, string, string]>([
+    ['a status after "returned"', 'upstream returned 503 for search_flights', 'upstream returned 503 for search_flights'],
+    ['a status after "failed with"', 'get_weather failed with 500', 'get_weather failed with 500'],
+    ['a status after "got"', 'got 404 for /v1/orders', 'got 404 for /v1/orders'],
+    ['a status after a span', 'optimize_routes span 502', 'optimize_routes span 502'],
+    ['a status after a snake_case name', '94% of errors from optimize_routes 502', '<pct> of errors from optimize_routes 502'],
+    ['a status after a camelCase operation', 'bedrock InvokeModel 429 after 3 retries', 'bedrock InvokeModel 429 after <num> retries'],
+    ['not a success status after "returned"', 'returned 200 OK', 'returned <num> OK'],
+    ['not a count after "returned"', 'returned 404 rows', 'returned <num> rows'],
+    ['not a count after a name', 'search_kb 500 results', 'search_kb <num> results'],
+    ['not a number after a plain word', 'Stripe 429 on refunds.create', 'Stripe <num> on refunds.create'],
+    ['an evaluation case key', 'dataset=account-briefs-v4 case=figma-brief faithfulness=0.73', 'dataset=account-briefs-v4 case=<id> faithfulness=<num>'],
+    ['a task id', 'task_id: airline-42 expected cabin=business', 'task_id: <id> expected cabin=business'],
+    ['a quoted test case', 'test_case="refund_window" failed', 'test_case=<id> failed'],
+    ['not another key', 'dataset=account-briefs-v4 model=gpt-4o', 'dataset=account-briefs-v4 model=gpt-4o'],
+  ])('g-2026-12-05.3 reads %s', (_, text, masked) => {
+    expect(maskText(text)).toBe(masked);
+  });
+
+  it('g-2026-12-05.2 is still masked as it was released: statuses after a name or verb and eval cases were values', () => {
+    expect(maskText('94% of errors from optimize_routes 502', 'g-2026-12-05.2')).toBe('<pct> of errors from optimize_routes <num>');
+    expect(maskText('upstream returned 503', 'g-2026-12-05.2')).toBe('upstream returned <num>');
+    expect(maskText('faithfulness low case=figma-brief', 'g-2026-12-05.2')).toBe('faithfulness low case=figma-brief');
+  });
+
   it('g-2026-12-05 is still masked as it was released: codes and statuses after an exception class were numbers', () => {
     expect(maskText('Twilio error 21211 (invalid To number)', 'g-2026-12-05')).toBe('Twilio error <num> (invalid To number)');
     expect(maskText('<HttpError 404 when requesting x>', 'g-2026-12-05')).toBe('<HttpError <num> when requesting x>');

@@ -79,6 +79,16 @@ describe('matchTemplate', () => {
     expect(matchTemplate(tokens('McpError: MCP error -32601: Method not found'), [template('b', 'McpError: MCP error -32602: Method not found')]).action).toBe('new');
   });
 
+  it('never joins or generalizes texts that differ in a model name, and tells them apart', () => {
+    const leaf = [template('a', 'chat gpt-4o', 3), template('b', 'chat claude-3-5-sonnet-20241022', 3)];
+    const decision = matchTemplate(tokens('chat gemini-1.5-pro'), leaf);
+    expect(decision.action).toBe('new');
+    if (decision.action === 'new') expect(decision.siblings.map((t) => t.id).sort()).toEqual(['a', 'b']);
+    expect(matchTemplate(tokens('chat claude-sonnet-4-5: 529'), [template('c', 'chat gpt-4.1: 529')]).action).toBe('new');
+    // a name that is not a model's is a value like any other
+    expect(matchTemplate(tokens('chat writer-large'), [template('d', 'chat gpt-4.1')]).action).toBe('join');
+  });
+
   it('makes a position a variable once it has shown enough different words among rare templates', () => {
     const leaf = [template('a', 'Invalid user admin from 10.0.0.1', 1), template('b', 'Invalid user oracle from 10.0.0.2', 2)];
     const decision = matchTemplate(tokens('Invalid user support from 10.0.0.3'), leaf);

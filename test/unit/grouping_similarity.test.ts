@@ -1,3 +1,4 @@
+import { stemmer as stem } from 'stemmer';
 import { describe, expect, it } from 'vitest';
 import { normalizeName, signalFeatures, splitIdentifier, textWords } from '../../src/families/grouping/features.js';
 import { groupingText, isLogLine, planGrouping } from '../../src/families/grouping/plan.js';
@@ -62,6 +63,21 @@ describe('features', () => {
     ['a rotated key', { title: 'All BambooHR calls failing after key rotation', message: "the integration user's API key was rotated" }, ['class:unauthenticated']],
   ])('%s', (_, signal, expected) => {
     expect(features(signal)).toEqual(expect.arrayContaining(expected));
+  });
+
+  it.each<[string, string, string]>([
+    ['hallucinated', 'Made-up balances: the agent invented a number', 'Hallucinated PTO balance'],
+    ['outdated', 'answers cite a superseded handbook', 'quotes the stale handbook'],
+    ['duplicate', 'charged twice', 'duplicate charge'],
+    ['missing', 'summary omits the renewal clause', 'renewal clause missing from the summary'],
+    ['ignores', 'agent skipped the confirmation', 'agent ignores the confirmation'],
+    ['leaked', 'reply exposed the email', 'email leaked in the reply'],
+    ['slow', 'search is sluggish', 'search latency'],
+    ['spike', 'token usage surged', 'token usage spike'],
+    ['loop', 'agent stuck calling search', 'agent repeats search'],
+  ])('reads the failure-mode word %s one way however it is written', (word, a, b) => {
+    const shared = features({ title: a }).filter((f) => features({ title: b }).includes(f));
+    expect(shared).toContain(`w:${stem(word)}`);
   });
 
   it('a number that is not a status is not read as one', () => {

@@ -234,4 +234,18 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   unauthorized: 'unauthenticated',
   unauthenticated: 'unauthenticated',
   forbidden: 'forbidden',
+  // From g-2026-12-05.3: how people word an agent's failure modes, one word per mode.
+  ...wordsFor('hallucinated', 'hallucinated hallucinates hallucination hallucinations hallucinating invented invents inventing fabricated fabricates fabricating fabrication nonexistent ungrounded unfounded unsupported'),
+  ...wordsFor('outdated', 'outdated stale superseded obsolete deprecated'),
+  ...wordsFor('duplicate', 'duplicate duplicated duplicates twice double doubled'),
+  ...wordsFor('missing', 'missing lacks lack lacking omits omitted omitting drops dropped'),
+  ...wordsFor('ignores', 'ignores ignored ignoring disregards disregarded skips skipped skipping bypasses bypassed'),
+  ...wordsFor('leaked', 'leaked leaks leaking exposed exposes revealed reveals disclosed discloses'),
+  ...wordsFor('slow', 'slow slower latency sluggish'),
+  ...wordsFor('spike', 'spike spikes surge surged jump jumped'),
+  ...wordsFor('loop', 'loop loops looping stuck repeats repeated repeating'),
 };
+
+function wordsFor(word: string, words: string): Record<string, string> {
+  return Object.fromEntries(words.split(' ').map((w) => [w, word]));
+}

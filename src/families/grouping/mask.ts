@@ -75,10 +75,32 @@ const CODE_IN_PLACE = new RegExp(`(${CODE_BEFORE})(${CODE_DIGITS})|${JSON_RPC_CO
 interface StatusContext {
   pattern: RegExp;
   chars: number;
+  /** Read only before a 4xx or 5xx. */
+  errorsOnly?: boolean;
 }
 const HTTP_WORD: StatusContext = { pattern: HTTP_CONTEXT_BEFORE, chars: 24 };
 const REQUEST_LINE: StatusContext = { pattern: REQUEST_LINE_BEFORE, chars: 320 };
 const HTTP_EXCEPTION: StatusContext = { pattern: HTTP_EXCEPTION_BEFORE, chars: 48 };
+
+/**
+ * From g-2026-12-05.3, also a 4xx or 5xx after a verb of answering (`returned 503`, `failed with 500`,
+ * `got 404`), a span, or the name of what was called (`optimize_routes 502`, `InvokeModel 429`), as alerts,
+ * summaries and spans write a response: g-2026-12-05.2 masked it, so "94% of errors from optimize_routes
+ * 502" shared nothing with the 502s it counted. Only error statuses: "returned 200 rows" is a count.
+ */
+const ANSWER_BEFORE =
+  /(?:\bspan|\b(?:returned|returns|returning|got|gets|getting|received|responded|responds|answered|answers)(?:\s+(?:with|an?|status|http))*|\b(?:failed|fails|failing|errored|errors|rejected|aborted)\s+with(?:\s+(?:an?|status|http))*|\b[a-z][a-z\d]*(?:_[a-z\d]+)+|\b[a-z]+[A-Z][A-Za-z\d]*|\b[A-Z][a-z\d]+[A-Z][A-Za-z\d]*)\s+$/;
+const readsAnswers = (version: string) => version >= 'g-2026-12-05.3';
+const ANSWER: StatusContext = { pattern: ANSWER_BEFORE, chars: 48, errorsOnly: true };
+/** What makes a number after such a word a count: "returned 404 rows". */
+const COUNTED = /^\s*(?:rows|results|items|records|documents|docs|tokens|orders|requests|times|users|bytes|chunks|hits|calls|errors|failures|matches|lines|entries|messages|files|pages|ms|seconds|s)\b/i;
+
+/**
+ * From g-2026-12-05.3, the value of an evaluation's case or task key (`case=figma-brief`, `task_id:
+ * airline-42`): it names the example the evaluator ran, not the failure, so one failing check over many
+ * cases is one template. g-2026-12-05.2 masked only values with digits.
+ */
+const EVAL_CASE = /\b((?:test[_-]?)?(?:case|task|example|sample|scenario)(?:[_-]?id)?\s*[=:]\s*)["']?[\w.-]+["']?/gi;
 
 /** Digits as letters, which no later kind matches: `429` travels as `ecj` until maskText restores it. */
 const guard = (digits: string) => `\uE002${digits.replace(/\d/g, (digit) => String.fromCharCode(97 + Number(digit)))}\uE003`;
@@ -86,7 +108,7 @@ const guard = (digits: string) => `\uE002${digits.replace(/\d/g, (digit) => Stri
 export const MASK_KINDS: readonly MaskKind[] = maskKinds(GROUPING_VERSION);
 
 function maskKinds(version: string): readonly MaskKind[] {
-  const statusContext = [HTTP_WORD, ...(afterRequestLine(version) ? [REQUEST_LINE] : []), ...(readsCodes(version) ? [HTTP_EXCEPTION] : [])];
+  const statusContext = [HTTP_WORD, ...(afterRequestLine(version) ? [REQUEST_LINE] : []), ...(readsCodes(version) ? [HTTP_EXCEPTION] : []), ...(readsAnswers(version) ? [ANSWER] : [])];
   return [
     // URLs keep scheme, host and path (the endpoint is what failed); ids in the path, credentials and query
     // values go. A host that is itself an address (an IP, a generated name with digits) is masked.
@@ -125,6 +147,8 @@ function maskKinds(version: string): readonly MaskKind[] {
     { name: 'status', pattern: /(?<![\w.])[1-5]\d\d(?![\w.])/g, replace: (status: string, offset: number, text: string) => keepHttpStatus(status, offset, text, statusContext) },
     // Kept: numeric error codes (from g-2026-12-05.2).
     ...(readsCodes(version) ? [{ name: 'code', pattern: CODE_IN_PLACE, replace: (code: string, before?: string, digits?: string) => (before === undefined ? code.replace(/\d+/, guard) : before + digits!.replace(/\d+/, guard)) }] : []),
+    // The example an evaluation ran (from g-2026-12-05.3).
+    ...(readsAnswers(version) ? [{ name: 'id', pattern: EVAL_CASE, replace: (_: string, key: string) => `${key}<id>` }] : []),
     // Quoted free text (it has a space) is a value; a quoted identifier is kept, ids inside it masked later,
     // and so is a quoted status phrase (`'403 Forbidden'`): it names the failure.
     { name: 'quoted', pattern: /(?<!\w)(?:'[^'\n]*\s[^'\n]*'|"(?:[^"\\\n]|\\.)*\s(?:[^"\\\n]|\\.)*"|`[^`\n]*\s[^`\n]*`)(?!\w)/g, replace: (m) => (m.length <= 200 && !m.includes('\uE002') ? '<quoted>' : m) },
@@ -178,7 +202,9 @@ const TOP_LEVEL_DOMAINS = new Set(
 
 function keepHttpStatus(status: string, offset: number, text: string, contextBefore: readonly StatusContext[]): string {
   const after = text.slice(offset + status.length, offset + status.length + 32);
-  const read = contextBefore.some(({ pattern, chars }) => pattern.test(text.slice(Math.max(0, offset - chars), offset))) || HTTP_CONTEXT_AFTER.test(after);
+  const read =
+    contextBefore.some(({ pattern, chars, errorsOnly }) => (!errorsOnly || (/^[45]/.test(status) && !COUNTED.test(after))) && pattern.test(text.slice(Math.max(0, offset - chars), offset))) ||
+    HTTP_CONTEXT_AFTER.test(after);
   return read ? guard(status) : status;
 }
 
@@ -217,6 +243,13 @@ function isRandomCaseId(token: string): boolean {
  */
 const MODEL_NAME =
   /(?<![\w-])(?:chatgpt|gpt|o(?=\d)|claude|gemini|gemma|codellama|llama|mistral|mixtral|codestral|ministral|pixtral|deepseek|qwen|phi|grok|command-r|text-embedding|text-davinci|titan|nova)(?:\d+(?:\.\d+)?[a-z]*)?(?:[-.:][a-z0-9]+)*(?![\w-])/gi;
+
+const WHOLE_MODEL_NAME = new RegExp(`^(?:${MODEL_NAME.source})$`, 'i');
+
+/** Whether a token is a model name as the masking keeps one (`gpt-4o`, `claude-3-5-sonnet-20241022`). */
+export function isModelName(token: string): boolean {
+  return WHOLE_MODEL_NAME.test(token);
+}
 
 // Private-use characters bracket what is protected from the kinds: model names (by index) and statuses.
 const GUARDS = /[\uE000-\uE003]/g;

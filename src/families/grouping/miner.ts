@@ -12,7 +12,7 @@
 // names a failure of its own and is never absorbed. A text that founds a template tells its siblings
 // (templates it differs from only in a word or two) apart from itself, so the similarity step does not
 // join what the miner kept apart. Pure: the caller loads a leaf and stores the decision.
-import { PLACEHOLDER, WILDCARD } from './mask.js';
+import { isModelName, PLACEHOLDER, WILDCARD } from './mask.js';
 
 export const MINER = {
   /** Share of a template's positions a text must agree with to join it (Drain's sim_th; 0.4 in Drain3). */
@@ -69,9 +69,9 @@ export function matchTemplate<T extends MinerTemplate>(tokens: readonly string[]
   for (const template of leaf) {
     if (template.tokens.length !== tokens.length) continue;
     const compared = compare(template.tokens, tokens);
-    if (compared.words.length > 0 || compared.statuses > 0) {
-      if (compared.words.length + compared.statuses <= MINER.siblingWords && compared.others === 0) siblings.push(template);
-      if (compared.words.length === 1 && compared.statuses === 0 && compared.others === 0) {
+    if (compared.words.length > 0 || compared.kept > 0) {
+      if (compared.words.length + compared.kept <= MINER.siblingWords && compared.others === 0) siblings.push(template);
+      if (compared.words.length === 1 && compared.kept === 0 && compared.others === 0) {
         const position = compared.words[0]!;
         wordSiblings.set(position, [...(wordSiblings.get(position) ?? []), template]);
       }
@@ -97,13 +97,13 @@ export function matchTemplate<T extends MinerTemplate>(tokens: readonly string[]
 
 /**
  * How a template and a text differ: the share of positions where they agree (wildcards do not count as
- * agreeing, as in Drain3), and the differing positions split into words, HTTP statuses and error codes
- * (names of what failed, never a variable) and other values.
+ * agreeing, as in Drain3), and the differing positions split into words, kept values (HTTP statuses, error
+ * codes and model names: names of what failed, never a variable) and other values.
  */
-function compare(template: readonly string[], tokens: readonly string[]): { score: number; wildcards: number; words: number[]; statuses: number; others: number } {
+function compare(template: readonly string[], tokens: readonly string[]): { score: number; wildcards: number; words: number[]; kept: number; others: number } {
   let equal = 0;
   let wildcards = 0;
-  let statuses = 0;
+  let kept = 0;
   let others = 0;
   const words: number[] = [];
   for (let i = 0; i < template.length; i++) {
@@ -112,10 +112,10 @@ function compare(template: readonly string[], tokens: readonly string[]): { scor
     if (a === WILDCARD) wildcards++;
     else if (a === b) equal++;
     else if (isWord(a) && isWord(b)) words.push(i);
-    else if (isKeptNumber(a) && isKeptNumber(b)) statuses++;
+    else if ((isKeptNumber(a) && isKeptNumber(b)) || (isModel(a) && isModel(b))) kept++;
     else others++;
   }
-  return { score: template.length === 0 ? 1 : equal / template.length, wildcards, words, statuses, others };
+  return { score: template.length === 0 ? 1 : equal / template.length, wildcards, words, kept, others };
 }
 
 /**
@@ -125,6 +125,11 @@ function compare(template: readonly string[], tokens: readonly string[]): { scor
  */
 function isKeptNumber(token: string): boolean {
   return /^-?\d+:?$/.test(token);
+}
+
+/** A model name, which the masking keeps: `chat gpt-4o` and `chat claude-sonnet-4-5` are other calls. */
+function isModel(token: string): boolean {
+  return isModelName(token.replace(/[:,.!?]$/, ''));
 }
 
 function merged(template: readonly string[], tokens: readonly string[]): string[] {

@@ -6,9 +6,12 @@
 // the old way (plan.ts; legacy_2026_11_22/ for the first version), and a family found that way learns the
 // current version's keys, template and features.
 
-export const GROUPING_VERSION = 'g-2026-12-05.2';
+export const GROUPING_VERSION = 'g-2026-12-05.3';
 
 export const LEGACY_VERSIONS = [
+  // Released 2026-12-05: it masked a status after a verb of answering or the name of what was called
+  // (`returned 503`, `optimize_routes 502`) and the value of an evaluation's case key (`case=figma-brief`).
+  { version: 'g-2026-12-05.2', transitionUntil: new Date('2027-06-05T00:00:00Z') },
   // Released 2026-12-05: it masked a status after an HTTP exception class (`<HttpError 404 when …>`) and
   // read no numeric error codes (`Twilio error 21211`, JSON-RPC `-32602`) or code-like error types.
   { version: 'g-2026-12-05', transitionUntil: new Date('2027-06-05T00:00:00Z') },
