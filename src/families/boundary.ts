@@ -72,7 +72,10 @@ interface Reading {
   sqlState: string | undefined;
   rpcCode: number | undefined;
   grpcCode: number | undefined;
+  /** The failing evaluator or metric, as correction keys name it (see evaluatorName). */
   evaluator: string | undefined;
+  /** Every name the signal gives what failed, the most specific first (see evaluatorNames). */
+  evaluators: string[];
   attributes: Attributes;
 }
 
@@ -87,8 +90,23 @@ const RETRIEVAL_TOOL = /(?:^|[^a-z])(?:retriev\w*|rag|vector\w*|kb|knowledge\w*|
 const QUERY_TOOL = /(?:^|[^a-z])(?:sql|soql|query|queries|warehouse|db|database|bigquery|snowflake|postgres\w*|mysql)(?:$|[^a-z])/i;
 /** URL paths that fetch documents: a 404 there is a missing document, not a misnamed resource. */
 const RETRIEVAL_URL = /\/(?:search|docs?|documents?|kb|knowledge\w*|articles?|vectors?|collections?|indexes|embeddings?|retriev\w*)(?:\/|\?|$)/i;
-/** Words saying the failure was a model call even without GenAI attributes. */
-const MODEL_CALL_TEXT = /\b(?:llm|model) (?:call|request|step|run|invocation|api)\b|\bcalling the (?:model|llm)\b|\bchat[ .]completions?\b/i;
+/**
+ * Words saying the failure was a model call even without GenAI attributes: the call named as one, a model
+ * API operation (`InvokeModel`, `generate_content`, `messages.create`), a provider SDK's exception module
+ * (`openai.InternalServerError`, `litellm.Timeout`), or a gateway's provider-prefixed model id
+ * (`bedrock/anthropic.claude-3-sonnet…`, `vertex_ai/gemini-2.5-pro`, `openai/gpt-4.1-mini`).
+ */
+const MODEL_CALL_TEXT = new RegExp(
+  [
+    String.raw`\b(?:llm|model) (?:call|request|step|run|invocation|api)\b|\bcalling the (?:model|llm)\b|\bchat[ .]completions?\b`,
+    String.raw`\b(?:InvokeModel(?:WithResponseStream)?|ConverseStream|generate_?content|generateContent|messages\.create|responses\.create)\b`,
+    String.raw`\b(?:openai|anthropic|litellm|mistralai|cohere)\.(?:[a-z_]+\.)*[A-Z]|\b(?:Vertex ?AI|Bedrock|Azure ?OpenAI) ?Exception\b`,
+    String.raw`\b(?:openai|anthropic|bedrock|vertex_ai|azure|azure_ai|gemini|mistral|groq|together_ai|fireworks_ai|ollama|deepseek)\/[\w.:@-]*\d[\w.:@-]*`,
+  ].join('|'),
+  'i',
+);
+/** Attributes an LLM gateway puts on the calls it routes (LiteLLM, Portkey, an in-house router). */
+const MODEL_GATEWAY_ATTRIBUTES = ['llm.route', 'llm.provider', 'llm.deployment', 'litellm.model'];
 
 function attr(attributes: Attributes, ...names: string[]): string | undefined {
   for (const name of names) {
@@ -141,6 +159,14 @@ function statusInText(text: string, call: boolean): number | undefined {
   return found ? Number(found[1]) : undefined;
 }
 
+/** A JSON-RPC error code the text names as one: "MCP error -32602", "JSON-RPC -32601 from k8s-mcp". */
+const RPC_CODE_TEXT = /\b(?:json-?rpc|mcp)\b[^\n\d-]{0,20}(-32[0-7]\d\d)\b/i;
+
+function rpcCodeInText(text: string): number | undefined {
+  const found = RPC_CODE_TEXT.exec(text);
+  return found ? Number(found[1]) : undefined;
+}
+
 function readSignal(e: BoundaryEvidence): Reading {
   const a: Attributes = e.attributes ?? {};
   const runType = attr(a, 'run_type', 'langsmith.span.kind', 'langsmith.run_type')?.toLowerCase();
@@ -153,12 +179,12 @@ function readSignal(e: BoundaryEvidence): Reading {
   ]
     .filter((part) => part !== undefined && part !== '')
     .join('\n');
-  const tool = e.tool ?? attr(a, 'gen_ai.tool.name', 'mcp.tool.name', 'tool.name');
+  const tool = e.tool ?? attr(a, 'gen_ai.tool.name', 'mcp.tool.name', 'tool.name', 'failing_tool');
   const modelName = attr(a, 'gen_ai.request.model', 'gen_ai.response.model', 'llm.model_name');
   const model =
     runType === 'llm' ||
     (operation !== undefined && MODEL_OPERATIONS.has(operation)) ||
-    (operation === undefined && (modelName !== undefined || attr(a, 'gen_ai.system', 'gen_ai.provider.name') !== undefined) && tool === undefined) ||
+    (operation === undefined && (modelName !== undefined || attr(a, 'gen_ai.system', 'gen_ai.provider.name', ...MODEL_GATEWAY_ATTRIBUTES) !== undefined) && tool === undefined) ||
     MODEL_CALL_TEXT.test(text);
   const dbSystem = attr(a, 'db.system', 'db.system.name');
   const retrieval =
@@ -202,11 +228,26 @@ function readSignal(e: BoundaryEvidence): Reading {
     runType,
     operation,
     sqlState: sqlState?.toUpperCase(),
-    rpcCode: intAttr(a, 'rpc.jsonrpc.error_code'),
+    rpcCode: intAttr(a, 'rpc.jsonrpc.error_code', 'jsonrpc.error_code', 'mcp.error.code') ?? rpcCodeInText(text),
     grpcCode: attr(a, 'rpc.system') === 'grpc' ? intAttr(a, 'rpc.grpc.status_code') : undefined,
     evaluator: evaluatorName(e, a),
+    evaluators: evaluatorNames(e, a),
     attributes: a,
   };
+}
+
+/**
+ * What a signal names the failed check by, the most specific first: the evaluator, then the metric, then the
+ * suite (`eval.name` often names the suite, `oncall-rag`, and `evaluator` what failed in it,
+ * `context_relevance`), an audit or check rule, then a snake_case name leading an eval failure's title.
+ */
+function evaluatorNames(e: BoundaryEvidence, a: Attributes): string[] {
+  if (e.kind === 'anomaly') return [];
+  const names = ['eval.evaluator', 'evaluator', 'evaluator.name', 'gen_ai.evaluation.name', 'eval.metric', 'metric', 'metric.name', 'eval.name', 'audit.rule', 'check.name']
+    .map((name) => attr(a, name))
+    .filter((name): name is string => name !== undefined);
+  const titled = e.kind === 'eval_failure' ? /^([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b/.exec(e.title)?.[1] : undefined;
+  return [...new Set(titled === undefined ? names : [...names, titled])];
 }
 
 /** The evaluator or metric that failed: an attribute, else a snake_case name leading an eval failure's title. */
@@ -275,7 +316,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:model|engine|llm|provider|anthropic|openai)\b[^\n]{0,40}\boverloaded\b/i,
       /\boverloaded[ _]error\b/i,
       /^overloaded$/im,
-      /\bmodel is (?:currently )?(?:loading|overloaded|unavailable)\b/i,
+      /\bmodel (?:is )?(?:currently )?(?:loading|overloaded|unavailable)\b/i,
     ],
   },
   {
@@ -291,6 +332,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bmodel (?:id|identifier|name)\b[^\n]{0,20}\b(?:is )?(?:invalid|unknown|not found|not recogni[sz]ed)\b/i,
       /\bno such model\b/i,
       /\bdeployment[ _]?not[ _]?found\b|\bapi deployment for this resource does not exist\b/i,
+      /\bmodel\b[^\n]{0,40}\b(?:end of (?:its )?life|end-of-life|EOL)\b|\b(?:EOL|end-of-life) model\b/i,
     ],
   },
   {
@@ -328,6 +370,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:model|llm)\b[^\n]{0,60}\b(?:does not|doesn't|do not) support\b/i,
       /\bnot supported (?:with|by|for|on) (?:this|the) model\b/i,
       /\bdoes(?: not|n't) support (?:tools|tool use|tool calling|function calling|functions|vision|images|json mode|structured outputs?|response_format|streaming|system prompts?)\b/i,
+      /\b(?:tools|tool use|tool calling|function calling|vision|json mode|structured outputs?) (?:is |are )?not supported\b/i,
+      /\bcapabilit(?:y|ies)\b[^\n]{0,12}\b(?:tool_use|tools|function_calling|vision|json_mode|structured_outputs?)\b\W{0,3}(?:=|:|is)\s*(?:false|no|unsupported)\b/i,
     ],
   },
   {
@@ -344,6 +388,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:mis-?routed|routed to the wrong)\b/i,
       /\brouter fallback\b/i,
       /\b(?:model )?router (?:change|update|config(?:uration)? change)\b|\bafter (?:the )?(?:model )?rout(?:er|ing) (?:change|update)\b/i,
+      /\b(?:resolved|routed|routing|switched|sent) (?:\d+% )?to (?:the |a |its )?fallback\b/i,
+      /\broute [\w.-]+ (?:now|switched to|changed to)\s*(?:→|->|to|:)?\s*[\w.\/:-]*\d/i,
     ],
   },
   {
@@ -380,6 +426,9 @@ const TEXT_RULES: readonly TextRule[] = [
       /\binsufficient[ _]privilege\b/i,
       /\binvalid[ _](?:grant|client|auth)\b|\bnot[ _]authed\b|\btoken[ _](?:revoked|expired)\b|\baccount[ _]inactive\b/i,
       /\bcommand denied to user\b|\bmust be owner of\b/i,
+      /\b(?:missing|unknown|invalid|bad|expired|revoked)(?: or (?:unknown|invalid|expired|revoked))?[ _]refresh[ _]token\b|\brefresh[ _]token\b[^\n]{0,30}\b(?:invalid|expired|revoked|missing|unknown|rejected)\b/i,
+      /\black(?:s|ing)?\b[^\n]{1,40}\b(?:permissions?|scopes?|privileges?)\b/i,
+      /\bnot permitted\b(?<!(?:inputs?|fields?|propert(?:y|ies)|arguments?|keys?|values?) (?:are |is )?not permitted)/i,
     ],
   },
   {
@@ -402,6 +451,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:json|parse|parsing|decode|decoding)\b[^\n]{0,60}\b(?:arguments?|args|tool input)\b/i,
       /\b(?:arguments?|args)\b[^\n]{0,60}\b(?:json|parse|parsing|decode|decoding)\b/i,
       /\b(?:tool[ _]call|function[ _]call)[ _](?:arguments?|args)\b[^\n]{0,20}\b(?:truncated|malformed|unparseable)\b/i,
+      /\b(?:tool|function)[ _-]calls?\b[^\n]{0,30}\b(?:truncated|malformed|unparseable|not parseable|invalid json|parse failures?)\b/i,
       /\b(?:unknown|unrecognized|nonexistent|non-existent|undefined) tool\b|\bno such tool\b/i,
       /\btool\b[\s'"`:=]{1,3}[\w.:/-]+[\s'"`,:]{1,3}(?:not found|does not exist|is not (?:registered|available|defined))/i,
       /\b(?:field|value)\b[^\n]{0,40}\bcannot be set\b|\bvalue expected\b|\bspecify a valid\b/i,
@@ -445,6 +495,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bserver error\b/i,
       /\binternal error\b|\bbackend ?error\b/i,
       /\btemporarily unavailable\b|\bunder maintenance\b|\bcircuit[ _-]?breaker\b/i,
+      /\b(?:system|server|service|backend|api) (?:is )?(?:currently |temporarily )?(?:unavailable|down)\b|\bunavailable right now\b/i,
     ],
   },
   {
@@ -459,7 +510,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bconnection (?:was )?(?:refused|reset|closed|aborted|error|failed|lost|dropped)\b/i,
       /\b(?:failed|unable) to connect\b|\bcould not connect\b|\bunreachable\b/i,
       /\bdns\b[^\n]{0,30}\b(?:fail|error|resolution|lookup|not found)/i,
-      /\bgetaddrinfo\b|\bcould not resolve host\b|\bname or service not known\b/i,
+      /\bgetaddrinfo\b|\bcould not resolve host\b|\bname or service not known\b|\bfailure in name resolution\b/i,
+      /\bconnect ?error\b/i,
       /\bnetwork (?:error|unreachable)\b/i,
       /\b(?:other side|peer|remote(?: end)?|server) closed\b|\bterminated unexpectedly\b|\bunexpected (?:eof|end of (?:stream|file))\b/i,
       /\bupstream connect error\b|\bdisconnect\/reset before headers\b/i,
@@ -516,7 +568,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bpii\b/i,
       /\bpersonal(?:ly identifiable)? (?:data|information)\b/i,
       /\b(?:ssn|social security number|credit card number|card number|email address|phone number)s?\b[^\n]{0,30}\b(?:in (?:the )?(?:output|response|reply|answer)|leak|exposed|echoed|revealed)/i,
-      /\b(?:echo(?:ed|es|ing)?|leak(?:ed|s|ing)?|reveal(?:ed|s|ing)?|expos(?:ed|es|ing)|repeat(?:ed|s|ing)?|disclos(?:ed|es|ing))\b[^\n]{0,40}\b(?:ssn|social security|credit card|card number|email address|phone number|home address|date of birth|passport|iban|account number|salary)\b/i,
+      /\b(?:echo(?:ed|es|ing)?|leak(?:ed|s|ing)?|reveal(?:ed|s|ing)?|expos(?:ed|es|ing)|repeat(?:ed|s|ing)?|disclos(?:ed|es|ing)|includ(?:ed|es|ing|e)|contain(?:ed|s|ing)?)\b[^\n]{0,40}\b(?:ssn|social security|credit card|card number|email address|phone number|home address|date of birth|dob|birthday|passport|iban|account number|insurance number|member id|salary)\b/i,
     ],
   },
   {
@@ -529,7 +581,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bsystem prompt\b/i,
       /\bjailbreak/i,
       /\bprompt[ _-]?injection\b/i,
-      /\b(?:followed|obeyed|executed) (?:the )?instructions? (?:embedded|planted|hidden|found) in\b/i,
+      /\b(?:followed|obeyed|executed) (?:the )?instructions? (?:(?:embedded|planted|hidden|found) in|from (?:a |an |the )?(?:retrieved|fetched|web|scraped|tool|document|page|email))\b/i,
       /\binstructions? (?:found|embedded|planted|hidden) in (?:a |the )?(?:retrieved|fetched|web|tool|kb|document|page|email|content)/i,
     ],
   },
@@ -546,6 +598,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:step|check|verification)s? (?:was |were )?(?:missing|skipped)\b|\bskipped (?:the )?\w+/i,
       /\bstep \d+ should (?:be|have been)\b/i,
       /\b(?:called|used|chose|picked|selected|invoked)\b[^\n]{0,40}\binstead of\b/i,
+      /\b\w*(?:verified|confirmed|checked|approved)\s*[=:]\s*false\b/i,
+      /\bwhen (?:i|we) only asked\b|\b(?:i|we) asked (?:it )?to [^\n]{1,40}\band it \w+ed\b/i,
     ],
   },
   {
@@ -556,9 +610,11 @@ const TEXT_RULES: readonly TextRule[] = [
     patterns: [
       /\binvalid json output\b|\boutput ?parser\b|\bcould not parse (?:llm )?output\b/i,
       /\b(?:format|formatting) (?:check|error|violation|mismatch)\b|\bwrong format\b/i,
-      /\bexpected (?:csv|json|markdown|yaml|xml|a table|a list)\b[^\n]{0,20}\bgot\b/i,
+      /\bexpected (?:csv|json|markdown|yaml|xml|a table|a list)\b[^\n]{0,80}\bgot\b/i,
       /```|\bcode fences?\b/i,
       /\btoo (?:long|short|verbose|wordy)\b|\b(?:word|character|length) (?:limit|count|budget)\b|\b\d+[- ](?:word|character)s? limit\b/i,
+      /\b(?:under|over|at most|max(?:imum)?|exceed(?:s|ed|ing)?) \d+ (?:chars|characters|words)\b/i,
+      /\basterisks\b|\braw (?:markdown|json)\b/i,
     ],
   },
   {
@@ -586,8 +642,12 @@ const TEXT_RULES: readonly TextRule[] = [
       /\blast year'?s\b/i,
       // A user setting the answer against the source it should have come from: a dated or official version.
       /\b(?:19|20)\d\d(?: [\w-]+){0,2} (?:polic(?:y|ies)|handbook|guide(?:lines?)?|docs|documentation|price list|pricing|rules|rates)\b/i,
-      /\b(?:your|the|our|their) (?:site|website|docs|documentation|handbook|polic(?:y|ies)|faq|help center|portal)\b[^\n]{0,20}\b(?:says|said|states|shows|lists)\b/i,
+      /\b(?:your|the|our|their) (?:site|website|docs|documentation|handbook|polic(?:y|ies)|guidelines?|faq|help center|portal)\b[^\n]{0,20}\b(?:says?|said|states?|shows?|lists?)\b/i,
+      /\b(?:pulled|retrieved|fetched|quoted|cited)\b[^\n]{0,40}\binstead of\b/i,
       /\bthat changed (?:in|on|last|this)\b/i,
+      // The source changed and the answer did not follow: "the label changed this summer", "we rewrote it in October".
+      /\b(?:updated|changed|rewrote|rewritten|revised|retired|discontinued|replaced|moved)\b[^\n]{0,40}\b(?:ago|last (?:week|month|year|quarter)|this (?:summer|spring|fall|autumn|winter|year|month|quarter)|in (?:january|february|march|april|may|june|july|august|september|october|november|december|(?:19|20)\d\d))\b/i,
+      /\b(?:retired|discontinued|no longer (?:offered|available|sold|supported|valid))\b|\bnot in (?:the|our) current\b/i,
     ],
   },
   {
@@ -612,7 +672,8 @@ const TEXT_RULES: readonly TextRule[] = [
     says: 'vector index misconfigured',
     patterns: [
       /\b(?:vector |embedding )?dimension(?:ality)? (?:mismatch|error)\b|\bexpected (?:vector )?dim(?:ension)?s?\b[^\n]{0,20}\b(?:got|but)\b/i,
-      /\b(?:collection|vector index|namespace)\b[^\n]{0,40}\b(?:not found|does not exist|doesn't exist)\b/i,
+      /\b(?:collection|vector index|namespace)\b[^\n]{0,40}\b(?:not found|does not exist|doesn\\?'?t exist)\b/i,
+      /\bexpected \d+ dimensions?\b|\b(?:different|mismatched) (?:vector |embedding )?dimensions\b/i,
       /\bindex[ _]not[ _]found\b/i,
     ],
   },
@@ -623,8 +684,11 @@ const TEXT_RULES: readonly TextRule[] = [
     says: 'citations missing or unsupported',
     patterns: [
       /\bcit(?:ation|ations|ed|es|ing)\b/i,
-      /\b(?:does not|doesn't|do not) support the claim\b|\bunsupported claims?\b|\bnot grounded\b|\bungrounded\b|\bunfaithful\b/i,
+      /\b(?:does not|doesn't|do not) support the claim\b|\bunsupported claims?\b|\bclaims? (?:\w+ )?(?:unsupported|not supported) by\b|\bnot grounded\b|\bungrounded\b|\bunfaithful\b/i,
       /\bno (?:link|source|reference)s? to\b/i,
+      /\b(?:had|has|have|with|without) (?:any |no )?(?:\w+ )?(?:references|citations|sources)\b/i,
+      /\b(?:section|clause|article|paragraph|page)\b[^\n]{0,40}\b(?:doesn'?t|does not) exist\b/i,
+      /\bretrieved (?:chunk|document|doc|passage|context|source)\b[^\n]{0,40}\b(?:says|states|shows)\b/i,
     ],
   },
   {
@@ -632,7 +696,7 @@ const TEXT_RULES: readonly TextRule[] = [
     boundary: 'context_source',
     confidence: VAGUE,
     says: 'answer not backed by its sources',
-    patterns: [/\bhallucinat/i, /\bmade[ -]up\b/i, /\bfabricat(?:ed|es|ing|ion)\b/i],
+    patterns: [/\bhallucinat/i, /\bmade[ -]up\b/i, /\bfabricat(?:ed|es|ing|ion)\b/i, /\b(?:isn'?t|is not|not) in (?:any of )?(?:our|the) (?:docs|documentation|sources|knowledge base)\b/i],
   },
   {
     name: 'policy-violation',
@@ -642,12 +706,42 @@ const TEXT_RULES: readonly TextRule[] = [
     patterns: [/\bpolicy violations?\b/i, /\bviolat(?:ed|es|ing|ion of) (?:the )?(?:[\w-]+ ){0,2}polic(?:y|ies)\b/i],
   },
   {
+    name: 'promise',
+    boundary: 'prompt',
+    confidence: VAGUE,
+    says: 'promised what it should not',
+    patterns: [/\bpromis(?:ed|es|ing)\b|\bdon'?t promise\b|\bguaranteed? (?:by|to|that)\b|\bwill definitely\b/i],
+  },
+  {
+    name: 'loop',
+    boundary: 'prompt',
+    confidence: VAGUE,
+    says: 'repeated the same steps',
+    patterns: [/\b(?:infinite|endless|tool|agent) loop\b|\bstuck in a loop\b|\bre-?(?:reads?|reading|calls?|calling)\b[^\n]{0,20}\bsame\b|\b\d{2,} (?:llm|model|tool) calls\b/i],
+  },
+  {
+    // What a user says when the agent could not reach something it used to: weaker than any error text.
+    name: 'lost-access',
+    boundary: 'permission',
+    confidence: VAGUE,
+    says: 'lost access',
+    patterns: [/\blost (?:its |their |my )?access\b|\b(?:can'?t|cannot|can not|couldn'?t|could not|unable to) (?:access|see|read(?! propert))\b|\bno access to\b/i],
+  },
+  {
+    name: 'slow',
+    boundary: 'downstream_api',
+    confidence: VAGUE,
+    says: 'slow or no answer',
+    inModelCall: 'model_route',
+    patterns: [/\btook forever\b|\bwaited (?:\d+|a few|several) (?:minutes?|min|seconds?)\b|\b(?:for|after) a (?:full )?minute\b|\b(?:so|too|very|really) slow\b|\bslow today\b/i],
+  },
+  {
     // Like a 404: a thing the agent named does not exist ("channel_not_found", "no such file").
     name: 'not-found',
     boundary: 'tool_contract',
     confidence: VAGUE,
     says: 'named resource not found',
-    patterns: [/\b[a-z]+_not_found\b/i, /\bnot found\b/i, /\bno such\b/i, /\bdoes not exist\b/i],
+    patterns: [/\b[a-z]+_not_found\b/i, /\bnot found\b/i, /\bno such\b/i, /\b(?:does not|doesn'?t) exist\b/i],
   },
   {
     name: 'invalid-value',
@@ -661,21 +755,22 @@ const TEXT_RULES: readonly TextRule[] = [
 /** Evaluator names by what they measure, as words of the name ("tool_order" -> tool, order). First match wins. */
 const EVALUATOR_RULES: readonly { boundary: Boundary; what: string; match: RegExp }[] = [
   { boundary: 'tool_contract', what: 'tool arguments', match: /\b(?:argument|arguments|args|parameter|parameters|params|input schema|tool schema|tool call validity)\b/ },
+  { boundary: 'tool_contract', what: 'tool calls parse', match: /\b(?:tool|function) calls? (?:schema |json )?(?:parse|parses|parsing|json|well formed|valid|validity|schema)\b/ },
   { boundary: 'tool_contract', what: 'generated queries run', match: /\b(?:sql|soql|query|queries)\b.*\b(?:executes?|execution|runs?|valid|validity|compiles?|syntax)\b/ },
-  { boundary: 'prompt', what: 'tool choice or order', match: /\b(?:tool (?:selection|choice|order|ordering|sequence|use)|trajectory|step order|plan adherence|wrong tool)\b/ },
+  { boundary: 'prompt', what: 'tool choice or order', match: /\b(?:tool (?:selection|choice|order|ordering|sequence|use)|trajectory|step order|plan adherence|wrong tool)\b|^\w+ before \w+$/ },
   { boundary: 'prompt', what: 'injection or jailbreak resistance', match: /\b(?:injection|jailbreak|prompt attack|red ?team)\b/ },
-  { boundary: 'prompt', what: 'personal data', match: /\b(?:pii|personal data|privacy)\b/ },
+  { boundary: 'prompt', what: 'personal data', match: /\b(?:pii|phi|personal data|privacy|ssn|dob)\b/ },
   {
     boundary: 'context_source',
     what: 'grounding in sources',
     match:
-      /\b(?:faithfulness|faithful|groundedness|grounded|grounding|hallucination|hallucinations|citation|citations|attribution|stale|staleness|freshness|fresh|current|outdated|up to date|context (?:precision|recall|relevance|relevancy|utilization)|retrieval|recall|mrr|ndcg|hit rate)\b/,
+      /\b(?:faithfulness|faithful|groundedness|grounded|grounding|hallucination|hallucinations|citation|citations|attribution|stale|staleness|freshness|fresh|current|outdated|up to date|context (?:precision|recall|relevance|relevancy|utilization)|retrieval|recall|mrr|ndcg|hit rate|fact|facts|factual|factuality|fact check)\b/,
   },
   {
     boundary: 'prompt',
     what: 'format, length, tone or language',
     match:
-      /\b(?:format|formatting|json schema|json|structured output|schema|length|conciseness|concise|verbosity|brevity|tone|politeness|empathy|style|professionalism|language|instruction following|instructions|adherence|refusal|toxicity|bias|harmful)\b/,
+      /\b(?:format|formatting|json schema|json|structured output|schema|length|conciseness|concise|verbosity|brevity|tone|politeness|empathy|style|professionalism|language|instruction following|instructions|adherence|refusal|toxicity|bias|harmful)\b|\b(?:max|min|maximum|minimum) (?:chars|characters|words|sentences|bullets|lines)\b/,
   },
   { boundary: 'permission', what: 'access control', match: /\b(?:access control|authorization|authorisation|data access)\b/ },
 ];
@@ -692,7 +787,8 @@ function evaluatorFinding(name: string): Finding | null {
 
 /** Guardrail names say what they guard: "pii-filter", "prompt-shield", "hr-abac". */
 const GUARDRAIL_RULES: readonly { boundary: Boundary; what: string; match: RegExp }[] = [
-  { boundary: 'permission', what: 'data access', match: /\b(?:access|abac|rbac|acl|entitlements?|authz|authorization|scope guard|data boundary)\b/ },
+  { boundary: 'permission', what: 'data access', match: /\b(?:access|abac|rbac|acl|entitlements?|authz|authorization|scope guard|data boundary|(?:patient|user|tenant|data|customer|member|employee|account|record|row|resource) scope)\b/ },
+  { boundary: 'context_source', what: 'grounding in sources', match: /\b(?:grounding|groundedness|grounded|faithfulness|hallucination|factuality|citations?)\b/ },
   { boundary: 'prompt', what: 'personal data in the output', match: /\b(?:pii|privacy|personal data|dlp|redaction)\b/ },
   { boundary: 'prompt', what: 'prompt injection or jailbreak', match: /\b(?:injection|jailbreak|prompt shield|prompt guard|shield)\b/ },
   { boundary: 'prompt', what: 'topic, tone or toxicity', match: /\b(?:topic|toxicity|toxic|profanity|tone|moderation|brand)\b/ },
@@ -799,18 +895,35 @@ function spanFinding(r: Reading): Finding | null {
   return null;
 }
 
-/** Anomaly metrics that name a place: model mix, quota, tokens, latency. */
+/**
+ * Anomaly metrics that name a place: model mix, quota, tokens, latency, a status counted, what retrieval
+ * returns, how tool calls or outputs parse. A metric of the model calls (`llm.*`, `gen_ai.*`) is the
+ * model route's where a tool's would be the downstream's.
+ */
 function anomalyFinding(r: Reading): Finding | null {
-  const metric = attr(r.attributes, 'anomaly.metric', 'metric.name')?.toLowerCase();
+  const metric = attr(r.attributes, 'anomaly.metric', 'metric.name', 'metric')?.toLowerCase();
   if (metric === undefined || r.kind !== 'anomaly') return null;
   const at = (boundary: Boundary, confidence: number): Finding => ({ boundary, confidence, what: `${metric} anomaly`, via: 'on', subject: r.subject, rule: 'builtin:anomaly' });
+  const model = r.model || /^(?:llm|gen_ai|model)\b/.test(metric);
+  // A status counted (`http.client.429_count`) or said to dominate the errors reads as that status.
+  const status = /(?:^|[._])([45]\d\d)(?=[._]|$)/.exec(metric)?.[1] ?? attr(r.attributes, 'dominant_status', 'status', 'http.response.status_code');
+  if (status !== undefined && /^[45]\d\d$/.test(status)) {
+    const found = statusFinding({ ...r, status: Number(status), model });
+    if (found) return { ...found, confidence: LOOSE, what: `${metric} anomaly (${status})`, via: 'on', rule: 'builtin:anomaly' };
+  }
   if (/model/.test(metric)) return at('model_route', LOOSE);
-  if (/quota|rate[_ ]?limit|throttl/.test(metric)) return at('downstream_api', LOOSE);
-  // Token spikes follow the prompt and what is put into it; latency follows what was called.
-  if (/token/.test(metric)) return at('prompt', 0.35);
-  if (/latency|duration/.test(metric)) return at(r.model ? 'model_route' : 'downstream_api', r.call ? 0.35 : 0.3);
-  // Calls to a tool or service failing more often: what they call is failing (a wrong call fails always).
-  if (/error|fail/.test(metric) && r.call) return at(r.model ? 'model_route' : 'downstream_api', 0.35);
+  if (/quota|rate[_ ]?limit|throttl|allocation|api_requests_used|usage_ratio/.test(metric)) return at('downstream_api', LOOSE);
+  if (/tool_?calls?[._]?pars|tool_?calls?[._]?(?:invalid|malformed)/.test(metric)) return at('tool_contract', LOOSE);
+  if (/(?:output|response|answer)s?[._]?pars|pars\w*[._]fail/.test(metric)) return at('prompt', LOOSE);
+  if (/retriev|rag\b|vector|embedding|docs_per_query|top1|chunks/.test(metric)) return at('context_source', LOOSE);
+  if (/connection|dns|socket/.test(metric)) return at(model ? 'model_route' : 'downstream_api', LOOSE);
+  // Token spikes and runaway loops follow the prompt and what is put into it; latency follows what was called.
+  if (/token|llm_calls|calls_per_run|steps_per_run|iterations/.test(metric)) return at('prompt', 0.35);
+  if (/cost|spend/.test(metric) && model) return at('model_route', 0.35);
+  if (/latency|duration|execution|_ms\b|_s\b/.test(metric)) return at(model ? 'model_route' : 'downstream_api', r.call || model ? 0.35 : 0.3);
+  // Calls to a tool or service failing more often, or succeeding less: what they call is failing (a wrong
+  // call fails always). Also a server reported down.
+  if (/error|fail|success|availability|\bup\b|health/.test(metric) && (r.call || model || /^(?:tool|mcp|http|rpc|api)\b/.test(metric))) return at(model ? 'model_route' : 'downstream_api', 0.35);
   return null;
 }
 
@@ -863,7 +976,7 @@ function strongestFinding(r: Reading): Finding | null {
   consider(rpcFinding(r));
   consider(grpcFinding(r));
   consider(modelMismatchFinding(r));
-  if (r.evaluator !== undefined) consider(evaluatorFinding(r.evaluator));
+  consider(r.evaluators.map(evaluatorFinding).find((f) => f !== null) ?? null);
   consider(guardrailFinding(r));
   for (const rule of OTHER_TEXT_RULES) if (worthTrying(rule.confidence)) consider(textFinding(rule, r));
   if (worthTrying(LOOSE)) consider(emptyRetrievalFinding(r));

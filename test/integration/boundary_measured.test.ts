@@ -1,7 +1,13 @@
-// The boundary target measured end to end: the labelled boundary set (test/fixtures/boundary_signals, 470
-// signals written blind to the classifier) goes through the real ingest, grouping and assignment path on PGlite,
-// in the worker's PGlite batches, and each signal is scored by the boundary of the family it landed in against
-// that signal's accepted boundaries. Grouping may split or merge differently from the labels; that is measured.
+// The boundary target measured end to end: each labelled boundary set (test/fixtures/boundary_signals, written
+// blind to the classifier) goes through the real ingest, grouping and assignment path on PGlite, in the worker's
+// PGlite batches, and each signal is scored by the boundary of the family it landed in against that signal's
+// accepted boundaries. Grouping may split or merge differently from the labels; that is measured.
+// - boundary-set.json (470 signals): its families are split into a tune half and a report half by a hash of
+//   the label; the rules were studied on the tune half only.
+// - boundary-set-2.json (359 signals, eight other workflows): written later by another helper and studied
+//   whole, so all of it is tune.
+// - boundary-set-3.json (340 signals, ten other workflows): written by a third helper after the rules read
+//   off the second set were settled, and never studied: all of it is report, a holdout.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { eq, inArray } from 'drizzle-orm';
@@ -13,17 +19,25 @@ import { signalSchema, toSignal } from '../../src/ingest/signals/schema.js';
 import { groupLabelled, type LabelledSignal } from '../helpers/grouping_run.js';
 import { startHarness, type Harness } from '../helpers/recur.js';
 
-const set = JSON.parse(readFileSync(new URL('../fixtures/boundary_signals/boundary-set.json', import.meta.url), 'utf8')) as {
+interface BoundarySet {
   signals: LabelledSignal[];
   truth: Record<string, string>;
   families: Record<string, { accepted: Boundary[] }>;
-};
+}
 
-/** The set's split rule (docs/boundary.md): first byte of SHA-256 of the family label, even tune, odd report. */
+const load = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/boundary_signals/${name}`, import.meta.url), 'utf8')) as BoundarySet;
+
+/** The first set's split rule (docs/boundary.md): first byte of SHA-256 of the family label, even tune, odd report. */
 const halfOf = (label: string) => (createHash('sha256').update(label).digest()[0]! % 2 === 0 ? 'tune' : 'report');
 
-describe('boundaries of families made by the real pipeline from the labelled boundary set', () => {
-  // Floors, not the target: see the first test.
+// Floors, not the target: they sit a little under the figures measured (docs/boundary.md, "Measured end to
+// end"), which move with every grouping change.
+describe.each([
+  { name: 'boundary-set.json', split: halfOf, floor: { accepted: 0.85, unknown: 0.11 } },
+  { name: 'boundary-set-2.json', split: () => 'tune', floor: { accepted: 0.86, unknown: 0.08 } },
+  { name: 'boundary-set-3.json', split: () => 'report', floor: { accepted: 0.63, unknown: 0.25 } },
+])('boundaries of families made by the real pipeline from $name', ({ name, split, floor }) => {
+  const set = load(name);
   let h: Harness;
   let landed: Array<{ label: string; cluster: string; signal: LabelledSignal }>;
   let decided: Map<string, typeof families.$inferSelect>;
@@ -37,18 +51,18 @@ describe('boundaries of families made by the real pipeline from the labelled bou
   }, 300_000);
   afterAll(() => h?.close());
 
-  it('puts at least 78% of signals in a family whose boundary they accept and at most 13% in an unknown one (target 90% / 5%: not met end to end)', () => {
+  it(`puts at least ${100 * floor.accepted}% of signals in a family whose boundary they accept and at most ${100 * floor.unknown}% in an unknown one (target 90% / 5%: not met end to end)`, () => {
     const score = (items: typeof landed) => {
       const accepted = items.filter((l) => set.families[l.label]!.accepted.includes(decided.get(l.cluster)!.boundary)).length;
       const unknown = items.filter((l) => decided.get(l.cluster)!.boundary === 'unknown').length;
       return { signals: items.length, accepted: accepted / items.length, unknown: unknown / items.length };
     };
     const all = score(landed);
-    const tune = score(landed.filter((l) => halfOf(l.label) === 'tune'));
-    const report = score(landed.filter((l) => halfOf(l.label) === 'report'));
-    const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+    const tune = score(landed.filter((l) => split(l.label) === 'tune'));
+    const report = score(landed.filter((l) => split(l.label) === 'report'));
+    const pct = (x: number) => (Number.isNaN(x) ? '-' : `${(100 * x).toFixed(1)}%`);
     console.log(
-      `[boundary e2e] ${landed.length} signals, ${Object.keys(set.families).length} labelled families -> ${decided.size} families; ` +
+      `[boundary e2e] ${name}: ${landed.length} signals, ${Object.keys(set.families).length} labelled families -> ${decided.size} families; ` +
         `in an accepted boundary: all ${pct(all.accepted)}, tune ${pct(tune.accepted)}, report ${pct(report.accepted)}; ` +
         `unknown: all ${pct(all.unknown)}, tune ${pct(tune.unknown)}, report ${pct(report.unknown)}`,
     );
@@ -57,18 +71,16 @@ describe('boundaries of families made by the real pipeline from the labelled bou
     const alone = score(landed.filter((l) => size.get(l.cluster) === 1));
     const grouped = score(landed.filter((l) => size.get(l.cluster)! > 1));
     console.log(
-      `[boundary e2e] ${alone.signals} signals alone in their family: accepted ${pct(alone.accepted)}, unknown ${pct(alone.unknown)}; ` +
+      `[boundary e2e] ${name}: ${alone.signals} signals alone in their family: accepted ${pct(alone.accepted)}, unknown ${pct(alone.unknown)}; ` +
         `${grouped.signals} in families of 2 or more: accepted ${pct(grouped.accepted)}, unknown ${pct(grouped.unknown)}`,
     );
     expect(landed.every((l) => decided.has(l.cluster))).toBe(true);
     // The issue's target is >= 90% accepted and <= 5% unknown. Measured on families as labelled it is met
-    // (bench:boundary, 100% / 0%); through the real pipeline it is not: grouping keeps more families apart
-    // than the labels (a signal often lands alone or in a pair), so the per-signal rules decide most of them.
-    // These floors sit a little under the measured figures (docs/boundary.md, "Measured end to end"), which
-    // move with every grouping change (81% / 8.6% before c75423d, 84-85% / 10-10.6% after, 87.0% / 9.1% on
-    // g-2026-12-05.2).
-    expect(all.accepted).toBeGreaterThanOrEqual(0.78);
-    expect(all.unknown).toBeLessThanOrEqual(0.13);
+    // (bench:boundary, 100% / 0% on both sets); through the real pipeline it is not: grouping keeps more
+    // families apart than the labels (a signal often lands alone or in a pair), so the per-signal rules
+    // decide most of them.
+    expect(all.accepted).toBeGreaterThanOrEqual(floor.accepted);
+    expect(all.unknown).toBeLessThanOrEqual(floor.unknown);
     expect(grouped.accepted).toBeGreaterThan(alone.accepted);
   });
 

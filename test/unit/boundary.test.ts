@@ -285,6 +285,96 @@ describe('classifySignalBoundary: run types, evaluators, guardrails, anomalies, 
   });
 });
 
+describe('classifySignalBoundary: evidence read since the second boundary set', () => {
+  const feedback = (title: string, message: string) => t(title, { kind: 'negative_feedback', message });
+  const anomaly = (title: string, attributes: Record<string, string | number>, tool?: string) => t(title, { kind: 'anomaly', attributes, ...(tool ? { tool } : {}) });
+  it.each<Case>([
+    // the evaluator before the suite that ran it
+    [t('oncall-rag: context relevance 0.21', { kind: 'eval_failure', attributes: { 'eval.name': 'oncall-rag', evaluator: 'context_relevance' } }), 'context_source', 'builtin:evaluator'],
+    [t('oncall-triage: tool arguments do not match', { kind: 'eval_failure', attributes: { 'eval.name': 'oncall-triage-trajectory', evaluator: 'tool_args_match' } }), 'tool_contract', 'builtin:evaluator'],
+    [t('case failed', { kind: 'eval_failure', attributes: { 'eval.name': 'refill-tool-args', evaluator: 'tool_call_schema_valid' } }), 'tool_contract', 'builtin:evaluator'],
+    [t('3/30 unparseable', { kind: 'eval_failure', attributes: { evaluator: 'tool_call_parses' } }), 'tool_contract', 'builtin:evaluator'],
+    [t('product-facts: discontinued plan', { kind: 'eval_failure', attributes: { 'eval.name': 'product-facts', evaluator: 'fact_check' } }), 'context_source', 'builtin:evaluator'],
+    [t('sms-copy regression', { kind: 'eval_failure', attributes: { 'eval.name': 'sms-copy', evaluator: 'max_chars_160' } }), 'prompt', 'builtin:evaluator'],
+    [t('DOB in confirmation', { kind: 'eval_failure', attributes: { evaluator: 'no_phi_in_sms' } }), 'prompt', 'builtin:evaluator'],
+    [t('submit_claim audit', { kind: 'other', attributes: { 'audit.rule': 'coverage-before-submit' } }), 'prompt', 'builtin:evaluator'],
+    // anomaly metrics under `metric`
+    [anomaly('429s from api.pagerduty.com', { metric: 'http.client.429_count', 'server.address': 'api.pagerduty.com' }), 'downstream_api', 'builtin:anomaly'],
+    [anomaly('401s from api.github.com', { metric: 'http.client.401_count' }), 'permission', 'builtin:anomaly'],
+    [anomaly('fedex error ratio up', { metric: 'tool.error_ratio', dominant_status: '503' }, 'fedex_track_shipment'), 'downstream_api', 'builtin:anomaly'],
+    [anomaly('LLM success rate 0%', { metric: 'llm.success_ratio' }), 'model_route', 'builtin:anomaly'],
+    [anomaly('docparse MCP availability 0%', { metric: 'mcp.server.up' }), 'downstream_api', 'builtin:anomaly'],
+    [anomaly('zero-hit rate 34%', { metric: 'retriever.empty_result_ratio' }), 'context_source', 'builtin:anomaly'],
+    [anomaly('parse failures 4.1% (baseline 0.2%)', { metric: 'agent.tool_call_parse_failure_ratio' }), 'tool_contract', 'builtin:anomaly'],
+    [anomaly('summary parse failures 7.5%', { metric: 'output.parse_failure_ratio' }), 'prompt', 'builtin:anomaly'],
+    [anomaly('Connection errors up 40x', { metric: 'net.connection_errors_per_min' }), 'downstream_api', 'builtin:anomaly'],
+    [anomaly('Salesforce API usage at 100%', { metric: 'salesforce.daily_api_requests_used_ratio' }), 'downstream_api', 'builtin:anomaly'],
+    [anomaly('LLM calls per run 23.8', { metric: 'agent.llm_calls_per_run' }), 'prompt', 'builtin:anomaly'],
+    [anomaly('turn p99 68 s', { metric: 'turn.latency_p99_ms' }), 'downstream_api', 'builtin:anomaly'],
+    [anomaly('JSON-RPC -32602 from k8s-mcp: 57 in 1 h', { metric: 'mcp.error_count', 'jsonrpc.error_code': -32602 }), 'tool_contract', 'builtin:jsonrpc'],
+    // model calls named by a gateway, an operation or an SDK
+    [t('bedrock/anthropic.claude-3-sonnet-20240229-v1:0 → 404 (model EOL)', { attributes: { 'llm.route': 'claims-default' } }), 'model_route', 'builtin:model-not-found'],
+    [t('ResourceNotFoundException when calling the InvokeModel operation: This model version has reached the end of its life'), 'model_route', 'builtin:model-not-found'],
+    [t('vertex_ai/gemini-2.5-pro request timed out after 60.0 s', { kind: 'timeout' }), 'model_route', 'builtin:timeout'],
+    [t('openai.InternalServerError: Error code: 500 - server_error'), 'model_route', 'builtin:http-status'],
+    [t('openai/gpt-4.1-mini 502 Bad Gateway x3'), 'model_route', 'builtin:http-status'],
+    [t('bedrock/meta.llama3-8b-instruct-v1:0: tools not supported', { message: "model capability 'tool_use' = false" }), 'model_route', 'builtin:model-feature'],
+    [t('alias writer-large resolved to fallback gpt-4o-mini'), 'model_route', 'builtin:model-fallback'],
+    [t('Route screener-default now → anthropic/claude-haiku-4-5-20251001', { attributes: { 'llm.route': 'screener-default' } }), 'model_route', 'builtin:model-fallback'],
+    // phrases
+    [t('OAuth refresh for HubSpot failed', { message: 'POST https://api.hubapi.com/oauth/v1/token -> 400 {"status":"BAD_REFRESH_TOKEN","message":"missing or unknown refresh token"}' }), 'permission', 'builtin:permission'],
+    [t('query_logs: not permitted', { message: "application key 'oncall-bot' lacks logs_read_data permission" }), 'permission', 'builtin:permission'],
+    [t('Transcript pull failed', { kind: 'tool_error', message: 'ConnectError: [Errno -3] Temporary failure in name resolution' }), 'downstream_api', 'builtin:connection'],
+    [t('UnexpectedResponse: 404', { message: 'Raw response content: b\'{"status":{"error":"Not found: Collection `runbooks_v3` doesn\\\'t exist!"}}\'' }), 'context_source', 'builtin:vector-index'],
+    [t('search failed', { message: 'psycopg.errors.DataException: expected 1536 dimensions, not 3072' }), 'context_source', 'builtin:vector-index'],
+    [t('Final answer returned a markdown table', { message: 'Expected JSON object {premium_cents, coverages[], deductibles[]}; got a markdown table.', attributes: { run_type: 'llm' } }), 'prompt', 'builtin:output-format'],
+    [t('3/30 tool calls truncated mid-JSON or with trailing commas'), 'tool_contract', 'builtin:tool-contract'],
+    [t('Why is my birthday in the text?', { message: 'the text message included my full birthday and insurance number' }), 'prompt', 'builtin:pii-output'],
+    [t('Grounding check: 2 claims unsupported by context'), 'context_source', 'builtin:citation'],
+    [t('blocked', { kind: 'guardrail', attributes: { 'guardrail.name': 'grounding' } }), 'context_source', 'builtin:guardrail'],
+    [t('Blocked: rx_history lookup', { kind: 'guardrail', attributes: { 'guardrail.name': 'patient-scope' } }), 'permission', 'builtin:guardrail'],
+    [t('submit_claim invoked with coverage_verified=false'), 'prompt', 'builtin:tool-order'],
+    [feedback('It restarted prod', 'I asked it to LOOK at the pods and it restarted the deployment.'), 'prompt', 'builtin:tool-order'],
+    [t('Brief followed instructions from a retrieved page'), 'prompt', 'builtin:instructions'],
+    [feedback('Scored against old JD', 'We rewrote it in October.'), 'context_source', 'builtin:stale-context'],
+    [feedback('Quoted the old dosing', 'The label changed this summer.'), 'context_source', 'builtin:stale-context'],
+    [t('product-facts: discontinued plan mentioned', { message: 'Team tier was discontinued in September' }), 'context_source', 'builtin:stale-context'],
+    [feedback('Wrong req', 'It pulled the JD for req 4417 instead of 4471.'), 'context_source', 'builtin:stale-context'],
+    [feedback('Wrong eligibility answer', 'Our guidelines say it does.'), 'context_source', 'builtin:stale-context'],
+    [feedback('Vague deductible answer', 'Answer was vague and had no policy references today.'), 'context_source', 'builtin:citation'],
+    [feedback('Section number does not exist', 'The section number in the answer (Section II-9) doesn\'t exist in the form.'), 'context_source', 'builtin:citation'],
+    [t('Underwriter correction', { message: 'Answer states AE is eligible; retrieved chunk UW-HO-31 says AE is declined.' }), 'context_source', 'builtin:citation'],
+    [feedback('Comparison says we lack SSO', "that line isn't in any of our docs"), 'context_source', 'builtin:hallucination'],
+    [feedback('Quote card shows raw text', 'raw text with asterisks instead of the summary'), 'prompt', 'builtin:output-format'],
+    [t('sms_variant_writer: 2 variants', { message: 'returned two variants over 160 chars' }), 'prompt', 'builtin:output-format'],
+    [feedback('Promised a refund', 'It promised a refund for late delivery.'), 'prompt', 'builtin:promise'],
+    [t('Run with 57 LLM calls re-reading the same pages'), 'prompt', 'builtin:loop'],
+    [feedback('Bot lost GitHub access mid-incident', "said it 'lost access to GitHub'"), 'permission', 'builtin:lost-access'],
+    [feedback("Can't see hiring manager calendars", "it can't access the hiring manager's calendar"), 'permission', 'builtin:lost-access'],
+    [feedback('Slow today', 'Took forever to answer anything today'), 'downstream_api', 'builtin:slow'],
+    [feedback('Model unavailable', "Bot just says 'model unavailable, try again'"), 'model_route', 'builtin:model-overloaded'],
+    [feedback('Where is my order', 'it keeps saying the carrier system is unavailable right now'), 'downstream_api', 'builtin:server-error'],
+    [t('Quote completion rate 38%; failing step credit_soft_pull (401)', { kind: 'anomaly', attributes: { metric: 'workflow.completion_ratio', failing_tool: 'credit_soft_pull' } }), 'permission', 'builtin:http-status'],
+  ])('%j -> %s (%s)', (input, boundary, rule) => {
+    const decision = classifySignalBoundary(input);
+    expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });
+  });
+
+  it.each<[BoundaryEvidence]>([
+    // a generic API gateway's route is not a model route
+    [t('Surescripts renewal endpoint', { kind: 'other', attributes: { 'gateway.route': 'erx/renewal' } })],
+    // pydantic's "extra inputs are not permitted" is a contract error, not a permission
+    [t('extra inputs are not permitted')],
+    [t("ValueError: can't read properties of None")],
+    [t('error rate anomaly', { kind: 'anomaly', attributes: { metric: 'checkout.error_rate' } })],
+    [t('guardrail blocked', { kind: 'other', attributes: { 'guardrail.name': 'out-of-scope topics' } })],
+    [t('query returned 404 rows', { kind: 'other' })],
+  ])('%j says nothing of these rules', (input) => {
+    expect(['unknown', 'tool_contract', 'prompt']).toContain(classifySignalBoundary(input).boundary);
+    expect(classifySignalBoundary(input).rule).not.toMatch(/lost-access|permission|model|anomaly|guardrail$/);
+  });
+});
+
 describe('classifySignalBoundary: stays unknown', () => {
   it.each<[BoundaryEvidence]>([
     [t('Refund flow calls payment API before policy check')],
