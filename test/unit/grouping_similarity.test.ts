@@ -60,6 +60,7 @@ describe('features', () => {
     ['the key a KeyError names', { title: "KeyError: 'payment_method_id'", message: 'Traceback ... KeyError: \'payment_method_id\'' }, ['missing:payment_method_id', 'exc:keyerror']],
     ['a missing attribute', { title: 'x', message: "AttributeError: 'NoneType' object has no attribute 'items'" }, ['missing:items']],
     ['a column that does not exist', { title: 'x', message: 'psycopg.errors.UndefinedColumn: column "revenue_usd" does not exist' }, ['missing:revenue_usd']],
+    ['an SDK permission error', { title: 'stripe.PermissionError in issue_refund' }, ['class:forbidden']],
     ['a rotated key', { title: 'All BambooHR calls failing after key rotation', message: "the integration user's API key was rotated" }, ['class:unauthenticated']],
   ])('%s', (_, signal, expected) => {
     expect(features(signal)).toEqual(expect.arrayContaining(expected));
