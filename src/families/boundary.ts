@@ -720,22 +720,6 @@ const TEXT_RULES: readonly TextRule[] = [
     patterns: [/\b(?:infinite|endless|tool|agent) loop\b|\bstuck in a loop\b|\bre-?(?:reads?|reading|calls?|calling)\b[^\n]{0,20}\bsame\b|\b\d{2,} (?:llm|model|tool) calls\b/i],
   },
   {
-    // What a user says when the agent could not reach something it used to: weaker than any error text.
-    name: 'lost-access',
-    boundary: 'permission',
-    confidence: VAGUE,
-    says: 'lost access',
-    patterns: [/\blost (?:its |their |my )?access\b|\b(?:can'?t|cannot|can not|couldn'?t|could not|unable to) (?:access|see|read(?! propert))\b|\bno access to\b/i],
-  },
-  {
-    name: 'slow',
-    boundary: 'downstream_api',
-    confidence: VAGUE,
-    says: 'slow or no answer',
-    inModelCall: 'model_route',
-    patterns: [/\btook forever\b|\bwaited (?:\d+|a few|several) (?:minutes?|min|seconds?)\b|\b(?:for|after) a (?:full )?minute\b|\b(?:so|too|very|really) slow\b|\bslow today\b/i],
-  },
-  {
     // Like a 404: a thing the agent named does not exist ("channel_not_found", "no such file").
     name: 'not-found',
     boundary: 'tool_contract',
@@ -749,6 +733,23 @@ const TEXT_RULES: readonly TextRule[] = [
     confidence: VAGUE,
     says: 'tool rejected a value',
     patterns: [/\b(?:is )?not (?:a )?valid\b/i, /\binvalid\b/i, /\bis required\b/i, /\bschemas?\b/i],
+  },
+  {
+    // What a user says when the agent could not reach something or was slow: last among equals, so an error
+    // text ("could not read file: no such file") is read by what it says.
+    name: 'lost-access',
+    boundary: 'permission',
+    confidence: VAGUE,
+    says: 'lost access',
+    patterns: [/\blost (?:its |their |my )?access\b|\b(?:can'?t|cannot|can not|couldn'?t|could not|unable to) (?:access|see|read(?! propert))\b|\bno access to\b/i],
+  },
+  {
+    name: 'slow',
+    boundary: 'downstream_api',
+    confidence: VAGUE,
+    says: 'slow or no answer',
+    inModelCall: 'model_route',
+    patterns: [/\btook forever\b|\bwaited (?:\d+|a few|several) (?:minutes?|min|seconds?)\b|\b(?:for|after) a (?:full )?minute\b|\b(?:so|too|very|really) slow\b|\bslow today\b/i],
   },
 ];
 

@@ -369,6 +369,8 @@ describe('classifySignalBoundary: evidence read since the second boundary set', 
     [t('error rate anomaly', { kind: 'anomaly', attributes: { metric: 'checkout.error_rate' } })],
     [t('guardrail blocked', { kind: 'other', attributes: { 'guardrail.name': 'out-of-scope topics' } })],
     [t('query returned 404 rows', { kind: 'other' })],
+    // an error text is read by what it says before a user's wording
+    [t('could not read file /srv/kb/returns.md: no such file or directory')],
   ])('%j says nothing of these rules', (input) => {
     expect(['unknown', 'tool_contract', 'prompt']).toContain(classifySignalBoundary(input).boundary);
     expect(classifySignalBoundary(input).rule).not.toMatch(/lost-access|permission|model|anomaly|guardrail$/);
