@@ -72,9 +72,9 @@ interface Reading {
   sqlState: string | undefined;
   rpcCode: number | undefined;
   grpcCode: number | undefined;
-  /** The failing evaluator or metric, as correction keys name it (see evaluatorName). */
+  /** The failing evaluator or metric, as correction keys name it (CORRECTION_KEY_ATTRIBUTES). */
   evaluator: string | undefined;
-  /** Every name the signal gives what failed, the most specific first (see evaluatorNames). */
+  /** Every name the signal gives what failed, the most specific first (EVALUATOR_ATTRIBUTES). */
   evaluators: string[];
   attributes: Attributes;
 }
@@ -230,35 +230,32 @@ function readSignal(e: BoundaryEvidence): Reading {
     sqlState: sqlState?.toUpperCase(),
     rpcCode: intAttr(a, 'rpc.jsonrpc.error_code', 'jsonrpc.error_code', 'mcp.error.code') ?? rpcCodeInText(text),
     grpcCode: attr(a, 'rpc.system') === 'grpc' ? intAttr(a, 'rpc.grpc.status_code') : undefined,
-    evaluator: evaluatorName(e, a),
-    evaluators: evaluatorNames(e, a),
+    evaluator: evaluatorNames(e, a, CORRECTION_KEY_ATTRIBUTES)[0],
+    evaluators: evaluatorNames(e, a, EVALUATOR_ATTRIBUTES),
     attributes: a,
   };
 }
 
 /**
- * What a signal names the failed check by, the most specific first: the evaluator, then the metric, then the
- * suite (`eval.name` often names the suite, `oncall-rag`, and `evaluator` what failed in it,
- * `context_relevance`), an audit or check rule, then a snake_case name leading an eval failure's title.
+ * The names a signal gives the failed check, in the order of the attributes given, then a snake_case name
+ * leading an eval failure's title. An anomaly's metric is what moved (latency, error rate), not a judgement
+ * of the answer, so an anomaly names none.
  */
-function evaluatorNames(e: BoundaryEvidence, a: Attributes): string[] {
+function evaluatorNames(e: BoundaryEvidence, a: Attributes, order: readonly string[]): string[] {
   if (e.kind === 'anomaly') return [];
-  const names = ['eval.evaluator', 'evaluator', 'evaluator.name', 'gen_ai.evaluation.name', 'eval.metric', 'metric', 'metric.name', 'eval.name', 'audit.rule', 'check.name']
-    .map((name) => attr(a, name))
-    .filter((name): name is string => name !== undefined);
+  const names = order.map((name) => attr(a, name)).filter((name): name is string => name !== undefined);
   const titled = e.kind === 'eval_failure' ? /^([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b/.exec(e.title)?.[1] : undefined;
   return [...new Set(titled === undefined ? names : [...names, titled])];
 }
 
-/** The evaluator or metric that failed: an attribute, else a snake_case name leading an eval failure's title. */
-function evaluatorName(e: BoundaryEvidence, a: Attributes): string | undefined {
-  // An anomaly's metric is what moved (latency, error rate), not a judgement of the answer.
-  if (e.kind === 'anomaly') return undefined;
-  const named = attr(a, 'eval.evaluator', 'eval.name', 'evaluator', 'evaluator.name', 'gen_ai.evaluation.name', 'eval.metric', 'metric', 'metric.name');
-  if (named !== undefined) return named;
-  if (e.kind !== 'eval_failure') return undefined;
-  return /^([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b/.exec(e.title)?.[1];
-}
+/**
+ * The most specific first, for the finding: the evaluator, then the metric, then the suite (`eval.name`
+ * often names the suite, `oncall-rag`, and `evaluator` what failed in it, `context_relevance`), then an
+ * audit or check rule.
+ */
+const EVALUATOR_ATTRIBUTES = ['eval.evaluator', 'evaluator', 'evaluator.name', 'gen_ai.evaluation.name', 'eval.metric', 'metric', 'metric.name', 'eval.name', 'audit.rule', 'check.name'];
+/** The order correction keys were first made in (the suite before the evaluator): stored corrections keep matching. */
+const CORRECTION_KEY_ATTRIBUTES = ['eval.evaluator', 'eval.name', 'evaluator', 'evaluator.name', 'gen_ai.evaluation.name', 'eval.metric', 'metric', 'metric.name'];
 
 // ---------------------------------------------------------------------------------------------------------
 // Rules. Each finding has a confidence; a signal takes its most confident finding, and among equals the

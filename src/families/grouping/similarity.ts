@@ -89,7 +89,6 @@ export function similarFamilies(features: readonly string[], candidates: readonl
   return matches.sort((a, b) => b.score - a.score);
 }
 
-
 /**
  * The vocabularies that name a failure exactly: an API's named codes, numeric codes, code-like error types
  * and missing names. Each is compared only with its own kind: two of one kind that differ veto a match.
