@@ -49,7 +49,7 @@ describe('features', () => {
     ['a timeout the source reported', { title: 'SELECT analytics.events', kind: 'timeout' }, ['class:timeout']],
     ['a syntax error', { title: 'x', message: 'ERROR:  syntax error at or near "LIMIT"' }, ['class:syntax']],
     ['a malformed query', { title: 'MALFORMED_QUERY from SOQL tool', message: "unexpected token: 'LIMIT 10'" }, ['class:syntax']],
-    ['categorical attributes, and only the key of a number', { title: 'x', attributes: { metric: 'faithfulness', score: 0.4 } }, ['attr:metric=faithfulness', 'attr:score', 'w:faith']],
+    ['categorical attributes, and only the key of a number', { title: 'x', attributes: { metric: 'faithfulness', 'retrieval.hits': 0 } }, ['attr:metric=faithfulness', 'attr:retrieval.hits', 'w:faith']],
     ['the tool, by the words of its name', { title: 'x', tool: 'hubspot_search_contacts' }, ['tool:hubspot_search_contacts', 'w:hubspot', 'w:search', 'w:contact']],
     ['a numeric code after "error"', { title: 'Twilio error 21211 (invalid To number)' }, ['errno:21211']],
     ['a numeric code after an exception class', { title: 'TwilioRestException 21610: Attempt to send to unsubscribed recipient' }, ['errno:21610', 'exc:twiliorestexception']],
@@ -64,6 +64,22 @@ describe('features', () => {
     ['a rotated key', { title: 'All BambooHR calls failing after key rotation', message: "the integration user's API key was rotated" }, ['class:unauthenticated']],
   ])('%s', (_, signal, expected) => {
     expect(features(signal)).toEqual(expect.arrayContaining(expected));
+  });
+
+  it.each<[string, Record<string, string | number>, string[]]>([
+    ['where feedback came from', { channel: 'web_chat', locale: 'de-DE', 'feedback.key': 'thumbs', 'feedback.score': -1, 'user.role': 'teacher' }, []],
+    ['where an evaluation ran', { 'ci.provider': 'buildkite', 'eval.experiment': 'nightly-1124', 'eval.dataset': 'golden-v7', 'langsmith.project': 'intake-prod', 'eval.score': 0.4, 'eval.threshold': 0.9 }, []],
+    ['a detector and the slots of its measurement', { detector: 'seasonal-mad', 'metric.value': 47, 'metric.baseline': 2, 'metric.window': '24h', 'metric.unit': 's', 'metric.threshold_s': 30, observed_pct: 20.3 }, []],
+    ['what was measured or checked still counts', { 'metric.name': 'guardrail.block_count', 'eval.name': 'required_headings', 'retrieval.hits': 0, expected_tool: 'lookup_order' }, ['attr:metric.name=guardrail.block_count', 'attr:eval.name=required_headings', 'attr:retrieval.hits', 'attr:expected_tool=lookup_order']],
+  ])('attributes of how a failure was reported are not features: %s', (_, attributes, expected) => {
+    expect(features({ title: 'x', attributes }).filter((f) => f.startsWith('attr:')).sort()).toEqual([...expected].sort());
+  });
+
+  it('two complaints from one channel share nothing but the channel, and stay apart', () => {
+    const feedback = (title: string, message: string) => ({ title, message, attributes: { 'feedback.score': -1, channel: 'web_chat', 'feedback.key': 'thumbs' } });
+    const spa = feedback('spa', 'Spa hours wrong. Bot said 7am, they open at 9.');
+    const checkout = feedback('late checkout', "asked to add late checkout 3 times, 'system temporarily unavailable, try later' every time");
+    expect(bestSimilar(features(checkout), [{ familyId: 'f', features: profileOf(spa) }], flat)).toBeNull();
   });
 
   it.each<[string, string, string]>([

@@ -189,6 +189,7 @@ const NUMERIC_ERROR_TYPE = /^-?\d{4,6}$/;
  */
 function addAttribute(features: Set<string>, key: string, value: string | number | boolean): void {
   const name = key.toLowerCase();
+  if (REPORT_CONTEXT.test(name)) return;
   if (typeof value === 'string' && /^https?:\/\//i.test(value)) {
     addUrl(features, value);
     return;
@@ -198,6 +199,26 @@ function addAttribute(features: Set<string>, key: string, value: string | number
   features.add(FEATURE.attribute + (categorical ? `${name}=${text.toLowerCase()}` : name));
   if (categorical && typeof value === 'string') addWords(features, text);
 }
+
+/**
+ * Attributes that say how a failure was reported rather than what failed (from g-2026-12-05.4): where the
+ * report came from (channel, locale, the reporter's role, the CI provider, the project, experiment or data
+ * set an evaluation ran in, the detector) and the generic slots of a measurement (a value, score, baseline,
+ * threshold, window or unit, whatever was measured). Every report of that kind carries them, so two
+ * unrelated user complaints, or two alerts of one detector, shared enough of them to join. The name of
+ * what was measured or checked (`metric.name`, `eval.name`, `retrieval.hits`) still counts.
+ */
+const REPORT_CONTEXT = new RegExp(
+  '^(?:' +
+    [
+      'channel|locale|level|detector|rating|dataset|experiment',
+      '(?:user|ci|sdk)\\.[\\w.]+',
+      'feedback\\.(?:key|score|channel|source|user_role)',
+      '[\\w]+\\.(?:project|experiment|dataset)',
+      '(?:[\\w]+\\.)?(?:value|score|threshold|baseline|observed|ratio|deviation|max|min|window|unit)(?:_(?:pct|s|ms))?',
+    ].join('|') +
+    ')$',
+);
 
 /**
  * Function words and the words every failure report uses: they say how a report is phrased, not what

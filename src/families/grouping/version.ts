@@ -6,9 +6,12 @@
 // the old way (plan.ts; legacy_2026_11_22/ for the first version), and a family found that way learns the
 // current version's keys, template and features.
 
-export const GROUPING_VERSION = 'g-2026-12-05.3';
+export const GROUPING_VERSION = 'g-2026-12-05.4';
 
 export const LEGACY_VERSIONS = [
+  // Released 2026-12-05: its features held the attributes of how a failure was reported (channel, locale,
+  // detector, CI provider, a measurement's value and baseline), so unrelated reports of one kind joined.
+  { version: 'g-2026-12-05.3', transitionUntil: new Date('2027-06-05T00:00:00Z') },
   // Released 2026-12-05: it masked a status after a verb of answering or the name of what was called
   // (`returned 503`, `optimize_routes 502`) and the value of an evaluation's case key (`case=figma-brief`).
   { version: 'g-2026-12-05.2', transitionUntil: new Date('2027-06-05T00:00:00Z') },
