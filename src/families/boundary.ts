@@ -65,6 +65,8 @@ interface Reading {
   call: boolean;
   model: boolean;
   retrieval: boolean;
+  /** A vector store, a searched search engine, a collection of chunks or a span with retrieval attributes. */
+  retrievalStore: boolean;
   /** A database or query tool: a bare "syntax error" is then the query's. */
   db: boolean;
   runType: string | undefined;
@@ -83,6 +85,10 @@ const MODEL_OPERATIONS = new Set(['chat', 'text_completion', 'generate_content',
 const RETRIEVAL_OPERATIONS = new Set(['retrieval', 'retrieve', 'search']);
 /** Vector stores: a failure reading one is the context source's unless the error says otherwise. */
 const VECTOR_DB = /^(?:pinecone|weaviate|qdrant|milvus|chroma(?:db)?|pgvector|lancedb|vespa|turbopuffer)$/i;
+/** Search engines, a retrieval store when searched. */
+const SEARCH_ENGINE = /^(?:elasticsearch|opensearch|solr|meilisearch|typesense|vespa)$/i;
+/** A table or collection of chunks or embeddings is a retrieval store, whatever database holds it. */
+const VECTOR_COLLECTION = /(?:^|[_.-])(?:chunks?|embeddings?|vectors?|passages)(?:$|[_.-])/i;
 
 /** Tool names that say the tool retrieves, so "returned no results" or a 404 from it is a context problem. */
 const RETRIEVAL_TOOL = /(?:^|[^a-z])(?:retriev\w*|rag|vector\w*|kb|knowledge\w*|docs?|documents?|embeddings?|search_(?:docs|kb|knowledge)\w*)(?:$|[^a-z])/i;
@@ -152,10 +158,13 @@ const KEYWORD_STATUS = new RegExp(
 /** A status followed by its reason phrase: "404 Not Found", "504 Server Error: Gateway Time-out". */
 const PHRASE_STATUS = new RegExp(String.raw`\b([45]\d\d)\s*[-:]?\s*(?:${STATUS_PHRASE})\b`, 'i');
 /** A bare 4xx/5xx token ("InvokeModel 403", "POST /x 429"): only read when the signal is a call. */
-const BARE_STATUS = new RegExp(String.raw`(?<![\w/.#$=:-]|(?:${ID_NOUNS})\s)([45]\d\d)(?![\w/%$]|\.\d|\s+(?:${COUNT_NOUNS})\b)`, 'i');
+const BARE_STATUS = new RegExp(String.raw`(?<![\w/.#$=:-]|(?:${ID_NOUNS})\s)([45]\d\d)(?![\w/%$]|\.\d|-[a-z]|\s+(?:${COUNT_NOUNS})\b)`, 'i');
+/** A status in parentheses after what failed, "create_quiz_question (400)"; or counted, "503s from get_invoice". */
+const ASIDE_STATUS = /(?<![\w.])\(([45]\d\d)\)|\b([45]\d\d)s (?:from|while|on|in|for|during|when|after)\b|\b(?:returns?|returning|returned|got|getting|throws?|threw|throwing|mostly|all) ([45]\d\d)s\b/i;
 
 function statusInText(text: string, call: boolean): number | undefined {
-  const found = PHRASE_STATUS.exec(text) ?? KEYWORD_STATUS.exec(text) ?? (call ? BARE_STATUS.exec(text) : null);
+  const aside = ASIDE_STATUS.exec(text);
+  const found = PHRASE_STATUS.exec(text) ?? KEYWORD_STATUS.exec(text) ?? (aside && [aside[0], aside[1] ?? aside[2] ?? aside[3]]) ?? (call ? BARE_STATUS.exec(text) : null);
   return found ? Number(found[1]) : undefined;
 }
 
@@ -171,7 +180,7 @@ function readSignal(e: BoundaryEvidence): Reading {
   const a: Attributes = e.attributes ?? {};
   const runType = attr(a, 'run_type', 'langsmith.span.kind', 'langsmith.run_type')?.toLowerCase();
   const operation = attr(a, 'gen_ai.operation.name')?.toLowerCase();
-  const errorClass = [e.errorType, attr(a, 'error.type', 'exception.type')].filter((x): x is string => x !== undefined);
+  const errorClass = [e.errorType, attr(a, 'error.type', 'exception.type'), attr(a, 'graphql.error.code', 'graphql.error.extensions.code')].filter((x): x is string => x !== undefined);
   const text = [
     splitExceptionNames(e.title),
     e.message === undefined ? undefined : splitExceptionNames(e.message),
@@ -187,7 +196,12 @@ function readSignal(e: BoundaryEvidence): Reading {
     (operation === undefined && (modelName !== undefined || attr(a, 'gen_ai.system', 'gen_ai.provider.name', ...MODEL_GATEWAY_ATTRIBUTES) !== undefined) && tool === undefined) ||
     MODEL_CALL_TEXT.test(text);
   const dbSystem = attr(a, 'db.system', 'db.system.name');
+  const retrievalStore =
+    (dbSystem !== undefined && (VECTOR_DB.test(dbSystem) || (SEARCH_ENGINE.test(dbSystem) && /^(?:search|knn|msearch)$/i.test(attr(a, 'db.operation.name') ?? '')))) ||
+    VECTOR_COLLECTION.test(attr(a, 'db.collection.name') ?? '') ||
+    Object.keys(a).some((key) => key.startsWith('retrieval.'));
   const retrieval =
+    retrievalStore ||
     runType === 'retriever' ||
     (operation !== undefined && RETRIEVAL_OPERATIONS.has(operation)) ||
     (dbSystem !== undefined && VECTOR_DB.test(dbSystem)) ||
@@ -224,6 +238,7 @@ function readSignal(e: BoundaryEvidence): Reading {
     call,
     model,
     retrieval,
+    retrievalStore,
     db: dbSystem !== undefined || (tool !== undefined && QUERY_TOOL.test(tool)),
     runType,
     operation,
@@ -387,6 +402,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:model )?router (?:change|update|config(?:uration)? change)\b|\bafter (?:the )?(?:model )?rout(?:er|ing) (?:change|update)\b/i,
       /\b(?:resolved|routed|routing|switched|sent) (?:\d+% )?to (?:the |a |its )?fallback\b/i,
       /\broute [\w.-]+ (?:now|switched to|changed to)\s*(?:→|->|to|:)?\s*[\w.\/:-]*\d/i,
+      /\b(?:response|served) model\s*(?:!=|≠|differs from|is not|does not match)\s*(?:the )?(?:requested|request) model\b/i,
+      /\b(?:router|gateway)\b[^\n]{0,40}\b(?:resolved|routed|fell back) to (?:deployment|model)\b/i,
     ],
   },
   {
@@ -411,8 +428,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:insufficient|missing|required|lacks?|lacking) (?:the )?(?:required )?(?:oauth |authentication )?(?:scopes?|permissions?|privileges?|roles?)\b/i,
       /\binsufficient[ _]?(?:authentication[ _]?)?(?:scopes?|permissions?|privileges?)/i,
       /\bscope[ _]insufficient\b|\bmissing[ _]scope\b/i,
-      /\bdoes(?: not|n't) have (?:the )?(?:required |necessary |sufficient )?(?:permissions?|access|privileges?)\b/i,
-      /\bnot authori[sz]ed\b|\boperation not permitted\b|\bnot permitted to\b/i,
+      /(?<!\b(?:exist|found) or (?:you |the \w{1,30} )?)\bdoes(?: not|n't) have (?:the )?(?:required |necessary |sufficient )?(?:permissions?|access|privileges?)\b/i,
+      /(?<!\b(?:exist|found|exists)(?: or| or you are| or is)? )\bnot authori[sz]ed\b|\boperation not permitted\b|\bnot permitted to\b/i,
       /\bauthentication (?:failed|required|error)\b|\bauth(?:entication)? failures?\b/i,
       /\b(?:invalid|incorrect|expired|revoked|bad) (?:api[ _-]?key|access[ _-]token|auth(?:entication)? token|credentials?|token)\b/i,
       /\b(?:token|credentials?|session|api[ _-]?key)\b[^\n]{0,20}\b(?:is |has )?(?:expired|revoked)\b/i,
@@ -426,6 +443,13 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:missing|unknown|invalid|bad|expired|revoked)(?: or (?:unknown|invalid|expired|revoked))?[ _]refresh[ _]token\b|\brefresh[ _]token\b[^\n]{0,30}\b(?:invalid|expired|revoked|missing|unknown|rejected)\b/i,
       /\black(?:s|ing)?\b[^\n]{1,40}\b(?:permissions?|scopes?|privileges?)\b/i,
       /\bnot permitted\b(?<!(?:inputs?|fields?|propert(?:y|ies)|arguments?|keys?|values?) (?:are |is )?not permitted)/i,
+      /\b(?:couldn'?t|could not|cannot|can'?t|unable to|failed to) authenticate\b/i,
+      // A database privilege taken away: "role agent_ro lost USAGE on schema payments".
+      /\b(?:lost|revoked?|missing|without|no longer has)\s+(?:the\s+)?(?:USAGE|SELECT|INSERT|UPDATE|DELETE|EXECUTE|WRITE|READ|CREATE)\b(?:\s+(?:privilege|permission|grant|access))?\s+on\b/i,
+      /\brevok(?:e|ed|es|ing)\b[^\n]{0,30}\b(?:grants?|privileges?|permissions?|roles?|access|scopes?)\b|\b(?:grants?|privileges?|permissions?|access|scopes?) (?:was |were |been )?revoked\b/i,
+      /\badmin consent\b|\bconsent (?:for|to) [\w.]+ only\b/i,
+      /\brestricted to (?:the )?[\w -]{1,30}\b(?:group|role|team|members|admins)\b/i,
+      /\b(?:requests?|calls?|lookups?|reads?|writes?|queries|access) (?:were |are |was |is |got )?denied\b/i,
     ],
   },
   {
@@ -452,6 +476,13 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:unknown|unrecognized|nonexistent|non-existent|undefined) tool\b|\bno such tool\b/i,
       /\btool\b[\s'"`:=]{1,3}[\w.:/-]+[\s'"`,:]{1,3}(?:not found|does not exist|is not (?:registered|available|defined))/i,
       /\b(?:field|value)\b[^\n]{0,40}\bcannot be set\b|\bvalue expected\b|\bspecify a valid\b/i,
+      // Validation messages as web frameworks word them (Rails, Django, Laravel).
+      /\b(?:is not a number|can'?t be blank|must be present|is not included in the list|must be a (?:number|valid \w+|positive \w+)|this field is required|is not a valid (?:choice|date|integer|number|uuid))\b/i,
+      /\b(?:BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED|GRAPHQL_PARSE_FAILED|INVALID_VARIABLE|ARGUMENT_ERROR)\b/,
+      /\bexpects? (?:an? |the )?(?:number|integer|string|boolean|array|list|date|enum|iso[\w -]{0,10}|['"][\w.-]+['"])/i,
+      /\b[a-z]+_[a-z_]+ (?:was |is )?(?:sent|passed|given) as\b/,
+      /\btool(?:'s)? (?:description|docstring|definition|spec)\b|\bdocstring\b/i,
+      /\bexpected\b[^\n]{0,40}\b(?:agent|model|it) (?:sent|passed|used|gave)\b/i,
     ],
   },
   {
@@ -466,6 +497,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:column|relation|table|function|schema)\s+"?[\w.]+(?:\([^)\n]*\))?"?\s+does not exist\b/i,
       /\bUndefined ?(?:Column|Table|Function|Object)\b/,
       /\binvalid[ _](?:sql|query|soql)\b|\bmalformed[ _](?:sql|query|soql)\b/i,
+      // Python's DB-API raises ProgrammingError for statements that do not compile or name what does not exist.
+      /\bProgramming ?Error\b[^\n]{0,80}\b(?:sql|compilation|syntax|does not exist|invalid identifier|undefined)\b/i,
       /\berror in your sql syntax\b|\bsql compilation error\b|\bunknown column\b|\binvalid identifier\b|\bunrecognized name\b/i,
       /\b(?:table|column|relation|view)\b[^\n]{0,60}\bdoesn'?t exist\b/i,
     ],
@@ -476,7 +509,7 @@ const TEXT_RULES: readonly TextRule[] = [
     confidence: PHRASE,
     says: 'generated query does not compile',
     onlyIf: (r) => r.db,
-    patterns: [/\bsyntax ?error\b/i],
+    patterns: [/\bsyntax ?error\b/i, /\bProgramming ?Error\b/],
   },
   {
     name: 'server-error',
@@ -505,7 +538,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\beconn(?:refused|reset|aborted)\b|\benotfound\b|\beai_again\b|\bepipe\b/i,
       /\bsocket hang ?up\b/i,
       /\bconnection (?:was )?(?:refused|reset|closed|aborted|error|failed|lost|dropped)\b/i,
-      /\b(?:failed|unable) to connect\b|\bcould not connect\b|\bunreachable\b/i,
+      /\b(?:failed|unable) to connect\b|\bcould not connect\b|\bunreachable\b|\b(?:couldn'?t|could not|can'?t|cannot|unable to) reach\b/i,
       /\bdns\b[^\n]{0,30}\b(?:fail|error|resolution|lookup|not found)/i,
       /\bgetaddrinfo\b|\bcould not resolve host\b|\bname or service not known\b|\bfailure in name resolution\b/i,
       /\bconnect ?error\b/i,
@@ -565,7 +598,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bpii\b/i,
       /\bpersonal(?:ly identifiable)? (?:data|information)\b/i,
       /\b(?:ssn|social security number|credit card number|card number|email address|phone number)s?\b[^\n]{0,30}\b(?:in (?:the )?(?:output|response|reply|answer)|leak|exposed|echoed|revealed)/i,
-      /\b(?:echo(?:ed|es|ing)?|leak(?:ed|s|ing)?|reveal(?:ed|s|ing)?|expos(?:ed|es|ing)|repeat(?:ed|s|ing)?|disclos(?:ed|es|ing)|includ(?:ed|es|ing|e)|contain(?:ed|s|ing)?)\b[^\n]{0,40}\b(?:ssn|social security|credit card|card number|email address|phone number|home address|date of birth|dob|birthday|passport|iban|account number|insurance number|member id|salary)\b/i,
+      /\b(?:echo(?:ed|es|ing)?|leak(?:ed|s|ing)?|reveal(?:ed|s|ing)?|expos(?:ed|es|ing)|repeat(?:ed|s|ing)?|disclos(?:ed|es|ing)|includ(?:ed|es|ing|e)|contain(?:ed|s|ing)?|typ(?:ed|es|ing)(?: out)?|print(?:ed|s|ing)|display(?:ed|s|ing)|show(?:ed|s|ing|n))\b[^\n]{0,40}\b(?:ssn|social security|credit card|card number|email address|phone number|home address|date of birth|dob|birthday|passport|iban|account number|insurance number|member id|salary)\b/i,
     ],
   },
   {
@@ -580,6 +613,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bprompt[ _-]?injection\b/i,
       /\b(?:followed|obeyed|executed) (?:the )?instructions? (?:(?:embedded|planted|hidden|found) in|from (?:a |an |the )?(?:retrieved|fetched|web|scraped|tool|document|page|email))\b/i,
       /\binstructions? (?:found|embedded|planted|hidden) in (?:a |the )?(?:retrieved|fetched|web|tool|kb|document|page|email|content)/i,
+      /\b(?:the |its |our )?(?:instructions?|system prompt) (?:say|says|said|state|states|mention|mentions|require|requires|tell it|only (?:say|mention))\b/i,
     ],
   },
   {
@@ -597,6 +631,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:called|used|chose|picked|selected|invoked)\b[^\n]{0,40}\binstead of\b/i,
       /\b\w*(?:verified|confirmed|checked|approved)\s*[=:]\s*false\b/i,
       /\bwhen (?:i|we) only asked\b|\b(?:i|we) asked (?:it )?to [^\n]{1,40}\band it \w+ed\b/i,
+      /\b[a-z]+_[a-z_]+ (?:was )?never (?:called|invoked|run)\b/,
+      /\bno [\w -]{0,20}(?:lookup|check|verification|approval|confirmation) (?:before|prior to)\b/i,
     ],
   },
   {
@@ -611,7 +647,9 @@ const TEXT_RULES: readonly TextRule[] = [
       /```|\bcode fences?\b/i,
       /\btoo (?:long|short|verbose|wordy)\b|\b(?:word|character|length) (?:limit|count|budget)\b|\b\d+[- ](?:word|character)s? limit\b/i,
       /\b(?:under|over|at most|max(?:imum)?|exceed(?:s|ed|ing)?) \d+ (?:chars|characters|words)\b/i,
-      /\basterisks\b|\braw (?:markdown|json)\b/i,
+      /\basterisks\b|\braw (?:markdown|json)\b|\bbullet(?:s| points?)\b/i,
+      /\bjson\.loads?\([^\n)]{0,60}\b(?:completion|choices|message\.content|output_text|response\.text)\b/i,
+      /\boverflow(?:s|ed|ing)? (?:the )?[\w -]{0,20}\blimit\b/i,
     ],
   },
   {
@@ -622,7 +660,7 @@ const TEXT_RULES: readonly TextRule[] = [
     patterns: [
       /\b(?:wrong|different) language\b/i,
       /\b(?:repl(?:y|ied|ies)|answer(?:ed|s|ing)?|respond(?:ed|s|ing)?|wrote|writ(?:es|ing))\b[^\n]{0,15}\bin (?:english|french|spanish|german|italian|portuguese|dutch|chinese|japanese|korean|arabic|russian|hindi)\b/i,
-      /\btone\b|\brude\b|\bimpolite\b|\bunprofessional\b/i,
+      /\btone\b|\brude\b|\bimpolite\b|\bunprofessional\b|\bcondescending\b|\bpatroni[sz]ing\b|\blectur(?:ed|es|ing)\b|\bscold(?:ed|s|ing)\b|\bpreachy\b|\bsarcastic\b|\bpassive[ -]aggressive\b|\bstop telling me\b|\bin every (?:single )?(?:message|reply|answer|response)\b/i,
       /\boff[ -]topic\b/i,
       /\brefus(?:ed|es|al|als|ing)\b/i,
     ],
@@ -645,6 +683,9 @@ const TEXT_RULES: readonly TextRule[] = [
       // The source changed and the answer did not follow: "the label changed this summer", "we rewrote it in October".
       /\b(?:updated|changed|rewrote|rewritten|revised|retired|discontinued|replaced|moved)\b[^\n]{0,40}\b(?:ago|last (?:week|month|year|quarter)|this (?:summer|spring|fall|autumn|winter|year|month|quarter)|in (?:january|february|march|april|may|june|july|august|september|october|november|december|(?:19|20)\d\d))\b/i,
       /\b(?:retired|discontinued|no longer (?:offered|available|sold|supported|valid))\b|\bnot in (?:the|our) current\b/i,
+      // How documents were cut into chunks: a chunk without its metadata, split in the middle of a section.
+      /\b(?:closed|shut down|gone) since\b|\b(?:isn'?t|is not|aren'?t|are not) (?:accepted|valid|current|in effect|offered) anymore\b/i,
+      /\bre-?chunk(?:ed|ing)\b|\bchunks?\b[^\n]{0,30}\b(?:have no|has no|without|missing|lack)\b|\bsplit mid-/i,
     ],
   },
   {
@@ -655,6 +696,7 @@ const TEXT_RULES: readonly TextRule[] = [
     patterns: [
       /\bretriev(?:al|er|ed|ing|e)\b[^\n]{0,40}\b(?:nothing|no (?:results|documents|docs|matches|hits|chunks|passages|context)|(?:0|zero) (?:results|documents|docs|hits|chunks|passages)|empty)\b/i,
       /\bno relevant (?:documents?|docs|context|results|passages|sources|chunks|information)\b/i,
+      /\b(?:with )?no (?:[\w-]+ )?context\b(?! (?:window|length))/i,
       /\b(?:vector ?store|knowledge base|search index|embedding search)\b[^\n]{0,40}\b(?:nothing|no (?:results|documents|matches|hits)|empty)\b/i,
       /\bnothing (?:was )?retrieved\b/i,
       /\bretrieved\b[^\n]{0,40}\b(?:about|on|from) (?:an? )?(?:unrelated|different|other)\b/i,
@@ -680,7 +722,7 @@ const TEXT_RULES: readonly TextRule[] = [
     confidence: LOOSE,
     says: 'citations missing or unsupported',
     patterns: [
-      /\bcit(?:ation|ations|ed|es|ing)\b/i,
+      /\bcit(?:e|ation|ations|ed|es|ing)\b/i,
       /\b(?:does not|doesn't|do not) support the claim\b|\bunsupported claims?\b|\bclaims? (?:\w+ )?(?:unsupported|not supported) by\b|\bnot grounded\b|\bungrounded\b|\bunfaithful\b/i,
       /\bno (?:link|source|reference)s? to\b/i,
       /\b(?:had|has|have|with|without) (?:any |no )?(?:\w+ )?(?:references|citations|sources)\b/i,
@@ -722,14 +764,26 @@ const TEXT_RULES: readonly TextRule[] = [
     boundary: 'tool_contract',
     confidence: VAGUE,
     says: 'named resource not found',
-    patterns: [/\b[a-z]+_not_found\b/i, /\bnot found\b/i, /\bno such\b/i, /\b(?:does not|doesn'?t) exist\b/i],
+    patterns: [/\b[a-z]+_not_found\b/i, /\b[a-z]+NotFound\b/, /\bnot found\b/i, /\bcould not be found\b/i, /\bno such\b/i, /\b(?:does not|doesn'?t) exist\b/i],
   },
   {
     name: 'invalid-value',
     boundary: 'tool_contract',
     confidence: VAGUE,
     says: 'tool rejected a value',
-    patterns: [/\b(?:is )?not (?:a )?valid\b/i, /\binvalid\b/i, /\bis required\b/i, /\bschemas?\b/i],
+    patterns: [/\b(?:is )?not (?:a )?valid\b/i, /\binvalid\b/i, /\bis required\b/i, /\bschemas?\b/i, /\b(?:an )?error with (?:my|the|your) request\b/i],
+  },
+  {
+    // What a user says when the answer had nothing to stand on: the manual, the docs, the materials.
+    name: 'knowledge-gap',
+    boundary: 'context_source',
+    confidence: VAGUE,
+    says: 'no source for the answer',
+    patterns: [
+      /\b(?:couldn'?t|could not|can'?t|cannot|unable to) find (?:it |that |this |anything )?in (?:the |our |its |their )?(?:manual|docs|documentation|knowledge base|handbook|guide|policy|kb|wiki|materials)\b/i,
+      /\bno (?:documentation|docs|materials|articles?) (?:available|for|on|about)\b|\b(?:don'?t|doesn'?t|do not|does not) have (?:any )?(?:materials|documentation|docs|articles?) (?:for|on|about)\b/i,
+      /\bgeneric (?:answer|response|reply)\b/i,
+    ],
   },
   {
     // What a user says when the agent could not reach something or was slow: last among equals, so an error
@@ -738,7 +792,7 @@ const TEXT_RULES: readonly TextRule[] = [
     boundary: 'permission',
     confidence: VAGUE,
     says: 'lost access',
-    patterns: [/\blost (?:its |their |my )?access\b|\b(?:can'?t|cannot|can not|couldn'?t|could not|unable to) (?:access|see|read(?! propert))\b|\bno access to\b/i],
+    patterns: [/\blost (?:its |their |my )?access\b|\b(?:can'?t|cannot|can not|couldn'?t|could not|unable to) (?:access|see|read(?! propert)|get into)\b|\bno access to\b|\bsharing (?:settings|permissions)\b/i],
   },
   {
     name: 'slow',
@@ -746,7 +800,7 @@ const TEXT_RULES: readonly TextRule[] = [
     confidence: VAGUE,
     says: 'slow or no answer',
     inModelCall: 'model_route',
-    patterns: [/\btook forever\b|\bwaited (?:\d+|a few|several) (?:minutes?|min|seconds?)\b|\b(?:for|after) a (?:full )?minute\b|\b(?:so|too|very|really) slow\b|\bslow today\b/i],
+    patterns: [/\b(?:took|takes|taking) forever\b|\bhigh demand\b|\bwaited (?:\d+|a few|several) (?:minutes?|min|seconds?)\b|\b(?:for|after) a (?:full )?minute\b|\b(?:so|too|very|really) slow\b|\bslow today\b/i],
   },
 ];
 
@@ -755,7 +809,7 @@ const EVALUATOR_RULES: readonly { boundary: Boundary; what: string; match: RegEx
   { boundary: 'tool_contract', what: 'tool arguments', match: /\b(?:argument|arguments|args|parameter|parameters|params|input schema|tool schema|tool call validity)\b/ },
   { boundary: 'tool_contract', what: 'tool calls parse', match: /\b(?:tool|function) calls? (?:schema |json )?(?:parse|parses|parsing|json|well formed|valid|validity|schema)\b/ },
   { boundary: 'tool_contract', what: 'generated queries run', match: /\b(?:sql|soql|query|queries)\b.*\b(?:executes?|execution|runs?|valid|validity|compiles?|syntax)\b/ },
-  { boundary: 'prompt', what: 'tool choice or order', match: /\b(?:tool (?:selection|choice|order|ordering|sequence|use)|trajectory|step order|plan adherence|wrong tool)\b|^\w+ before \w+$/ },
+  { boundary: 'prompt', what: 'tool choice or order', match: /\b(?:tool (?:selection|choice|order|ordering|sequence|use|usage|names?)|required tools?|tools? called|trajectory|step order|plan adherence|wrong tool)\b|^\w+ before \w+$/ },
   { boundary: 'prompt', what: 'injection or jailbreak resistance', match: /\b(?:injection|jailbreak|prompt attack|red ?team)\b/ },
   { boundary: 'prompt', what: 'personal data', match: /\b(?:pii|phi|personal data|privacy|ssn|dob)\b/ },
   {
@@ -771,6 +825,9 @@ const EVALUATOR_RULES: readonly { boundary: Boundary; what: string; match: RegEx
       /\b(?:format|formatting|json schema|json|structured output|schema|length|conciseness|concise|verbosity|brevity|tone|politeness|empathy|style|professionalism|language|instruction following|instructions|adherence|refusal|toxicity|bias|harmful)\b|\b(?:max|min|maximum|minimum) (?:chars|characters|words|sentences|bullets|lines)\b/,
   },
   { boundary: 'permission', what: 'access control', match: /\b(?:access control|authorization|authorisation|data access)\b/ },
+  { boundary: 'context_source', what: 'agreement with the source', match: /\b(?:recency|source of truth|matches source|source match)\b/ },
+  { boundary: 'prompt', what: 'required structure', match: /\b(?:headings?|required sections|sections present|structure|bullets?)\b/ },
+  { boundary: 'model_route', what: 'a model capability', match: /\b(?:multimodal|vision|image understanding)\b/ },
 ];
 
 function evaluatorFinding(name: string): Finding | null {
@@ -785,7 +842,7 @@ function evaluatorFinding(name: string): Finding | null {
 
 /** Guardrail names say what they guard: "pii-filter", "prompt-shield", "hr-abac". */
 const GUARDRAIL_RULES: readonly { boundary: Boundary; what: string; match: RegExp }[] = [
-  { boundary: 'permission', what: 'data access', match: /\b(?:access|abac|rbac|acl|entitlements?|authz|authorization|scope guard|data boundary|(?:patient|user|tenant|data|customer|member|employee|account|record|row|resource) scope)\b/ },
+  { boundary: 'permission', what: 'data access', match: /\b(?:access|abac|rbac|acl|entitlements?|authz|authorization|scope guard|data boundary|isolation|ethical wall|information barrier|need to know|(?:patient|user|tenant|data|customer|member|employee|account|record|row|resource) scope)\b/ },
   { boundary: 'context_source', what: 'grounding in sources', match: /\b(?:grounding|groundedness|grounded|faithfulness|hallucination|factuality|citations?)\b/ },
   { boundary: 'prompt', what: 'personal data in the output', match: /\b(?:pii|privacy|personal data|dlp|redaction)\b/ },
   { boundary: 'prompt', what: 'prompt injection or jailbreak', match: /\b(?:injection|jailbreak|prompt shield|prompt guard|shield)\b/ },
@@ -835,11 +892,12 @@ function sqlStateFinding(r: Reading): Finding | null {
   if (state === '57014') return at('downstream_api', 'statement timeout');
   if (state.startsWith('08') || state.startsWith('53') || state.startsWith('57') || state === '40001' || state === '40P01') return at('downstream_api', 'database unavailable or busy');
   if (state.startsWith('42')) return at('tool_contract', 'syntax or undefined object');
+  if (state.startsWith('22') && r.retrievalStore) return { ...at('context_source', 'invalid data'), confidence: INFRA, what: `SQLSTATE ${state} (invalid data in a vector store)` };
   if (state.startsWith('22') || state.startsWith('23')) return at('tool_contract', 'invalid data');
   return null;
 }
 
-/** JSON-RPC (MCP) error codes: -32700..-32600 are the request's fault; -32001 is MCP's request timeout. */
+/** JSON-RPC (MCP) error codes: -32700..-32600 are the request's fault; -32001 is MCP's request timeout; the rest of -32000..-32099 the server's. */
 function rpcFinding(r: Reading): Finding | null {
   const code = r.rpcCode;
   if (code === undefined) return null;
@@ -848,6 +906,8 @@ function rpcFinding(r: Reading): Finding | null {
   if (code === -32601) return at('tool_contract', 0.9, 'JSON-RPC -32601 method not found');
   if (code === -32600 || code === -32700) return at('tool_contract', 0.9, `JSON-RPC ${code} invalid request`);
   if (code === -32001) return at('downstream_api', INFRA, 'JSON-RPC -32001 request timed out');
+  // -32000..-32099 are reserved for the server's own errors (MCP's "Connection closed" is -32000).
+  if (code <= -32000 && code >= -32099) return at('downstream_api', INFRA, `JSON-RPC ${code} server error`);
   return null;
 }
 
@@ -888,6 +948,7 @@ function spanFinding(r: Reading): Finding | null {
   const at = (boundary: Boundary, confidence: number, what: string): Finding => ({ boundary, confidence, what, via: r.tool === undefined && r.model ? 'for' : 'in', subject: r.subject, rule: 'builtin:span' });
   if (r.model) return at('model_route', LOOSE, 'model call failed');
   if (r.runType === 'retriever' || (r.operation !== undefined && RETRIEVAL_OPERATIONS.has(r.operation))) return at('context_source', 0.7, 'retriever run failed');
+  if (r.retrievalStore) return at('context_source', LOOSE, 'retrieval span');
   if (r.runType === 'parser') return at('prompt', LOOSE, 'output parser run failed');
   if (r.runType === 'prompt') return at('prompt', LOOSE, 'prompt run failed');
   return null;
@@ -909,7 +970,7 @@ function anomalyFinding(r: Reading): Finding | null {
     const found = statusFinding({ ...r, status: Number(status), model });
     if (found) return { ...found, confidence: LOOSE, what: `${metric} anomaly (${status})`, via: 'on', rule: 'builtin:anomaly' };
   }
-  if (/model/.test(metric)) return at('model_route', LOOSE);
+  if (/model/.test(metric) || (model && /fallback/.test(metric))) return at('model_route', LOOSE);
   if (/quota|rate[_ ]?limit|throttl|allocation|api_requests_used|usage_ratio/.test(metric)) return at('downstream_api', LOOSE);
   if (/tool_?calls?[._]?pars|tool_?calls?[._]?(?:invalid|malformed)/.test(metric)) return at('tool_contract', LOOSE);
   if (/(?:output|response|answer)s?[._]?pars|pars\w*[._]fail/.test(metric)) return at('prompt', LOOSE);
@@ -918,7 +979,7 @@ function anomalyFinding(r: Reading): Finding | null {
   // Token spikes and runaway loops follow the prompt and what is put into it; latency follows what was called.
   if (/token|llm_calls|calls_per_run|steps_per_run|iterations/.test(metric)) return at('prompt', 0.35);
   if (/cost|spend/.test(metric) && model) return at('model_route', 0.35);
-  if (/latency|duration|execution|_ms\b|_s\b/.test(metric)) return at(model ? 'model_route' : 'downstream_api', r.call || model ? 0.35 : 0.3);
+  if (/latency|duration|execution|slow|_ms\b|_s\b/.test(metric)) return at(model ? 'model_route' : 'downstream_api', r.call || model ? 0.35 : 0.3);
   // Calls to a tool or service failing more often, or succeeding less: what they call is failing (a wrong
   // call fails always). Also a server reported down.
   if (/error|fail|success|availability|\bup\b|health/.test(metric) && (r.call || model || /^(?:tool|mcp|http|rpc|api)\b/.test(metric))) return at(model ? 'model_route' : 'downstream_api', 0.35);

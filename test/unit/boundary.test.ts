@@ -88,7 +88,7 @@ describe('classifySignalBoundary: databases, JSON-RPC, gRPC', () => {
     [t('QueryCanceled in run_sql', { message: 'canceling statement due to statement timeout', tool: 'run_sql' }), 'downstream_api', 'builtin:timeout'],
     [span('tools/call', { 'mcp.method.name': 'tools/call', 'rpc.jsonrpc.error_code': -32602 }), 'tool_contract', 'builtin:jsonrpc'],
     [span('tools/call', { 'mcp.method.name': 'tools/call', 'rpc.jsonrpc.error_code': -32601 }), 'tool_contract', 'builtin:jsonrpc'],
-    [span('MCP error -32000: Connection closed', { 'mcp.method.name': 'tools/call', 'rpc.jsonrpc.error_code': -32000 }), 'downstream_api', 'builtin:connection'],
+    [span('MCP error -32000: Connection closed', { 'mcp.method.name': 'tools/call', 'rpc.jsonrpc.error_code': -32000 }), 'downstream_api', 'builtin:jsonrpc'],
     [span('Inventory/Get', { 'rpc.system': 'grpc', 'rpc.grpc.status_code': 14 }), 'downstream_api', 'builtin:grpc'],
     [span('Inventory/Get', { 'rpc.system': 'grpc', 'rpc.grpc.status_code': 3 }), 'tool_contract', 'builtin:grpc'],
     [span('Inventory/Get', { 'rpc.system': 'grpc', 'rpc.grpc.status_code': 7 }), 'permission', 'builtin:grpc'],
@@ -299,8 +299,8 @@ describe('classifySignalBoundary: evidence read since the second boundary set', 
     [t('DOB in confirmation', { kind: 'eval_failure', attributes: { evaluator: 'no_phi_in_sms' } }), 'prompt', 'builtin:evaluator'],
     [t('submit_claim audit', { kind: 'other', attributes: { 'audit.rule': 'coverage-before-submit' } }), 'prompt', 'builtin:evaluator'],
     // anomaly metrics under `metric`
-    [anomaly('429s from api.pagerduty.com', { metric: 'http.client.429_count', 'server.address': 'api.pagerduty.com' }), 'downstream_api', 'builtin:anomaly'],
-    [anomaly('401s from api.github.com', { metric: 'http.client.401_count' }), 'permission', 'builtin:anomaly'],
+    [anomaly('PagerDuty client errors up', { metric: 'http.client.429_count', 'server.address': 'api.pagerduty.com' }), 'downstream_api', 'builtin:anomaly'],
+    [anomaly('GitHub client errors up', { metric: 'http.client.401_count' }), 'permission', 'builtin:anomaly'],
     [anomaly('fedex error ratio up', { metric: 'tool.error_ratio', dominant_status: '503' }, 'fedex_track_shipment'), 'downstream_api', 'builtin:anomaly'],
     [anomaly('LLM success rate 0%', { metric: 'llm.success_ratio' }), 'model_route', 'builtin:anomaly'],
     [anomaly('docparse MCP availability 0%', { metric: 'mcp.server.up' }), 'downstream_api', 'builtin:anomaly'],
@@ -374,6 +374,83 @@ describe('classifySignalBoundary: evidence read since the second boundary set', 
   ])('%j says nothing of these rules', (input) => {
     expect(['unknown', 'tool_contract', 'prompt']).toContain(classifySignalBoundary(input).boundary);
     expect(classifySignalBoundary(input).rule).not.toMatch(/lost-access|permission|model|anomaly|guardrail$/);
+  });
+});
+
+describe('classifySignalBoundary: evidence read since the third boundary set', () => {
+  const feedback = (title: string, message: string) => t(title, { kind: 'negative_feedback', message });
+  const span = (title: string, attributes: Record<string, string | number>, kind: BoundaryEvidence['kind'] = 'other') => t(title, { kind, attributes });
+  it.each<Case>([
+    // structured codes
+    [span('tools/call create_invoice', { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'create_invoice', 'rpc.jsonrpc.error_code': -32000, 'error.type': 'McpError' }, 'tool_error'), 'downstream_api', 'builtin:jsonrpc'],
+    [span('POST /graphql', { 'http.response.status_code': 200, 'graphql.error.code': 'BAD_USER_INPUT' }, 'tool_error'), 'tool_contract', 'builtin:tool-contract'],
+    [span('SELECT kb_chunks', { 'db.system': 'postgresql', 'db.response.status_code': '22000', 'db.collection.name': 'kb_chunks' }, 'tool_error'), 'context_source', 'builtin:sqlstate'],
+    [span('SELECT orders', { 'db.system': 'postgresql', 'db.response.status_code': '22P02', 'db.collection.name': 'orders' }, 'tool_error'), 'tool_contract', 'builtin:sqlstate'],
+    [span('SELECT SALES', { 'db.system': 'snowflake', 'error.type': 'ProgrammingError' }, 'tool_error'), 'tool_contract', 'builtin:query-syntax'],
+    [t('ProgrammingError: 002003 (42S02): SQL compilation error: Object \'DW.PUBLIC.ORDERS\' does not exist or not authorized.'), 'tool_contract', 'builtin:sql-invalid'],
+    // statuses written as asides
+    [t('publish_e2e failed', { kind: 'eval_failure', message: '0/8 published; first failing call create_page (400)' }), 'tool_contract', 'builtin:http-status'],
+    [t('Invoice runs failing', { message: 'most failures come from get_invoice: 503s while the vendor was in maintenance' }), 'downstream_api', 'builtin:http-status'],
+    // retrieval spans
+    [span('weaviate nearText products', { 'db.system': 'weaviate', 'db.collection.name': 'Products' }), 'context_source', 'builtin:span'],
+    [span('search handbook', { 'db.system': 'opensearch', 'db.operation.name': 'search', 'db.collection.name': 'handbook-v2', 'retrieval.hits': 0 }), 'context_source', 'builtin:span'],
+    // evaluators, guardrails, anomalies
+    [t('required_tool_called:lookup_policy', { kind: 'eval_failure', attributes: { 'eval.name': 'required_tool_called' } }), 'prompt', 'builtin:evaluator'],
+    [t('valid_tool_names', { kind: 'eval_failure', attributes: { 'eval.name': 'valid_tool_names' } }), 'prompt', 'builtin:evaluator'],
+    [t('required_headings', { kind: 'eval_failure', attributes: { 'eval.name': 'required_headings' } }), 'prompt', 'builtin:evaluator'],
+    [t('context_recency check', { kind: 'eval_failure', attributes: { 'eval.name': 'context_recency' } }), 'context_source', 'builtin:evaluator'],
+    [t('multimodal_smoke failed', { kind: 'eval_failure', attributes: { 'eval.name': 'multimodal_smoke' } }), 'model_route', 'builtin:evaluator'],
+    [t('Blocked: cross-tenant read', { kind: 'guardrail', attributes: { 'guardrail.name': 'tenant_isolation' } }), 'permission', 'builtin:guardrail'],
+    [t('Fallbacks up 30x', { kind: 'anomaly', attributes: { 'metric.name': 'llm.fallback_count' } }), 'model_route', 'builtin:anomaly'],
+    [t('slow turns 18%', { kind: 'anomaly', attributes: { 'metric.name': 'agent.turn.slow_ratio' } }), 'downstream_api', 'builtin:anomaly'],
+    // phrases
+    [t('APIException: {"error": "Couldn\'t authenticate you"}'), 'permission', 'builtin:permission'],
+    [t('Lookups denied', { message: 'role agent_ro lost USAGE on schema billing after the migration' }), 'permission', 'builtin:permission'],
+    [t('Calendar writes fail', { message: 'the app registration has admin consent for Calendars.Read only' }), 'permission', 'builtin:permission'],
+    [t('Template fetch fails', { message: 'some folders are restricted to the Finance group, which the app is not in' }), 'permission', 'builtin:permission'],
+    [t('dry runs invalid', { message: 'amount is not a number (6), program_id can\'t be blank (4)' }), 'tool_contract', 'builtin:tool-contract'],
+    [t('Quiz creation fails', { message: "create_question called with type='mc'; the LMS expects 'multiple_choice_question'" }), 'tool_contract', 'builtin:tool-contract'],
+    [t('Submissions rejected', { message: 'amount_requested sent as "$250,000"' }), 'tool_contract', 'builtin:tool-contract'],
+    [t('PO creation fails', { message: 'the tool docstring just says "vendor id"' }), 'tool_contract', 'builtin:tool-contract'],
+    [t('ODataError: itemNotFound', { tool: 'sharepoint.get_file', kind: 'tool_error' }), 'tool_contract', 'builtin:not-found'],
+    [t('Fallback triggered for drafting-large', { message: 'router: drafting-large resolved to deployment gpt-4o-mini' }), 'model_route', 'builtin:model-fallback'],
+    [t('judge regression', { message: 'concentrated in runs where response model != requested model' }), 'model_route', 'builtin:model-fallback'],
+    [t('Refunds to card for final-sale items', { message: 'instructions say store credit only', attributes: { run_type: 'llm' } }), 'prompt', 'builtin:instructions'],
+    [t('Credit issued', { message: 'conflict_check never called in 31% of runs' }), 'prompt', 'builtin:tool-order'],
+    [t('Credits applied', { message: 'apply_credit in 14 runs, no policy lookup before the credit' }), 'prompt', 'builtin:tool-order'],
+    [t('JSONDecodeError: Expecting value', { message: 'data = json.loads(completion.choices[0].message.content)' }), 'prompt', 'builtin:output-format'],
+    [t('Summaries overflow the page limit', { attributes: { run_type: 'llm' } }), 'prompt', 'builtin:output-format'],
+    [t('Guideline chunks split mid-section', { message: 'the re-chunking job switched to 512-token windows; 38% of chunks have no section_id' }), 'context_source', 'builtin:stale-context'],
+    [t('Memos cite the wrong sections'), 'context_source', 'builtin:citation'],
+    [t('tariff answers wrong', { message: 'the agent answers with no tariff context' }), 'context_source', 'builtin:empty-retrieval'],
+    [feedback('SSN in chat', 'it typed out my whole social security number in the chat'), 'prompt', 'builtin:pii-output'],
+    [feedback('condescending', "very condescending, 'as you may not be aware'"), 'prompt', 'builtin:language-tone'],
+    [feedback('bullets', 'it keeps using bullet points'), 'prompt', 'builtin:output-format'],
+    [feedback('bill question', "it said it couldn't reach the billing system"), 'downstream_api', 'builtin:connection'],
+    [feedback('restaurant closed', "it's been closed since summer"), 'context_source', 'builtin:stale-context'],
+    [feedback('torque spec', "it said it couldn't find it in the manual"), 'context_source', 'builtin:knowledge-gap'],
+    [feedback('generic answer', 'got a generic answer with no reference at all'), 'context_source', 'builtin:knowledge-gap'],
+    [feedback("can't save", "it says it can't save there and to check sharing settings"), 'permission', 'builtin:lost-access'],
+  ])('%j -> %s (%s)', (input, boundary, rule) => {
+    const decision = classifySignalBoundary(input);
+    expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });
+  });
+
+  it.each<[BoundaryEvidence, Boundary | 'unknown']>([
+    // a model's "does not exist or you do not have access" is a missing model, not a permission
+    [t('The model `gpt-5-mini` does not exist or you do not have access to it.'), 'model_route'],
+    // a number joined to a unit is a quantity, not a status
+    [t('switched to 512-token windows', { kind: 'tool_error', tool: 'chunker' }), 'unknown'],
+    // "500s" as a duration is not read as statuses
+    [t('job ran for 500s'), 'unknown'],
+    // context window is the model's, not an empty retrieval
+    [t('no context window left', { attributes: { run_type: 'llm' } }), 'model_route'],
+    // a search span of a business API is not a retrieval store
+    [span('POST /crm/v3/objects/contacts/search', { 'http.request.method': 'POST', 'url.full': 'https://api.hubapi.com/crm/v3/objects/contacts/search' }), 'unknown'],
+    // a privilege word without a grant is no permission
+    [t('SELECT on orders took 30 s'), 'unknown'],
+  ])('%j is not misread (%s)', (input, boundary) => {
+    expect(classifySignalBoundary(input).boundary).toBe(boundary);
   });
 });
 
