@@ -78,6 +78,8 @@ interface Reading {
   evaluator: string | undefined;
   /** Every name the signal gives what failed, the most specific first (EVALUATOR_ATTRIBUTES). */
   evaluators: string[];
+  /** What an anomaly measured: its metric attribute, else its title (`send_sms error rate 23%`). */
+  metric: { name: string; fromTitle: boolean } | undefined;
   attributes: Attributes;
 }
 
@@ -92,6 +94,8 @@ const VECTOR_COLLECTION = /(?:^|[_.-])(?:chunks?|embeddings?|vectors?|passages)(
 
 /** Tool names that say the tool retrieves, so "returned no results" or a 404 from it is a context problem. */
 const RETRIEVAL_TOOL = /(?:^|[^a-z])(?:retriev\w*|rag|vector\w*|kb|knowledge\w*|docs?|documents?|embeddings?|search_(?:docs|kb|knowledge)\w*)(?:$|[^a-z])/i;
+/** The tool an anomaly's title names before what moved: "send_sms error rate 23%", "run_query p95 duration 118s". */
+const ANOMALY_TITLE_TOOL = /\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?= (?:[45]\d\d )?(?:error|failure|success|timeout|p\d\d|latency|duration|returns?|returned|rate)\b)/;
 /** Tools that run queries the agent wrote. */
 const QUERY_TOOL = /(?:^|[^a-z])(?:sql|soql|query|queries|warehouse|db|database|bigquery|snowflake|postgres\w*|mysql)(?:$|[^a-z])/i;
 /** URL paths that fetch documents: a 404 there is a missing document, not a misnamed resource. */
@@ -105,6 +109,7 @@ const RETRIEVAL_URL = /\/(?:search|docs?|documents?|kb|knowledge\w*|articles?|ve
 const MODEL_CALL_TEXT = new RegExp(
   [
     String.raw`\b(?:llm|model) (?:call|request|step|run|invocation|api)\b|\bcalling the (?:model|llm)\b|\bchat[ .]completions?\b`,
+    String.raw`\bllm (?:timeouts?|errors?|failures?)\b|\b(?:from|by) the (?:model|llm)\b`,
     String.raw`\b(?:InvokeModel(?:WithResponseStream)?|ConverseStream|generate_?content|generateContent|messages\.create|responses\.create)\b`,
     String.raw`\b(?:openai|anthropic|litellm|mistralai|cohere)\.(?:[a-z_]+\.)*[A-Z]|\b(?:Vertex ?AI|Bedrock|Azure ?OpenAI) ?Exception\b`,
     String.raw`\b(?:openai|anthropic|bedrock|vertex_ai|azure|azure_ai|gemini|mistral|groq|together_ai|fireworks_ai|ollama|deepseek)\/[\w.:@-]*\d[\w.:@-]*`,
@@ -160,11 +165,12 @@ const PHRASE_STATUS = new RegExp(String.raw`\b([45]\d\d)\s*[-:]?\s*(?:${STATUS_P
 /** A bare 4xx/5xx token ("InvokeModel 403", "POST /x 429"): only read when the signal is a call. */
 const BARE_STATUS = new RegExp(String.raw`(?<![\w/.#$=:-]|(?:${ID_NOUNS})\s)([45]\d\d)(?![\w/%$]|\.\d|-[a-z]|\s+(?:${COUNT_NOUNS})\b)`, 'i');
 /** A status in parentheses after what failed, "create_quiz_question (400)"; or counted, "503s from get_invoice". */
-const ASIDE_STATUS = /(?<![\w.])\(([45]\d\d)\)|\b([45]\d\d)s (?:from|while|on|in|for|during|when|after)\b|\b(?:returns?|returning|returned|got|getting|throws?|threw|throwing|mostly|all) ([45]\d\d)s\b/i;
+const ASIDE_STATUS =
+  /(?<![\w.])\(([45]\d\d)\)|\b([45]\d\d)s? (?:from|rate|ratio|count|spik\w*)\b|\b([45]\d\d)s (?:while|on|in|for|during|when|after)\b|\b(?:returns?|returning|returned|got|getting|throws?|threw|throwing|mostly|all) ([45]\d\d)s\b|\ban? ([45]\d\d) (?:from|response|error)\b/i;
 
 function statusInText(text: string, call: boolean): number | undefined {
   const aside = ASIDE_STATUS.exec(text);
-  const found = PHRASE_STATUS.exec(text) ?? KEYWORD_STATUS.exec(text) ?? (aside && [aside[0], aside[1] ?? aside[2] ?? aside[3]]) ?? (call ? BARE_STATUS.exec(text) : null);
+  const found = PHRASE_STATUS.exec(text) ?? KEYWORD_STATUS.exec(text) ?? (aside && [aside[0], aside.slice(1).find((group) => group !== undefined)]) ?? (call ? BARE_STATUS.exec(text) : null);
   return found ? Number(found[1]) : undefined;
 }
 
@@ -188,7 +194,8 @@ function readSignal(e: BoundaryEvidence): Reading {
   ]
     .filter((part) => part !== undefined && part !== '')
     .join('\n');
-  const tool = e.tool ?? attr(a, 'gen_ai.tool.name', 'mcp.tool.name', 'tool.name', 'failing_tool');
+  const tool = e.tool ?? attr(a, 'gen_ai.tool.name', 'mcp.tool.name', 'tool.name', 'failing_tool') ?? (e.kind === 'anomaly' ? ANOMALY_TITLE_TOOL.exec(e.title)?.[1] : undefined);
+  const metricName = attr(a, 'anomaly.metric', 'metric.name', 'metric');
   const modelName = attr(a, 'gen_ai.request.model', 'gen_ai.response.model', 'llm.model_name');
   const model =
     runType === 'llm' ||
@@ -247,6 +254,7 @@ function readSignal(e: BoundaryEvidence): Reading {
     grpcCode: attr(a, 'rpc.system') === 'grpc' ? intAttr(a, 'rpc.grpc.status_code') : undefined,
     evaluator: evaluatorNames(e, a, CORRECTION_KEY_ATTRIBUTES)[0],
     evaluators: evaluatorNames(e, a, EVALUATOR_ATTRIBUTES),
+    metric: e.kind !== 'anomaly' ? undefined : metricName !== undefined ? { name: metricName.toLowerCase(), fromTitle: false } : { name: e.title.toLowerCase(), fromTitle: true },
     attributes: a,
   };
 }
@@ -328,6 +336,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:model|engine|llm|provider|anthropic|openai)\b[^\n]{0,40}\boverloaded\b/i,
       /\boverloaded[ _]error\b/i,
       /^overloaded$/im,
+      /\b(?:with|returns?|returned|got|error:?) ['"]?overloaded\b/i,
       /\bmodel (?:is )?(?:currently )?(?:loading|overloaded|unavailable)\b/i,
     ],
   },
@@ -343,6 +352,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:unknown|invalid|unsupported|deprecated|decommissioned|nonexistent) model\b/i,
       /\bmodel (?:id|identifier|name)\b[^\n]{0,20}\b(?:is )?(?:invalid|unknown|not found|not recogni[sz]ed)\b/i,
       /\bno such model\b/i,
+      /\b404\b[^\n]{0,12}\b(?:publisher )?model\b/i,
       /\bdeployment[ _]?not[ _]?found\b|\bapi deployment for this resource does not exist\b/i,
       /\bmodel\b[^\n]{0,40}\b(?:end of (?:its )?life|end-of-life|EOL)\b|\b(?:EOL|end-of-life) model\b/i,
     ],
@@ -359,6 +369,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:exceeds?|exceeded) (?:the )?(?:model'?s? )?(?:maximum |max )?context\b/i,
       /\btoo many tokens\b/i,
       /\b(?:prompt|input) is too long\b/i,
+      /\btokens?\b[^\n]{0,40}\b(?:model|context) limit\b/i,
     ],
   },
   {
@@ -369,7 +380,7 @@ const TEXT_RULES: readonly TextRule[] = [
     patterns: [
       /\bcontent[ _-]?filter(?:ed|ing)?\b/i,
       /\bcontent[ _]management[ _]policy\b/i,
-      /\bresponsible ?ai[ _]policy[ _]violation\b/i,
+      /\bresponsible ?ai[ _]?policy[ _]?violation\b/i,
       /\bfinish[ _]reason\W{1,4}safety\b|\bblocked (?:due to|for) safety\b|\bsafety (?:filter|block)/i,
     ],
   },
@@ -401,7 +412,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\brouter fallback\b/i,
       /\b(?:model )?router (?:change|update|config(?:uration)? change)\b|\bafter (?:the )?(?:model )?rout(?:er|ing) (?:change|update)\b/i,
       /\b(?:resolved|routed|routing|switched|sent) (?:\d+% )?to (?:the |a |its )?fallback\b/i,
-      /\broute [\w.-]+ (?:now|switched to|changed to)\s*(?:→|->|to|:)?\s*[\w.\/:-]*\d/i,
+      /\broute [\w.-]+ (?:now|switched to|changed to|now resolves to|resolves to)\s*(?:→|->|to|:)?\s*[\w.\/:-]*\d/i,
       /\b(?:response|served) model\s*(?:!=|≠|differs from|is not|does not match)\s*(?:the )?(?:requested|request) model\b/i,
       /\b(?:router|gateway)\b[^\n]{0,40}\b(?:resolved|routed|fell back) to (?:deployment|model)\b/i,
     ],
@@ -432,7 +443,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /(?<!\b(?:exist|found|exists)(?: or| or you are| or is)? )\bnot authori[sz]ed\b|\boperation not permitted\b|\bnot permitted to\b/i,
       /\bauthentication (?:failed|required|error)\b|\bauth(?:entication)? failures?\b/i,
       /\b(?:invalid|incorrect|expired|revoked|bad) (?:api[ _-]?key|access[ _-]token|auth(?:entication)? token|credentials?|token)\b/i,
-      /\b(?:token|credentials?|session|api[ _-]?key)\b[^\n]{0,20}\b(?:is |has )?(?:expired|revoked)\b/i,
+      /\b(?:token|credentials?|session|api[ _-]?key)\b[^\n]{0,20}\b(?:is |has |were |was )?(?:expired|revoked|rotated)\b/i,
       /\bexpired[ _]?token\b|\binvalid[ _]?authentication[ _]?token\b/i,
       /\b(?:resource|file|object|record) not accessible\b/i,
       /\baccess (?:is )?not granted\b|\bnot granted access\b/i,
@@ -449,7 +460,9 @@ const TEXT_RULES: readonly TextRule[] = [
       /\brevok(?:e|ed|es|ing)\b[^\n]{0,30}\b(?:grants?|privileges?|permissions?|roles?|access|scopes?)\b|\b(?:grants?|privileges?|permissions?|access|scopes?) (?:was |were |been )?revoked\b/i,
       /\badmin consent\b|\bconsent (?:for|to) [\w.]+ only\b/i,
       /\brestricted to (?:the )?[\w -]{1,30}\b(?:group|role|team|members|admins)\b/i,
-      /\b(?:requests?|calls?|lookups?|reads?|writes?|queries|access) (?:were |are |was |is |got )?denied\b/i,
+      /\b(?:requests?|calls?|lookups?|reads?|writes?|queries|access|fetch(?:es)?|publish(?:ing)?|uploads?|downloads?|operations?|actions?|logins?|sign-?ins?)(?: [\w-]+){0,3} (?:were |are |was |is |got )?denied\b/i,
+      /\b(?:service (?:user|account|principal)|app(?:lication)?|bot|integration)\b[^\n]{0,30}\b(?:isn'?t|is not|not) (?:on|in|a member of|added to|invited to|part of)\b/i,
+      /\brole hierarchy\b|\bmodel access\b/i,
     ],
   },
   {
@@ -482,6 +495,12 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bexpects? (?:an? |the )?(?:number|integer|string|boolean|array|list|date|enum|iso[\w -]{0,10}|['"][\w.-]+['"])/i,
       /\b[a-z]+_[a-z_]+ (?:was |is )?(?:sent|passed|given) as\b/,
       /\btool(?:'s)? (?:description|docstring|definition|spec)\b|\bdocstring\b/i,
+      /\b(?:rejects?|rejected (?:for|on)|fails? (?:on|for)|failing (?:on|for)) [\w ,]{0,40}\b(?:formats?|codes|values|units|filters|fields|ids|parameters|arguments)\b/i,
+      /\boutside (?:the )?(?:plausible|valid|allowed|expected) range\b|\bpassed (?:the |a |an )?[\w -]{0,20} as [a-z]+_[a-z_]+\b|\bunit (?:consistency|conversion|mismatch|confusion)\b|\bwrong units?\b/i,
+      /\b(?:receives?|received|given|passed|sent) [\w ]{0,20}\bin (?:pounds|lbs?|kilograms|grams|cents|dollars|miles|kilometers|seconds|milliseconds|minutes|celsius|fahrenheit)\b/i,
+      /\b(?:names?|ids?|strings?|labels?|values?|urls?) (?:used|passed|sent|given) as (?:an? |the )?(?:guids?|uuids?|[\w]+ ids?|ids?)\b/i,
+      /\bmust be (?:numeric|an integer|a positive (?:number|integer)|iso[\w -]{0,10})\b|\binstead of converting\b|\bnot (?:converted|normali[sz]ed) to\b/i,
+      /\binvent(?:s|ed|ing)\b[^\n]{0,30}\b(?:ids?|identifiers|arguments|parameters)\b/i,
       /\bexpected\b[^\n]{0,40}\b(?:agent|model|it) (?:sent|passed|used|gave)\b/i,
     ],
   },
@@ -558,13 +577,14 @@ const TEXT_RULES: readonly TextRule[] = [
     // No leading \b: ReadTimeout, ConnectTimeout and GatewayTimeout end in it.
     patterns: [
       /time-?outs?\b/i,
-      /\btimed[ _-]?out\b/i,
+      /\btimed[ _-]?out\b|\btim(?:e|es|ing) out\b/i,
       /\bdeadline[ _-]exceeded\b|\bexceeded\b[^\n]{0,30}\bdeadline\b/i,
       /\b(?:e|esocket)timedout\b/i,
       /\btime limit exceeded\b/i,
       /\bquery ?cancell?ed\b|\bcanceling statement\b/i,
       /\bno response (?:after|within|from)\b/i,
       /\bexecution time exceeded\b/i,
+      /\b(?:errored|failed|aborted|killed|cancell?ed) after \d+(?:\.\d+)? ?(?:s|sec|secs|seconds|ms|min|mins|minutes)\b/i,
     ],
   },
   {
@@ -572,7 +592,7 @@ const TEXT_RULES: readonly TextRule[] = [
     boundary: 'downstream_api',
     confidence: LOOSE,
     says: 'service degraded',
-    patterns: [/\b(?:degraded|outage)\b|\bincident open\b|\bstatus page\b/i],
+    patterns: [/\b(?:degraded|outage)\b|\bincident open\b|\bstatus page\b/i, /\bbot (?:protection|detection|challenge)\b|\bweb application firewall\b|\bWAF\b|\bcaptcha\b/i],
   },
   {
     name: 'forbidden-data',
@@ -612,7 +632,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bjailbreak/i,
       /\bprompt[ _-]?injection\b/i,
       /\b(?:followed|obeyed|executed) (?:the )?instructions? (?:(?:embedded|planted|hidden|found) in|from (?:a |an |the )?(?:retrieved|fetched|web|scraped|tool|document|page|email))\b/i,
-      /\binstructions? (?:found|embedded|planted|hidden) in (?:a |the )?(?:retrieved|fetched|web|tool|kb|document|page|email|content)/i,
+      /\binstructions? (?:found|embedded|planted|hidden) in (?:a |the )?(?:retrieved|fetched|web|tool|kb|document|page|email|content|source|website)/i,
+      /\bhidden (?:text|instructions?|prompt)\b|\bwhite-on-white\b/i,
       /\b(?:the |its |our )?(?:instructions?|system prompt) (?:say|says|said|state|states|mention|mentions|require|requires|tell it|only (?:say|mention))\b/i,
     ],
   },
@@ -624,7 +645,7 @@ const TEXT_RULES: readonly TextRule[] = [
     patterns: [
       /\btrajectory\b/i,
       /\bwrong tool\b|\btool (?:selection|choice|order(?:ing)?)\b/i,
-      /\b(?:called|invoked|ran|executed) (?:before|without)\b/i,
+      /\b(?:called|invoked|ran|executed|booked|submitted|issued|approved|published|processed|refunded|paid) (?:before|without)\b|\bcalls? [a-z]+_[a-z_]+ before\b/i,
       /\bwithout (?:the |an? )?[\w -]{0,30}(?:verification|check|approval|confirmation)(?: step)?\b/i,
       /\b(?:step|check|verification)s? (?:was |were )?(?:missing|skipped)\b|\bskipped (?:the )?\w+/i,
       /\bstep \d+ should (?:be|have been)\b/i,
@@ -647,7 +668,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /```|\bcode fences?\b/i,
       /\btoo (?:long|short|verbose|wordy)\b|\b(?:word|character|length) (?:limit|count|budget)\b|\b\d+[- ](?:word|character)s? limit\b/i,
       /\b(?:under|over|at most|max(?:imum)?|exceed(?:s|ed|ing)?) \d+ (?:chars|characters|words)\b/i,
-      /\basterisks\b|\braw (?:markdown|json)\b|\bbullet(?:s| points?)\b/i,
+      /\basterisks\b|\braw (?:markdown|json)\b|\bbullet(?:s| points?)\b|\bhouse style\b|\b(?:title|sentence) case\b|\ball caps\b/i,
       /\bjson\.loads?\([^\n)]{0,60}\b(?:completion|choices|message\.content|output_text|response\.text)\b/i,
       /\boverflow(?:s|ed|ing)? (?:the )?[\w -]{0,20}\blimit\b/i,
     ],
@@ -659,9 +680,10 @@ const TEXT_RULES: readonly TextRule[] = [
     says: 'wrong language or tone',
     patterns: [
       /\b(?:wrong|different) language\b/i,
-      /\b(?:repl(?:y|ied|ies)|answer(?:ed|s|ing)?|respond(?:ed|s|ing)?|wrote|writ(?:es|ing))\b[^\n]{0,15}\bin (?:english|french|spanish|german|italian|portuguese|dutch|chinese|japanese|korean|arabic|russian|hindi)\b/i,
-      /\btone\b|\brude\b|\bimpolite\b|\bunprofessional\b|\bcondescending\b|\bpatroni[sz]ing\b|\blectur(?:ed|es|ing)\b|\bscold(?:ed|s|ing)\b|\bpreachy\b|\bsarcastic\b|\bpassive[ -]aggressive\b|\bstop telling me\b|\bin every (?:single )?(?:message|reply|answer|response)\b/i,
+      /\b(?:repl(?:y|ied|ies|ying)|answer(?:ed|s|ing)?|respond(?:ed|s|ing)?|wrote|writ(?:es|ing)|came(?: back)?|comes(?: back)?)\b[^\n]{0,15}\bin (?:english|french|spanish|german|italian|portuguese|dutch|chinese|japanese|korean|arabic|russian|hindi)\b/i,
+      /\btone\b|\brude\b|\bimpolite\b|\bunprofessional\b|\bcondescending\b|\bpatroni[sz]ing\b|\blectur(?:ed|es|ing)\b|\bscold(?:ed|s|ing)\b|\bpreachy\b|\bsarcastic\b|\bpassive[ -]aggressive\b|\bchirpy\b|\bcheerful\b|\bemojis?\b|\bexclamation (?:points|marks)\b|\binsensitive\b|\btone-deaf\b|\bflippant\b|\bcallous\b|\bupsell\w*|\bstop telling me\b|\bin every (?:single )?(?:message|reply|answer|response)\b/i,
       /\boff[ -]topic\b/i,
+      /\b(?:switch(?:es|ed|ing)?|chang(?:es|ed|ing)|falls? back|fell back) (?:back )?to (?:english|french|spanish|german|italian|portuguese|dutch|chinese|japanese|korean|arabic|russian|hindi)\b/i,
       /\brefus(?:ed|es|al|als|ing)\b/i,
     ],
   },
@@ -676,14 +698,18 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bretrieved\b[^\n]{0,80}\((?:archived|deprecated|superseded|outdated|stale)\)/i,
       /\blast year'?s\b/i,
       // A user setting the answer against the source it should have come from: a dated or official version.
-      /\b(?:19|20)\d\d(?: [\w-]+){0,2} (?:polic(?:y|ies)|handbook|guide(?:lines?)?|docs|documentation|price list|pricing|rules|rates)\b/i,
+      /\b(?:19|20)\d\d(?: [\w-]+){0,2} (?:polic(?:y|ies)|handbook|guide(?:lines?)?|docs|documentation|price list|pricing|rules|rates|data|book|edition|catalog|menu|msa|contract|fact sheet|rate card|price book|fee schedule)\b/i,
       /\b(?:your|the|our|their) (?:site|website|docs|documentation|handbook|polic(?:y|ies)|guidelines?|faq|help center|portal)\b[^\n]{0,20}\b(?:says?|said|states?|shows?|lists?)\b/i,
       /\b(?:pulled|retrieved|fetched|quoted|cited)\b[^\n]{0,40}\binstead of\b/i,
       /\bthat changed (?:in|on|last|this)\b/i,
       // The source changed and the answer did not follow: "the label changed this summer", "we rewrote it in October".
-      /\b(?:updated|changed|rewrote|rewritten|revised|retired|discontinued|replaced|moved)\b[^\n]{0,40}\b(?:ago|last (?:week|month|year|quarter)|this (?:summer|spring|fall|autumn|winter|year|month|quarter)|in (?:january|february|march|april|may|june|july|august|september|october|november|december|(?:19|20)\d\d))\b/i,
+      /\b(?:updated|changed|rewrote|rewritten|revised|retired|discontinued|replaced|moved|renegotiated)\b[^\n]{0,40}\b(?:ago|last (?:week|month|year|quarter)|this (?:summer|spring|fall|autumn|winter|year|month|quarter)|in (?:january|february|march|april|may|june|july|august|september|october|november|december|(?:19|20)\d\d))\b/i,
       /\b(?:retired|discontinued|no longer (?:offered|available|sold|supported|valid))\b|\bnot in (?:the|our) current\b/i,
       // How documents were cut into chunks: a chunk without its metadata, split in the middle of a section.
+      /\b(?:hits?|results?|docs?|documents?|chunks?)\b[^\n]{0,20}\b(?:older than|(?:is|are|was|were) (?:status=)?(?:expired|stale|outdated|archived|superseded|inactive))\b|\b(?:doc_)?status=(?:archived|expired|superseded)\b/i,
+      /\b(?:from )?archived (?:menus?|docs?|documents?|pages?|versions?|polic(?:y|ies)|articles?)\b|\bnot re-?indexed\b|\bretrieved\b[^\n]{0,60}\bexpected\b/i,
+      /\breturn(?:s|ed)? (?:inactive|expired|archived|outdated|stale|superseded|deprecated)\b/i,
+      /\bno longer (?:works?|at|with)\b|\b(?:doesn'?t|does not|don'?t) work there\b|\bclosed (?:last|this) (?:year|month|week|summer|spring|fall|autumn|winter)\b/i,
       /\b(?:closed|shut down|gone) since\b|\b(?:isn'?t|is not|aren'?t|are not) (?:accepted|valid|current|in effect|offered) anymore\b/i,
       /\bre-?chunk(?:ed|ing)\b|\bchunks?\b[^\n]{0,30}\b(?:have no|has no|without|missing|lack)\b|\bsplit mid-/i,
     ],
@@ -697,10 +723,11 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bretriev(?:al|er|ed|ing|e)\b[^\n]{0,40}\b(?:nothing|no (?:results|documents|docs|matches|hits|chunks|passages|context)|(?:0|zero) (?:results|documents|docs|hits|chunks|passages)|empty)\b/i,
       /\bno relevant (?:documents?|docs|context|results|passages|sources|chunks|information)\b/i,
       /\b(?:with )?no (?:[\w-]+ )?context\b(?! (?:window|length))/i,
+      /\b(?:index|collection)\b[^\n]{0,30}\bhas (?:0|no|zero) (?:docs|documents|vectors|chunks|entries)\b|\bwithout (?:any )?retrieved (?:context|documents|sources)\b|\bretriev(?:al|er) (?:step )?(?:errored|failed)\b/i,
       /\b(?:vector ?store|knowledge base|search index|embedding search)\b[^\n]{0,40}\b(?:nothing|no (?:results|documents|matches|hits)|empty)\b/i,
       /\bnothing (?:was )?retrieved\b/i,
       /\bretrieved\b[^\n]{0,40}\b(?:about|on|from) (?:an? )?(?:unrelated|different|other)\b/i,
-      /\bsimilarity\b[^\n]{0,30}\b(?:below|under|low)\b|\blow (?:similarity|relevance)\b/i,
+      /\bsimilarity\b[^\n]{0,30}\b(?:below|under|low)\b|\blow[- ](?:similarity|relevance)\b/i,
     ],
   },
   {
@@ -714,6 +741,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:collection|vector index|namespace)\b[^\n]{0,40}\b(?:not found|does not exist|doesn\\?'?t exist)\b/i,
       /\bexpected \d+ dimensions?\b|\b(?:different|mismatched) (?:vector |embedding )?dimensions\b/i,
       /\bindex[ _]not[ _]found\b/i,
+      /\bembedd(?:er|ing)(?: model)? (?:upgrade|change|switch|swap)\b|\b(?:new|upgraded|changed|switched) embedd(?:er|ing)(?: model)?\b/i,
     ],
   },
   {
@@ -725,6 +753,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bcit(?:e|ation|ations|ed|es|ing)\b/i,
       /\b(?:does not|doesn't|do not) support the claim\b|\bunsupported claims?\b|\bclaims? (?:\w+ )?(?:unsupported|not supported) by\b|\bnot grounded\b|\bungrounded\b|\bunfaithful\b/i,
       /\bno (?:link|source|reference)s? to\b/i,
+      /\battributed to (?:the |a )?(?:wrong|different)\b|\bmisattribut\w*|\b(?:doesn'?t|does not) say (?:what|that)\b/i,
+      /\black(?:s|ing)? (?:any )?(?:sources|citations|references)\b/i,
       /\b(?:had|has|have|with|without) (?:any |no )?(?:\w+ )?(?:references|citations|sources)\b/i,
       /\b(?:section|clause|article|paragraph|page)\b[^\n]{0,40}\b(?:doesn'?t|does not) exist\b/i,
       /\bretrieved (?:chunk|document|doc|passage|context|source)\b[^\n]{0,40}\b(?:says|states|shows)\b/i,
@@ -756,7 +786,7 @@ const TEXT_RULES: readonly TextRule[] = [
     boundary: 'prompt',
     confidence: VAGUE,
     says: 'repeated the same steps',
-    patterns: [/\b(?:infinite|endless|tool|agent) loop\b|\bstuck in a loop\b|\bre-?(?:reads?|reading|calls?|calling)\b[^\n]{0,20}\bsame\b|\b\d{2,} (?:llm|model|tool) calls\b/i],
+    patterns: [/\breasoning[- ]action mismatch\b/i, /\brecursion limit\b|\bloops (?:on|over)\b|\bcalled \d+ times\b|\bidentical (?:args|arguments)\b|\b(?:tool|llm|model) calls per run\b/i, /\b(?:infinite|endless|tool|agent) loop\b|\bstuck in a loop\b|\bre-?(?:reads?|reading|calls?|calling)\b[^\n]{0,20}\bsame\b|\b\d{2,} (?:llm|model|tool) calls\b/i],
   },
   {
     // Like a 404: a thing the agent named does not exist ("channel_not_found", "no such file").
@@ -771,7 +801,24 @@ const TEXT_RULES: readonly TextRule[] = [
     boundary: 'tool_contract',
     confidence: VAGUE,
     says: 'tool rejected a value',
-    patterns: [/\b(?:is )?not (?:a )?valid\b/i, /\binvalid\b/i, /\bis required\b/i, /\bschemas?\b/i, /\b(?:an )?error with (?:my|the|your) request\b/i],
+    patterns: [/\b(?:is )?not (?:a )?valid\b/i, /\binvalid\b/i, /\bis required\b/i, /\bschemas?\b/i, /\b(?:an )?error with (?:my|the|your) request\b/i, /\brejected by (?:the )?(?:server|api|endpoint|backend)\b/i],
+  },
+  {
+    // A user's account of a context limit: the big document fails, smaller ones work.
+    name: 'large-input',
+    boundary: 'model_route',
+    confidence: VAGUE,
+    says: 'fails on large inputs',
+    patterns: [/\bsmaller (?:files?|documents?|docs|inputs?|pdfs?|ones) (?:work|are fine|are ok|ok)\b|\b(?:large|long|big|huge) (?:files?|documents?|pdfs?|packets?|contracts?)\b[^\n]{0,30}\b(?:fail|error)/i],
+  },
+  {
+    // Failing only under load: a capacity or rate limit of what was called.
+    name: 'peak-load',
+    boundary: 'downstream_api',
+    confidence: VAGUE,
+    says: 'fails under peak load',
+    inModelCall: 'model_route',
+    patterns: [/\b(?:during|at|in) (?:the |a )?(?:[\w-]+ ){0,2}(?:peak|rush(?: hour)?|on-?sales?)\b|\bat (?:month|quarter|year)-end\b|\b(?:it'?s|is|too|currently) busy\b/i],
   },
   {
     // What a user says when the answer had nothing to stand on: the manual, the docs, the materials.
@@ -800,7 +847,7 @@ const TEXT_RULES: readonly TextRule[] = [
     confidence: VAGUE,
     says: 'slow or no answer',
     inModelCall: 'model_route',
-    patterns: [/\b(?:took|takes|taking) forever\b|\bhigh demand\b|\bwaited (?:\d+|a few|several) (?:minutes?|min|seconds?)\b|\b(?:for|after) a (?:full )?minute\b|\b(?:so|too|very|really) slow\b|\bslow today\b/i],
+    patterns: [/\bp\d\d latency\b|\blatency p\d\d\b/i, /\b(?:took|takes|taking) forever\b|\bhigh demand\b|\b(?:thought|loading) for (?:\d+|a few|several) (?:minutes?|min|seconds?)\b|\bwaited (?:\d+|a few|several) (?:minutes?|min|seconds?)\b|\b(?:for|after) a (?:full )?minute\b|\b(?:so|too|very|really) slow\b|\bslow today\b/i],
   },
 ];
 
@@ -809,6 +856,7 @@ const EVALUATOR_RULES: readonly { boundary: Boundary; what: string; match: RegEx
   { boundary: 'tool_contract', what: 'tool arguments', match: /\b(?:argument|arguments|args|parameter|parameters|params|input schema|tool schema|tool call validity)\b/ },
   { boundary: 'tool_contract', what: 'tool calls parse', match: /\b(?:tool|function) calls? (?:schema |json )?(?:parse|parses|parsing|json|well formed|valid|validity|schema)\b/ },
   { boundary: 'tool_contract', what: 'generated queries run', match: /\b(?:sql|soql|query|queries)\b.*\b(?:executes?|execution|runs?|valid|validity|compiles?|syntax)\b/ },
+  { boundary: 'tool_contract', what: 'units of tool arguments', match: /\bunit (?:consistency|conversion|mismatch)\b/ },
   { boundary: 'prompt', what: 'tool choice or order', match: /\b(?:tool (?:selection|choice|order|ordering|sequence|use|usage|names?)|required tools?|tools? called|trajectory|step order|plan adherence|wrong tool)\b|^\w+ before \w+$/ },
   { boundary: 'prompt', what: 'injection or jailbreak resistance', match: /\b(?:injection|jailbreak|prompt attack|red ?team)\b/ },
   { boundary: 'prompt', what: 'personal data', match: /\b(?:pii|phi|personal data|privacy|ssn|dob)\b/ },
@@ -826,6 +874,9 @@ const EVALUATOR_RULES: readonly { boundary: Boundary; what: string; match: RegEx
   },
   { boundary: 'permission', what: 'access control', match: /\b(?:access control|authorization|authorisation|data access)\b/ },
   { boundary: 'context_source', what: 'agreement with the source', match: /\b(?:recency|source of truth|matches source|source match)\b/ },
+  { boundary: 'context_source', what: 'retrieval ranking', match: /\b(?:top ?\d|recall at \d+|mrr|ndcg|hit rate|retrieval (?:precision|recall|accuracy))\b/ },
+  { boundary: 'prompt', what: 'agent behaviour', match: /\b(?:mast|step repetition|disobey\w*|reasoning action mismatch|premature termination|task spec\w*)\b/ },
+  { boundary: 'prompt', what: 'allowed labels', match: /\b(?:label valid|valid labels?|allowed labels?)\b/ },
   { boundary: 'prompt', what: 'required structure', match: /\b(?:headings?|required sections|sections present|structure|bullets?)\b/ },
   { boundary: 'model_route', what: 'a model capability', match: /\b(?:multimodal|vision|image understanding)\b/ },
 ];
@@ -946,6 +997,9 @@ function modelMismatchFinding(r: Reading): Finding | null {
 /** What a failing span says by its type alone: LangSmith run types and GenAI operations. */
 function spanFinding(r: Reading): Finding | null {
   const at = (boundary: Boundary, confidence: number, what: string): Finding => ({ boundary, confidence, what, via: r.tool === undefined && r.model ? 'for' : 'in', subject: r.subject, rule: 'builtin:span' });
+  // An alert carrying a model's attributes is about the model calls, not a failed one (a LangSmith issue
+  // arrives as an anomaly with the run type that failed).
+  if (r.kind === 'anomaly' && r.runType === undefined) return null;
   if (r.model) return at('model_route', LOOSE, 'model call failed');
   if (r.runType === 'retriever' || (r.operation !== undefined && RETRIEVAL_OPERATIONS.has(r.operation))) return at('context_source', 0.7, 'retriever run failed');
   if (r.retrievalStore) return at('context_source', LOOSE, 'retrieval span');
@@ -956,33 +1010,42 @@ function spanFinding(r: Reading): Finding | null {
 
 /**
  * Anomaly metrics that name a place: model mix, quota, tokens, latency, a status counted, what retrieval
- * returns, how tool calls or outputs parse. A metric of the model calls (`llm.*`, `gen_ai.*`) is the
- * model route's where a tool's would be the downstream's.
+ * returns, how tool calls or outputs parse, spend. A metric of the model calls (`llm.*`, `gen_ai.*`) is the
+ * model route's where a tool's would be the downstream's. An anomaly without a metric attribute is read
+ * by its title the same way, but for the words only a metric's name can be trusted with.
  */
 function anomalyFinding(r: Reading): Finding | null {
-  const metric = attr(r.attributes, 'anomaly.metric', 'metric.name', 'metric')?.toLowerCase();
-  if (metric === undefined || r.kind !== 'anomaly') return null;
-  const at = (boundary: Boundary, confidence: number): Finding => ({ boundary, confidence, what: `${metric} anomaly`, via: 'on', subject: r.subject, rule: 'builtin:anomaly' });
+  if (r.metric === undefined) return null;
+  const { name: metric, fromTitle } = r.metric;
+  const what = fromTitle ? 'anomaly' : `${metric} anomaly`;
+  const at = (boundary: Boundary, confidence: number): Finding => ({ boundary, confidence, what, via: 'on', subject: r.subject, rule: 'builtin:anomaly' });
   const model = r.model || /^(?:llm|gen_ai|model)\b/.test(metric);
   // A status counted (`http.client.429_count`) or said to dominate the errors reads as that status.
-  const status = /(?:^|[._])([45]\d\d)(?=[._]|$)/.exec(metric)?.[1] ?? attr(r.attributes, 'dominant_status', 'status', 'http.response.status_code');
+  const status = (fromTitle ? undefined : /(?:^|[._])([45]\d\d)(?=[._]|$)/.exec(metric)?.[1]) ?? attr(r.attributes, 'dominant_status', 'status', 'http.response.status_code');
   if (status !== undefined && /^[45]\d\d$/.test(status)) {
     const found = statusFinding({ ...r, status: Number(status), model });
-    if (found) return { ...found, confidence: LOOSE, what: `${metric} anomaly (${status})`, via: 'on', rule: 'builtin:anomaly' };
+    if (found) return { ...found, confidence: LOOSE, what: `${what} (${status})`, via: 'on', rule: 'builtin:anomaly' };
   }
-  if (/model/.test(metric) || (model && /fallback/.test(metric))) return at('model_route', LOOSE);
+  // A title says "model" of many things ("takeoff_from_model"); a metric's name says it of the model calls.
+  if ((!fromTitle && /model/.test(metric)) || (model && /fallback/.test(metric))) return at('model_route', LOOSE);
   if (/quota|rate[_ ]?limit|throttl|allocation|api_requests_used|usage_ratio/.test(metric)) return at('downstream_api', LOOSE);
   if (/tool_?calls?[._]?pars|tool_?calls?[._]?(?:invalid|malformed)/.test(metric)) return at('tool_contract', LOOSE);
-  if (/(?:output|response|answer)s?[._]?pars|pars\w*[._]fail/.test(metric)) return at('prompt', LOOSE);
+  if (/(?:output|response|answer)s?[._]?pars|pars\w*[._ ]fail/.test(metric)) return at('prompt', LOOSE);
   if (/retriev|rag\b|vector|embedding|docs_per_query|top1|chunks/.test(metric)) return at('context_source', LOOSE);
   if (/connection|dns|socket/.test(metric)) return at(model ? 'model_route' : 'downstream_api', LOOSE);
   // Token spikes and runaway loops follow the prompt and what is put into it; latency follows what was called.
-  if (/token|llm_calls|calls_per_run|steps_per_run|iterations/.test(metric)) return at('prompt', 0.35);
-  if (/cost|spend/.test(metric) && model) return at('model_route', 0.35);
-  if (/latency|duration|execution|slow|_ms\b|_s\b/.test(metric)) return at(model ? 'model_route' : 'downstream_api', r.call || model ? 0.35 : 0.3);
+  const slow = fromTitle ? /latency|\bp\d\d\b|\bslow|response time|time-to-first-token|\bttft\b/ : /latency|duration|execution|slow|_ms\b|_s\b/;
+  if (fromTitle && /time-to-first-token|\bttft\b/.test(metric)) return at(model ? 'model_route' : 'downstream_api', 0.35);
+  if (/token|llm_calls|calls_per_run|steps_per_run|iterations|messages per (?:call|run|request)/.test(metric)) return at('prompt', 0.35);
+  // A title's latency says where only when it names what was called.
+  if (slow.test(metric) && (!fromTitle || r.call || model)) return at(model ? 'model_route' : 'downstream_api', r.call || model ? 0.35 : 0.3);
+  // Spend rising follows what is put into the prompt, like tokens; spend falling sharply, a cheaper model served.
+  if ((fromTitle ? /\b(?:cost|spend)\b/ : /cost|spend/).test(metric)) return at(/\b(?:down|drop(?:ped|s)?|fell|decreas\w*|lower)\b/i.test(r.text) ? 'model_route' : 'prompt', 0.35);
   // Calls to a tool or service failing more often, or succeeding less: what they call is failing (a wrong
   // call fails always). Also a server reported down.
-  if (/error|fail|success|availability|\bup\b|health/.test(metric) && (r.call || model || /^(?:tool|mcp|http|rpc|api)\b/.test(metric))) return at(model ? 'model_route' : 'downstream_api', 0.35);
+  if (/error|fail|success|availability|\bup\b|health/.test(metric) && (r.call || model || /^(?:tool|mcp|http|rpc|api)\b/.test(metric))) {
+    return at(model ? 'model_route' : r.retrieval ? 'context_source' : 'downstream_api', 0.35);
+  }
   return null;
 }
 

@@ -309,7 +309,7 @@ describe('classifySignalBoundary: evidence read since the second boundary set', 
     [anomaly('summary parse failures 7.5%', { metric: 'output.parse_failure_ratio' }), 'prompt', 'builtin:anomaly'],
     [anomaly('Connection errors up 40x', { metric: 'net.connection_errors_per_min' }), 'downstream_api', 'builtin:anomaly'],
     [anomaly('Salesforce API usage at 100%', { metric: 'salesforce.daily_api_requests_used_ratio' }), 'downstream_api', 'builtin:anomaly'],
-    [anomaly('LLM calls per run 23.8', { metric: 'agent.llm_calls_per_run' }), 'prompt', 'builtin:anomaly'],
+    [anomaly('Calls per run up to 23.8', { metric: 'agent.llm_calls_per_run' }), 'prompt', 'builtin:anomaly'],
     [anomaly('turn p99 68 s', { metric: 'turn.latency_p99_ms' }), 'downstream_api', 'builtin:anomaly'],
     [anomaly('JSON-RPC -32602 from k8s-mcp: 57 in 1 h', { metric: 'mcp.error_count', 'jsonrpc.error_code': -32602 }), 'tool_contract', 'builtin:jsonrpc'],
     // model calls named by a gateway, an operation or an SDK
@@ -449,6 +449,81 @@ describe('classifySignalBoundary: evidence read since the third boundary set', (
     [span('POST /crm/v3/objects/contacts/search', { 'http.request.method': 'POST', 'url.full': 'https://api.hubapi.com/crm/v3/objects/contacts/search' }), 'unknown'],
     // a privilege word without a grant is no permission
     [t('SELECT on orders took 30 s'), 'unknown'],
+  ])('%j is not misread (%s)', (input, boundary) => {
+    expect(classifySignalBoundary(input).boundary).toBe(boundary);
+  });
+});
+
+describe('classifySignalBoundary: evidence read since the fourth boundary set', () => {
+  const feedback = (title: string, message: string) => t(title, { kind: 'negative_feedback', message });
+  const alert = (title: string, attributes: Record<string, string | number> = {}) => t(title, { kind: 'anomaly', attributes });
+  it.each<Case>([
+    // an alert read by its title: the tool it names, then what moved
+    [alert('send_sms_reminder error rate 23% (baseline 0.4%)'), 'downstream_api', 'builtin:anomaly'],
+    [alert('neighborhood_kb_search error rate 100% since deploy'), 'context_source', 'builtin:anomaly'],
+    [alert('doordash_create_delivery p95 latency 24.1s (baseline 1.3s)'), 'downstream_api', 'builtin:slow'],
+    [alert('carrier_track_container 403 rate 64% since egress IP change'), 'permission', 'builtin:http-status'],
+    [alert('order_draft parse failures 14% (baseline 0.3%)'), 'prompt', 'builtin:anomaly'],
+    [alert('cost per decision up 4.2x ($0.011 -> $0.046)'), 'prompt', 'builtin:anomaly'],
+    [alert('LLM cost per run dropped 71%', { 'metric.name': 'llm.cost_per_run' }), 'model_route', 'builtin:anomaly'],
+    [alert('daily spend at 312% of budget', { 'gen_ai.request.model': 'gpt-4.1-mini' }), 'prompt', 'builtin:anomaly'],
+    [alert('openai/gpt-4.1 time-to-first-token p90 38s'), 'model_route', 'builtin:anomaly'],
+    [alert('discord 429s spiking on guild 9289'), 'downstream_api', 'builtin:http-status'],
+    // phrases
+    [t('Triage chat fails intermittently with Overloaded', { attributes: { run_type: 'chain' } }), 'model_route', 'builtin:model-overloaded'],
+    [t('invoice_extraction: 0/25', { kind: 'eval_failure', message: 'NotFound 404 Publisher Model' }), 'model_route', 'builtin:model-not-found'],
+    [t('Summaries fail', { message: 'requests are rejected with ResponsibleAIPolicyViolation' }), 'model_route', 'builtin:content-filter'],
+    [t('route estimate-structurer now resolves to gpt-4-turbo-2024-04-09'), 'model_route', 'builtin:model-fallback'],
+    [t('Entry submissions time out'), 'downstream_api', 'builtin:timeout'],
+    [t('spend_by_category_ytd errored after 120s', { kind: 'eval_failure' }), 'downstream_api', 'builtin:timeout'],
+    [t('Publishing fact-check drafts denied'), 'permission', 'builtin:permission'],
+    [t('Takeoff fails on projects the service user isn\'t on'), 'permission', 'builtin:permission'],
+    [t('Patient lookups fail after partner credentials rotated'), 'permission', 'builtin:permission'],
+    [t('ban_player rejects duration and reason formats'), 'tool_contract', 'builtin:tool-contract'],
+    [t('Orders fail: modifier names used as GUIDs'), 'tool_contract', 'builtin:tool-contract'],
+    [t('Dose calculator receives weights in pounds'), 'tool_contract', 'builtin:tool-contract'],
+    [t('calc_dose called with weight_kg=70', { message: 'value outside plausible range (0.5-15 kg)' }), 'tool_contract', 'builtin:tool-contract'],
+    [t('Agent invents supplier ids instead of searching'), 'tool_contract', 'builtin:tool-contract'],
+    [t('Appointments booked before insurance eligibility check'), 'prompt', 'builtin:tool-order'],
+    [t('GraphRecursionError', { message: 'Recursion limit of 25 reached without hitting a stop condition' }), 'prompt', 'builtin:loop'],
+    [t('reasoning_action_mismatch: contingency', { kind: 'eval_failure', attributes: { 'eval.metric': 'mast.reasoning_action_mismatch' } }), 'prompt', 'builtin:evaluator'],
+    [t('verdict_label_valid 0.83', { kind: 'eval_failure', attributes: { 'eval.metric': 'verdict_label_valid' } }), 'prompt', 'builtin:evaluator'],
+    [t('hs_top1 0.48', { kind: 'eval_failure', attributes: { 'eval.metric': 'hs_top1' } }), 'context_source', 'builtin:evaluator'],
+    [t('unit_consistency 0.70', { kind: 'eval_failure', attributes: { 'eval.metric': 'unit_consistency' } }), 'tool_contract', 'builtin:evaluator'],
+    [t('Labels outside house style'), 'prompt', 'builtin:output-format'],
+    [t('Verdict flipped by instructions embedded in source page'), 'prompt', 'builtin:instructions'],
+    [t('Rationale parrots hidden text'), 'prompt', 'builtin:instructions'],
+    [t('Quote attributed to wrong hearing'), 'context_source', 'builtin:citation'],
+    [t('Answers lack sources after embedder upgrade'), 'context_source', 'builtin:vector-index'],
+    [t('contract_search top hit is expired', { tool: 'contract_search', kind: 'other' }), 'context_source', 'builtin:stale-context'],
+    [t('search_providers returned inactive NPIs', { tool: 'search_providers', kind: 'other' }), 'context_source', 'builtin:stale-context'],
+    [t('Estimates use 2023 cost data'), 'context_source', 'builtin:stale-context'],
+    [t('kb_answer: 7/30', { kind: 'eval_failure', message: 'retrieval step errored; model answered from parametric knowledge' }), 'context_source', 'builtin:empty-retrieval'],
+    [t('Container tracking blocked by carrier bot protection'), 'downstream_api', 'builtin:outage'],
+    [t('Listing searches fail during Monday morning peak'), 'downstream_api', 'builtin:peak-load'],
+    [feedback('Habla español?', 'it keeps replying in English'), 'prompt', 'builtin:language-tone'],
+    [feedback('switches to English', "why does it switch to English halfway? my mom can't read it"), 'prompt', 'builtin:language-tone'],
+    [feedback('Too chirpy', 'way too chirpy, emojis everywhere'), 'prompt', 'builtin:language-tone'],
+    [feedback('Doctor left', "it booked me with a doctor who doesn't work there anymore"), 'context_source', 'builtin:stale-context'],
+    [feedback('Link', "your fact check links to an article that doesn't say what you claim"), 'context_source', 'builtin:citation'],
+    [feedback('Busy', "it keeps saying it's busy and to try later"), 'downstream_api', 'builtin:peak-load'],
+    [feedback('Docs review errors', 'it just errored out. Smaller files work fine.'), 'model_route', 'builtin:large-input'],
+  ])('%j -> %s (%s)', (input, boundary, rule) => {
+    const decision = classifySignalBoundary(input);
+    expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });
+  });
+
+  it.each<[BoundaryEvidence, Boundary | 'unknown']>([
+    // a title's latency without what was called says nothing of where
+    [alert('Latency anomaly on checkout'), 'unknown'],
+    // "model" inside a tool's name is not the model route
+    [alert('takeoff_from_model p95 latency 212s (baseline 38s)'), 'downstream_api'],
+    // a tool named after spend is not a cost anomaly
+    [alert('run_spend_query p95 duration 118s (baseline 9s)'), 'downstream_api'],
+    // "LLM calls" counted is not a failing model call
+    [t('Run with 57 LLM calls re-reading the same pages'), 'prompt'],
+    // an insurance claim denied is a business outcome, not a permission
+    [t('Claim denied for water damage'), 'unknown'],
   ])('%j is not misread (%s)', (input, boundary) => {
     expect(classifySignalBoundary(input).boundary).toBe(boundary);
   });
