@@ -634,6 +634,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:followed|obeyed|executed) (?:the )?instructions? (?:(?:embedded|planted|hidden|found) in|from (?:a |an |the )?(?:retrieved|fetched|web|scraped|tool|document|page|email))\b/i,
       /\binstructions? (?:found|embedded|planted|hidden) in (?:a |the )?(?:retrieved|fetched|web|tool|kb|document|page|email|content|source|website)/i,
       /\bhidden (?:text|instructions?|prompt)\b|\bwhite-on-white\b/i,
+      /\breasoning[- ]action mismatch\b/i,
       /\b(?:the |its |our )?(?:instructions?|system prompt) (?:say|says|said|state|states|mention|mentions|require|requires|tell it|only (?:say|mention))\b/i,
     ],
   },
@@ -705,12 +706,13 @@ const TEXT_RULES: readonly TextRule[] = [
       // The source changed and the answer did not follow: "the label changed this summer", "we rewrote it in October".
       /\b(?:updated|changed|rewrote|rewritten|revised|retired|discontinued|replaced|moved|renegotiated)\b[^\n]{0,40}\b(?:ago|last (?:week|month|year|quarter)|this (?:summer|spring|fall|autumn|winter|year|month|quarter)|in (?:january|february|march|april|may|june|july|august|september|october|november|december|(?:19|20)\d\d))\b/i,
       /\b(?:retired|discontinued|no longer (?:offered|available|sold|supported|valid))\b|\bnot in (?:the|our) current\b/i,
-      // How documents were cut into chunks: a chunk without its metadata, split in the middle of a section.
+      // What a search returned is stale: old, expired or archived hits, an index not rebuilt.
       /\b(?:hits?|results?|docs?|documents?|chunks?)\b[^\n]{0,20}\b(?:older than|(?:is|are|was|were) (?:status=)?(?:expired|stale|outdated|archived|superseded|inactive))\b|\b(?:doc_)?status=(?:archived|expired|superseded)\b/i,
       /\b(?:from )?archived (?:menus?|docs?|documents?|pages?|versions?|polic(?:y|ies)|articles?)\b|\bnot re-?indexed\b|\bretrieved\b[^\n]{0,60}\bexpected\b/i,
       /\breturn(?:s|ed)? (?:inactive|expired|archived|outdated|stale|superseded|deprecated)\b/i,
       /\bno longer (?:works?|at|with)\b|\b(?:doesn'?t|does not|don'?t) work there\b|\bclosed (?:last|this) (?:year|month|week|summer|spring|fall|autumn|winter)\b/i,
       /\b(?:closed|shut down|gone) since\b|\b(?:isn'?t|is not|aren'?t|are not) (?:accepted|valid|current|in effect|offered) anymore\b/i,
+      // How documents were cut into chunks: a chunk without its metadata, split in the middle of a section.
       /\bre-?chunk(?:ed|ing)\b|\bchunks?\b[^\n]{0,30}\b(?:have no|has no|without|missing|lack)\b|\bsplit mid-/i,
     ],
   },
@@ -786,7 +788,7 @@ const TEXT_RULES: readonly TextRule[] = [
     boundary: 'prompt',
     confidence: VAGUE,
     says: 'repeated the same steps',
-    patterns: [/\breasoning[- ]action mismatch\b/i, /\brecursion limit\b|\bloops (?:on|over)\b|\bcalled \d+ times\b|\bidentical (?:args|arguments)\b|\b(?:tool|llm|model) calls per run\b/i, /\b(?:infinite|endless|tool|agent) loop\b|\bstuck in a loop\b|\bre-?(?:reads?|reading|calls?|calling)\b[^\n]{0,20}\bsame\b|\b\d{2,} (?:llm|model|tool) calls\b/i],
+    patterns: [/\brecursion limit\b|\bloops (?:on|over)\b|\bcalled \d+ times\b|\bidentical (?:args|arguments)\b|\b(?:tool|llm|model) calls per run\b/i, /\b(?:infinite|endless|tool|agent) loop\b|\bstuck in a loop\b|\bre-?(?:reads?|reading|calls?|calling)\b[^\n]{0,20}\bsame\b|\b\d{2,} (?:llm|model|tool) calls\b/i],
   },
   {
     // Like a 404: a thing the agent named does not exist ("channel_not_found", "no such file").
