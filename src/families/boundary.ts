@@ -95,7 +95,7 @@ const VECTOR_COLLECTION = /(?:^|[_.-])(?:chunks?|embeddings?|vectors?|passages)(
 /** Tool names that say the tool retrieves, so "returned no results" or a 404 from it is a context problem. */
 const RETRIEVAL_TOOL = /(?:^|[^a-z])(?:retriev\w*|rag|vector\w*|kb|knowledge\w*|docs?|documents?|embeddings?|search_(?:docs|kb|knowledge)\w*)(?:$|[^a-z])/i;
 /** The tool an anomaly's title names before what moved: "send_sms error rate 23%", "run_query p95 duration 118s". */
-const ANOMALY_TITLE_TOOL = /\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?= (?:[45]\d\d )?(?:error|failure|success|timeout|p\d\d|latency|duration|returns?|returned|rate)\b)/;
+const ANOMALY_TITLE_TOOL = /\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?= (?:[45]\d\d )?(?:errors?|failures?|success|timeouts?|p\d\d|latency|duration|returns?|returned|rate)\b)/;
 /** Tools that run queries the agent wrote. */
 const QUERY_TOOL = /(?:^|[^a-z])(?:sql|soql|query|queries|warehouse|db|database|bigquery|snowflake|postgres\w*|mysql)(?:$|[^a-z])/i;
 /** URL paths that fetch documents: a 404 there is a missing document, not a misnamed resource. */
@@ -166,13 +166,16 @@ const PHRASE_STATUS = new RegExp(String.raw`\b([45]\d\d)\s*[-:]?\s*(?:${STATUS_P
 const BARE_STATUS = new RegExp(String.raw`(?<![\w/.#$=:-]|(?:${ID_NOUNS})\s)([45]\d\d)(?![\w/%$]|\.\d|-[a-z]|\s+(?:${COUNT_NOUNS})\b)`, 'i');
 /** A status in parentheses after what failed, "create_quiz_question (400)"; or counted, "503s from get_invoice". */
 const ASIDE_STATUS =
-  /(?<![\w.])\(([45]\d\d)\)|\b([45]\d\d)s? (?:from|rate|ratio|count|spik\w*)\b|\b([45]\d\d)s (?:while|on|in|for|during|when|after)\b|\b(?:returns?|returning|returned|got|getting|throws?|threw|throwing|mostly|all) ([45]\d\d)s\b|\ban? ([45]\d\d) (?:from|response|error)\b/i;
+  /(?<![\w.])\(([45]\d\d)\)|\b([45]\d\d)s? (?:from|rate|ratio|count|spik\w*)\b|(?<!\b(?:after|for|in|within|took|of|every|over|under) )\b([45]\d\d)s\b|\ban? ([45]\d\d) (?:from|response|error)\b/i;
 
 function statusInText(text: string, call: boolean): number | undefined {
   const aside = ASIDE_STATUS.exec(text);
   const found = PHRASE_STATUS.exec(text) ?? KEYWORD_STATUS.exec(text) ?? (aside && [aside[0], aside.slice(1).find((group) => group !== undefined)]) ?? (call ? BARE_STATUS.exec(text) : null);
   return found ? Number(found[1]) : undefined;
 }
+
+/** A SQLSTATE in parentheses after a driver's own error number, as Snowflake writes them: "003001 (42501)". */
+const SQLSTATE_AFTER_CODE = /\b\d{6} \(([0-9A-Z]{5})\)/;
 
 /** A JSON-RPC error code the text names as one: "MCP error -32602", "JSON-RPC -32601 from k8s-mcp". */
 const RPC_CODE_TEXT = /\b(?:json-?rpc|mcp)\b[^\n\d-]{0,20}(-32[0-7]\d\d)\b/i;
@@ -234,7 +237,7 @@ function readSignal(e: BoundaryEvidence): Reading {
         : statusInText(text, call);
   // Other databases put their own codes in db.response.status_code (MySQL 1064): only a SQLSTATE's form counts.
   const isSqlState = (x: string) => /^[0-9A-Z]{5}$/i.test(x) && /\d/.test(x);
-  const sqlState = [attr(a, 'db.response.status_code'), ...(dbSystem !== undefined ? errorClass : [])].find((x): x is string => x !== undefined && isSqlState(x));
+  const sqlState = [attr(a, 'db.response.status_code'), ...(dbSystem !== undefined ? errorClass : []), SQLSTATE_AFTER_CODE.exec(text)?.[1]].find((x): x is string => x !== undefined && isSqlState(x));
   const host = attr(a, 'server.address');
   return {
     kind: e.kind,
@@ -303,7 +306,7 @@ function reasonOf(f: Finding): string {
 }
 
 const RATE_LIMIT_TEXT =
-  /\brate[ _-]?limit|\btoo many requests\b|\bthrottl(?:ed|ing)\b|\bquota\b[^\n]{0,20}\b(?:exceeded|exhausted|reached)\b|\bexceeded (?:your )?(?:current )?quota\b|\binsufficient[ _]quota\b|\bresource[ _]exhausted\b|\btokens per min(?:ute)?\b|requests?[ _-]?limit[ _-]?(?:exceeded|reached)|\b(?:api|usage|call) limit (?:exceeded|reached)\b|\breached (?:your|the) [\w -]{0,30}\blimit\b/i;
+  /\brate[ _-]?limit|\btoo many requests\b|\bthrottl(?:ed|ing)\b|\bquota\b[^\n]{0,20}\b(?:exceeded|exhausted|reached)\b|\bexceeded (?:your )?(?:current )?quota\b|\binsufficient[ _]quota\b|\bresource[ _]exhausted\b|\btokens per min(?:ute)?\b|requests?[ _-]?limit[ _-]?(?:exceeded|reached)|\b(?:api|usage|call) limit (?:exceeded|reached)\b|\breached (?:your|the) [\w -]{0,30}\blimit\b|\bout of (?:[\w-]+ ){0,3}quota\b|\b(?:daily|monthly|hourly) (?:api )?(?:calls|requests|lookups|quota)\b[^\n]{0,30}\b(?:reached|used|exhausted|exceeded)\b/i;
 
 interface TextRule {
   name: string;
@@ -415,6 +418,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\broute [\w.-]+ (?:now|switched to|changed to|now resolves to|resolves to)\s*(?:→|->|to|:)?\s*[\w.\/:-]*\d/i,
       /\b(?:response|served) model\s*(?:!=|≠|differs from|is not|does not match)\s*(?:the )?(?:requested|request) model\b/i,
       /\b(?:router|gateway)\b[^\n]{0,40}\b(?:resolved|routed|fell back) to (?:deployment|model)\b/i,
+      /\brouter\.fallback\s*[=:]\s*true\b|\bresponse[._ ]model drift\b|\brouter config\b/i,
     ],
   },
   {
@@ -430,7 +434,8 @@ const TEXT_RULES: readonly TextRule[] = [
     confidence: PHRASE,
     says: 'permission denied',
     patterns: [
-      /\bunauthori[sz]ed\b/i,
+      // An agent's unauthorised concession is a policy matter, not an access one.
+      /\bunauthori[sz]ed\b(?! (?:concessions?|discounts?|refunds?|credits?|waivers?|promises?|offers?|commitments?|fees?))/i,
       /\bunauthenticated\b/i,
       /\bforbidden\b/i,
       /\baccess[ _-]?denied\b/i,
@@ -452,12 +457,13 @@ const TEXT_RULES: readonly TextRule[] = [
       /\binvalid[ _](?:grant|client|auth)\b|\bnot[ _]authed\b|\btoken[ _](?:revoked|expired)\b|\baccount[ _]inactive\b/i,
       /\bcommand denied to user\b|\bmust be owner of\b/i,
       /\b(?:missing|unknown|invalid|bad|expired|revoked)(?: or (?:unknown|invalid|expired|revoked))?[ _]refresh[ _]token\b|\brefresh[ _]token\b[^\n]{0,30}\b(?:invalid|expired|revoked|missing|unknown|rejected)\b/i,
-      /\black(?:s|ing)?\b[^\n]{1,40}\b(?:permissions?|scopes?|privileges?)\b/i,
+      /\black(?:s|ing)?\b[^\n]{1,40}\b(?:permissions?|scopes?|privileges?|rights?)\b/i,
+      /\bauthori[sz]ation (?:error|failure|failed)\b|\b(?:has not|hasn'?t|never) granted\b|\brefus(?:e|es|ed) access\b|\bnever approved the (?:connection|integration|app)\b|\bonly has (?:the )?(?:role|permission|access|rights?|scope)s? (?:for|to|on)\b|\bconsent[_ ]required\b|\binteraction[_ ]required\b|\baccess control error\b/i,
       /\bnot permitted\b(?<!(?:inputs?|fields?|propert(?:y|ies)|arguments?|keys?|values?) (?:are |is )?not permitted)/i,
       /\b(?:couldn'?t|could not|cannot|can'?t|unable to|failed to) authenticate\b/i,
       // A database privilege taken away: "role agent_ro lost USAGE on schema payments".
-      /\b(?:lost|revoked?|missing|without|no longer has)\s+(?:the\s+)?(?:USAGE|SELECT|INSERT|UPDATE|DELETE|EXECUTE|WRITE|READ|CREATE)\b(?:\s+(?:privilege|permission|grant|access))?\s+on\b/i,
-      /\brevok(?:e|ed|es|ing)\b[^\n]{0,30}\b(?:grants?|privileges?|permissions?|roles?|access|scopes?)\b|\b(?:grants?|privileges?|permissions?|access|scopes?) (?:was |were |been )?revoked\b/i,
+      /\b(?:lost|revoked?|missing|without|no longer has|has no)\s+(?:the\s+)?(?:USAGE|SELECT|INSERT|UPDATE|DELETE|EXECUTE|WRITE|READ|CREATE)\b(?:\s+(?:privilege|permission|grant|access))?\s+on\b/i,
+      /\brevok(?:e|ed|es|ing)\b[^\n]{0,30}\b(?:grants?|privileges?|permissions?|roles?|access|scopes?)\b|\b(?:grants?|privileges?|permissions?|access|scopes?|connections?|consent) (?:was |were |been )?revoked\b|\brevoked (?:or \w+ )?(?:\w+ )?the (?:connection|consent|integration)\b/i,
       /\badmin consent\b|\bconsent (?:for|to) [\w.]+ only\b/i,
       /\brestricted to (?:the )?[\w -]{1,30}\b(?:group|role|team|members|admins)\b/i,
       /\b(?:requests?|calls?|lookups?|reads?|writes?|queries|access|fetch(?:es)?|publish(?:ing)?|uploads?|downloads?|operations?|actions?|logins?|sign-?ins?)(?: [\w-]+){0,3} (?:were |are |was |is |got )?denied\b/i,
@@ -483,6 +489,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bmust be (?:one of|an? (?:array|string|integer|number|boolean|object|list)|array|string|integer|number|boolean|object|list)\b|\bmust be (?:<|>|<=|>=)\s*\d/i,
       /\btype ?error\b[^\n]{0,80}\b(?:arguments?|args|parameters?|params)\b/i,
       /\b(?:json|parse|parsing|decode|decoding)\b[^\n]{0,60}\b(?:arguments?|args|tool input)\b/i,
+      /\bjson ?decode ?error\b[\s\S]{0,80}tool[ _]calls?\b/i,
       /\b(?:arguments?|args)\b[^\n]{0,60}\b(?:json|parse|parsing|decode|decoding)\b/i,
       /\b(?:tool[ _]call|function[ _]call)[ _](?:arguments?|args)\b[^\n]{0,20}\b(?:truncated|malformed|unparseable)\b/i,
       /\b(?:tool|function)[ _-]calls?\b[^\n]{0,30}\b(?:truncated|malformed|unparseable|not parseable|invalid json|parse failures?)\b/i,
@@ -502,6 +509,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bmust be (?:numeric|an integer|a positive (?:number|integer)|iso[\w -]{0,10})\b|\binstead of converting\b|\bnot (?:converted|normali[sz]ed) to\b/i,
       /\binvent(?:s|ed|ing)\b[^\n]{0,30}\b(?:ids?|identifiers|arguments|parameters)\b/i,
       /\bexpected\b[^\n]{0,40}\b(?:agent|model|it) (?:sent|passed|used|gave)\b/i,
+      /\b(?:pass|passes|passed|send|sends|sent|use|uses|used|called with)\b[^\n]{0,60}\binstead of\b[^\n]{0,30}\b(?:ids?|codes?|identifiers)\b|\b(?:uses?|using|sends?|passes) (?:the )?(?:display|human-readable) (?:names?|values?|labels?|categories)\b/i,
+      /\bcalled with\b[^\n]{0,40}\binstead of\b|\b(?:values?|codes?|names?) (?:such as|like)\b[^\n]{0,60}\b(?:rather than|instead of)\b/i,
     ],
   },
   {
@@ -517,6 +526,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bUndefined ?(?:Column|Table|Function|Object)\b/,
       /\binvalid[ _](?:sql|query|soql)\b|\bmalformed[ _](?:sql|query|soql)\b/i,
       // Python's DB-API raises ProgrammingError for statements that do not compile or name what does not exist.
+      /\bnon-?existent (?:columns?|tables?|fields?)\b|\b(?:sparql|sql|cypher|query)\b[^\n]{0,40}\b(?:badly formed|ill-formed|bad ?formed)\b|\bQueryBadFormed\b/i,
       /\bProgramming ?Error\b[^\n]{0,80}\b(?:sql|compilation|syntax|does not exist|invalid identifier|undefined)\b/i,
       /\berror in your sql syntax\b|\bsql compilation error\b|\bunknown column\b|\binvalid identifier\b|\bunrecognized name\b/i,
       /\b(?:table|column|relation|view)\b[^\n]{0,60}\bdoesn'?t exist\b/i,
@@ -528,7 +538,7 @@ const TEXT_RULES: readonly TextRule[] = [
     confidence: PHRASE,
     says: 'generated query does not compile',
     onlyIf: (r) => r.db,
-    patterns: [/\bsyntax ?error\b/i, /\bProgramming ?Error\b/],
+    patterns: [/\bsyntax ?error\b/i],
   },
   {
     name: 'server-error',
@@ -545,6 +555,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\binternal error\b|\bbackend ?error\b/i,
       /\btemporarily unavailable\b|\bunder maintenance\b|\bcircuit[ _-]?breaker\b/i,
       /\b(?:system|server|service|backend|api) (?:is )?(?:currently |temporarily )?(?:unavailable|down)\b|\bunavailable right now\b/i,
+      /\b(?:service|system|api|server|backend|site)\b[^\n]{0,12}\b(?:isn'?t|is not|wasn'?t|was not|not) (?:available|responding|reachable)\b|\b(?:is|was|isn'?t|wasn'?t) not responding\b|\b(?:isn'?t|wasn'?t) responding\b/i,
     ],
   },
   {
@@ -560,7 +571,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:failed|unable) to connect\b|\bcould not connect\b|\bunreachable\b|\b(?:couldn'?t|could not|can'?t|cannot|unable to) reach\b/i,
       /\bdns\b[^\n]{0,30}\b(?:fail|error|resolution|lookup|not found)/i,
       /\bgetaddrinfo\b|\bcould not resolve host\b|\bname or service not known\b|\bfailure in name resolution\b/i,
-      /\bconnect ?error\b/i,
+      /\bconnect ?error\b|\bserver disconnected\b/i,
       /\bnetwork (?:error|unreachable)\b/i,
       /\b(?:other side|peer|remote(?: end)?|server) closed\b|\bterminated unexpectedly\b|\bunexpected (?:eof|end of (?:stream|file))\b/i,
       /\bupstream connect error\b|\bdisconnect\/reset before headers\b/i,
@@ -592,7 +603,7 @@ const TEXT_RULES: readonly TextRule[] = [
     boundary: 'downstream_api',
     confidence: LOOSE,
     says: 'service degraded',
-    patterns: [/\b(?:degraded|outage)\b|\bincident open\b|\bstatus page\b/i, /\bbot (?:protection|detection|challenge)\b|\bweb application firewall\b|\bWAF\b|\bcaptcha\b/i],
+    patterns: [/\b(?:degraded|outage(?! (?:orders?|maps?|tickets?|reports?|notifications?|requests?)))\b|\bincident open\b|\bstatus page\b/i, /\bbot (?:protection|detection|challenge)\b|\bweb application firewall\b|\bWAF\b|\bcaptcha\b/i],
   },
   {
     name: 'forbidden-data',
@@ -617,7 +628,8 @@ const TEXT_RULES: readonly TextRule[] = [
     patterns: [
       /\bpii\b/i,
       /\bpersonal(?:ly identifiable)? (?:data|information)\b/i,
-      /\b(?:ssn|social security number|credit card number|card number|email address|phone number)s?\b[^\n]{0,30}\b(?:in (?:the )?(?:output|response|reply|answer)|leak|exposed|echoed|revealed)/i,
+      /\b(?:ssn|social security number|credit card number|card number|email address|phone number)s?\b[^\n]{0,30}\b(?:in (?:the )?(?:output|response|reply|answer|chat)|leak|exposed|echoed|revealed|displayed|shown)/i,
+      /\b(?:my|whole|full) (?:ssn|social(?: security(?: number)?)?)\b[^\n]{0,20}\b(?:on (?:the )?screen|in (?:the )?chat)\b|\bshow(?:ed|s|ing|n) my (?:full |whole )?(?:ssn|social)\b/i,
       /\b(?:echo(?:ed|es|ing)?|leak(?:ed|s|ing)?|reveal(?:ed|s|ing)?|expos(?:ed|es|ing)|repeat(?:ed|s|ing)?|disclos(?:ed|es|ing)|includ(?:ed|es|ing|e)|contain(?:ed|s|ing)?|typ(?:ed|es|ing)(?: out)?|print(?:ed|s|ing)|display(?:ed|s|ing)|show(?:ed|s|ing|n))\b[^\n]{0,40}\b(?:ssn|social security|credit card|card number|email address|phone number|home address|date of birth|dob|birthday|passport|iban|account number|insurance number|member id|salary)\b/i,
     ],
   },
@@ -635,6 +647,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\binstructions? (?:found|embedded|planted|hidden) in (?:a |the )?(?:retrieved|fetched|web|tool|kb|document|page|email|content|source|website)/i,
       /\bhidden (?:text|instructions?|prompt)\b|\bwhite-on-white\b/i,
       /\breasoning[- ]action mismatch\b/i,
+      /\bdespite (?:the |its |our )?(?:instructions?|system prompt)\b|\bagainst (?:the |its )?instructions?\b/i,
+      /\bstated plan\b|\bplan[/ ]tool divergence\b|\baddressed to (?:ai|llm|the) (?:assistants?|agents?|models?)\b/i,
       /\b(?:the |its |our )?(?:instructions?|system prompt) (?:say|says|said|state|states|mention|mentions|require|requires|tell it|only (?:say|mention))\b/i,
     ],
   },
@@ -647,7 +661,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\btrajectory\b/i,
       /\bwrong tool\b|\btool (?:selection|choice|order(?:ing)?)\b/i,
       /\b(?:called|invoked|ran|executed|booked|submitted|issued|approved|published|processed|refunded|paid) (?:before|without)\b|\bcalls? [a-z]+_[a-z_]+ before\b/i,
-      /\bwithout (?:the |an? )?[\w -]{0,30}(?:verification|check|approval|confirmation)(?: step)?\b/i,
+      /\bwithout (?:the |an? )?[\w -]{0,30}(?:verification|check|approval|confirmation|consent)(?: step)?\b|\bbefore (?:an? )?explicit (?:yes|confirmation|consent|approval)\b|\bwithout (?:even )?(?:asking|checking|looking|verifying)\b/i,
       /\b(?:step|check|verification)s? (?:was |were )?(?:missing|skipped)\b|\bskipped (?:the )?\w+/i,
       /\bstep \d+ should (?:be|have been)\b/i,
       /\b(?:called|used|chose|picked|selected|invoked)\b[^\n]{0,40}\binstead of\b/i,
@@ -682,10 +696,11 @@ const TEXT_RULES: readonly TextRule[] = [
     patterns: [
       /\b(?:wrong|different) language\b/i,
       /\b(?:repl(?:y|ied|ies|ying)|answer(?:ed|s|ing)?|respond(?:ed|s|ing)?|wrote|writ(?:es|ing)|came(?: back)?|comes(?: back)?)\b[^\n]{0,15}\bin (?:english|french|spanish|german|italian|portuguese|dutch|chinese|japanese|korean|arabic|russian|hindi)\b/i,
-      /\btone\b|\brude\b|\bimpolite\b|\bunprofessional\b|\bcondescending\b|\bpatroni[sz]ing\b|\blectur(?:ed|es|ing)\b|\bscold(?:ed|s|ing)\b|\bpreachy\b|\bsarcastic\b|\bpassive[ -]aggressive\b|\bchirpy\b|\bcheerful\b|\bemojis?\b|\bexclamation (?:points|marks)\b|\binsensitive\b|\btone-deaf\b|\bflippant\b|\bcallous\b|\bupsell\w*|\bstop telling me\b|\bin every (?:single )?(?:message|reply|answer|response)\b/i,
+      /\btone\b|\brude\b|\bimpolite\b|\bunprofessional\b|\bcondescending\b|\bpatroni[sz]ing\b|\blectur(?:ed|es|ing)\b|\bscold(?:ed|s|ing)\b|\bpreachy\b|\bsarcastic\b|\bpassive[ -]aggressive\b|\bchirpy\b|\bcheerful\b|\btoo (?:casual|informal|formal|stiff|familiar)\b|\bemojis?\b|\bexclamation (?:points|marks)\b|\binsensitive\b|\btone-deaf\b|\bflippant\b|\bcallous\b|\bupsell\w*|\bstop telling me\b|\bin every (?:single )?(?:message|reply|answer|response)\b/i,
       /\boff[ -]topic\b/i,
+      /\bingl[eé]s\b|\benglisch\b|\banglais\b|英語|\binglese\b|\binglês\b|\blanguage (?:is )?wrong\b/i,
       /\b(?:switch(?:es|ed|ing)?|chang(?:es|ed|ing)|falls? back|fell back) (?:back )?to (?:english|french|spanish|german|italian|portuguese|dutch|chinese|japanese|korean|arabic|russian|hindi)\b/i,
-      /\brefus(?:ed|es|al|als|ing)\b/i,
+      /\brefusals?\b|\b(?:it|model|assistant|agent|bot|chatbot|llm)\b[^\n]{0,40}\brefus(?:ed|es|ing)\b|\brefus(?:ed|es|ing) to (?:answer|help|respond|reply|discuss)\b/i,
     ],
   },
   {
@@ -700,16 +715,18 @@ const TEXT_RULES: readonly TextRule[] = [
       /\blast year'?s\b/i,
       // A user setting the answer against the source it should have come from: a dated or official version.
       /\b(?:19|20)\d\d(?: [\w-]+){0,2} (?:polic(?:y|ies)|handbook|guide(?:lines?)?|docs|documentation|price list|pricing|rules|rates|data|book|edition|catalog|menu|msa|contract|fact sheet|rate card|price book|fee schedule)\b/i,
-      /\b(?:your|the|our|their) (?:site|website|docs|documentation|handbook|polic(?:y|ies)|guidelines?|faq|help center|portal)\b[^\n]{0,20}\b(?:says?|said|states?|shows?|lists?)\b/i,
+      /\b(?:your|the|our|their) (?:site|website|docs|documentation|handbook|polic(?:y|ies)|guidelines?|faq|help center|portal)\b[^\n]{0,20}\b(?:says?|said|states?|shows?|lists?)\b(?! nothing)/i,
       /\b(?:pulled|retrieved|fetched|quoted|cited)\b[^\n]{0,40}\binstead of\b/i,
       /\bthat changed (?:in|on|last|this)\b/i,
       // The source changed and the answer did not follow: "the label changed this summer", "we rewrote it in October".
-      /\b(?:updated|changed|rewrote|rewritten|revised|retired|discontinued|replaced|moved|renegotiated)\b[^\n]{0,40}\b(?:ago|last (?:week|month|year|quarter)|this (?:summer|spring|fall|autumn|winter|year|month|quarter)|in (?:january|february|march|april|may|june|july|august|september|october|november|december|(?:19|20)\d\d))\b/i,
+      /\b(?:updated|changed|rewrote|rewritten|revised|retired|discontinued|replaced|moved|renegotiated|renewed|extended)\b[^\n]{0,40}\b(?:ago|last (?:week|month|year|quarter)|this (?:summer|spring|fall|autumn|winter|year|month|quarter)|in (?:january|february|march|april|may|june|july|august|september|october|november|december|(?:19|20)\d\d))\b/i,
       /\b(?:retired|discontinued|no longer (?:offered|available|sold|supported|valid))\b|\bnot in (?:the|our) current\b/i,
       // What a search returned is stale: old, expired or archived hits, an index not rebuilt.
       /\b(?:hits?|results?|docs?|documents?|chunks?)\b[^\n]{0,20}\b(?:older than|(?:is|are|was|were) (?:status=)?(?:expired|stale|outdated|archived|superseded|inactive))\b|\b(?:doc_)?status=(?:archived|expired|superseded)\b/i,
       /\b(?:from )?archived (?:menus?|docs?|documents?|pages?|versions?|polic(?:y|ies)|articles?)\b|\bnot re-?indexed\b|\bretrieved\b[^\n]{0,60}\bexpected\b/i,
       /\breturn(?:s|ed)? (?:inactive|expired|archived|outdated|stale|superseded|deprecated)\b/i,
+      /\b(?:quoting|quoted|from|off) the old (?:label|policy|version|rate|price|schedule|calendar|terms|lease|menu|rules?)\b|\bthe new (?:label|policy|version|schedule|calendar|terms|rules?|rate) (?:says|is)\b|\bstill (?:says|shows|lists|thinks)\b(?! (?:that )?(?:it )?(?:can'?t|cannot|is unable|isn'?t able|has no|doesn'?t|does not|nothing|an? error))|\bthat was last year\b/i,
+      /\bsuperseded by\b|\b(?:from|per|using|follows?|cites?|quoting) (?:an? |the )?(?:superseded|obsolete|outdated|expired|stale) \w+/i,
       /\bno longer (?:works?|at|with)\b|\b(?:doesn'?t|does not|don'?t) work there\b|\bclosed (?:last|this) (?:year|month|week|summer|spring|fall|autumn|winter)\b/i,
       /\b(?:closed|shut down|gone) since\b|\b(?:isn'?t|is not|aren'?t|are not) (?:accepted|valid|current|in effect|offered) anymore\b/i,
       // How documents were cut into chunks: a chunk without its metadata, split in the middle of a section.
@@ -725,6 +742,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bretriev(?:al|er|ed|ing|e)\b[^\n]{0,40}\b(?:nothing|no (?:results|documents|docs|matches|hits|chunks|passages|context)|(?:0|zero) (?:results|documents|docs|hits|chunks|passages)|empty)\b/i,
       /\bno relevant (?:documents?|docs|context|results|passages|sources|chunks|information)\b/i,
       /\b(?:with )?no (?:[\w-]+ )?context\b(?! (?:window|length))/i,
+      /\b(?:point|vector|document|doc)s?[_ ]count:? 0\b/i,
       /\b(?:index|collection)\b[^\n]{0,30}\bhas (?:0|no|zero) (?:docs|documents|vectors|chunks|entries)\b|\bwithout (?:any )?retrieved (?:context|documents|sources)\b|\bretriev(?:al|er) (?:step )?(?:errored|failed)\b/i,
       /\b(?:vector ?store|knowledge base|search index|embedding search)\b[^\n]{0,40}\b(?:nothing|no (?:results|documents|matches|hits)|empty)\b/i,
       /\bnothing (?:was )?retrieved\b/i,
@@ -781,14 +799,14 @@ const TEXT_RULES: readonly TextRule[] = [
     boundary: 'prompt',
     confidence: VAGUE,
     says: 'promised what it should not',
-    patterns: [/\bpromis(?:ed|es|ing)\b|\bdon'?t promise\b|\bguaranteed? (?:by|to|that)\b|\bwill definitely\b/i],
+    patterns: [/\bnot allowed to (?:grant|offer|promise|give|approve|waive)\b|\bgiving away\b/i, /\bpromis(?:ed|es|ing)\b|\bdon'?t promise\b|\bguaranteed? (?:by|to|that)\b|\bwill definitely\b/i],
   },
   {
     name: 'loop',
     boundary: 'prompt',
     confidence: VAGUE,
     says: 'repeated the same steps',
-    patterns: [/\brecursion limit\b|\bloops (?:on|over)\b|\bcalled \d+ times\b|\bidentical (?:args|arguments)\b|\b(?:tool|llm|model) calls per run\b/i, /\b(?:infinite|endless|tool|agent) loop\b|\bstuck in a loop\b|\bre-?(?:reads?|reading|calls?|calling)\b[^\n]{0,20}\bsame\b|\b\d{2,} (?:llm|model|tool) calls\b/i],
+    patterns: [/\b(?:\d+|two|three|four|five) (?:separate |duplicate )?(?:tickets|orders|bookings|requests|emails|messages|charges|work orders) for the same\b/i, /\bcalls? (?:it )?again\b|\bsame \w+ (?:repeatedly|again and again)\b|\brecursion limit\b|\bloops (?:on|over)\b|\bcalled \d+ times\b|\bidentical (?:args|arguments)\b|\b(?:tool|llm|model) calls per run\b/i, /\b(?:infinite|endless|tool|agent) loop\b|\bstuck in a loop\b|\bre-?(?:reads?|reading|calls?|calling)\b[^\n]{0,20}\bsame\b|\b\d{2,} (?:llm|model|tool) calls\b/i],
   },
   {
     // Like a 404: a thing the agent named does not exist ("channel_not_found", "no such file").
@@ -811,7 +829,7 @@ const TEXT_RULES: readonly TextRule[] = [
     boundary: 'model_route',
     confidence: VAGUE,
     says: 'fails on large inputs',
-    patterns: [/\bsmaller (?:files?|documents?|docs|inputs?|pdfs?|ones) (?:work|are fine|are ok|ok)\b|\b(?:large|long|big|huge) (?:files?|documents?|pdfs?|packets?|contracts?)\b[^\n]{0,30}\b(?:fail|error)/i],
+    patterns: [/\bstart a new (?:conversation|chat|session)\b/i, /\bsmaller (?:files?|documents?|docs|inputs?|pdfs?|ones) (?:work|are fine|are ok|ok)\b|\b(?:large|long|big|huge) (?:files?|documents?|pdfs?|packets?|contracts?)\b[^\n]{0,30}\b(?:fail|error)/i],
   },
   {
     // Failing only under load: a capacity or rate limit of what was called.
@@ -830,7 +848,7 @@ const TEXT_RULES: readonly TextRule[] = [
     says: 'no source for the answer',
     patterns: [
       /\b(?:couldn'?t|could not|can'?t|cannot|unable to) find (?:it |that |this |anything )?in (?:the |our |its |their )?(?:manual|docs|documentation|knowledge base|handbook|guide|policy|kb|wiki|materials)\b/i,
-      /\bno (?:documentation|docs|materials|articles?) (?:available|for|on|about)\b|\b(?:don'?t|doesn'?t|do not|does not) have (?:any )?(?:materials|documentation|docs|articles?) (?:for|on|about)\b/i,
+      /\bno (?:documentation|docs|materials|articles?) (?:available|for|on|about)\b|\b(?:don'?t|doesn'?t|do not|does not) have (?:any )?(?:materials|documentation|docs|articles?|information|info) (?:for|on|about)\b/i,
       /\bgeneric (?:answer|response|reply)\b/i,
     ],
   },
@@ -841,7 +859,7 @@ const TEXT_RULES: readonly TextRule[] = [
     boundary: 'permission',
     confidence: VAGUE,
     says: 'lost access',
-    patterns: [/\blost (?:its |their |my )?access\b|\b(?:can'?t|cannot|can not|couldn'?t|could not|unable to) (?:access|see|read(?! propert)|get into)\b|\bno access to\b|\bsharing (?:settings|permissions)\b/i],
+    patterns: [/\blost (?:its |their |my )?access\b|\b(?:can'?t|cannot|can not|couldn'?t|could not|unable to) (?:access|see|read(?! propert)|get into)\b|\bno access to\b|\bsharing (?:settings|permissions)\b|\b(?:does not|doesn'?t|do not|don'?t) have (?:the )?rights?\b|\bnot allowed to (?:write|read|access|open|edit|create|post|view|log)\b|\bIAM (?:module|policy|role|change|update)/i],
   },
   {
     name: 'slow',
@@ -849,7 +867,7 @@ const TEXT_RULES: readonly TextRule[] = [
     confidence: VAGUE,
     says: 'slow or no answer',
     inModelCall: 'model_route',
-    patterns: [/\bp\d\d latency\b|\blatency p\d\d\b/i, /\b(?:took|takes|taking) forever\b|\bhigh demand\b|\b(?:thought|loading) for (?:\d+|a few|several) (?:minutes?|min|seconds?)\b|\bwaited (?:\d+|a few|several) (?:minutes?|min|seconds?)\b|\b(?:for|after) a (?:full )?minute\b|\b(?:so|too|very|really) slow\b|\bslow today\b/i],
+    patterns: [/\bp\d\d latency\b|\blatency p\d\d\b/i, /\b(?:took|takes|taking) forever\b|\bhigh demand\b|\b(?:thought|loading) for (?:\d+|a few|several|two|three|four|five|ten) (?:minutes?|min|seconds?)\b|\bwaited (?:\d+|a few|several) (?:minutes?|min|seconds?)\b|\b(?:for|after) a (?:full )?minute\b|\b(?:so|too|very|really) slow\b|\bslow today\b/i],
   },
 ];
 
@@ -879,6 +897,8 @@ const EVALUATOR_RULES: readonly { boundary: Boundary; what: string; match: RegEx
   { boundary: 'context_source', what: 'retrieval ranking', match: /\b(?:top ?\d|recall at \d+|mrr|ndcg|hit rate|retrieval (?:precision|recall|accuracy))\b/ },
   { boundary: 'prompt', what: 'agent behaviour', match: /\b(?:mast|step repetition|disobey\w*|reasoning action mismatch|premature termination|task spec\w*)\b/ },
   { boundary: 'prompt', what: 'allowed labels', match: /\b(?:label valid|valid labels?|allowed labels?)\b/ },
+  { boundary: 'prompt', what: 'policy adherence', match: /\bpolicy (?:judge|rules?|adherence|compliance|violations?)\b|\breasoning action (?:consistency|mismatch)\b|\btemplate\b/ },
+  { boundary: 'context_source', what: 'the right entity', match: /\bentity (?:match|consistency|resolution)\b/ },
   { boundary: 'prompt', what: 'required structure', match: /\b(?:headings?|required sections|sections present|structure|bullets?)\b/ },
   { boundary: 'model_route', what: 'a model capability', match: /\b(?:multimodal|vision|image understanding)\b/ },
 ];
@@ -912,11 +932,15 @@ function guardrailFinding(r: Reading): Finding | null {
   return null;
 }
 
-/** A 403 that is a quota: said in the text, or by the rate-limit headers. */
+/** An attribute counting what is left of a quota or rate limit (`sky.quota.remaining`, `ratelimit_remaining`). */
+const QUOTA_REMAINING = /(?:quota|rate[_.-]?limit)[_.-]remaining$/i;
+
+/** A 403 that is a quota: said in the text, or by the rate-limit headers or attributes. */
 function rateLimited(r: Reading): boolean {
   return (
     RATE_LIMIT_TEXT.test(r.text) ||
     attr(r.attributes, 'http.response.header.x_ratelimit_remaining', 'http.response.header.x-ratelimit-remaining') === '0' ||
+    Object.entries(r.attributes).some(([key, value]) => QUOTA_REMAINING.test(key) && Number(value) === 0) ||
     attr(r.attributes, 'http.response.header.retry_after', 'http.response.header.retry-after') !== undefined
   );
 }
@@ -994,6 +1018,20 @@ function modelMismatchFinding(r: Reading): Finding | null {
   const [short, long] = asked.length <= served.length ? [asked, served] : [served, asked];
   if (long.startsWith(short) && MODEL_VERSION_SUFFIX.test(long.slice(short.length))) return null;
   return { boundary: 'model_route', confidence: PHRASE, what: `${served} served instead of ${asked}`, rule: 'builtin:model-mismatch' };
+}
+
+/**
+ * An agent span that counts its own repetition: a repeat or loop count of three or more, or iterations at
+ * their maximum (`agent.iterations` 14 of `agent.max_iterations` 15).
+ */
+function repetitionFinding(r: Reading): Finding | null {
+  const numbers = Object.entries(r.attributes).filter(([, value]) => typeof value === 'number' || /^\d+$/.test(String(value)));
+  const count = (pattern: RegExp) => numbers.find(([key]) => pattern.test(key))?.[1];
+  const repeats = Number(count(/(?:^|[._])(?:repeat|loop)_?count$/i) ?? 0);
+  const iterations = Number(count(/(?:^|[._])iterations$/i) ?? 0);
+  const max = Number(count(/(?:^|[._])max_?iterations$/i) ?? Infinity);
+  if (repeats < 3 && iterations < max - 1) return null;
+  return { boundary: 'prompt', confidence: VAGUE, what: 'repeated the same steps', via: 'in', subject: r.subject, rule: 'builtin:loop' };
 }
 
 /** What a failing span says by its type alone: LangSmith run types and GenAI operations. */
@@ -1104,6 +1142,7 @@ function strongestFinding(r: Reading): Finding | null {
   consider(guardrailFinding(r));
   for (const rule of OTHER_TEXT_RULES) if (worthTrying(rule.confidence)) consider(textFinding(rule, r));
   if (worthTrying(LOOSE)) consider(emptyRetrievalFinding(r));
+  consider(repetitionFinding(r));
   consider(spanFinding(r));
   consider(anomalyFinding(r));
   consider(kindFinding(r));

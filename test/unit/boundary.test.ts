@@ -386,8 +386,7 @@ describe('classifySignalBoundary: evidence read since the third boundary set', (
     [span('POST /graphql', { 'http.response.status_code': 200, 'graphql.error.code': 'BAD_USER_INPUT' }, 'tool_error'), 'tool_contract', 'builtin:tool-contract'],
     [span('SELECT kb_chunks', { 'db.system': 'postgresql', 'db.response.status_code': '22000', 'db.collection.name': 'kb_chunks' }, 'tool_error'), 'context_source', 'builtin:sqlstate'],
     [span('SELECT orders', { 'db.system': 'postgresql', 'db.response.status_code': '22P02', 'db.collection.name': 'orders' }, 'tool_error'), 'tool_contract', 'builtin:sqlstate'],
-    [span('SELECT SALES', { 'db.system': 'snowflake', 'error.type': 'ProgrammingError' }, 'tool_error'), 'tool_contract', 'builtin:query-syntax'],
-    [t('ProgrammingError: 002003 (42S02): SQL compilation error: Object \'DW.PUBLIC.ORDERS\' does not exist or not authorized.'), 'tool_contract', 'builtin:sql-invalid'],
+    [t('ProgrammingError: 002003 (42S02): SQL compilation error: Object \'DW.PUBLIC.ORDERS\' does not exist or not authorized.'), 'tool_contract', 'builtin:sqlstate'],
     // statuses written as asides
     [t('publish_e2e failed', { kind: 'eval_failure', message: '0/8 published; first failing call create_page (400)' }), 'tool_contract', 'builtin:http-status'],
     [t('Invoice runs failing', { message: 'most failures come from get_invoice: 503s while the vendor was in maintenance' }), 'downstream_api', 'builtin:http-status'],
@@ -449,6 +448,8 @@ describe('classifySignalBoundary: evidence read since the third boundary set', (
     [span('POST /crm/v3/objects/contacts/search', { 'http.request.method': 'POST', 'url.full': 'https://api.hubapi.com/crm/v3/objects/contacts/search' }), 'unknown'],
     // a privilege word without a grant is no permission
     [t('SELECT on orders took 30 s'), 'unknown'],
+    // DB-API raises ProgrammingError for privilege errors too: alone it names no cause
+    [span('SELECT SALES', { 'db.system': 'snowflake', 'error.type': 'ProgrammingError' }, 'tool_error'), 'unknown'],
   ])('%j is not misread (%s)', (input, boundary) => {
     expect(classifySignalBoundary(input).boundary).toBe(boundary);
   });
@@ -524,6 +525,74 @@ describe('classifySignalBoundary: evidence read since the fourth boundary set', 
     [t('Run with 57 LLM calls re-reading the same pages'), 'prompt'],
     // an insurance claim denied is a business outcome, not a permission
     [t('Claim denied for water damage'), 'unknown'],
+  ])('%j is not misread (%s)', (input, boundary) => {
+    expect(classifySignalBoundary(input).boundary).toBe(boundary);
+  });
+});
+
+describe('classifySignalBoundary: evidence read since the fifth boundary set', () => {
+  const feedback = (title: string, message: string) => t(title, { kind: 'negative_feedback', message });
+  it.each<Case>([
+    // quotas and privileges said by codes
+    [t('sky_search 403 Forbidden', { kind: 'tool_error', message: '{ "statusCode": 403, "message": "Out of call volume quota." }' }), 'downstream_api', 'builtin:rate-limit'],
+    [t('GET /constituents/search', { kind: 'tool_error', attributes: { 'http.response.status_code': 403, 'sky.quota.remaining': 0 } }), 'downstream_api', 'builtin:http-status'],
+    [t('API daily calls 25,000/25,000 reached at 14:18', { kind: 'anomaly' }), 'downstream_api', 'builtin:rate-limit'],
+    [t('query_warehouse: 003001 (42501) SQL access control error', { kind: 'tool_error' }), 'permission', 'builtin:sqlstate'],
+    [t('send_renewal failed: consent_required', { kind: 'tool_error', message: 'POST https://account.example.com/oauth/token -> 400 consent_required' }), 'permission', 'builtin:permission'],
+    [t('Gift recording refused by the CRM', { message: 'the connected user lacks the Gift Add right' }), 'permission', 'builtin:permission'],
+    [t('Orders rejected', { message: 'technical user RFC_AGENT only has the role for plant 1100' }), 'permission', 'builtin:permission'],
+    [t('Case notes never persisted', { message: 'save_case_note returns an authorization error on every call' }), 'permission', 'builtin:permission'],
+    [t('History unavailable', { message: 'organizations that revoked or never approved the connection refuse access' }), 'permission', 'builtin:permission'],
+    // arguments
+    [t('Rebooking tool called with cabin name instead of booking class'), 'tool_contract', 'builtin:tool-contract'],
+    [t('Pay stub lookups pass names instead of employee ids'), 'tool_contract', 'builtin:tool-contract'],
+    [t('Work orders rejected because category uses display names'), 'tool_contract', 'builtin:tool-contract'],
+    [t('JSONDecodeError: Unterminated string', { message: 'in parse_tool_call (agent/runtime.py:218)' }), 'tool_contract', 'builtin:tool-contract'],
+    [t('QueryBadFormed: the SPARQL query is badly formed'), 'tool_contract', 'builtin:sql-invalid'],
+    // the model, its route and its behaviour
+    [t('error rate 11%', { kind: 'anomaly', message: 'All failures carry llm.router.fallback=true.' }), 'model_route', 'builtin:model-fallback'],
+    [t('gen_ai.response.model drift: 72% open-mistral-nemo', { kind: 'anomaly' }), 'model_route', 'builtin:model-fallback'],
+    [t('Letters quote committee notes', { message: 'despite the instruction to write only template text', attributes: { run_type: 'llm' } }), 'prompt', 'builtin:instructions'],
+    [t('Protocol parameters differ from the agent\'s stated plan'), 'prompt', 'builtin:instructions'],
+    [t('Phishing emails talk the agent into benign verdicts', { message: 'messages contain text addressed to AI assistants' }), 'prompt', 'builtin:instructions'],
+    [t('Agent creates the same order repeatedly', { message: 'after create_order succeeds the agent calls it again' }), 'prompt', 'builtin:loop'],
+    [t('invoke_agent', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'agent.iterations': 14, 'agent.max_iterations': 15 } }), 'prompt', 'builtin:loop'],
+    [t('decision letters', { kind: 'eval_failure', attributes: { 'eval.metric': 'policy_rule_l4' } }), 'prompt', 'builtin:evaluator'],
+    [t('donor brief', { kind: 'eval_failure', attributes: { 'eval.metric': 'entity_consistency' } }), 'context_source', 'builtin:evaluator'],
+    [t('Agent offers fee waivers it is not allowed to grant'), 'prompt', 'builtin:promise'],
+    // sources
+    [t('sop-qa: answer follows SOP-14 v3 (superseded by v5)', { kind: 'eval_failure' }), 'context_source', 'builtin:stale-context'],
+    [t('notes-ja point count 0 after re-index', { kind: 'anomaly' }), 'context_source', 'builtin:empty-retrieval'],
+    [t('ServerDisconnectedError: Server disconnected'), 'downstream_api', 'builtin:connection'],
+    // user wording
+    [feedback('No forecast', "it said the weather service isn't available"), 'downstream_api', 'builtin:server-error'],
+    [feedback('Literature summary empty', 'It said "PubMed is not responding"'), 'downstream_api', 'builtin:server-error'],
+    [feedback('Too casual', 'the thank-you letter was too casual'), 'prompt', 'builtin:language-tone'],
+    [feedback('Respondió en inglés', 'Le pregunté en español y me contestó en inglés.'), 'prompt', 'builtin:language-tone'],
+    [feedback('Rebooked', 'it moved me to a 6am flight without even asking'), 'prompt', 'builtin:tool-order'],
+    [feedback('Old label', "it's quoting the old label"), 'context_source', 'builtin:stale-context'],
+    [feedback('Vermeer', 'the guide still says the Vermeer is on view'), 'context_source', 'builtin:stale-context'],
+    [feedback('SSN', 'It showed my full social when I asked about my W-4'), 'prompt', 'builtin:pii-output'],
+    [feedback("Can't enter gifts", 'It said it does not have rights.'), 'permission', 'builtin:lost-access'],
+    [feedback('4 tickets', 'Crew got 4 tickets for the same pole'), 'prompt', 'builtin:loop'],
+  ])('%j -> %s (%s)', (input, boundary, rule) => {
+    const decision = classifySignalBoundary(input);
+    expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });
+  });
+
+  it.each<[BoundaryEvidence, Boundary | 'unknown']>([
+    // a system refusing is not the model refusing
+    [t('Triage stalls when the SIEM refuses searches'), 'unknown'],
+    // an agent's unauthorised concession is a policy matter
+    [t('policy judge: unauthorized concession (2/25)'), 'unknown'],
+    // a business object named after an outage
+    [t('Agent creates outage orders for the wrong feeder'), 'unknown'],
+    // a portal that shows nothing is not the source speaking
+    [feedback('leak', 'the portal shows nothing'), 'unknown'],
+    // "still says it can't see" is about access, not a stale source
+    [feedback('Drive import', "it still says it can't see my pdf"), 'permission'],
+    // a timeout of 500 seconds is not a 500
+    [t('job killed after 500s'), 'downstream_api'],
   ])('%j is not misread (%s)', (input, boundary) => {
     expect(classifySignalBoundary(input).boundary).toBe(boundary);
   });
