@@ -166,7 +166,7 @@ const PHRASE_STATUS = new RegExp(String.raw`\b([45]\d\d)\s*[-:]?\s*(?:${STATUS_P
 const BARE_STATUS = new RegExp(String.raw`(?<![\w/.#$=:-]|(?:${ID_NOUNS})\s)([45]\d\d)(?![\w/%$]|\.\d|-[a-z]|\s+(?:${COUNT_NOUNS})\b)`, 'i');
 /** A status in parentheses after what failed, "create_quiz_question (400)"; or counted, "503s from get_invoice". */
 const ASIDE_STATUS =
-  /(?<![\w.])\(([45]\d\d)\)|\b([45]\d\d)s? (?:from|rate|ratio|count|spik\w*)\b|(?<!\b(?:after|for|in|within|took|of|every|over|under) )\b([45]\d\d)s\b|\ban? ([45]\d\d) (?:from|response|error)\b/i;
+  /(?<![\w.])\(([45]\d\d)\)|\b([45]\d\d)s? (?:from|rate|ratio|count|spik\w*)\b|(?<!\b(?:after|for|in|within|took|every|over|under|latency|time|duration|timeout|waited|is|was|at|p\d\d) )\b([45]\d\d)s\b|\ban? ([45]\d\d) (?:from|response|error)\b/i;
 
 function statusInText(text: string, call: boolean): number | undefined {
   const aside = ASIDE_STATUS.exec(text);
@@ -1028,7 +1028,7 @@ function repetitionFinding(r: Reading): Finding | null {
   const numbers = Object.entries(r.attributes).filter(([, value]) => typeof value === 'number' || /^\d+$/.test(String(value)));
   const count = (pattern: RegExp) => numbers.find(([key]) => pattern.test(key))?.[1];
   const repeats = Number(count(/(?:^|[._])(?:repeat|loop)_?count$/i) ?? 0);
-  const iterations = Number(count(/(?:^|[._])iterations$/i) ?? 0);
+  const iterations = Number(count(/(?:^|\.)iterations$/i) ?? 0);
   const max = Number(count(/(?:^|[._])max_?iterations$/i) ?? Infinity);
   if (repeats < 3 && iterations < max - 1) return null;
   return { boundary: 'prompt', confidence: VAGUE, what: 'repeated the same steps', via: 'in', subject: r.subject, rule: 'builtin:loop' };

@@ -593,6 +593,10 @@ describe('classifySignalBoundary: evidence read since the fifth boundary set', (
     [feedback('Drive import', "it still says it can't see my pdf"), 'permission'],
     // a timeout of 500 seconds is not a 500
     [t('job killed after 500s'), 'downstream_api'],
+    // nor is a latency of 450 seconds a 450
+    [t('export_report p99 latency 450s', { kind: 'anomaly' }), 'downstream_api'],
+    // the maximum is not the count
+    [t('invoke_agent', { attributes: { 'agent.max_iterations': 15, 'agent.iterations': 3 } }), 'unknown'],
   ])('%j is not misread (%s)', (input, boundary) => {
     expect(classifySignalBoundary(input).boundary).toBe(boundary);
   });
