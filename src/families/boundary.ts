@@ -88,7 +88,7 @@ const RETRIEVAL_OPERATIONS = new Set(['retrieval', 'retrieve', 'search']);
 /** Vector stores: a failure reading one is the context source's unless the error says otherwise. */
 const VECTOR_DB = /^(?:pinecone|weaviate|qdrant|milvus|chroma(?:db)?|pgvector|lancedb|vespa|turbopuffer)$/i;
 /** Search engines, a retrieval store when searched. */
-const SEARCH_ENGINE = /^(?:elasticsearch|opensearch|solr|meilisearch|typesense|vespa)$/i;
+const SEARCH_ENGINE = /^(?:elasticsearch|opensearch|solr|meilisearch|typesense)$/i;
 /** A table or collection of chunks or embeddings is a retrieval store, whatever database holds it. */
 const VECTOR_COLLECTION = /(?:^|[_.-])(?:chunks?|embeddings?|vectors?|passages)(?:$|[_.-])/i;
 
@@ -169,9 +169,12 @@ const ASIDE_STATUS =
   /(?<![\w.])\(([45]\d\d)\)|\b([45]\d\d)s? (?:from|rate|ratio|count|spik\w*)\b|(?<!\b(?:after|for|in|within|took|every|over|under|latency|time|duration|timeout|waited|is|was|at|p\d\d) )\b([45]\d\d)s\b|\ban? ([45]\d\d) (?:from|response|error)\b/i;
 
 function statusInText(text: string, call: boolean): number | undefined {
+  const found = PHRASE_STATUS.exec(text) ?? KEYWORD_STATUS.exec(text);
+  if (found) return Number(found[1]);
   const aside = ASIDE_STATUS.exec(text);
-  const found = PHRASE_STATUS.exec(text) ?? KEYWORD_STATUS.exec(text) ?? (aside && [aside[0], aside.slice(1).find((group) => group !== undefined)]) ?? (call ? BARE_STATUS.exec(text) : null);
-  return found ? Number(found[1]) : undefined;
+  if (aside) return Number(aside.slice(1).find((group) => group !== undefined));
+  const bare = call ? BARE_STATUS.exec(text) : null;
+  return bare ? Number(bare[1]) : undefined;
 }
 
 /** A SQLSTATE in parentheses after a driver's own error number, as Snowflake writes them: "003001 (42501)". */
@@ -214,7 +217,6 @@ function readSignal(e: BoundaryEvidence): Reading {
     retrievalStore ||
     runType === 'retriever' ||
     (operation !== undefined && RETRIEVAL_OPERATIONS.has(operation)) ||
-    (dbSystem !== undefined && VECTOR_DB.test(dbSystem)) ||
     (tool !== undefined && RETRIEVAL_TOOL.test(tool)) ||
     RETRIEVAL_URL.test(attr(a, 'url.full', 'url.path', 'http.url', 'http.target') ?? '');
   const call =
@@ -897,7 +899,7 @@ const EVALUATOR_RULES: readonly { boundary: Boundary; what: string; match: RegEx
   { boundary: 'context_source', what: 'retrieval ranking', match: /\b(?:top ?\d|recall at \d+|mrr|ndcg|hit rate|retrieval (?:precision|recall|accuracy))\b/ },
   { boundary: 'prompt', what: 'agent behaviour', match: /\b(?:mast|step repetition|disobey\w*|reasoning action mismatch|premature termination|task spec\w*)\b/ },
   { boundary: 'prompt', what: 'allowed labels', match: /\b(?:label valid|valid labels?|allowed labels?)\b/ },
-  { boundary: 'prompt', what: 'policy adherence', match: /\bpolicy (?:judge|rules?|adherence|compliance|violations?)\b|\breasoning action (?:consistency|mismatch)\b|\btemplate\b/ },
+  { boundary: 'prompt', what: 'policy adherence', match: /\bpolicy (?:judge|rules?|adherence|compliance|violations?)\b|\breasoning action consistency\b|\btemplate\b/ },
   { boundary: 'context_source', what: 'the right entity', match: /\bentity (?:match|consistency|resolution)\b/ },
   { boundary: 'prompt', what: 'required structure', match: /\b(?:headings?|required sections|sections present|structure|bullets?)\b/ },
   { boundary: 'model_route', what: 'a model capability', match: /\b(?:multimodal|vision|image understanding)\b/ },
