@@ -1,6 +1,8 @@
 // Decides which boundary a failure family most likely crossed (prompt, tool contract, context source, model
 // route, permission, downstream API) from its signals' evidence, with a confidence and the reasons to show.
 // Pure: the same evidence always gives the same decision, so tickets and the API can explain it.
+import { wordVote } from './boundary_words.js';
+import { WORD_MODEL } from './boundary_words_model.js';
 import { BOUNDARIES, type Boundary, type Signal, type SignalKind } from './types.js';
 
 /** What one signal says about where it failed. A `Signal` gives it through `boundaryEvidence`. */
@@ -301,7 +303,7 @@ interface Finding {
   rule: string;
 }
 
-type Via = 'from' | 'in' | 'for' | 'on';
+type Via = 'from' | 'in' | 'for' | 'on' | 'like';
 
 function reasonOf(f: Finding): string {
   return f.via && f.subject ? `${f.what} ${f.via} ${f.subject}` : f.what;
@@ -1160,10 +1162,29 @@ function configFinding(e: BoundaryEvidence, configRules: readonly BoundaryRule[]
   return null;
 }
 
-/** The one finding a signal votes with: its explicit boundary, a config rule, else its strongest evidence. */
-function signalVote(e: BoundaryEvidence, configRules: readonly BoundaryRule[]): Finding | null {
+/** A word vote weighs at most this: less than any rule's finding, so it reads as the guess it is. */
+const WORD_WEIGHT = 0.5;
+
+/** Where the words lean when no rule reads the signal (boundary_words.ts): rule `words`, its own tier. */
+function wordFinding(e: BoundaryEvidence): Finding | null {
+  const vote = wordVote(e, WORD_MODEL);
+  if (vote === null) return null;
+  const confidence = round(WORD_WEIGHT * vote.probability);
+  const [top] = vote.words;
+  return top === undefined
+    ? { boundary: vote.boundary, confidence, what: 'worded like such failures', rule: WORDS_RULE }
+    : { boundary: vote.boundary, confidence, what: 'worded', via: 'like', subject: JSON.stringify(top), rule: WORDS_RULE };
+}
+
+export interface ClassifyOptions {
+  /** Let the words vote when no rule reads a signal (default true); false gives the rules' reading alone. */
+  words?: boolean;
+}
+
+/** The one finding a signal votes with: its explicit boundary, a config rule, its strongest evidence, else its words. */
+function signalVote(e: BoundaryEvidence, configRules: readonly BoundaryRule[], options: ClassifyOptions): Finding | null {
   if (e.explicit && e.explicit !== 'unknown') return statedVote(e.explicit);
-  return configFinding(e, configRules) ?? strongestFinding(readSignal(e));
+  return configFinding(e, configRules) ?? strongestFinding(readSignal(e)) ?? (options.words === false ? null : wordFinding(e));
 }
 
 function statedVote(boundary: Boundary): Finding {
@@ -1175,9 +1196,9 @@ function statedVote(boundary: Boundary): Finding {
 
 const UNKNOWN: BoundaryDecision = { boundary: 'unknown', confidence: 0, reasons: [], rule: 'default' };
 
-/** One signal alone: explicit, then the first matching config rule, then its strongest evidence. */
-export function classifySignalBoundary(evidence: BoundaryEvidence, configRules: readonly BoundaryRule[] = []): BoundaryDecision {
-  const vote = signalVote(evidence, configRules);
+/** One signal alone: explicit, then the first matching config rule, then its strongest evidence, then its words. */
+export function classifySignalBoundary(evidence: BoundaryEvidence, configRules: readonly BoundaryRule[] = [], options: ClassifyOptions = {}): BoundaryDecision {
+  const vote = signalVote(evidence, configRules, options);
   if (vote === null) return UNKNOWN;
   return { boundary: vote.boundary, confidence: round(vote.confidence), reasons: [reasonOf(vote)], rule: vote.rule };
 }
@@ -1185,14 +1206,15 @@ export function classifySignalBoundary(evidence: BoundaryEvidence, configRules: 
 /**
  * A family from all its signals: each signal votes for its own decision, weighted by its confidence, and
  * the boundary with the most weight wins. Statements outrank inference: when any signal states a boundary,
- * only the stated ones vote; else when any matches a config rule, only those vote. The same as folding
- * every signal's vote into a tally (foldBoundaryVote) and deciding that (decideBoundaryTally).
+ * only the stated ones vote; else when any matches a config rule, only those vote; words vote only when no
+ * rule read any signal. The same as folding every signal's vote into a tally (foldBoundaryVote) and
+ * deciding that (decideBoundaryTally).
  */
-export function classifyBoundary(evidence: BoundaryEvidence | readonly BoundaryEvidence[], configRules: readonly BoundaryRule[] = []): BoundaryDecision {
+export function classifyBoundary(evidence: BoundaryEvidence | readonly BoundaryEvidence[], configRules: readonly BoundaryRule[] = [], options: ClassifyOptions = {}): BoundaryDecision {
   const list: readonly BoundaryEvidence[] = isEvidenceList(evidence) ? evidence : [evidence];
-  if (list.length === 1) return classifySignalBoundary(list[0]!, configRules);
+  if (list.length === 1) return classifySignalBoundary(list[0]!, configRules, options);
   const tally = emptyBoundaryTally();
-  for (const e of list) foldBoundaryVote(tally, signalVote(e, configRules));
+  for (const e of list) foldBoundaryVote(tally, signalVote(e, configRules, options));
   return decideBoundaryTally(tally);
 }
 
@@ -1206,8 +1228,11 @@ const MAX_SUBJECTS = 2;
 /** One signal's vote, as folded into a tally: `signalBoundary` gives it. */
 export type BoundaryVote = Finding;
 
-/** The tiers of classifyBoundary: statements outrank config rules, which outrank the built-in rules. */
-type VoteTier = 'explicit' | 'config' | 'builtin';
+/** The tiers of classifyBoundary: statements outrank config rules, which outrank the built-in rules, which outrank words. */
+type VoteTier = 'explicit' | 'config' | 'builtin' | 'words';
+
+/** The rule of a word vote. */
+export const WORDS_RULE = 'words';
 
 /** The votes one boundary got in one tier. */
 export interface BoundaryVotes {
@@ -1261,7 +1286,8 @@ export function readBoundaryTally(value: unknown): BoundaryTally {
 }
 
 function tierOf(rule: string): VoteTier {
-  return rule === 'explicit' ? 'explicit' : rule.startsWith('config:') ? 'config' : 'builtin';
+  if (rule === 'explicit' || rule === WORDS_RULE) return rule;
+  return rule.startsWith('config:') ? 'config' : 'builtin';
 }
 
 /** Folds one signal's vote (null: it said nothing) and its correction keys into the tally, in place. */
@@ -1320,7 +1346,7 @@ function addKey(keys: Record<string, number>, key: string, count: number): void 
 
 /** The decision of classifyBoundary for the signals folded into the tally. */
 export function decideBoundaryTally(tally: BoundaryTally): BoundaryDecision {
-  const tier = tally.votes.explicit ?? tally.votes.config ?? tally.votes.builtin;
+  const tier = tally.votes.explicit ?? tally.votes.config ?? tally.votes.builtin ?? tally.votes.words;
   const entries = Object.entries(tier ?? {}) as Array<[Boundary, BoundaryVotes]>;
   if (tally.n === 0 || entries.length === 0) return UNKNOWN;
   // Sums of confidences are compared with a tolerance: 0.8 + 0.4 and 0.6 + 0.6 are a tie. Ties go to the
@@ -1366,7 +1392,7 @@ export function correctionKeysOfTally(tally: BoundaryTally): string[] {
  */
 export function signalBoundary(evidence: BoundaryEvidence, configRules: readonly BoundaryRule[] = []): { vote: BoundaryVote | null; keys: string[] } {
   const r = readSignal(evidence);
-  const vote = evidence.explicit && evidence.explicit !== 'unknown' ? statedVote(evidence.explicit) : (configFinding(evidence, configRules) ?? strongestFinding(r));
+  const vote = evidence.explicit && evidence.explicit !== 'unknown' ? statedVote(evidence.explicit) : (configFinding(evidence, configRules) ?? strongestFinding(r) ?? wordFinding(evidence));
   return { vote, keys: keysOfReading(evidence, r) };
 }
 

@@ -1,10 +1,11 @@
 // A family's boundary and where it came from: a person's word, a correction learned from another family,
-// the signals' own votes (stated, a recur.yaml rule, the built-in rules), or the model's judgement. Pure: the
-// grouping step folds votes and calls decideFamilyBoundary; the ticket sync asks the model.
-import { decideBoundaryTally, readBoundaryTally, type BoundaryTally } from './boundary.js';
+// the signals' own votes (stated, a recur.yaml rule, the built-in rules), the model's judgement, or the
+// words of its signals. Pure: the grouping step folds votes and calls decideFamilyBoundary; the ticket sync
+// asks the model.
+import { decideBoundaryTally, readBoundaryTally, WORDS_RULE, type BoundaryTally } from './boundary.js';
 import type { Boundary } from './types.js';
 
-export const BOUNDARY_SOURCES = ['rules', 'explicit', 'config', 'person', 'learned', 'model'] as const;
+export const BOUNDARY_SOURCES = ['rules', 'explicit', 'config', 'person', 'learned', 'model', 'words'] as const;
 export type BoundarySource = (typeof BOUNDARY_SOURCES)[number];
 
 /** The correction a family's boundary was learned from, kept with its votes. */
@@ -61,21 +62,23 @@ const UNKNOWN: FamilyBoundary = { boundary: 'unknown', confidence: 0, reasons: [
 /**
  * The family's boundary after its votes changed. A person's boundary stays whatever the signals say; so does
  * one learned by a standing correction. Otherwise the votes decide (their source is the tier that won:
- * stated, a recur.yaml rule, or the built-in rules); when they point nowhere a loose learned boundary, then
- * the model's answer, keeps the family from being `unknown`.
+ * stated, a recur.yaml rule, or the built-in rules); when no rule read any signal a loose learned boundary,
+ * then the model's answer, then the words of the signals keep the family from being `unknown`.
  */
 export function decideFamilyBoundary(current: FamilyBoundary, state: BoundaryState): FamilyBoundary {
   if (current.source === 'person') return current;
   if (state.learned && learnedStands(state.learned)) return learnedDecision(state.learned);
   const decided = decideBoundaryTally(state.tally);
-  if (decided.boundary !== 'unknown') return { boundary: decided.boundary, confidence: decided.confidence, reasons: decided.reasons, source: sourceOfRule(decided.rule) };
+  const voted: FamilyBoundary = { boundary: decided.boundary, confidence: decided.confidence, reasons: decided.reasons, source: sourceOfRule(decided.rule) };
+  if (decided.boundary !== 'unknown' && voted.source !== 'words') return voted;
   if (state.learned) return learnedDecision(state.learned);
   if (current.source === 'model' && current.boundary !== 'unknown') return current;
-  return UNKNOWN;
+  return decided.boundary !== 'unknown' ? voted : UNKNOWN;
 }
 
 export function sourceOfRule(rule: string): BoundarySource {
   if (rule === 'explicit') return 'explicit';
+  if (rule === WORDS_RULE) return 'words';
   if (rule.startsWith('config:')) return 'config';
   return 'rules';
 }

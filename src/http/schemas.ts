@@ -18,7 +18,7 @@ export const FamilySchema = z
         confidence: z.number().min(0).max(1).nullable().openapi({ description: 'the average support a signal gives the boundary; null when not kept (older families, the model)' }),
         source: z.enum(BOUNDARY_SOURCES).openapi({
           description:
-            'who decided: `rules` (built-in), `explicit` (stated by the signal source), `config` (a recur.yaml boundaries rule), `person`, `learned` (from a correction of another family) or `model`',
+            'who decided: `rules` (built-in), `explicit` (stated by the signal source), `config` (a recur.yaml boundaries rule), `person`, `learned` (from a correction of another family), `model`, or `words` (a guess from the words of its signals when no rule read them)',
         }),
         reasons: z.array(z.string()).openapi({ description: 'short phrases, most supported first: "401 from zendesk_update_ticket in 6 of 8 signals"' }),
       })

@@ -39,7 +39,10 @@ export async function settleOwnerAndBoundary(deps: OwnerAndBoundaryDeps, familyI
   return { model, owner };
 }
 
-/** Asks the model about a family the rules leave `unknown`, at most once per MODEL_RETRY_MS. */
+/** A family no rule placed: `unknown`, or placed only by its signals' words, which the model's judgement outranks. */
+const openToModel = or(and(eq(families.boundary, 'unknown'), eq(families.boundarySource, 'rules')), eq(families.boundarySource, 'words'));
+
+/** Asks the model about a family the rules leave `unknown` or to its words, at most once per MODEL_RETRY_MS. */
 async function askModelWhenUnknown(deps: OwnerAndBoundaryDeps, llm: LlmSettings, familyId: string): Promise<ModelJudgement | null> {
   const { db } = deps;
   // Claiming the question is one conditional update: a family a person set to `unknown` is not asked about.
@@ -49,13 +52,21 @@ async function askModelWhenUnknown(deps: OwnerAndBoundaryDeps, llm: LlmSettings,
     .where(
       and(
         eq(families.id, familyId),
-        eq(families.boundary, 'unknown'),
-        eq(families.boundarySource, 'rules'),
+        openToModel,
         isNull(families.mergedInto),
         or(isNull(families.boundaryModelAt), lt(families.boundaryModelAt, sql`now() - ${`${MODEL_RETRY_MS} milliseconds`}::interval`)),
       ),
     )
-    .returning({ title: families.title, description: families.description, workflow: families.workflow, kind: families.kind, tool: families.tool, errorType: families.errorType });
+    .returning({
+      title: families.title,
+      description: families.description,
+      workflow: families.workflow,
+      kind: families.kind,
+      tool: families.tool,
+      errorType: families.errorType,
+      boundary: families.boundary,
+      boundarySource: families.boundarySource,
+    });
   const family = claimed[0];
   if (!family) return null;
   const templates = await db
@@ -70,8 +81,9 @@ async function askModelWhenUnknown(deps: OwnerAndBoundaryDeps, llm: LlmSettings,
     .where(and(eq(traces.familyId, familyId), isNotNull(traces.comment)))
     .orderBy(desc(traces.createdAt))
     .limit(5);
+  const { boundary: before, boundarySource: sourceBefore, ...evidence } = family;
   const judgement = await judgeBoundaryByModel(llm, {
-    ...family,
+    ...evidence,
     templates: [...new Set(templates.map((t) => t.template!))].slice(0, 5),
     comments: comments.map((c) => c.comment!),
   });
@@ -88,10 +100,10 @@ async function askModelWhenUnknown(deps: OwnerAndBoundaryDeps, llm: LlmSettings,
         boundarySource: decided.source,
         updatedAt: sql`now()`,
       })
-      .where(and(eq(families.id, familyId), eq(families.boundary, 'unknown'), eq(families.boundarySource, 'rules')))
+      .where(and(eq(families.id, familyId), eq(families.boundary, before), eq(families.boundarySource, sourceBefore)))
       .returning({ id: families.id });
     if (updated.length > 0) {
-      await recordHistory(tx, familyId, 'updated', `model:${llm.model}`, { boundary: { from: 'unknown', to: decided.boundary }, boundary_source: { from: 'rules', to: 'model' }, reasons: decided.reasons });
+      await recordHistory(tx, familyId, 'updated', `model:${llm.model}`, { boundary: { from: before, to: decided.boundary }, boundary_source: { from: sourceBefore, to: 'model' }, reasons: decided.reasons });
     }
   });
   return judgement;

@@ -108,6 +108,7 @@ const SOURCE_PHRASES: Record<BoundarySource, string> = {
   person: 'set by a person',
   learned: "learned from an engineer's correction of a family with the same evidence",
   model: "the model's judgement, not checked by recur's rules",
+  words: 'a guess from the words of the signals: no rule read them',
 };
 
 const SET_IT = 'Wrong? Set it with a `boundary:<b>` label or `/recur boundary <b>`; recur keeps it and learns from it.';

@@ -73,7 +73,9 @@ describe.skipIf(!pgUrl || !redisUrl)('the release-gate loop, end to end on Postg
     // GitHub has the issue a moment before recur records it; the gate answers from recur's records.
     await eventually(async () => (await get('/v1/families')).items[0]?.ticket?.number === issue!.number, 20_000);
     const evaluator = (await eventually(async () => (await get(`/v1/evaluators?workflow=${WORKFLOW}`)).items[0] ?? null, 20_000)) as any;
-    expect(evaluator).toMatchObject({ suite: 'benchmark', spec: { type: 'tool_order' } });
+    // An urgent failure its words place at the prompt: guarded by both suites.
+    expect((await get('/v1/families')).items[0]).toMatchObject({ boundary: 'prompt', boundary_detail: { source: 'words' } });
+    expect(evaluator).toMatchObject({ suite: 'both', spec: { type: 'tool_order' } });
 
     expect(await get(`/v1/gates/${WORKFLOW}?release=1.4.0`)).toMatchObject({ decision: 'block', blocking: [{ reason: 'open_family' }] });
 

@@ -10,10 +10,12 @@
 //   written by another helper as a holdout, run once as it came, then studied whole: tune.
 // - boundary-set-6.json (367 signals, ten more workflows): written after the rules read off the fifth set
 //   were settled, and never studied: all of it is report, the holdout.
-import { createHash } from 'node:crypto';
+// - boundary-set-7.json (361 signals, ten more workflows): written after the word model was settled, never
+//   studied: a second holdout.
 import { readFileSync } from 'node:fs';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { halfOf } from '../../bench/boundary_sets.js';
 import { families, familyHistory } from '../../src/db/schema/index.js';
 import { boundaryEvidence, classifyBoundary, type BoundaryEvidence } from '../../src/families/boundary.js';
 import type { Boundary } from '../../src/families/types.js';
@@ -29,19 +31,20 @@ interface BoundarySet {
 
 const load = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/boundary_signals/${name}`, import.meta.url), 'utf8')) as BoundarySet;
 
-/** The first set's split rule (docs/boundary.md): first byte of SHA-256 of the family label, even tune, odd report. */
-const halfOf = (label: string) => (createHash('sha256').update(label).digest()[0]! % 2 === 0 ? 'tune' : 'report');
 
 // Floors, not the target: they sit a little under the figures measured (docs/boundary.md, "Measured end to
-// end"), which move with every grouping change.
+// end"), which move with every grouping change. The word model (boundary_words.ts) was trained on the first
+// set's tune half and the second to fifth sets, so their figures show how well it fits what it learned from,
+// not how well it reads new signals: the first set's report half and the sixth set measure that.
 describe.each([
-  { name: 'boundary-set.json', split: halfOf, floor: { accepted: 0.87, unknown: 0.08 } },
-  { name: 'boundary-set-2.json', split: () => 'tune', floor: { accepted: 0.88, unknown: 0.06 } },
-  { name: 'boundary-set-3.json', split: () => 'tune', floor: { accepted: 0.84, unknown: 0.13 } },
-  { name: 'boundary-set-4.json', split: () => 'tune', floor: { accepted: 0.83, unknown: 0.13 } },
-  { name: 'boundary-set-5.json', split: () => 'tune', floor: { accepted: 0.84, unknown: 0.12 } },
-  { name: 'boundary-set-6.json', split: () => 'report', floor: { accepted: 0.59, unknown: 0.34 } },
-])('boundaries of families made by the real pipeline from $name', ({ name, split, floor }) => {
+  { name: 'boundary-set.json', split: halfOf, wordsTrained: false, floor: { accepted: 0.89, unknown: 0.06 } },
+  { name: 'boundary-set-2.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.92, unknown: 0.03 } },
+  { name: 'boundary-set-3.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.94, unknown: 0.02 } },
+  { name: 'boundary-set-4.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.94, unknown: 0.02 } },
+  { name: 'boundary-set-5.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.92, unknown: 0.03 } },
+  { name: 'boundary-set-6.json', split: () => 'report', wordsTrained: false, floor: { accepted: 0.66, unknown: 0.21 } },
+  { name: 'boundary-set-7.json', split: () => 'report', wordsTrained: false, floor: { accepted: 0.74, unknown: 0.12 } },
+])('boundaries of families made by the real pipeline from $name', ({ name, split, wordsTrained, floor }) => {
   const set = load(name);
   let h: Harness;
   let landed: Array<{ label: string; cluster: string; signal: LabelledSignal }>;
@@ -86,7 +89,9 @@ describe.each([
     // decide most of them.
     expect(all.accepted).toBeGreaterThanOrEqual(floor.accepted);
     expect(all.unknown).toBeLessThanOrEqual(floor.unknown);
-    expect(grouped.accepted).toBeGreaterThan(alone.accepted);
+    // Families of several signals are decided better than single signals, except where the words learned the
+    // single signals themselves.
+    if (!wordsTrained) expect(grouped.accepted).toBeGreaterThan(alone.accepted);
   });
 
   it("decides each family from its folded votes exactly as classifyBoundary decides from all the family's signals", async () => {

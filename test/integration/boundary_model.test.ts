@@ -1,6 +1,6 @@
-// The optional model judgement of a family the rules leave `unknown`, against a fake OpenAI-compatible server on
-// loopback: a good answer is stored as the model's, anything else (garbage, `unknown`, a 500, no answer in time)
-// keeps `unknown`; the model is asked outside any transaction, so a person's change while it thinks wins.
+// The optional model judgement of a family the rules leave `unknown` (or to its words' guess), against a fake
+// OpenAI-compatible server on loopback: a good answer is stored as the model's, anything else (garbage,
+// `unknown`, a 500, no answer in time) keeps `unknown` or the guess; the model is asked outside any transaction, so a person's change while it thinks wins.
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { eq } from 'drizzle-orm';
@@ -180,6 +180,30 @@ describe('model judgement of unknown boundaries', () => {
       expect(await familyOf('onboarding')).toMatchObject({ boundary: 'context_source', boundarySource: 'person' });
       const history = await h.services.database.db.select().from(familyHistory).where(eq(familyHistory.familyId, family.id));
       expect(history.some((e) => e.actor === 'model:test-model')).toBe(false);
+    });
+
+    it("asks about a family only the words placed, and the model's answer outranks them; on a failure the words' guess stays", async () => {
+      const worded = (workflow: string) => ({ ...vague(workflow), title: 'it keeps telling me the old opening hours' });
+      reply = { status: 500, content: '' };
+      await send(worded('museum-desk'));
+      expect(await settled(h.services)).toBe(true);
+      const guessed = await familyOf('museum-desk');
+      expect(guessed).toMatchObject({ boundary: 'context_source', boundarySource: 'words', boundaryModelAt: expect.any(Date) });
+      expect(asked()).toHaveLength(1);
+      const [guessedIssue] = ((await (await h.app.request('/v1/local-issues')).json()) as any).items.filter((i: any) => i.family_id === guessed.id);
+      expect(guessedIssue.body).toMatch(/`context_source` \(a guess from the words of the signals: no rule read them, confidence 0\.\d\d\)\n- worded like "\w+"/);
+
+      reply = good('prompt', 'the replies ignore the opening hours in the instructions');
+      await send(worded('garden-desk'));
+      expect(await settled(h.services)).toBe(true);
+      const judged = await familyOf('garden-desk');
+      expect(judged).toMatchObject({ boundary: 'prompt', boundarySource: 'model' });
+      const history = await h.services.database.db.select().from(familyHistory).where(eq(familyHistory.familyId, judged.id));
+      expect(history.find((e) => e.actor === 'model:test-model')?.detail).toMatchObject({ boundary: { from: 'context_source', to: 'prompt' }, boundary_source: { from: 'words', to: 'model' } });
+      // More worded signals keep the model's answer.
+      await send(worded('garden-desk'));
+      expect(await settled(h.services)).toBe(true);
+      expect(await familyOf('garden-desk')).toMatchObject({ boundary: 'prompt', boundarySource: 'model' });
     });
 
     it('never asks about a family a person set to unknown', async () => {

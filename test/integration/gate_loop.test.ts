@@ -49,12 +49,15 @@ describe('evaluators and release gates, end to end', () => {
     await settle();
     const [issue] = gh.issues(REPO);
     expect(issue).toBeDefined();
-    expect(issue!.body).toMatch(/- evaluator `[0-9a-f-]{36}` · suite `benchmark` · not run/);
+    // No rule reads "invokes issue_refund before lookup_refund_policy"; its words lean to the prompt, and an
+    // urgent prompt failure is guarded by both suites.
+    expect(issue!.body).toContain('`prompt` (a guess from the words of the signals');
+    expect(issue!.body).toMatch(/- evaluator `[0-9a-f-]{36}` · suite `both` · not run/);
 
     const { json: listed } = await api('GET', `/v1/evaluators?workflow=${WORKFLOW}`);
     expect(listed.items).toHaveLength(1);
     const evaluator = listed.items[0];
-    expect(evaluator).toMatchObject({ suite: 'benchmark', kind: 'tool_order', spec: { version: 1, type: 'tool_order', first: 'lookup_refund_policy', then: 'issue_refund' } });
+    expect(evaluator).toMatchObject({ suite: 'both', kind: 'tool_order', spec: { version: 1, type: 'tool_order', first: 'lookup_refund_policy', then: 'issue_refund' } });
     expect(evaluator.examples.map((e: any) => e.trace_id)).toHaveLength(3);
     expect(JSON.stringify(evaluator.examples)).not.toContain('jane.doe@example.com');
     expect((await api('GET', `/v1/evaluators/${evaluator.id}`)).json.id).toBe(evaluator.id);

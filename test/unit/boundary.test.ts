@@ -12,6 +12,9 @@ import type { Boundary, Signal } from '../../src/families/types.js';
 
 type Case = [input: BoundaryEvidence, boundary: Boundary, rule: string];
 
+/** The rules' reading alone, without the words' guess when no rule reads a signal. */
+const RULES_ONLY = { words: false } as const;
+
 function t(title: string, extra: Omit<BoundaryEvidence, 'title'> = {}): BoundaryEvidence {
   return { title, ...extra };
 }
@@ -451,7 +454,7 @@ describe('classifySignalBoundary: evidence read since the third boundary set', (
     // DB-API raises ProgrammingError for privilege errors too: alone it names no cause
     [span('SELECT SALES', { 'db.system': 'snowflake', 'error.type': 'ProgrammingError' }, 'tool_error'), 'unknown'],
   ])('%j is not misread (%s)', (input, boundary) => {
-    expect(classifySignalBoundary(input).boundary).toBe(boundary);
+    expect(classifySignalBoundary(input, [], RULES_ONLY).boundary).toBe(boundary);
   });
 });
 
@@ -526,7 +529,7 @@ describe('classifySignalBoundary: evidence read since the fourth boundary set', 
     // an insurance claim denied is a business outcome, not a permission
     [t('Claim denied for water damage'), 'unknown'],
   ])('%j is not misread (%s)', (input, boundary) => {
-    expect(classifySignalBoundary(input).boundary).toBe(boundary);
+    expect(classifySignalBoundary(input, [], RULES_ONLY).boundary).toBe(boundary);
   });
 });
 
@@ -598,11 +601,11 @@ describe('classifySignalBoundary: evidence read since the fifth boundary set', (
     // the maximum is not the count
     [t('invoke_agent', { attributes: { 'agent.max_iterations': 15, 'agent.iterations': 3 } }), 'unknown'],
   ])('%j is not misread (%s)', (input, boundary) => {
-    expect(classifySignalBoundary(input).boundary).toBe(boundary);
+    expect(classifySignalBoundary(input, [], RULES_ONLY).boundary).toBe(boundary);
   });
 });
 
-describe('classifySignalBoundary: stays unknown', () => {
+describe('classifySignalBoundary: no rule reads these', () => {
   it.each<[BoundaryEvidence]>([
     [t('Refund flow calls payment API before policy check')],
     [t('Same ordering; customer jane.doe@example.com refunded 412.80 outside window.')],
@@ -625,7 +628,7 @@ describe('classifySignalBoundary: stays unknown', () => {
     [t('Milestone reached')],
     [t('')],
   ])('%j', (input) => {
-    expect(classifySignalBoundary(input)).toEqual({ boundary: 'unknown', confidence: 0, reasons: [], rule: 'default' });
+    expect(classifySignalBoundary(input, [], RULES_ONLY)).toEqual({ boundary: 'unknown', confidence: 0, reasons: [], rule: 'default' });
   });
 });
 

@@ -1,5 +1,5 @@
 // Who decides a family's boundary: a person's word and a standing correction stay; otherwise the votes; when
-// they point nowhere, a loose correction, then the model's answer.
+// they point nowhere, a loose correction, then the model's answer, then the words of the signals.
 import { describe, expect, it } from 'vitest';
 import { emptyBoundaryTally, foldBoundaryVote, signalBoundary, type BoundaryEvidence, type BoundaryTally } from '../../src/families/boundary.js';
 import { decideFamilyBoundary, learnedDecision, modelDecision, personDecision, readBoundaryState, type FamilyBoundary, type LearnedBoundary } from '../../src/families/family_boundary.js';
@@ -64,6 +64,19 @@ describe('decideFamilyBoundary', () => {
     expect(model.reasons).toEqual(['the model test-model judged: the answers cite a retired policy']);
     expect(decideFamilyBoundary(model, { tally: tally(vague) })).toEqual(model);
     expect(decideFamilyBoundary(model, { tally: tally(vague, forbidden) })).toMatchObject({ boundary: 'permission', source: 'rules' });
+  });
+
+  it("uses the signals' words only when no rule read them, after a loose learned boundary and the model's answer", () => {
+    const worded: BoundaryEvidence = { title: 'it keeps telling me the old opening hours', kind: 'negative_feedback' };
+    const byWords = decideFamilyBoundary(rules(), { tally: tally(worded, worded) });
+    expect(byWords).toMatchObject({ boundary: 'context_source', source: 'words' });
+    expect(byWords.reasons[0]).toMatch(/^worded like "\w+" in 2 of 2 signals$/);
+    expect(decideFamilyBoundary(rules(), { tally: tally(worded, forbidden) })).toMatchObject({ boundary: 'permission', source: 'rules' });
+    expect(decideFamilyBoundary(rules(), { tally: tally(worded), learned: learned('workflow+kind:w/negative_feedback') })).toMatchObject({ boundary: 'downstream_api', source: 'learned' });
+    const model = modelDecision('prompt', 'test-model', 'the reply ignores the instructions');
+    expect(decideFamilyBoundary(model, { tally: tally(worded) })).toEqual(model);
+    // The words' guess is not kept over later votes: it is recomputed from them.
+    expect(decideFamilyBoundary(byWords, { tally: tally(worded, forbidden) })).toMatchObject({ boundary: 'permission', source: 'rules' });
   });
 
   it('reads a stored state, and treats anything else as no votes', () => {
