@@ -1,16 +1,45 @@
 // Trains the boundary classifier's word model on the studied boundary sets and writes
 // src/families/boundary_words_model.ts. Run: npm run train:boundary-words
 // test/unit/boundary_words.test.ts fails when the file is not what this writes.
+// With --cross-validate it writes nothing: for each studied set, a model trained on the others votes on the
+// signals the rules leave unknown there, and the right, wrong and withheld votes are counted.
 import { writeFileSync } from 'node:fs';
-import { wordFeatures } from '../src/families/boundary_words.js';
+import { parseArgs } from 'node:util';
+import { classifySignalBoundary } from '../src/families/boundary.js';
+import { wordFeatures, wordVote } from '../src/families/boundary_words.js';
 import { trainWordModel } from '../src/families/boundary_words_training.js';
-import { WORD_TRAINING_SETS, wordTrainingSignals } from './boundary_sets.js';
+import { BOUNDARY_SETS_DIR, halfOf, loadLabelledSignals, WORD_TRAINING_SETS, wordTrainingSignals, type LabelledSignal } from './boundary_sets.js';
 import type { WordModel } from '../src/families/boundary_words.js';
 
 export const WORD_MODEL_FILE = 'src/families/boundary_words_model.ts';
 
+const examples = (signals: readonly LabelledSignal[]) => signals.map((s) => ({ features: wordFeatures(s.evidence), accepted: s.accepted }));
+
 export function trainedWordModel(): WordModel {
-  return trainWordModel(wordTrainingSignals().map((s) => ({ features: wordFeatures(s.evidence), accepted: s.accepted })));
+  return trainWordModel(examples(wordTrainingSignals()));
+}
+
+function crossValidate(): void {
+  const sets = WORD_TRAINING_SETS.map(({ file, half }) => ({
+    file,
+    signals: loadLabelledSignals(`${BOUNDARY_SETS_DIR}/${file}`).signals.filter((s) => half === undefined || halfOf(s.label) === half),
+  }));
+  const total = { unread: 0, right: 0, wrong: 0, none: 0 };
+  for (const held of sets) {
+    const model = trainWordModel(examples(sets.filter((s) => s !== held).flatMap((s) => s.signals)));
+    const count = { unread: 0, right: 0, wrong: 0, none: 0 };
+    for (const s of held.signals) {
+      if (classifySignalBoundary(s.evidence, [], { words: false }).boundary !== 'unknown') continue;
+      count.unread += 1;
+      const vote = wordVote(s.evidence, model);
+      if (vote === null) count.none += 1;
+      else if (s.accepted.includes(vote.boundary)) count.right += 1;
+      else count.wrong += 1;
+    }
+    console.log(`${held.file}: the rules leave ${count.unread}; the words guess ${count.right} right, ${count.wrong} wrong, ${count.none} not at all`);
+    for (const key of Object.keys(total) as Array<keyof typeof total>) total[key] += count[key];
+  }
+  console.log(`all: the rules leave ${total.unread}; the words guess ${total.right} right, ${total.wrong} wrong, ${total.none} not at all`);
 }
 
 export function wordModelSource(model: WordModel): string {
@@ -33,7 +62,11 @@ export function wordModelSource(model: WordModel): string {
 }
 
 if (process.argv[1]?.endsWith('train_boundary_words.ts')) {
-  const model = trainedWordModel();
-  writeFileSync(WORD_MODEL_FILE, wordModelSource(model));
-  console.log(`${WORD_MODEL_FILE}: ${Object.keys(model.weights).length} features`);
+  const { values } = parseArgs({ options: { 'cross-validate': { type: 'boolean', default: false } } });
+  if (values['cross-validate']) crossValidate();
+  else {
+    const model = trainedWordModel();
+    writeFileSync(WORD_MODEL_FILE, wordModelSource(model));
+    console.log(`${WORD_MODEL_FILE}: ${Object.keys(model.weights).length} features`);
+  }
 }
