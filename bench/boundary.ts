@@ -35,7 +35,11 @@ interface FamilyResult {
 function load(path: string): FamilyResult[] {
   const { signals: labelled, families } = loadLabelledSignals(path);
   const bySignal = new Map<string, BoundaryEvidence[]>();
-  for (const s of labelled) bySignal.set(s.label, [...(bySignal.get(s.label) ?? []), s.evidence]);
+  for (const s of labelled) {
+    const list = bySignal.get(s.label) ?? [];
+    list.push(s.evidence);
+    bySignal.set(s.label, list);
+  }
   return Object.entries(families).map(([label, family]) => {
     const signals = bySignal.get(label) ?? [];
     const decision = classifyBoundary(signals);

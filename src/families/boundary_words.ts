@@ -73,11 +73,16 @@ export interface WordVote {
   words: string[];
 }
 
+/** A feature's weights; own keys only, so a word like "constructor" is not read off Object.prototype. */
+function weightsOf(model: WordModel, feature: string): readonly number[] | undefined {
+  return Object.hasOwn(model.weights, feature) ? model.weights[feature] : undefined;
+}
+
 /** The probabilities the model gives each boundary for these features, in WORD_MODEL_BOUNDARIES order. */
 export function wordProbabilities(model: WordModel, features: readonly string[]): number[] {
   const z = [...model.bias];
   for (const f of features) {
-    const w = model.weights[f];
+    const w = weightsOf(model, f);
     if (w) for (let k = 0; k < z.length; k++) z[k]! += w[k]!;
   }
   const max = Math.max(...z);
@@ -88,7 +93,7 @@ export function wordProbabilities(model: WordModel, features: readonly string[])
 
 /** Where the signal's words lean, or null when they lean nowhere clearly enough. */
 export function wordVote(e: WordEvidence, model: WordModel): WordVote | null {
-  const features = wordFeatures(e).filter((f) => model.weights[f] !== undefined);
+  const features = wordFeatures(e).filter((f) => weightsOf(model, f) !== undefined);
   if (features.length < MIN_KNOWN_FEATURES) return null;
   const p = wordProbabilities(model, features);
   let best = 0;
@@ -96,7 +101,7 @@ export function wordVote(e: WordEvidence, model: WordModel): WordVote | null {
   if (p[best]! < WORD_VOTE_MIN_PROBABILITY) return null;
   // A word's push: its weight for the winner over its mean weight across boundaries.
   const push = (f: string) => {
-    const w = model.weights[f]!;
+    const w = weightsOf(model, f)!;
     return w[best]! - w.reduce((a, b) => a + b, 0) / w.length;
   };
   const shown = features

@@ -54,6 +54,13 @@ describe('wordVote', () => {
     });
   });
 
+  it("reads only the model's own features: words named like Object.prototype's properties weigh nothing", () => {
+    expect(wordProbabilities(toy, ['constructor', 'hasOwnProperty', '__proto__', 'stale'])).toEqual(wordProbabilities(toy, ['stale']));
+    expect(wordVote({ title: 'constructor constructor stale' }, toy)).toBeNull();
+    const shipped = classifySignalBoundary({ title: 'constructor __proto__ toString valueOf hasOwnProperty prototype' });
+    expect(Number.isFinite(shipped.confidence)).toBe(true);
+  });
+
   it('does not vote on fewer than two known features, or when no boundary reaches the minimum probability', () => {
     expect(wordVote({ title: 'stale' }, toy)).toBeNull();
     expect(wordVote({ title: 'nothing the model knows' }, toy)).toBeNull();
