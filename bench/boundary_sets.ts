@@ -54,6 +54,14 @@ export const WORD_TRAINING_SETS: ReadonlyArray<{ file: string; half?: Half }> = 
   { file: 'boundary-set-5.json' },
 ];
 
+/** Each training set's signals, its half only where one is named. */
+export function wordTrainingSets(dir = BOUNDARY_SETS_DIR): Array<{ file: string; signals: LabelledSignal[] }> {
+  return WORD_TRAINING_SETS.map(({ file, half }) => ({
+    file,
+    signals: loadLabelledSignals(`${dir}/${file}`).signals.filter((s) => half === undefined || halfOf(s.label) === half),
+  }));
+}
+
 export function wordTrainingSignals(dir = BOUNDARY_SETS_DIR): LabelledSignal[] {
-  return WORD_TRAINING_SETS.flatMap(({ file, half }) => loadLabelledSignals(`${dir}/${file}`).signals.filter((s) => half === undefined || halfOf(s.label) === half));
+  return wordTrainingSets(dir).flatMap((set) => set.signals);
 }

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { classifySignalBoundary } from '../src/families/boundary.js';
 import { wordFeatures, wordVote } from '../src/families/boundary_words.js';
 import { trainWordModel } from '../src/families/boundary_words_training.js';
-import { BOUNDARY_SETS_DIR, halfOf, loadLabelledSignals, WORD_TRAINING_SETS, wordTrainingSignals, type LabelledSignal } from './boundary_sets.js';
+import { WORD_TRAINING_SETS, wordTrainingSets, wordTrainingSignals, type LabelledSignal } from './boundary_sets.js';
 import type { WordModel } from '../src/families/boundary_words.js';
 
 export const WORD_MODEL_FILE = 'src/families/boundary_words_model.ts';
@@ -20,10 +20,7 @@ export function trainedWordModel(): WordModel {
 }
 
 function crossValidate(): void {
-  const sets = WORD_TRAINING_SETS.map(({ file, half }) => ({
-    file,
-    signals: loadLabelledSignals(`${BOUNDARY_SETS_DIR}/${file}`).signals.filter((s) => half === undefined || halfOf(s.label) === half),
-  }));
+  const sets = wordTrainingSets();
   const total = { unread: 0, right: 0, wrong: 0, none: 0 };
   for (const held of sets) {
     const model = trainWordModel(examples(sets.filter((s) => s !== held).flatMap((s) => s.signals)));

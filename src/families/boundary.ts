@@ -1181,10 +1181,13 @@ export interface ClassifyOptions {
   words?: boolean;
 }
 
-/** The one finding a signal votes with: its explicit boundary, a config rule, its strongest evidence, else its words. */
-function signalVote(e: BoundaryEvidence, configRules: readonly BoundaryRule[], options: ClassifyOptions): Finding | null {
+/**
+ * The one finding a signal votes with: its explicit boundary, a config rule, its strongest evidence, else its
+ * words. `read` gives the signal's reading, made only when a rule needs it.
+ */
+function signalVote(e: BoundaryEvidence, configRules: readonly BoundaryRule[], options: ClassifyOptions, read: () => Reading = () => readSignal(e)): Finding | null {
   if (e.explicit && e.explicit !== 'unknown') return statedVote(e.explicit);
-  return configFinding(e, configRules) ?? strongestFinding(readSignal(e)) ?? (options.words === false ? null : wordFinding(e));
+  return configFinding(e, configRules) ?? strongestFinding(read()) ?? (options.words === false ? null : wordFinding(e));
 }
 
 function statedVote(boundary: Boundary): Finding {
@@ -1392,8 +1395,7 @@ export function correctionKeysOfTally(tally: BoundaryTally): string[] {
  */
 export function signalBoundary(evidence: BoundaryEvidence, configRules: readonly BoundaryRule[] = []): { vote: BoundaryVote | null; keys: string[] } {
   const r = readSignal(evidence);
-  const vote = evidence.explicit && evidence.explicit !== 'unknown' ? statedVote(evidence.explicit) : (configFinding(evidence, configRules) ?? strongestFinding(r) ?? wordFinding(evidence));
-  return { vote, keys: keysOfReading(evidence, r) };
+  return { vote: signalVote(evidence, configRules, {}, () => r), keys: keysOfReading(evidence, r) };
 }
 
 function isEvidenceList(e: BoundaryEvidence | readonly BoundaryEvidence[]): e is readonly BoundaryEvidence[] {
