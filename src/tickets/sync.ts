@@ -241,12 +241,20 @@ async function reopenTicket(deps: LeasedDeps, ticket: Ticket, familyId: string, 
       const labels = now?.labels ?? ticket.labels;
       await tx
         .update(tickets)
-        .set({ state: 'open', liveEpoch: sql`greatest(${tickets.liveEpoch}, ${epoch})`, labels: regressed ? [...new Set([...labels, 'regressed'])] : labels })
+        .set({ state: stateUnlessLaterTurn('open', epoch), liveEpoch: sql`greatest(${tickets.liveEpoch}, ${epoch})`, labels: regressed ? [...new Set([...labels, 'regressed'])] : labels })
         .where(eq(tickets.id, ticket.id));
       if (how !== 'recorded') await recordHistory(tx, familyId, 'ticket_updated', 'recur', { reopened: family.status, fix: family.fixStatus });
     },
   });
 }
+
+/**
+ * The state a reopen or close for turn `epoch` leaves in recur's copy, written when GitHub answered. A webhook
+ * applied meanwhile may have brought the copy to a later turn (a fix merged: GitHub closed the issue after this
+ * operation reached it); that copy stays.
+ */
+const stateUnlessLaterTurn = (state: 'open' | 'closed', epoch: number) =>
+  sql<'open' | 'closed'>`case when ${tickets.liveEpoch} > ${epoch} then ${tickets.state} else ${state} end`;
 
 /** Adds or removes the labels that go with the family's status, at once; recorded on the ticket row. */
 async function relabelForStatus(deps: LeasedDeps, ticketId: string, status: FamilyStatus) {
@@ -282,7 +290,7 @@ async function closeAsIgnored(deps: LeasedDeps, ticket: Ticket, epoch: number, t
         marker,
       }),
     apply: async (tx, how) => {
-      await tx.update(tickets).set({ state: 'closed', liveEpoch: sql`greatest(${tickets.liveEpoch}, ${epoch})` }).where(eq(tickets.id, ticket.id));
+      await tx.update(tickets).set({ state: stateUnlessLaterTurn('closed', epoch), liveEpoch: sql`greatest(${tickets.liveEpoch}, ${epoch})` }).where(eq(tickets.id, ticket.id));
       if (how !== 'recorded') await recordHistory(tx, ticket.familyId, 'ticket_updated', 'recur', { closed: 'not_planned' });
     },
   });

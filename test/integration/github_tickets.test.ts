@@ -9,7 +9,7 @@ import { families, outbox, sideEffects, tickets } from '../../src/db/schema/inde
 import { scheduleTicketSync } from '../../src/tickets/schedule.js';
 import { batchDeliveries, signedHeaders } from '../helpers/fixtures.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake_github.js';
-import { postGitHubHook, postLangsmith, settled, startHarness, type Harness } from '../helpers/recur.js';
+import { eventually, postGitHubHook, postLangsmith, settled, startHarness, type Harness } from '../helpers/recur.js';
 
 const REPO = 'acme/agents';
 const HOOK_SECRET = 'github-hook-secret-0123456789';
@@ -310,5 +310,42 @@ describe('GitHub tickets', () => {
       expect(await settle()).toBe(true);
       expect(gh.callsTo('PATCH', new RegExp(`/issues/${number}$`)).filter((c) => (c.body as { state?: string }).state === 'closed')).toHaveLength(1);
     });
+  });
+
+  it('a fix merged while a reopen is in flight leaves recur\'s copy closed, as GitHub has it', async () => {
+    await deliver(langsmithIssue('ls-race', 'Agent quotes a superseded refund table'));
+    await settle();
+    const issue = gh.issues(REPO).find((i) => i.title.includes('superseded refund table'))!;
+    const familyId = /recur:family=([0-9a-f-]{36})/.exec(issue.body ?? '')![1]!;
+    const db = h.services.database.db;
+    const row = async () => (await db.select({ family: families, ticket: tickets }).from(families).innerJoin(tickets, eq(tickets.familyId, families.id)).where(eq(families.id, familyId)))[0]!;
+    const mergeFix = async (pr: number) => {
+      const payload = example('pull_request', 'closed');
+      payload.repository.full_name = REPO;
+      payload.repository.default_branch = 'main';
+      Object.assign(payload.pull_request, { merged: true, merged_at: new Date().toISOString(), number: pr, title: 'Use the current refund table', body: `Fixes #${issue.number}`, html_url: `https://github.com/${REPO}/pull/${pr}` });
+      payload.pull_request.base.ref = 'main';
+      gh.editIssue(REPO, issue.number, { state: 'closed', state_reason: 'completed' });
+      expect(await postGitHub('pull_request', payload)).toBe(202);
+    };
+    await mergeFix(41);
+    await settle();
+    expect((await row()).ticket.state).toBe('closed');
+
+    // The reopen reaches GitHub, but its answer is slow; meanwhile a second fix is merged and GitHub closes the issue again.
+    gh.fail({ method: 'PATCH', path: new RegExp(`/issues/${issue.number}$`), afterEffect: true, delayMs: 800 });
+    const res = await h.app.request(`/v1/families/${familyId}`, { method: 'PATCH', body: JSON.stringify({ status: 'open' }), headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(200);
+    const inFlight = () => gh.callsTo('PATCH', new RegExp(`/issues/${issue.number}$`)).find((c) => (c.body as { state?: string }).state === 'open');
+    await eventually(async () => inFlight() ?? null, 5_000);
+    await mergeFix(42);
+    await eventually(async () => ((await row()).family.fixPullRequest?.endsWith('/pull/42') ? true : null), 5_000);
+    expect(inFlight()!.status, 'the reopen was still waiting for its answer when the fix was applied').toBe(0);
+    expect(await settle()).toBe(true);
+
+    const { family, ticket } = await row();
+    expect(gh.issue(REPO, issue.number)!.state).toBe('closed');
+    expect(family.status).toBe('resolved');
+    expect(ticket.state).toBe('closed');
   });
 });

@@ -181,6 +181,8 @@ async function onPullRequest(tx: Db, e: Payload<'pull_request'>): Promise<Applie
         updatedAt: sql`now()`,
       })
       .where(eq(families.id, family.id));
+    // Closed by GitHub for this turn: a reopen of an earlier turn whose answer comes later must not undo it.
+    if (closesOnMerge(e)) await ticketFollowsFamily(tx, ticket.id, family.id);
     await recordHistory(tx, family.id, 'fix_changed', actor, { fix: 'merged', pull_request: pr.html_url, from: family.status, to: resolve ? 'resolved' : family.status });
     touched.push(family.id);
   }
