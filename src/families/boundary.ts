@@ -2,6 +2,7 @@
 // route, permission, downstream API) from its signals' evidence, with a confidence and the reasons to show.
 // Pure: the same evidence always gives the same decision, so tickets and the API can explain it.
 import { wordVote } from './boundary_words.js';
+import { COUNT_NOUNS } from './grouping/mask.js';
 import { WORD_MODEL } from './boundary_words_model.js';
 import { BOUNDARIES, type Boundary, type Signal, type SignalKind } from './types.js';
 
@@ -149,8 +150,6 @@ function splitCamel(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2');
 }
 
-/** Words that make the number after "returned" a count, not an HTTP status: "returned 500 rows". */
-const COUNT_NOUNS = 'rows|results|items|records|documents|docs|tokens|orders|requests|times|users|ms|seconds|bytes|chunks|hits|calls|errors|failures';
 /** Words that make the number after them an identifier: "order 401", "ticket 503". */
 const ID_NOUNS =
   'order|orders|ticket|invoice|id|no|number|pr|pull|issue|item|line|page|room|step|version|port|case|account|user|customer|employee|row|record|flight|seat|gate|build|run|job|attempt|batch|chunk|article|section|level|tier|region|sku|product|plan|char|column|position|offset|of|top|limit|first|last|over|under|above|below|about';

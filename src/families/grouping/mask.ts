@@ -92,8 +92,9 @@ const ANSWER_BEFORE =
   /(?:\bspan|\b(?:returned|returns|returning|got|gets|getting|received|responded|responds|answered|answers)(?:\s+(?:with|an?|status|http))*|\b(?:failed|fails|failing|errored|errors|rejected|aborted)\s+with(?:\s+(?:an?|status|http))*|\b[a-z][a-z\d]*(?:_[a-z\d]+)+|\b[a-z]+[A-Z][A-Za-z\d]*|\b[A-Z][a-z\d]+[A-Z][A-Za-z\d]*)\s+$/;
 const readsAnswers = (version: string) => version >= 'g-2026-12-05.3';
 const ANSWER: StatusContext = { pattern: ANSWER_BEFORE, chars: 48, errorsOnly: true };
-/** What makes a number after such a word a count: "returned 404 rows". */
-const COUNTED = /^\s*(?:rows|results|items|records|documents|docs|tokens|orders|requests|times|users|bytes|chunks|hits|calls|errors|failures|matches|lines|entries|messages|files|pages|ms|seconds|s)\b/i;
+/** Words that make the number before them a count, not an HTTP status: "returned 404 rows" (a regex alternation). */
+export const COUNT_NOUNS = 'rows|results|items|records|documents|docs|tokens|orders|requests|times|users|bytes|chunks|hits|calls|errors|failures|matches|lines|entries|messages|files|pages|ms|seconds|s';
+const COUNTED = new RegExp(String.raw`^\s*(?:${COUNT_NOUNS})\b`, 'i');
 
 /**
  * From g-2026-12-05.3, the value of an evaluation's case or task key (`case=figma-brief`, `task_id:
