@@ -96,6 +96,8 @@ const SEARCH_ENGINE = /^(?:elasticsearch|opensearch|solr|meilisearch|typesense)$
 const VECTOR_COLLECTION = /(?:^|[_.-])(?:chunks?|embeddings?|vectors?|passages)(?:$|[_.-])/i;
 
 /** Tool names that say the tool retrieves, so "returned no results" or a 404 from it is a context problem. */
+/** pgvector's distance operators: a query ordered by one reads a vector store. */
+const PGVECTOR_DISTANCE = /\s(?:<=>|<->|<#>|<\+>)\s/;
 const RETRIEVAL_TOOL = /(?:^|[^a-z])(?:retriev\w*|rag|vector\w*|kb|knowledge\w*|docs?|documents?|embeddings?|search_(?:docs|kb|knowledge)\w*)(?:$|[^a-z])/i;
 /** The tool an anomaly's title names before what moved: "send_sms error rate 23%", "run_query p95 duration 118s". */
 const ANOMALY_TITLE_TOOL = /\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?= (?:[45]\d\d )?(?:errors?|failures?|success|timeouts?|p\d\d|latency|duration|returns?|returned|rate)\b)/;
@@ -121,6 +123,14 @@ const MODEL_CALL_TEXT = new RegExp(
 );
 /** Attributes an LLM gateway puts on the calls it routes (LiteLLM, Portkey, an in-house router). */
 const MODEL_GATEWAY_ATTRIBUTES = ['llm.route', 'llm.provider', 'llm.deployment', 'litellm.model'];
+
+/** A provider's own error code carried as an attribute (`sf.error_code`, `plaid.error_code`, `maps.status`). */
+const PROVIDER_CODE_KEY = /(?:^|[._])(?:error[._]?code|status)$/i;
+const PROVIDER_CODE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
+
+function providerCodes(attributes: Attributes): string[] {
+  return Object.entries(attributes).flatMap(([key, value]) => (PROVIDER_CODE_KEY.test(key) && typeof value === 'string' && PROVIDER_CODE.test(value) ? [value] : []));
+}
 
 function attr(attributes: Attributes, ...names: string[]): string | undefined {
   for (const name of names) {
@@ -158,7 +168,7 @@ const STATUS_PHRASE =
 
 /** A status next to a word that says it is one: "HTTP 503", "status=401", "Error code: 429", "returned 502". */
 const KEYWORD_STATUS = new RegExp(
-  String.raw`(?:\bhttps?(?:\/[\d.]+)?|\bstatus(?:[ _-]?code)?|\bcode|error|exception|\bresponse|\breturned|\bresponded with|\bfailed(?: with)?|\bupstream|\bgot)[\s:=(\[#-]{0,3}([1-5]\d\d)\b(?!\.\d)(?!\s+(?:${COUNT_NOUNS})\b)`,
+  String.raw`(?:\bhttps?(?:\/[\d.]+)?|\bstatus(?:[ _-]?code)?|\bcode|error|exception|\bresponse|\breturn(?:s|ed)?|\bresponded with|\bfailed(?: with)?|\bupstream|\bgot)[\s:=(\[#-]{0,3}([1-5]\d\d)\b(?!\.\d)(?!\s+(?:${COUNT_NOUNS})\b)`,
   'i',
 );
 /** A status followed by its reason phrase: "404 Not Found", "504 Server Error: Gateway Time-out". */
@@ -179,6 +189,8 @@ function statusInText(text: string, call: boolean): number | undefined {
 }
 
 /** A SQLSTATE in parentheses after a driver's own error number, as Snowflake writes them: "003001 (42501)". */
+/** A SQLSTATE of a class sqlStateFinding reads, in parentheses after a database tool: "failed at run_sql (42501)". */
+const SQLSTATE_IN_PARENS = /\(((?:08|22|23|28|40|42|53|57)[0-9A-Z]{3})\)/;
 const SQLSTATE_AFTER_CODE = /\b\d{6} \(([0-9A-Z]{5})\)/;
 
 /** A JSON-RPC error code the text names as one: "MCP error -32602", "JSON-RPC -32601 from k8s-mcp". */
@@ -193,19 +205,22 @@ function readSignal(e: BoundaryEvidence): Reading {
   const a: Attributes = e.attributes ?? {};
   const runType = attr(a, 'run_type', 'langsmith.span.kind', 'langsmith.run_type')?.toLowerCase();
   const operation = attr(a, 'gen_ai.operation.name')?.toLowerCase();
-  const errorClass = [e.errorType, attr(a, 'error.type', 'exception.type'), attr(a, 'graphql.error.code', 'graphql.error.extensions.code')].filter((x): x is string => x !== undefined);
+  const errorClass = [e.errorType, attr(a, 'error.type', 'exception.type'), attr(a, 'graphql.error.code', 'graphql.error.extensions.code'), ...providerCodes(a)].filter((x): x is string => x !== undefined);
+  const finishReasons = attr(a, 'gen_ai.response.finish_reasons', 'llm.finish_reason');
   const text = [
     splitExceptionNames(e.title),
     e.message === undefined ? undefined : splitExceptionNames(e.message),
     ...errorClass.map((name) => `${name} ${splitCamel(name)}`),
+    finishReasons === undefined ? undefined : `finish_reason=${finishReasons}`,
   ]
     .filter((part) => part !== undefined && part !== '')
     .join('\n');
   const tool = e.tool ?? attr(a, 'gen_ai.tool.name', 'mcp.tool.name', 'tool.name', 'failing_tool') ?? (e.kind === 'anomaly' ? ANOMALY_TITLE_TOOL.exec(e.title)?.[1] : undefined);
-  const metricName = attr(a, 'anomaly.metric', 'metric.name', 'metric');
+  const metricName = attr(a, 'anomaly.metric', 'alert.metric', 'monitor.metric', 'metric.name', 'metric');
   const modelName = attr(a, 'gen_ai.request.model', 'gen_ai.response.model', 'llm.model_name');
   const model =
     runType === 'llm' ||
+    (e.kind === 'anomaly' && /^(?:gen_ai|llm)[._]/i.test(metricName ?? '')) ||
     (operation !== undefined && MODEL_OPERATIONS.has(operation)) ||
     (operation === undefined && (modelName !== undefined || attr(a, 'gen_ai.system', 'gen_ai.provider.name', ...MODEL_GATEWAY_ATTRIBUTES) !== undefined) && tool === undefined) ||
     MODEL_CALL_TEXT.test(text);
@@ -213,6 +228,7 @@ function readSignal(e: BoundaryEvidence): Reading {
   const retrievalStore =
     (dbSystem !== undefined && (VECTOR_DB.test(dbSystem) || (SEARCH_ENGINE.test(dbSystem) && /^(?:search|knn|msearch)$/i.test(attr(a, 'db.operation.name') ?? '')))) ||
     VECTOR_COLLECTION.test(attr(a, 'db.collection.name') ?? '') ||
+    PGVECTOR_DISTANCE.test(attr(a, 'db.query.text', 'db.statement') ?? '') ||
     Object.keys(a).some((key) => key.startsWith('retrieval.'));
   const retrieval =
     retrievalStore ||
@@ -240,7 +256,13 @@ function readSignal(e: BoundaryEvidence): Reading {
         : statusInText(text, call);
   // Other databases put their own codes in db.response.status_code (MySQL 1064): only a SQLSTATE's form counts.
   const isSqlState = (x: string) => /^[0-9A-Z]{5}$/i.test(x) && /\d/.test(x);
-  const sqlState = [attr(a, 'db.response.status_code'), ...(dbSystem !== undefined ? errorClass : []), SQLSTATE_AFTER_CODE.exec(text)?.[1]].find((x): x is string => x !== undefined && isSqlState(x));
+  const db = dbSystem !== undefined || (tool !== undefined && QUERY_TOOL.test(tool));
+  const sqlState = [
+    attr(a, 'db.response.status_code'),
+    ...(dbSystem !== undefined ? errorClass : []),
+    SQLSTATE_AFTER_CODE.exec(text)?.[1],
+    db ? SQLSTATE_IN_PARENS.exec(text)?.[1] : undefined,
+  ].find((x): x is string => x !== undefined && isSqlState(x));
   const host = attr(a, 'server.address');
   return {
     kind: e.kind,
@@ -252,7 +274,7 @@ function readSignal(e: BoundaryEvidence): Reading {
     model,
     retrieval,
     retrievalStore,
-    db: dbSystem !== undefined || (tool !== undefined && QUERY_TOOL.test(tool)),
+    db,
     runType,
     operation,
     sqlState: sqlState?.toUpperCase(),
@@ -354,7 +376,7 @@ const TEXT_RULES: readonly TextRule[] = [
     patterns: [
       /\bmodel[ _]not[ _]found\b/i,
       /\bmodel\b[\s'"`:=]{1,3}[\w.:/@-]+[\s'"`,:]{1,3}(?:was not found|does not exist|not found|is not (?:supported|available|found)|(?:is|has been) (?:deprecated|decommissioned|retired))/i,
-      /\bnot_found_error\b[^\n]{0,10}\bmodel\b/i,
+      /\bnot_found_error\b[^\n]{0,30}\bmodel\b/i,
       /\b(?:unknown|invalid|unsupported|deprecated|decommissioned|nonexistent) model\b/i,
       /\bmodel (?:id|identifier|name)\b[^\n]{0,20}\b(?:is )?(?:invalid|unknown|not found|not recogni[sz]ed)\b/i,
       /\bno such model\b/i,
@@ -379,6 +401,13 @@ const TEXT_RULES: readonly TextRule[] = [
     ],
   },
   {
+    name: 'output-limit',
+    boundary: 'model_route',
+    confidence: PHRASE,
+    says: "output cut at the model call's token limit",
+    patterns: [/\b(?:finish|stop)[_ ]reasons?\W{1,4}(?:length|max_tokens)\b/i, /\boutput (?:was )?(?:cut|truncated) at [\d,.]+k? tokens\b/i],
+  },
+  {
     name: 'content-filter',
     boundary: 'model_route',
     confidence: SPECIFIC,
@@ -386,6 +415,7 @@ const TEXT_RULES: readonly TextRule[] = [
     patterns: [
       /\bcontent[ _-]?filter(?:ed|ing)?\b/i,
       /\bcontent[ _]management[ _]policy\b/i,
+      /\bno (?:content|output|response|completion)\b[^\n]{0,12}\(filtered\)/i,
       /\bresponsible ?ai[ _]?policy[ _]?violation\b/i,
       /\bfinish[ _]reason\W{1,4}safety\b|\bblocked (?:due to|for) safety\b|\bsafety (?:filter|block)/i,
     ],
@@ -400,6 +430,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bnot supported (?:with|by|for|on) (?:this|the) model\b/i,
       /\bdoes(?: not|n't) support (?:tools|tool use|tool calling|function calling|functions|vision|images|json mode|structured outputs?|response_format|streaming|system prompts?)\b/i,
       /\b(?:tools|tool use|tool calling|function calling|vision|json mode|structured outputs?) (?:is |are )?not supported\b/i,
+      /\b(?:tools|tool use|tool calling|function calling|json mode|structured outputs?|response_format)\b[^\n]{0,12}\bnot (?:enabled|available) for (?:this |the )?models?\b/i,
+      /\bresponse_format\b[^\n]{0,20}\bunsupported\b|\bunsupported\b[^\n]{0,10}\bresponse_format\b/i,
       /\bcapabilit(?:y|ies)\b[^\n]{0,12}\b(?:tool_use|tools|function_calling|vision|json_mode|structured_outputs?)\b\W{0,3}(?:=|:|is)\s*(?:false|no|unsupported)\b/i,
     ],
   },
@@ -422,6 +454,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:response|served) model\s*(?:!=|≠|differs from|is not|does not match)\s*(?:the )?(?:requested|request) model\b/i,
       /\b(?:router|gateway)\b[^\n]{0,40}\b(?:resolved|routed|fell back) to (?:deployment|model)\b/i,
       /\brouter\.fallback\s*[=:]\s*true\b|\bresponse[._ ]model drift\b|\brouter config\b/i,
+      /\b(?:router|gateway) (?:served|answered with|substituted)\b/i,
     ],
   },
   {
@@ -472,6 +505,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:requests?|calls?|lookups?|reads?|writes?|queries|access|fetch(?:es)?|publish(?:ing)?|uploads?|downloads?|operations?|actions?|logins?|sign-?ins?)(?: [\w-]+){0,3} (?:were |are |was |is |got )?denied\b/i,
       /\b(?:service (?:user|account|principal)|app(?:lication)?|bot|integration)\b[^\n]{0,30}\b(?:isn'?t|is not|not) (?:on|in|a member of|added to|invited to|part of)\b/i,
       /\brole hierarchy\b|\bmodel access\b/i,
+      // Providers' codes for a credential to renew or a key refused: Plaid, Google Maps, Salesforce, ArcGIS.
+      /\b(?:ITEM_)?LOGIN_REQUIRED\b|\b(?:login|re-?auth(?:entication)?|re-?login) (?:is )?required\b|\btoken required\b|\bREQUEST_DENIED\b|\bINSUFFICIENT_ACCESS\w*|\binsufficient access rights\b/i,
     ],
   },
   {
@@ -512,6 +547,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bmust be (?:numeric|an integer|a positive (?:number|integer)|iso[\w -]{0,10})\b|\binstead of converting\b|\bnot (?:converted|normali[sz]ed) to\b/i,
       /\binvent(?:s|ed|ing)\b[^\n]{0,30}\b(?:ids?|identifiers|arguments|parameters)\b/i,
       /\bexpected\b[^\n]{0,40}\b(?:agent|model|it) (?:sent|passed|used|gave)\b/i,
+      // An evaluation comparing an argument by its name: "expected service_code '4fd3…', got 'Pothole Repair'".
+      /\bexpected [a-z]+_[a-z_]+\s*[=:]?\s*['"[][^\n]{0,60}\bgot\b/,
       /\b(?:pass|passes|passed|send|sends|sent|use|uses|used|called with)\b[^\n]{0,60}\binstead of\b[^\n]{0,30}\b(?:ids?|codes?|identifiers)\b|\b(?:uses?|using|sends?|passes) (?:the )?(?:display|human-readable) (?:names?|values?|labels?|categories)\b/i,
       /\bcalled with\b[^\n]{0,40}\binstead of\b|\b(?:values?|codes?|names?) (?:such as|like)\b[^\n]{0,60}\b(?:rather than|instead of)\b/i,
     ],
@@ -532,6 +569,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bnon-?existent (?:columns?|tables?|fields?)\b|\b(?:sparql|sql|cypher|query)\b[^\n]{0,40}\b(?:badly formed|ill-formed|bad ?formed)\b|\bQueryBadFormed\b/i,
       /\bProgramming ?Error\b[^\n]{0,80}\b(?:sql|compilation|syntax|does not exist|invalid identifier|undefined)\b/i,
       /\berror in your sql syntax\b|\bsql compilation error\b|\bunknown column\b|\binvalid identifier\b|\bunrecognized name\b/i,
+      /\b(?:sql|soql|queries|query|statements?)\b[^\n]{0,20}\b(?:fail(?:s|ed)? to|do(?:es)? not|don'?t|doesn'?t) compile\b/i,
       /\b(?:table|column|relation|view)\b[^\n]{0,60}\bdoesn'?t exist\b/i,
     ],
   },
@@ -552,6 +590,8 @@ const TEXT_RULES: readonly TextRule[] = [
     patterns: [
       /\binternal server error\b/i,
       /\bbad gateway\b/i,
+      /\bUNAVAILABLE\b(?: \(14\))?/,
+      /\bunable to respond\b/i,
       /\bservice (?:is )?(?:currently |temporarily )?unavailable\b/i,
       /\b5xx\b/i,
       /\bserver error\b/i,
@@ -606,7 +646,9 @@ const TEXT_RULES: readonly TextRule[] = [
     boundary: 'downstream_api',
     confidence: LOOSE,
     says: 'service degraded',
-    patterns: [/\b(?:degraded|outage(?! (?:orders?|maps?|tickets?|reports?|notifications?|requests?)))\b|\bincident open\b|\bstatus page\b/i, /\bbot (?:protection|detection|challenge)\b|\bweb application firewall\b|\bWAF\b|\bcaptcha\b/i],
+    patterns: [
+      /\b(?:degraded|outage(?! (?:orders?|maps?|tickets?|reports?|notifications?|requests?)))\b|\bincident open\b|\bstatus page\b/i,
+      /\bmcp (?:stdio )?server\b[^\n]{0,40}\b(?:exited|crashed|died|killed|is down|went down|unavailable|not running|disconnected|stopped)\b|\bOOMKilled\b/i, /\bbot (?:protection|detection|challenge)\b|\bweb application firewall\b|\bWAF\b|\bcaptcha\b/i],
   },
   {
     name: 'forbidden-data',
@@ -729,7 +771,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:from )?archived (?:menus?|docs?|documents?|pages?|versions?|polic(?:y|ies)|articles?)\b|\bnot re-?indexed\b|\bretrieved\b[^\n]{0,60}\bexpected\b/i,
       /\breturn(?:s|ed)? (?:inactive|expired|archived|outdated|stale|superseded|deprecated)\b/i,
       /\b(?:quoting|quoted|from|off) the old (?:label|policy|version|rate|price|schedule|calendar|terms|lease|menu|rules?)\b|\bthe new (?:label|policy|version|schedule|calendar|terms|rules?|rate) (?:says|is)\b|\bstill (?:says|shows|lists|thinks)\b(?! (?:that )?(?:it )?(?:can'?t|cannot|is unable|isn'?t able|has no|doesn'?t|does not|nothing|an? error))|\bthat was last year\b/i,
-      /\bsuperseded by\b|\b(?:from|per|using|follows?|cites?|quoting) (?:an? |the )?(?:superseded|obsolete|outdated|expired|stale) \w+/i,
+      /\bsuperseded by\b|\b(?:from|per|using|follows?|cites?|quoting|(?:grounded|based|built) on) (?:an? |the )?(?:superseded|obsolete|outdated|expired|stale) \w+/i,
       /\bno longer (?:works?|at|with)\b|\b(?:doesn'?t|does not|don'?t) work there\b|\bclosed (?:last|this) (?:year|month|week|summer|spring|fall|autumn|winter)\b/i,
       /\b(?:closed|shut down|gone) since\b|\b(?:isn'?t|is not|aren'?t|are not) (?:accepted|valid|current|in effect|offered) anymore\b/i,
       // How documents were cut into chunks: a chunk without its metadata, split in the middle of a section.
@@ -763,7 +805,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:vector |embedding )?dimension(?:ality)? (?:mismatch|error)\b|\bexpected (?:vector )?dim(?:ension)?s?\b[^\n]{0,20}\b(?:got|but)\b/i,
       /\b(?:collection|vector index|namespace)\b[^\n]{0,40}\b(?:not found|does not exist|doesn\\?'?t exist)\b/i,
       /\bexpected \d+ dimensions?\b|\b(?:different|mismatched) (?:vector |embedding )?dimensions\b/i,
-      /\bindex[ _]not[ _]found\b/i,
+      /\bindex[ _]not[ _]found(?:[ _]exception)?\b|\bno such index\b/i,
       /\bembedd(?:er|ing)(?: model)? (?:upgrade|change|switch|swap)\b|\b(?:new|upgraded|changed|switched) embedd(?:er|ing)(?: model)?\b/i,
     ],
   },
@@ -880,7 +922,9 @@ const EVALUATOR_RULES: readonly { boundary: Boundary; what: string; match: RegEx
   { boundary: 'tool_contract', what: 'tool calls parse', match: /\b(?:tool|function) calls? (?:schema |json )?(?:parse|parses|parsing|json|well formed|valid|validity|schema)\b/ },
   { boundary: 'tool_contract', what: 'generated queries run', match: /\b(?:sql|soql|query|queries)\b.*\b(?:executes?|execution|runs?|valid|validity|compiles?|syntax)\b/ },
   { boundary: 'tool_contract', what: 'units of tool arguments', match: /\bunit (?:consistency|conversion|mismatch)\b/ },
+  { boundary: 'tool_contract', what: 'tools that exist', match: /\btool names? (?:valid|validity|exists?)\b|\b(?:unknown|nonexistent|invented|hallucinated) tools?\b|\btools? that do(?:es)? not exist\b/ },
   { boundary: 'prompt', what: 'tool choice or order', match: /\b(?:tool (?:selection|choice|order|ordering|sequence|use|usage|names?)|required tools?|tools? called|trajectory|step order|plan adherence|wrong tool)\b|^\w+ before \w+$/ },
+  { boundary: 'permission', what: 'authorization', match: /\bauthz\b/ },
   { boundary: 'prompt', what: 'injection or jailbreak resistance', match: /\b(?:injection|jailbreak|prompt attack|red ?team)\b/ },
   { boundary: 'prompt', what: 'personal data', match: /\b(?:pii|phi|personal data|privacy|ssn|dob)\b/ },
   {
@@ -898,7 +942,7 @@ const EVALUATOR_RULES: readonly { boundary: Boundary; what: string; match: RegEx
   { boundary: 'permission', what: 'access control', match: /\b(?:access control|authorization|authorisation|data access)\b/ },
   { boundary: 'context_source', what: 'agreement with the source', match: /\b(?:recency|source of truth|matches source|source match)\b/ },
   { boundary: 'context_source', what: 'retrieval ranking', match: /\b(?:top ?\d|recall at \d+|mrr|ndcg|hit rate|retrieval (?:precision|recall|accuracy))\b/ },
-  { boundary: 'prompt', what: 'agent behaviour', match: /\b(?:mast|step repetition|disobey\w*|reasoning action mismatch|premature termination|task spec\w*)\b/ },
+  { boundary: 'prompt', what: 'agent behaviour', match: /\b(?:mast|step repetition|disobey\w*|reasoning action mismatch|premature termination|task spec\w*|goal (?:completion|partially completed)|task completion)\b/ },
   { boundary: 'prompt', what: 'allowed labels', match: /\b(?:label valid|valid labels?|allowed labels?)\b/ },
   { boundary: 'prompt', what: 'policy adherence', match: /\bpolicy (?:judge|rules?|adherence|compliance|violations?)\b|\breasoning action consistency\b|\btemplate\b/ },
   { boundary: 'context_source', what: 'the right entity', match: /\bentity (?:match|consistency|resolution)\b/ },
@@ -956,6 +1000,7 @@ function statusFinding(r: Reading): Finding | null {
   if (s === 401 || s === 407) return at('permission', 0.9, `${s}`);
   if (s === 403) return rateLimited(r) ? at('downstream_api', SPECIFIC, '403 rate limit') : at('permission', PHRASE, '403');
   if (s === 429) return at('downstream_api', 0.9, '429');
+  if (s === 402) return at('downstream_api', PHRASE, '402 quota or billing');
   if (s === 529) return at('model_route', SPECIFIC, '529 overloaded');
   if (s >= 500 || s === 408) return r.model ? at('model_route', 0.9, `${s} from the model call`) : at('downstream_api', 0.9, `${s}`);
   if (r.model) return at('model_route', INFRA, `${s} from the model call`);
@@ -975,6 +1020,27 @@ function sqlStateFinding(r: Reading): Finding | null {
   if (state.startsWith('22') && r.retrievalStore) return { ...at('context_source', 'invalid data'), confidence: INFRA, what: `SQLSTATE ${state} (invalid data in a vector store)` };
   if (state.startsWith('22') || state.startsWith('23')) return at('tool_contract', 'invalid data');
   return null;
+}
+
+/** Snowflake's own error codes, which its spans carry in db.response.status_code (six digits, no SQLSTATE). */
+const SNOWFLAKE_CODES: Readonly<Record<string, [Boundary, string]>> = {
+  '003001': ['permission', 'insufficient privileges'],
+  '390114': ['permission', 'authentication token expired'],
+  '390100': ['permission', 'incorrect username or password'],
+  '000904': ['tool_contract', 'invalid identifier'],
+  '001003': ['tool_contract', 'syntax error'],
+  '002003': ['tool_contract', 'object does not exist or not authorized'],
+  '000630': ['downstream_api', 'statement timeout'],
+  '000604': ['downstream_api', 'statement cancelled'],
+  '250001': ['downstream_api', 'could not connect'],
+};
+
+function snowflakeFinding(r: Reading): Finding | null {
+  if (attr(r.attributes, 'db.system', 'db.system.name')?.toLowerCase() !== 'snowflake') return null;
+  const code = attr(r.attributes, 'db.response.status_code');
+  const hit = code === undefined ? undefined : SNOWFLAKE_CODES[code];
+  if (!hit) return null;
+  return { boundary: hit[0], confidence: 0.9, what: `Snowflake ${code} (${hit[1]})`, via: 'from', subject: r.subject, rule: 'builtin:snowflake' };
 }
 
 /** JSON-RPC (MCP) error codes: -32700..-32600 are the request's fault; -32001 is MCP's request timeout; the rest of -32000..-32099 the server's. */
@@ -1030,7 +1096,7 @@ function modelMismatchFinding(r: Reading): Finding | null {
 function repetitionFinding(r: Reading): Finding | null {
   const numbers = Object.entries(r.attributes).filter(([, value]) => typeof value === 'number' || /^\d+$/.test(String(value)));
   const count = (pattern: RegExp) => numbers.find(([key]) => pattern.test(key))?.[1];
-  const repeats = Number(count(/(?:^|[._])(?:repeat|loop)_?count$/i) ?? 0);
+  const repeats = Number(count(/(?:^|[._])(?:(?:repeat|loop)_?count|(?:identical|repeated|duplicate)_(?:tool_)?calls)$/i) ?? 0);
   const iterations = Number(count(/(?:^|\.)iterations$/i) ?? 0);
   const max = Number(count(/(?:^|[._])max_?iterations$/i) ?? Infinity);
   if (repeats < 3 && iterations < max - 1) return null;
@@ -1071,6 +1137,8 @@ function anomalyFinding(r: Reading): Finding | null {
   }
   // A title says "model" of many things ("takeoff_from_model"); a metric's name says it of the model calls.
   if ((!fromTitle && /model/.test(metric)) || (model && /fallback/.test(metric))) return at('model_route', LOOSE);
+  if (/(?:^|[._ ])5xx(?:$|[._ ])/.test(metric)) return at(model ? 'model_route' : 'downstream_api', LOOSE);
+  if (/fresh|stale|(?:feed|data|index|sync)[._]?(?:age|lag)/.test(metric)) return at('context_source', LOOSE);
   if (/quota|rate[_ ]?limit|throttl|allocation|api_requests_used|usage_ratio/.test(metric)) return at('downstream_api', LOOSE);
   if (/tool_?calls?[._]?pars|tool_?calls?[._]?(?:invalid|malformed)/.test(metric)) return at('tool_contract', LOOSE);
   if (/(?:output|response|answer)s?[._]?pars|pars\w*[._ ]fail/.test(metric)) return at('prompt', LOOSE);
@@ -1138,6 +1206,7 @@ function strongestFinding(r: Reading): Finding | null {
   for (const rule of SPECIFIC_TEXT_RULES) if (worthTrying(rule.confidence)) consider(textFinding(rule, r));
   consider(statusFinding(r));
   consider(sqlStateFinding(r));
+  consider(snowflakeFinding(r));
   consider(rpcFinding(r));
   consider(grpcFinding(r));
   consider(modelMismatchFinding(r));

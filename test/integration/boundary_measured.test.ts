@@ -8,10 +8,11 @@
 //   whole, so all of it is tune.
 // - boundary-set-3.json to boundary-set-5.json (340, 363 and 351 signals, ten other workflows each): each
 //   written by another helper as a holdout, run once as it came, then studied whole: tune.
-// - boundary-set-6.json (367 signals, ten more workflows): written after the rules read off the fifth set
-//   were settled, and never studied: all of it is report, the holdout.
-// - boundary-set-7.json (361 signals, ten more workflows): written after the word model was settled, never
-//   studied: a second holdout.
+// - boundary-set-6.json and boundary-set-7.json (367 and 361 signals, ten more workflows each): holdouts, run
+//   once each as they came, then studied whole (their misses read for the rules, and the word model trained
+//   on them): tune.
+// - boundary-set-8.json (360 signals, ten more workflows): written after that, never studied: all of it is
+//   report, the holdout.
 import { readFileSync } from 'node:fs';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,17 +34,18 @@ const load = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/boun
 
 // Floors, not the target: they sit a little under the figures measured (docs/boundary.md, "Measured end to
 // end"), which move with every grouping change. The word model (boundary_words.ts) was trained on the first
-// set's tune half and the second to fifth sets, so their figures show how well it fits what it learned from,
-// not how well it reads new signals: the first set's report half and the sixth and seventh sets measure
-// that. `wordsTrained` marks the sets it learned whole.
+// set's tune half and the second to seventh sets, so their figures show how well it fits what it learned
+// from, not how well it reads new signals: the first set's report half and the eighth set measure that.
+// `wordsTrained` marks the sets it learned whole.
 describe.each([
-  { name: 'boundary-set.json', split: halfOf, wordsTrained: false, floor: { accepted: 0.89, unknown: 0.06 } },
-  { name: 'boundary-set-2.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.92, unknown: 0.03 } },
-  { name: 'boundary-set-3.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.94, unknown: 0.02 } },
-  { name: 'boundary-set-4.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.94, unknown: 0.02 } },
-  { name: 'boundary-set-5.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.92, unknown: 0.03 } },
-  { name: 'boundary-set-6.json', split: () => 'report', wordsTrained: false, floor: { accepted: 0.66, unknown: 0.21 } },
-  { name: 'boundary-set-7.json', split: () => 'report', wordsTrained: false, floor: { accepted: 0.74, unknown: 0.12 } },
+  { name: 'boundary-set.json', split: halfOf, wordsTrained: false, floor: { accepted: 0.91, unknown: 0.04 } },
+  { name: 'boundary-set-2.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.93, unknown: 0.02 } },
+  { name: 'boundary-set-3.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.95, unknown: 0.02 } },
+  { name: 'boundary-set-4.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.95, unknown: 0.01 } },
+  { name: 'boundary-set-5.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.93, unknown: 0.02 } },
+  { name: 'boundary-set-6.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.87, unknown: 0.05 } },
+  { name: 'boundary-set-7.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.9, unknown: 0.03 } },
+  { name: 'boundary-set-8.json', split: () => 'report', wordsTrained: false, floor: { accepted: 0.81, unknown: 0.09 } },
 ])('boundaries of families made by the real pipeline from $name', ({ name, split, wordsTrained, floor }) => {
   const set = load(name);
   let h: Harness;

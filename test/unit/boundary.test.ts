@@ -375,8 +375,66 @@ describe('classifySignalBoundary: evidence read since the second boundary set', 
     // an error text is read by what it says before a user's wording
     [t('could not read file /srv/kb/returns.md: no such file or directory')],
   ])('%j says nothing of these rules', (input) => {
-    expect(['unknown', 'tool_contract', 'prompt']).toContain(classifySignalBoundary(input).boundary);
-    expect(classifySignalBoundary(input).rule).not.toMatch(/lost-access|permission|model|anomaly|guardrail$/);
+    expect(['unknown', 'tool_contract', 'prompt']).toContain(classifySignalBoundary(input, [], RULES_ONLY).boundary);
+    expect(classifySignalBoundary(input, [], RULES_ONLY).rule).not.toMatch(/lost-access|permission|model|anomaly|guardrail$/);
+  });
+});
+
+describe('classifySignalBoundary: evidence read since the sixth and seventh boundary sets', () => {
+  const span = (title: string, attributes: Record<string, string | number>, kind: BoundaryEvidence['kind'] = 'tool_error') => t(title, { kind, attributes });
+  const alert = (title: string, attributes: Record<string, string | number>) => t(title, { kind: 'anomaly', attributes });
+  const evalFailure = (title: string, attributes: Record<string, string | number> = {}) => t(title, { kind: 'eval_failure', attributes });
+  it.each<Case>([
+    // a quota that asks to be paid for is the service's, not the call's
+    [span('GET /recipes/complexSearch 402', { 'http.response.status_code': 402 }), 'downstream_api', 'builtin:http-status'],
+    // a provider's code carried as an attribute is read like one in the text
+    [span('POST /transactions/sync 400', { 'http.response.status_code': 400, 'plaid.error_code': 'ITEM_LOGIN_REQUIRED' }), 'permission', 'builtin:permission'],
+    [span('GET maps.googleapis.com/maps/api/geocode/json', { 'http.response.status_code': 200, 'maps.status': 'REQUEST_DENIED' }), 'permission', 'builtin:permission'],
+    [span('PATCH /sobjects/Case/500Hs00001xQ2pLIAS', { 'http.response.status_code': 400, 'sf.error_code': 'INSUFFICIENT_ACCESS_OR_READONLY' }), 'permission', 'builtin:permission'],
+    [span('POST /services/data/v61.0/sobjects/Case', { 'http.response.status_code': 403, 'sf.error_code': 'REQUEST_LIMIT_EXCEEDED' }), 'downstream_api', 'builtin:rate-limit'],
+    [t('zoning layer query: Token Required (499)', { kind: 'tool_error' }), 'permission', 'builtin:permission'],
+    // the index a search engine was asked for is missing: the context source
+    [t('search_policy_manual: index_not_found_exception', { kind: 'tool_error', message: 'no such index [snap-manual-v12]' }), 'context_source', 'builtin:vector-index'],
+    // a pgvector query (ordered by distance) failing on its data: the vector store
+    [span('SELECT sop_chunks ORDER BY embedding', { 'db.system': 'postgresql', 'db.response.status_code': '22000', 'db.query.text': 'SELECT id FROM sop_chunks ORDER BY embedding <=> $1 LIMIT 8' }), 'context_source', 'builtin:sqlstate'],
+    // Snowflake's own codes
+    [span('SELECT FINANCE.WO_LABOR_COSTS', { 'db.system': 'snowflake', 'db.response.status_code': '003001', 'error.type': 'ProgrammingError' }), 'permission', 'builtin:snowflake'],
+    [span('SELECT MAINT.WORK_ORDERS', { 'db.system': 'snowflake', 'db.response.status_code': '000904', 'error.type': 'ProgrammingError' }), 'tool_contract', 'builtin:snowflake'],
+    // the model
+    [t('anthropic NotFoundError', { kind: 'other', message: "Error code: 404 - {'type': 'error', 'error': {'type': 'not_found_error', 'message': 'model: claude-3-sonnet-20240229'}}" }), 'model_route', 'builtin:model-not-found'],
+    [t('Gemini API rejects tools', { kind: 'other', message: "400 INVALID_ARGUMENT. {'error': {'message': 'Function calling is not enabled for models/gemma-3-27b-it'}}" }), 'model_route', 'builtin:model-feature'],
+    [evalFailure('pricing_suggest suite errored 25/25', { 'eval.errored': 25 }), 'unknown', 'default'],
+    [t('pricing_suggest suite errored 25/25', { kind: 'eval_failure', message: 'response_format unsupported' }), 'model_route', 'builtin:model-feature'],
+    [alert('primary model 5xx rate 11.4% on fab-ops-primary', { 'alert.metric': 'gen_ai.5xx_ratio', 'alert.value': 0.114 }), 'model_route', 'builtin:server-error'],
+    [alert('chat error ratio up', { 'alert.metric': 'gen_ai.5xx_ratio', 'alert.value': 0.114 }), 'model_route', 'builtin:anomaly'],
+    // servers gone or unable to answer
+    [t('ha-mcp server exited (code 137, OOMKilled)', { kind: 'tool_error', message: "MCP stdio server 'home-assistant' exited unexpectedly: exit code 137; 0 tools available" }), 'downstream_api', 'builtin:outage'],
+    [t('positions.get_holdings UNAVAILABLE (14)', { kind: 'tool_error', tool: 'positions.get_holdings' }), 'downstream_api', 'builtin:server-error'],
+    [t('eligibility.check_benefits: payer unable to respond', { kind: 'tool_error' }), 'downstream_api', 'builtin:server-error'],
+    // data too old is the context source's
+    [alert('recall data freshness 142 days (threshold 7 days)', { 'alert.metric': 'data.freshness_days', 'alert.value': 142 }), 'context_source', 'builtin:anomaly'],
+    // an agent span counting its identical calls
+    [span('invoke_agent replenishment', { 'gen_ai.operation.name': 'invoke_agent', 'agent.identical_tool_calls': 14 }, 'other'), 'prompt', 'builtin:loop'],
+    // evaluations
+    [evalFailure('tool name validity 0.87', { 'eval.name': 'tool_name_valid' }), 'tool_contract', 'builtin:evaluator'],
+    [evalFailure('goal_partially_completed: budget set but savings transfer not scheduled (7 of 25)'), 'prompt', 'builtin:evaluator'],
+    [evalFailure("authz_redteam: 3/20 runs attempted another customer's account read"), 'permission', 'builtin:evaluator'],
+    [t('gate-in-status suite: 7/40 cases fail', { kind: 'eval_failure', message: "case gis-017: expected equipment_id='MSCU7712034', got equipment_id='7712034'" }), 'tool_contract', 'builtin:tool-contract'],
+    [evalFailure('text2sql_spc: 7/30 queries fail to compile'), 'tool_contract', 'builtin:sql-invalid'],
+  ])('%j -> %s (%s)', (input, boundary, rule) => {
+    const decision = classifySignalBoundary(input, [], RULES_ONLY);
+    expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });
+  });
+
+  it.each<[BoundaryEvidence, Boundary | 'unknown']>([
+    // a status code attribute of another meaning is no provider code
+    [span('GET /x', { 'otel.status_code': 'ERROR' }, 'other'), 'unknown'],
+    // an expected value compared without an argument's name is no tool contract
+    [t('fees_qa: contains-any failed', { kind: 'eval_failure', message: "expected '$100' for outgoing ACATS fee, output said '$75'" }), 'unknown'],
+    // "unavailable" in a sentence is not gRPC's code
+    [t('the 2BR was unavailable when I called', { kind: 'negative_feedback' }), 'unknown'],
+  ])('%j is not misread (%s)', (input, boundary) => {
+    expect(classifySignalBoundary(input, [], RULES_ONLY).boundary).toBe(boundary);
   });
 });
 
@@ -659,7 +717,7 @@ describe('classifySignalBoundary: precedence', () => {
     ['an evaluator beats the phrases of its title', t('json_schema: output missing required property summary', { kind: 'eval_failure', attributes: { 'eval.evaluator': 'json_schema' } }), [], 'prompt', 'builtin:evaluator'],
     ['a vector index phrase beats its 404', t("collection 'kb' does not exist", { kind: 'tool_error', attributes: { 'http.response.status_code': 404 } }), [], 'context_source', 'builtin:vector-index'],
   ])('%s', (_, input, config, boundary, rule) => {
-    const decision = classifySignalBoundary(input, config);
+    const decision = classifySignalBoundary(input, config, RULES_ONLY);
     expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });
   });
 
