@@ -992,6 +992,12 @@ function rateLimited(r: Reading): boolean {
   );
 }
 
+const QUOTA_OR_PLAN = /\b(?:quotas?|limits?|plans?|credits?|points|upgrade|billing|subscription)\b/i;
+
+function quotaOrPlan(r: Reading): boolean {
+  return QUOTA_OR_PLAN.test(r.text) || Object.keys(r.attributes).some((key) => /quota/i.test(key));
+}
+
 /** HTTP semantics, read with what was being called: a model, a retriever, or anything else. */
 function statusFinding(r: Reading): Finding | null {
   const s = r.status;
@@ -1000,7 +1006,8 @@ function statusFinding(r: Reading): Finding | null {
   if (s === 401 || s === 407) return at('permission', 0.9, `${s}`);
   if (s === 403) return rateLimited(r) ? at('downstream_api', SPECIFIC, '403 rate limit') : at('permission', PHRASE, '403');
   if (s === 429) return at('downstream_api', 0.9, '429');
-  if (s === 402) return at('downstream_api', PHRASE, '402 quota or billing');
+  // Stripe answers a declined card with 402; a 402 is the service's only when it speaks of a quota or plan.
+  if (s === 402 && quotaOrPlan(r)) return at('downstream_api', PHRASE, '402 quota or plan limit');
   if (s === 529) return at('model_route', SPECIFIC, '529 overloaded');
   if (s >= 500 || s === 408) return r.model ? at('model_route', 0.9, `${s} from the model call`) : at('downstream_api', 0.9, `${s}`);
   if (r.model) return at('model_route', INFRA, `${s} from the model call`);

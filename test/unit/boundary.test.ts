@@ -386,7 +386,8 @@ describe('classifySignalBoundary: evidence read since the sixth and seventh boun
   const evalFailure = (title: string, attributes: Record<string, string | number> = {}) => t(title, { kind: 'eval_failure', attributes });
   it.each<Case>([
     // a quota that asks to be paid for is the service's, not the call's
-    [span('GET /recipes/complexSearch 402', { 'http.response.status_code': 402 }), 'downstream_api', 'builtin:http-status'],
+    [span('GET /recipes/complexSearch 402', { 'http.response.status_code': 402, 'http.response.header.x-api-quota-used': '1500.3' }), 'downstream_api', 'builtin:http-status'],
+    [t('search_recipes 402 daily points limit', { kind: 'tool_error', message: 'Your daily points limit of 1500 has been reached. Please upgrade your plan.' }), 'downstream_api', 'builtin:http-status'],
     // a provider's code carried as an attribute is read like one in the text
     [span('POST /transactions/sync 400', { 'http.response.status_code': 400, 'plaid.error_code': 'ITEM_LOGIN_REQUIRED' }), 'permission', 'builtin:permission'],
     [span('GET maps.googleapis.com/maps/api/geocode/json', { 'http.response.status_code': 200, 'maps.status': 'REQUEST_DENIED' }), 'permission', 'builtin:permission'],
@@ -427,6 +428,8 @@ describe('classifySignalBoundary: evidence read since the sixth and seventh boun
   });
 
   it.each<[BoundaryEvidence, Boundary | 'unknown']>([
+    // Stripe's 402 is a declined card, not a quota
+    [t('stripe_refund answered 402 Payment Required', { kind: 'tool_error', tool: 'stripe_refund' }), 'tool_contract'],
     // a status code attribute of another meaning is no provider code
     [span('GET /x', { 'otel.status_code': 'ERROR' }, 'other'), 'unknown'],
     // an expected value compared without an argument's name is no tool contract
