@@ -125,8 +125,8 @@ const MODEL_CALL_TEXT = new RegExp(
 const MODEL_GATEWAY_ATTRIBUTES = ['llm.route', 'llm.provider', 'llm.deployment', 'litellm.model'];
 
 /** A provider's own error code carried as an attribute (`sf.error_code`, `plaid.error_code`, `maps.status`). */
-const PROVIDER_CODE_KEY = /(?:^|[._])(?:error[._]?code|status)$/i;
-const PROVIDER_CODE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
+const PROVIDER_CODE_KEY = /(?:^|[._])(?:error(?:[._]?code)?|status)$/i;
+const PROVIDER_CODE = /^(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:_[a-z]+)+)$/;
 
 function providerCodes(attributes: Attributes): string[] {
   return Object.entries(attributes).flatMap(([key, value]) => (PROVIDER_CODE_KEY.test(key) && typeof value === 'string' && PROVIDER_CODE.test(value) ? [value] : []));
@@ -189,8 +189,15 @@ function statusInText(text: string, call: boolean): number | undefined {
 }
 
 /** A SQLSTATE in parentheses after a driver's own error number, as Snowflake writes them: "003001 (42501)". */
-/** A SQLSTATE of a class sqlStateFinding reads, in parentheses after a database tool: "failed at run_sql (42501)". */
-const SQLSTATE_IN_PARENS = /\(((?:08|22|23|28|40|42|53|57)[0-9A-Z]{3})\)/;
+/**
+ * A SQLSTATE of a class sqlStateFinding reads, as a database tool's signal writes it: in parentheses ("failed at
+ * run_sql (42501)") or alone after the tool's name ("query_scada_history 42501").
+ */
+const SQLSTATE_NAMED = /\(((?:08|22|23|28|40|42|53|57)[0-9A-Z]{3})\)|^[\w.]+:? ((?:08|22|23|28|40|42|53|57)[0-9A-Z]{3})$/m;
+function sqlStateNamed(text: string): string | undefined {
+  const m = SQLSTATE_NAMED.exec(text);
+  return m?.[1] ?? m?.[2];
+}
 const SQLSTATE_AFTER_CODE = /\b\d{6} \(([0-9A-Z]{5})\)/;
 
 /** A JSON-RPC error code the text names as one: "MCP error -32602", "JSON-RPC -32601 from k8s-mcp". */
@@ -261,7 +268,7 @@ function readSignal(e: BoundaryEvidence): Reading {
     attr(a, 'db.response.status_code'),
     ...(dbSystem !== undefined ? errorClass : []),
     SQLSTATE_AFTER_CODE.exec(text)?.[1],
-    db ? SQLSTATE_IN_PARENS.exec(text)?.[1] : undefined,
+    db ? sqlStateNamed(text) : undefined,
   ].find((x): x is string => x !== undefined && isSqlState(x));
   const host = attr(a, 'server.address');
   return {
@@ -331,7 +338,7 @@ function reasonOf(f: Finding): string {
 }
 
 const RATE_LIMIT_TEXT =
-  /\brate[ _-]?limit|\btoo many requests\b|\bthrottl(?:ed|ing)\b|\bquota\b[^\n]{0,20}\b(?:exceeded|exhausted|reached)\b|\bexceeded (?:your )?(?:current )?quota\b|\binsufficient[ _]quota\b|\bresource[ _]exhausted\b|\btokens per min(?:ute)?\b|requests?[ _-]?limit[ _-]?(?:exceeded|reached)|\b(?:api|usage|call) limit (?:exceeded|reached)\b|\breached (?:your|the) [\w -]{0,30}\blimit\b|\bout of (?:[\w-]+ ){0,3}quota\b|\b(?:daily|monthly|hourly) (?:api )?(?:calls|requests|lookups|quota)\b[^\n]{0,30}\b(?:reached|used|exhausted|exceeded)\b/i;
+  /\brate[ _-]?limit|\btoo many requests\b|\bthrottl(?:ed|ing)\b|\bquota\b[^\n]{0,20}\b(?:exceeded|exhausted|reached)\b|\bexceeded (?:your )?(?:current )?quota\b|\binsufficient[ _]quota\b|\bresource[ _]exhausted\b|\btokens per min(?:ute)?\b|requests?[ _-]?limit[ _-]?(?:exceeded|reached)|\b(?:api|usage|call) limit (?:exceeded|reached)\b|\breached (?:your|the) [\w -]{0,30}\blimit\b|\bout of (?:[\w-]+ ){0,3}quota\b|\b(?:daily|monthly|hourly) (?:api )?(?:calls|requests|lookups|quota)\b[^\n]{0,30}\b(?:reached|used|exhausted|exceeded)\b|\bOVER_QUERY_LIMIT\b|\bexceeded (?:your |the )?(?:daily |monthly |hourly )?(?:request |api )?quota\b/i;
 
 interface TextRule {
   name: string;
@@ -454,7 +461,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:response|served) model\s*(?:!=|≠|differs from|is not|does not match)\s*(?:the )?(?:requested|request) model\b/i,
       /\b(?:router|gateway)\b[^\n]{0,40}\b(?:resolved|routed|fell back) to (?:deployment|model)\b/i,
       /\brouter\.fallback\s*[=:]\s*true\b|\bresponse[._ ]model drift\b|\brouter config\b/i,
-      /\b(?:router|gateway) (?:served|answered with|substituted)\b/i,
+      /\b(?:router|gateway) (?:served|answered with|substituted)\b|\bserved by (?:the |a )?fallback\b/i,
     ],
   },
   {
@@ -526,7 +533,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bexpected (?:type )?(?:an? )?(?:string|str|integer|int|number|float|boolean|bool|array|list|object|dict)\b[^\n]{0,30}\b(?:got|received|but)\b/i,
       /\bmust be (?:one of|an? (?:array|string|integer|number|boolean|object|list)|array|string|integer|number|boolean|object|list)\b|\bmust be (?:<|>|<=|>=)\s*\d/i,
       /\btype ?error\b[^\n]{0,80}\b(?:arguments?|args|parameters?|params)\b/i,
-      /\b(?:json|parse|parsing|decode|decoding)\b[^\n]{0,60}\b(?:arguments?|args|tool input)\b/i,
+      /\b(?:json|parse|parsing|decode|decoding)\b[^\n]{0,60}(?:\b|_)(?:arguments?|args|tool input)\b/i,
       /\bjson ?decode ?error\b[\s\S]{0,80}tool[ _]calls?\b/i,
       /\b(?:arguments?|args)\b[^\n]{0,60}\b(?:json|parse|parsing|decode|decoding)\b/i,
       /\b(?:tool[ _]call|function[ _]call)[ _](?:arguments?|args)\b[^\n]{0,20}\b(?:truncated|malformed|unparseable)\b/i,
@@ -537,6 +544,8 @@ const TEXT_RULES: readonly TextRule[] = [
       // Validation messages as web frameworks word them (Rails, Django, Laravel).
       /\b(?:is not a number|can'?t be blank|must be present|is not included in the list|must be a (?:number|valid \w+|positive \w+)|this field is required|is not a valid (?:choice|date|integer|number|uuid))\b/i,
       /\b(?:BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED|GRAPHQL_PARSE_FAILED|INVALID_VARIABLE|ARGUMENT_ERROR)\b/,
+      // No leading \b: SDKs name the exception after the vendor (SalesforceMalformedRequest).
+      /malformed ?request\b/i,
       /\bexpects? (?:an? |the )?(?:number|integer|string|boolean|array|list|date|enum|iso[\w -]{0,10}|['"][\w.-]+['"])/i,
       /\b[a-z]+_[a-z_]+ (?:was |is )?(?:sent|passed|given) as\b/,
       /\btool(?:'s)? (?:description|docstring|definition|spec)\b|\bdocstring\b/i,
@@ -592,6 +601,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bbad gateway\b/i,
       /\bUNAVAILABLE\b(?: \(14\))?/,
       /\bunable to respond\b/i,
+      /\bINSTITUTION_(?:DOWN|NOT_RESPONDING|NOT_AVAILABLE)\b/,
       /\bservice (?:is )?(?:currently |temporarily )?unavailable\b/i,
       /\b5xx\b/i,
       /\bserver error\b/i,
@@ -805,6 +815,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:vector |embedding )?dimension(?:ality)? (?:mismatch|error)\b|\bexpected (?:vector )?dim(?:ension)?s?\b[^\n]{0,20}\b(?:got|but)\b/i,
       /\b(?:collection|vector index|namespace)\b[^\n]{0,40}\b(?:not found|does not exist|doesn\\?'?t exist)\b/i,
       /\bexpected \d+ dimensions?\b|\b(?:different|mismatched) (?:vector |embedding )?dimensions\b/i,
+      /\b(?:vector )?dimension\b[^\n]{0,30}\bdoes not match\b/i,
       /\bindex[ _]not[ _]found(?:[ _]exception)?\b|\bno such index\b/i,
       /\bembedd(?:er|ing)(?: model)? (?:upgrade|change|switch|swap)\b|\b(?:new|upgraded|changed|switched) embedd(?:er|ing)(?: model)?\b/i,
     ],
@@ -940,7 +951,7 @@ const EVALUATOR_RULES: readonly { boundary: Boundary; what: string; match: RegEx
       /\b(?:format|formatting|json schema|json|structured output|schema|length|conciseness|concise|verbosity|brevity|tone|politeness|empathy|style|professionalism|language|instruction following|instructions|adherence|refusal|toxicity|bias|harmful)\b|\b(?:max|min|maximum|minimum) (?:chars|characters|words|sentences|bullets|lines)\b/,
   },
   { boundary: 'permission', what: 'access control', match: /\b(?:access control|authorization|authorisation|data access)\b/ },
-  { boundary: 'context_source', what: 'agreement with the source', match: /\b(?:recency|source of truth|matches source|source match)\b/ },
+  { boundary: 'context_source', what: 'agreement with the source', match: /\b(?:recency|source of truth|matches source|source match|(?:doc|document|answer|source|data|content) currency)\b/ },
   { boundary: 'context_source', what: 'retrieval ranking', match: /\b(?:top ?\d|recall at \d+|mrr|ndcg|hit rate|retrieval (?:precision|recall|accuracy))\b/ },
   { boundary: 'prompt', what: 'agent behaviour', match: /\b(?:mast|step repetition|disobey\w*|reasoning action mismatch|premature termination|task spec\w*|goal (?:completion|partially completed)|task completion)\b/ },
   { boundary: 'prompt', what: 'allowed labels', match: /\b(?:label valid|valid labels?|allowed labels?)\b/ },
@@ -948,6 +959,7 @@ const EVALUATOR_RULES: readonly { boundary: Boundary; what: string; match: RegEx
   { boundary: 'context_source', what: 'the right entity', match: /\bentity (?:match|consistency|resolution)\b/ },
   { boundary: 'prompt', what: 'required structure', match: /\b(?:headings?|required sections|sections present|structure|bullets?)\b/ },
   { boundary: 'model_route', what: 'a model capability', match: /\b(?:multimodal|vision|image understanding)\b/ },
+  { boundary: 'model_route', what: 'the model served', match: /\bmodel (?:identity|version|match|mismatch)\b/ },
 ];
 
 function evaluatorFinding(name: string): Finding | null {
@@ -970,7 +982,7 @@ const GUARDRAIL_RULES: readonly { boundary: Boundary; what: string; match: RegEx
 ];
 
 function guardrailFinding(r: Reading): Finding | null {
-  const name = attr(r.attributes, 'guardrail.name', 'guardrail.type', 'guardrail.id', 'policy.name', 'policy.id');
+  const name = attr(r.attributes, 'guardrail.name', 'guardrail.type', 'guardrail.id', 'guardrail.policy', 'policy.name', 'policy.id');
   if (name === undefined) return null;
   const words = splitCamel(name).toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
   for (const rule of GUARDRAIL_RULES) {
@@ -1145,7 +1157,8 @@ function anomalyFinding(r: Reading): Finding | null {
   // A title says "model" of many things ("takeoff_from_model"); a metric's name says it of the model calls.
   if ((!fromTitle && /model/.test(metric)) || (model && /fallback/.test(metric))) return at('model_route', LOOSE);
   if (/(?:^|[._ ])5xx(?:$|[._ ])/.test(metric)) return at(model ? 'model_route' : 'downstream_api', LOOSE);
-  if (/fresh|stale|(?:feed|data|index|sync)[._]?(?:age|lag)/.test(metric)) return at('context_source', LOOSE);
+  if (/fresh|stale|(?:feed|data|index|sync|ingest|refresh)[._]?(?:age|lag)/.test(metric)) return at('context_source', LOOSE);
+  if (!fromTitle && /time_to_first_token|\bttft\b/.test(metric)) return at(model ? 'model_route' : 'downstream_api', 0.35);
   if (/quota|rate[_ ]?limit|throttl|allocation|api_requests_used|usage_ratio/.test(metric)) return at('downstream_api', LOOSE);
   if (/tool_?calls?[._]?pars|tool_?calls?[._]?(?:invalid|malformed)/.test(metric)) return at('tool_contract', LOOSE);
   if (/(?:output|response|answer)s?[._]?pars|pars\w*[._ ]fail/.test(metric)) return at('prompt', LOOSE);

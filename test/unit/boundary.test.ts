@@ -422,6 +422,21 @@ describe('classifySignalBoundary: evidence read since the sixth and seventh boun
     [evalFailure("authz_redteam: 3/20 runs attempted another customer's account read"), 'permission', 'builtin:evaluator'],
     [t('gate-in-status suite: 7/40 cases fail', { kind: 'eval_failure', message: "case gis-017: expected equipment_id='MSCU7712034', got equipment_id='7712034'" }), 'tool_contract', 'builtin:tool-contract'],
     [evalFailure('text2sql_spc: 7/30 queries fail to compile'), 'tool_contract', 'builtin:sql-invalid'],
+    // read since the eighth set
+    [t('lookup_address: OVER_QUERY_LIMIT', { kind: 'tool_error', tool: 'lookup_address' }), 'downstream_api', 'builtin:rate-limit'],
+    [t('ApiError in geo.lookup', { kind: 'tool_error', message: 'You have exceeded your daily request quota for this API.' }), 'downstream_api', 'builtin:rate-limit'],
+    [t('verify_bank_account: INSTITUTION_DOWN', { kind: 'tool_error', tool: 'verify_bank_account' }), 'downstream_api', 'builtin:server-error'],
+    [t('PineconeApiException in found_items.search', { kind: 'tool_error', message: '(400) Reason: Bad Request. {"code":3,"message":"Vector dimension 3072 does not match the dimension of the index 1536"}' }), 'context_source', 'builtin:vector-index'],
+    [evalFailure('deadline_qa 0.45', { 'eval.evaluator': 'answer_currency' }), 'context_source', 'builtin:evaluator'],
+    [alert('policy-index last successful ingest 212 days ago', { metric: 'index.last_ingest_age_days', value: 212 }), 'context_source', 'builtin:anomaly'],
+    [t('query_scada_history 42501', { kind: 'tool_error', tool: 'query_scada_history' }), 'permission', 'builtin:sqlstate'],
+    [evalFailure('model_identity check failed', { 'eval.evaluator': 'model_identity' }), 'model_route', 'builtin:evaluator'],
+    [t('room_assignment_plan 0.61 < 0.85', { kind: 'eval_failure', message: 'All responses in this run served by fallback route cheap-tier (gpt-4.1-nano).' }), 'model_route', 'builtin:model-fallback'],
+    [alert('slow first tokens', { metric: 'gen_ai.server.time_to_first_token.p95', value: 6.2 }), 'model_route', 'builtin:anomaly'],
+    [t('JSONDecodeError in claims.parse_args', { kind: 'tool_error', message: 'Unterminated string starting at: line 1 column 41 (char 40)' }), 'tool_contract', 'builtin:tool-contract'],
+    [t('SalesforceMalformedRequest in crm.query', { kind: 'tool_error' }), 'tool_contract', 'builtin:tool-contract'],
+    [t('policy denied: isir_efc', { kind: 'guardrail', attributes: { 'guardrail.policy': 'ferpa-field-acl' } }), 'permission', 'builtin:guardrail'],
+    [span('POST chat.postMessage', { 'http.response.status_code': 200, 'slack.error': 'channel_not_found' }), 'tool_contract', 'builtin:not-found'],
   ])('%j -> %s (%s)', (input, boundary, rule) => {
     const decision = classifySignalBoundary(input, [], RULES_ONLY);
     expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });
@@ -436,6 +451,10 @@ describe('classifySignalBoundary: evidence read since the sixth and seventh boun
     [t('fees_qa: contains-any failed', { kind: 'eval_failure', message: "expected '$100' for outgoing ACATS fee, output said '$75'" }), 'unknown'],
     // "unavailable" in a sentence is not gRPC's code
     [t('the 2BR was unavailable when I called', { kind: 'negative_feedback' }), 'unknown'],
+    // a number after a tool that runs no queries is no SQLSTATE
+    [t('send_invoice 42501', { kind: 'other', tool: 'send_invoice' }), 'unknown'],
+    // an error flag that is no code
+    [span('GET /x', { 'app.error': 'true' }, 'other'), 'unknown'],
   ])('%j is not misread (%s)', (input, boundary) => {
     expect(classifySignalBoundary(input, [], RULES_ONLY).boundary).toBe(boundary);
   });
