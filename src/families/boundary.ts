@@ -95,9 +95,9 @@ const SEARCH_ENGINE = /^(?:elasticsearch|opensearch|solr|meilisearch|typesense)$
 /** A table or collection of chunks or embeddings is a retrieval store, whatever database holds it. */
 const VECTOR_COLLECTION = /(?:^|[_.-])(?:chunks?|embeddings?|vectors?|passages)(?:$|[_.-])/i;
 
-/** Tool names that say the tool retrieves, so "returned no results" or a 404 from it is a context problem. */
 /** pgvector's distance operators: a query ordered by one reads a vector store. */
 const PGVECTOR_DISTANCE = /\s(?:<=>|<->|<#>|<\+>)\s/;
+/** Tool names that say the tool retrieves, so "returned no results" or a 404 from it is a context problem. */
 const RETRIEVAL_TOOL = /(?:^|[^a-z])(?:retriev\w*|rag|vector\w*|kb|knowledge\w*|docs?|documents?|embeddings?|search_(?:docs|kb|knowledge)\w*)(?:$|[^a-z])/i;
 /** The tool an anomaly's title names before what moved: "send_sms error rate 23%", "run_query p95 duration 118s". */
 const ANOMALY_TITLE_TOOL = /\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?= (?:[45]\d\d )?(?:errors?|failures?|success|timeouts?|p\d\d|latency|duration|returns?|returned|rate)\b)/;
@@ -124,7 +124,10 @@ const MODEL_CALL_TEXT = new RegExp(
 /** Attributes an LLM gateway puts on the calls it routes (LiteLLM, Portkey, an in-house router). */
 const MODEL_GATEWAY_ATTRIBUTES = ['llm.route', 'llm.provider', 'llm.deployment', 'litellm.model'];
 
-/** A provider's own error code carried as an attribute (`sf.error_code`, `plaid.error_code`, `maps.status`). */
+/**
+ * A provider's own error code carried as an attribute (`sf.error_code`, `plaid.error_code`, `maps.status`,
+ * `slack.error`): an upper-case or snake_case code, never a flag or a sentence.
+ */
 const PROVIDER_CODE_KEY = /(?:^|[._])(?:error(?:[._]?code)?|status)$/i;
 const PROVIDER_CODE = /^(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:_[a-z]+)+)$/;
 
@@ -189,16 +192,17 @@ function statusInText(text: string, call: boolean): number | undefined {
 }
 
 /** A SQLSTATE in parentheses after a driver's own error number, as Snowflake writes them: "003001 (42501)". */
+const SQLSTATE_AFTER_CODE = /\b\d{6} \(([0-9A-Z]{5})\)/;
 /**
  * A SQLSTATE of a class sqlStateFinding reads, as a database tool's signal writes it: in parentheses ("failed at
  * run_sql (42501)") or alone after the tool's name ("query_scada_history 42501").
  */
 const SQLSTATE_NAMED = /\(((?:08|22|23|28|40|42|53|57)[0-9A-Z]{3})\)|^[\w.]+:? ((?:08|22|23|28|40|42|53|57)[0-9A-Z]{3})$/m;
+
 function sqlStateNamed(text: string): string | undefined {
   const m = SQLSTATE_NAMED.exec(text);
   return m?.[1] ?? m?.[2];
 }
-const SQLSTATE_AFTER_CODE = /\b\d{6} \(([0-9A-Z]{5})\)/;
 
 /** A JSON-RPC error code the text names as one: "MCP error -32602", "JSON-RPC -32601 from k8s-mcp". */
 const RPC_CODE_TEXT = /\b(?:json-?rpc|mcp)\b[^\n\d-]{0,20}(-32[0-7]\d\d)\b/i;
@@ -658,7 +662,9 @@ const TEXT_RULES: readonly TextRule[] = [
     says: 'service degraded',
     patterns: [
       /\b(?:degraded|outage(?! (?:orders?|maps?|tickets?|reports?|notifications?|requests?)))\b|\bincident open\b|\bstatus page\b/i,
-      /\bmcp (?:stdio )?server\b[^\n]{0,40}\b(?:exited|crashed|died|killed|is down|went down|unavailable|not running|disconnected|stopped)\b|\bOOMKilled\b/i, /\bbot (?:protection|detection|challenge)\b|\bweb application firewall\b|\bWAF\b|\bcaptcha\b/i],
+      /\bmcp (?:stdio )?server\b[^\n]{0,40}\b(?:exited|crashed|died|killed|is down|went down|unavailable|not running|disconnected|stopped)\b|\bOOMKilled\b/i,
+      /\bbot (?:protection|detection|challenge)\b|\bweb application firewall\b|\bWAF\b|\bcaptcha\b/i,
+    ],
   },
   {
     name: 'forbidden-data',
