@@ -116,7 +116,7 @@ const MODEL_CALL_TEXT = new RegExp(
     String.raw`\b(?:llm|model) (?:call|request|step|run|invocation|api)\b|\bcalling the (?:model|llm)\b|\bchat[ .]completions?\b`,
     String.raw`\bllm (?:timeouts?|errors?|failures?)\b|\b(?:from|by) the (?:model|llm)\b`,
     String.raw`\b(?:InvokeModel(?:WithResponseStream)?|ConverseStream|generate_?content|generateContent|messages\.create|responses\.create)\b`,
-    String.raw`\b(?:openai|anthropic|litellm|mistralai|cohere)\.(?:[a-z_]+\.)*[A-Z]|\b(?:Vertex ?AI|Bedrock|Azure ?OpenAI) ?Exception\b`,
+    String.raw`\b(?:openai|anthropic|litellm|mistralai|cohere|google\.genai|vertexai)\.(?:[a-z_]+\.)*[A-Z]|\b(?:Vertex ?AI|Bedrock|Azure ?OpenAI) ?Exception\b`,
     String.raw`\b(?:openai|anthropic|bedrock|vertex_ai|azure|azure_ai|gemini|mistral|groq|together_ai|fireworks_ai|ollama|deepseek)\/[\w.:@-]*\d[\w.:@-]*`,
   ].join('|'),
   'i',
@@ -177,7 +177,7 @@ const KEYWORD_STATUS = new RegExp(
 /** A status followed by its reason phrase: "404 Not Found", "504 Server Error: Gateway Time-out". */
 const PHRASE_STATUS = new RegExp(String.raw`\b([45]\d\d)\s*[-:]?\s*(?:${STATUS_PHRASE})\b`, 'i');
 /** A bare 4xx/5xx token ("InvokeModel 403", "POST /x 429"): only read when the signal is a call. */
-const BARE_STATUS = new RegExp(String.raw`(?<![\w/.#$=:-]|(?:${ID_NOUNS})\s)([45]\d\d)(?![\w/%$]|\.\d|-[a-z]|\s+(?:${COUNT_NOUNS})\b)`, 'i');
+const BARE_STATUS = new RegExp(String.raw`(?<![\w/.#$=:-]|\b(?:${ID_NOUNS})\s)([45]\d\d)(?![\w/%$]|\.\d|-[a-z]|\s+(?:${COUNT_NOUNS})\b)`, 'i');
 /** A status in parentheses after what failed, "create_quiz_question (400)"; or counted, "503s from get_invoice". */
 const ASIDE_STATUS =
   /(?<![\w.])\(([45]\d\d)\)|\b([45]\d\d)s? (?:from|rate|ratio|count|spik\w*)\b|(?<!\b(?:after|for|in|within|took|every|over|under|latency|time|duration|timeout|waited|is|was|at|p\d\d) )\b([45]\d\d)s\b|\ban? ([45]\d\d) (?:from|response|error)\b/i;
@@ -342,7 +342,7 @@ function reasonOf(f: Finding): string {
 }
 
 const RATE_LIMIT_TEXT =
-  /\brate[ _-]?limit|\btoo many requests\b|\bthrottl(?:ed|ing)\b|\bquota\b[^\n]{0,20}\b(?:exceeded|exhausted|reached)\b|\bexceeded (?:your )?(?:current )?quota\b|\binsufficient[ _]quota\b|\bresource[ _]exhausted\b|\btokens per min(?:ute)?\b|requests?[ _-]?limit[ _-]?(?:exceeded|reached)|\b(?:api|usage|call) limit (?:exceeded|reached)\b|\breached (?:your|the) [\w -]{0,30}\blimit\b|\bout of (?:[\w-]+ ){0,3}quota\b|\b(?:daily|monthly|hourly) (?:api )?(?:calls|requests|lookups|quota)\b[^\n]{0,30}\b(?:reached|used|exhausted|exceeded)\b|\bOVER_QUERY_LIMIT\b|\bexceeded (?:your |the )?(?:daily |monthly |hourly )?(?:request |api )?quota\b/i;
+  /\brate[ _-]?limit|\btoo many requests\b|\bthrottl(?:ed|ing)\b|\bquota\b[^\n]{0,20}\b(?:exceeded|exhausted|reached)\b|\bexceeded (?:your )?(?:current )?quota\b|\binsufficient[ _]quota\b|\bresource[ _]exhausted\b|\btokens per min(?:ute)?\b|requests?[ _-]?limit[ _-]?(?:exceeded|reached)|\b(?:api|usage|call) limit (?:exceeded|reached)\b|\breached (?:your|the) [\w -]{0,30}\blimit\b|\bout of (?:[\w-]+ ){0,3}quota\b|\b(?:daily|monthly|hourly) (?:api )?(?:calls|requests|lookups|quota)\b[^\n]{0,30}\b(?:reached|used|exhausted|exceeded)\b|\bOVER_QUERY_LIMIT\b|(?:api|request|call)_?limit_?exceeded\b|\bexceeded (?:your |the )?(?:daily |monthly |hourly )?(?:request |api )?quota\b/i;
 
 interface TextRule {
   name: string;
@@ -466,6 +466,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:router|gateway)\b[^\n]{0,40}\b(?:resolved|routed|fell back) to (?:deployment|model)\b/i,
       /\brouter\.fallback\s*[=:]\s*true\b|\bresponse[._ ]model drift\b|\brouter config\b/i,
       /\b(?:router|gateway) (?:served|answered with|substituted)\b|\bserved by (?:the |a )?fallback\b/i,
+      /\b(?:were|was|are|is|being) served by (?:the |a )?[\w.:-]*(?:gpt|claude|gemini|llama|mistral|haiku|sonnet|opus|nano|mini)\b/i,
     ],
   },
   {
@@ -535,7 +536,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\badditional propert(?:y|ies)\b|\bextra (?:inputs?|fields?) (?:are )?not permitted\b/i,
       /\bis not of type\b|\bwrong (?:argument |parameter )?type\b/i,
       /\bexpected (?:type )?(?:an? )?(?:string|str|integer|int|number|float|boolean|bool|array|list|object|dict)\b[^\n]{0,30}\b(?:got|received|but)\b/i,
-      /\bmust be (?:one of|an? (?:array|string|integer|number|boolean|object|list)|array|string|integer|number|boolean|object|list)\b|\bmust be (?:<|>|<=|>=)\s*\d/i,
+      /\bmust be (?:one of|an? (?:array|string|integer|number|boolean|object|list)|array|string|integer|number|boolean|object|list)\b|\bmust be (?:<|>|<=|>=)\s*\d|\bmust be (?:greater|less|more|fewer) than\b/i,
       /\btype ?error\b[^\n]{0,80}\b(?:arguments?|args|parameters?|params)\b/i,
       /\b(?:json|parse|parsing|decode|decoding)\b[^\n]{0,60}(?:\b|_)(?:arguments?|args|tool input)\b/i,
       /\bjson ?decode ?error\b[\s\S]{0,80}tool[ _]calls?\b/i,
@@ -548,6 +549,8 @@ const TEXT_RULES: readonly TextRule[] = [
       // Validation messages as web frameworks word them (Rails, Django, Laravel).
       /\b(?:is not a number|can'?t be blank|must be present|is not included in the list|must be a (?:number|valid \w+|positive \w+)|this field is required|is not a valid (?:choice|date|integer|number|uuid))\b/i,
       /\b(?:BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED|GRAPHQL_PARSE_FAILED|INVALID_VARIABLE|ARGUMENT_ERROR)\b/,
+      // graphql-ruby's validation codes (Shopify, GitHub): the query asked for what the schema does not take.
+      /\b(?:argumentLiteralsIncompatible|missingRequiredArguments|argumentNotAccepted|undefinedField|variableMismatch)\b/,
       // No leading \b: SDKs name the exception after the vendor (SalesforceMalformedRequest).
       /malformed ?request\b/i,
       /\bexpects? (?:an? |the )?(?:number|integer|string|boolean|array|list|date|enum|iso[\w -]{0,10}|['"][\w.-]+['"])/i,
@@ -785,6 +788,8 @@ const TEXT_RULES: readonly TextRule[] = [
       // What a search returned is stale: old, expired or archived hits, an index not rebuilt.
       /\b(?:hits?|results?|docs?|documents?|chunks?)\b[^\n]{0,20}\b(?:older than|(?:is|are|was|were) (?:status=)?(?:expired|stale|outdated|archived|superseded|inactive))\b|\b(?:doc_)?status=(?:archived|expired|superseded)\b/i,
       /\b(?:from )?archived (?:menus?|docs?|documents?|pages?|versions?|polic(?:y|ies)|articles?)\b|\bnot re-?indexed\b|\bretrieved\b[^\n]{0,60}\bexpected\b/i,
+      // When the index or the cache was last brought up to date, said with a date.
+      /\b(?:index|cache|copy|snapshot|feed)\b[^\n]{0,20}\b(?:last )?(?:refreshed|crawled|indexed|ingested|synced|rebuilt)\b[^\n]{0,4}(?:on )?(?:19|20)\d\d-\d\d-\d\d\b/i,
       /\breturn(?:s|ed)? (?:inactive|expired|archived|outdated|stale|superseded|deprecated)\b/i,
       /\b(?:quoting|quoted|from|off) the old (?:label|policy|version|rate|price|schedule|calendar|terms|lease|menu|rules?)\b|\bthe new (?:label|policy|version|schedule|calendar|terms|rules?|rate) (?:says|is)\b|\bstill (?:says|shows|lists|thinks)\b(?! (?:that )?(?:it )?(?:can'?t|cannot|is unable|isn'?t able|has no|doesn'?t|does not|nothing|an? error))|\bthat was last year\b/i,
       /\bsuperseded by\b|\b(?:from|per|using|follows?|cites?|quoting|(?:grounded|based|built) on) (?:an? |the )?(?:superseded|obsolete|outdated|expired|stale) \w+/i,

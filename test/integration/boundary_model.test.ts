@@ -183,7 +183,7 @@ describe('model judgement of unknown boundaries', () => {
     });
 
     it("asks about a family only the words placed, and the model's answer outranks them; on a failure the words' guess stays", async () => {
-      const worded = (workflow: string) => ({ ...vague(workflow), title: 'it keeps telling me the old opening hours' });
+      const worded = (workflow: string) => ({ ...vague(workflow), title: 'the hours the bot gives do not match the website' });
       reply = { status: 500, content: '' };
       await send(worded('museum-desk'));
       expect(await settled(h.services)).toBe(true);

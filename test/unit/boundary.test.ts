@@ -437,6 +437,14 @@ describe('classifySignalBoundary: evidence read since the sixth and seventh boun
     [t('SalesforceMalformedRequest in crm.query', { kind: 'tool_error' }), 'tool_contract', 'builtin:tool-contract'],
     [t('policy denied: isir_efc', { kind: 'guardrail', attributes: { 'guardrail.policy': 'ferpa-field-acl' } }), 'permission', 'builtin:guardrail'],
     [span('POST chat.postMessage', { 'http.response.status_code': 200, 'slack.error': 'channel_not_found' }), 'tool_contract', 'builtin:not-found'],
+    // read since the ninth set
+    [t('book_room 404', { kind: 'tool_error', tool: 'book_room' }), 'tool_contract', 'builtin:http-status'],
+    [t('DocuSign 400 HOURLY_APILIMIT_EXCEEDED', { kind: 'tool_error', tool: 'send_engagement_letter' }), 'downstream_api', 'builtin:rate-limit'],
+    [t('ServerError: 500 INTERNAL', { kind: 'other', errorType: 'google.genai.errors.ServerError' }), 'model_route', 'builtin:http-status'],
+    [t('allocation accuracy dropped 0.91 -> 0.64', { kind: 'eval_failure', message: 'runs tagged route=complex were served by claude-haiku-4-5' }), 'model_route', 'builtin:model-fallback'],
+    [span('POST /admin/api/2025-10/graphql.json', { 'http.response.status_code': 200, 'graphql.error.code': 'argumentLiteralsIncompatible' }), 'tool_contract', 'builtin:tool-contract'],
+    [t('draftOrderCreate userErrors', { kind: 'tool_error', message: '[{"field":["input","lineItems","0","quantity"],"message":"Quantity must be greater than 0"}]' }), 'tool_contract', 'builtin:tool-contract'],
+    [t('benefits_accuracy 0.61', { kind: 'eval_failure', message: 'retrieved page cache crawled 2026-06-03; benefits page updated 2026-09-15' }), 'context_source', 'builtin:stale-context'],
   ])('%j -> %s (%s)', (input, boundary, rule) => {
     const decision = classifySignalBoundary(input, [], RULES_ONLY);
     expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });
@@ -453,6 +461,8 @@ describe('classifySignalBoundary: evidence read since the sixth and seventh boun
     [t('the 2BR was unavailable when I called', { kind: 'negative_feedback' }), 'unknown'],
     // a number after a tool that runs no queries is no SQLSTATE
     [t('send_invoice 42501', { kind: 'other', tool: 'send_invoice' }), 'unknown'],
+    // a number after an id noun is an id, not a status; a tool whose name ends in one is not
+    [t('refund for room 404 failed', { kind: 'tool_error' }), 'unknown'],
     // an error flag that is no code
     [span('GET /x', { 'app.error': 'true' }, 'other'), 'unknown'],
   ])('%j is not misread (%s)', (input, boundary) => {

@@ -101,19 +101,19 @@ describe('the shipped word model', () => {
   });
 
   it('votes only where no rule reads the signal, as a guess weighing less than any rule', () => {
-    const stale: BoundaryEvidence = { title: 'it keeps telling me the old opening hours', kind: 'negative_feedback' };
+    const stale: BoundaryEvidence = { title: 'the hours the bot gives do not match the website', kind: 'negative_feedback' };
     expect(classifySignalBoundary(stale, [], { words: false }).boundary).toBe('unknown');
     const guessed = classifySignalBoundary(stale);
     expect(guessed).toMatchObject({ boundary: 'context_source', rule: 'words' });
     expect(guessed.confidence).toBeLessThan(0.5);
     expect(guessed.reasons[0]).toMatch(/^worded like "\w+"$/);
     // A rule reading the signal is never second-guessed by its words.
-    const read = { title: '401 Unauthorized: it keeps telling me the old opening hours', kind: 'tool_error' } as const;
+    const read = { title: '401 Unauthorized: the hours the bot gives do not match the website', kind: 'tool_error' } as const;
     expect(classifySignalBoundary(read)).toEqual(classifySignalBoundary(read, [], { words: false }));
   });
 
   it("decides a family by its words only when no rule read any of its signals, whatever their number", () => {
-    const worded: BoundaryEvidence[] = Array.from({ length: 5 }, () => ({ title: 'it keeps telling me the old opening hours', kind: 'negative_feedback' }));
+    const worded: BoundaryEvidence[] = Array.from({ length: 5 }, () => ({ title: 'the hours the bot gives do not match the website', kind: 'negative_feedback' }));
     expect(classifyBoundary(worded)).toMatchObject({ boundary: 'context_source', rule: 'words' });
     expect(classifyBoundary(worded).reasons[0]).toMatch(/^worded like .* in 5 of 5 signals$/);
     const withRule = [...worded, { title: 'HTTP 503 from the translation API', kind: 'tool_error', tool: 'translate' } as BoundaryEvidence];

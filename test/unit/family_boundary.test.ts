@@ -67,7 +67,7 @@ describe('decideFamilyBoundary', () => {
   });
 
   it("uses the signals' words only when no rule read them, after a loose learned boundary and the model's answer", () => {
-    const worded: BoundaryEvidence = { title: 'it keeps telling me the old opening hours', kind: 'negative_feedback' };
+    const worded: BoundaryEvidence = { title: 'the hours the bot gives do not match the website', kind: 'negative_feedback' };
     const byWords = decideFamilyBoundary(rules(), { tally: tally(worded, worded) });
     expect(byWords).toMatchObject({ boundary: 'context_source', source: 'words' });
     expect(byWords.reasons[0]).toMatch(/^worded like "\w+" in 2 of 2 signals$/);
