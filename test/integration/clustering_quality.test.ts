@@ -81,6 +81,9 @@ describe('grouping quality', () => {
     // Studied for the boundary rules (after their first runs), never for grouping: fresh data for grouping.
     ['boundary set 6', 'boundary_signals/boundary-set-6.json', { precision: 0.75, recall: 0.18 }],
     ['boundary set 7', 'boundary_signals/boundary-set-7.json', { precision: 0.87, recall: 0.28 }],
+    ['boundary set 8', 'boundary_signals/boundary-set-8.json', { precision: 0.85, recall: 0.2 }],
+    ['boundary set 9', 'boundary_signals/boundary-set-9.json', { precision: 0.98, recall: 0.33 }],
+    ['boundary set 10', 'boundary_signals/boundary-set-10.json', { precision: 0.9, recall: 0.43 }],
   ])('%s: pairwise precision and recall hold their measured floors', async (name, path, floor) => {
     const items = await group(fixture(path));
     const scores = report(name, items);
