@@ -333,13 +333,14 @@ describe('GitHub tickets', () => {
     expect((await row()).ticket.state).toBe('closed');
 
     // The reopen reaches GitHub, but its answer is slow; meanwhile a second fix is merged and GitHub closes the issue again.
-    gh.fail({ method: 'PATCH', path: new RegExp(`/issues/${issue.number}$`), afterEffect: true, delayMs: 800 });
+    // The delay stays under RECUR_GITHUB_TIMEOUT_MS (1.5 s): the answer comes, late.
+    gh.fail({ method: 'PATCH', path: new RegExp(`/issues/${issue.number}$`), afterEffect: true, delayMs: 1_200 });
     const res = await h.app.request(`/v1/families/${familyId}`, { method: 'PATCH', body: JSON.stringify({ status: 'open' }), headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(200);
     const inFlight = () => gh.callsTo('PATCH', new RegExp(`/issues/${issue.number}$`)).find((c) => (c.body as { state?: string }).state === 'open');
-    await eventually(async () => inFlight() ?? null, 5_000);
+    await eventually(async () => inFlight() ?? null, 5_000, 20, () => ({ patches: gh.callsTo('PATCH', /\/issues\//) }));
     await mergeFix(42);
-    await eventually(async () => ((await row()).family.fixPullRequest?.endsWith('/pull/42') ? true : null), 5_000);
+    await eventually(async () => ((await row()).family.fixPullRequest?.endsWith('/pull/42') ? true : null), 5_000, 20, async () => (await row()).family);
     expect(inFlight()!.status, 'the reopen was still waiting for its answer when the fix was applied').toBe(0);
     expect(await settle()).toBe(true);
 
