@@ -19,6 +19,11 @@ function t(title: string, extra: Omit<BoundaryEvidence, 'title'> = {}): Boundary
   return { title, ...extra };
 }
 
+/** An anomaly alert with its attributes. */
+function alert(title: string, attributes: Record<string, string | number> = {}): BoundaryEvidence {
+  return { title, kind: 'anomaly', attributes };
+}
+
 /** A failing span with OpenTelemetry / LangSmith attributes. */
 function span(title: string, attributes: Record<string, string | number | boolean>, extra: Omit<BoundaryEvidence, 'title' | 'attributes'> = {}): BoundaryEvidence {
   return { title, kind: 'tool_error', attributes, ...extra };
@@ -381,8 +386,6 @@ describe('classifySignalBoundary: evidence read since the second boundary set', 
 });
 
 describe('classifySignalBoundary: evidence read since the sixth and seventh boundary sets', () => {
-  const span = (title: string, attributes: Record<string, string | number>, kind: BoundaryEvidence['kind'] = 'tool_error') => t(title, { kind, attributes });
-  const alert = (title: string, attributes: Record<string, string | number>) => t(title, { kind: 'anomaly', attributes });
   const evalFailure = (title: string, attributes: Record<string, string | number> = {}) => t(title, { kind: 'eval_failure', attributes });
   it.each<Case>([
     // a quota that asks to be paid for is the service's, not the call's
@@ -415,7 +418,7 @@ describe('classifySignalBoundary: evidence read since the sixth and seventh boun
     // data too old is the context source's
     [alert('recall data freshness 142 days (threshold 7 days)', { 'alert.metric': 'data.freshness_days', 'alert.value': 142 }), 'context_source', 'builtin:anomaly'],
     // an agent span counting its identical calls
-    [span('invoke_agent replenishment', { 'gen_ai.operation.name': 'invoke_agent', 'agent.identical_tool_calls': 14 }, 'other'), 'prompt', 'builtin:loop'],
+    [span('invoke_agent replenishment', { 'gen_ai.operation.name': 'invoke_agent', 'agent.identical_tool_calls': 14 }, { kind: 'other' }), 'prompt', 'builtin:loop'],
     // evaluations
     [evalFailure('tool name validity 0.87', { 'eval.name': 'tool_name_valid' }), 'tool_contract', 'builtin:evaluator'],
     [evalFailure('goal_partially_completed: budget set but savings transfer not scheduled (7 of 25)'), 'prompt', 'builtin:evaluator'],
@@ -454,7 +457,7 @@ describe('classifySignalBoundary: evidence read since the sixth and seventh boun
     // Stripe's 402 is a declined card, not a quota
     [t('stripe_refund answered 402 Payment Required', { kind: 'tool_error', tool: 'stripe_refund' }), 'tool_contract'],
     // a status code attribute of another meaning is no provider code
-    [span('GET /x', { 'otel.status_code': 'ERROR' }, 'other'), 'unknown'],
+    [span('GET /x', { 'otel.status_code': 'ERROR' }, { kind: 'other' }), 'unknown'],
     // an expected value compared without an argument's name is no tool contract
     [t('fees_qa: contains-any failed', { kind: 'eval_failure', message: "expected '$100' for outgoing ACATS fee, output said '$75'" }), 'unknown'],
     // "unavailable" in a sentence is not gRPC's code
@@ -464,7 +467,7 @@ describe('classifySignalBoundary: evidence read since the sixth and seventh boun
     // a number after an id noun is an id, not a status; a tool whose name ends in one is not
     [t('refund for room 404 failed', { kind: 'tool_error' }), 'unknown'],
     // an error flag that is no code
-    [span('GET /x', { 'app.error': 'true' }, 'other'), 'unknown'],
+    [span('GET /x', { 'app.error': 'true' }, { kind: 'other' }), 'unknown'],
   ])('%j is not misread (%s)', (input, boundary) => {
     expect(classifySignalBoundary(input, [], RULES_ONLY).boundary).toBe(boundary);
   });
@@ -550,7 +553,6 @@ describe('classifySignalBoundary: evidence read since the third boundary set', (
 
 describe('classifySignalBoundary: evidence read since the fourth boundary set', () => {
   const feedback = (title: string, message: string) => t(title, { kind: 'negative_feedback', message });
-  const alert = (title: string, attributes: Record<string, string | number> = {}) => t(title, { kind: 'anomaly', attributes });
   it.each<Case>([
     // an alert read by its title: the tool it names, then what moved
     [alert('send_sms_reminder error rate 23% (baseline 0.4%)'), 'downstream_api', 'builtin:anomaly'],
