@@ -79,6 +79,17 @@ describe('matchTemplate', () => {
     expect(matchTemplate(tokens('McpError: MCP error -32601: Method not found'), [template('b', 'McpError: MCP error -32602: Method not found')]).action).toBe('new');
   });
 
+  it("never joins texts that differ in an API's named error code in a compact JSON body", () => {
+    const body = (code: string, text: string) => `{"display_message":null,"error_code":"${code}","error_message":"${text}","error_type":"ITEM_ERROR"}`;
+    const leaf = [template('a', body('ITEM_LOGIN_REQUIRED', 'the login details of this item have changed'), 3)];
+    expect(matchTemplate(tokens(body('TRANSACTIONS_LIMIT', 'rate limit exceeded for attempts to access this item')), leaf).action).toBe('new');
+    expect(matchTemplate(tokens('{"ok":false,"error":"not_in_channel"}'), [template('b', '{"ok":false,"error":"channel_not_found"}', 3)]).action).toBe('new');
+    // two bodies that share only their braces and commas are not alike
+    expect(matchTemplate(tokens('{"ok":false,"error":"channel_not_found"}'), [template('c', `{"field":"equipment_id","error":"check digit mismatch for 'TGHU876543'"}`)]).action).toBe('new');
+    // the same code with other words around it is the same failure
+    expect(matchTemplate(tokens(body('ITEM_LOGIN_REQUIRED', 'the login details changed again')), leaf).action).toBe('join');
+  });
+
   it('never joins or generalizes texts that differ in a model name, and tells them apart', () => {
     const leaf = [template('a', 'chat gpt-4o', 3), template('b', 'chat claude-3-5-sonnet-20241022', 3)];
     const decision = matchTemplate(tokens('chat gemini-1.5-pro'), leaf);

@@ -35,6 +35,13 @@ describe('features', () => {
     expect(textWords('the agent failed to call 3 tools')).toEqual(['w:tool']);
   });
 
+  it("other languages' function words go too, so two complaints in one language are compared by what they say", () => {
+    expect(textWords('Me dijeron que la limpieza era gratis')).toEqual(['w:dijeron', 'w:limpieza', 'w:era', 'w:grati']);
+    expect(textWords('Ik vroeg naar de status van de container')).toEqual(['w:vroeg', 'w:statu', 'w:van', 'w:contain']);
+    // English words that are function words elsewhere stay: "no", "men", "min"
+    expect(textWords('no men for 5 min')).toEqual(['w:no', 'w:men', 'w:min']);
+  });
+
   it.each<[string, Parameters<typeof features>[0], string[]]>([
     ['a status said as a status', { title: 'HTTP 429 from HubSpot' }, ['status:429', 'class:rate_limited']],
     ['a status in the attributes', { title: 'span error', attributes: { 'http.response.status_code': 503 } }, ['status:503', 'class:server_error', 'attr:http.response.status_code']],
@@ -122,8 +129,24 @@ describe('grouping text and log lines', () => {
     ['the message when there is one', { title: 'refund failed', message: 'timeout after 3s', tool: 'refund' }, 'timeout after 3s'],
     ['title, tool and error type without one', { title: 'refund failed', tool: 'stripe_create_refund', errorType: 'Timeout' }, 'refund failed stripe_create_refund Timeout'],
     ['an empty message is none', { title: 'refund failed', message: '  ' }, 'refund failed'],
+    ['a span without one says how it failed', { title: 'POST /v2/translate', attributes: { 'http.response.status_code': 456, 'server.address': 'api.deepl.com' } }, 'POST /v2/translate status 456'],
+    ['a database code', { title: 'SELECT spc_measurements', attributes: { 'db.system': 'postgresql', 'db.response.status_code': '57014' } }, 'SELECT spc_measurements code 57014'],
+    [
+      "the status, OpenTelemetry's codes, then a provider's",
+      { title: 'POST /transactions/sync', tool: 'get_transactions', attributes: { 'plaid.error_code': 'ITEM_LOGIN_REQUIRED', 'http.response.status_code': 400, 'error.type': 'ApiException' } },
+      'POST /transactions/sync get_transactions status 400 code ApiException code ITEM_LOGIN_REQUIRED',
+    ],
+    ['a finish reason', { title: 'chat claude-3-5-haiku', attributes: { 'gen_ai.response.finish_reasons': 'max_tokens' } }, 'chat claude-3-5-haiku code max_tokens'],
+    ['not a success status, a status twice or a sentence', { title: 'GET /x', attributes: { 'http.response.status_code': 200, 'error.type': '200', 'app.error': 'the upstream said no' } }, 'GET /x'],
+    ['not when there is a message', { title: 'POST /v2/translate', message: 'Quota exceeded', attributes: { 'http.response.status_code': 456 } }, 'Quota exceeded'],
   ])('%s', (_, signal, text) => {
     expect(groupingText(signal)).toBe(text);
+  });
+
+  it('is the title, tool and error type alone for the versions before g-2026-12-05.5', () => {
+    const span = { title: 'POST /v2/translate', attributes: { 'http.response.status_code': 456 } };
+    expect(groupingText(span, 'g-2026-12-05.4')).toBe('POST /v2/translate');
+    expect(groupingText(span, 'g-2026-12-04')).toBe('POST /v2/translate');
   });
 
   it.each<[string, string | undefined, boolean]>([

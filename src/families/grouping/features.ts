@@ -95,7 +95,7 @@ export function splitIdentifier(token: string): string[] {
 
 function normalizeWord(part: string): string | null {
   const lower = part.toLowerCase();
-  if (lower.length < 2 || /\d/.test(lower) || STOPWORDS.has(lower)) return null;
+  if (lower.length < 2 || /\d/.test(lower) || STOPWORDS.has(lower) || FOREIGN_STOPWORDS.has(lower)) return null;
   const word = SYNONYMS[lower] ?? lower;
   return stemmer(word);
 }
@@ -231,6 +231,22 @@ const STOPWORDS = new Set(
     'across sometimes often always again still repeatedly occasionally intermittently some any all each per ' +
     'agent bot chatbot assistant detected observed reported noticed seen error errors failed failure failures fail fails failing issue issues ' +
     'traceback recent call last file line most'
+  ).split(' '),
+);
+
+/**
+ * The function words of the other languages feedback most often comes in (Spanish, French, German, Dutch,
+ * Portuguese, Italian, Swedish): two complaints in one language shared them and nothing else.
+ */
+const FOREIGN_STOPWORDS = new Set(
+  (
+    'el la los las un una unos unas de al y o que en es fue por para se su sus me mi mis te tu lo le les ya muy pero como cuando porque ni este esta eso esto ' +
+    'le la les un une des du de et ou que qui en sont avec sans se sa ses me ma mes ne pas mais comme quand il elle ils on je vous nous au aux ce cette ' +
+    'der das dem des ein eine einen einem einer und oder dass in im ist sind für ohne sich sein seine mich mir mein meine nicht kein keine aber wie wenn ich sie er es wir ihr auf zu vom zum zur ' +
+    'het een en dat voor zonder zich zijn mijn niet geen maar hoe ik hij ze wij jij je te naar bij ook er wel nog ' +
+    'uma uns umas do das nos por seu sua meu minha quando ele ela você foi ' +
+    'il gli di della dei delle senza suo sua mio mia ma lui lei sono nel nella ' +
+    'och att det som en ett av för utan sig sitt mitt inte hur när jag han hon vi ni på från har är'
   ).split(' '),
 );
 

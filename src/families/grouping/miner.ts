@@ -97,11 +97,13 @@ export function matchTemplate<T extends MinerTemplate>(tokens: readonly string[]
 
 /**
  * How a template and a text differ: the share of positions where they agree (wildcards do not count as
- * agreeing, as in Drain3), and the differing positions split into words, kept values (HTTP statuses, error
- * codes and model names: names of what failed, never a variable) and other values.
+ * agreeing, as in Drain3; a delimiter both have is not counted), and the differing positions split into
+ * words, kept values (HTTP statuses, error codes and model names: names of what failed, never a variable)
+ * and other values.
  */
 function compare(template: readonly string[], tokens: readonly string[]): { score: number; wildcards: number; words: number[]; kept: number; others: number } {
   let equal = 0;
+  let counted = 0;
   let wildcards = 0;
   let kept = 0;
   let others = 0;
@@ -109,13 +111,16 @@ function compare(template: readonly string[], tokens: readonly string[]): { scor
   for (let i = 0; i < template.length; i++) {
     const a = template[i]!;
     const b = tokens[i]!;
+    // Any two JSON bodies or key=value lists agree in their delimiters: those positions are not counted.
+    if (a === b && DELIMITER.test(a)) continue;
+    counted++;
     if (a === WILDCARD) wildcards++;
     else if (a === b) equal++;
     else if (isWord(a) && isWord(b)) words.push(i);
-    else if ((isKeptNumber(a) && isKeptNumber(b)) || (isModel(a) && isModel(b))) kept++;
+    else if ((isKeptNumber(a) && isKeptNumber(b)) || (isModel(a) && isModel(b)) || (isCodeField(a) && isCodeField(b))) kept++;
     else others++;
   }
-  return { score: template.length === 0 ? 1 : equal / template.length, wildcards, words, kept, others };
+  return { score: counted === 0 ? 1 : equal / counted, wildcards, words, kept, others };
 }
 
 /**
@@ -127,10 +132,20 @@ function isKeptNumber(token: string): boolean {
   return /^-?\d+:?$/.test(token);
 }
 
+/**
+ * An error code in a compact JSON body (`"error_code":"ITEM_LOGIN_REQUIRED"`, `"error":"not_in_channel"`):
+ * the API's name for the failure, so two of them are other failures like two statuses.
+ */
+function isCodeField(token: string): boolean {
+  return /^"(?:error_?code|errorCode|code|error|decline_code)":"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+",?$/.test(token);
+}
+
 /** A model name, which the masking keeps: `chat gpt-4o` and `chat claude-sonnet-4-5` are other calls. */
 function isModel(token: string): boolean {
   return isModelName(token.replace(/[:,.!?]$/, ''));
 }
+
+const DELIMITER = /^[=()[\]{},;]$/;
 
 function merged(template: readonly string[], tokens: readonly string[]): string[] {
   return template.map((token, i) => (token === tokens[i] ? token : WILDCARD));

@@ -59,11 +59,35 @@ export interface GroupingPlan {
 /**
  * The text a signal is grouped by: its message (the error text or evaluator reason), or, when it has
  * none, its title with the tool and error type it names, so a message-less occurrence of a tool error is
- * compared by what failed rather than founding a family of its own.
+ * compared by what failed rather than founding a family of its own. From g-2026-12-05.5 a message-less
+ * signal's text also says how the call failed, as its attributes do (`status 403`, `code 57014`): a span
+ * named for its endpoint (`POST /v2/translate`) is the same for every failure there.
  */
-export function groupingText(signal: Pick<Signal, 'title' | 'message' | 'tool' | 'errorType'>): string {
+export function groupingText(signal: Pick<Signal, 'title' | 'message' | 'tool' | 'errorType' | 'attributes'>, version: string = GROUPING_VERSION): string {
   if (signal.message?.trim()) return signal.message;
-  return [signal.title, signal.tool, signal.errorType].filter(Boolean).join(' ');
+  const attributes = TEXT_WITHOUT_ATTRIBUTES.has(version) ? [] : failureAttributes(signal.attributes ?? {});
+  return [signal.title, signal.tool, signal.errorType, ...attributes].filter(Boolean).join(' ');
+}
+
+/** The versions whose grouping text of a message-less signal was its title, tool and error type only. */
+const TEXT_WITHOUT_ATTRIBUTES = new Set(['g-2026-12-04', 'g-2026-12-05', 'g-2026-12-05.2', 'g-2026-12-05.3', 'g-2026-12-05.4']);
+
+/** OpenTelemetry's attributes for how a call failed, in this order; then a provider's code (`plaid.error_code`). */
+const FAILURE_CODE_ATTRIBUTES = ['error.type', 'exception.type', 'db.response.status_code', 'rpc.jsonrpc.error_code', 'gen_ai.response.finish_reasons'];
+const PROVIDER_CODE_ATTRIBUTE = /[._](?:error[._]?code|error)$/;
+
+/** How a call failed, as its attributes say it: the HTTP status and the codes, as words the masking keeps. */
+function failureAttributes(attributes: Readonly<Record<string, string | number | boolean>>): string[] {
+  const words: string[] = [];
+  const status = String(attributes['http.response.status_code'] ?? attributes['http.status_code'] ?? '');
+  if (/^[45]\d\d$/.test(status)) words.push(`status ${status}`);
+  const providers = Object.keys(attributes).filter((key) => PROVIDER_CODE_ATTRIBUTE.test(key) && !FAILURE_CODE_ATTRIBUTES.includes(key)).sort();
+  for (const key of [...FAILURE_CODE_ATTRIBUTES, ...providers]) {
+    const code = String(attributes[key] ?? '').trim();
+    // A code is one short token; a sentence is a message, and the status is said already.
+    if (code !== '' && code !== status && code.length <= 64 && !/\s/.test(code)) words.push(`code ${code}`);
+  }
+  return words;
 }
 
 /** A signal whose title is only its message cut short (a log line sent as a signal). */
@@ -116,7 +140,7 @@ export function fingerprintOf(workflow: string, tool: string | undefined, templa
 
 /** A legacy version's fingerprint key (g-2026-12-04 and later): the same recipe over the text as that version masks it. */
 export function fingerprintKey(signal: Pick<Signal, 'workflow' | 'title' | 'message' | 'tool' | 'errorType'>, tool: string | undefined, version: string): GroupingKey {
-  return { source: `fingerprint:${version}`, key: fingerprintOf(signal.workflow, tool, maskText(groupingText(signal), version), version) };
+  return { source: `fingerprint:${version}`, key: fingerprintOf(signal.workflow, tool, maskText(groupingText(signal, version), version), version) };
 }
 
 const MAX_TITLE_WORDS = 24;

@@ -6,9 +6,12 @@
 // the old way (plan.ts; legacy_2026_11_22/ for the first version), and a family found that way learns the
 // current version's keys, template and features.
 
-export const GROUPING_VERSION = 'g-2026-12-05.4';
+export const GROUPING_VERSION = 'g-2026-12-05.5';
 
 export const LEGACY_VERSIONS = [
+  // Released 2026-12-05: a signal without a message was grouped by its title, tool and error type alone, so
+  // every failure of a span named for its endpoint (`POST /v2/translate`, 400 or 456) shared a fingerprint.
+  { version: 'g-2026-12-05.4', transitionUntil: new Date('2027-06-05T00:00:00Z') },
   // Released 2026-12-05: its features held the attributes of how a failure was reported (channel, locale,
   // detector, CI provider, a measurement's value and baseline), so unrelated reports of one kind joined.
   { version: 'g-2026-12-05.3', transitionUntil: new Date('2027-06-05T00:00:00Z') },
