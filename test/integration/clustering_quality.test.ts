@@ -71,8 +71,8 @@ describe('grouping quality', () => {
     ['agent tune set', 'agent_signals/grouping-tune.json', { precision: 0.98, recall: 0.75 }],
     ['agent tune set 2', 'agent_signals/grouping-tune-2.json', { precision: 0.95, recall: 0.66 }],
     ['agent tune set 3', 'agent_signals/grouping-tune-3.json', { precision: 0.87, recall: 0.36 }],
-    ['agent tune set 4', 'agent_signals/grouping-tune-4.json', { precision: 0.73, recall: 0.29 }],
-    ['agent holdout set', 'agent_signals/grouping-holdout-4.json', { precision: 0.83, recall: 0.45 }],
+    ['agent tune set 4', 'agent_signals/grouping-tune-4.json', { precision: 0.77, recall: 0.3 }],
+    ['agent holdout set', 'agent_signals/grouping-holdout-4.json', { precision: 0.85, recall: 0.45 }],
     // Labelled per boundary family, coarser than one failure (one family holds several tools' argument
     // errors): their recall is low by construction, and their precision is what they test. The header says
     // which of them the grouping was studied on.

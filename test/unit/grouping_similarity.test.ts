@@ -35,6 +35,15 @@ describe('features', () => {
     expect(textWords('the agent failed to call 3 tools')).toEqual(['w:tool']);
   });
 
+  it("a user's feedback is compared by what it says, not by the words of how it was given", () => {
+    const comment = (title: string) => features({ title, message: 'it never booked my class', kind: 'negative_feedback' }).filter((f) => f.startsWith('w:'));
+    expect(new Set(comment('Thumbs down'))).toEqual(new Set(comment('CSAT 1/5: very dissatisfied')));
+    expect(new Set(comment('Negative rating on conversation'))).toEqual(new Set(['w:not', 'w:book', 'w:class']));
+    // a title that says what failed keeps its words, and so does any other kind's title
+    expect(comment('Class booking failed')).toContain('w:class');
+    expect(features({ title: 'Thumbs down rate spike', kind: 'anomaly' })).toContain('w:thumb');
+  });
+
   it("other languages' function words go too, so two complaints in one language are compared by what they say", () => {
     expect(textWords('Me dijeron que la limpieza era gratis')).toEqual(['w:dijeron', 'w:limpieza', 'w:era', 'w:grati']);
     expect(textWords('Ik vroeg naar de status van de container')).toEqual(['w:vroeg', 'w:statu', 'w:van', 'w:contain']);

@@ -55,9 +55,28 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   }
   if (signal.errorType) addWords(features, signal.errorType);
   for (const [key, value] of Object.entries(signal.attributes ?? {})) addAttribute(features, key, value);
-  addWords(features, maskText(text));
+  addWords(features, maskText(wordedText(signal)));
   return [...features].slice(0, MAX_FEATURES);
 }
+
+/**
+ * The text whose words are features: the title and message, but a user's feedback loses the words of how it
+ * was given from its title (`Thumbs down`, `CSAT 1/5`, `Negative rating on conversation`, from
+ * g-2026-12-05.5): every comment of a channel carries them, and two unrelated comments shared them and
+ * little else.
+ */
+function wordedText(signal: Pick<Signal, 'title' | 'message'> & { kind?: Signal['kind'] }): string {
+  const title = signal.kind === 'negative_feedback' ? signal.title.replace(/[\p{L}_]+/gu, (word) => (FEEDBACK_LABEL.has(word.toLowerCase()) ? ' ' : word)) : signal.title;
+  return `${title}\n${signal.message ?? ''}`.slice(0, MAX_TEXT);
+}
+
+/** The words of a feedback channel's labels: ratings, surveys and who gave them. */
+const FEEDBACK_LABEL = new Set(
+  (
+    'thumbs thumb thumbs_down thumbs_up down up negative positive rating rated ratings star stars csat nps survey score review ' +
+    'feedback user users customer complaint comment comments report reported bad poor very dissatisfied unsatisfied answer response reply conversation chat'
+  ).split(' '),
+);
 
 /** Words of a text: identifiers kept whole and split into their parts, stemmed, function words dropped. */
 export function textWords(text: string): string[] {
