@@ -98,7 +98,7 @@ const VECTOR_COLLECTION = /(?:^|[_.-])(?:chunks?|embeddings?|vectors?|passages)(
 /** pgvector's distance operators: a query ordered by one reads a vector store. */
 const PGVECTOR_DISTANCE = /\s(?:<=>|<->|<#>|<\+>)\s/;
 /** Tool names that say the tool retrieves, so "returned no results" or a 404 from it is a context problem. */
-const RETRIEVAL_TOOL = /(?:^|[^a-z])(?:retriev\w*|rag|vector\w*|kb|knowledge\w*|docs?|documents?|embeddings?|search_(?:docs|kb|knowledge)\w*)(?:$|[^a-z])/i;
+const RETRIEVAL_TOOL = /(?:^|[^a-z])(?:retriev(?:al|er)\w*|retrieve_\w+|rag|vector\w*|kb|knowledge\w*|embeddings?|(?:search|find|lookup|query)_(?:\w+_)?(?:docs?|documents?|articles?|manuals?|polic(?:y|ies)|faqs?|kb|knowledge)\w*|docs?_search\w*)(?:$|[^a-z])/i;
 /** The tool an anomaly's title names before what moved: "send_sms error rate 23%", "run_query p95 duration 118s". */
 const ANOMALY_TITLE_TOOL = /\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?= (?:[45]\d\d )?(?:errors?|failures?|success|timeouts?|p\d\d|latency|duration|returns?|returned|rate)\b)/;
 /** Tools that run queries the agent wrote. */

@@ -494,6 +494,13 @@ describe('classifySignalBoundary: evidence read since the sixth and seventh boun
     [t('Customer threatening to cancel over late delivery', { kind: 'negative_feedback' }), 'unknown'],
     // an empty body that is not JSON is what the tool answered, not arguments the model wrote
     [t('JSONDecodeError in fetch_rates', { kind: 'other', tool: 'fetch_rates', message: 'Expecting value: line 1 column 1 (char 0)' }), 'unknown'],
+    // a tool that reads or files one document by id, or an API's "retrieve" verb, is no retrieval
+    [t('sap.get_billing_document 404', { kind: 'tool_error', tool: 'sap.get_billing_document' }), 'tool_contract'],
+    [t('stripe.charges.retrieve 404', { kind: 'tool_error', tool: 'stripe.charges.retrieve' }), 'tool_contract'],
+    [t('tax_docs.get_1099 404', { kind: 'tool_error', tool: 'tax_docs.get_1099' }), 'tool_contract'],
+    // a tool that searches documents is
+    [t('search_policy_docs 404', { kind: 'tool_error', tool: 'search_policy_docs' }), 'context_source'],
+    [t('retrieve_passages 404', { kind: 'tool_error', tool: 'retrieve_passages' }), 'context_source'],
   ])('%j is not misread (%s)', (input, boundary) => {
     expect(classifySignalBoundary(input, [], RULES_ONLY).boundary).toBe(boundary);
   });
