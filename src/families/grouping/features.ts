@@ -55,18 +55,17 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   }
   if (signal.errorType) addWords(features, signal.errorType);
   for (const [key, value] of Object.entries(signal.attributes ?? {})) addAttribute(features, key, value);
-  addWords(features, maskText(wordedText(signal)));
+  addWords(features, maskText(signal.kind === 'negative_feedback' ? feedbackText(signal) : text));
   return [...features].slice(0, MAX_FEATURES);
 }
 
 /**
- * The text whose words are features: the title and message, but a user's feedback loses the words of how it
- * was given from its title (`Thumbs down`, `CSAT 1/5`, `Negative rating on conversation`, from
- * g-2026-12-05.5): every comment of a channel carries them, and two unrelated comments shared them and
- * little else.
+ * A user's feedback as its words are read: the title without the words of how feedback is given
+ * (`Thumbs down`, `CSAT 1/5`, `Negative rating on conversation`, from g-2026-12-05.5), then the comment.
+ * Every comment of a channel carries those words, and two unrelated comments shared them and little else.
  */
-function wordedText(signal: Pick<Signal, 'title' | 'message'> & { kind?: Signal['kind'] }): string {
-  const title = signal.kind === 'negative_feedback' ? signal.title.replace(/[\p{L}_]+/gu, (word) => (FEEDBACK_LABEL.has(word.toLowerCase()) ? ' ' : word)) : signal.title;
+function feedbackText(signal: Pick<Signal, 'title' | 'message'>): string {
+  const title = signal.title.replace(/[\p{L}_]+/gu, (word) => (FEEDBACK_LABEL.has(word.toLowerCase()) ? ' ' : word));
   return `${title}\n${signal.message ?? ''}`.slice(0, MAX_TEXT);
 }
 
