@@ -107,7 +107,7 @@ const QUERY_TOOL = /(?:^|[^a-z])(?:sql|soql|query|queries|warehouse|db|database|
 const RETRIEVAL_URL = /\/(?:search|docs?|documents?|kb|knowledge\w*|articles?|vectors?|collections?|indexes|embeddings?|retriev\w*)(?:\/|\?|$)/i;
 /**
  * Words saying the failure was a model call even without GenAI attributes: the call named as one, a model
- * API operation (`InvokeModel`, `generate_content`, `messages.create`), a provider SDK's exception module
+ * API operation (`InvokeModel`, `generate_content`, Anthropic's `messages.create`), a provider SDK's exception module
  * (`openai.InternalServerError`, `litellm.Timeout`), or a gateway's provider-prefixed model id
  * (`bedrock/anthropic.claude-3-sonnet…`, `vertex_ai/gemini-2.5-pro`, `openai/gpt-4.1-mini`).
  */
@@ -115,7 +115,9 @@ const MODEL_CALL_TEXT = new RegExp(
   [
     String.raw`\b(?:llm|model) (?:call|request|step|run|invocation|api)\b|\bcalling the (?:model|llm)\b|\bchat[ .]completions?\b`,
     String.raw`\bllm (?:timeouts?|errors?|failures?)\b|\b(?:from|by) the (?:model|llm)\b`,
-    String.raw`\b(?:InvokeModel(?:WithResponseStream)?|ConverseStream|generate_?content|generateContent|messages\.create|responses\.create)\b`,
+    String.raw`\b(?:InvokeModel(?:WithResponseStream)?|ConverseStream|generate_?content|generateContent|responses\.create)\b`,
+    // Twilio's SDK has a messages.create too: Anthropic's is the one named with its client or given a model.
+    String.raw`\banthropic(?:\.[a-z_]+)*\.messages\.create\b|\bmessages\.create\([^)\n]{0,40}\bmodel\s*=`,
     String.raw`\b(?:openai|anthropic|litellm|mistralai|cohere|google\.genai|vertexai)\.(?:[a-z_]+\.)*[A-Z]|\b(?:Vertex ?AI|Bedrock|Azure ?OpenAI) ?Exception\b`,
     String.raw`\b(?:openai|anthropic|bedrock|vertex_ai|azure|azure_ai|gemini|mistral|groq|together_ai|fireworks_ai|ollama|deepseek)\/[\w.:@-]*\d[\w.:@-]*`,
     String.raw`\bError code: [45]\d\d - \{'(?:error|type)': |\bThe server had an error while processing your request\b`,
@@ -126,11 +128,20 @@ const MODEL_CALL_TEXT = new RegExp(
 const MODEL_GATEWAY_ATTRIBUTES = ['llm.route', 'llm.provider', 'llm.deployment', 'litellm.model'];
 
 /**
- * A provider's own error code carried as an attribute (`sf.error_code`, `plaid.error_code`, `maps.status`,
+ * A provider's own error code carried as an attribute (`sf.error_code`, `plaid.error_type`, `maps.status`,
  * `slack.error`): an upper-case or snake_case code, never a flag or a sentence.
  */
-const PROVIDER_CODE_KEY = /(?:^|[._])(?:error(?:[._]?code)?|status)$/i;
+const PROVIDER_CODE_KEY = /(?:^|[._])(?:error(?:[._]?(?:code|type))?|status)$/i;
 const PROVIDER_CODE = /^(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:_[a-z]+)+)$/;
+
+/**
+ * A provider's numeric error code carried as an attribute, read as the text would say it:
+ * `twilio.error_code=30007`. A three-digit code is left out: it would read as an HTTP status, and ArcGIS's
+ * `error_code: 498` is an invalid token, not a client error.
+ */
+function numericProviderCodes(attributes: Attributes): string[] {
+  return Object.entries(attributes).flatMap(([key, value]) => (/(?:^|[._])error[._]?code$/i.test(key) && typeof value === 'number' && value >= 1000 ? [`${key}=${value}`] : []));
+}
 
 function providerCodes(attributes: Attributes): string[] {
   return Object.entries(attributes).flatMap(([key, value]) => (PROVIDER_CODE_KEY.test(key) && typeof value === 'string' && PROVIDER_CODE.test(value) ? [value] : []));
@@ -223,6 +234,7 @@ function readSignal(e: BoundaryEvidence): Reading {
     splitExceptionNames(e.title),
     e.message === undefined ? undefined : splitExceptionNames(e.message),
     ...errorClass.map((name) => `${name} ${splitCamel(name)}`),
+    ...numericProviderCodes(a),
     finishReasons === undefined ? undefined : `finish_reason=${finishReasons}`,
   ]
     .filter((part) => part !== undefined && part !== '')
@@ -472,6 +484,15 @@ const TEXT_RULES: readonly TextRule[] = [
     ],
   },
   {
+    // Plaid answers a bank that is down with a 400 (INSTITUTION_ERROR): the code and the words outrank it.
+    name: 'provider-down',
+    boundary: 'downstream_api',
+    confidence: SPECIFIC,
+    says: 'the provider is down',
+    inModelCall: 'model_route',
+    patterns: [/\bINSTITUTION_(?:DOWN|NOT_RESPONDING|NOT_AVAILABLE|ERROR)\b/, /\bnot currently (?:responding|available)\b[^\n]{0,80}\btry again\b/i],
+  },
+  {
     name: 'rate-limit',
     boundary: 'downstream_api',
     confidence: SPECIFIC,
@@ -610,7 +631,6 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bbad gateway\b/i,
       /\bUNAVAILABLE\b(?: \(14\))?/,
       /\bunable to respond\b/i,
-      /\bINSTITUTION_(?:DOWN|NOT_RESPONDING|NOT_AVAILABLE)\b/,
       /\bservice (?:is )?(?:currently |temporarily )?unavailable\b/i,
       /\b5xx\b/i,
       /\bserver error\b/i,
@@ -618,6 +638,17 @@ const TEXT_RULES: readonly TextRule[] = [
       /\btemporarily unavailable\b|\bunder maintenance\b|\bcircuit[ _-]?breaker\b/i,
       /\b(?:system|server|service|backend|api) (?:is )?(?:currently |temporarily )?(?:unavailable|down)\b|\bunavailable right now\b/i,
       /\b(?:service|system|api|server|backend|site)\b[^\n]{0,12}\b(?:isn'?t|is not|wasn'?t|was not|not) (?:available|responding|reachable)\b|\b(?:is|was|isn'?t|wasn'?t) not responding\b|\b(?:isn'?t|wasn'?t) responding\b/i,
+    ],
+  },
+  {
+    // A text the carrier would not deliver: Twilio's 30002-30008 (unreachable, unknown, landline, filtered).
+    name: 'carrier-delivery',
+    boundary: 'downstream_api',
+    confidence: INFRA,
+    says: 'the carrier did not deliver the message',
+    patterns: [
+      /\b(?:error[ _]?code|error)[ =:]*300(?:0[2-8])\b/i,
+      /\bmessage (?:was )?(?:filtered|blocked) by (?:the )?carrier\b|\bcarrier (?:filter(?:ed|ing)?|block(?:ed|ing)?|violation|rejected)\b|\bunreachable (?:destination|handset|carrier)\b|\bMessageStatus=undelivered\b/i,
     ],
   },
   {
@@ -1054,6 +1085,9 @@ function quotaOrPlan(r: Reading): boolean {
   return QUOTA_OR_PLAN.test(r.text) || Object.keys(r.attributes).some((key) => /quota/i.test(key));
 }
 
+/** An OAuth 2.0 token endpoint: `/oauth/token`, `/oauth2/v2.0/token`, Salesforce's `/services/oauth2/token`, `/connect/token`. */
+const OAUTH_TOKEN_ENDPOINT = /\/(?:oauth2?|connect)\/(?:v[\d.]+\/)?token\b/i;
+
 /** HTTP semantics, read with what was being called: a model, a retriever, or anything else. */
 function statusFinding(r: Reading): Finding | null {
   const s = r.status;
@@ -1067,6 +1101,10 @@ function statusFinding(r: Reading): Finding | null {
   if (s === 529) return at('model_route', SPECIFIC, '529 overloaded');
   if (s >= 500 || s === 408) return r.model ? at('model_route', 0.9, `${s} from the model call`) : at('downstream_api', 0.9, `${s}`);
   if (r.model) return at('model_route', INFRA, `${s} from the model call`);
+  // OAuth answers a refused grant (invalid_grant, consent_required) with a 400 from its token endpoint.
+  if (s === 400 && (OAUTH_TOKEN_ENDPOINT.test(r.text) || OAUTH_TOKEN_ENDPOINT.test(attr(r.attributes, 'url.full', 'url.path', 'http.url', 'http.target') ?? ''))) {
+    return at('permission', PHRASE, '400 from the OAuth token endpoint');
+  }
   if (s === 404) return r.retrieval ? at('context_source', 0.75, '404 for a document') : at('tool_contract', 0.75, '404 for a resource the agent named');
   return at('tool_contract', s === 400 || s === 422 ? INFRA : VAGUE, `${s}`);
 }
@@ -1085,14 +1123,20 @@ function sqlStateFinding(r: Reading): Finding | null {
   return null;
 }
 
-/** Snowflake's own error codes, which its spans carry in db.response.status_code (six digits, no SQLSTATE). */
-const SNOWFLAKE_CODES: Readonly<Record<string, [Boundary, string]>> = {
+/**
+ * Snowflake answers a missing object and a role without rights on it alike ("does not exist or not
+ * authorized"): a weak vote, which a family's plainer privilege or syntax errors outweigh.
+ */
+const AMBIGUOUS_MISSING = /\bdoes not exist or (?:is )?not authori[sz]ed\b/i;
+
+/** Snowflake's own error codes, which its spans carry in db.response.status_code (six digits, no SQLSTATE); a third entry is a weaker confidence. */
+const SNOWFLAKE_CODES: Readonly<Record<string, [Boundary, string, number?]>> = {
   '003001': ['permission', 'insufficient privileges'],
   '390114': ['permission', 'authentication token expired'],
   '390100': ['permission', 'incorrect username or password'],
   '000904': ['tool_contract', 'invalid identifier'],
   '001003': ['tool_contract', 'syntax error'],
-  '002003': ['tool_contract', 'object does not exist or not authorized'],
+  '002003': ['tool_contract', 'object does not exist or not authorized', LOOSE],
   '000630': ['downstream_api', 'statement timeout'],
   '000604': ['downstream_api', 'statement cancelled'],
   '250001': ['downstream_api', 'could not connect'],
@@ -1103,7 +1147,7 @@ function snowflakeFinding(r: Reading): Finding | null {
   const code = attr(r.attributes, 'db.response.status_code');
   const hit = code === undefined ? undefined : SNOWFLAKE_CODES[code];
   if (!hit) return null;
-  return { boundary: hit[0], confidence: 0.9, what: `Snowflake ${code} (${hit[1]})`, via: 'from', subject: r.subject, rule: 'builtin:snowflake' };
+  return { boundary: hit[0], confidence: hit[2] ?? 0.9, what: `Snowflake ${code} (${hit[1]})`, via: 'from', subject: r.subject, rule: 'builtin:snowflake' };
 }
 
 /** JSON-RPC (MCP) error codes: -32700..-32600 are the request's fault; -32001 is MCP's request timeout; the rest of -32000..-32099 the server's. */
@@ -1282,7 +1326,10 @@ function strongestFinding(r: Reading): Finding | null {
   consider(spanFinding(r));
   consider(anomalyFinding(r));
   consider(kindFinding(r));
-  return best;
+  const found = best as Finding | null;
+  // Snowflake's missing object may be one the role may not see: whatever read it as the query's fault says so weakly.
+  if (found?.boundary === 'tool_contract' && AMBIGUOUS_MISSING.test(r.text)) return { ...found, confidence: Math.min(found.confidence, LOOSE) };
+  return found;
 }
 
 function configFinding(e: BoundaryEvidence, configRules: readonly BoundaryRule[]): Finding | null {

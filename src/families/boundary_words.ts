@@ -41,10 +41,15 @@ function stem(word: string): string {
   return word.length > 4 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word;
 }
 
+/** A prefixed id (`cv_9ea29c201b`, `cus_Q8x2`, `req_7f3a`): its prefix says which kind of id, not what failed. */
+const PREFIXED_ID = /\b[a-z]{1,5}_[a-z0-9]*\d[a-z0-9]*\b/gi;
+
+/** Words of a text, lower case, stemmed, English function words and prefixed ids dropped. */
 function words(text: string | undefined): string[] {
   if (!text) return [];
   return text
     .slice(0, MAX_TEXT)
+    .replace(PREFIXED_ID, ' ')
     .replace(/([a-z])([A-Z])/g, '$1 $2')
     .toLowerCase()
     .split(/[^a-z0-9]+/)

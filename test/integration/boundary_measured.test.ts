@@ -11,7 +11,9 @@
 // - boundary-set-6.json to boundary-set-10.json (367, 361, 360, 360 and 365 signals, ten more workflows
 //   each): holdouts or new sets, run once each as they came, then studied whole (their misses read for the
 //   rules, and the word model trained on them): tune.
-// - boundary-set-11.json (370 signals, ten more workflows): written after that, never studied: all of it is
+// - boundary-set-11.json (370 signals, ten more workflows): the holdout after that, run once, then studied
+//   (its misses read for the rules, the word model trained on it): tune.
+// - boundary-set-12.json (370 signals, ten more workflows): written after that, never studied: all of it is
 //   report, the holdout.
 import { readFileSync } from 'node:fs';
 import { eq, inArray } from 'drizzle-orm';
@@ -34,8 +36,8 @@ const load = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/boun
 
 // Floors, not the target: they sit a little under the figures measured (docs/boundary.md, "Measured end to
 // end"), which move with every grouping change. The word model (boundary_words.ts) was trained on the first
-// set's tune half and the second to tenth sets, so their figures show how well it fits what it learned
-// from, not how well it reads new signals: the first set's report half and the eleventh set measure that.
+// set's tune half and the second to eleventh sets, so their figures show how well it fits what it learned
+// from, not how well it reads new signals: the first set's report half and the twelfth set measure that.
 // `wordsTrained` marks the sets it learned whole.
 describe.each([
   { name: 'boundary-set.json', split: halfOf, wordsTrained: false, floor: { accepted: 0.91, unknown: 0.04 } },
@@ -48,7 +50,8 @@ describe.each([
   { name: 'boundary-set-8.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.9, unknown: 0.03 } },
   { name: 'boundary-set-9.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.95, unknown: 0.03 } },
   { name: 'boundary-set-10.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.95, unknown: 0.02 } },
-  { name: 'boundary-set-11.json', split: () => 'report', wordsTrained: false, floor: { accepted: 0.84, unknown: 0.06 } },
+  { name: 'boundary-set-11.json', split: () => 'tune', wordsTrained: true, floor: { accepted: 0.94, unknown: 0.02 } },
+  { name: 'boundary-set-12.json', split: () => 'report', wordsTrained: false, floor: { accepted: 0.87, unknown: 0.07 } },
 ])('boundaries of families made by the real pipeline from $name', ({ name, split, wordsTrained, floor }) => {
   const set = load(name);
   let h: Harness;
@@ -89,7 +92,7 @@ describe.each([
     );
     expect(landed.every((l) => decided.has(l.cluster))).toBe(true);
     // The issue's target is >= 90% accepted and <= 5% unknown. Measured on families as labelled it is met
-    // (bench:boundary: 96.8% / 0.0% on the eleventh set, never studied); through the real pipeline it is
+    // (bench:boundary: 98.4% / 0.0% on the twelfth set, never studied); through the real pipeline it is
     // not: grouping keeps more families apart than the labels (a signal often lands alone or in a pair), so
     // the per-signal rules decide many of them.
     expect(all.accepted).toBeGreaterThanOrEqual(floor.accepted);
