@@ -86,6 +86,10 @@ describe('matchTemplate', () => {
     expect(matchTemplate(tokens('{"ok":false,"error":"not_in_channel"}'), [template('b', '{"ok":false,"error":"channel_not_found"}', 3)]).action).toBe('new');
     // two bodies that share only their braces and commas are not alike
     expect(matchTemplate(tokens('{"ok":false,"error":"channel_not_found"}'), [template('c', `{"field":"equipment_id","error":"check digit mismatch for 'TGHU876543'"}`)]).action).toBe('new');
+    // a status or code the masking kept in such a body tells them apart too (from g-2026-12-05.6)
+    const gateway = (status: number) => `{"ts":"2026-11-07T05:14:10.103Z","lvl":"ERROR","tool":"salesforce.opportunity.create","method":"POST","status":${status},"ms":165}`;
+    expect(matchTemplate(tokens(gateway(400)), [template('d', gateway(401), 3)]).action).toBe('new');
+    expect(matchTemplate(tokens(gateway(401).replace('165', '85')), [template('d', gateway(401), 3)]).action).toBe('join');
     // the same code with other words around it is the same failure
     expect(matchTemplate(tokens(body('ITEM_LOGIN_REQUIRED', 'the login details changed again')), leaf).action).toBe('join');
   });

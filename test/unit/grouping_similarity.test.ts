@@ -78,6 +78,11 @@ describe('features', () => {
     ['a column that does not exist', { title: 'x', message: 'psycopg.errors.UndefinedColumn: column "revenue_usd" does not exist' }, ['missing:revenue_usd']],
     ['an SDK permission error', { title: 'stripe.PermissionError in issue_refund' }, ['class:forbidden']],
     ['a rotated key', { title: 'All BambooHR calls failing after key rotation', message: "the integration user's API key was rotated" }, ['class:unauthenticated']],
+    // From g-2026-12-05.6: what a span's attributes say of the tool and the code.
+    ['the tool a span names by its GenAI attribute', { title: 'tools/call reserve_tyres', attributes: { 'gen_ai.tool.name': 'reserve_tyres' } }, ['tool:reserve_tyres']],
+    ['a JSON-RPC code only the attributes carry', { title: 'inventory/reserve', attributes: { 'rpc.jsonrpc.error_code': -32601 } }, ['errno:-32601']],
+    ["an error type that is an API's code written as a constant", { title: 'create_lead rejected', errorType: 'DUPLICATES_DETECTED' }, ['code:duplicates_detected']],
+    ["a provider's named code only the attributes carry", { title: 'POST /accounts/balance/get', attributes: { 'plaid.error_code': 'ITEM_LOGIN_REQUIRED', 'slack.error': 'not_in_channel' } }, ['code:item_login_required', 'code:not_in_channel']],
   ])('%s', (_, signal, expected) => {
     expect(features(signal)).toEqual(expect.arrayContaining(expected));
   });
@@ -86,9 +91,29 @@ describe('features', () => {
     ['where feedback came from', { channel: 'web_chat', locale: 'de-DE', 'feedback.key': 'thumbs', 'feedback.score': -1, 'user.role': 'teacher' }, []],
     ['where an evaluation ran', { 'ci.provider': 'buildkite', 'eval.experiment': 'nightly-1124', 'eval.dataset': 'golden-v7', 'langsmith.project': 'intake-prod', 'eval.score': 0.4, 'eval.threshold': 0.9 }, []],
     ['a detector and the slots of its measurement', { detector: 'seasonal-mad', 'metric.value': 47, 'metric.baseline': 2, 'metric.window': '24h', 'metric.unit': 's', 'metric.threshold_s': 30, observed_pct: 20.3 }, []],
+    // From g-2026-12-05.6.
+    ['the reporting service, its deployment, and the status every failed span has', { 'service.name': 'tyre-booking-agent', 'deployment.environment': 'prod', 'otel.status_code': 'ERROR' }, []],
+    ["the reporter's locale, the suite and the source's session", { 'feedback.locale': 'en', 'eval.suite': 'order-accuracy', 'langsmith.session_name': 'aquarium-prod', 'git.sha': 'e82fc24' }, []],
     ['what was measured or checked still counts', { 'metric.name': 'guardrail.block_count', 'eval.name': 'required_headings', 'retrieval.hits': 0, expected_tool: 'lookup_order' }, ['attr:metric.name=guardrail.block_count', 'attr:eval.name=required_headings', 'attr:retrieval.hits', 'attr:expected_tool=lookup_order']],
   ])('attributes of how a failure was reported are not features: %s', (_, attributes, expected) => {
     expect(features({ title: 'x', attributes }).filter((f) => f.startsWith('attr:')).sort()).toEqual([...expected].sort());
+  });
+
+  it('two spans of one service on different tools and codes stay apart, whatever the service attributes share', () => {
+    const span = (name: string, tool: string, code: number) => ({
+      title: `tools/call ${name}`,
+      attributes: { 'service.name': 'tyre-booking-agent', 'deployment.environment': 'prod', 'span.id': `s-${code}`, 'otel.status_code': 'ERROR', 'gen_ai.tool.name': tool, 'rpc.jsonrpc.error_code': code },
+    });
+    const invalidParams = span('search_tyres', 'search_tyres', -32602);
+    const methodNotFound = span('reserve_tyres', 'reserve_tyres', -32601);
+    expect(vetoed(features(methodNotFound), profileOf(invalidParams))).toBe(true);
+    expect(bestSimilar(features(methodNotFound), [{ familyId: 'f', features: profileOf(invalidParams) }], flat)).toBeNull();
+  });
+
+  it("two of one API's codes written as constants are two failures, however alike the rest", () => {
+    const gateway = (code: string) => ({ title: 'create_lead rejected', tool: 'create_lead', errorType: code, message: 'POST https://brightroof.my.salesforce.com/services/data/v61.0/sobjects/Lead -> 400' });
+    expect(vetoed(features(gateway('DUPLICATES_DETECTED')), profileOf(gateway('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST')))).toBe(true);
+    expect(vetoed(features(gateway('DUPLICATES_DETECTED')), profileOf(gateway('DUPLICATES_DETECTED')))).toBe(false);
   });
 
   it('two complaints from one channel share nothing but the channel, and stay apart', () => {
@@ -127,7 +152,7 @@ describe('features', () => {
   });
 
   it('an error type that is a class or a status is words, not a code', () => {
-    for (const errorType of ['TwilioRestException', 'HttpError', 'HTTP403', 'ItemUnavailable']) {
+    for (const errorType of ['TwilioRestException', 'HttpError', 'HTTP403', 'ItemUnavailable', 'HTTP_429']) {
       expect(features({ title: 'x', errorType }).filter((f) => f.startsWith('etype:') || f.startsWith('errno:'))).toEqual([]);
     }
   });

@@ -46,13 +46,17 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   for (const match of text.matchAll(MISSING_NAME)) features.add(FEATURE.missing + (match[1] ?? match[2] ?? match[3])!.toLowerCase());
   const errorType = signal.errorType?.trim() ?? '';
   if (NUMERIC_ERROR_TYPE.test(errorType)) features.add(FEATURE.errno + errorType);
+  else if (CONSTANT_CODE.test(errorType)) features.add(FEATURE.code + errorType.toLowerCase());
   else if (CODE_ERROR_TYPE.test(errorType)) features.add(FEATURE.errorType + errorType);
   // The tool counts by the words of its name (`hubspot_search_contacts` says hubspot, search, contact); its
   // `tool:` feature is not scored, only compared: a signal naming another tool is another failure.
-  if (signal.tool) {
-    features.add(FEATURE.tool + normalizeName(signal.tool));
-    for (const word of textWords(signal.tool)) if (word.startsWith(FEATURE.word)) features.add(word);
+  // From g-2026-12-05.6 a span's tool attribute names the tool as the field does (`gen_ai.tool.name`).
+  const tool = signal.tool ?? toolAttribute(signal.attributes ?? {});
+  if (tool) {
+    features.add(FEATURE.tool + normalizeName(tool));
+    for (const word of textWords(tool)) if (word.startsWith(FEATURE.word)) features.add(word);
   }
+  for (const code of attributeCodes(signal.attributes ?? {})) features.add(code);
   if (signal.errorType) addWords(features, signal.errorType);
   for (const [key, value] of Object.entries(signal.attributes ?? {})) addAttribute(features, key, value);
   addWords(features, maskText(signal.kind === 'negative_feedback' ? feedbackText(signal) : text));
@@ -197,9 +201,47 @@ const ERROR_CODE_IN_TEXT = /\b(?:error|code|error_code|errorCode|decline_code)["
 const MISSING_NAME =
   /\bKeyError:?\s*\(?['"]([\w.-]{1,64})['"]|\bhas no attribute ['"]([\w.-]{1,64})['"]|\b(?:column|relation|table|field|key|property)\s+['"]([\w.-]{1,64})['"]\s+(?:does not exist|not found|is missing|is required)/gi;
 
+/**
+ * An error type that is an API's code written as a constant (from g-2026-12-05.6): `DUPLICATES_DETECTED`,
+ * `INVALID_SESSION_ID`, `OVER_QUERY_LIMIT` (Salesforce, Google Maps, Plaid), the vocabulary of a JSON body's
+ * named code. Each part starts with two letters, so `HTTP_429` is not one. Only the field is read so: in a
+ * text such a word is as often a table (`SELECT FLEET_AVAILABILITY`).
+ */
+const CONSTANT_CODE = /^[A-Z]{2,}[A-Z0-9]*(?:_[A-Z]{2,}[A-Z0-9]*)+$/;
+
 /** An error type that is a code rather than a class: `card_declined`, `called_wrong_tool`; or a number, `21211`. */
 const CODE_ERROR_TYPE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/;
 const NUMERIC_ERROR_TYPE = /^-?\d{4,6}$/;
+
+/** The attributes OpenTelemetry's GenAI and MCP conventions name a called tool by. */
+const TOOL_ATTRIBUTES = ['gen_ai.tool.name', 'mcp.tool.name', 'tool.name'];
+
+function toolAttribute(attributes: Readonly<Record<string, unknown>>): string | undefined {
+  for (const key of TOOL_ATTRIBUTES) {
+    const value = attributes[key];
+    if (typeof value === 'string' && value.trim() !== '') return value;
+  }
+  return undefined;
+}
+
+/**
+ * Error codes the attributes carry (from g-2026-12-05.6), as the text's codes are read: a numeric code
+ * (`rpc.jsonrpc.error_code: -32602`, `twilio.error_code: 21610`) and a provider's named code
+ * (`plaid.error_code: ITEM_LOGIN_REQUIRED`, `slack.error: not_in_channel`), so a span that says its code
+ * only there is told apart from another code's failure.
+ */
+function attributeCodes(attributes: Readonly<Record<string, unknown>>): string[] {
+  const codes: string[] = [];
+  for (const [key, value] of Object.entries(attributes)) {
+    if (!CODE_ATTRIBUTE.test(key)) continue;
+    const text = String(value).trim();
+    if (NUMERIC_ERROR_TYPE.test(text)) codes.push(FEATURE.errno + text);
+    else if (/^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$/.test(text)) codes.push(FEATURE.code + text.toLowerCase());
+  }
+  return codes;
+}
+
+const CODE_ATTRIBUTE = /(?:^|[._])(?:error[._]?code|error)$/i;
 
 /**
  * Attributes: a categorical value names what failed (`metric=faithfulness`, `error.type=timeout`); a number,
@@ -230,6 +272,13 @@ const REPORT_CONTEXT = new RegExp(
   '^(?:' +
     [
       'channel|locale|level|detector|rating|dataset|experiment',
+      // From g-2026-12-05.6: the service and deployment that reported it, the reporter's locale, the suite
+      // an evaluation ran in, the source's session, and OpenTelemetry's span status, which every failed
+      // span has.
+      '(?:service|deployment|host|process|telemetry|otel\\.scope)\\.[\\w.]+',
+      'otel\\.status_code',
+      '[\\w]+\\.(?:locale|language|suite|session_name|tenant_name|event_type)',
+      'git\\.[\\w.]+|suite',
       '(?:user|ci|sdk)\\.[\\w.]+',
       'feedback\\.(?:key|score|channel|source|user_role)',
       '[\\w]+\\.(?:project|experiment|dataset)',

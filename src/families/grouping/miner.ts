@@ -134,11 +134,15 @@ function isKeptNumber(token: string): boolean {
 
 /**
  * An error code in a compact JSON body (`"error_code":"ITEM_LOGIN_REQUIRED"`, `"error":"not_in_channel"`):
- * the API's name for the failure, so two of them are other failures like two statuses.
+ * the API's name for the failure, so two of them are other failures like two statuses. From
+ * g-2026-12-05.6 also a number such a body holds that the masking kept (`"status":401`, `"code":21211`,
+ * KEPT_NUMBER_FIELD): the masking keeps a number only where it reads as a status or an error code.
  */
 function isCodeField(token: string): boolean {
-  return /^"(?:error_?code|errorCode|code|error|decline_code)":"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+",?$/.test(token);
+  return /^"(?:error_?code|errorCode|code|error|decline_code)":"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+",?$/.test(token) || KEPT_NUMBER_FIELD.test(token);
 }
+
+const KEPT_NUMBER_FIELD = /^"\w+":-?\d+,?$/;
 
 /** A model name, which the masking keeps: `chat gpt-4o` and `chat claude-sonnet-4-5` are other calls. */
 function isModel(token: string): boolean {

@@ -6,9 +6,14 @@
 // the old way (plan.ts; legacy_2026_11_22/ for the first version), and a family found that way learns the
 // current version's keys, template and features.
 
-export const GROUPING_VERSION = 'g-2026-12-05.5';
+export const GROUPING_VERSION = 'g-2026-12-05.6';
 
 export const LEGACY_VERSIONS = [
+  // Released 2026-12-05: its features held the attributes of the reporting service and of how a report was
+  // made (`service.name`, `deployment.environment`, `otel.status_code`, `feedback.locale`), so failures
+  // reported by one source joined; a tool or code said only in attributes, and an error type written as a
+  // constant (`DUPLICATES_DETECTED`), were no features; its miner read `"status":401` in a JSON body as a value.
+  { version: 'g-2026-12-05.5', transitionUntil: new Date('2027-06-05T00:00:00Z') },
   // Released 2026-12-05: a signal without a message was grouped by its title, tool and error type alone, so
   // every failure of a span named for its endpoint (`POST /v2/translate`, 400 or 456) shared a fingerprint.
   { version: 'g-2026-12-05.4', transitionUntil: new Date('2027-06-05T00:00:00Z') },
