@@ -153,7 +153,7 @@ describe('features', () => {
 
   it('an error type that is a class or a status is words, not a code', () => {
     for (const errorType of ['TwilioRestException', 'HttpError', 'HTTP403', 'ItemUnavailable', 'HTTP_429']) {
-      expect(features({ title: 'x', errorType }).filter((f) => f.startsWith('etype:') || f.startsWith('errno:'))).toEqual([]);
+      expect(features({ title: 'x', errorType }).filter((f) => f.startsWith('etype:') || f.startsWith('errno:') || f.startsWith('code:'))).toEqual([]);
     }
   });
 });
