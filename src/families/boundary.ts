@@ -183,7 +183,7 @@ const STATUS_PHRASE =
 
 /** A status next to a word that says it is one: "HTTP 503", "status=401", "Error code: 429", "returned 502". */
 const KEYWORD_STATUS = new RegExp(
-  String.raw`(?:\bhttps?(?:\/[\d.]+)?|\bstatus(?:[ _-]?code)?|\bcode|error|exception|\bresponse|\breturn(?:s|ed)?|\bresponded with|\bfailed(?: with)?|\bupstream|\bgot)[\s:=(\[#-]{0,3}([1-5]\d\d)\b(?!\.\d)(?!\s+(?:${COUNT_NOUNS})\b)`,
+  String.raw`(?:\bhttps?(?:\/[\d.]+)?|\bstatus(?:[ _-]?code)?|\bcode|error|exception|\bresponse|\breturn(?:s|ed)?|\bresponded with|\bfailed(?: with)?|\bupstream|\bgot(?: an?)?)[\s:=(\[#-]{0,3}([1-5]\d\d)\b(?!\.\d)(?!\s+(?:${COUNT_NOUNS})\b)`,
   'i',
 );
 /** A status followed by its reason phrase: "404 Not Found", "504 Server Error: Gateway Time-out". */
@@ -429,7 +429,7 @@ const TEXT_RULES: readonly TextRule[] = [
     boundary: 'model_route',
     confidence: PHRASE,
     says: "output cut at the model call's token limit",
-    patterns: [/\b(?:finish|stop)[_ ]reasons?\W{1,4}(?:length|max_tokens)\b/i, /\boutput (?:was )?(?:cut|truncated) at [\d,.]+k? tokens\b/i],
+    patterns: [/\b(?:finish|stop)[_ ]?reasons?\W{1,4}(?:length|max_tokens)\b/i, /\boutput (?:was )?(?:cut|truncated) at [\d,.]+k? tokens\b/i],
   },
   {
     name: 'content-filter',
@@ -441,7 +441,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bcontent[ _]management[ _]policy\b/i,
       /\bno (?:content|output|response|completion)\b[^\n]{0,12}\(filtered\)/i,
       /\bresponsible ?ai[ _]?policy[ _]?violation\b/i,
-      /\bfinish[ _]reason\W{1,4}safety\b|\bblocked (?:due to|for) safety\b|\bsafety (?:filter|block)/i,
+      /\b(?:finish|block)[ _]?reason\W{1,4}safety\b|\bblocked (?:due to|for) safety\b|\bsafety (?:filter|block)/i,
     ],
   },
   {
@@ -506,7 +506,7 @@ const TEXT_RULES: readonly TextRule[] = [
     says: 'permission denied',
     patterns: [
       // An agent's unauthorised concession is a policy matter, not an access one.
-      /\bunauthori[sz]ed\b(?! (?:concessions?|discounts?|refunds?|credits?|waivers?|promises?|offers?|commitments?|fees?))/i,
+      /\bunauthori[sz]ed\b(?![ -](?:concessions?|discounts?|refunds?|credits?|waivers?|promises?|offers?|commitments?|fees?|practice))/i,
       /\bunauthenticated\b/i,
       /\bforbidden\b/i,
       /\baccess[ _-]?denied\b/i,
@@ -519,7 +519,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /(?<!\b(?:exist|found|exists)(?: or| or you are| or is)? )\bnot authori[sz]ed\b|\boperation not permitted\b|\bnot permitted to\b/i,
       /\bauthentication (?:failed|required|error)\b|\bauth(?:entication)? failures?\b/i,
       /\b(?:invalid|incorrect|expired|revoked|bad) (?:api[ _-]?key|access[ _-]token|auth(?:entication)? token|credentials?|token)\b/i,
-      /\b(?:token|credentials?|session|api[ _-]?key)\b[^\n]{0,20}\b(?:is |has |were |was )?(?:expired|revoked|rotated)\b/i,
+      /\b(?:token|credentials?|session|api[ _-]?key)\b(?:[^\n]{0,20}|\s+\S{1,80}\s+(?:was |has been )?)\b(?:is |has |were |was )?(?:expired|revoked|rotated)\b/i,
       /\bexpired[ _]?token\b|\binvalid[ _]?authentication[ _]?token\b/i,
       /\b(?:resource|file|object|record) not accessible\b/i,
       /\baccess (?:is )?not granted\b|\bnot granted access\b/i,
@@ -529,6 +529,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bcommand denied to user\b|\bmust be owner of\b/i,
       /\b(?:missing|unknown|invalid|bad|expired|revoked)(?: or (?:unknown|invalid|expired|revoked))?[ _]refresh[ _]token\b|\brefresh[ _]token\b[^\n]{0,30}\b(?:invalid|expired|revoked|missing|unknown|rejected)\b/i,
       /\black(?:s|ing)?\b[^\n]{1,40}\b(?:permissions?|scopes?|privileges?|rights?)\b/i,
+      // An account the user is not a member of (DocuSign's USER_LACKS_MEMBERSHIP comes with a 400).
+      /(?<![a-z])lack(?:s|ing)?[ _](?:an? |any )?(?:valid[ _])?membership\b|\b(?:does not|doesn't) have a valid membership\b|\bnot a member of (?:this|the) (?:account|organi[sz]ation|workspace|team)\b/i,
       /\bauthori[sz]ation (?:error|failure|failed)\b|\b(?:has not|hasn'?t|never) granted\b|\brefus(?:e|es|ed) access\b|\bnever approved the (?:connection|integration|app)\b|\bonly has (?:the )?(?:role|permission|access|rights?|scope)s? (?:for|to|on)\b|\bconsent[_ ]required\b|\binteraction[_ ]required\b|\baccess control error\b/i,
       /\bnot permitted\b(?<!(?:inputs?|fields?|propert(?:y|ies)|arguments?|keys?|values?) (?:are |is )?not permitted)/i,
       /\b(?:couldn'?t|could not|cannot|can'?t|unable to|failed to) authenticate\b/i,
@@ -685,6 +687,7 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bdeadline[ _-]exceeded\b|\bexceeded\b[^\n]{0,30}\bdeadline\b/i,
       /\b(?:e|esocket)timedout\b/i,
       /\btime limit exceeded\b/i,
+      /\bran out of time\b/i,
       /\bquery ?cancell?ed\b|\bcanceling statement\b/i,
       /\bno response (?:after|within|from)\b/i,
       /\bexecution time exceeded\b/i,
@@ -1002,7 +1005,7 @@ const TEXT_RULES: readonly TextRule[] = [
 
 /** Evaluator names by what they measure, as words of the name ("tool_order" -> tool, order). First match wins. */
 const EVALUATOR_RULES: readonly { boundary: Boundary; what: string; match: RegExp }[] = [
-  { boundary: 'tool_contract', what: 'tool arguments', match: /\b(?:argument|arguments|args|parameter|parameters|params|input schema|tool schema|tool call validity)\b/ },
+  { boundary: 'tool_contract', what: 'tool arguments', match: /\b(?:argument|arguments|args?|parameter|parameters|params|input schema|tool schema|tool call validity)\b/ },
   { boundary: 'tool_contract', what: 'tool calls parse', match: /\b(?:tool|function) calls? (?:schema |json )?(?:parse|parses|parsing|json|well formed|valid|validity|schema)\b/ },
   { boundary: 'tool_contract', what: 'generated queries run', match: /\b(?:sql|soql|query|queries)\b.*\b(?:executes?|execution|runs?|valid|validity|compiles?|syntax)\b/ },
   { boundary: 'tool_contract', what: 'units of tool arguments', match: /\bunit (?:consistency|conversion|mismatch)\b/ },
@@ -1210,12 +1213,16 @@ function repetitionFinding(r: Reading): Finding | null {
   return { boundary: 'prompt', confidence: VAGUE, what: 'repeated the same steps', via: 'in', subject: r.subject, rule: 'builtin:loop' };
 }
 
+const ANNOTATION_TITLE = /^(?:annotation|annotated|reviewer note|review note)\b/i;
+
 /** What a failing span says by its type alone: LangSmith run types and GenAI operations. */
 function spanFinding(r: Reading): Finding | null {
   const at = (boundary: Boundary, confidence: number, what: string): Finding => ({ boundary, confidence, what, via: r.tool === undefined && r.model ? 'for' : 'in', subject: r.subject, rule: 'builtin:span' });
   // An alert carrying a model's attributes is about the model calls, not a failed one (a LangSmith issue
   // arrives as an anomaly with the run type that failed).
   if (r.kind === 'anomaly' && r.runType === undefined) return null;
+  // A reviewer's annotation on a run (a LangSmith annotation queue) judges its answer; the run did not fail.
+  if (ANNOTATION_TITLE.test(r.text)) return null;
   if (r.model) return at('model_route', LOOSE, 'model call failed');
   if (r.runType === 'retriever' || (r.operation !== undefined && RETRIEVAL_OPERATIONS.has(r.operation))) return at('context_source', 0.7, 'retriever run failed');
   if (r.retrievalStore) return at('context_source', LOOSE, 'retrieval span');
@@ -1245,7 +1252,7 @@ function anomalyFinding(r: Reading): Finding | null {
   // A title says "model" of many things ("takeoff_from_model"); a metric's name says it of the model calls.
   if ((!fromTitle && /model/.test(metric)) || (model && /fallback/.test(metric))) return at('model_route', LOOSE);
   if (/(?:^|[._ ])5xx(?:$|[._ ])/.test(metric)) return at(model ? 'model_route' : 'downstream_api', LOOSE);
-  if (/fresh|stale|(?:feed|data|index|sync|ingest|refresh)[._]?(?:age|lag)/.test(metric)) return at('context_source', LOOSE);
+  if (/fresh|stale|(?:feed|data|index|sync|ingest|refresh)[._ ]?(?:age|lag)/.test(metric)) return at('context_source', LOOSE);
   if (!fromTitle && /time_to_first_token|\bttft\b/.test(metric)) return at(model ? 'model_route' : 'downstream_api', 0.35);
   if (/quota|rate[_ ]?limit|throttl|allocation|api_requests|usage_ratio/.test(metric)) return at('downstream_api', LOOSE);
   if (/tool_?calls?[._]?pars|tool_?calls?[._]?(?:invalid|malformed)/.test(metric)) return at('tool_contract', LOOSE);

@@ -24,7 +24,7 @@ export function goldenOf(version: string, input: GoldenInput): Record<string, un
     const plan = planGrouping(signal, rules, new Date('2026-12-05T00:00:00Z'));
     return { fingerprint: plan.fingerprint.key, titleWords: plan.titleWords.map((k) => k.key), template: plan.template, leaf: plan.leaf, features: plan.features };
   }
-  if (version === 'g-2026-12-04' || version === 'g-2026-12-05' || version === 'g-2026-12-05.2' || version === 'g-2026-12-05.3' || version === 'g-2026-12-05.4' || version === 'g-2026-12-05.5') {
+  if (version === 'g-2026-12-04' || version === 'g-2026-12-05' || version === 'g-2026-12-05.2' || version === 'g-2026-12-05.3' || version === 'g-2026-12-05.4' || version === 'g-2026-12-05.5' || version === 'g-2026-12-05.6') {
     // A legacy version is looked up by its fingerprint alone; the rest of its derivation no longer runs.
     return { fingerprint: fingerprintKey(signal, signal.tool?.trim() || undefined, version).key, template: maskText(groupingText(signal, version), version) };
   }

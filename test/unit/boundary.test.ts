@@ -479,6 +479,23 @@ describe('classifySignalBoundary: evidence read since the sixth and seventh boun
     [span('POST /oauth/token', { 'http.request.method': 'POST', 'http.response.status_code': 400, 'server.address': 'account.docusign.com' }), 'permission', 'builtin:http-status'],
     [span('twilio status callback: undelivered', { 'twilio.error_code': 30007 }, { kind: 'tool_error', tool: 'twilio.messages.create' }), 'downstream_api', 'builtin:carrier-delivery'],
     [t('send_visit_reminder: message undelivered', { kind: 'tool_error', tool: 'send_visit_reminder', message: 'Twilio error 30007 (Message filtered). Body preview: "FREE chlorine boost"' }), 'downstream_api', 'builtin:carrier-delivery'],
+    // read since the twelfth set
+    [t('product descriptions empty', { kind: 'eval_failure', message: '9/25 outputs empty; promptFeedback.blockReason=SAFETY on the request' }), 'model_route', 'builtin:content-filter'],
+    [t('generate_content returned no text', { kind: 'tool_error', message: 'candidates[0].finishReason: "SAFETY"' }), 'model_route', 'builtin:content-filter'],
+    // a reviewer's annotation on a model run judges the answer; the call did not fail
+    [t('annotation: handoff tool never called', { kind: 'other', attributes: { 'langsmith.run_type': 'llm' } }), 'unknown', 'default'],
+    [
+      t('envelopes.create raised', { kind: 'tool_error', tool: 'docusign.envelopes.create', message: 'ApiException: (400) Reason: Bad Request HTTP response body: {"errorCode":"USER_LACKS_MEMBERSHIP","message":"The UserID does not have a valid membership in this Account."}' }),
+      'permission',
+      'builtin:permission',
+    ],
+    [t('SMS sent dropped to zero', { kind: 'anomaly', message: 'messages sent = 0 over 2h; audit log shows API key SK0f3a9b8c7d6e5f4a3b2c1d0e9f8a7b6c rotated at 09:12Z' }), 'permission', 'builtin:permission'],
+    // "unauthorized practice" (of law or medicine) is about what the answer said, not about access
+    [t('Unauthorized-practice risk flagged', { kind: 'guardrail', message: 'Reply told the user which form to file in court.', attributes: { 'guardrail.name': 'upl-detector', 'guardrail.action': 'flag' } }), 'prompt', 'builtin:kind'],
+    [t('argument provenance below bar', { kind: 'eval_failure', attributes: { 'eval.name': 'tool_arg_provenance', 'eval.score': 0.7 } }), 'tool_contract', 'builtin:evaluator'],
+    [t('catalog index age', { kind: 'anomaly', message: 'catalog index age 3h12m (SLO 15m)' }), 'context_source', 'builtin:anomaly'],
+    [t('Booked in chat, nothing in the CRM', { kind: 'negative_feedback', message: 'Dev says the create call got a 504 and the agent still confirmed.' }), 'downstream_api', 'builtin:http-status'],
+    [t('Report never finishes', { kind: 'negative_feedback', message: 'Spun for two minutes and then said it ran out of time.' }), 'downstream_api', 'builtin:timeout'],
   ])('%j -> %s (%s)', (input, boundary, rule) => {
     const decision = classifySignalBoundary(input, [], RULES_ONLY);
     expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });

@@ -82,6 +82,10 @@ describe('features', () => {
     ['the tool a span names by its GenAI attribute', { title: 'tools/call reserve_tyres', attributes: { 'gen_ai.tool.name': 'reserve_tyres' } }, ['tool:reserve_tyres']],
     ['a JSON-RPC code only the attributes carry', { title: 'inventory/reserve', attributes: { 'rpc.jsonrpc.error_code': -32601 } }, ['errno:-32601']],
     ["an error type that is an API's code written as a constant", { title: 'create_lead rejected', errorType: 'DUPLICATES_DETECTED' }, ['code:duplicates_detected']],
+    // From g-2026-12-05.7.
+    ['a code a gateway assigns unquoted', { title: 'x', message: 'call inventory.search_products failed status=200 code=MAX_COST_EXCEEDED' }, ['code:max_cost_exceeded']],
+    ['a snake_case code assigned to error', { title: 'x', message: 'slack.post_message failed error=not_in_channel' }, ['code:not_in_channel']],
+    ['a span that ended OK: no failure', { title: 'chat gpt-4o', attributes: { 'otel.status_code': 'OK', 'gen_ai.request.model': 'gpt-4o' } }, ['class:none']],
     ["a provider's named code only the attributes carry", { title: 'POST /accounts/balance/get', attributes: { 'plaid.error_code': 'ITEM_LOGIN_REQUIRED', 'slack.error': 'not_in_channel' } }, ['code:item_login_required', 'code:not_in_channel']],
   ])('%s', (_, signal, expected) => {
     expect(features(signal)).toEqual(expect.arrayContaining(expected));
@@ -94,6 +98,8 @@ describe('features', () => {
     // From g-2026-12-05.6.
     ['the reporting service, its deployment, and the status every failed span has', { 'service.name': 'tyre-booking-agent', 'deployment.environment': 'prod', 'otel.status_code': 'ERROR' }, []],
     ["the reporter's locale, the suite and the source's session", { 'feedback.locale': 'en', 'eval.suite': 'order-accuracy', 'langsmith.session_name': 'aquarium-prod', 'git.sha': 'e82fc24' }, []],
+    // From g-2026-12-05.7.
+    ['the kind of span (every call out is a client span) and the revision an evaluation ran on', { 'span.kind': 'CLIENT', 'vcs.ref.head.revision': 'b087267' }, []],
     ['what was measured or checked still counts', { 'metric.name': 'guardrail.block_count', 'eval.name': 'required_headings', 'retrieval.hits': 0, expected_tool: 'lookup_order' }, ['attr:metric.name=guardrail.block_count', 'attr:eval.name=required_headings', 'attr:retrieval.hits', 'attr:expected_tool=lookup_order']],
   ])('attributes of how a failure was reported are not features: %s', (_, attributes, expected) => {
     expect(features({ title: 'x', attributes }).filter((f) => f.startsWith('attr:')).sort()).toEqual([...expected].sort());
@@ -110,10 +116,45 @@ describe('features', () => {
     expect(bestSimilar(features(methodNotFound), [{ familyId: 'f', features: profileOf(invalidParams) }], flat)).toBeNull();
   });
 
+  it('a span whose attributes are dumped into its message is read as those attributes, not as words (from g-2026-12-05.7)', () => {
+    const attributes = { 'service.name': 'lanes-bot', 'otel.status_code': 'ERROR', 'span.kind': 'CLIENT', 'http.request.method': 'POST', 'http.response.status_code': 410, 'url.full': 'https://reserve.example.net/v2/holds/hld_8fk2m1q9zz/confirm', 'hold.age_s': 365 };
+    const dumped = Object.entries(attributes).map(([key, value]) => `${key}=${value}`).join(' ');
+    const title = 'POST /v2/holds/{hold_id}/confirm';
+    expect(new Set(features({ title, message: dumped }))).toEqual(new Set(features({ title, attributes })));
+    // the reporting service and the keys' names are no words; a quoted value is read whole
+    expect(features({ title: 'x', message: dumped })).not.toEqual(expect.arrayContaining(['w:lane']));
+    expect(features({ title: 'x', message: 'service.name=lanes-bot deployment.environment.name=production' }).filter((f) => f !== 'w:x')).toEqual([]);
+    expect(features({ title: 'x', message: 'mcp.method.name="tools/call" failed' })).toEqual(expect.arrayContaining(['attr:mcp.method.name=tools/call', 'w:tool']));
+    // a key without a dot is the text's: `status=200 code=MAX_COST_EXCEEDED` keeps its words
+    expect(features({ title: 'x', message: 'call failed status=200 code=MAX_COST_EXCEEDED' })).toEqual(expect.arrayContaining(['w:statu', 'w:max', 'w:cost']));
+  });
+
   it("two of one API's codes written as constants are two failures, however alike the rest", () => {
     const gateway = (code: string) => ({ title: 'create_lead rejected', tool: 'create_lead', errorType: code, message: 'POST https://brightroof.my.salesforce.com/services/data/v61.0/sobjects/Lead -> 400' });
     expect(vetoed(features(gateway('DUPLICATES_DETECTED')), profileOf(gateway('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST')))).toBe(true);
     expect(vetoed(features(gateway('DUPLICATES_DETECTED')), profileOf(gateway('DUPLICATES_DETECTED')))).toBe(false);
+  });
+
+  it('a plain word or a number assigned to error or code is no code (from g-2026-12-05.7)', () => {
+    expect(features({ title: 'x', message: 'lookup failed error=timeout code=504' }).filter((f) => f.startsWith('code:'))).toEqual([]);
+  });
+
+  it('a span that ended OK is not the failure of an erroring span of the same call (from g-2026-12-05.7)', () => {
+    const chat = (status: string, extra: Record<string, string | number> = {}) => ({ title: 'chat gpt-4o', attributes: { 'otel.status_code': status, 'gen_ai.system': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.operation.name': 'chat', ...extra } });
+    const throttled = chat('ERROR', { 'http.response.status_code': 429 });
+    expect(vetoed(features(chat('OK')), profileOf(throttled))).toBe(true);
+    expect(vetoed(features(chat('OK')), profileOf(chat('OK')))).toBe(false);
+  });
+
+  it('an attribute kept by its key alone (a pointer) is no evidence that two reports are one failure', () => {
+    const comment = (message: string) => ({ title: 'Customer feedback', message, kind: 'negative_feedback' as const, attributes: { 'conversation.id': 'conv_8xefz9rqx424' } });
+    const party = comment('Asked about the pizza package');
+    const delivery = comment('pizza never arrived');
+    expect(features(party)).toContain('attr:conversation.id');
+    expect(bestSimilar(features(delivery), [{ familyId: 'f', features: profileOf(party) }], flat)).toBeNull();
+    // the same two with a second word in common are compared by their words as before
+    const more = comment('the pizza package never arrived');
+    expect(bestSimilar(features(more), [{ familyId: 'f', features: profileOf(party) }], flat)?.shared).toEqual(expect.arrayContaining(['w:pizza', 'w:packag']));
   });
 
   it('two complaints from one channel share nothing but the channel, and stay apart', () => {

@@ -41,6 +41,10 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   // The source said it timed out, whatever the text says.
   if (signal.kind === 'timeout') features.add(`${FEATURE.failure}timeout`);
   for (const match of text.matchAll(ERROR_CODE_IN_TEXT)) features.add(FEATURE.code + match[1]!);
+  for (const match of text.matchAll(ERROR_CODE_ASSIGNED)) features.add(FEATURE.code + match[1]!.toLowerCase());
+  // A span that ended OK did not fail: what it reports (an online evaluation, a cost) is another failure
+  // than an erroring span's, and its class says so (from g-2026-12-05.7).
+  if (/^ok$/i.test(String(signal.attributes?.['otel.status_code'] ?? ''))) features.add(`${FEATURE.failure}none`);
   // Numeric codes, read with the pattern the masking keeps them by.
   for (const match of text.matchAll(NUMERIC_CODE)) features.add(FEATURE.errno + (match[1] ?? match[2])!);
   for (const match of text.matchAll(MISSING_NAME)) features.add(FEATURE.missing + (match[1] ?? match[2] ?? match[3])!.toLowerCase());
@@ -59,8 +63,22 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   for (const code of attributeCodes(signal.attributes ?? {})) features.add(code);
   if (signal.errorType) addWords(features, signal.errorType);
   for (const [key, value] of Object.entries(signal.attributes ?? {})) addAttribute(features, key, value);
-  addWords(features, maskText(signal.kind === 'negative_feedback' ? feedbackText(signal) : text));
+  const words = signal.kind === 'negative_feedback' ? feedbackText(signal) : text;
+  addWords(features, maskText(words.replace(TEXT_ATTRIBUTE, (_, key: string, value: string) => (addAttribute(features, key, attributeValue(value)), ' '))));
   return [...features].slice(0, MAX_FEATURES);
+}
+
+/**
+ * An attribute written into the text as `key=value` with a dotted key, as a span's attributes are dumped
+ * into its message (`service.name=lanes-bot otel.status_code=ERROR http.response.status_code=410`), from
+ * g-2026-12-05.7: read as the attribute it is, so the reporting service and the names of the keys are no
+ * words. Before, every span dumped so shared them, and two failures of one service joined.
+ */
+const TEXT_ATTRIBUTE = /(?<![\w.])([A-Za-z_][\w-]*(?:\.[\w-]+)+)=("[^"\n]{0,200}"|[^\s,;]+)/g;
+
+function attributeValue(text: string): string | number {
+  const value = text.startsWith('"') ? text.slice(1, -1) : text;
+  return /^-?\d+(?:\.\d+)?$/.test(value) ? Number(value) : value;
 }
 
 /**
@@ -195,6 +213,12 @@ function failureClasses(text: string, signal: Pick<Signal, 'errorType'>, feature
 const ERROR_CODE_IN_TEXT = /\b(?:error|code|error_code|errorCode|decline_code)["']?\s*[:=]\s*["']([a-z][a-z0-9]*(?:_[a-z0-9]+)+)["']/g;
 
 /**
+ * A code assigned unquoted, as gateways log one (`status=200 code=MAX_COST_EXCEEDED`, `error=not_in_channel`),
+ * from g-2026-12-05.7: a constant or a snake_case name, never a plain word (`error=timeout`) or a number.
+ */
+const ERROR_CODE_ASSIGNED = /\b(?:error|code|error_code|errorCode)=([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b/g;
+
+/**
  * The name an error says is missing, which tells two errors of one class apart: a Python `KeyError: 'x'`,
  * `has no attribute 'x'`, and a column, relation, table, field or key `"x"` that does not exist.
  */
@@ -277,8 +301,12 @@ const REPORT_CONTEXT = new RegExp(
       // span has.
       '(?:service|deployment|host|process|telemetry|otel\\.scope)\\.[\\w.]+',
       'otel\\.status_code',
+      // From g-2026-12-05.7: the span's kind (every client span is one).
+      'span\\.kind',
       '[\\w]+\\.(?:locale|language|suite|session_name|tenant_name|event_type)',
       'git\\.[\\w.]+|suite',
+      // From g-2026-12-05.7: the revision an evaluation ran on (OpenTelemetry's `vcs.*`, like `git.*`).
+      'vcs\\.[\\w.]+',
       '(?:user|ci|sdk)\\.[\\w.]+',
       'feedback\\.(?:key|score|channel|source|user_role)',
       '[\\w]+\\.(?:project|experiment|dataset)',

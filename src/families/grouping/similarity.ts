@@ -76,7 +76,7 @@ export function similarFamilies(features: readonly string[], candidates: readonl
   const matches: SimilarityMatch[] = [];
   for (const candidate of candidates) {
     if (vetoed(features, candidate.features)) continue;
-    const shared = features.filter((feature) => (candidate.features[feature] ?? 0) > 0 && weight(feature) > 0);
+    const shared = features.filter((feature) => (candidate.features[feature] ?? 0) > 0 && weight(feature) > 0 && !isPointer(feature));
     if (shared.length < SIMILARITY.minShared) continue;
     const theirs = Object.keys(candidate.features).reduce((sum, feature) => sum + weight(feature), 0);
     const score = shared.reduce((sum, feature) => sum + weight(feature), 0) / Math.min(total, theirs);
@@ -87,6 +87,16 @@ export function similarFamilies(features: readonly string[], candidates: readonl
   }
   // Array.prototype.sort is stable: equal scores keep the candidates' order.
   return matches.sort((a, b) => b.score - a.score);
+}
+
+/**
+ * An attribute kept by its key alone (`attr:conversation.id`, `attr:span_id`, `attr:eval.case_id`): its value
+ * pointed at one occurrence or measured it. Every report of one source's format carries the key, so it is no
+ * evidence that two reports are one failure; it still weighs in the signal's total, so a signal is compared
+ * by what it says. Measured: the fifth agent holdout's precision 0.818 -> 0.874, tune-5's 0.913 -> 0.909.
+ */
+function isPointer(feature: string): boolean {
+  return feature.startsWith(FEATURE.attribute) && !feature.includes('=');
 }
 
 /**

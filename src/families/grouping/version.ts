@@ -6,9 +6,13 @@
 // the old way (plan.ts; legacy_2026_11_22/ for the first version), and a family found that way learns the
 // current version's keys, template and features.
 
-export const GROUPING_VERSION = 'g-2026-12-05.6';
+export const GROUPING_VERSION = 'g-2026-12-05.7';
 
 export const LEGACY_VERSIONS = [
+  // Released 2026-12-05: it read a span's attributes dumped into its message (`service.name=lanes-bot
+  // otel.status_code=ERROR span.kind=CLIENT …`) as words, so two failures of one service shared the
+  // reporting service and the key names; and `span.kind` was a feature.
+  { version: 'g-2026-12-05.6', transitionUntil: new Date('2027-06-05T00:00:00Z') },
   // Released 2026-12-05: its features held the attributes of the reporting service and of how a report was
   // made (`service.name`, `deployment.environment`, `otel.status_code`, `feedback.locale`), so failures
   // reported by one source joined; a tool or code said only in attributes, and an error type written as a
