@@ -53,7 +53,7 @@ describe.each([
   { name: 'boundary-set-10.json', split: () => 'tune', floor: { accepted: 0.95, unknown: 0.02 } },
   { name: 'boundary-set-11.json', split: () => 'tune', floor: { accepted: 0.94, unknown: 0.02 } },
   { name: 'boundary-set-12.json', split: () => 'tune', floor: { accepted: 0.95, unknown: 0.04 } },
-  { name: 'boundary-set-13.json', split: () => 'report', floor: { accepted: 0.87, unknown: 0.01 } },
+  { name: 'boundary-set-13.json', split: () => 'report', floor: { accepted: 0.88, unknown: 0.04 } },
 ])('boundaries of families made by the real pipeline from $name', ({ name, split, floor }) => {
   const set = load(name);
   let h: Harness;
@@ -100,8 +100,9 @@ describe.each([
     expect(all.accepted).toBeGreaterThanOrEqual(floor.accepted);
     expect(all.unknown).toBeLessThanOrEqual(floor.unknown);
     // Families of several signals were decided better than single signals on every set before the thirteenth
-    // (except where the words learned the single signals themselves); on the thirteenth they were not (86.1%
-    // against 91.9%: docs/boundary.md), so the two shares are reported above, not asserted.
+    // (except where the words learned the single signals themselves); on the thirteenth, before grouping's
+    // last rules, they were not (86.1% against 91.9%: docs/boundary.md), so the two shares are reported
+    // above, not asserted: that is grouping's precision, measured in clustering_quality.test.ts.
   });
 
   it("decides each family from its folded votes exactly as classifyBoundary decides from all the family's signals", async () => {

@@ -85,6 +85,9 @@ describe('features', () => {
     // From g-2026-12-05.7.
     ['a code a gateway assigns unquoted', { title: 'x', message: 'call inventory.search_products failed status=200 code=MAX_COST_EXCEEDED' }, ['code:max_cost_exceeded']],
     ['a snake_case code assigned to error', { title: 'x', message: 'slack.post_message failed error=not_in_channel' }, ['code:not_in_channel']],
+    ['an expired session', { title: 'crm_lookup failed: Session expired or invalid' }, ['class:unauthenticated']],
+    ["a safety block said in the provider's fields", { title: 'x', message: 'candidates[0].finishReason: SAFETY' }, ['class:content_filter']],
+    ["a content filter said as Azure's policy", { title: 'x', message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy." }, ['class:content_filter']],
     ['a span that ended OK: no failure', { title: 'chat gpt-4o', attributes: { 'otel.status_code': 'OK', 'gen_ai.request.model': 'gpt-4o' } }, ['class:none']],
     ["a provider's named code only the attributes carry", { title: 'POST /accounts/balance/get', attributes: { 'plaid.error_code': 'ITEM_LOGIN_REQUIRED', 'slack.error': 'not_in_channel' } }, ['code:item_login_required', 'code:not_in_channel']],
   ])('%s', (_, signal, expected) => {
@@ -100,6 +103,7 @@ describe('features', () => {
     ["the reporter's locale, the suite and the source's session", { 'feedback.locale': 'en', 'eval.suite': 'order-accuracy', 'langsmith.session_name': 'aquarium-prod', 'git.sha': 'e82fc24' }, []],
     // From g-2026-12-05.7.
     ['the kind of span (every call out is a client span) and the revision an evaluation ran on', { 'span.kind': 'CLIENT', 'vcs.ref.head.revision': 'b087267' }, []],
+    ['how a comment was rated', { 'feedback.thumb': 'down', 'feedback.rating': 1 }, []],
     ['what was measured or checked still counts', { 'metric.name': 'guardrail.block_count', 'eval.name': 'required_headings', 'retrieval.hits': 0, expected_tool: 'lookup_order' }, ['attr:metric.name=guardrail.block_count', 'attr:eval.name=required_headings', 'attr:retrieval.hits', 'attr:expected_tool=lookup_order']],
   ])('attributes of how a failure was reported are not features: %s', (_, attributes, expected) => {
     expect(features({ title: 'x', attributes }).filter((f) => f.startsWith('attr:')).sort()).toEqual([...expected].sort());
@@ -137,6 +141,21 @@ describe('features', () => {
 
   it('a plain word or a number assigned to error or code is no code (from g-2026-12-05.7)', () => {
     expect(features({ title: 'x', message: 'lookup failed error=timeout code=504' }).filter((f) => f.startsWith('code:'))).toEqual([]);
+  });
+
+  it("a status's class gives way to the failure the text names that the API answers with it (from g-2026-12-05.7)", () => {
+    const classes = (signal: Parameters<typeof features>[0]) => features(signal).filter((f) => f.startsWith('class:')).sort();
+    const rateLimit403 = { title: 'API rate limit exceeded for installation ID 41877201', attributes: { 'http.response.status_code': 403 } };
+    const forbidden403 = { title: 'POST /repos/acme/webapp/check-runs 403', attributes: { 'http.response.status_code': 403 } };
+    expect(classes(rateLimit403)).toEqual(['class:rate_limited']);
+    expect(classes(forbidden403)).toEqual(['class:forbidden']);
+    expect(vetoed(features(rateLimit403), profileOf(forbidden403))).toBe(true);
+    const filtered400 = { title: 'essay review failed', message: "Error code: 400 - The response was filtered due to the prompt triggering Azure OpenAI's content management policy" };
+    const schema400 = { title: 'essay review failed', message: "Error code: 400 - Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model" };
+    expect(classes(filtered400)).toEqual(['class:content_filter']);
+    expect(vetoed(features(filtered400), profileOf(schema400))).toBe(true);
+    // a text that says forbidden keeps it beside the rate limit
+    expect(classes({ title: 'Forbidden: rate limit exceeded', attributes: { 'http.response.status_code': 403 } })).toEqual(['class:forbidden', 'class:rate_limited']);
   });
 
   it('a span that ended OK is not the failure of an erroring span of the same call (from g-2026-12-05.7)', () => {

@@ -185,7 +185,7 @@ function httpStatuses(text: string, signal: Pick<Signal, 'errorType' | 'attribut
 const FAILURE_CLASSES: ReadonlyArray<{ name: string; statuses?: RegExp; pattern: RegExp }> = [
   { name: 'rate_limited', statuses: /^429$/, pattern: /\b429s\b|rate[\s_-]?limit|too[\s_-]?many[\s_-]?requests|throttl|quota|ratelimit/i },
   { name: 'timeout', statuses: /^(?:408|504)$/, pattern: /tim(?:e|ed|ing)[\s_-]?out|timeout|deadline[\s_-]?exceeded|ETIMEDOUT|query[\s_-]?canceled|\b57014\b/i },
-  { name: 'unauthenticated', statuses: /^401$/, pattern: /unauthori[sz]ed|unauthenticated|authenticat\w*[\s_-]?(?:error|fail)|(?:invalid|expired|revoked)[\s_-]?(?:token|credential|api[\s_-]?key)|token[\s_-]?(?:expired|revoked)|(?:key|token|secret|credential)s?(?:\s+(?:was|were|has\s+been|have\s+been|got))?\s+rotated|(?:key|token|secret|credential)[\s_-]?rotation/i },
+  { name: 'unauthenticated', statuses: /^401$/, pattern: /unauthori[sz]ed|unauthenticated|authenticat\w*[\s_-]?(?:error|fail)|(?:invalid|expired|revoked)[\s_-]?(?:token|credential|api[\s_-]?key)|token[\s_-]?(?:expired|revoked)|(?:expired|invalid)[\s_-]?session|session[\s_-]?(?:expired|invalid)|(?:key|token|secret|credential)s?(?:\s+(?:was|were|has\s+been|have\s+been|got))?\s+rotated|(?:key|token|secret|credential)[\s_-]?rotation/i },
   { name: 'forbidden', statuses: /^403$/, pattern: /forbidden|PermissionError|\b42501\b|permission[\s_-]?denied|access[\s_-]?denied|insufficient[\s_-]?(?:privilege|permission|scope)|missing[\s_-]?scope|not[\s_-]?authori[sz]ed/i },
   { name: 'not_found', statuses: /^(?:404|410)$/, pattern: /not[\s_-]?found|does[\s_-]?not[\s_-]?exist|no[\s_-]?such|NoSuch|unknown[\s_-]?(?:method|resource)/i },
   { name: 'invalid_request', statuses: /^(?:400|409|413|415|422)$/, pattern: /validation|invalid[\s_-]?(?:param|argument|request|input|json|schema)|bad[\s_-]?request|unprocessable|schema/i },
@@ -193,18 +193,30 @@ const FAILURE_CLASSES: ReadonlyArray<{ name: string; statuses?: RegExp; pattern:
   { name: 'syntax', pattern: /syntax[\s_-]?error|SyntaxError|parse[\s_-]?error|malformed[\s_-]?(?:query|json|request)|unexpected[\s_-]?token/i },
   { name: 'connection', pattern: /connection[\s_-]?(?:refused|reset|error|closed)|ECONNREFUSED|ECONNRESET|ENOTFOUND|name[\s_-]?resolution|getaddrinfo/i },
   { name: 'context_length', pattern: /context[\s_-]?(?:length|window)|maximum[\s_-]?context|too[\s_-]?many[\s_-]?tokens/i },
-  { name: 'content_filter', pattern: /content[\s_-]?(?:filter|policy)|safety[\s_-]?system|moderation/i },
+  { name: 'content_filter', pattern: /content[\s_-]?(?:filter|policy|management[\s_-]?policy)|safety[\s_-]?system|moderation|(?:finish|block)[\s_]?reason\W{0,4}safety/i },
 ];
 
 function failureClasses(text: string, signal: Pick<Signal, 'errorType'>, features: ReadonlySet<string>): Set<string> {
-  const classes = new Set<string>();
+  const said = new Set<string>();
+  const byStatusOnly = new Set<string>();
   const statuses = [...features].filter((f) => f.startsWith(FEATURE.status)).map((f) => f.slice(FEATURE.status.length));
   const readable = `${text}\n${signal.errorType ?? ''}`;
   for (const { name, statuses: byStatus, pattern } of FAILURE_CLASSES) {
-    if ((byStatus && statuses.some((status) => byStatus.test(status))) || pattern.test(readable)) classes.add(name);
+    if (pattern.test(readable)) said.add(name);
+    else if (byStatus && statuses.some((status) => byStatus.test(status))) byStatusOnly.add(name);
   }
-  return classes;
+  // From g-2026-12-05.7, a status's class gives way to the failure the text names that the API answers with
+  // that status: a 403 that says rate limit is a rate limit (GitHub, Salesforce), a 400 that says content
+  // filter or context length is that (OpenAI, Azure). Before, the two 403s shared `forbidden` and no veto
+  // told them apart.
+  for (const [general, specific] of STATUS_EXPLAINED) if (specific.some((c) => said.has(c))) byStatusOnly.delete(general);
+  return new Set([...said, ...byStatusOnly]);
 }
+
+const STATUS_EXPLAINED: ReadonlyArray<[string, string[]]> = [
+  ['forbidden', ['rate_limited']],
+  ['invalid_request', ['content_filter', 'context_length']],
+];
 
 /**
  * Error codes an API put in its error body, as a quoted snake_case value of an error field
@@ -308,7 +320,7 @@ const REPORT_CONTEXT = new RegExp(
       // From g-2026-12-05.7: the revision an evaluation ran on (OpenTelemetry's `vcs.*`, like `git.*`).
       'vcs\\.[\\w.]+',
       '(?:user|ci|sdk)\\.[\\w.]+',
-      'feedback\\.(?:key|score|channel|source|user_role)',
+      'feedback\\.(?:key|score|channel|source|user_role|thumbs?|rating|sentiment)',
       '[\\w]+\\.(?:project|experiment|dataset)',
       '(?:[\\w]+\\.)?(?:value|score|threshold|baseline|observed|ratio|deviation|max|min|window|unit)(?:_(?:pct|s|ms))?',
     ].join('|') +
