@@ -11,7 +11,9 @@ export const GROUPING_VERSION = 'g-2026-12-05.7';
 export const LEGACY_VERSIONS = [
   // Released 2026-12-05: it read a span's attributes dumped into its message (`service.name=lanes-bot
   // otel.status_code=ERROR span.kind=CLIENT …`) as words, so two failures of one service shared the
-  // reporting service and the key names; and `span.kind` was a feature.
+  // reporting service and the key names; `span.kind` was a feature; a span that ended OK had no class, a
+  // code assigned unquoted (`code=MAX_COST_EXCEEDED`) was no code, and a 403 that said rate limit was also
+  // `forbidden`, so a rate limit and a missing permission of one API shared a class.
   { version: 'g-2026-12-05.6', transitionUntil: new Date('2027-06-05T00:00:00Z') },
   // Released 2026-12-05: its features held the attributes of the reporting service and of how a report was
   // made (`service.name`, `deployment.environment`, `otel.status_code`, `feedback.locale`), so failures
