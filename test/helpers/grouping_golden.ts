@@ -5,7 +5,7 @@
 import { legacyKeys } from '../../src/families/grouping/legacy_2026_11_22/keys.js';
 import { maskText } from '../../src/families/grouping/mask.js';
 import { fingerprintKey, groupingText, planGrouping } from '../../src/families/grouping/plan.js';
-import { GROUPING_VERSION } from '../../src/families/grouping/version.js';
+import { GROUPING_VERSION, LEGACY_VERSIONS } from '../../src/families/grouping/version.js';
 import type { Signal } from '../../src/families/types.js';
 
 export interface GoldenInput {
@@ -24,7 +24,7 @@ export function goldenOf(version: string, input: GoldenInput): Record<string, un
     const plan = planGrouping(signal, rules, new Date('2026-12-05T00:00:00Z'));
     return { fingerprint: plan.fingerprint.key, titleWords: plan.titleWords.map((k) => k.key), template: plan.template, leaf: plan.leaf, features: plan.features };
   }
-  if (version === 'g-2026-12-04' || version === 'g-2026-12-05' || version === 'g-2026-12-05.2' || version === 'g-2026-12-05.3' || version === 'g-2026-12-05.4' || version === 'g-2026-12-05.5' || version === 'g-2026-12-05.6') {
+  if (LEGACY_VERSIONS.some((legacy) => legacy.version === version)) {
     // A legacy version is looked up by its fingerprint alone; the rest of its derivation no longer runs.
     return { fingerprint: fingerprintKey(signal, signal.tool?.trim() || undefined, version).key, template: maskText(groupingText(signal, version), version) };
   }
