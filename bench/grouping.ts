@@ -43,7 +43,8 @@ const SETS: Record<string, string> = {
   'agent-tune-4': new URL('../test/fixtures/agent_signals/grouping-tune-4.json', import.meta.url).pathname,
   'agent-tune-5': new URL('../test/fixtures/agent_signals/grouping-tune-5.json', import.meta.url).pathname,
   'agent-tune-6': new URL('../test/fixtures/agent_signals/grouping-tune-6.json', import.meta.url).pathname,
-  'agent-holdout-6': new URL('../test/fixtures/agent_signals/grouping-holdout-6.json', import.meta.url).pathname,
+  'agent-tune-7': new URL('../test/fixtures/agent_signals/grouping-tune-7.json', import.meta.url).pathname,
+  'agent-holdout-7': new URL('../test/fixtures/agent_signals/grouping-holdout-7.json', import.meta.url).pathname,
 };
 
 interface LabelledSet {

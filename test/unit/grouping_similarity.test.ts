@@ -90,6 +90,19 @@ describe('features', () => {
     ["a content filter said as Azure's policy", { title: 'x', message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy." }, ['class:content_filter']],
     ['a span that ended OK: no failure', { title: 'chat gpt-4o', attributes: { 'otel.status_code': 'OK', 'gen_ai.request.model': 'gpt-4o' } }, ['class:none']],
     ["a provider's named code only the attributes carry", { title: 'POST /accounts/balance/get', attributes: { 'plaid.error_code': 'ITEM_LOGIN_REQUIRED', 'slack.error': 'not_in_channel' } }, ['code:item_login_required', 'code:not_in_channel']],
+    // From g-2026-12-06.
+    ['a namespaced tool, also by its own name', { title: 'x', tool: 'notify.send_sms' }, ['tool:notify_send_sms', 'tool:send_sms']],
+    ['a one-digit code of an attribute named a code', { title: 'GET /api/vehicles/DecodeVinValues/{vin}', attributes: { 'vpic.error_code': '6' } }, ['errno:6']],
+    ["a database's status code", { title: 'SELECT COLDCHAIN.TELEMETRY.READINGS', attributes: { 'db.response.status_code': '000630' } }, ['errno:000630']],
+    ['a code in an attribute dumped into the text', { title: 'x', message: 'http.response.status_code=200 vpic.error_code=6' }, ['errno:6']],
+    ['a number assigned to an error code', { title: 'x', message: 'GET /api/vehicles/DecodeVinValues/RURS3W5X 200 ErrorCode="6" ErrorText="6 - Incomplete VIN."' }, ['errno:6']],
+    ['a code after an exception name', { title: 'stripe InvalidRequestError: balance_insufficient' }, ['code:balance_insufficient']],
+    ['a constant after an exception name, and a malformed request is an invalid one', { title: 'SalesforceMalformedRequest: UNABLE_TO_LOCK_ROW' }, ['code:unable_to_lock_row', 'class:invalid_request']],
+    ["the words of an error body's message", { title: 'x', message: `mcp-proxy <- {"jsonrpc":"2.0","id":90,"error":{"code":-32602,"message":"Invalid params: probe_id '168971' does not match"}}` }, ['w:invalid', 'w:param', 'w:match']],
+    ['an error type in the attributes: a constant is a code, a snake_case name a type', { title: 'x', attributes: { 'error.type': 'THROTTLED', 'stripe.error.type': 'idempotency_error' } }, ['code:throttled', 'etype:idempotency_error']],
+    ['one upper-case word as a code', { title: 'x', errorType: 'THROTTLED', message: 'call failed code=UNAVAILABLE' }, ['code:throttled', 'code:unavailable']],
+    ["an MCP client's closed stream", { title: 'check_permit', message: 'anyio.ClosedResourceError()' }, ['class:connection']],
+    ['the first field Salesforce says is missing', { title: 'x', message: 'REQUIRED_FIELD_MISSING: Required fields are missing: [Flue_Liner__c]' }, ['missing:flue_liner__c']],
   ])('%s', (_, signal, expected) => {
     expect(features(signal)).toEqual(expect.arrayContaining(expected));
   });
@@ -137,6 +150,23 @@ describe('features', () => {
     const gateway = (code: string) => ({ title: 'create_lead rejected', tool: 'create_lead', errorType: code, message: 'POST https://brightroof.my.salesforce.com/services/data/v61.0/sobjects/Lead -> 400' });
     expect(vetoed(features(gateway('DUPLICATES_DETECTED')), profileOf(gateway('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST')))).toBe(true);
     expect(vetoed(features(gateway('DUPLICATES_DETECTED')), profileOf(gateway('DUPLICATES_DETECTED')))).toBe(false);
+  });
+
+  it.each<[string, Parameters<typeof features>[0], string]>([
+    ['the last part of a resource path is no tool of its own', { title: 'x', tool: 'hubspot.crm.deals.get' }, 'tool:get'],
+    ["a URL's words are no failure class", { title: 'x', message: 'See https://shopify.dev/concepts/about-apis/rate-limits for more' }, 'class:rate_limited'],
+    ['a word every error says is no code', { title: 'x', errorType: 'ERROR', message: 'call failed code=FAILED' }, 'code:error'],
+    ['nor that', { title: 'x', errorType: 'ERROR', message: 'call failed code=FAILED' }, 'code:failed'],
+  ])('not read so (from g-2026-12-06): %s', (_, signal, absent) => {
+    expect(features(signal)).not.toContain(absent);
+  });
+
+  it('from g-2026-12-06, two codes of one call differ however short, and one tool is one however namespaced', () => {
+    const vin = (code: string) => ({ title: 'GET /api/vehicles/DecodeVinValues/{vin}', attributes: { 'server.address': 'vpic.nhtsa.dot.gov', 'http.response.status_code': 200, 'vpic.error_code': code, 'gen_ai.tool.name': 'decode_vin' } });
+    expect(vetoed(features(vin('6')), profileOf(vin('1')))).toBe(true);
+    const sms = (tool: string) => ({ title: 'send_sms failed: Twilio 21610', tool, message: 'POST https://api.twilio.com/2010-04-01/Accounts/AC3f/Messages.json -> 400 code 21610' });
+    expect(vetoed(features(sms('notify.send_sms')), profileOf(sms('send_sms')))).toBe(false);
+    expect(vetoed(features(sms('notify.send_email')), profileOf(sms('send_sms')))).toBe(true);
   });
 
   it('a plain word or a number assigned to error or code is no code (from g-2026-12-05.7)', () => {

@@ -41,16 +41,18 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   // The source said it timed out, whatever the text says.
   if (signal.kind === 'timeout') features.add(`${FEATURE.failure}timeout`);
   for (const match of text.matchAll(ERROR_CODE_IN_TEXT)) features.add(FEATURE.code + match[1]!);
-  for (const match of text.matchAll(ERROR_CODE_ASSIGNED)) features.add(FEATURE.code + match[1]!.toLowerCase());
+  for (const match of text.matchAll(ERROR_CODE_ASSIGNED)) if (!GENERIC_CONSTANTS.has(match[1]!)) features.add(FEATURE.code + match[1]!.toLowerCase());
+  for (const match of text.matchAll(EXCEPTION_CODE)) features.add(FEATURE.code + match[1]!.toLowerCase());
+  for (const match of text.matchAll(NUMBER_ASSIGNED_TO_CODE)) features.add(FEATURE.errno + match[1]!);
   // A span that ended OK did not fail: what it reports (an online evaluation, a cost) is another failure
   // than an erroring span's, and its class says so (from g-2026-12-05.7).
   if (/^ok$/i.test(String(signal.attributes?.['otel.status_code'] ?? ''))) features.add(`${FEATURE.failure}none`);
   // Numeric codes, read with the pattern the masking keeps them by.
   for (const match of text.matchAll(NUMERIC_CODE)) features.add(FEATURE.errno + (match[1] ?? match[2])!);
-  for (const match of text.matchAll(MISSING_NAME)) features.add(FEATURE.missing + (match[1] ?? match[2] ?? match[3])!.toLowerCase());
+  for (const match of text.matchAll(MISSING_NAME)) features.add(FEATURE.missing + match.slice(1).find((name) => name !== undefined)!.toLowerCase());
   const errorType = signal.errorType?.trim() ?? '';
   if (NUMERIC_ERROR_TYPE.test(errorType)) features.add(FEATURE.errno + errorType);
-  else if (CONSTANT_CODE.test(errorType)) features.add(FEATURE.code + errorType.toLowerCase());
+  else if (isConstantCode(errorType)) features.add(FEATURE.code + errorType.toLowerCase());
   else if (CODE_ERROR_TYPE.test(errorType)) features.add(FEATURE.errorType + errorType);
   // The tool counts by the words of its name (`hubspot_search_contacts` says hubspot, search, contact); its
   // `tool:` feature is not scored, only compared: a signal naming another tool is another failure.
@@ -58,15 +60,30 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   const tool = signal.tool ?? toolAttribute(signal.attributes ?? {});
   if (tool) {
     features.add(FEATURE.tool + normalizeName(tool));
+    // From g-2026-12-06, a name under a namespace (`notify.send_sms`, `routing.optimize_route`) is also the
+    // tool's own name, as the sources that write it bare do: before, the two named other tools and vetoed.
+    // Not a last part of one word: `hubspot.crm.deals.get` is not every `get`.
+    const bare = /\.([^.\s]+)$/.exec(tool.trim())?.[1];
+    if (bare && splitIdentifier(bare).length > 1) features.add(FEATURE.tool + normalizeName(bare));
     for (const word of textWords(tool)) if (word.startsWith(FEATURE.word)) features.add(word);
   }
-  for (const code of attributeCodes(signal.attributes ?? {})) features.add(code);
+  const words = signal.kind === 'negative_feedback' ? feedbackText(signal) : text;
+  const dumped: Array<[string, string | number]> = [];
+  const prose = words.replace(TEXT_ATTRIBUTE, (_, key: string, value: string) => (dumped.push([key, attributeValue(value)]), ' '));
+  for (const code of attributeCodes([...Object.entries(signal.attributes ?? {}), ...dumped])) features.add(code);
   if (signal.errorType) addWords(features, signal.errorType);
   for (const [key, value] of Object.entries(signal.attributes ?? {})) addAttribute(features, key, value);
-  const words = signal.kind === 'negative_feedback' ? feedbackText(signal) : text;
-  addWords(features, maskText(words.replace(TEXT_ATTRIBUTE, (_, key: string, value: string) => (addAttribute(features, key, attributeValue(value)), ' '))));
+  for (const [key, value] of dumped) addAttribute(features, key, value);
+  addWords(features, maskText(prose.replace(ERROR_MESSAGE_VALUE, (_, double?: string, single?: string) => ` ${double ?? single} `)));
   return [...features].slice(0, MAX_FEATURES);
 }
+
+/**
+ * The message of an error body (`"message": "Invalid params: probe_id '168971' does not match …"`,
+ * `'detail': '…'`), from g-2026-12-06: its words are read like the text's. The masking takes quoted free
+ * text for a value, so before, an error body said nothing but its keys.
+ */
+const ERROR_MESSAGE_VALUE = /["'](?:message|detail|error_description|reason)["']\s*:\s*(?:"((?:[^"\\\n]|\\.){1,300})"|'([^'\n]{1,300})')/g;
 
 /**
  * An attribute written into the text as `key=value` with a dotted key, as a span's attributes are dumped
@@ -188,10 +205,12 @@ const FAILURE_CLASSES: ReadonlyArray<{ name: string; statuses?: RegExp; pattern:
   { name: 'unauthenticated', statuses: /^401$/, pattern: /unauthori[sz]ed|unauthenticated|authenticat\w*[\s_-]?(?:error|fail)|(?:invalid|expired|revoked)[\s_-]?(?:token|credential|api[\s_-]?key)|token[\s_-]?(?:expired|revoked)|(?:expired|invalid)[\s_-]?session|session[\s_-]?(?:expired|invalid)|(?:key|token|secret|credential)s?(?:\s+(?:was|were|has\s+been|have\s+been|got))?\s+rotated|(?:key|token|secret|credential)[\s_-]?rotation/i },
   { name: 'forbidden', statuses: /^403$/, pattern: /forbidden|PermissionError|\b42501\b|permission[\s_-]?denied|access[\s_-]?denied|insufficient[\s_-]?(?:privilege|permission|scope)|missing[\s_-]?scope|not[\s_-]?authori[sz]ed/i },
   { name: 'not_found', statuses: /^(?:404|410)$/, pattern: /not[\s_-]?found|does[\s_-]?not[\s_-]?exist|no[\s_-]?such|NoSuch|unknown[\s_-]?(?:method|resource)/i },
-  { name: 'invalid_request', statuses: /^(?:400|409|413|415|422)$/, pattern: /validation|invalid[\s_-]?(?:param|argument|request|input|json|schema)|bad[\s_-]?request|unprocessable|schema/i },
+  // From g-2026-12-06 a malformed request is an invalid one, as an SDK names its 400s (`SalesforceMalformedRequest`), not a syntax error.
+  { name: 'invalid_request', statuses: /^(?:400|409|413|415|422)$/, pattern: /validation|invalid[\s_-]?(?:param|argument|request|input|json|schema)|bad[\s_-]?request|malformed[\s_-]?request|unprocessable|schema/i },
   { name: 'server_error', statuses: /^5(?:0[0-3]|[1-9]\d)$/, pattern: /internal[\s_-]?server[\s_-]?error|service[\s_-]?unavailable|bad[\s_-]?gateway|overloaded/i },
-  { name: 'syntax', pattern: /syntax[\s_-]?error|SyntaxError|parse[\s_-]?error|malformed[\s_-]?(?:query|json|request)|unexpected[\s_-]?token/i },
-  { name: 'connection', pattern: /connection[\s_-]?(?:refused|reset|error|closed)|ECONNREFUSED|ECONNRESET|ENOTFOUND|name[\s_-]?resolution|getaddrinfo/i },
+  { name: 'syntax', pattern: /syntax[\s_-]?error|SyntaxError|parse[\s_-]?error|malformed[\s_-]?(?:query|json)|unexpected[\s_-]?token/i },
+  // From g-2026-12-06 also an MCP client's stream to a server that went away (anyio's ClosedResourceError).
+  { name: 'connection', pattern: /connection[\s_-]?(?:refused|reset|error|closed)|ECONNREFUSED|ECONNRESET|ENOTFOUND|name[\s_-]?resolution|getaddrinfo|(?:Closed|Broken)ResourceError/i },
   { name: 'context_length', pattern: /context[\s_-]?(?:length|window)|maximum[\s_-]?context|too[\s_-]?many[\s_-]?tokens/i },
   { name: 'content_filter', pattern: /content[\s_-]?(?:filter|policy|management[\s_-]?policy)|safety[\s_-]?system|moderation|(?:finish|block)[\s_]?reason\W{0,4}safety/i },
 ];
@@ -200,7 +219,8 @@ function failureClasses(text: string, signal: Pick<Signal, 'errorType'>, feature
   const said = new Set<string>();
   const byStatusOnly = new Set<string>();
   const statuses = [...features].filter((f) => f.startsWith(FEATURE.status)).map((f) => f.slice(FEATURE.status.length));
-  const readable = `${text}\n${signal.errorType ?? ''}`;
+  // From g-2026-12-06 a URL's words say where, not what happened (`https://shopify.dev/…/rate-limits`).
+  const readable = `${text.replace(URL_PATTERN, ' ')}\n${signal.errorType ?? ''}`;
   for (const { name, statuses: byStatus, pattern } of FAILURE_CLASSES) {
     if (pattern.test(readable)) said.add(name);
     else if (byStatus && statuses.some((status) => byStatus.test(status))) byStatusOnly.add(name);
@@ -226,16 +246,31 @@ const ERROR_CODE_IN_TEXT = /\b(?:error|code|error_code|errorCode|decline_code)["
 
 /**
  * A code assigned unquoted, as gateways log one (`status=200 code=MAX_COST_EXCEEDED`, `error=not_in_channel`),
- * from g-2026-12-05.7: a constant or a snake_case name, never a plain word (`error=timeout`) or a number.
+ * from g-2026-12-05.7: a constant or a snake_case name, never a plain word (`error=timeout`) or a number; from
+ * g-2026-12-06 also one upper-case word (`code=THROTTLED`, see isConstantCode).
  */
-const ERROR_CODE_ASSIGNED = /\b(?:error|code|error_code|errorCode)=([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b/g;
+const ERROR_CODE_ASSIGNED = /\b(?:error|code|error_code|errorCode)=([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{5,}|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b/g;
+
+/**
+ * A code an exception is raised with, written after its name (`stripe InvalidRequestError:
+ * balance_insufficient`, `SalesforceMalformedRequest: UNABLE_TO_LOCK_ROW`), from g-2026-12-06: an SDK's
+ * class is shared by all of an API's errors, and the code after it tells them apart.
+ */
+const EXCEPTION_CODE = /\b[A-Z][a-z]+(?:[A-Z][a-z]*)+:\s*([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[A-Z]{2,}[A-Z0-9]*(?:_[A-Z]{2,}[A-Z0-9]*)+)(?![\w.-])/g;
+
+/**
+ * A number assigned to a key named an error code (`ErrorCode="6"`, `"error_code": 190`), from g-2026-12-06:
+ * the text's form of an attribute named a code, whatever its length.
+ */
+const NUMBER_ASSIGNED_TO_CODE = /\berror[_.]?code["']?\s*[:=]\s*["']?(-?\d{1,6})(?![\w.])/gi;
 
 /**
  * The name an error says is missing, which tells two errors of one class apart: a Python `KeyError: 'x'`,
- * `has no attribute 'x'`, and a column, relation, table, field or key `"x"` that does not exist.
+ * `has no attribute 'x'`, and a column, relation, table, field or key `"x"` that does not exist; from
+ * g-2026-12-06 also the first of Salesforce's `Required fields are missing: [Flue_Liner__c]`.
  */
 const MISSING_NAME =
-  /\bKeyError:?\s*\(?['"]([\w.-]{1,64})['"]|\bhas no attribute ['"]([\w.-]{1,64})['"]|\b(?:column|relation|table|field|key|property)\s+['"]([\w.-]{1,64})['"]\s+(?:does not exist|not found|is missing|is required)/gi;
+  /\bKeyError:?\s*\(?['"]([\w.-]{1,64})['"]|\bhas no attribute ['"]([\w.-]{1,64})['"]|\b(?:column|relation|table|field|key|property)\s+['"]([\w.-]{1,64})['"]\s+(?:does not exist|not found|is missing|is required)|\brequired fields are missing:\s*\[\s*['"]?([\w.-]{1,64})/gi;
 
 /**
  * An error type that is an API's code written as a constant (from g-2026-12-05.6): `DUPLICATES_DETECTED`,
@@ -244,6 +279,16 @@ const MISSING_NAME =
  * text such a word is as often a table (`SELECT FLEET_AVAILABILITY`).
  */
 const CONSTANT_CODE = /^[A-Z]{2,}[A-Z0-9]*(?:_[A-Z]{2,}[A-Z0-9]*)+$/;
+
+/**
+ * From g-2026-12-06 also one upper-case word of five letters or more (`THROTTLED`, gRPC's `UNAVAILABLE`), as
+ * Shopify and gRPC name codes, but for the words every error says.
+ */
+function isConstantCode(text: string): boolean {
+  return CONSTANT_CODE.test(text) || (/^[A-Z]{5,}$/.test(text) && !GENERIC_CONSTANTS.has(text));
+}
+
+const GENERIC_CONSTANTS = new Set(['ERROR', 'ERRORS', 'FAILED', 'FAILURE', 'FATAL', 'EXCEPTION', 'WARNING', 'CRITICAL']);
 
 /** An error type that is a code rather than a class: `card_declined`, `called_wrong_tool`; or a number, `21211`. */
 const CODE_ERROR_TYPE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/;
@@ -266,18 +311,37 @@ function toolAttribute(attributes: Readonly<Record<string, unknown>>): string | 
  * (`plaid.error_code: ITEM_LOGIN_REQUIRED`, `slack.error: not_in_channel`), so a span that says its code
  * only there is told apart from another code's failure.
  */
-function attributeCodes(attributes: Readonly<Record<string, unknown>>): string[] {
+function attributeCodes(attributes: ReadonlyArray<[string, unknown]>): string[] {
   const codes: string[] = [];
-  for (const [key, value] of Object.entries(attributes)) {
-    if (!CODE_ATTRIBUTE.test(key)) continue;
+  for (const [key, value] of attributes) {
     const text = String(value).trim();
-    if (NUMERIC_ERROR_TYPE.test(text)) codes.push(FEATURE.errno + text);
-    else if (/^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$/.test(text)) codes.push(FEATURE.code + text.toLowerCase());
+    if (CODE_ATTRIBUTE.test(key)) {
+      if (NUMERIC_ERROR_TYPE.test(text) || (NUMBERED_CODE_ATTRIBUTE.test(key) && /^-?\d{1,3}$/.test(text))) codes.push(FEATURE.errno + text);
+      else if (/^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$/.test(text)) codes.push(FEATURE.code + text.toLowerCase());
+    } else if (DATABASE_CODE_ATTRIBUTE.test(key) && NUMERIC_ERROR_TYPE.test(text)) {
+      codes.push(FEATURE.errno + text);
+    } else if (ERROR_TYPE_ATTRIBUTE.test(key)) {
+      if (isConstantCode(text)) codes.push(FEATURE.code + text.toLowerCase());
+      else if (CODE_ERROR_TYPE.test(text)) codes.push(FEATURE.errorType + text);
+    }
   }
   return codes;
 }
 
 const CODE_ATTRIBUTE = /(?:^|[._])(?:error[._]?code|error)$/i;
+/**
+ * From g-2026-12-06: an attribute named a code holds one whatever its length (`vpic.error_code: 1` and `6`
+ * are two failures of one call), and so does OpenTelemetry's database status (`db.response.status_code:
+ * 000630`, a Snowflake or SQLSTATE code), as a dumped span or an attribute.
+ */
+const NUMBERED_CODE_ATTRIBUTE = /(?:^|[._])error[._]?code$/i;
+const DATABASE_CODE_ATTRIBUTE = /^db\.response\.status_code$/i;
+/**
+ * From g-2026-12-06, an error type in the attributes is read as the field is: a constant is a code
+ * (`error.type: THROTTLED`), a snake_case name a type compared with its own kind (`stripe.error.type:
+ * idempotency_error` is not `invalid_request_error`).
+ */
+const ERROR_TYPE_ATTRIBUTE = /(?:^|[._])(?:error|exception)[._]type$/i;
 
 /**
  * Attributes: a categorical value names what failed (`metric=faithfulness`, `error.type=timeout`); a number,

@@ -6,9 +6,15 @@
 // the old way (plan.ts; legacy_2026_11_22/ for the first version), and a family found that way learns the
 // current version's keys, template and features.
 
-export const GROUPING_VERSION = 'g-2026-12-05.7';
+export const GROUPING_VERSION = 'g-2026-12-06';
 
 export const LEGACY_VERSIONS = [
+  // Released 2026-12-05: a namespaced tool (`notify.send_sms`) named another tool than its bare name, an
+  // error body's message (`"message": "Invalid params: …"`) gave no words, a code after an exception's
+  // name (`InvalidRequestError: balance_insufficient`), a short `*.error_code`, a database status code, an
+  // error type among the attributes and one upper-case word (`THROTTLED`) were no codes, a URL's words gave
+  // a failure class, and `MalformedRequest` was a syntax error.
+  { version: 'g-2026-12-05.7', transitionUntil: new Date('2027-06-06T00:00:00Z') },
   // Released 2026-12-05: it read a span's attributes dumped into its message (`service.name=lanes-bot
   // otel.status_code=ERROR span.kind=CLIENT …`) as words, so two failures of one service shared the
   // reporting service and the key names; `span.kind` was a feature; a span that ended OK had no class, a
