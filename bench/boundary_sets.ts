@@ -59,6 +59,7 @@ export const WORD_TRAINING_SETS: ReadonlyArray<{ file: string; half?: Half }> = 
   { file: 'boundary-set-10.json' },
   { file: 'boundary-set-11.json' },
   { file: 'boundary-set-12.json' },
+  { file: 'boundary-set-13.json' },
 ];
 
 /** Each training set's signals, its half only where one is named. */

@@ -121,6 +121,8 @@ const MODEL_CALL_TEXT = new RegExp(
     String.raw`\b(?:openai|anthropic|litellm|mistralai|cohere|google\.genai|vertexai)\.(?:[a-z_]+\.)*[A-Z]|\b(?:Vertex ?AI|Bedrock|Azure ?OpenAI) ?Exception\b`,
     String.raw`\b(?:openai|anthropic|bedrock|vertex_ai|azure|azure_ai|gemini|mistral|groq|together_ai|fireworks_ai|ollama|deepseek)\/[\w.:@-]*\d[\w.:@-]*`,
     String.raw`\bError code: [45]\d\d - \{'(?:error|type)': |\bThe server had an error while processing your request\b`,
+    // An LLM gateway's line naming the model provider it called (`provider=anthropic status=500`).
+    String.raw`\bprovider\s*[=:]\s*["']?(?:openai|anthropic|azure_?openai|bedrock|vertex_?ai|gemini|mistral|groq|together(?:_ai)?|fireworks(?:_ai)?|ollama|deepseek|cohere)\b`,
   ].join('|'),
   'i',
 );
@@ -230,12 +232,15 @@ function readSignal(e: BoundaryEvidence): Reading {
   const operation = attr(a, 'gen_ai.operation.name')?.toLowerCase();
   const errorClass = [e.errorType, attr(a, 'error.type', 'exception.type'), attr(a, 'graphql.error.code', 'graphql.error.extensions.code'), ...providerCodes(a)].filter((x): x is string => x !== undefined);
   const finishReasons = attr(a, 'gen_ai.response.finish_reasons', 'llm.finish_reason');
+  const annotation = attr(a, 'annotation');
   const text = [
     splitExceptionNames(e.title),
     e.message === undefined ? undefined : splitExceptionNames(e.message),
     ...errorClass.map((name) => `${name} ${splitCamel(name)}`),
     ...numericProviderCodes(a),
     finishReasons === undefined ? undefined : `finish_reason=${finishReasons}`,
+    // A reviewer's annotation on a run, as words: `ignored_instruction` reads "annotation: ignored instruction".
+    annotation === undefined ? undefined : `annotation: ${annotation.replace(/_/g, ' ')}`,
   ]
     .filter((part) => part !== undefined && part !== '')
     .join('\n');
@@ -504,6 +509,9 @@ const TEXT_RULES: readonly TextRule[] = [
     boundary: 'permission',
     confidence: PHRASE,
     says: 'permission denied',
+    // A 422 is the request's fault whatever its words: Airtable's INVALID_MULTIPLE_CHOICE_OPTIONS says
+    // "Insufficient permissions to create new select option" of a value outside a field's options.
+    onlyIf: (r) => r.status !== 422,
     patterns: [
       // An agent's unauthorised concession is a policy matter, not an access one.
       /\bunauthori[sz]ed\b(?![ -](?:concessions?|discounts?|refunds?|credits?|waivers?|promises?|offers?|commitments?|fees?|practice))/i,
@@ -568,6 +576,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:arguments?|args)\b[^\n]{0,60}\b(?:json|parse|parsing|decode|decoding)\b/i,
       /\b(?:tool[ _]call|function[ _]call)[ _](?:arguments?|args)\b[^\n]{0,20}\b(?:truncated|malformed|unparseable)\b/i,
       /\b(?:tool|function)[ _-]calls?\b[^\n]{0,30}\b(?:truncated|malformed|unparseable|not parseable|invalid json|parse failures?)\b/i,
+      // LangChain keeps the tool calls a model wrote that do not parse as `invalid_tool_calls`.
+      /\binvalid[ _]tool[ _]calls\b/i,
       /\b(?:unknown|unrecognized|nonexistent|non-existent|undefined) tool\b|\bno such tool\b/i,
       /\btool\b[\s'"`:=]{1,3}[\w.:/-]+[\s'"`,:]{1,3}(?:not found|does not exist|is not (?:registered|available|defined))/i,
       /\b(?:field|value)\b[^\n]{0,40}\bcannot be set\b|\bvalue expected\b|\bspecify a valid\b/i,
@@ -670,6 +680,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bnetwork (?:error|unreachable)\b/i,
       /\b(?:other side|peer|remote(?: end)?|server) closed\b|\bterminated unexpectedly\b|\bunexpected (?:eof|end of (?:stream|file))\b/i,
       /\bupstream connect error\b|\bdisconnect\/reset before headers\b/i,
+      // The MCP client's stream to a server that went away (anyio's ClosedResourceError, BrokenResourceError).
+      /\b(?:closed|broken) ?resource ?error\b/i,
       /\b(?:ssl|tls)\b[^\n]{0,30}\b(?:error|failed|handshake)\b|\bcertificate verify failed\b/i,
       /\btoo many connections\b|\bdeadlock detected\b|\bUNABLE_TO_LOCK_ROW\b|\block wait timeout\b|\b(?:connection )?pool (?:exhausted|timeout)\b/i,
     ],
@@ -893,6 +905,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bexpected \d+ dimensions?\b|\b(?:different|mismatched) (?:vector |embedding )?dimensions\b/i,
       /\b(?:vector )?dimension\b[^\n]{0,30}\bdoes not match\b/i,
       /\bindex[ _]not[ _]found(?:[ _]exception)?\b|\bno such index\b/i,
+      // Weaviate calls a collection a class: "Collection may not have been created properly", class name "X" does not exist.
+      /\bcollection\b[^\n]{0,40}\bnot (?:have )?been created\b|\bweaviate\b[\s\S]{0,300}\bclass(?: name)? ["']?\w+["']? (?:does not exist|not found)\b/i,
       /\bembedd(?:er|ing)(?: model)? (?:upgrade|change|switch|swap)\b|\b(?:new|upgraded|changed|switched) embedd(?:er|ing)(?: model)?\b/i,
     ],
   },
@@ -1222,7 +1236,7 @@ function spanFinding(r: Reading): Finding | null {
   // arrives as an anomaly with the run type that failed).
   if (r.kind === 'anomaly' && r.runType === undefined) return null;
   // A reviewer's annotation on a run (a LangSmith annotation queue) judges its answer; the run did not fail.
-  if (ANNOTATION_TITLE.test(r.text)) return null;
+  if (ANNOTATION_TITLE.test(r.text) || attr(r.attributes, 'annotation') !== undefined) return null;
   if (r.model) return at('model_route', LOOSE, 'model call failed');
   if (r.runType === 'retriever' || (r.operation !== undefined && RETRIEVAL_OPERATIONS.has(r.operation))) return at('context_source', 0.7, 'retriever run failed');
   if (r.retrievalStore) return at('context_source', LOOSE, 'retrieval span');

@@ -15,7 +15,9 @@
 //   (its misses read for the rules, the word model trained on it): tune.
 // - boundary-set-12.json (370 signals, ten more workflows): the holdout after that, run once, then studied
 //   (its misses read for the rules, the word model trained on it): tune.
-// - boundary-set-13.json (369 signals, ten more workflows): written after that, never studied: all of it is
+// - boundary-set-13.json (369 signals, ten more workflows): the holdout after that, run once, then studied
+//   (its misses read for the rules, the word model trained on it): tune.
+// - boundary-set-14.json (375 signals, ten more workflows): written after that, never studied: all of it is
 //   report, the holdout.
 import { readFileSync } from 'node:fs';
 import { eq, inArray } from 'drizzle-orm';
@@ -38,8 +40,8 @@ const load = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/boun
 
 // Floors, not the target: they sit a little under the figures measured (docs/boundary.md, "Measured end to
 // end"), which move with every grouping change. The word model (boundary_words.ts) was trained on the first
-// set's tune half and the second to twelfth sets, so their figures show how well it fits what it learned
-// from, not how well it reads new signals: the first set's report half and the thirteenth set measure that.
+// set's tune half and the second to thirteenth sets, so their figures show how well it fits what it learned
+// from, not how well it reads new signals: the first set's report half and the fourteenth set measure that.
 describe.each([
   { name: 'boundary-set.json', split: halfOf, floor: { accepted: 0.91, unknown: 0.04 } },
   { name: 'boundary-set-2.json', split: () => 'tune', floor: { accepted: 0.93, unknown: 0.02 } },
@@ -53,7 +55,9 @@ describe.each([
   { name: 'boundary-set-10.json', split: () => 'tune', floor: { accepted: 0.95, unknown: 0.02 } },
   { name: 'boundary-set-11.json', split: () => 'tune', floor: { accepted: 0.94, unknown: 0.02 } },
   { name: 'boundary-set-12.json', split: () => 'tune', floor: { accepted: 0.95, unknown: 0.04 } },
-  { name: 'boundary-set-13.json', split: () => 'report', floor: { accepted: 0.88, unknown: 0.04 } },
+  { name: 'boundary-set-13.json', split: () => 'tune', floor: { accepted: 0.96, unknown: 0.02 } },
+  // The holdout: its floor is the issue's target itself.
+  { name: 'boundary-set-14.json', split: () => 'report', floor: { accepted: 0.9, unknown: 0.05 } },
 ])('boundaries of families made by the real pipeline from $name', ({ name, split, floor }) => {
   const set = load(name);
   let h: Harness;
@@ -69,7 +73,7 @@ describe.each([
   }, 300_000);
   afterAll(() => h?.close());
 
-  it(`puts at least ${100 * floor.accepted}% of signals in a family whose boundary they accept and at most ${100 * floor.unknown}% in an unknown one (target 90% / 5%: not met end to end)`, () => {
+  it(`puts at least ${100 * floor.accepted}% of signals in a family whose boundary they accept and at most ${100 * floor.unknown}% in an unknown one (target 90% / 5%)`, () => {
     const score = (items: typeof landed) => {
       const accepted = items.filter((l) => set.families[l.label]!.accepted.includes(decided.get(l.cluster)!.boundary)).length;
       const unknown = items.filter((l) => decided.get(l.cluster)!.boundary === 'unknown').length;
@@ -93,10 +97,11 @@ describe.each([
         `${grouped.signals} in families of 2 or more: accepted ${pct(grouped.accepted)}, unknown ${pct(grouped.unknown)}`,
     );
     expect(landed.every((l) => decided.has(l.cluster))).toBe(true);
-    // The issue's target is >= 90% accepted and <= 5% unknown. Measured on families as labelled it is met
-    // (bench:boundary: 98.9% / 0.0% on the thirteenth set, never studied); through the real pipeline it is
-    // not: grouping keeps more families apart than the labels (a signal often lands alone or in a pair), so
-    // the per-signal rules decide many of them.
+    // The issue's target is >= 90% accepted and <= 5% unknown. On the fourteenth set, never studied, it is
+    // met on families as labelled (bench:boundary: 100% / 0%) and, narrowly, through the real pipeline
+    // (90.7% / 3.5%, docs/boundary.md). Grouping keeps more families apart than the labels (a signal often
+    // lands alone or in a pair), so the per-signal rules decide many of them: those are the gap on the sets
+    // that missed it.
     expect(all.accepted).toBeGreaterThanOrEqual(floor.accepted);
     expect(all.unknown).toBeLessThanOrEqual(floor.unknown);
     // Families of several signals were decided better than single signals on every set before the thirteenth

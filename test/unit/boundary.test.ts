@@ -496,6 +496,19 @@ describe('classifySignalBoundary: evidence read since the sixth and seventh boun
     [t('catalog index age', { kind: 'anomaly', message: 'catalog index age 3h12m (SLO 15m)' }), 'context_source', 'builtin:anomaly'],
     [t('Booked in chat, nothing in the CRM', { kind: 'negative_feedback', message: 'Dev says the create call got a 504 and the agent still confirmed.' }), 'downstream_api', 'builtin:http-status'],
     [t('Report never finishes', { kind: 'negative_feedback', message: 'Spun for two minutes and then said it ran out of time.' }), 'downstream_api', 'builtin:timeout'],
+    // read since the thirteenth set
+    [t('anthropic 500', { kind: 'other', errorType: 'api_error', message: 'provider=anthropic status=500 type=api_error message="Internal server error" request_id=req_9a1' }), 'model_route', 'builtin:http-status'],
+    [t('invalid_tool_calls on quote_job', { kind: 'tool_error', tool: 'quote_job', errorType: 'invalid_tool_calls', attributes: { run_type: 'llm' } }), 'tool_contract', 'builtin:tool-contract'],
+    [t('lookup_permit', { kind: 'tool_error', tool: 'lookup_permit', errorType: 'ClosedResourceError', message: 'anyio.ClosedResourceError()', attributes: { run_type: 'tool' } }), 'downstream_api', 'builtin:connection'],
+    // a reviewer's annotation in the attributes, read as words
+    [t('refund promise in final answer', { kind: 'other', attributes: { run_type: 'llm', 'gen_ai.request.model': 'gpt-4o', annotation: 'ignored_instruction' } }), 'prompt', 'builtin:instructions'],
+    // a 422 is the request's fault whatever its words say
+    [
+      t('create_record 422', { kind: 'tool_error', tool: 'create_record', errorType: 'INVALID_MULTIPLE_CHOICE_OPTIONS', message: 'Insufficient permissions to create new select option ""Half day""', attributes: { 'http.response.status_code': 422 } }),
+      'tool_contract',
+      'builtin:http-status',
+    ],
+    [t('UnexpectedStatusCodeError 422', { kind: 'tool_error', tool: 'parts_search', message: 'weaviate.exceptions.UnexpectedStatusCodeError: Collection may not have been created properly.! Unexpected status code: 422' }), 'context_source', 'builtin:vector-index'],
   ])('%j -> %s (%s)', (input, boundary, rule) => {
     const decision = classifySignalBoundary(input, [], RULES_ONLY);
     expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });
