@@ -7,7 +7,7 @@
 //
 //   npm run bench:grouping -- --url http://localhost:3000 [--token T]   against a recur you started
 //   npm run bench:grouping -- --start pglite|postgres|postgres-bullmq   starts one (fresh storage) itself
-//   --set loghub (default; ../shared/benchmarks/loghub/loghub-dev-set.json) | agent-tune | agent-tune-2 | agent-tune-3 | agent-tune-4 | agent-tune-5 | agent-tune-6 | agent-holdout-6 | <path>
+//   --set loghub (default; ../shared/benchmarks/loghub/loghub-dev-set.json) | agent-tune | agent-tune-2 | agent-tune-3 | agent-tune-4 | agent-tune-5 | agent-tune-6 | agent-tune-7 | agent-holdout-7 | <path>
 //   --assignments <file>   also writes each signal's id, true label and family there, to study the misses
 //   --embeddings [--embeddings-threshold 0.85]   with --start: turns the semantic step on, served by
 //                          bench/embeddings_server.ts (a sentence encoder installed for the run, see there)
