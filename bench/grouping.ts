@@ -7,7 +7,7 @@
 //
 //   npm run bench:grouping -- --url http://localhost:3000 [--token T]   against a recur you started
 //   npm run bench:grouping -- --start pglite|postgres|postgres-bullmq   starts one (fresh storage) itself
-//   --set loghub (default; ../shared/benchmarks/loghub/loghub-dev-set.json) | agent-tune | agent-tune-2 | agent-tune-3 | agent-tune-4 | agent-tune-5 | agent-tune-6 | agent-tune-7 | agent-holdout-7 | <path>
+//   --set loghub (default; ../shared/benchmarks/loghub/loghub-dev-set.json) | agent-tune | agent-tune-2 | agent-tune-3 | agent-tune-4 | agent-tune-5 | agent-tune-6 | agent-tune-7 | agent-tune-8 | agent-holdout-8 | <path>
 //   --assignments <file>   also writes each signal's id, true label and family there, to study the misses
 //   --embeddings [--embeddings-threshold 0.85]   with --start: turns the semantic step on, served by
 //                          bench/embeddings_server.ts (a sentence encoder installed for the run, see there)
@@ -44,11 +44,12 @@ const SETS: Record<string, string> = {
   'agent-tune-5': new URL('../test/fixtures/agent_signals/grouping-tune-5.json', import.meta.url).pathname,
   'agent-tune-6': new URL('../test/fixtures/agent_signals/grouping-tune-6.json', import.meta.url).pathname,
   'agent-tune-7': new URL('../test/fixtures/agent_signals/grouping-tune-7.json', import.meta.url).pathname,
-  'agent-holdout-7': new URL('../test/fixtures/agent_signals/grouping-holdout-7.json', import.meta.url).pathname,
+  'agent-tune-8': new URL('../test/fixtures/agent_signals/grouping-tune-8.json', import.meta.url).pathname,
+  'agent-holdout-8': new URL('../test/fixtures/agent_signals/grouping-holdout-8.json', import.meta.url).pathname,
 };
 
 interface LabelledSet {
-  signals: Array<{ id: string; workflow: string; trace: { trace_id: string; run_id?: string } } & Record<string, unknown>>;
+  signals: Array<{ id: string; workflow: string; trace?: { trace_id: string; run_id?: string } } & Record<string, unknown>>;
   truth: Record<string, string>;
   datasets?: string[];
   peer?: Record<string, { drain3: { plain: { precision: number; recall: number; ga: number } } }>;
@@ -66,6 +67,14 @@ async function send(url: string, set: LabelledSet): Promise<void> {
     const res = await api(url, '/v1/signals', { method: 'POST', body: JSON.stringify({ signals: set.signals.slice(i, i + size) }) });
     if (res.status !== 202) throw new Error(`POST /v1/signals answered ${res.status}: ${JSON.stringify(res.json)}`);
   }
+}
+
+/**
+ * A family is read back by the traces it holds, so a signal sent without a trace (the contract allows it)
+ * gets one named after its id. Grouping never reads the trace.
+ */
+function withTraces(set: LabelledSet): LabelledSet {
+  return { ...set, signals: set.signals.map((s) => (s.trace ? s : { ...s, trace: { trace_id: `bench-${s.id}` } })) };
 }
 
 /** Every family of the set's workflows with the trace ids it holds; waits until every signal has a family. */
@@ -128,7 +137,7 @@ async function startRecur(mode: string): Promise<{ url: string; stop: () => Prom
 }
 
 const path = SETS[values.set!] ?? values.set!;
-const set = JSON.parse(readFileSync(path, 'utf8')) as LabelledSet;
+const set = withTraces(JSON.parse(readFileSync(path, 'utf8')) as LabelledSet);
 const started = values.start ? await startRecur(values.start) : null;
 const url = started?.url ?? values.url!;
 try {
@@ -136,7 +145,7 @@ try {
   await send(url, set);
   const familyOfTrace = await readFamilies(url, set);
   const seconds = (performance.now() - t0) / 1000;
-  const items = set.signals.map((s) => ({ label: set.truth[s.id]!, cluster: familyOfTrace.get(s.trace.trace_id) ?? `missing:${s.id}` }));
+  const items = set.signals.map((s) => ({ label: set.truth[s.id]!, cluster: familyOfTrace.get(s.trace!.trace_id) ?? `missing:${s.id}` }));
   const groups = set.datasets ?? [...new Set(set.signals.map((s) => s.workflow))];
   const groupOf = (item: { label: string }, signal: { workflow: string }) => (set.datasets ? item.label.split('/')[0]! : signal.workflow);
   const rows = groups.map((group) => {

@@ -169,6 +169,45 @@ describe('features', () => {
     expect(vetoed(features(sms('notify.send_email')), profileOf(sms('send_sms')))).toBe(true);
   });
 
+  describe('from g-2026-12-06.2', () => {
+    it('the tool a gateway line names is the signal\'s tool beside its field', () => {
+      const gateway = { title: 'charge_deposit failed', tool: 'payments.create_intent', message: 'ERROR tool-gw tool=charge_deposit upstream=api.stripe.com status=402 code=card_declined' };
+      const sdk = { title: 'stripe.error.CardError: Your card was declined', tool: 'charge_deposit', message: "CardError(code='card_declined')" };
+      expect(features(gateway)).toEqual(expect.arrayContaining(['tool:payments_create_intent', 'tool:charge_deposit']));
+      expect(vetoed(features(gateway), profileOf(sdk))).toBe(false);
+      expect(vetoed(features({ ...gateway, message: 'tool=refund_deposit status=402' }), profileOf(sdk))).toBe(true);
+    });
+
+    it.each<[string, string, boolean]>([
+      ['one tool: the same words in another order', 'registrations.create', false],
+      ['one tool: plural and singular stem alike', 'registration_create', false],
+      ['another tool: another verb', 'registrations.cancel', true],
+      ['another tool: one word is not its words', 'create', true],
+    ])('%s (%s against create_registration)', (_, tool, veto) => {
+      const timeout = (name: string) => ({ title: 'asyncio.TimeoutError', tool: name, kind: 'timeout' as const });
+      expect(vetoed(features(timeout(tool)), profileOf(timeout('create_registration')))).toBe(veto);
+    });
+
+    it("an attribute's code says its failure: one upper-case word is a code, and a code or error type gives the class", () => {
+      const graphql = (code: string) => ({ title: 'POST /admin/api/2025-01/graphql.json', attributes: { 'http.response.status_code': 200, 'shopify.error_code': code } });
+      expect(features(graphql('THROTTLED'))).toEqual(expect.arrayContaining(['code:throttled', 'class:rate_limited']));
+      expect(vetoed(features(graphql('THROTTLED')), profileOf(graphql('ACCESS_DENIED')))).toBe(true);
+      // AWS answers access denied with 400: the class the error type names, not the status's
+      const classes = (signal: Parameters<typeof features>[0]) => features(signal).filter((f) => f.startsWith('class:')).sort();
+      expect(classes({ title: 'DynamoDB.PutItem', attributes: { 'error.type': 'AccessDeniedException', 'http.response.status_code': 400 } })).toEqual(['class:forbidden']);
+      expect(classes({ title: 'bedrock.converse', attributes: { 'error.type': 'ThrottlingException', 'http.response.status_code': 400 } })).toEqual(['class:rate_limited']);
+      expect(classes({ title: 'bedrock.converse', attributes: { 'error.type': 'ValidationException', 'http.response.status_code': 400 } })).toEqual(['class:invalid_request']);
+    });
+
+    it('who on the staff reported a failure is not what failed', () => {
+      const report = (title: string, message: string) => ({ title, message, kind: 'negative_feedback' as const });
+      const chapel = report('Escalation from front desk', 'The agent reserved the main chapel twice for one family.');
+      const badge = report('Escalation from front desk', 'Three exhibitor badges cancelled today when people asked for a reprint.');
+      expect(features(chapel).filter((f) => features(badge).includes(f))).toEqual([]);
+      expect(bestSimilar(features(badge), [{ familyId: 'f', features: profileOf(chapel) }], flat)).toBeNull();
+    });
+  });
+
   it('a plain word or a number assigned to error or code is no code (from g-2026-12-05.7)', () => {
     expect(features({ title: 'x', message: 'lookup failed error=timeout code=504' }).filter((f) => f.startsWith('code:'))).toEqual([]);
   });

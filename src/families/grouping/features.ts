@@ -59,14 +59,12 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   // From g-2026-12-05.6 a span's tool attribute names the tool as the field does (`gen_ai.tool.name`).
   const tool = signal.tool ?? toolAttribute(signal.attributes ?? {});
   if (tool) {
-    features.add(FEATURE.tool + normalizeName(tool));
-    // From g-2026-12-06, a name under a namespace (`notify.send_sms`, `routing.optimize_route`) is also the
-    // tool's own name, as the sources that write it bare do: before, the two named other tools and vetoed.
-    // Not a last part of one word: `hubspot.crm.deals.get` is not every `get`.
-    const bare = /\.([^.\s]+)$/.exec(tool.trim())?.[1];
-    if (bare && splitIdentifier(bare).length > 1) features.add(FEATURE.tool + normalizeName(bare));
+    addTool(features, tool);
     for (const word of textWords(tool)) if (word.startsWith(FEATURE.word)) features.add(word);
   }
+  // From g-2026-12-06.2, the tool a gateway's line names (`tool=charge_deposit`) is the signal's tool too:
+  // the field may hold the SDK's name for it (`payments.create_intent`), and the family the line's.
+  for (const match of text.matchAll(TOOL_ASSIGNED)) addTool(features, match[1]!);
   const words = signal.kind === 'negative_feedback' ? feedbackText(signal) : text;
   const dumped: Array<[string, string | number]> = [];
   const prose = words.replace(TEXT_ATTRIBUTE, (_, key: string, value: string) => (dumped.push([key, attributeValue(value)]), ' '));
@@ -77,6 +75,23 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   addWords(features, maskText(prose.replace(ERROR_MESSAGE_VALUE, (_, double?: string, single?: string) => ` ${double ?? single} `)));
   return [...features].slice(0, MAX_FEATURES);
 }
+
+/**
+ * A tool's names: as written, its last part under a namespace, and its words in any order.
+ * - From g-2026-12-06, a name under a namespace (`notify.send_sms`) is also the tool's own name, as the
+ *   sources that write it bare do. Not a last part of one word: `hubspot.crm.deals.get` is not every `get`.
+ * - From g-2026-12-06.2, `registrations.create` and `create_registration` are one tool: the same words,
+ *   stemmed, in another order. Before, the two vetoed each other.
+ */
+function addTool(features: Set<string>, tool: string): void {
+  features.add(FEATURE.tool + normalizeName(tool));
+  const bare = /\.([^.\s]+)$/.exec(tool.trim())?.[1];
+  if (bare && splitIdentifier(bare).length > 1) features.add(FEATURE.tool + normalizeName(bare));
+  const words = [...new Set(splitIdentifier(tool).flatMap((part) => normalizeWord(part) ?? []))].sort();
+  if (words.length > 1) features.add(FEATURE.tool + words.join('+'));
+}
+
+const TOOL_ASSIGNED = /(?<![\w.])tool=["']?([A-Za-z_][\w.-]{0,80}[A-Za-z0-9_])/g;
 
 /**
  * The message of an error body (`"message": "Invalid params: probe_id '168971' does not match …"`,
@@ -112,7 +127,9 @@ function feedbackText(signal: Pick<Signal, 'title' | 'message'>): string {
 const FEEDBACK_LABEL = new Set(
   (
     'thumbs thumb thumbs_down thumbs_up down up negative positive rating rated ratings star stars csat nps survey score review ' +
-    'feedback user users customer complaint comment comments report reported bad poor very dissatisfied unsatisfied answer response reply conversation chat'
+    'feedback user users customer complaint comment comments report reported bad poor very dissatisfied unsatisfied answer response reply conversation chat ' +
+    // From g-2026-12-06.2, who on the staff reported it: `Escalation from front desk`, `Ops note`, `Staff flag`.
+    'staff ops operations escalation escalated front desk note notes internal flag flagged supervisor'
   ).split(' '),
 );
 
@@ -215,12 +232,14 @@ const FAILURE_CLASSES: ReadonlyArray<{ name: string; statuses?: RegExp; pattern:
   { name: 'content_filter', pattern: /content[\s_-]?(?:filter|policy|management[\s_-]?policy)|safety[\s_-]?system|moderation|(?:finish|block)[\s_]?reason\W{0,4}safety/i },
 ];
 
-function failureClasses(text: string, signal: Pick<Signal, 'errorType'>, features: ReadonlySet<string>): Set<string> {
+function failureClasses(text: string, signal: Pick<Signal, 'errorType' | 'attributes'>, features: ReadonlySet<string>): Set<string> {
   const said = new Set<string>();
   const byStatusOnly = new Set<string>();
   const statuses = [...features].filter((f) => f.startsWith(FEATURE.status)).map((f) => f.slice(FEATURE.status.length));
-  // From g-2026-12-06 a URL's words say where, not what happened (`https://shopify.dev/…/rate-limits`).
-  const readable = `${text.replace(URL_PATTERN, ' ')}\n${signal.errorType ?? ''}`;
+  // From g-2026-12-06 a URL's words say where, not what happened (`https://shopify.dev/…/rate-limits`). From
+  // g-2026-12-06.2 an error code or type among the attributes says what happened (`shopify.error_code: THROTTLED`).
+  const codes = Object.entries(signal.attributes ?? {}).filter(([key]) => CODE_ATTRIBUTE.test(key) || ERROR_TYPE_ATTRIBUTE.test(key));
+  const readable = [text.replace(URL_PATTERN, ' '), signal.errorType ?? '', ...codes.map(([, value]) => String(value))].join('\n');
   for (const { name, statuses: byStatus, pattern } of FAILURE_CLASSES) {
     if (pattern.test(readable)) said.add(name);
     else if (byStatus && statuses.some((status) => byStatus.test(status))) byStatusOnly.add(name);
@@ -235,7 +254,9 @@ function failureClasses(text: string, signal: Pick<Signal, 'errorType'>, feature
 
 const STATUS_EXPLAINED: ReadonlyArray<[string, string[]]> = [
   ['forbidden', ['rate_limited']],
-  ['invalid_request', ['content_filter', 'context_length']],
+  // From g-2026-12-06.2 also a 400 that says access denied, unauthenticated or throttled, as AWS answers
+  // `AccessDeniedException` and `ThrottlingException` (read since then from a span's `error.type`).
+  ['invalid_request', ['content_filter', 'context_length', 'forbidden', 'unauthenticated', 'rate_limited']],
 ];
 
 /**
@@ -317,7 +338,8 @@ function attributeCodes(attributes: ReadonlyArray<[string, unknown]>): string[] 
     const text = String(value).trim();
     if (CODE_ATTRIBUTE.test(key)) {
       if (NUMERIC_ERROR_TYPE.test(text) || (NUMBERED_CODE_ATTRIBUTE.test(key) && /^-?\d{1,3}$/.test(text))) codes.push(FEATURE.errno + text);
-      else if (/^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$/.test(text)) codes.push(FEATURE.code + text.toLowerCase());
+      // From g-2026-12-06.2 also one upper-case word (`shopify.error_code: THROTTLED`), as in the text.
+      else if (/^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$/.test(text) || isConstantCode(text)) codes.push(FEATURE.code + text.toLowerCase());
     } else if (DATABASE_CODE_ATTRIBUTE.test(key) && NUMERIC_ERROR_TYPE.test(text)) {
       codes.push(FEATURE.errno + text);
     } else if (ERROR_TYPE_ATTRIBUTE.test(key)) {

@@ -6,9 +6,14 @@
 // the old way (plan.ts; legacy_2026_11_22/ for the first version), and a family found that way learns the
 // current version's keys, template and features.
 
-export const GROUPING_VERSION = 'g-2026-12-06';
+export const GROUPING_VERSION = 'g-2026-12-06.2';
 
 export const LEGACY_VERSIONS = [
+  // Released 2026-12-06: a tool a gateway's line named (`tool=charge_deposit`) was no tool of the signal,
+  // `registrations.create` and `create_registration` were two tools, an attribute code of one upper-case word
+  // (`shopify.error_code: THROTTLED`) was no code and an attribute's code or error type gave no failure
+  // class, and the words of who on the staff reported a failure (`Escalation from front desk`) were read.
+  { version: 'g-2026-12-06', transitionUntil: new Date('2027-06-06T00:00:00Z') },
   // Released 2026-12-05: a namespaced tool (`notify.send_sms`) named another tool than its bare name, an
   // error body's message (`"message": "Invalid params: …"`) gave no words, a code after an exception's
   // name (`InvalidRequestError: balance_insufficient`), a short `*.error_code`, a database status code, an
