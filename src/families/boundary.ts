@@ -113,7 +113,7 @@ const RETRIEVAL_URL = /\/(?:search|docs?|documents?|kb|knowledge\w*|articles?|ve
  */
 const MODEL_CALL_TEXT = new RegExp(
   [
-    String.raw`\b(?:llm|model) (?:call|request|step|run|invocation|api)\b|\bcalling the (?:model|llm)\b|\bchat[ .]completions?\b`,
+    String.raw`\b(?:llm|model) (?:call|request|step|run|invocation|api)\b|\bcalling the (?:model|llm)\b|\bchat[ ./]completions?\b`,
     String.raw`\bllm (?:timeouts?|errors?|failures?)\b|\b(?:from|by) the (?:model|llm)\b`,
     String.raw`\b(?:InvokeModel(?:WithResponseStream)?|ConverseStream|generate_?content|generateContent|responses\.create)\b`,
     // Twilio's SDK has a messages.create too: Anthropic's is the one named with its client or given a model.
@@ -447,6 +447,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bno (?:content|output|response|completion)\b[^\n]{0,12}\(filtered\)/i,
       /\bresponsible ?ai[ _]?policy[ _]?violation\b/i,
       /\b(?:finish|block)[ _]?reason\W{1,4}safety\b|\bblocked (?:due to|for) safety\b|\bsafety (?:filter|block)/i,
+      // Gemini's SDK when the candidate was blocked and holds no text.
+      /\bquick accessor (?:requires|only works)\b[^\n]{0,80}\bvalid `?Part`?/i,
     ],
   },
   {
@@ -552,6 +554,9 @@ const TEXT_RULES: readonly TextRule[] = [
       /\brole hierarchy\b|\bmodel access\b/i,
       // Providers' codes for a credential to renew or a key refused: Plaid, Google Maps, Salesforce, ArcGIS.
       /\b(?:ITEM_)?LOGIN_REQUIRED\b|\b(?:login|re-?auth(?:entication)?|re-?login) (?:is )?required\b|\btoken required\b|\bREQUEST_DENIED\b|\bINSUFFICIENT_ACCESS\w*|\binsufficient access rights\b/i,
+      // AWS's refused credentials, and a provider's "No access to assets" (Planet answers it with a 400).
+      /\bsecurity token included in the request is (?:invalid|expired)\b|\bUnrecognizedClientException\b|\bInvalidClientTokenId\b/i,
+      /\bno access to\b/i,
     ],
   },
   {
@@ -731,6 +736,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:another|other) (?:user|employee|customer|tenant|account|patient|member)'?s\b/i,
       /\b(?:another|other)\s+(?:renter|resident|guest|client|student|owner|player|volunteer|parent|buyer|seller|driver|rider|borrower|famil(?:y|ie))(?:'s|s')/i,
       /\bentitlements?\b/i,
+      // A role's or a party's limit on records: HIPAA's minimum necessary, a lookup across patients.
+      /\bminimum[ _-]necessary\b|\bmay not access\b|\bnot (?:allowed|permitted) to (?:access|view|read|see)\b|\bcross-(?:patient|tenant|customer|account|user|client) (?:lookups?|access|reads?|quer(?:y|ies))\b/i,
     ],
   },
   {

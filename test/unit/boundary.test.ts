@@ -509,6 +509,25 @@ describe('classifySignalBoundary: evidence read since the sixth and seventh boun
       'builtin:http-status',
     ],
     [t('UnexpectedStatusCodeError 422', { kind: 'tool_error', tool: 'parts_search', message: 'weaviate.exceptions.UnexpectedStatusCodeError: Collection may not have been created properly.! Unexpected status code: 422' }), 'context_source', 'builtin:vector-index'],
+    // read since the fourteenth set
+    [
+      t('DynamoDB.PutItem: UnrecognizedClientException', { kind: 'tool_error', tool: 'create_order', message: 'UnrecognizedClientException: The security token included in the request is invalid.', attributes: { 'db.system': 'aws.dynamodb' } }),
+      'permission',
+      'builtin:permission',
+    ],
+    [
+      t('place_order: No access to assets', { kind: 'tool_error', tool: 'place_order', message: 'POST https://api.planet.com/compute/ops/orders/v2 -> 400 {"general":[{"message":"No access to assets: PSScene/20270302_171540_86_2477"}]}', attributes: { 'http.response.status_code': 400 } }),
+      'permission',
+      'builtin:permission',
+    ],
+    [t('guardrail minimum_necessary: blocked', { kind: 'guardrail', tool: 'get_observations', message: "Blocked get_observations for billing agent: outside the billing role's minimum-necessary scope." }), 'permission', 'builtin:forbidden-data'],
+    [t('guardrail sealed_records_policy: blocked', { kind: 'guardrail', tool: 'lookup_case', message: 'Blocked lookup_case for a sealed juvenile matter. Bond agents may not access juvenile or expunged records.' }), 'permission', 'builtin:forbidden-data'],
+    [
+      t('ValueError: Invalid operation', { kind: 'other', errorType: 'ValueError', message: 'ValueError: Invalid operation: The `response.text` quick accessor requires the response to contain a valid `Part`, but none were returned.' }),
+      'model_route',
+      'builtin:content-filter',
+    ],
+    [t('ReadTimeout: timed out', { kind: 'timeout', errorType: 'ReadTimeout', message: "r = await http.post(f'{VLLM_URL}/v1/chat/completions', json=req, timeout=45) httpx.ReadTimeout: timed out" }), 'model_route', 'builtin:timeout'],
   ])('%j -> %s (%s)', (input, boundary, rule) => {
     const decision = classifySignalBoundary(input, [], RULES_ONLY);
     expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });
