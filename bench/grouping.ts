@@ -9,6 +9,8 @@
 //   npm run bench:grouping -- --start pglite|postgres|postgres-bullmq   starts one (fresh storage) itself
 //   --set loghub (default; ../shared/benchmarks/loghub/loghub-dev-set.json) | agent-tune | agent-tune-2 | agent-tune-3 | agent-tune-4 | agent-tune-5 | agent-tune-6 | agent-tune-7 | agent-tune-8 | agent-holdout-8 | <path>
 //   --assignments <file>   also writes each signal's id, true label and family there, to study the misses
+//   --related K            also asks each family for its K related families (GET /v1/families/:id/related)
+//                          and prints how many are the same failure, and the recall if a person merged those
 //   --embeddings [--embeddings-threshold 0.85]   with --start: turns the semantic step on, served by
 //                          bench/embeddings_server.ts (a sentence encoder installed for the run, see there)
 //
@@ -17,7 +19,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { groupingAccuracy, pairwiseScores } from '../test/helpers/cluster_metrics.js';
+import { groupingAccuracy, pairwiseScores, suggestionScores, type SuggestionScores } from '../test/helpers/cluster_metrics.js';
 import { createDatabase, startPostgres, type PgServer } from '../test/helpers/postgres.js';
 import { startService, type ServiceProcess } from '../test/helpers/service_process.js';
 
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '50' },
     'drain-timeout': { type: 'string', default: '600' },
     assignments: { type: 'string' },
+    related: { type: 'string' },
     embeddings: { type: 'boolean', default: false },
     'embeddings-threshold': { type: 'string' },
   },
@@ -171,10 +174,23 @@ try {
       `mean over ${rows.length} groups: precision ${mean('precision')}, recall ${mean('recall')}, GA ${mean('ga')}${set.peer ? ` (Drain3 GA ${mean('drain3_ga')})` : ''}\n` +
       `pooled pairwise: precision ${all.precision.toFixed(3)}, recall ${all.recall.toFixed(3)}`,
   );
+  let related: SuggestionScores | undefined;
+  if (values.related) {
+    const suggestions: Array<[string, string]> = [];
+    for (const id of new Set(items.map((i) => i.cluster))) {
+      const res: { json: any } = await api(url, `/v1/families/${id}/related?limit=${Number(values.related)}`);
+      for (const other of res.json.items) suggestions.push([id, other.id]);
+    }
+    related = suggestionScores(items, suggestions);
+    console.log(
+      `related families (up to ${values.related} each): ${related.suggested} suggested, ${related.right} the same failure (${(100 * related.precision).toFixed(0)}%); ` +
+        `pairwise recall ${related.recall.toFixed(3)} -> ${related.recallIfMerged.toFixed(3)} if a person merged those`,
+    );
+  }
   if (values.assignments) writeFileSync(values.assignments, JSON.stringify(set.signals.map((s, i) => ({ id: s.id, ...items[i] })), null, 1));
   mkdirSync('bench/results', { recursive: true });
   const setName = (SETS[values.set!] ? values.set! : basename(values.set!, '.json')) + (values.embeddings ? '-semantic' : '');
-  writeFileSync(`bench/results/grouping-${setName}${values.start ? `-${values.start}` : ''}.json`, JSON.stringify({ at: new Date().toISOString(), set: path, rows, pooled: all }, null, 2));
+  writeFileSync(`bench/results/grouping-${setName}${values.start ? `-${values.start}` : ''}.json`, JSON.stringify({ at: new Date().toISOString(), set: path, rows, pooled: all, related }, null, 2));
 } finally {
   await started?.stop();
 }

@@ -7,6 +7,7 @@ const USAGE = `usage:
   recur gate --workflow W --release R [--environment E]   exit 0 pass, 1 block, 2 error
   recur families [--status S] [--workflow W]
   recur family ID
+  recur related ID [--limit N]                             families like it, to merge (POST /v1/families/:id/merge) or leave
   recur replay [--dry-run] [--source S] [--state dead|stuck]  list dead and stuck inbox events and queue them again
   recur replay --id ID                                     replay one event
   recur migrate                                            apply database migrations (DATABASE_URL or the embedded database)
@@ -60,6 +61,19 @@ async function family(args: string[]): Promise<number> {
   const [id] = args;
   if (!id) throw new CliError('family needs an ID');
   console.log(JSON.stringify(await api(`/v1/families/${encodeURIComponent(id)}`), null, 2));
+  return 0;
+}
+
+async function related(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { limit: { type: 'string' } } });
+  const [id] = positionals;
+  if (!id) throw new CliError('related needs an ID');
+  const query = values.limit ? `?${new URLSearchParams({ limit: values.limit })}` : '';
+  const answer = await api(`/v1/families/${encodeURIComponent(id)}/related${query}`);
+  if (answer.items.length === 0) console.log('no family like it');
+  for (const f of answer.items) {
+    console.log(`${f.id}  ${f.score.toFixed(2)}  ${f.status.padEnd(9)}  ${String(f.trace_count).padStart(5)} traces  ${f.title}  (shared: ${f.shared.join(', ')})`);
+  }
   return 0;
 }
 
@@ -134,6 +148,8 @@ async function main(argv: string[]): Promise<number> {
       return families(rest);
     case 'family':
       return family(rest);
+    case 'related':
+      return related(rest);
     case 'replay':
       return replay(rest);
     case 'migrate':

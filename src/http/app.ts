@@ -29,6 +29,7 @@ import { registerV1FamiliesGet } from './routes/v1_families_get.js';
 import { registerV1FamiliesList } from './routes/v1_families_list.js';
 import { registerV1FamiliesMerge } from './routes/v1_families_merge.js';
 import { registerV1FamiliesSplit } from './routes/v1_families_split.js';
+import { registerV1FamiliesRelated } from './routes/v1_families_related.js';
 import { registerV1FamiliesTraces } from './routes/v1_families_traces.js';
 import { registerV1FamiliesUpdate } from './routes/v1_families_update.js';
 import { registerV1GroupingRules } from './routes/v1_grouping_rules.js';
@@ -109,6 +110,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerV1FamiliesList(app);
   registerV1FamiliesGet(app);
   registerV1FamiliesTraces(app);
+  registerV1FamiliesRelated(app);
   registerV1FamiliesUpdate(app);
   registerV1FamiliesMerge(app);
   registerV1FamiliesSplit(app);

@@ -1,5 +1,5 @@
 // `recur gate` as a release pipeline runs it: exit 0 on pass, 1 on block (printing what blocks), 2 on
-// any error; plus `recur families`.
+// any error; plus `recur families` and `recur related`.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
@@ -63,6 +63,23 @@ describe('recur CLI', () => {
   ])('exits 2 on %s', async (_, args, extra) => {
     const run = await recur(args, { ...env(), ...extra });
     expect(run.status).toBe(2);
+  });
+
+  it('lists the families like one, and exits 2 for an unknown one', async () => {
+    const signals = ['a deferral with a $25 fee: race policy says no deferrals', 'It promised a deferral for a small fee. Nobody at the office agrees.'].map((message, i) => ({
+      id: randomUUID(), source: 'cli-test', kind: i === 0 ? 'eval_failure' : 'negative_feedback', workflow: 'race-entries',
+      title: i === 0 ? 'groundedness: deferral policy' : 'Deferral answer from the chatbot', message, trace: { trace_id: randomUUID() },
+    }));
+    const res = await h.app.request('/v1/signals', { method: 'POST', body: JSON.stringify({ signals }), headers: { 'content-type': 'application/json', authorization: 'Bearer cli-token-0123456789' } });
+    expect(res.status).toBe(202);
+    await eventually(async () => (await counts(h.services)).pending === 0);
+    const listed = await recur(['families', '--workflow', 'race-entries'], env());
+    const id = Object.fromEntries([...listed.stdout.matchAll(/^(\S+) .*? race-entries: (.*)$/gm)].map((m) => [m[2], m[1]]));
+    expect(Object.keys(id).sort(), listed.stdout).toEqual(['Deferral answer from the chatbot', 'groundedness: deferral policy']);
+    const run = await recur(['related', id['groundedness: deferral policy']!, '--limit', '3'], env());
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^${id['Deferral answer from the chatbot']}  0\\.\\d\\d  watching\\s+1 traces  Deferral answer from the chatbot  \\(shared: .*deferr`, 'm'));
+    expect((await recur(['related', randomUUID()], env())).status).toBe(2);
   });
 
   it('lists families', async () => {

@@ -147,3 +147,42 @@ export function groupingAccuracy(items: ReadonlyArray<ClusteredItem>): number {
   }
   return correct / items.length;
 }
+
+export interface SuggestionScores {
+  suggested: number;
+  /** Suggestions whose two clusters hold mostly the same label. */
+  right: number;
+  precision: number;
+  /** Pairwise recall as clustered, and once every right suggestion is merged. */
+  recall: number;
+  recallIfMerged: number;
+}
+
+/**
+ * How good merge suggestions are (pairs of clusters, as related families offers them): a suggestion is
+ * right when its two clusters' largest labels are the same, and merging the right ones gives the recall
+ * a person who accepted only those would get.
+ */
+export function suggestionScores(items: ReadonlyArray<ClusteredItem>, suggestions: ReadonlyArray<readonly [string, string]>): SuggestionScores {
+  const c = contingency(items);
+  const largest = (cluster: string) => [...(c.byCluster.get(cluster) ?? new Map<string, number>())].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
+  const parent = new Map<string, string>();
+  const root = (x: string): string => {
+    while (parent.has(x)) x = parent.get(x)!;
+    return x;
+  };
+  let right = 0;
+  for (const [a, b] of suggestions) {
+    const label = largest(a);
+    if (label === undefined || label !== largest(b)) continue;
+    right += 1;
+    if (root(a) !== root(b)) parent.set(root(a), root(b));
+  }
+  return {
+    suggested: suggestions.length,
+    right,
+    precision: suggestions.length === 0 ? 1 : right / suggestions.length,
+    recall: pairwiseScores(items).recall,
+    recallIfMerged: pairwiseScores(items.map((i) => ({ ...i, cluster: root(i.cluster) }))).recall,
+  };
+}

@@ -45,14 +45,14 @@ const load = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/boun
 // set's tune half and the second to fourteenth sets, so their figures show how well it fits what it learned
 // from, not how well it reads new signals: the first set's report half and the fifteenth set measure that.
 describe.each([
-  { name: 'boundary-set.json', split: halfOf, floor: { accepted: 0.91, unknown: 0.04 } },
+  { name: 'boundary-set.json', split: halfOf, floor: { accepted: 0.91, unknown: 0.05 } },
   { name: 'boundary-set-2.json', split: () => 'tune', floor: { accepted: 0.93, unknown: 0.02 } },
   { name: 'boundary-set-3.json', split: () => 'tune', floor: { accepted: 0.95, unknown: 0.02 } },
   { name: 'boundary-set-4.json', split: () => 'tune', floor: { accepted: 0.95, unknown: 0.01 } },
   { name: 'boundary-set-5.json', split: () => 'tune', floor: { accepted: 0.93, unknown: 0.02 } },
   { name: 'boundary-set-6.json', split: () => 'tune', floor: { accepted: 0.87, unknown: 0.06 } },
   { name: 'boundary-set-7.json', split: () => 'tune', floor: { accepted: 0.9, unknown: 0.03 } },
-  { name: 'boundary-set-8.json', split: () => 'tune', floor: { accepted: 0.9, unknown: 0.03 } },
+  { name: 'boundary-set-8.json', split: () => 'tune', floor: { accepted: 0.9, unknown: 0.04 } },
   { name: 'boundary-set-9.json', split: () => 'tune', floor: { accepted: 0.95, unknown: 0.03 } },
   { name: 'boundary-set-10.json', split: () => 'tune', floor: { accepted: 0.95, unknown: 0.02 } },
   { name: 'boundary-set-11.json', split: () => 'tune', floor: { accepted: 0.94, unknown: 0.02 } },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pairwiseScores, worstMistakes, type ClusteredItem, groupingAccuracy } from '../helpers/cluster_metrics.js';
+import { groupingAccuracy, pairwiseScores, suggestionScores, worstMistakes, type ClusteredItem } from '../helpers/cluster_metrics.js';
 
 /** Items from [label, cluster] pairs. */
 const items = (rows: ReadonlyArray<readonly [string, string]>): ClusteredItem[] =>
@@ -179,5 +179,28 @@ describe('groupingAccuracy', () => {
     ['nothing to score', [], 1],
   ])('%s', (_, pairs, expected) => {
     expect(groupingAccuracy(items(pairs))).toBeCloseTo(expected);
+  });
+});
+
+describe('suggestionScores', () => {
+  const items = (pairs: Array<[string, string]>) => pairs.map(([label, cluster]) => ({ label, cluster }));
+  // a split over clusters 1, 2 and 3; b alone in 4
+  const split = items([['a', '1'], ['a', '1'], ['a', '2'], ['a', '3'], ['b', '4'], ['b', '4']]);
+
+  it('counts a suggestion right when both clusters hold mostly the same label, and merges only those', () => {
+    const s = suggestionScores(split, [['2', '1'], ['3', '4']]);
+    expect(s).toMatchObject({ suggested: 2, right: 1, precision: 0.5 });
+    // a: 6 true pairs, 1 found; merging 2 into 1 finds 3 of them; b's 1 pair is found either way
+    expect(s.recall).toBeCloseTo(2 / 7);
+    expect(s.recallIfMerged).toBeCloseTo(4 / 7);
+  });
+
+  it('merging every right suggestion, even through a third cluster, recovers the whole split', () => {
+    expect(suggestionScores(split, [['2', '1'], ['3', '2']]).recallIfMerged).toBeCloseTo(1);
+  });
+
+  it('no suggestions: precision 1 and the recall as clustered', () => {
+    expect(suggestionScores(split, [])).toMatchObject({ suggested: 0, right: 0, precision: 1 });
+    expect(suggestionScores(split, []).recallIfMerged).toBeCloseTo(2 / 7);
   });
 });

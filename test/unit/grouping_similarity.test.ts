@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeName, signalFeatures, splitIdentifier, textWords } from '../../src/families/grouping/features.js';
 import { groupingText, isLogLine, planGrouping } from '../../src/families/grouping/plan.js';
 import type { Signal } from '../../src/families/types.js';
-import { bridges, foldCounts, foldProfile, rarity, sameFailure, SIMILARITY, similarFamilies, vetoed } from '../../src/families/grouping/similarity.js';
+import { alikeFamilies, bridges, foldCounts, foldProfile, rarity, RELATED, sameFailure, SIMILARITY, similarFamilies, vetoed } from '../../src/families/grouping/similarity.js';
 
 const features = (s: { title: string; message?: string; tool?: string; errorType?: string; kind?: Signal['kind']; attributes?: Record<string, string | number | boolean> }) => signalFeatures(s);
 const profileOf = (...signals: Array<Parameters<typeof features>[0]>) => signals.reduce<Record<string, number>>((p, s) => foldProfile(p, features(s)), {});
@@ -183,6 +183,7 @@ describe('features', () => {
       ['one tool: plural and singular stem alike', 'registration_create', false],
       ['another tool: another verb', 'registrations.cancel', true],
       ['another tool: one word is not its words', 'create', true],
+      ['another tool: a number tells two tools apart', 'create_registration_2', true],
     ])('%s (%s against create_registration)', (_, tool, veto) => {
       const timeout = (name: string) => ({ title: 'asyncio.TimeoutError', tool: name, kind: 'timeout' as const });
       expect(vetoed(features(timeout(tool)), profileOf(timeout('create_registration')))).toBe(veto);
@@ -449,6 +450,33 @@ describe('similarity', () => {
     const common = (f: string) => (f === 'w:answer' || f === 'w:wrong' ? 0.1 : 3);
     expect(bestSimilar(signal, [family], flat)).not.toBeNull();
     expect(bestSimilar(signal, [family], common)).toBeNull();
+  });
+
+  describe('families alike enough to offer for a merge (related families)', () => {
+    const family = (familyId: string, ...signals: Array<Parameters<typeof features>[0]>) => ({ familyId, features: profileOf(...signals) });
+    const deferralEval = profileOf({ title: 'groundedness: deferral policy', message: 'Answer claims a deferral with a $25 fee; race policy says no deferrals', kind: 'eval_failure' });
+
+    it.each<[string, ReturnType<typeof family>, boolean]>([
+      ['a comment sharing two telling words, below the bar a signal needs', family('comment', { title: 'Deferral answer', message: 'It promised a deferral for a small fee.', kind: 'negative_feedback' }), true],
+      ['a comment sharing one word', family('one', { title: 'Bad answer', message: 'Why a fee for parking?', kind: 'negative_feedback' }), false],
+    ])('%s: offered %s', (_, candidate, offered) => {
+      const found = alikeFamilies(deferralEval, [candidate], flat);
+      expect(found.map((f) => f.familyId)).toEqual(offered ? [candidate.familyId] : []);
+      for (const f of found) expect(f.score).toBeGreaterThanOrEqual(RELATED.threshold);
+    });
+
+    it('never offers a family evidence tells apart, and lists the most alike first', () => {
+      const timeout = profileOf({ title: 'lookup_order timed out', tool: 'lookup_order', message: 'lookup_order timeout after 30 s on order 17' });
+      const sameTool401 = family('401', { title: 'lookup_order rejected', tool: 'lookup_order', message: 'lookup_order answered 401 on order 17' });
+      const paraphrase = family('paraphrase', { title: 'order lookups hang', message: 'lookup_order takes 30 s and gives up' });
+      const closer = family('closer', { title: 'lookup_order timeout', message: 'lookup_order timed out on order 9' });
+      const found = alikeFamilies(timeout, [sameTool401, paraphrase, closer], flat);
+      expect(found.map((f) => f.familyId)).toEqual(['closer', 'paraphrase']);
+      expect(found[0]!.score).toBeGreaterThan(found[1]!.score);
+      // and the other way round
+      expect(vetoed(Object.keys(sameTool401.features), timeout)).toBe(true);
+      expect(alikeFamilies(sameTool401.features, [{ familyId: 'timeout', features: timeout }], flat)).toEqual([]);
+    });
   });
 
   it('profiles fold counts and keep the most frequent features', () => {

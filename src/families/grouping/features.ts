@@ -87,7 +87,7 @@ function addTool(features: Set<string>, tool: string): void {
   features.add(FEATURE.tool + normalizeName(tool));
   const bare = /\.([^.\s]+)$/.exec(tool.trim())?.[1];
   if (bare && splitIdentifier(bare).length > 1) features.add(FEATURE.tool + normalizeName(bare));
-  const words = [...new Set(splitIdentifier(tool).flatMap((part) => normalizeWord(part) ?? []))].sort();
+  const words = [...new Set(splitIdentifier(tool).map((part) => normalizeWord(part) ?? part.toLowerCase()))].sort();
   if (words.length > 1) features.add(FEATURE.tool + words.join('+'));
 }
 

@@ -12,7 +12,8 @@ import { mergeFamilies } from '../merge.js';
 import { bestNearDuplicate, titleTokens } from './legacy_2026_11_22/keys.js';
 import { matchTemplate, MINER, templateText } from './miner.js';
 import type { GroupingKey, GroupingPlan } from './plan.js';
-import { bridges, foldProfile, rarity, SIMILARITY, similarFamilies, type SimilarityMatch } from './similarity.js';
+import { familiesSharing, featureFrequencies, liveProfiles, tellingFeatures, weighing } from './profile_index.js';
+import { bridges, foldProfile, SIMILARITY, similarFamilies, type SimilarityMatch } from './similarity.js';
 
 export type MatchedBy =
   | 'upstream'
@@ -205,36 +206,15 @@ async function templateMatch(tx: Db, plan: GroupingPlan, ctx: ResolveContext): P
 async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<string>, actor: string): Promise<Resolution | null> {
   if (plan.features.length === 0) return null;
   const frequencies = await featureFrequencies(tx, plan.scope, plan.features);
-  const familiesInScope = frequencies.get('') ?? 0;
-  if (familiesInScope === 0) return null;
-  const common = Math.min(SIMILARITY.maxPostings, Math.max(1, familiesInScope * SIMILARITY.commonShare));
-  const telling = plan.features.filter((f) => (frequencies.get(f) ?? 0) > 0 && (frequencies.get(f) ?? 0) <= common);
+  if ((frequencies.get('') ?? 0) === 0) return null;
   // Candidates: families whose wording differs by at most a word (by key), then those sharing the most
   // telling features.
   const byWording = [...new Set((await lookupKeys(tx, plan.titleWords)).values())];
-  const byFeatures =
-    telling.length === 0
-      ? []
-      : await tx
-          .select({ familyId: familyFeatures.familyId })
-          .from(familyFeatures)
-          .where(and(eq(familyFeatures.scope, plan.scope), inArray(familyFeatures.feature, telling)))
-          .groupBy(familyFeatures.familyId)
-          .orderBy(desc(sql`count(*)`), familyFeatures.familyId)
-          .limit(SIMILARITY.maxCandidates);
-  const hits = [...new Set([...byWording, ...byFeatures.map((h) => h.familyId)])];
+  const byFeatures = await familiesSharing(tx, plan.scope, tellingFeatures(plan.features, frequencies), SIMILARITY.maxCandidates);
+  const hits = [...new Set([...byWording, ...byFeatures])];
   if (hits.length === 0) return null;
-  const profiles = await tx
-    .select({ familyId: familyProfiles.familyId, features: familyProfiles.features })
-    .from(familyProfiles)
-    .innerJoin(families, eq(families.id, familyProfiles.familyId))
-    .where(and(inArray(familyProfiles.familyId, hits), isNull(families.mergedInto)));
-  const order = new Map(hits.map((id, i) => [id, i]));
-  profiles.sort((a, b) => order.get(a.familyId)! - order.get(b.familyId)!);
-  // Both sides are weighed: the frequencies of the candidates' own features too.
-  const theirs = profiles.flatMap((p) => Object.keys(p.features)).filter((f) => !frequencies.has(f));
-  for (const [feature, count] of await featureFrequencies(tx, plan.scope, [...new Set(theirs)])) frequencies.set(feature, count);
-  const weight = (feature: string) => rarity(frequencies.get(feature) ?? 0, familiesInScope);
+  const profiles = await liveProfiles(tx, hits);
+  const weight = await weighing(tx, plan.scope, frequencies, profiles);
   const otherUpstream = plan.upstream ? await familiesWithOtherUpstream(tx, plan.upstream, profiles.map((p) => p.familyId)) : new Set<string>();
   // Another of the upstream's groups is joined only as a near duplicate: worded the same but for a word.
   const nearDuplicate = new Set(byWording);
@@ -268,14 +248,6 @@ async function familiesWithOtherUpstream(tx: Db, upstream: GroupingKey, familyId
     .from(familyKeys)
     .where(and(eq(familyKeys.source, upstream.source), inArray(familyKeys.familyId, [...familyIds]), sql`${familyKeys.key} <> ${upstream.key}`));
   return new Set(rows.map((r) => r.familyId));
-}
-
-async function featureFrequencies(tx: Db, scope: string, features: readonly string[]): Promise<Map<string, number>> {
-  const rows = await tx
-    .select({ feature: groupingFeatureStats.feature, families: groupingFeatureStats.families })
-    .from(groupingFeatureStats)
-    .where(and(eq(groupingFeatureStats.scope, scope), inArray(groupingFeatureStats.feature, ['', ...features])));
-  return new Map(rows.map((r) => [r.feature, r.families]));
 }
 
 /** `w:refund` reads as refund, `status:429` as status 429, `attr:metric=faithfulness` as metric=faithfulness. */

@@ -70,23 +70,60 @@ export interface SimilarityMatch {
  * candidate. `rarityOf(feature)` is the feature's weight; tools weigh nothing (their words do) and only veto.
  */
 export function similarFamilies(features: readonly string[], candidates: readonly Profile[], rarityOf: (feature: string) => number): SimilarityMatch[] {
-  const weight = (feature: string) => (feature.startsWith(FEATURE.tool) ? 0 : rarityOf(feature));
-  const total = features.reduce((sum, feature) => sum + weight(feature), 0);
-  if (total === 0) return [];
   const matches: SimilarityMatch[] = [];
   for (const candidate of candidates) {
     if (vetoed(features, candidate.features)) continue;
-    const shared = features.filter((feature) => (candidate.features[feature] ?? 0) > 0 && weight(feature) > 0 && !isPointer(feature));
-    if (shared.length < SIMILARITY.minShared) continue;
-    const theirs = Object.keys(candidate.features).reduce((sum, feature) => sum + weight(feature), 0);
-    const score = shared.reduce((sum, feature) => sum + weight(feature), 0) / Math.min(total, theirs);
+    const found = overlap(features, candidate.features, rarityOf);
+    if (!found) continue;
     const same = sameFailure(features, candidate.features);
-    if (score >= Math.max(same ? SIMILARITY.sameFailure : SIMILARITY.threshold, candidate.threshold ?? 0)) {
-      matches.push({ familyId: candidate.familyId, score, shared: [...shared].sort((a, b) => weight(b) - weight(a)).slice(0, 5), sameFailure: same });
+    if (found.score >= Math.max(same ? SIMILARITY.sameFailure : SIMILARITY.threshold, candidate.threshold ?? 0)) {
+      matches.push({ familyId: candidate.familyId, ...found, sameFailure: same });
     }
   }
   // Array.prototype.sort is stable: equal scores keep the candidates' order.
   return matches.sort((a, b) => b.score - a.score);
+}
+
+/**
+ * Families a person may merge with a family: other families of its scope whose profiles it is alike with
+ * (scored as a signal is, the family's profile for the signal's features), at or above RELATED.threshold,
+ * that no evidence on either side tells apart. Below the bar a signal needs, so offered, never merged.
+ */
+export function alikeFamilies(profile: Readonly<Record<string, number>>, candidates: readonly Profile[], rarityOf: (feature: string) => number): Array<Omit<SimilarityMatch, 'sameFailure'>> {
+  const features = Object.keys(profile);
+  const matches: Array<Omit<SimilarityMatch, 'sameFailure'>> = [];
+  for (const candidate of candidates) {
+    if (vetoed(features, candidate.features) || vetoed(Object.keys(candidate.features), profile)) continue;
+    const found = overlap(features, candidate.features, rarityOf);
+    if (found && found.score >= RELATED.threshold) matches.push({ familyId: candidate.familyId, ...found });
+  }
+  return matches.sort((a, b) => b.score - a.score);
+}
+
+export const RELATED = {
+  /**
+   * The score a family must reach to be offered. Chosen on tune-6 to tune-8 (docs/grouping.md, "Related
+   * families"): at 0.15 about three in five of the top three offered are the same failure; higher bars offer
+   * fewer and are right little more often.
+   */
+  threshold: 0.15,
+  /** Candidate families scored, those sharing the most telling features first; also the most offered. */
+  maxCandidates: 32,
+} as const;
+
+/**
+ * The weighted overlap coefficient of a signal's features (or a family's) with a family's: shared weight
+ * over the smaller side's weight, with the most telling features shared. None below SIMILARITY.minShared
+ * shared features; tools weigh nothing (their words do) and only veto.
+ */
+function overlap(features: readonly string[], family: Readonly<Record<string, number>>, rarityOf: (feature: string) => number): { score: number; shared: string[] } | null {
+  const weight = (feature: string) => (feature.startsWith(FEATURE.tool) ? 0 : rarityOf(feature));
+  const total = features.reduce((sum, feature) => sum + weight(feature), 0);
+  const shared = features.filter((feature) => (family[feature] ?? 0) > 0 && weight(feature) > 0 && !isPointer(feature));
+  if (total === 0 || shared.length < SIMILARITY.minShared) return null;
+  const theirs = Object.keys(family).reduce((sum, feature) => sum + weight(feature), 0);
+  const score = shared.reduce((sum, feature) => sum + weight(feature), 0) / Math.min(total, theirs);
+  return { score, shared: [...shared].sort((a, b) => weight(b) - weight(a)).slice(0, 5) };
 }
 
 /**

@@ -1,0 +1,46 @@
+// The families a person may want to merge a family with: the live families of its workflow whose profiles
+// are most alike, each with its score and the evidence the two share. Grouping leaves a failure reported
+// from several sources in several families when they share too little to join safely; on the studied
+// agent sets, one in two to three of a family's top suggestions is the same failure (docs/grouping.md,
+// "Related families"), too few to merge unasked, enough to put before the person who merges.
+import { eq, inArray } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { families, familyProfiles } from '../../db/schema/index.js';
+import { familiesSharing, featureFrequencies, liveProfiles, tellingFeatures, weighing } from './profile_index.js';
+import { readableFeature } from './resolve.js';
+import { alikeFamilies, RELATED } from './similarity.js';
+
+export interface RelatedFamily {
+  id: string;
+  title: string;
+  status: string;
+  traceCount: number;
+  lastSeen: Date;
+  score: number;
+  /** The most telling evidence the two share, readable (`status 429`, `refund`). */
+  shared: string[];
+}
+
+/** `null` for an unknown family; none for a family merged away or without a profile. */
+export async function relatedFamilies(db: Db, familyId: string, limit: number): Promise<RelatedFamily[] | null> {
+  const [family] = await db.select({ id: families.id, mergedInto: families.mergedInto }).from(families).where(eq(families.id, familyId));
+  if (!family) return null;
+  if (family.mergedInto) return [];
+  const [profile] = await db.select({ scope: familyProfiles.scope, features: familyProfiles.features }).from(familyProfiles).where(eq(familyProfiles.familyId, familyId));
+  if (!profile) return [];
+  const features = Object.keys(profile.features);
+  const frequencies = await featureFrequencies(db, profile.scope, features);
+  // Telling among the other families: the family itself has shown every one of its features.
+  const others = new Map([...frequencies].map(([feature, count]) => [feature, count - 1]));
+  const ids = (await familiesSharing(db, profile.scope, tellingFeatures(features, others), RELATED.maxCandidates + 1)).filter((id) => id !== familyId);
+  const candidates = await liveProfiles(db, ids);
+  const weight = await weighing(db, profile.scope, frequencies, candidates);
+  const matches = alikeFamilies(profile.features, candidates, weight).slice(0, limit);
+  if (matches.length === 0) return [];
+  const rows = await db
+    .select({ id: families.id, title: families.title, status: families.status, traceCount: families.traceCount, lastSeen: families.lastSeen })
+    .from(families)
+    .where(inArray(families.id, matches.map((m) => m.familyId)));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return matches.map((m) => ({ ...byId.get(m.familyId)!, score: m.score, shared: m.shared.map(readableFeature) }));
+}
