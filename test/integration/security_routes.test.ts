@@ -21,6 +21,7 @@ const ROUTES: Array<[string, string, Scope]> = [
   ['POST', '/v1/families/{id}/merge', 'admin'],
   ['POST', '/v1/families/{id}/split', 'admin'],
   ['GET', '/v1/families/{id}/traces', 'read'],
+  ['GET', '/v1/families/{id}/related', 'read'],
   ['GET', '/v1/grouping-rules', 'read'],
   ['GET', '/v1/boundary-corrections', 'read'],
   ['DELETE', '/v1/boundary-corrections/{id}', 'admin'],
