@@ -52,8 +52,8 @@ export async function liveProfiles(tx: Db, ids: readonly string[]): Promise<Prof
 }
 
 /**
- * The weight of a feature for the similarity scores: its rarity among the scope's families (the
- * frequencies of the candidates' own features are read too, so both sides are weighed).
+ * The weight of a feature for the similarity scores: its rarity among the scope's families. The
+ * frequencies of the candidates' own features are read into `frequencies` too, so both sides are weighed.
  */
 export async function weighing(tx: Db, scope: string, frequencies: Map<string, number>, profiles: readonly Profile[]): Promise<(feature: string) => number> {
   const theirs = profiles.flatMap((p) => Object.keys(p.features)).filter((f) => !frequencies.has(f));

@@ -70,10 +70,11 @@ export interface SimilarityMatch {
  * candidate. `rarityOf(feature)` is the feature's weight; tools weigh nothing (their words do) and only veto.
  */
 export function similarFamilies(features: readonly string[], candidates: readonly Profile[], rarityOf: (feature: string) => number): SimilarityMatch[] {
+  const overlap = overlapOf(features, rarityOf);
   const matches: SimilarityMatch[] = [];
   for (const candidate of candidates) {
     if (vetoed(features, candidate.features)) continue;
-    const found = overlap(features, candidate.features, rarityOf);
+    const found = overlap(candidate.features);
     if (!found) continue;
     const same = sameFailure(features, candidate.features);
     if (found.score >= Math.max(same ? SIMILARITY.sameFailure : SIMILARITY.threshold, candidate.threshold ?? 0)) {
@@ -91,10 +92,11 @@ export function similarFamilies(features: readonly string[], candidates: readonl
  */
 export function alikeFamilies(profile: Readonly<Record<string, number>>, candidates: readonly Profile[], rarityOf: (feature: string) => number): Array<Omit<SimilarityMatch, 'sameFailure'>> {
   const features = Object.keys(profile);
+  const overlap = overlapOf(features, rarityOf);
   const matches: Array<Omit<SimilarityMatch, 'sameFailure'>> = [];
   for (const candidate of candidates) {
     if (vetoed(features, candidate.features) || vetoed(Object.keys(candidate.features), profile)) continue;
-    const found = overlap(features, candidate.features, rarityOf);
+    const found = overlap(candidate.features);
     if (found && found.score >= RELATED.threshold) matches.push({ familyId: candidate.familyId, ...found });
   }
   return matches.sort((a, b) => b.score - a.score);
@@ -113,18 +115,20 @@ export const RELATED = {
 } as const;
 
 /**
- * The weighted overlap coefficient of a signal's features (or a family's) with a family's: shared weight
+ * The weighted overlap coefficient of a signal's features (or a family's) with each family's: shared weight
  * over the smaller side's weight, with the most telling features shared. None below SIMILARITY.minShared
- * shared features; tools weigh nothing (their words do) and only veto.
+ * shared features; tools weigh nothing (their words do) and only veto. The signal's own weight is summed once.
  */
-function overlap(features: readonly string[], family: Readonly<Record<string, number>>, rarityOf: (feature: string) => number): { score: number; shared: string[] } | null {
+function overlapOf(features: readonly string[], rarityOf: (feature: string) => number): (family: Readonly<Record<string, number>>) => { score: number; shared: string[] } | null {
   const weight = (feature: string) => (feature.startsWith(FEATURE.tool) ? 0 : rarityOf(feature));
   const total = features.reduce((sum, feature) => sum + weight(feature), 0);
-  const shared = features.filter((feature) => (family[feature] ?? 0) > 0 && weight(feature) > 0 && !isPointer(feature));
-  if (total === 0 || shared.length < SIMILARITY.minShared) return null;
-  const theirs = Object.keys(family).reduce((sum, feature) => sum + weight(feature), 0);
-  const score = shared.reduce((sum, feature) => sum + weight(feature), 0) / Math.min(total, theirs);
-  return { score, shared: [...shared].sort((a, b) => weight(b) - weight(a)).slice(0, 5) };
+  return (family) => {
+    const shared = features.filter((feature) => (family[feature] ?? 0) > 0 && weight(feature) > 0 && !isPointer(feature));
+    if (total === 0 || shared.length < SIMILARITY.minShared) return null;
+    const theirs = Object.keys(family).reduce((sum, feature) => sum + weight(feature), 0);
+    const score = shared.reduce((sum, feature) => sum + weight(feature), 0) / Math.min(total, theirs);
+    return { score, shared: [...shared].sort((a, b) => weight(b) - weight(a)).slice(0, 5) };
+  };
 }
 
 /**
