@@ -94,6 +94,16 @@ describe('grouping and the families write API', () => {
     expect(grouped.detail.score).toBeGreaterThanOrEqual(0.35);
   });
 
+  it('joins two LangSmith issues that name the same tool failing the same way (g-2026-12-06.3), and no others', async () => {
+    const issue = (id: string, name: string) =>
+      JSON.stringify({ id: randomUUID(), type: 'issue.created', created: 1779800000, request_id: randomUUID(), data: { object: { id, name, severity: 2, session_name: 'fare-desk' } } });
+    const issues = [issue('ls-t1', 'search_fares timing out during the morning peak'), issue('ls-t2', 'Timeouts calling search_fares for multi-city trips'), issue('ls-t3', 'search_fares rejects multi-city trips with invalid_request')];
+    for (const body of issues) expect((await postLangsmith(h, body, signedHeaders(body))).status).toBe(202);
+    await eventually(async () => (await counts(h.services)).pending === 0);
+    const { json } = await api('GET', '/v1/families?workflow=fare-desk');
+    expect(json.items.map((f: any) => f.upstream.map((u: any) => u.id).sort()).sort()).toEqual([['ls-t1', 'ls-t2'], ['ls-t3']]);
+  });
+
   it('records why each event joined, and pages through every trace of a family', async () => {
     const base = { workflow: 'paging', tool: 'fetch_invoice', title: 'fetch_invoice failed' };
     await sendSignals(Array.from({ length: 7 }, (_, i) => signal({ ...base, message: `invoice inv_${1000 + i} not found in ledger`, occurred_at: hoursAgo(10 - i) })));
@@ -175,6 +185,19 @@ describe('grouping and the families write API', () => {
     ]);
     const { json } = await api('GET', '/v1/families?workflow=orders');
     expect(json.items.filter((f: any) => f.title === 'search_docs failed').map((f: any) => f.boundary).sort()).toEqual(['downstream_api', 'permission']);
+  });
+
+  it("does not let the template join a family the signal's evidence tells apart (g-2026-12-06.3)", async () => {
+    await sendSignals([signal({ title: 'Checkout failing', kind: 'tool_error', message: 'upstream call failed after 3 attempts in 912ms', attributes: { 'http.response.status_code': 503 } })]);
+    await sendSignals([
+      signal({ title: 'create_invoice failed', tool: 'create_invoice', message: 'upstream call failed after 2 attempts in 40ms', attributes: { 'http.response.status_code': 401 } }),
+      signal({ title: 'Checkout failing again', kind: 'tool_error', message: 'upstream call failed after 5 attempts in 1200ms', attributes: { 'http.response.status_code': 503 } }),
+    ]);
+    const checkout = await familyOf('Checkout failing');
+    const invoice = await familyOf('create_invoice failed');
+    expect(checkout).toMatchObject({ eventCount: 2 });
+    expect(invoice).toMatchObject({ eventCount: 1, tool: 'create_invoice' });
+    expect(invoice.id).not.toBe(checkout.id);
   });
 
   it('counts recurrence over the last hour, day and week', async () => {

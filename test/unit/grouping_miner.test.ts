@@ -114,11 +114,18 @@ describe('matchTemplate', () => {
     expect([decision.template.id, ...decision.absorbed.map((t) => t.id)].sort()).toEqual(['a', 'b']);
   });
 
-  it('names the templates a new text was told apart from by a word or two: its siblings', () => {
+  it('names the templates a new text was told apart from by a word: its siblings', () => {
     const leaf = [template('a', 'Email tone too pushy'), template('b', 'Email draft way too long'), template('c', 'Email tone far too formal')];
     const decision = matchTemplate(tokens('Email tone too formal'), leaf);
     expect(decision.action).toBe('new');
     if (decision.action === 'new') expect(decision.siblings.map((t) => t.id)).toEqual(['a']);
+  });
+
+  it('does not tell apart a text that differs from a template in two words (a name of two words varies)', () => {
+    const leaf = [template('a', 'UKC below minimum for Pacific Harmony at berth 4')];
+    const decision = matchTemplate(tokens('UKC below minimum for Ocean Star at berth 4'), leaf);
+    expect(decision.action).toBe('new');
+    if (decision.action === 'new') expect(decision.siblings).toEqual([]);
   });
 
   it('never absorbs a template that has recurred on its own: its word names a failure', () => {

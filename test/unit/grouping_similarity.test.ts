@@ -209,6 +209,35 @@ describe('features', () => {
     });
   });
 
+  describe('from g-2026-12-06.3', () => {
+    it("an error body's code written as a constant is a code, and tells two bodies of one API apart", () => {
+      const body = (code: string, type: string) => ({ title: 'get_statements failed', tool: 'get_statements', errorType: 'ApiException', message: `ApiException: (400)\nHTTP response body: {"error_code": "${code}", "error_type": "${type}", "error_message": "..."}` });
+      expect(features(body('INVALID_FIELD', 'INVALID_REQUEST'))).toEqual(expect.arrayContaining(['code:invalid_field']));
+      expect(features(body('ITEM_LOGIN_REQUIRED', 'ITEM_ERROR'))).toEqual(expect.arrayContaining(['code:item_login_required']));
+      expect(vetoed(features(body('ITEM_LOGIN_REQUIRED', 'ITEM_ERROR')), profileOf(body('INVALID_FIELD', 'INVALID_REQUEST')))).toBe(true);
+      expect(features({ title: 'x', message: '{"code":"THROTTLED"}' })).toEqual(expect.arrayContaining(['code:throttled']));
+      // a word that is no constant, or a word every error says, is no code
+      expect(features({ title: 'x', message: '{"error": "Invalid", "code": "ERROR"}' }).filter((f) => f.startsWith('code:'))).toEqual([]);
+    });
+
+    it.each<[string, string, string[]]>([
+      ['a duplicate after a retried timeout', 'Duplicate shipment created when create_label was retried after a timeout', ['class:duplicate']],
+      ['booked twice', 'Guest booked twice for the same night', ['class:duplicate']],
+      ['a second order', 'Second rental order created for same kit 30s after a timeout', ['class:duplicate']],
+      ['a timeout alone', 'create_label timed out after 30000ms', ['class:timeout']],
+      ['a retry that timed out again is no duplicate', 'create_label retried twice, then timed out', ['class:timeout']],
+    ])('the failure class of %s', (_, title, classes) => {
+      expect(features({ title }).filter((f) => f.startsWith('class:')).sort()).toEqual(classes);
+    });
+
+    it('a duplicate made by retrying a call that timed out is another failure than the timeout', () => {
+      const timeout = { title: 'reserve_kit timed out after 20000ms', tool: 'reserve_kit', kind: 'timeout' as const };
+      const duplicate = { title: 'Kit reserved twice after retry', tool: 'reserve_kit', message: 'the retry after a timeout created a second reservation' };
+      expect(vetoed(features(duplicate), profileOf(timeout))).toBe(true);
+      expect(vetoed(features(timeout), profileOf(duplicate))).toBe(true);
+    });
+  });
+
   it('a plain word or a number assigned to error or code is no code (from g-2026-12-05.7)', () => {
     expect(features({ title: 'x', message: 'lookup failed error=timeout code=504' }).filter((f) => f.startsWith('code:'))).toEqual([]);
   });

@@ -40,7 +40,7 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   for (const failure of failureClasses(text, signal, features)) features.add(FEATURE.failure + failure);
   // The source said it timed out, whatever the text says.
   if (signal.kind === 'timeout') features.add(`${FEATURE.failure}timeout`);
-  for (const match of text.matchAll(ERROR_CODE_IN_TEXT)) features.add(FEATURE.code + match[1]!);
+  for (const match of text.matchAll(ERROR_CODE_IN_TEXT)) if (isCodeInBody(match[1]!)) features.add(FEATURE.code + match[1]!.toLowerCase());
   for (const match of text.matchAll(ERROR_CODE_ASSIGNED)) if (!GENERIC_CONSTANTS.has(match[1]!)) features.add(FEATURE.code + match[1]!.toLowerCase());
   for (const match of text.matchAll(EXCEPTION_CODE)) features.add(FEATURE.code + match[1]!.toLowerCase());
   for (const match of text.matchAll(NUMBER_ASSIGNED_TO_CODE)) features.add(FEATURE.errno + match[1]!);
@@ -249,8 +249,19 @@ function failureClasses(text: string, signal: Pick<Signal, 'errorType' | 'attrib
   // filter or context length is that (OpenAI, Azure). Before, the two 403s shared `forbidden` and no veto
   // told them apart.
   for (const [general, specific] of STATUS_EXPLAINED) if (specific.some((c) => said.has(c))) byStatusOnly.delete(general);
+  // From g-2026-12-06.3 a duplicate is a failure of its own: what retrying a call that timed out (or failed)
+  // made twice has its own fix (an idempotency key), and the timeout the text names is its cause, not its class.
+  // Before, it shared the timeout's class and the tool, and joined the timeout.
+  if (DUPLICATED.test(readable)) {
+    for (const cause of RETRIED_CAUSES) said.delete(cause);
+    said.add('duplicate');
+  }
   return new Set([...said, ...byStatusOnly]);
 }
+
+/** Something done twice: a duplicate, a double booking, charged twice, a second order. */
+const DUPLICATED = /\bduplicat\w*|\bdouble[\s-]?(?:book\w*|charg\w*|refund\w*|billed|post\w*|submit\w*|order\w*|sen[dt]\w*)|\b(?:booked|charged|billed|reserved|created|sent|refunded|ordered|submitted|posted|paid|issued|dispatched|scheduled)\s+(?:it\s+|them\s+)?twice\b|\b(?:creat|issu|open|plac|book)\w*\s+a\s+second\b|\bsecond\s+\w+\s+(?:order|charge|booking|reservation|ticket|invoice|payment|payout|refund)\b/i;
+const RETRIED_CAUSES = ['timeout', 'server_error', 'connection'];
 
 const STATUS_EXPLAINED: ReadonlyArray<[string, string[]]> = [
   ['forbidden', ['rate_limited']],
@@ -260,10 +271,16 @@ const STATUS_EXPLAINED: ReadonlyArray<[string, string[]]> = [
 ];
 
 /**
- * Error codes an API put in its error body, as a quoted snake_case value of an error field
- * (`"error": "not_in_channel"`, `'code': 'card_declined'`): they name the failure exactly.
+ * Error codes an API put in its error body, as a quoted value of an error field: snake_case
+ * (`"error": "not_in_channel"`, `'code': 'card_declined'`), and from g-2026-12-06.3 a constant
+ * (`"error_code": "ITEM_LOGIN_REQUIRED"`, see isConstantCode), as Plaid and Salesforce write theirs. They
+ * name the failure exactly.
  */
-const ERROR_CODE_IN_TEXT = /\b(?:error|code|error_code|errorCode|decline_code)["']?\s*[:=]\s*["']([a-z][a-z0-9]*(?:_[a-z0-9]+)+)["']/g;
+const ERROR_CODE_IN_TEXT = /\b(?:error|code|error_code|errorCode|decline_code)["']?\s*[:=]\s*["']([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*)["']/g;
+
+function isCodeInBody(value: string): boolean {
+  return CODE_ERROR_TYPE.test(value) || isConstantCode(value);
+}
 
 /**
  * A code assigned unquoted, as gateways log one (`status=200 code=MAX_COST_EXCEEDED`, `error=not_in_channel`),

@@ -10,8 +10,9 @@
 // different words among rare templates (each seen at most MINER.rareOccurrences times). Then it is a
 // variable (a user name, a product), and those templates become one. A word that has recurred on its own
 // names a failure of its own and is never absorbed. A text that founds a template tells its siblings
-// (templates it differs from only in a word or two) apart from itself, so the similarity step does not
-// join what the miner kept apart. Pure: the caller loads a leaf and stores the decision.
+// (templates it differs from only in a word; until g-2026-12-06.3 also two, but a name of two words varies
+// too) apart from itself, so the similarity step does not join what the miner kept apart. Pure: the caller
+// loads a leaf and stores the decision.
 import { isModelName, PLACEHOLDER, WILDCARD } from './mask.js';
 
 export const MINER = {
@@ -21,8 +22,12 @@ export const MINER = {
   distinctValues: 3,
   /** A template seen more often than this is established: its words are not generalized away. */
   rareOccurrences: 3,
-  /** Texts differing in at most this many words, and nothing else, are siblings: told apart, not alike. */
-  siblingWords: 2,
+  /**
+   * Texts differing in at most this many words, and nothing else, are siblings: told apart, not alike. Two
+   * until g-2026-12-06.3: `… (Pacific Harmony, draft …)` and `… (Ocean Star, draft …)` were told apart (tune-9's
+   * recall 0.395 with two, 0.434 with one).
+   */
+  siblingWords: 1,
   /** Templates compared per leaf, most recently seen first. */
   maxCandidates: 200,
   /** Longest text the miner reads, in tokens; the rest is dropped. */

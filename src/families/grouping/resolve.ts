@@ -10,10 +10,11 @@ import { families, familyEmbeddings, familyFeatures, familyKeys, familyProfiles,
 import { cosine, foldVector, type Embedder } from './embeddings.js';
 import { mergeFamilies } from '../merge.js';
 import { bestNearDuplicate, titleTokens } from './legacy_2026_11_22/keys.js';
+import { FEATURE } from './features.js';
 import { matchTemplate, MINER, templateText } from './miner.js';
 import type { GroupingKey, GroupingPlan } from './plan.js';
 import { familiesSharing, featureFrequencies, liveProfiles, tellingFeatures, weighing } from './profile_index.js';
-import { bridges, foldProfile, SIMILARITY, similarFamilies, type SimilarityMatch } from './similarity.js';
+import { bridges, foldProfile, sameFailure, SIMILARITY, similarFamilies, vetoed, type SimilarityMatch } from './similarity.js';
 
 export type MatchedBy =
   | 'upstream'
@@ -177,7 +178,7 @@ async function templateMatch(tx: Db, plan: GroupingPlan, ctx: ResolveContext): P
   const leaf = rows
     .filter((r) => (!plan.tool || !r.tool || r.tool === plan.tool) && !otherUpstream.has(r.familyId))
     .map((r) => ({ ...r, tokens: r.tokens.split(' '), occurrences: r.occurrences + (ctx.placedInBatch?.get(r.familyId) ?? 0) }));
-  const decision = matchTemplate(plan.tokens, leaf);
+  const decision = await vettedTemplate(tx, plan, leaf);
   if (decision.action === 'new') return { found: null, apart: new Set(decision.siblings.map((s) => s.familyId)) };
   const { template } = decision;
   await tx.update(familyTemplates).set({ tokens: templateText(decision.tokens), seenAt: sql`now()` }).where(eq(familyTemplates.id, template.id));
@@ -216,11 +217,16 @@ async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<st
   const profiles = await liveProfiles(tx, hits);
   const weight = await weighing(tx, plan.scope, frequencies, profiles);
   const otherUpstream = plan.upstream ? await familiesWithOtherUpstream(tx, plan.upstream, profiles.map((p) => p.familyId)) : new Set<string>();
-  // Another of the upstream's groups is joined only as a near duplicate: worded the same but for a word.
+  // Another of the upstream's groups is joined only as a near duplicate (worded the same but for a word) or,
+  // from g-2026-12-06.3, when the two name the same thing failing the same way (sameFailure): the upstream
+  // split one tool's timeouts into two issues by their wording.
   const nearDuplicate = new Set(byWording);
   const candidates = profiles
-    .filter((p) => !apart.has(p.familyId) && (!otherUpstream.has(p.familyId) || nearDuplicate.has(p.familyId)))
-    .map((p) => (otherUpstream.has(p.familyId) ? { ...p, threshold: SIMILARITY.acrossUpstream } : p));
+    .filter((p) => !apart.has(p.familyId))
+    .flatMap((p) => {
+      if (!otherUpstream.has(p.familyId) || sameFailure(plan.features, p.features)) return [p];
+      return nearDuplicate.has(p.familyId) ? [{ ...p, threshold: SIMILARITY.acrossUpstream }] : [];
+    });
   const [best, second] = similarFamilies(plan.features, candidates, weight);
   if (!best) return null;
   const reason = `similar (${best.score.toFixed(2)}): ${best.shared.map(readableFeature).join(', ')}`;
@@ -238,6 +244,28 @@ async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<st
     return { familyId: earlier!.id, matchedBy: 'similarity', score: best.score, reason: `${reason}; like another family too (${second.score.toFixed(2)}), merged into this one` };
   }
   return { familyId: best.familyId, matchedBy: 'similarity', score: best.score, reason };
+}
+
+/**
+ * The miner's decision among the leaf's templates, leaving out each whose family the signal's evidence tells
+ * apart (another status, failure class, code or failed check: see vetoed), since g-2026-12-06.3. The miner
+ * reads the text's shape: two JSON error bodies of one API differ only in values it may have made variables
+ * (a 401's `"code":"UNAUTHORIZED"` and a 503's `"code":"SERVICE_UNAVAILABLE"`). Bare log lines are not
+ * compared, and tools are the miner's own rule (a family's first tool, above): one provider's throttling body
+ * met by two of its tools is one failure.
+ */
+async function vettedTemplate<T extends { familyId: string; id: string; tokens: string[]; occurrences: number }>(tx: Db, plan: GroupingPlan, leaf: T[]) {
+  let candidates = leaf;
+  let evidence: string[] | undefined;
+  for (;;) {
+    const decision = matchTemplate(plan.tokens, candidates);
+    if (decision.action === 'new' || !plan.comparable) return decision;
+    const involved = decision.action === 'join' ? [decision.template] : [decision.template, ...decision.absorbed];
+    evidence ??= plan.features.filter((f) => !f.startsWith(FEATURE.tool));
+    const told = new Set((await liveProfiles(tx, involved.map((t) => t.familyId))).filter((p) => vetoed(evidence!, p.features)).map((p) => p.familyId));
+    if (told.size === 0) return decision;
+    candidates = candidates.filter((t) => !told.has(t.familyId));
+  }
 }
 
 /** The candidates that already hold another group of the signal's upstream (another LangSmith issue). */

@@ -16,6 +16,7 @@ export const SIMILARITY = {
    * The score a signal the upstream grouped (a LangSmith issue) needs to join a family holding another
    * of that upstream's groups, which it must also be worded like but for a word: the upstream said they
    * differ, so only a near duplicate overrides it (the bar g-2026-11-22 set for near-duplicate titles).
+   * From g-2026-12-06.3 the same thing failing the same way overrides it too, at its own bar (resolve.ts).
    */
   acrossUpstream: 0.75,
   /**

@@ -6,9 +6,12 @@
 // the old way (plan.ts; legacy_2026_11_22/ for the first version), and a family found that way learns the
 // current version's keys, template and features.
 
-export const GROUPING_VERSION = 'g-2026-12-06.2';
+export const GROUPING_VERSION = 'g-2026-12-06.3';
 
 export const LEGACY_VERSIONS = [
+  // Released 2026-12-06: an error body's code written as a constant (`"error_code": "INVALID_FIELD"`) was no
+  // code, and a duplicate made by retrying a call that timed out had the timeout's class and no class of its own.
+  { version: 'g-2026-12-06.2', transitionUntil: new Date('2027-06-06T00:00:00Z') },
   // Released 2026-12-06: a tool a gateway's line named (`tool=charge_deposit`) was no tool of the signal,
   // `registrations.create` and `create_registration` were two tools, an attribute code of one upper-case word
   // (`shopify.error_code: THROTTLED`) was no code and an attribute's code or error type gave no failure
