@@ -74,6 +74,7 @@ interface Reading {
   db: boolean;
   runType: string | undefined;
   operation: string | undefined;
+  errorType: string | undefined;
   sqlState: string | undefined;
   rpcCode: number | undefined;
   grpcCode: number | undefined;
@@ -115,6 +116,8 @@ const MODEL_CALL_TEXT = new RegExp(
   [
     String.raw`\b(?:llm|model) (?:call|request|step|run|invocation|api)\b|\bcalling the (?:model|llm)\b|\bchat[ ./]completions?\b`,
     String.raw`\bllm (?:timeouts?|errors?|failures?)\b|\b(?:from|by) the (?:model|llm)\b`,
+    // Since the fifteenth set: the model's latency named (`LLM latency p99 > 60s`).
+    String.raw`\b(?:llm|model) (?:latency|response times?)\b`,
     String.raw`\b(?:InvokeModel(?:WithResponseStream)?|ConverseStream|generate_?content|generateContent|responses\.create)\b`,
     // Twilio's SDK has a messages.create too: Anthropic's is the one named with its client or given a model.
     String.raw`\banthropic(?:\.[a-z_]+)*\.messages\.create\b|\bmessages\.create\([^)\n]{0,40}\bmodel\s*=`,
@@ -192,9 +195,12 @@ const KEYWORD_STATUS = new RegExp(
 const PHRASE_STATUS = new RegExp(String.raw`\b([45]\d\d)\s*[-:]?\s*(?:${STATUS_PHRASE})\b`, 'i');
 /** A bare 4xx/5xx token ("InvokeModel 403", "POST /x 429"): only read when the signal is a call. */
 const BARE_STATUS = new RegExp(String.raw`(?<![\w/.#$=:-]|\b(?:${ID_NOUNS})\s)([45]\d\d)(?![\w/%$]|\.\d|-[a-z]|\s+(?:${COUNT_NOUNS})\b)`, 'i');
-/** A status in parentheses after what failed, "create_quiz_question (400)"; or counted, "503s from get_invoice". */
+/**
+ * A status in parentheses after what failed, "create_quiz_question (400)"; or counted, "503s from get_invoice";
+ * since the fifteenth set also the first of two counted together, "401/403 responses up".
+ */
 const ASIDE_STATUS =
-  /(?<![\w.])\(([45]\d\d)\)|\b([45]\d\d)s? (?:from|rate|ratio|count|spik\w*)\b|(?<!\b(?:after|for|in|within|took|every|over|under|latency|time|duration|timeout|waited|is|was|at|p\d\d) )\b([45]\d\d)s\b|\ban? ([45]\d\d) (?:from|response|error)\b/i;
+  /(?<![\w.])\(([45]\d\d)\)|\b([45]\d\d)(?:\/[45]\d\d)+ (?:responses?|errors?|rate|spik\w*|from)\b|\b([45]\d\d)s? (?:from|rate|ratio|count|spik\w*)\b|(?<!\b(?:after|for|in|within|took|every|over|under|latency|time|duration|timeout|waited|is|was|at|p\d\d) )\b([45]\d\d)s\b|\ban? ([45]\d\d) (?:from|response|error)\b/i;
 
 function statusInText(text: string, call: boolean): number | undefined {
   const found = PHRASE_STATUS.exec(text) ?? KEYWORD_STATUS.exec(text);
@@ -306,6 +312,7 @@ function readSignal(e: BoundaryEvidence): Reading {
     db,
     runType,
     operation,
+    errorType: e.errorType,
     sqlState: sqlState?.toUpperCase(),
     rpcCode: intAttr(a, 'rpc.jsonrpc.error_code', 'jsonrpc.error_code', 'mcp.error.code') ?? rpcCodeInText(text),
     grpcCode: attr(a, 'rpc.system') === 'grpc' ? intAttr(a, 'rpc.grpc.status_code') : undefined,
@@ -395,6 +402,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /^overloaded$/im,
       /\b(?:with|returns?|returned|got|error:?) ['"]?overloaded\b/i,
       /\bmodel (?:is )?(?:currently )?(?:loading|overloaded|unavailable)\b/i,
+      // Since the fifteenth set: a user told the model is busy (Gemini's 503 "The model is overloaded").
+      /\bmodel (?:is |was )?(?:currently |too |so )?busy\b/i,
     ],
   },
   {
@@ -564,6 +573,9 @@ const TEXT_RULES: readonly TextRule[] = [
     boundary: 'tool_contract',
     confidence: PHRASE,
     says: 'tool call rejected: invalid arguments',
+    // Since the fifteenth set: in an output parser's run it is the model's answer that failed validation,
+    // unless the parser read a tool call.
+    onlyIf: (r) => r.runType !== 'parser' || /\b(?:tool|function)[ _-]?calls?\b/i.test(r.text),
     patterns: [
       /\bvalidation (?:error|failed|failure)s?\b|\bfailed (?:schema )?validation\b/i,
       /\binvalid[ _](?:tool[ _])?(?:arguments?|args|parameters?|params|input|request|field|enum(?: value)?)\b/i,
@@ -720,6 +732,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:degraded|outage(?! (?:orders?|maps?|tickets?|reports?|notifications?|requests?)))\b|\bincident open\b|\bstatus page\b/i,
       /\bmcp (?:stdio )?server\b[^\n]{0,40}\b(?:exited|crashed|died|killed|is down|went down|unavailable|not running|disconnected|stopped)\b|\bOOMKilled\b/i,
       /\bbot (?:protection|detection|challenge)\b|\bweb application firewall\b|\bWAF\b|\bcaptcha\b/i,
+      // Since the fifteenth set: a service said to be down, or its API's error rate.
+      /\b(?:api|service|platform|site|server|portal|lookup|endpoint|provider)s? (?:is |was |are |were |went |goes )?down\b|\bapi error rate\b/i,
     ],
   },
   {
@@ -728,7 +742,7 @@ const TEXT_RULES: readonly TextRule[] = [
     confidence: PHRASE,
     says: 'blocked access to forbidden data',
     patterns: [
-      /\b(?:data[ -])?access (?:policy|control)\b/i,
+      /\b(?:data[ _-])?access[ _-](?:policy|control)\b/i,
       /\brow[ -]level (?:security|polic(?:y|ies))\b/i,
       /\bRLS\b/,
       /\b(?:not in|outside (?:the |of )?)(?:allowed|permitted|authori[sz]ed)[ _]\w+/i,
@@ -738,6 +752,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\bentitlements?\b/i,
       // A role's or a party's limit on records: HIPAA's minimum necessary, a lookup across patients.
       /\bminimum[ _-]necessary\b|\bmay not access\b|\bnot (?:allowed|permitted) to (?:access|view|read|see)\b|\bcross-(?:patient|tenant|customer|account|user|client) (?:lookups?|access|reads?|quer(?:y|ies))\b/i,
+      // Since the fifteenth set: another tenant's or agency's documents in the context, a sealed record.
+      /\btenant[ _-]?isolation\b|\bcross-(?:tenant|agency|organi[sz]ation) (?:documents?|chunks?|data|records?|results?|leaks?)\b|\b(?:from|of) (?:another|a different) (?:tenant|agency|organi[sz]ation)\b|\bsealed (?:records?|files?|cases?)\b/i,
     ],
   },
   {
@@ -788,6 +804,8 @@ const TEXT_RULES: readonly TextRule[] = [
       /\b(?:step|check|verification)s? (?:was |were )?(?:missing|skipped)\b|\bskipped (?:the )?\w+/i,
       /\bstep \d+ should (?:be|have been)\b/i,
       /\b(?:called|used|chose|picked|selected|invoked)\b[^\n]{0,40}\binstead of\b/i,
+      // Since the fifteenth set: a tool the agent had and did not call.
+      /\bno tool calls?\b|\bwithout (?:the |a |calling (?:the )?)?[\w-]+ tool\b|\btool (?:was )?(?:available|provided)\b[^\n]{0,10}\bnot (?:used|called)\b/i,
       /\b\w*(?:verified|confirmed|checked|approved)\s*[=:]\s*false\b/i,
       /\bwhen (?:i|we) only asked\b|\b(?:i|we) asked (?:it )?to [^\n]{1,40}\band it \w+ed\b/i,
       /\b[a-z]+_[a-z_]+ (?:was )?never (?:called|invoked|run)\b/,
@@ -824,12 +842,15 @@ const TEXT_RULES: readonly TextRule[] = [
     patterns: [/\bJSON ?Decode ?Error\b[^\n]{0,20}\bExpecting (?:'[,:]' delimiter|property name)|\bUnterminated string\b/i],
   },
   {
-    // A user told the model cannot look at what they sent.
+    // A user told the model cannot look at what they sent; since the fifteenth set also a named photo, a scan
+    // or handwriting ("can't read my scoresheet photo").
     name: 'model-vision',
     boundary: 'model_route',
     confidence: LOOSE,
     says: 'the model cannot read images',
-    patterns: [/\b(?:can(?:no|')t|unable to|not able to) (?:view|see|read|open|process|look at) (?:the |my |any |your )?(?:images?|photos?|pictures?|screenshots?)\b/i],
+    patterns: [
+      /\b(?:can(?:no|'|)t|unable to|not able to) (?:view|see|read|open|process|look at) (?:the |my |any |your |this |that )?(?:[\w-]+ )?(?:images?|photos?|pictures?|screenshots?|scans?|handwriting|handwritten \w+)\b/i,
+    ],
   },
   {
     name: 'language-tone',
@@ -1081,7 +1102,8 @@ const GUARDRAIL_RULES: readonly { boundary: Boundary; what: string; match: RegEx
 ];
 
 function guardrailFinding(r: Reading): Finding | null {
-  const name = attr(r.attributes, 'guardrail.name', 'guardrail.type', 'guardrail.id', 'guardrail.policy', 'policy.name', 'policy.id');
+  // Since the fifteenth set also a guardrail signal's error type: the policy that blocked (`data_access_policy`).
+  const name = attr(r.attributes, 'guardrail.name', 'guardrail.type', 'guardrail.id', 'guardrail.policy', 'policy.name', 'policy.id') ?? (r.kind === 'guardrail' ? r.errorType : undefined);
   if (name === undefined) return null;
   const words = splitCamel(name).toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
   for (const rule of GUARDRAIL_RULES) {

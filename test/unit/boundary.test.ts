@@ -528,6 +528,23 @@ describe('classifySignalBoundary: evidence read since the sixth and seventh boun
       'builtin:content-filter',
     ],
     [t('ReadTimeout: timed out', { kind: 'timeout', errorType: 'ReadTimeout', message: "r = await http.post(f'{VLLM_URL}/v1/chat/completions', json=req, timeout=45) httpx.ReadTimeout: timed out" }), 'model_route', 'builtin:timeout'],
+    // read since the fifteenth set
+    [t('Blocked: member file requested', { kind: 'guardrail', tool: 'get_member', errorType: 'record_access_policy' }), 'permission', 'builtin:guardrail'],
+    [t('Chunks of another tenant in the answer', { kind: 'guardrail', errorType: 'tenant_isolation' }), 'permission', 'builtin:guardrail'],
+    [t('Retriever returned cross-tenant documents', { kind: 'anomaly' }), 'permission', 'builtin:forbidden-data'],
+    [t('Bot keeps telling me the model is busy', { kind: 'negative_feedback' }), 'model_route', 'builtin:model-overloaded'],
+    [t('LLM latency p95 above 40s', { kind: 'anomaly' }), 'model_route', 'builtin:slow'],
+    [t('Zendesk 401/403 responses up after key rotation', { kind: 'anomaly', tool: 'create_ticket' }), 'permission', 'builtin:http-status'],
+    [t('Parcel tracking lookup down since 9am', { kind: 'other' }), 'downstream_api', 'builtin:outage'],
+    [t('shipping API error rate 18%', { kind: 'anomaly' }), 'downstream_api', 'builtin:outage'],
+    [
+      t('Failed to parse Booking from completion', { kind: 'other', errorType: 'ValidationError', message: '1 validation error for Booking\nstart_time\n  Field required', attributes: { run_type: 'parser' } }),
+      'prompt',
+      'builtin:span',
+    ],
+    [t('It cannot read my receipt photo', { kind: 'negative_feedback' }), 'model_route', 'builtin:model-vision'],
+    [t('Agent converts currencies without the fx tool', { kind: 'anomaly' }), 'prompt', 'builtin:tool-order'],
+    [t('Quote computed by hand (tool available, not used)', { kind: 'other' }), 'prompt', 'builtin:tool-order'],
   ])('%j -> %s (%s)', (input, boundary, rule) => {
     const decision = classifySignalBoundary(input, [], RULES_ONLY);
     expect({ boundary: decision.boundary, rule: decision.rule }).toEqual({ boundary, rule });
