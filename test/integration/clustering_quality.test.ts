@@ -6,7 +6,7 @@
 // - test/fixtures/agent_signals/: agent failure signals written and labelled blind to the grouping code.
 //   The tune sets are what the grouping's rules were studied on (the second was the holdout until
 //   g-2026-12-05.2 was tuned on it, the third to sixth until their mistakes were read on 2026-12-05, the
-//   seventh to ninth until 2026-12-06); the holdout set (holdout-9) is only reported.
+//   seventh to eleventh until 2026-12-06); the holdout set (holdout-11) is only reported.
 // - test/fixtures/boundary_signals/: written blind to the classifier for the boundary measurement; the
 //   first set's wrong merges were studied for g-2026-12-05, the second to fifth sets were studied whole
 //   (the third's wrong merges for g-2026-12-05.4, the sixth's and seventh's for g-2026-12-05.5, the first's and
@@ -83,7 +83,9 @@ describe('grouping quality', () => {
     ['agent tune set 7', 'agent_signals/grouping-tune-7.json', { precision: 0.92, recall: 0.45 }],
     ['agent tune set 8', 'agent_signals/grouping-tune-8.json', { precision: 0.89, recall: 0.34 }],
     ['agent tune set 9', 'agent_signals/grouping-tune-9.json', { precision: 0.88, recall: 0.42 }],
-    ['agent holdout set', 'agent_signals/grouping-holdout-9.json', { precision: 0.91, recall: 0.48 }],
+    ['agent tune set 10', 'agent_signals/grouping-tune-10.json', { precision: 0.93, recall: 0.48 }],
+    ['agent tune set 11', 'agent_signals/grouping-tune-11.json', { precision: 0.93, recall: 0.38 }],
+    ['agent holdout set', 'agent_signals/grouping-holdout-11.json', { precision: 0.9, recall: 0.29 }],
     // Labelled per boundary family, coarser than one failure (one family holds several tools' argument
     // errors): their recall is low by construction, and their precision is what they test. The header says
     // which of them the grouping was studied on.
@@ -100,7 +102,8 @@ describe('grouping quality', () => {
     ['boundary set 10', 'boundary_signals/boundary-set-10.json', { precision: 0.95, recall: 0.43 }],
     ['boundary set 11', 'boundary_signals/boundary-set-11.json', { precision: 0.98, recall: 0.34 }],
     ['boundary set 12', 'boundary_signals/boundary-set-12.json', { precision: 0.99, recall: 0.33 }],
-    ['boundary set 13', 'boundary_signals/boundary-set-13.json', { precision: 0.93, recall: 0.28 }],
+    // Recall 0.279 since g-2026-12-06.4: a timeout no longer joins a family that never showed a failure class.
+    ['boundary set 13', 'boundary_signals/boundary-set-13.json', { precision: 0.93, recall: 0.27 }],
     ['boundary set 14', 'boundary_signals/boundary-set-14.json', { precision: 0.95, recall: 0.22 }],
     ['boundary set 15', 'boundary_signals/boundary-set-15.json', { precision: 0.96, recall: 0.23 }],
   ])('%s: pairwise precision and recall hold their measured floors', async (name, path, floor) => {

@@ -200,6 +200,32 @@ describe('grouping and the families write API', () => {
     expect(invoice.id).not.toBe(checkout.id);
   });
 
+  it("tells two of one API's codes apart however each source writes them (g-2026-12-06.4)", async () => {
+    const span = (code: string) =>
+      signal({ source: 'otel-collector', title: 'POST /ship/v1/shipments', attributes: { 'http.response.status_code': 400, 'fedex.error.code': code, 'gen_ai.tool.name': 'create_shipment' } });
+    const line = (code: string) =>
+      signal({ title: `create_shipment failed: FedEx 400 (${code.slice(0, 9).toLowerCase()})`, message: `2027-06-08T09:28:38Z tool=create_shipment status=400 fedex_code=${code} msg="rejected by FedEx"` });
+    await sendSignals([span('SATURDAYDELIVERY.NOT.AVAILABLE')]);
+    await sendSignals([line('RECIPIENT.POSTALCODE.STATE.MISMATCH')]);
+    await sendSignals([line('SATURDAYDELIVERY.NOT.AVAILABLE')]);
+    const saturday = await familyOf('POST /ship/v1/shipments');
+    const postal = await familyOf('create_shipment failed: FedEx 400 (recipient)');
+    expect(postal.id).not.toBe(saturday.id);
+    expect(postal).toMatchObject({ eventCount: 1 });
+    expect(saturday).toMatchObject({ eventCount: 2 });
+  });
+
+  it("keeps a tool's timeouts apart from what the agent did wrong with that tool (g-2026-12-06.4)", async () => {
+    const report = (title: string, message: string) => signal({ source: 'staff-report', kind: 'other', workflow: 'zipline', title, message, trace: undefined });
+    await sendSignals([report('Agent books riders above the weight limit', 'create_booking is called without asking rider weights; guests are turned away at the harness check.')]);
+    await sendSignals([report('Guests over the limit at check-in', 'Turned away 5 guests over the weight limit today, all booked with create_booking through the chat.')]);
+    await sendSignals([signal({ source: 'datadog', kind: 'anomaly', workflow: 'zipline', title: 'Tool timeout rate above threshold', message: 'create_booking 5.2% timeouts over 30 min (threshold 2%)' })]);
+    const weight = await familyOf('Agent books riders above the weight limit');
+    const alert = await familyOf('Tool timeout rate above threshold');
+    expect(weight).toMatchObject({ eventCount: 2 });
+    expect(alert.id).not.toBe(weight.id);
+  });
+
   it('counts recurrence over the last hour, day and week', async () => {
     const base = { title: 'Agent loops on lookup_customer', tool: 'lookup_customer', message: 'same call repeated 12 times', kind: 'anomaly', workflow: 'crm' };
     await sendSignals([0.5, 5, 30, 72, 240].map((hours) => signal({ ...base, occurred_at: hoursAgo(hours) })));

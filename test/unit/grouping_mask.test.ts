@@ -140,6 +140,19 @@ describe('maskText: each kind of variable', () => {
     expect(maskText(text)).toBe(masked);
   });
 
+  it.each<[string, string, string]>([
+    ['a status in parentheses after an exception class', 'ApiException: (409) Reason: Conflict', 'ApiException: (409) Reason: Conflict'],
+    ['one without a colon', 'ApiException (400) restaurant_tier', 'ApiException (400) restaurant_tier'],
+    ['not a success status', 'ApiException (200) odd', 'ApiException (<num>) odd'],
+    ['not a number after another word', 'Retries (409) left', 'Retries (<num>) left'],
+  ])('g-2026-12-06.4 reads %s', (_, text, masked) => {
+    expect(maskText(text)).toBe(masked);
+  });
+
+  it('g-2026-12-06.3 is still masked as it was released: a status in parentheses after an exception class was a number', () => {
+    expect(maskText('ApiException: (409) Reason: Conflict', 'g-2026-12-06.3')).toBe('ApiException: (<num>) Reason: Conflict');
+  });
+
   it('g-2026-12-05.2 is still masked as it was released: statuses after a name or verb and eval cases were values', () => {
     expect(maskText('94% of errors from optimize_routes 502', 'g-2026-12-05.2')).toBe('<pct> of errors from optimize_routes <num>');
     expect(maskText('upstream returned 503', 'g-2026-12-05.2')).toBe('upstream returned <num>');

@@ -238,6 +238,66 @@ describe('features', () => {
     });
   });
 
+  describe('from g-2026-12-06.4', () => {
+    const codes = (signal: Parameters<typeof features>[0]) => features(signal).filter((f) => /^(?:code|errno|status):/.test(f)).sort();
+    it.each<[string, Parameters<typeof features>[0], string[]]>([
+      ['a numeric code under a key named for its API', { title: 'send_sms failed', message: 'tool=send_sms status=400 twilio_code=21610 msg="unsubscribed"' }, ['errno:21610', 'status:400']],
+      ['a numeric code under an API-named error_code key', { title: 'x', message: '{"twilio_error_code": 21614}' }, ['errno:21614']],
+      ['a constant under a key named for its API', { title: 'x', message: 'tool=create_shipment status=400 fedex_code=SATURDAYDELIVERY.NOT.AVAILABLE' }, ['code:saturdaydelivery_not_available', 'status:400']],
+      ['a dotted constant in an error body', { title: 'x', message: '{"errors":[{"code":"RECIPIENT.POSTALCODE.STATE.MISMATCH","message":"..."}]}' }, ['code:recipient_postalcode_state_mismatch']],
+      ['a dotted constant as the error type', { title: 'FedEx rejected', errorType: 'RECIPIENT.POSTALCODE.STATE.MISMATCH' }, ['code:recipient_postalcode_state_mismatch']],
+      ['a dotted constant as an attribute code', { title: 'POST /ship/v1/shipments', attributes: { 'fedex.error.code': 'SATURDAYDELIVERY.NOT.AVAILABLE' } }, ['code:saturdaydelivery_not_available']],
+      ['a SQLSTATE with letters as the error type', { title: 'book_block failed', errorType: '23P01' }, ['errno:23P01']],
+      ['a SQLSTATE with letters as the database status', { title: 'INSERT blocks', attributes: { 'db.response.status_code': '23P01' } }, ['errno:23P01']],
+      ['a SQLSTATE in the text', { title: 'x', message: 'insert failed sqlstate=40001 (could not serialize access)' }, ['errno:40001']],
+      ['a status in parentheses after an exception class', { title: 'ApiException (409) creating contact', message: 'ApiException: (409) Reason: Conflict' }, ['status:409']],
+      ['no code: a postal or discount code, or a short number', { title: 'x', message: 'zip_code=94105 discount_code=12345 retry_code=12' }, []],
+      ['no code: dotted lower case', { title: 'x', message: '{"code": "api.example.com"}' }, []],
+    ])('reads %s', (_, signal, expected) => {
+      expect(codes(signal)).toEqual(expected);
+    });
+
+    it.each<[string, Parameters<typeof features>[0], string[]]>([
+      ["a provider's fault code among the attributes", { title: 'POST /invoice', attributes: { 'qbo.fault.code': '6140' } }, ['errno:6140']],
+      ["a provider's status named by a constant", { title: 'GET /distancematrix', attributes: { 'maps.status': 'OVER_QUERY_LIMIT' } }, ['code:over_query_limit']],
+      ['no code from a status that says it went well', { title: 'GET /distancematrix', attributes: { 'maps.status': 'OK', 'job.status': 'SUCCESS' } }, []],
+    ])('reads %s', (_, signal, expected) => {
+      expect(codes(signal)).toEqual(expected);
+    });
+
+    it("a span's exception message names what is missing", () => {
+      const span = (field: string) => ({ title: 'parse_gia_report', attributes: { 'exception.type': 'KeyError', 'exception.message': `'${field}'` } });
+      expect(features(span('clarity_grade'))).toContain('missing:clarity_grade');
+      expect(vetoed(features(span('clarity_grade')), profileOf(span('carat_weight')))).toBe(true);
+    });
+
+    it("a failure of the service a tool called joins no family of what the agent did wrong with that tool", () => {
+      const weight = [
+        { title: 'Agent books riders above the 275 lb weight limit', message: 'create_booking is called without asking rider weights; guests are turned away at the harness check.' },
+        { title: 'Guide: guests over limit at check-in', message: 'Turned away 5 guests today over 275 lb, all booked through the chat.' },
+      ];
+      const alert = { title: 'Tool timeout rate above threshold', message: 'create_booking 5.2% timeouts over 30 min (threshold 2%)' };
+      const family = (signals: number) => [{ familyId: 'weight', features: profileOf(...weight), signals }];
+      expect(bestSimilar(features(alert), family(2), flat)).toBeNull();
+      // a family of one signal may not have said its class yet
+      expect(bestSimilar(features(alert), family(1), flat)?.familyId).toBe('weight');
+      // a report without a class may still join it
+      expect(bestSimilar(features({ title: 'Guests over the weight limit turned away', message: 'the bot booked riders over 275 lb' }), family(2), flat)?.familyId).toBe('weight');
+    });
+
+    it('two codes of one API, however they are written, tell two failures apart', () => {
+      const saturday = { title: 'POST /ship/v1/shipments', attributes: { 'fedex.error.code': 'SATURDAYDELIVERY.NOT.AVAILABLE' } };
+      const postal = { title: 'create_shipment failed: FedEx 400', message: 'tool=create_shipment status=400 fedex_code=RECIPIENT.POSTALCODE.STATE.MISMATCH' };
+      expect(vetoed(features(saturday), profileOf(postal))).toBe(true);
+      const unsubscribed = { title: 'send_sms failed: Twilio 21610', message: 'tool=send_sms status=400 twilio_code=21610' };
+      const notMobile = { title: 'POST /Messages.json', attributes: { 'twilio.error_code': 21614, 'http.response.status_code': 400 } };
+      expect(vetoed(features(unsubscribed), profileOf(notMobile))).toBe(true);
+      const conflict = { title: 'ApiException (409) creating contact', message: 'ApiException: (409) Reason: Conflict' };
+      const invalid = { title: 'ApiException (400) restaurant_tier', message: 'ApiException: (400) Property values were not valid' };
+      expect(vetoed(features(conflict), profileOf(invalid))).toBe(true);
+    });
+  });
+
   it('a plain word or a number assigned to error or code is no code (from g-2026-12-05.7)', () => {
     expect(features({ title: 'x', message: 'lookup failed error=timeout code=504' }).filter((f) => f.startsWith('code:'))).toEqual([]);
   });
@@ -332,8 +392,16 @@ describe('grouping text and log lines', () => {
     ['a finish reason', { title: 'chat claude-3-5-haiku', attributes: { 'gen_ai.response.finish_reasons': 'max_tokens' } }, 'chat claude-3-5-haiku code max_tokens'],
     ['not a success status, a status twice or a sentence', { title: 'GET /x', attributes: { 'http.response.status_code': 200, 'error.type': '200', 'app.error': 'the upstream said no' } }, 'GET /x'],
     ['not when there is a message', { title: 'POST /v2/translate', message: 'Quota exceeded', attributes: { 'http.response.status_code': 456 } }, 'Quota exceeded'],
+    ['a fault code (from g-2026-12-06.4)', { title: 'POST /v3/company/{realmId}/invoice', attributes: { 'http.response.status_code': 400, 'qbo.fault.code': '6140' } }, 'POST /v3/company/{realmId}/invoice status 400 code 6140'],
+    ['a status named by a constant, not one that says OK', { title: 'GET /maps/api/distancematrix/json', attributes: { 'maps.status': 'OK', 'maps.element.status': 'ZERO_RESULTS' } }, 'GET /maps/api/distancematrix/json code ZERO_RESULTS'],
+    ["a span's exception message", { title: 'parse_gia_report', attributes: { 'exception.type': 'KeyError', 'exception.message': "'clarity_grade'" } }, "parse_gia_report code KeyError 'clarity_grade'"],
   ])('%s', (_, signal, text) => {
     expect(groupingText(signal)).toBe(text);
+  });
+
+  it('g-2026-12-06.3 reads no fault code, provider status or exception message', () => {
+    const span = { title: 'GET /x', attributes: { 'qbo.fault.code': '6140', 'maps.status': 'OVER_QUERY_LIMIT', 'exception.type': 'KeyError', 'exception.message': "'a'" } };
+    expect(groupingText(span, 'g-2026-12-06.3')).toBe('GET /x code KeyError');
   });
 
   it('is the title, tool and error type alone for the versions before g-2026-12-05.5', () => {

@@ -40,19 +40,21 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   for (const failure of failureClasses(text, signal, features)) features.add(FEATURE.failure + failure);
   // The source said it timed out, whatever the text says.
   if (signal.kind === 'timeout') features.add(`${FEATURE.failure}timeout`);
-  for (const match of text.matchAll(ERROR_CODE_IN_TEXT)) if (isCodeInBody(match[1]!)) features.add(FEATURE.code + match[1]!.toLowerCase());
-  for (const match of text.matchAll(ERROR_CODE_ASSIGNED)) if (!GENERIC_CONSTANTS.has(match[1]!)) features.add(FEATURE.code + match[1]!.toLowerCase());
-  for (const match of text.matchAll(EXCEPTION_CODE)) features.add(FEATURE.code + match[1]!.toLowerCase());
+  for (const match of text.matchAll(ERROR_CODE_IN_TEXT)) if (isCodeInBody(match[1]!)) features.add(codeFeature(match[1]!));
+  for (const match of text.matchAll(ERROR_CODE_ASSIGNED)) if (!GENERIC_CONSTANTS.has(match[1]!)) features.add(codeFeature(match[1]!));
+  for (const match of text.matchAll(EXCEPTION_CODE)) features.add(codeFeature(match[1]!));
   for (const match of text.matchAll(NUMBER_ASSIGNED_TO_CODE)) features.add(FEATURE.errno + match[1]!);
+  for (const match of text.matchAll(VENDOR_NUMBER_CODE)) if (!NOT_ERROR_CODES.has(match[1]!.toLowerCase())) features.add(FEATURE.errno + match[2]!);
+  for (const match of text.matchAll(SQLSTATE_IN_TEXT)) features.add(FEATURE.errno + match[1]!.toUpperCase());
   // A span that ended OK did not fail: what it reports (an online evaluation, a cost) is another failure
   // than an erroring span's, and its class says so (from g-2026-12-05.7).
   if (/^ok$/i.test(String(signal.attributes?.['otel.status_code'] ?? ''))) features.add(`${FEATURE.failure}none`);
   // Numeric codes, read with the pattern the masking keeps them by.
   for (const match of text.matchAll(NUMERIC_CODE)) features.add(FEATURE.errno + (match[1] ?? match[2])!);
-  for (const match of text.matchAll(MISSING_NAME)) features.add(FEATURE.missing + match.slice(1).find((name) => name !== undefined)!.toLowerCase());
+  for (const match of `${text}\n${spanException(signal.attributes ?? {})}`.matchAll(MISSING_NAME)) features.add(FEATURE.missing + match.slice(1).find((name) => name !== undefined)!.toLowerCase());
   const errorType = signal.errorType?.trim() ?? '';
-  if (NUMERIC_ERROR_TYPE.test(errorType)) features.add(FEATURE.errno + errorType);
-  else if (isConstantCode(errorType)) features.add(FEATURE.code + errorType.toLowerCase());
+  if (NUMERIC_ERROR_TYPE.test(errorType) || SQLSTATE.test(errorType)) features.add(FEATURE.errno + errorType.toUpperCase());
+  else if (isConstantCode(errorType)) features.add(codeFeature(errorType));
   else if (CODE_ERROR_TYPE.test(errorType)) features.add(FEATURE.errorType + errorType);
   // The tool counts by the words of its name (`hubspot_search_contacts` says hubspot, search, contact); its
   // `tool:` feature is not scored, only compared: a signal naming another tool is another failure.
@@ -274,9 +276,10 @@ const STATUS_EXPLAINED: ReadonlyArray<[string, string[]]> = [
  * Error codes an API put in its error body, as a quoted value of an error field: snake_case
  * (`"error": "not_in_channel"`, `'code': 'card_declined'`), and from g-2026-12-06.3 a constant
  * (`"error_code": "ITEM_LOGIN_REQUIRED"`, see isConstantCode), as Plaid and Salesforce write theirs. They
- * name the failure exactly.
+ * name the failure exactly. From g-2026-12-06.4 also under a field named for the API (`"fedex_code":`) and
+ * written with dots (`"code": "RECIPIENT.POSTALCODE.STATE.MISMATCH"`), as FedEx and UPS write theirs.
  */
-const ERROR_CODE_IN_TEXT = /\b(?:error|code|error_code|errorCode|decline_code)["']?\s*[:=]\s*["']([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*)["']/g;
+const ERROR_CODE_IN_TEXT = /\b(?:[a-z]+_)?(?:error|code|error_code|errorCode)["']?\s*[:=]\s*["']([A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+)*)["']/g;
 
 function isCodeInBody(value: string): boolean {
   return CODE_ERROR_TYPE.test(value) || isConstantCode(value);
@@ -285,9 +288,10 @@ function isCodeInBody(value: string): boolean {
 /**
  * A code assigned unquoted, as gateways log one (`status=200 code=MAX_COST_EXCEEDED`, `error=not_in_channel`),
  * from g-2026-12-05.7: a constant or a snake_case name, never a plain word (`error=timeout`) or a number; from
- * g-2026-12-06 also one upper-case word (`code=THROTTLED`, see isConstantCode).
+ * g-2026-12-06 also one upper-case word (`code=THROTTLED`, see isConstantCode); from g-2026-12-06.4 also under a
+ * key named for the API (`fedex_code=`) and a constant written with dots (`SATURDAYDELIVERY.NOT.AVAILABLE`).
  */
-const ERROR_CODE_ASSIGNED = /\b(?:error|code|error_code|errorCode)=([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{5,}|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b/g;
+const ERROR_CODE_ASSIGNED = /\b(?:[a-z]+_)?(?:error|code|error_code|errorCode)=([A-Z][A-Z0-9]*(?:[._][A-Z0-9]+)+|[A-Z]{5,}|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?!\w|\.\w)/g;
 
 /**
  * A code an exception is raised with, written after its name (`stripe InvalidRequestError:
@@ -303,6 +307,24 @@ const EXCEPTION_CODE = /\b[A-Z][a-z]+(?:[A-Z][a-z]*)+:\s*([a-z][a-z0-9]*(?:_[a-z
 const NUMBER_ASSIGNED_TO_CODE = /\berror[_.]?code["']?\s*[:=]\s*["']?(-?\d{1,6})(?![\w.])/gi;
 
 /**
+ * From g-2026-12-06.4, a number of four to six digits assigned to a key named for an API's code
+ * (`twilio_code=21610`, `"stripe_code": 4001`), as a gateway logs a provider's numeric code; not the codes
+ * that are no errors (a postal, country or discount code, a one-time passcode).
+ */
+const VENDOR_NUMBER_CODE = /\b([a-z]+)_(?:error_)?code["']?\s*[:=]\s*["']?(\d{4,6})(?![\w.])/gi;
+const NOT_ERROR_CODES = new Set(
+  'zip postal post area country currency promo coupon discount gift voucher referral invite auth otp verification confirmation access pin tax product item sku booking order customer account region state lang language status http response exit iata airport unit room gate door lock class course job cost budget'.split(' '),
+);
+
+/**
+ * A SQLSTATE (`23P01` exclusion violation, `40001` serialization failure), from g-2026-12-06.4: five digits or
+ * capitals beginning with two digits, as an error type, an attribute of the database's status, or in the text
+ * after `sqlstate`. Each names a database error exactly; before, only one of digits alone was read.
+ */
+const SQLSTATE = /^\d{2}[0-9A-Z]{3}$/;
+const SQLSTATE_IN_TEXT = /\bsqlstate["']?\s*[:=]?\s*["']?(\d{2}[0-9A-Z]{3})(?![\w.])/gi;
+
+/**
  * The name an error says is missing, which tells two errors of one class apart: a Python `KeyError: 'x'`,
  * `has no attribute 'x'`, and a column, relation, table, field or key `"x"` that does not exist; from
  * g-2026-12-06 also the first of Salesforce's `Required fields are missing: [Flue_Liner__c]`.
@@ -314,9 +336,15 @@ const MISSING_NAME =
  * An error type that is an API's code written as a constant (from g-2026-12-05.6): `DUPLICATES_DETECTED`,
  * `INVALID_SESSION_ID`, `OVER_QUERY_LIMIT` (Salesforce, Google Maps, Plaid), the vocabulary of a JSON body's
  * named code. Each part starts with two letters, so `HTTP_429` is not one. Only the field is read so: in a
- * text such a word is as often a table (`SELECT FLEET_AVAILABILITY`).
+ * text such a word is as often a table (`SELECT FLEET_AVAILABILITY`). From g-2026-12-06.4 the parts may be
+ * joined by dots (`RECIPIENT.POSTALCODE.STATE.MISMATCH`).
  */
-const CONSTANT_CODE = /^[A-Z]{2,}[A-Z0-9]*(?:_[A-Z]{2,}[A-Z0-9]*)+$/;
+const CONSTANT_CODE = /^[A-Z]{2,}[A-Z0-9]*(?:[._][A-Z]{2,}[A-Z0-9]*)+$/;
+
+/** A code's feature: case folded, and from g-2026-12-06.4 dots read as underscores, as sources write it both ways. */
+function codeFeature(code: string): string {
+  return FEATURE.code + code.toLowerCase().replace(/\./g, '_');
+}
 
 /**
  * From g-2026-12-06 also one upper-case word of five letters or more (`THROTTLED`, gRPC's `UNAVAILABLE`), as
@@ -331,6 +359,17 @@ const GENERIC_CONSTANTS = new Set(['ERROR', 'ERRORS', 'FAILED', 'FAILURE', 'FATA
 /** An error type that is a code rather than a class: `card_declined`, `called_wrong_tool`; or a number, `21211`. */
 const CODE_ERROR_TYPE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/;
 const NUMERIC_ERROR_TYPE = /^-?\d{4,6}$/;
+
+/**
+ * A span's exception as a traceback's last line says it (`KeyError: 'clarity_grade'`), from OpenTelemetry's
+ * `exception.type` and `exception.message`, from g-2026-12-06.4: a span without a message says the missing
+ * name only there.
+ */
+function spanException(attributes: Readonly<Record<string, unknown>>): string {
+  const type = attributes['exception.type'];
+  const message = attributes['exception.message'];
+  return typeof type === 'string' && typeof message === 'string' ? `${type}: ${message.slice(0, 200)}` : '';
+}
 
 /** The attributes OpenTelemetry's GenAI and MCP conventions name a called tool by. */
 const TOOL_ATTRIBUTES = ['gen_ai.tool.name', 'mcp.tool.name', 'tool.name'];
@@ -356,11 +395,16 @@ function attributeCodes(attributes: ReadonlyArray<[string, unknown]>): string[] 
     if (CODE_ATTRIBUTE.test(key)) {
       if (NUMERIC_ERROR_TYPE.test(text) || (NUMBERED_CODE_ATTRIBUTE.test(key) && /^-?\d{1,3}$/.test(text))) codes.push(FEATURE.errno + text);
       // From g-2026-12-06.2 also one upper-case word (`shopify.error_code: THROTTLED`), as in the text.
-      else if (/^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$/.test(text) || isConstantCode(text)) codes.push(FEATURE.code + text.toLowerCase());
-    } else if (DATABASE_CODE_ATTRIBUTE.test(key) && NUMERIC_ERROR_TYPE.test(text)) {
-      codes.push(FEATURE.errno + text);
+      else if (/^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$/.test(text) || isConstantCode(text)) codes.push(codeFeature(text));
+    } else if (FAULT_CODE_ATTRIBUTE.test(key)) {
+      if (/^-?\d{1,6}$/.test(text)) codes.push(FEATURE.errno + text);
+      else if (isCodeInBody(text)) codes.push(codeFeature(text));
+    } else if (STATUS_ATTRIBUTE.test(key) && isStatusConstant(text)) {
+      codes.push(codeFeature(text));
+    } else if (DATABASE_CODE_ATTRIBUTE.test(key) && (NUMERIC_ERROR_TYPE.test(text) || SQLSTATE.test(text))) {
+      codes.push(FEATURE.errno + text.toUpperCase());
     } else if (ERROR_TYPE_ATTRIBUTE.test(key)) {
-      if (isConstantCode(text)) codes.push(FEATURE.code + text.toLowerCase());
+      if (isConstantCode(text)) codes.push(codeFeature(text));
       else if (CODE_ERROR_TYPE.test(text)) codes.push(FEATURE.errorType + text);
     }
   }
@@ -368,6 +412,19 @@ function attributeCodes(attributes: ReadonlyArray<[string, unknown]>): string[] 
 }
 
 const CODE_ATTRIBUTE = /(?:^|[._])(?:error[._]?code|error)$/i;
+/**
+ * From g-2026-12-06.4 also a provider's fault code (`qbo.fault.code: 6140`) and a status it names by a
+ * constant (`maps.status: OVER_QUERY_LIMIT`), as plan.ts reads them into a message-less signal's text.
+ */
+const FAULT_CODE_ATTRIBUTE = /[._]fault[._]?code$/i;
+const STATUS_ATTRIBUTE = /[._]status$/i;
+
+/** A status written as a constant that names a failure: `OVER_QUERY_LIMIT`, `ZERO_RESULTS`; not `OK`. */
+export function isStatusConstant(text: string): boolean {
+  return isConstantCode(text) && !SUCCESS_CONSTANTS.has(text);
+}
+
+const SUCCESS_CONSTANTS = new Set(['SUCCESS', 'SUCCEEDED', 'COMPLETED', 'COMPLETE', 'ACTIVE', 'UNSET']);
 /**
  * From g-2026-12-06: an attribute named a code holds one whatever its length (`vpic.error_code: 1` and `6`
  * are two failures of one call), and so does OpenTelemetry's database status (`db.response.status_code:

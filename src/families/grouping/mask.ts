@@ -92,6 +92,15 @@ const ANSWER_BEFORE =
   /(?:\bspan|\b(?:returned|returns|returning|got|gets|getting|received|responded|responds|answered|answers)(?:\s+(?:with|an?|status|http))*|\b(?:failed|fails|failing|errored|errors|rejected|aborted)\s+with(?:\s+(?:an?|status|http))*|\b[a-z][a-z\d]*(?:_[a-z\d]+)+|\b[a-z]+[A-Z][A-Za-z\d]*|\b[A-Z][a-z\d]+[A-Z][A-Za-z\d]*)\s+$/;
 const readsAnswers = (version: string) => version >= 'g-2026-12-05.3';
 const ANSWER: StatusContext = { pattern: ANSWER_BEFORE, chars: 48, errorsOnly: true };
+
+/**
+ * From g-2026-12-06.4, also a 4xx or 5xx in parentheses after an exception class, as generated API clients
+ * write a response (`ApiException: (409)`, HubSpot's and Kubernetes' Python clients): before, it was masked,
+ * so a 400 and a 409 of one client shared everything but the words of their bodies.
+ */
+const EXCEPTION_PAREN_BEFORE = /\b[A-Z][A-Za-z\d]*(?:Error|Exception)\s*:?\s*\($/;
+const readsExceptionStatus = (version: string) => version >= 'g-2026-12-06.4';
+const EXCEPTION_PAREN: StatusContext = { pattern: EXCEPTION_PAREN_BEFORE, chars: 48, errorsOnly: true };
 /** Words that make the number before them a count, not an HTTP status: "returned 404 rows" (a regex alternation). */
 export const COUNT_NOUNS = 'rows|results|items|records|documents|docs|tokens|orders|requests|times|users|bytes|chunks|hits|calls|errors|failures|matches|lines|entries|messages|files|pages|ms|seconds|s';
 const COUNTED = new RegExp(String.raw`^\s*(?:${COUNT_NOUNS})\b`, 'i');
@@ -109,7 +118,7 @@ const guard = (digits: string) => `\uE002${digits.replace(/\d/g, (digit) => Stri
 export const MASK_KINDS: readonly MaskKind[] = maskKinds(GROUPING_VERSION);
 
 function maskKinds(version: string): readonly MaskKind[] {
-  const statusContext = [HTTP_WORD, ...(afterRequestLine(version) ? [REQUEST_LINE] : []), ...(readsCodes(version) ? [HTTP_EXCEPTION] : []), ...(readsAnswers(version) ? [ANSWER] : [])];
+  const statusContext = [HTTP_WORD, ...(afterRequestLine(version) ? [REQUEST_LINE] : []), ...(readsCodes(version) ? [HTTP_EXCEPTION] : []), ...(readsAnswers(version) ? [ANSWER] : []), ...(readsExceptionStatus(version) ? [EXCEPTION_PAREN] : [])];
   return [
     // URLs keep scheme, host and path (the endpoint is what failed); ids in the path, credentials and query
     // values go. A host that is itself an address (an IP, a generated name with digits) is masked.

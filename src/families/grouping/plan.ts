@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { BoundaryRule } from './legacy_2026_11_22/boundary.js';
 import type { Signal } from '../types.js';
-import { FEATURE, signalFeatures, textWords } from './features.js';
+import { FEATURE, isStatusConstant, signalFeatures, textWords } from './features.js';
 import { LEGACY_TITLE_SOURCE, legacyKeys } from './legacy_2026_11_22/keys.js';
 import { maskText } from './mask.js';
 import { leafOf, minerTokens } from './miner.js';
@@ -65,7 +65,7 @@ export interface GroupingPlan {
  */
 export function groupingText(signal: Pick<Signal, 'title' | 'message' | 'tool' | 'errorType' | 'attributes'>, version: string = GROUPING_VERSION): string {
   if (signal.message?.trim()) return signal.message;
-  const attributes = TEXT_WITHOUT_ATTRIBUTES.has(version) ? [] : failureAttributes(signal.attributes ?? {});
+  const attributes = TEXT_WITHOUT_ATTRIBUTES.has(version) ? [] : failureAttributes(signal.attributes ?? {}, version);
   return [signal.title, signal.tool, signal.errorType, ...attributes].filter(Boolean).join(' ');
 }
 
@@ -75,18 +75,32 @@ const TEXT_WITHOUT_ATTRIBUTES = new Set(['g-2026-12-04', 'g-2026-12-05', 'g-2026
 /** OpenTelemetry's attributes for how a call failed, in this order; then a provider's code (`plaid.error_code`). */
 const FAILURE_CODE_ATTRIBUTES = ['error.type', 'exception.type', 'db.response.status_code', 'rpc.jsonrpc.error_code', 'gen_ai.response.finish_reasons'];
 const PROVIDER_CODE_ATTRIBUTE = /[._](?:error[._]?code|error)$/;
+/**
+ * From g-2026-12-06.4 also a provider's fault code (`qbo.fault.code: 6140`) and a status it names by a
+ * constant (`maps.status: OVER_QUERY_LIMIT`, `maps.element.status: ZERO_RESULTS`): before, two failures of
+ * one endpoint that said their codes only there shared a fingerprint.
+ */
+const PROVIDER_FAULT_ATTRIBUTE = /[._]fault[._]?code$/;
+const PROVIDER_STATUS_ATTRIBUTE = /[._]status$/;
+const readsFaults = (version: string) => version >= 'g-2026-12-06.4';
 
 /** How a call failed, as its attributes say it: the HTTP status and the codes, as words the masking keeps. */
-function failureAttributes(attributes: Readonly<Record<string, string | number | boolean>>): string[] {
+function failureAttributes(attributes: Readonly<Record<string, string | number | boolean>>, version: string): string[] {
   const words: string[] = [];
   const status = String(attributes['http.response.status_code'] ?? attributes['http.status_code'] ?? '');
   if (/^[45]\d\d$/.test(status)) words.push(`status ${status}`);
-  const providers = Object.keys(attributes).filter((key) => PROVIDER_CODE_ATTRIBUTE.test(key) && !FAILURE_CODE_ATTRIBUTES.includes(key)).sort();
+  const isProviderCode = (key: string) =>
+    PROVIDER_CODE_ATTRIBUTE.test(key) ||
+    (readsFaults(version) && (PROVIDER_FAULT_ATTRIBUTE.test(key) || (PROVIDER_STATUS_ATTRIBUTE.test(key) && isStatusConstant(String(attributes[key])))));
+  const providers = Object.keys(attributes).filter((key) => isProviderCode(key) && !FAILURE_CODE_ATTRIBUTES.includes(key)).sort();
   for (const key of [...FAILURE_CODE_ATTRIBUTES, ...providers]) {
     const code = String(attributes[key] ?? '').trim();
     // A code is one short token; a sentence is a message, and the status is said already.
     if (code !== '' && code !== status && code.length <= 64 && !/\s/.test(code)) words.push(`code ${code}`);
   }
+  // From g-2026-12-06.4 also the span's exception message (`exception.message: 'clarity_grade'`): before, two
+  // KeyErrors of one span on two fields shared a fingerprint.
+  if (readsFaults(version) && typeof attributes['exception.message'] === 'string') words.push(attributes['exception.message'].slice(0, 200));
   return words;
 }
 

@@ -55,6 +55,8 @@ export interface Profile {
   features: Readonly<Record<string, number>>;
   /** The score this family needs, when higher than the threshold (see SIMILARITY.acrossUpstream). */
   threshold?: number;
+  /** How many signals the family compared (learned features from); unknown counts as one. */
+  signals?: number;
 }
 
 export interface SimilarityMatch {
@@ -73,8 +75,9 @@ export interface SimilarityMatch {
 export function similarFamilies(features: readonly string[], candidates: readonly Profile[], rarityOf: (feature: string) => number): SimilarityMatch[] {
   const overlap = overlapOf(features, rarityOf);
   const matches: SimilarityMatch[] = [];
+  const servesFailure = namesServiceFailure(features);
   for (const candidate of candidates) {
-    if (vetoed(features, candidate.features)) continue;
+    if (vetoed(features, candidate.features) || (servesFailure && agentFailure(candidate))) continue;
     const found = overlap(candidate.features);
     if (!found) continue;
     const same = sameFailure(features, candidate.features);
@@ -177,6 +180,24 @@ export function sameFailure(features: readonly string[], family: Readonly<Record
   const shares = (f: string) => (family[f] ?? 0) > 0;
   const names = (f: string) => (f.startsWith(FEATURE.tool) || f.startsWith(FEATURE.identifier)) && shares(f);
   return features.some(names) && IDENTITY_CLASSES.some((c) => features.includes(c) && shares(c));
+}
+
+/**
+ * Whether a signal names a failure of the service or account it called (IDENTITY_CLASSES). From
+ * g-2026-12-06.4 it joins no family of two signals or more that never showed a failure class (agentFailure).
+ * Such a family is what the agent did wrong (booked a rider over the weight limit, confirmed a discontinued
+ * fabric), told by users, evals and staff in words that may name the same tool; a timeout of that tool is
+ * another failure with its own fix. Before, "check_fabric deadline exceeded" joined the complaints about a
+ * discontinued fabric, and a timeout-rate alert bridged a tool's timeouts with its weight-limit failures.
+ * A family of one signal may be a failure whose class its first report did not say ("gave up after 3
+ * retries"), so it is not told apart this way.
+ */
+function namesServiceFailure(features: readonly string[]): boolean {
+  return IDENTITY_CLASSES.some((c) => features.includes(c));
+}
+
+function agentFailure(family: Profile): boolean {
+  return (family.signals ?? 1) >= 2 && !Object.keys(family.features).some((f) => f.startsWith(FEATURE.failure) && (family.features[f] ?? 0) > 0);
 }
 
 const IDENTITY_CLASSES = ['rate_limited', 'timeout', 'unauthenticated', 'forbidden', 'server_error', 'connection', 'context_length', 'content_filter'].map((c) => `${FEATURE.failure}${c}`);

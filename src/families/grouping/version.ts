@@ -6,9 +6,14 @@
 // the old way (plan.ts; legacy_2026_11_22/ for the first version), and a family found that way learns the
 // current version's keys, template and features.
 
-export const GROUPING_VERSION = 'g-2026-12-06.3';
+export const GROUPING_VERSION = 'g-2026-12-06.4';
 
 export const LEGACY_VERSIONS = [
+  // Released 2026-12-06: a code under a key named for its API (`fedex_code=`, `twilio_code=21610`), one written
+  // with dots (`RECIPIENT.POSTALCODE.STATE.MISMATCH`) or a SQLSTATE with letters (`23P01`) was no code, a
+  // status in parentheses after an exception class (`ApiException: (409)`) was masked, and a message-less
+  // span's fault code, provider status (`maps.status: ZERO_RESULTS`) and exception message were not read.
+  { version: 'g-2026-12-06.3', transitionUntil: new Date('2027-06-06T00:00:00Z') },
   // Released 2026-12-06: an error body's code written as a constant (`"error_code": "INVALID_FIELD"`) was no
   // code, and a duplicate made by retrying a call that timed out had the timeout's class and no class of its own.
   { version: 'g-2026-12-06.2', transitionUntil: new Date('2027-06-06T00:00:00Z') },
