@@ -226,6 +226,30 @@ describe('grouping and the families write API', () => {
     expect(alert.id).not.toBe(weight.id);
   });
 
+  it("keeps one validation error on two fields, and two of an endpoint's message codes, apart (g-2026-12-06.5)", async () => {
+    const pydantic = (field: string, value: string) =>
+      signal({ title: '1 validation error for PanelSpec', error_type: 'ValidationError', message: `1 validation error for PanelSpec\n${field}\n  Input should be a valid integer, unable to parse string as an integer [type=int_parsing, input_value='${value}', input_type=str]` });
+    await sendSignals([pydantic('amperage', '200A')]);
+    await sendSignals([pydantic('voltage', '120/240')]);
+    const span = (code: string) =>
+      signal({ source: 'otel-collector', title: 'POST /xml/v1/request.api', attributes: { 'http.response.status_code': 200, 'server.address': 'api.authorize.net', 'authnet.message_code': code, 'gen_ai.tool.name': 'take_payment' } });
+    await sendSignals([span('E00027')]);
+    await sendSignals([span('E00007')]);
+    const titled = async (title: string) => (await h.services.database.db.select().from(families).where(and(eq(families.title, title), isNull(families.mergedInto)))).map((f) => f.eventCount);
+    expect(await titled('1 validation error for PanelSpec')).toEqual([1, 1]);
+    expect(await titled('POST /xml/v1/request.api')).toEqual([1, 1]);
+  });
+
+  it("keeps two providers' rate limits apart though both alerts name the agent (g-2026-12-06.5)", async () => {
+    const alert = (title: string, message: string) => signal({ source: 'anomaly-monitor', kind: 'anomaly', workflow: 'affinage', title, message, trace: undefined });
+    await sendSignals([alert('Shopify API throttle rate high', 'shopify.graphql.throttled count=74 over last 15m (threshold 25) on service affinage-agent; bulk inventory query cost 880 points')]);
+    await sendSignals([alert('Rate limited (429)', 'ShipStation returned 429 on 13 calls in 10 min (40 requests/min plan limit); affinage-agent createorder backlog 29 orders')]);
+    const shopify = await familyOf('Shopify API throttle rate high');
+    const shipstation = await familyOf('Rate limited (429)');
+    expect(shipstation?.id).toBeDefined();
+    expect(shipstation.id).not.toBe(shopify.id);
+  });
+
   it('counts recurrence over the last hour, day and week', async () => {
     const base = { title: 'Agent loops on lookup_customer', tool: 'lookup_customer', message: 'same call repeated 12 times', kind: 'anomaly', workflow: 'crm' };
     await sendSignals([0.5, 5, 30, 72, 240].map((hours) => signal({ ...base, occurred_at: hoursAgo(hours) })));

@@ -298,6 +298,82 @@ describe('features', () => {
     });
   });
 
+  describe('from g-2026-12-06.5', () => {
+    const codes = (signal: Parameters<typeof features>[0]) => features(signal).filter((f) => /^(?:code|errno|missing):/.test(f)).sort();
+    it.each<[string, Parameters<typeof features>[0], string[]]>([
+      ["a provider's message code among the attributes", { title: 'POST /xml/v1/request.api', attributes: { 'authnet.message_code': 'E00027' } }, ['code:e00027']],
+      ["no code: a decline code, a card decline's detail", { title: 'x', attributes: { 'stripe.decline_code': 'insufficient_funds' } }, []],
+      ['a lettered code under a code key', { title: 'x', attributes: { 'oracle.error_code': 'ORA-00942' } }, ['code:ora-00942']],
+      ['a lettered code in an error body', { title: 'x', message: '{"code": "E00007", "text": "User authentication failed"}' }, ['code:e00007']],
+      ['a lettered code assigned', { title: 'x', message: 'tool=take_payment status=200 code=E00027' }, ['code:e00027']],
+      ['a number after an exception name', { title: 'QB Validation Exception 2500: Invalid Reference Id', message: 'Invalid Reference Id' }, ['errno:2500']],
+      ['the field of a pydantic validation error', { title: '1 validation error for PanelSpec', message: '1 validation error for PanelSpec\nvoltage\n  Input should be a valid integer' }, ['missing:voltage']],
+      ['the field after the model on one line', { title: 'ValidationError: 1 validation error for PanelSpec voltage' }, ['missing:voltage']],
+      ["a validator's tool and field", { title: 'tool args rejected', message: "record_panel_spec.amperage: expected integer, got '200A'" }, ['missing:amperage']],
+      ['no code: a message code that is a sentence, a lettered id in the text', { title: 'x', message: 'renewal for V12345 failed', attributes: { 'app.message_code': 'see the log' } }, []],
+      ["no field: a model's own error", { title: 'x', message: '1 validation error for OrderDraft\n  Invalid JSON: trailing comma at line 9 column 3' }, []],
+      ['no field: a host or a file name before a colon', { title: 'x', message: 'api.example.com: connection refused; config.yaml: 3 lines' }, []],
+    ])('reads %s', (_, signal, expected) => {
+      expect(codes(signal)).toEqual(expected);
+    });
+
+    it('one validation error on two fields is two failures', () => {
+      const amperage = { title: '1 validation error for PanelSpec', message: "1 validation error for PanelSpec\namperage\n  Input should be a valid integer, unable to parse string as an integer [type=int_parsing, input_value='200A', input_type=str]" };
+      const voltage = { title: '1 validation error for PanelSpec', message: "1 validation error for PanelSpec\nvoltage\n  Input should be a valid integer, unable to parse string as an integer [type=int_parsing, input_value='120/240', input_type=str]" };
+      expect(vetoed(features(voltage), profileOf(amperage))).toBe(true);
+      expect(vetoed(features({ title: 'tool args rejected', message: "record_panel_spec.voltage: expected integer, got '120/240'" }), profileOf(amperage))).toBe(true);
+      expect(vetoed(features({ title: 'ValidationError: 1 validation error for PanelSpec voltage', message: "voltage: input_value='120/240'" }), profileOf(voltage))).toBe(false);
+    });
+
+    it('reads the field an API error names among the attributes', () => {
+      const span = (field: string) => ({ title: 'POST /services/data/v61.0/sobjects/Quote', attributes: { 'http.response.status_code': 400, 'sf.error_code': 'REQUIRED_FIELD_MISSING', 'sf.error_fields': field } });
+      expect(codes(span('Working_Radius__c'))).toEqual(['code:required_field_missing', 'missing:working_radius__c']);
+      expect(vetoed(features(span('Working_Radius__c')), profileOf(span('Max_Lift_Weight__c')))).toBe(true);
+      expect(codes({ title: 'x', attributes: { 'shopify.user_errors.field': 'input.lineItems.0.quantity' } })).toEqual(['missing:input.lineitems.0.quantity']);
+      expect(codes({ title: 'x', attributes: { 'form.fields': 'name, email and phone' } })).toEqual([]);
+    });
+
+    it.each<[string, string, RegExp, boolean]>([
+      ['an alert naming the agent as its service', 'ShipStation returned 429 on 13 calls in 10 min; affinage-agent createorder backlog 29 orders', /affinag/, false],
+      ['a monitor query', 'p95:trace.agent.run{service:crane-dispatch-agent} = 31.7s for 30m', /crane|dispatch/, false],
+      ['a snake_case bot', 'rink_booking_bot run failed', /rink|book/, false],
+      ['a tool that is no agent name', 'search_agents_directory failed', /directori/, true],
+    ])("the agent's own name is no feature: %s", (_, message, name, kept) => {
+      expect(features({ title: 'Rate limited (429)', message }).some((f) => name.test(f))).toBe(kept);
+    });
+
+    it("reports of one staff role are not alike by the role", () => {
+      const report = (title: string, message: string) => ({ title, message, kind: 'other' as const, attributes: { reported_by: 'account_manager' } });
+      expect(features(report('Lift confirmed in high wind', 'Agent confirmed a pick with gusts over the limit')).some((f) => f.includes('account_manager'))).toBe(false);
+    });
+
+    it('an evaluation names its check in the title', () => {
+      const evalOf = (title: string, message: string) => ({ title, message, kind: 'eval_failure' as const });
+      const conversion = evalOf('eval: price_conversion_correct failed', 'Buyer quote for lot C/999/1667: INR 333/kg multiplied by 84.97 instead of divided');
+      const ceiling = evalOf('eval: buyer_instructions_followed failed', 'Buyer instruction max INR 286/kg; agent bid INR 371/kg.');
+      expect(features(conversion)).toContain('attr:eval.check=price_conversion_correct');
+      expect(vetoed(features(conversion), profileOf(ceiling))).toBe(true);
+      expect(features(evalOf('policy-eval: blast_window_compliance failed', 'scheduled 08:15'))).toContain('attr:eval.check=blast_window_compliance');
+      expect(features(evalOf('book_fitting_nov FAILED (timezone_correctness=0.00, threshold 1.00)', 'x')).some((f) => f.startsWith('attr:eval.check='))).toBe(false);
+      expect(features({ title: 'eval: fee bracket', message: 'fee bracket wrong for 9/30 cases', kind: 'eval_failure' }).some((f) => f.startsWith('attr:eval.check='))).toBe(false);
+      // not from other kinds of signal
+      expect(features({ title: 'sync_inventory failed', message: 'x' }).some((f) => f.startsWith('attr:eval.check='))).toBe(false);
+    });
+
+    it.each<[string, string, string[]]>([
+      ['filed twice', 'Manifest filed twice for one pump-out', ['class:duplicate']],
+      ['two of a thing for one', 'After a timeout the agent retries; the state has two manifests for one load', ['class:duplicate']],
+      ['retried twice is no duplicate', 'file_manifest retried twice, then timed out', ['class:timeout']],
+      ['times out', 'FedEx label creation times out for overnight orders', ['class:timeout']],
+      ['times outside is no timeout', 'schedule_blast is called for times outside the permit window', []],
+      ['has two of a thing', 'Runner R-132060 has two paid entries. create_registration timed out at 30 s, the agent retried', ['class:duplicate']],
+      ['an arrow to two of a thing', 'Retried create_registration after a timeout without an idempotency key -> 2 entries.', ['class:duplicate']],
+      ['two of a thing failing is no duplicate', 'create_registration timed out on 2 entries', ['class:timeout']],
+    ])('the failure class of %s', (_, title, classes) => {
+      expect(features({ title }).filter((f) => f.startsWith('class:')).sort()).toEqual(classes);
+    });
+  });
+
   it('a plain word or a number assigned to error or code is no code (from g-2026-12-05.7)', () => {
     expect(features({ title: 'x', message: 'lookup failed error=timeout code=504' }).filter((f) => f.startsWith('code:'))).toEqual([]);
   });
@@ -395,8 +471,13 @@ describe('grouping text and log lines', () => {
     ['a fault code (from g-2026-12-06.4)', { title: 'POST /v3/company/{realmId}/invoice', attributes: { 'http.response.status_code': 400, 'qbo.fault.code': '6140' } }, 'POST /v3/company/{realmId}/invoice status 400 code 6140'],
     ['a status named by a constant, not one that says OK', { title: 'GET /maps/api/distancematrix/json', attributes: { 'maps.status': 'OK', 'maps.element.status': 'ZERO_RESULTS' } }, 'GET /maps/api/distancematrix/json code ZERO_RESULTS'],
     ["a span's exception message", { title: 'parse_gia_report', attributes: { 'exception.type': 'KeyError', 'exception.message': "'clarity_grade'" } }, "parse_gia_report code KeyError 'clarity_grade'"],
+    ["a provider's message code (from g-2026-12-06.5)", { title: 'POST /xml/v1/request.api', attributes: { 'http.response.status_code': 200, 'authnet.message_code': 'E00027' } }, 'POST /xml/v1/request.api code E00027'],
   ])('%s', (_, signal, text) => {
     expect(groupingText(signal)).toBe(text);
+  });
+
+  it('g-2026-12-06.4 reads no message code', () => {
+    expect(groupingText({ title: 'POST /xml/v1/request.api', attributes: { 'authnet.message_code': 'E00027' } }, 'g-2026-12-06.4')).toBe('POST /xml/v1/request.api');
   });
 
   it('g-2026-12-06.3 reads no fault code, provider status or exception message', () => {

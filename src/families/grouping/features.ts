@@ -21,7 +21,10 @@ export const FEATURE = {
   errno: 'errno:',
   /** An error type that is a code (`called_wrong_tool`): a fault taxonomy's, compared with its own kind. */
   errorType: 'etype:',
-  /** The name an error says is missing (`KeyError: 'claim_id'`, column "region" does not exist). */
+  /**
+   * The name an error says is missing (`KeyError: 'claim_id'`, column "region" does not exist), and from
+   * g-2026-12-06.5 the field a validation error is about (`1 validation error for PanelSpec voltage`).
+   */
   missing: 'missing:',
   tool: 'tool:',
   attribute: 'attr:',
@@ -52,6 +55,8 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   // Numeric codes, read with the pattern the masking keeps them by.
   for (const match of text.matchAll(NUMERIC_CODE)) features.add(FEATURE.errno + (match[1] ?? match[2])!);
   for (const match of `${text}\n${spanException(signal.attributes ?? {})}`.matchAll(MISSING_NAME)) features.add(FEATURE.missing + match.slice(1).find((name) => name !== undefined)!.toLowerCase());
+  for (const match of text.matchAll(INVALID_FIELD)) features.add(FEATURE.missing + (match[1] ?? match[2])!.toLowerCase());
+  for (const match of text.matchAll(EXCEPTION_NUMBER)) features.add(FEATURE.errno + match[1]!);
   const errorType = signal.errorType?.trim() ?? '';
   if (NUMERIC_ERROR_TYPE.test(errorType) || SQLSTATE.test(errorType)) features.add(FEATURE.errno + errorType.toUpperCase());
   else if (isConstantCode(errorType)) features.add(codeFeature(errorType));
@@ -74,7 +79,9 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   if (signal.errorType) addWords(features, signal.errorType);
   for (const [key, value] of Object.entries(signal.attributes ?? {})) addAttribute(features, key, value);
   for (const [key, value] of dumped) addAttribute(features, key, value);
-  addWords(features, maskText(prose.replace(ERROR_MESSAGE_VALUE, (_, double?: string, single?: string) => ` ${double ?? single} `)));
+  const check = signal.kind === 'eval_failure' ? EVAL_CHECK_IN_TITLE.exec(signal.title)?.[1] : undefined;
+  if (check) features.add(`${FEATURE.attribute}eval.check=${check.toLowerCase()}`);
+  addWords(features, maskText(prose.replace(ERROR_MESSAGE_VALUE, (_, double?: string, single?: string) => ` ${double ?? single} `).replace(AGENT_NAME, ' ')));
   return [...features].slice(0, MAX_FEATURES);
 }
 
@@ -92,6 +99,22 @@ function addTool(features: Set<string>, tool: string): void {
   const words = [...new Set(splitIdentifier(tool).map((part) => normalizeWord(part) ?? part.toLowerCase()))].sort();
   if (words.length > 1) features.add(FEATURE.tool + words.join('+'));
 }
+
+/**
+ * The check an evaluation names in its title (`eval: price_conversion_correct failed`), from g-2026-12-06.5:
+ * compared as an evaluator attribute is, so two checks of one workflow that share their words (a price, a
+ * buyer) are two failures. An identifier of two words or more after `eval`, before a word of failing (not the
+ * case's name some runners put first: `book_fitting_nov FAILED (timezone_correctness=0.00)`).
+ */
+const EVAL_CHECK_IN_TITLE = /\beval(?:uation|uator)?\s*[:-]?\s*([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\s+(?:failed|failing|fails|regress\w*|dropped|below)\b/i;
+
+/**
+ * The name of the agent itself (`crane-dispatch-agent`, `rink_booking_bot`), as alerts and monitors name the
+ * service they watch, from g-2026-12-06.5: every failure of a workflow happens in its agent, so the name says
+ * nothing of which failure. Before, it was a word and an identifier two alerts of two failures shared, and the
+ * identifier let a rate limit of one provider join another's (two of the twelfth holdout's wrong merges).
+ */
+const AGENT_NAME = /(?<![\w.\/-])[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*[-_](?:agent|bot|assistant|copilot)(?![\w.\/-])/gi;
 
 const TOOL_ASSIGNED = /(?<![\w.])tool=["']?([A-Za-z_][\w.-]{0,80}[A-Za-z0-9_])/g;
 
@@ -220,7 +243,7 @@ function httpStatuses(text: string, signal: Pick<Signal, 'errorType' | 'attribut
  */
 const FAILURE_CLASSES: ReadonlyArray<{ name: string; statuses?: RegExp; pattern: RegExp }> = [
   { name: 'rate_limited', statuses: /^429$/, pattern: /\b429s\b|rate[\s_-]?limit|too[\s_-]?many[\s_-]?requests|throttl|quota|ratelimit/i },
-  { name: 'timeout', statuses: /^(?:408|504)$/, pattern: /tim(?:e|ed|ing)[\s_-]?out|timeout|deadline[\s_-]?exceeded|ETIMEDOUT|query[\s_-]?canceled|\b57014\b/i },
+  { name: 'timeout', statuses: /^(?:408|504)$/, pattern: /tim(?:e|es|ed|ing)[\s_-]?out\b|timeout|deadline[\s_-]?exceeded|ETIMEDOUT|query[\s_-]?canceled|\b57014\b/i },
   { name: 'unauthenticated', statuses: /^401$/, pattern: /unauthori[sz]ed|unauthenticated|authenticat\w*[\s_-]?(?:error|fail)|(?:invalid|expired|revoked)[\s_-]?(?:token|credential|api[\s_-]?key)|token[\s_-]?(?:expired|revoked)|(?:expired|invalid)[\s_-]?session|session[\s_-]?(?:expired|invalid)|(?:key|token|secret|credential)s?(?:\s+(?:was|were|has\s+been|have\s+been|got))?\s+rotated|(?:key|token|secret|credential)[\s_-]?rotation/i },
   { name: 'forbidden', statuses: /^403$/, pattern: /forbidden|PermissionError|\b42501\b|permission[\s_-]?denied|access[\s_-]?denied|insufficient[\s_-]?(?:privilege|permission|scope)|missing[\s_-]?scope|not[\s_-]?authori[sz]ed/i },
   { name: 'not_found', statuses: /^(?:404|410)$/, pattern: /not[\s_-]?found|does[\s_-]?not[\s_-]?exist|no[\s_-]?such|NoSuch|unknown[\s_-]?(?:method|resource)/i },
@@ -261,8 +284,12 @@ function failureClasses(text: string, signal: Pick<Signal, 'errorType' | 'attrib
   return new Set([...said, ...byStatusOnly]);
 }
 
-/** Something done twice: a duplicate, a double booking, charged twice, a second order. */
-const DUPLICATED = /\bduplicat\w*|\bdouble[\s-]?(?:book\w*|charg\w*|refund\w*|billed|post\w*|submit\w*|order\w*|sen[dt]\w*)|\b(?:booked|charged|billed|reserved|created|sent|refunded|ordered|submitted|posted|paid|issued|dispatched|scheduled)\s+(?:it\s+|them\s+)?twice\b|\b(?:creat|issu|open|plac|book)\w*\s+a\s+second\b|\bsecond\s+\w+\s+(?:order|charge|booking|reservation|ticket|invoice|payment|payout|refund)\b/i;
+/**
+ * Something done twice: a duplicate, a double booking, charged twice, a second order; from g-2026-12-06.5
+ * also filed (recorded, shipped, …) twice, two of a thing for one (`two manifests for one pump-out`), and a
+ * runner who has two paid entries (`-> 2 entries`).
+ */
+const DUPLICATED = /\bduplicat\w*|\bdouble[\s-]?(?:book\w*|charg\w*|refund\w*|billed|post\w*|submit\w*|order\w*|sen[dt]\w*)|\b(?:booked|charged|billed|reserved|created|sent|refunded|ordered|submitted|posted|paid|issued|dispatched|scheduled|filed|recorded|logged|entered|shipped|emailed|texted|registered|uploaded|generated|processed)\s+(?:it\s+|them\s+)?twice\b|\b(?:two|2)\s+\w+s\s+for\s+(?:one|the\s+same|a\s+single)\b|(?:\b(?:has|have|with|got|created)|->)\s+(?:two|2)\s+(?:\w+\s+)?(?:entries|charges|bookings|reservations|registrations|labels|manifests|invoices|shipments|tracking\s+numbers)\b|\b(?:creat|issu|open|plac|book)\w*\s+a\s+second\b|\bsecond\s+\w+\s+(?:order|charge|booking|reservation|ticket|invoice|payment|payout|refund)\b/i;
 const RETRIED_CAUSES = ['timeout', 'server_error', 'connection'];
 
 const STATUS_EXPLAINED: ReadonlyArray<[string, string[]]> = [
@@ -282,16 +309,23 @@ const STATUS_EXPLAINED: ReadonlyArray<[string, string[]]> = [
 const ERROR_CODE_IN_TEXT = /\b(?:[a-z]+_)?(?:error|code|error_code|errorCode)["']?\s*[:=]\s*["']([A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+)*)["']/g;
 
 function isCodeInBody(value: string): boolean {
-  return CODE_ERROR_TYPE.test(value) || isConstantCode(value);
+  return CODE_ERROR_TYPE.test(value) || isConstantCode(value) || LETTERED_CODE.test(value);
 }
+
+/**
+ * From g-2026-12-06.5, a code of a few capitals and digits (`E00027`, `ORA-00942`, `AADSTS50076`), as
+ * Authorize.net, Oracle and Entra ID number theirs; read where a code is expected (a code key, an error body).
+ */
+const LETTERED_CODE = /^[A-Z]{1,6}-?\d{3,6}$/;
 
 /**
  * A code assigned unquoted, as gateways log one (`status=200 code=MAX_COST_EXCEEDED`, `error=not_in_channel`),
  * from g-2026-12-05.7: a constant or a snake_case name, never a plain word (`error=timeout`) or a number; from
  * g-2026-12-06 also one upper-case word (`code=THROTTLED`, see isConstantCode); from g-2026-12-06.4 also under a
- * key named for the API (`fedex_code=`) and a constant written with dots (`SATURDAYDELIVERY.NOT.AVAILABLE`).
+ * key named for the API (`fedex_code=`) and a constant written with dots (`SATURDAYDELIVERY.NOT.AVAILABLE`);
+ * from g-2026-12-06.5 also a code of capitals and digits (`code=E00027`, see LETTERED_CODE).
  */
-const ERROR_CODE_ASSIGNED = /\b(?:[a-z]+_)?(?:error|code|error_code|errorCode)=([A-Z][A-Z0-9]*(?:[._][A-Z0-9]+)+|[A-Z]{5,}|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?!\w|\.\w)/g;
+const ERROR_CODE_ASSIGNED = /\b(?:[a-z]+_)?(?:error|code|error_code|errorCode)=([A-Z][A-Z0-9]*(?:[._][A-Z0-9]+)+|[A-Z]{5,}|[A-Z]{1,6}-?\d{3,6}|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?!\w|\.\w)/g;
 
 /**
  * A code an exception is raised with, written after its name (`stripe InvalidRequestError:
@@ -331,6 +365,21 @@ const SQLSTATE_IN_TEXT = /\bsqlstate["']?\s*[:=]?\s*["']?(\d{2}[0-9A-Z]{3})(?![\
  */
 const MISSING_NAME =
   /\bKeyError:?\s*\(?['"]([\w.-]{1,64})['"]|\bhas no attribute ['"]([\w.-]{1,64})['"]|\b(?:column|relation|table|field|key|property)\s+['"]([\w.-]{1,64})['"]\s+(?:does not exist|not found|is missing|is required)|\brequired fields are missing:\s*\[\s*['"]?([\w.-]{1,64})/gi;
+
+/**
+ * From g-2026-12-06.5, the field a validation error is about: pydantic's `1 validation error for PanelSpec`
+ * and the field alone on the next line (a model's own error has none: its message follows), and a
+ * validator's `record_panel_spec.voltage: expected integer`. The same error on two fields is two failures
+ * (one bad argument each), and before, their words were nearly all shared.
+ */
+const INVALID_FIELD = /\bvalidation errors? for [A-Za-z_]\w*\s+([A-Za-z_][\w.]{0,63})[^\S\n]*$|\b[a-z_]\w*\.([a-z_]\w{0,63}):\s+(?:expected|must be|should be|is required|is not a valid|invalid)\b/gm;
+
+/**
+ * From g-2026-12-06.5, a number after an exception's name and before its text (`QB Validation Exception
+ * 2500: Invalid Reference Id`), as SDKs that number their errors write it: `Validation Exception` is every
+ * validation error of the API, and the number tells them apart.
+ */
+const EXCEPTION_NUMBER = /\b(?:exception|fault)\s+(\d{4,6})(?=\s*[:(])/gi;
 
 /**
  * An error type that is an API's code written as a constant (from g-2026-12-05.6): `DUPLICATES_DETECTED`,
@@ -395,11 +444,13 @@ function attributeCodes(attributes: ReadonlyArray<[string, unknown]>): string[] 
     if (CODE_ATTRIBUTE.test(key)) {
       if (NUMERIC_ERROR_TYPE.test(text) || (NUMBERED_CODE_ATTRIBUTE.test(key) && /^-?\d{1,3}$/.test(text))) codes.push(FEATURE.errno + text);
       // From g-2026-12-06.2 also one upper-case word (`shopify.error_code: THROTTLED`), as in the text.
-      else if (/^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$/.test(text) || isConstantCode(text)) codes.push(codeFeature(text));
-    } else if (FAULT_CODE_ATTRIBUTE.test(key)) {
+      else if (/^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$/.test(text) || isConstantCode(text) || LETTERED_CODE.test(text)) codes.push(codeFeature(text));
+    } else if (FIELD_ATTRIBUTE.test(key) && /^[A-Za-z_][\w.]{0,63}$/.test(text)) {
+      codes.push(FEATURE.missing + text.toLowerCase());
+    } else if (PROVIDER_FAULT_CODE.test(key)) {
       if (/^-?\d{1,6}$/.test(text)) codes.push(FEATURE.errno + text);
       else if (isCodeInBody(text)) codes.push(codeFeature(text));
-    } else if (STATUS_ATTRIBUTE.test(key) && isStatusConstant(text)) {
+    } else if (PROVIDER_STATUS.test(key) && isStatusConstant(text)) {
       codes.push(codeFeature(text));
     } else if (DATABASE_CODE_ATTRIBUTE.test(key) && (NUMERIC_ERROR_TYPE.test(text) || SQLSTATE.test(text))) {
       codes.push(FEATURE.errno + text.toUpperCase());
@@ -414,10 +465,16 @@ function attributeCodes(attributes: ReadonlyArray<[string, unknown]>): string[] 
 const CODE_ATTRIBUTE = /(?:^|[._])(?:error[._]?code|error)$/i;
 /**
  * From g-2026-12-06.4 also a provider's fault code (`qbo.fault.code: 6140`) and a status it names by a
- * constant (`maps.status: OVER_QUERY_LIMIT`), as plan.ts reads them into a message-less signal's text.
+ * constant (`maps.status: OVER_QUERY_LIMIT`), as plan.ts reads them into a message-less signal's text; from
+ * g-2026-12-06.5 also its message code (`authnet.message_code: E00027`).
  */
-const FAULT_CODE_ATTRIBUTE = /[._]fault[._]?code$/i;
-const STATUS_ATTRIBUTE = /[._]status$/i;
+export const PROVIDER_FAULT_CODE = /[._](?:fault|message)[._]?code$/i;
+export const PROVIDER_STATUS = /[._]status$/i;
+/**
+ * From g-2026-12-06.5, the field an API's error names among the attributes (`sf.error_fields:
+ * Working_Radius__c`, `shopify.user_errors.field`), read as the text's missing name is.
+ */
+const FIELD_ATTRIBUTE = /[._](?:error_)?fields?$/i;
 
 /** A status written as a constant that names a failure: `OVER_QUERY_LIMIT`, `ZERO_RESULTS`; not `OK`. */
 export function isStatusConstant(text: string): boolean {
@@ -468,6 +525,8 @@ const REPORT_CONTEXT = new RegExp(
   '^(?:' +
     [
       'channel|locale|level|detector|rating|dataset|experiment',
+      // From g-2026-12-06.5: who on the staff reported it (`reported_by: account_manager`).
+      'reported_by|reporter(?:_role)?',
       // From g-2026-12-05.6: the service and deployment that reported it, the reporter's locale, the suite
       // an evaluation ran in, the source's session, and OpenTelemetry's span status, which every failed
       // span has.

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { BoundaryRule } from './legacy_2026_11_22/boundary.js';
 import type { Signal } from '../types.js';
-import { FEATURE, isStatusConstant, signalFeatures, textWords } from './features.js';
+import { FEATURE, isStatusConstant, PROVIDER_FAULT_CODE, PROVIDER_STATUS, signalFeatures, textWords } from './features.js';
 import { LEGACY_TITLE_SOURCE, legacyKeys } from './legacy_2026_11_22/keys.js';
 import { maskText } from './mask.js';
 import { leafOf, minerTokens } from './miner.js';
@@ -78,20 +78,20 @@ const PROVIDER_CODE_ATTRIBUTE = /[._](?:error[._]?code|error)$/;
 /**
  * From g-2026-12-06.4 also a provider's fault code (`qbo.fault.code: 6140`) and a status it names by a
  * constant (`maps.status: OVER_QUERY_LIMIT`, `maps.element.status: ZERO_RESULTS`): before, two failures of
- * one endpoint that said their codes only there shared a fingerprint.
+ * one endpoint that said their codes only there shared a fingerprint. From g-2026-12-06.5 the keys the
+ * features read codes under (features.ts), so also a message code (`authnet.message_code: E00027`).
  */
-const PROVIDER_FAULT_ATTRIBUTE = /[._]fault[._]?code$/;
-const PROVIDER_STATUS_ATTRIBUTE = /[._]status$/;
 const readsFaults = (version: string) => version >= 'g-2026-12-06.4';
+const faultKeys = (version: string) => (version >= 'g-2026-12-06.5' ? { fault: PROVIDER_FAULT_CODE, status: PROVIDER_STATUS } : { fault: /[._]fault[._]?code$/, status: /[._]status$/ });
 
 /** How a call failed, as its attributes say it: the HTTP status and the codes, as words the masking keeps. */
 function failureAttributes(attributes: Readonly<Record<string, string | number | boolean>>, version: string): string[] {
   const words: string[] = [];
   const status = String(attributes['http.response.status_code'] ?? attributes['http.status_code'] ?? '');
   if (/^[45]\d\d$/.test(status)) words.push(`status ${status}`);
+  const keys = faultKeys(version);
   const isProviderCode = (key: string) =>
-    PROVIDER_CODE_ATTRIBUTE.test(key) ||
-    (readsFaults(version) && (PROVIDER_FAULT_ATTRIBUTE.test(key) || (PROVIDER_STATUS_ATTRIBUTE.test(key) && isStatusConstant(String(attributes[key])))));
+    PROVIDER_CODE_ATTRIBUTE.test(key) || (readsFaults(version) && (keys.fault.test(key) || (keys.status.test(key) && isStatusConstant(String(attributes[key])))));
   const providers = Object.keys(attributes).filter((key) => isProviderCode(key) && !FAILURE_CODE_ATTRIBUTES.includes(key)).sort();
   for (const key of [...FAILURE_CODE_ATTRIBUTES, ...providers]) {
     const code = String(attributes[key] ?? '').trim();

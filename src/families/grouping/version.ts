@@ -6,9 +6,15 @@
 // the old way (plan.ts; legacy_2026_11_22/ for the first version), and a family found that way learns the
 // current version's keys, template and features.
 
-export const GROUPING_VERSION = 'g-2026-12-06.4';
+export const GROUPING_VERSION = 'g-2026-12-06.5';
 
 export const LEGACY_VERSIONS = [
+  // Released 2026-12-06: a provider's message code (`authnet.message_code: E00027`) and a code of letters and
+  // digits were no codes; the field a validation error is about (`1 validation error for PanelSpec voltage`,
+  // `sf.error_fields`), a number after an exception's name (`Validation Exception 2500:`) and the check an
+  // evaluation names in its title were not read; the agent's own name (`crane-dispatch-agent`) and `reported_by`
+  // were features; "times out" was no timeout, and "filed twice" or "has two paid entries" no duplicate.
+  { version: 'g-2026-12-06.4', transitionUntil: new Date('2027-06-06T00:00:00Z') },
   // Released 2026-12-06: a code under a key named for its API (`fedex_code=`, `twilio_code=21610`), one written
   // with dots (`RECIPIENT.POSTALCODE.STATE.MISMATCH`) or a SQLSTATE with letters (`23P01`) was no code, a
   // status in parentheses after an exception class (`ApiException: (409)`) was masked, and a message-less
