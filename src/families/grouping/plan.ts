@@ -82,7 +82,9 @@ const PROVIDER_CODE_ATTRIBUTE = /[._](?:error[._]?code|error)$/;
  * features read codes under (features.ts), so also a message code (`authnet.message_code: E00027`).
  */
 const readsFaults = (version: string) => version >= 'g-2026-12-06.4';
-const faultKeys = (version: string) => (version >= 'g-2026-12-06.5' ? { fault: PROVIDER_FAULT_CODE, status: PROVIDER_STATUS } : { fault: /[._]fault[._]?code$/, status: /[._]status$/ });
+const FAULT_KEYS = { fault: PROVIDER_FAULT_CODE, status: PROVIDER_STATUS };
+const FAULT_KEYS_2026_12_06_4 = { fault: /[._]fault[._]?code$/, status: /[._]status$/ };
+const faultKeys = (version: string) => (version >= 'g-2026-12-06.5' ? FAULT_KEYS : FAULT_KEYS_2026_12_06_4);
 
 /** How a call failed, as its attributes say it: the HTTP status and the codes, as words the masking keeps. */
 function failureAttributes(attributes: Readonly<Record<string, string | number | boolean>>, version: string): string[] {
