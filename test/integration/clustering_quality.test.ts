@@ -6,7 +6,7 @@
 // - test/fixtures/agent_signals/: agent failure signals written and labelled blind to the grouping code.
 //   The tune sets are what the grouping's rules were studied on (the second was the holdout until
 //   g-2026-12-05.2 was tuned on it, the third to sixth until their mistakes were read on 2026-12-05, the
-//   seventh to thirteenth until 2026-12-06); the holdout set (holdout-13) is only reported.
+//   seventh to thirteenth until 2026-12-06); the holdout sets (holdout-13 and holdout-14) are only reported.
 // - test/fixtures/boundary_signals/: written blind to the classifier for the boundary measurement; the
 //   first set's wrong merges were studied for g-2026-12-05, the second to fifth sets were studied whole
 //   (the third's wrong merges for g-2026-12-05.4, the sixth's and seventh's for g-2026-12-05.5, the first's and
@@ -88,6 +88,7 @@ describe('grouping quality', () => {
     ['agent tune set 12', 'agent_signals/grouping-tune-12.json', { precision: 0.94, recall: 0.29 }],
     ['agent tune set 13', 'agent_signals/grouping-tune-13.json', { precision: 0.93, recall: 0.46 }],
     ['agent holdout set', 'agent_signals/grouping-holdout-13.json', { precision: 0.85, recall: 0.42 }],
+    ['agent holdout set 14', 'agent_signals/grouping-holdout-14.json', { precision: 0.9, recall: 0.36 }],
     // Labelled per boundary family, coarser than one failure (one family holds several tools' argument
     // errors): their recall is low by construction, and their precision is what they test. The header says
     // which of them the grouping was studied on.
