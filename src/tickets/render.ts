@@ -43,6 +43,11 @@ export interface TicketView {
   guarded: boolean;
   gate: { blockAtSeverityLte: number };
   regressed: boolean;
+  /**
+   * Families of the workflow whose evidence is alike (families/grouping/related.ts), the most alike first:
+   * offered for a merge, never merged unasked. `ticket`: theirs, when they have one.
+   */
+  related?: Array<{ familyId: string; title: string; traceCount: number; score: number; shared: string[]; ticket: { number: number; url: string } | null }>;
 }
 
 export interface RenderedTicket {
@@ -87,6 +92,7 @@ export function renderBody(view: TicketView): string {
     ['Boundary', boundarySection(family)],
     ['Owner', ownerSection(view)],
     ['Evidence', evidenceSection(view)],
+    ...(view.related?.length ? [['Possibly the same failure', relatedSection(view.related)] as [string, string]] : []),
     ['Upstream', upstreamSection(view)],
     ['Fix status', fixSection(view)],
     ['Regression coverage', coverageSection(view)],
@@ -184,6 +190,16 @@ function evidenceSection({ family, traces }: TicketView): string {
   });
   const more = family.traceCount > traces.length ? `\nShowing the latest ${traces.length} of ${family.traceCount}.` : '';
   return `${summary}\n${lines.join('\n')}${more}`;
+}
+
+function relatedSection(related: NonNullable<TicketView['related']>): string {
+  const lines = related.map((r) => {
+    const where = r.ticket ? `[#${r.ticket.number}](${safeUrl(r.ticket.url)})` : `family ${codeText(r.familyId, 36)} (no issue yet)`;
+    const shared = r.shared.length > 0 ? `: ${inlineText(r.shared.join(', '), 120)}` : '';
+    return `- ${where} · **${inlineText(r.title, 200)}** · ${count(r.traceCount, 'trace')} · alike ${r.score.toFixed(2)}${shared}`;
+  });
+  const how = 'If one is this failure, comment `/recur merge #<its number>` here (same repository), or merge the families through the API.';
+  return `Families of this workflow whose evidence is like this one's, kept apart because they share too little to join unasked.\n${lines.join('\n')}\n${how}`;
 }
 
 function upstreamSection({ upstream }: TicketView): string {

@@ -2,13 +2,14 @@
 // the ledger. Runs under a per-family lease so two workers never write the same ticket at once; the
 // family's ticket generation tells whether anything changed while it ran.
 import { createHash } from 'node:crypto';
-import { and, desc, eq, gt, gte, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { FileConfig } from '../config/file.js';
 import type { Db } from '../db/client.js';
 import { families, familyKeys, familyOccurrences, regressionPullRequests, tickets, traces } from '../db/schema/index.js';
 import { evaluatorStates } from '../evaluators/guard.js';
 import type { LlmSettings } from '../llm.js';
 import { refreshEvaluator } from '../evaluators/refresh.js';
+import { relatedFamilies } from '../families/grouping/related.js';
 import { recordHistory } from '../families/history.js';
 import { isUpstreamKey } from '../families/keys.js';
 import { NEEDS_OWNER_LABEL, resolveOwnership } from '../families/ownership.js';
@@ -357,7 +358,24 @@ export async function loadTicketView(db: Db, familyId: string, config: FileConfi
     guarded: guard?.guarded ?? false,
     gate: { blockAtSeverityLte: config.gate.block_at_severity_lte },
     regressed: family.status === 'regressed',
+    related: await relatedOffers(db, familyId),
   };
+}
+
+/** Families a ticket offers as possibly the same failure; the ticket shows the first few. */
+const RELATED_SHOWN = 3;
+
+async function relatedOffers(db: Db, familyId: string): Promise<NonNullable<TicketView['related']>> {
+  const found = (await relatedFamilies(db, familyId, RELATED_SHOWN)) ?? [];
+  if (found.length === 0) return [];
+  const issues = await db
+    .select({ familyId: tickets.familyId, number: tickets.number, url: tickets.url })
+    .from(tickets)
+    .where(inArray(tickets.familyId, found.map((f) => f.id)));
+  return found.map((f) => {
+    const issue = issues.find((t) => t.familyId === f.id);
+    return { familyId: f.id, title: f.title, traceCount: f.traceCount, score: f.score, shared: f.shared, ticket: issue ? { number: issue.number, url: issue.url } : null };
+  });
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

@@ -250,6 +250,28 @@ describe('grouping and the families write API', () => {
     expect(shipstation.id).not.toBe(shopify.id);
   });
 
+  it("offers a related family in the ticket, with that family's issue", async () => {
+    const at = (over: Record<string, unknown>) => signal({ workflow: 'tea-desk', severity: 0, ...over });
+    await sendSignals([at({ source: 'langsmith', kind: 'anomaly', title: 'Catalogue fetch times out on sale mornings', message: 'fetch_catalog > 25s on sale mornings' })]);
+    await sendSignals([at({ source: 'user-feedback', kind: 'negative_feedback', title: 'Negative feedback', message: "Couldn't get the Kolkata catalogue from your assistant all morning, it just spins." })]);
+    await settle();
+    const timeouts = await familyOf('Catalogue fetch times out on sale mornings');
+    const comment = await familyOf('Negative feedback');
+    expect(comment.id).not.toBe(timeouts.id);
+    const offered = (await api('GET', `/v1/families/${comment.id}/related`)).json.items;
+    expect(offered.map((f: any) => f.id)).toContain(timeouts.id);
+
+    // The comment's ticket was rendered before or after the other one had an issue; the next render names it.
+    await api('PATCH', `/v1/families/${comment.id}`, { severity: 1 });
+    await settle();
+    const issueOf = async (familyId: string) => (await h.services.database.db.select().from(localIssues).where(eq(localIssues.marker, familyId)))[0]!;
+    const [theirs, ours] = [await issueOf(timeouts.id), await issueOf(comment.id)];
+    const section = ours.body.split('### Possibly the same failure\n')[1]?.split('\n\n###')[0];
+    expect(section).toContain(`[#${theirs.number}](`);
+    expect(section).toContain('**Catalogue fetch times out on sale mornings**');
+    expect(section).toMatch(/alike 0\.\d\d: .*catalogu/);
+  });
+
   it('counts recurrence over the last hour, day and week', async () => {
     const base = { title: 'Agent loops on lookup_customer', tool: 'lookup_customer', message: 'same call repeated 12 times', kind: 'anomaly', workflow: 'crm' };
     await sendSignals([0.5, 5, 30, 72, 240].map((hours) => signal({ ...base, occurred_at: hoursAgo(hours) })));
