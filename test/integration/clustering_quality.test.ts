@@ -78,17 +78,18 @@ describe('grouping quality', () => {
     ['agent tune set 2', 'agent_signals/grouping-tune-2.json', { precision: 0.95, recall: 0.66 }],
     ['agent tune set 3', 'agent_signals/grouping-tune-3.json', { precision: 0.91, recall: 0.38 }],
     ['agent tune set 4', 'agent_signals/grouping-tune-4.json', { precision: 0.85, recall: 0.29 }],
-    ['agent tune set 5', 'agent_signals/grouping-tune-5.json', { precision: 0.9, recall: 0.54 }],
-    ['agent tune set 6', 'agent_signals/grouping-tune-6.json', { precision: 0.86, recall: 0.32 }],
+    ['agent tune set 5', 'agent_signals/grouping-tune-5.json', { precision: 0.9, recall: 0.57 }],
+    ['agent tune set 6', 'agent_signals/grouping-tune-6.json', { precision: 0.88, recall: 0.37 }],
     ['agent tune set 7', 'agent_signals/grouping-tune-7.json', { precision: 0.92, recall: 0.45 }],
-    ['agent tune set 8', 'agent_signals/grouping-tune-8.json', { precision: 0.89, recall: 0.34 }],
+    ['agent tune set 8', 'agent_signals/grouping-tune-8.json', { precision: 0.91, recall: 0.39 }],
     ['agent tune set 9', 'agent_signals/grouping-tune-9.json', { precision: 0.88, recall: 0.42 }],
     ['agent tune set 10', 'agent_signals/grouping-tune-10.json', { precision: 0.93, recall: 0.48 }],
     ['agent tune set 11', 'agent_signals/grouping-tune-11.json', { precision: 0.93, recall: 0.38 }],
-    ['agent tune set 12', 'agent_signals/grouping-tune-12.json', { precision: 0.94, recall: 0.29 }],
-    ['agent tune set 13', 'agent_signals/grouping-tune-13.json', { precision: 0.93, recall: 0.46 }],
-    ['agent holdout set', 'agent_signals/grouping-holdout-13.json', { precision: 0.85, recall: 0.42 }],
-    ['agent holdout set 14', 'agent_signals/grouping-holdout-14.json', { precision: 0.9, recall: 0.36 }],
+    ['agent tune set 12', 'agent_signals/grouping-tune-12.json', { precision: 0.94, recall: 0.32 }],
+    ['agent tune set 13', 'agent_signals/grouping-tune-13.json', { precision: 0.93, recall: 0.49 }],
+    ['agent holdout set', 'agent_signals/grouping-holdout-13.json', { precision: 0.85, recall: 0.45 }],
+    // Two grown families alike (2026-12-06) moved it from 0.922 / 0.378 to 0.893 / 0.439 through the API.
+    ['agent holdout set 14', 'agent_signals/grouping-holdout-14.json', { precision: 0.87, recall: 0.42 }],
     // Labelled per boundary family, coarser than one failure (one family holds several tools' argument
     // errors): their recall is low by construction, and their precision is what they test. The header says
     // which of them the grouping was studied on.
@@ -106,9 +107,9 @@ describe('grouping quality', () => {
     ['boundary set 11', 'boundary_signals/boundary-set-11.json', { precision: 0.98, recall: 0.34 }],
     ['boundary set 12', 'boundary_signals/boundary-set-12.json', { precision: 0.99, recall: 0.33 }],
     // Recall 0.279 since g-2026-12-06.4: a timeout no longer joins a family that never showed a failure class.
-    ['boundary set 13', 'boundary_signals/boundary-set-13.json', { precision: 0.93, recall: 0.27 }],
+    ['boundary set 13', 'boundary_signals/boundary-set-13.json', { precision: 0.91, recall: 0.27 }],
     ['boundary set 14', 'boundary_signals/boundary-set-14.json', { precision: 0.95, recall: 0.22 }],
-    ['boundary set 15', 'boundary_signals/boundary-set-15.json', { precision: 0.96, recall: 0.23 }],
+    ['boundary set 15', 'boundary_signals/boundary-set-15.json', { precision: 0.95, recall: 0.23 }],
   ])('%s: pairwise precision and recall hold their measured floors', async (name, path, floor) => {
     const items = await group(fixture(path));
     const scores = report(name, items);
@@ -120,7 +121,10 @@ describe('grouping quality', () => {
   // Precision 0.87 since g-2026-12-05.4: without the eval attributes of how it ran, the hallucinated-citation
   // family (arxiv sources cited) is small enough that fetch_url's 404s on arxiv URLs join it. The generator
   // labelled them apart; an agent citing arxiv ids that do not exist would fail both ways.
-  it('the first version\'s labelled set (regression): precision at least 0.87 and recall at least 0.9', async () => {
+  // Precision 0.84 since two grown families alike (2026-12-06), recall 0.93 -> 0.96: the generator labelled
+  // issue_refund's "amount is required" and "amount is not a number" apart, and a guardrail's and an
+  // evaluation's competitor mentions apart by source; their families are alike (0.87, 0.49) and merge.
+  it('the first version\'s labelled set (regression): precision at least 0.83 and recall at least 0.9', async () => {
     const old = fixture('signals/labelled.json') as { signals: Array<{ label: string; signal: LabelledSignal }>; near_misses: Array<{ labels: [string, string]; reason: string }> };
     // Tenant is no longer part of a family's identity: those near-misses are one failure now.
     const sameFailure = new Map(old.near_misses.filter((n) => n.reason === 'same_message_other_tenant').map((n) => [n.labels[1], n.labels[0]]));
@@ -130,8 +134,8 @@ describe('grouping quality', () => {
     };
     const items = await group(set);
     const scores = report('first labelled set', items);
-    if (scores.precision < 0.87 || scores.recall < 0.9) console.log(JSON.stringify(worstMistakes(items, 5), null, 2));
-    expect(scores.precision).toBeGreaterThanOrEqual(0.87);
+    if (scores.precision < 0.83 || scores.recall < 0.9) console.log(JSON.stringify(worstMistakes(items, 5), null, 2));
+    expect(scores.precision).toBeGreaterThanOrEqual(0.83);
     expect(scores.recall).toBeGreaterThanOrEqual(0.9);
   }, 180_000);
 });

@@ -272,6 +272,36 @@ describe('grouping and the families write API', () => {
     expect(section).toMatch(/alike 0\.\d\d: .*catalogu/);
   });
 
+  it('merges two grown families of one failure once they are alike, and keeps them apart after a person undoes it', async () => {
+    const at = (over: Record<string, unknown>) => signal({ workflow: 'kennel-billing', severity: 2, ...over });
+    const issue = (id: string, title: string, message: string) => at({ source: 'langsmith', kind: 'anomaly', title, message, upstream: { source: 'langsmith', id } });
+    // Other failures of the workflow, so that words weigh by how rare they are among its families.
+    for (const message of ['Grooming add-on charged to the wrong dog', 'Vaccination certificate upload rejected as unreadable', 'Pickup reminder text sent at 3am', 'Webcam link shared with the wrong owner']) {
+      await sendSignals([at({ source: 'user-feedback', kind: 'negative_feedback', title: 'Negative feedback', message })]);
+    }
+    // LangSmith grouped one failure into two issues by their wording; each gathers a report of its own.
+    await sendSignals([issue('ls-kennel-1', 'Invoices priced from the stay log of the previous week', 'nights billed from the previous week stay log')]);
+    await sendSignals([issue('ls-kennel-2', 'Kennel invoices use an old stay log since the Sunday cutover job', 'billed nights come from the previous week stay log after the cutover')]);
+    await sendSignals([at({ source: 'eval-ci', kind: 'eval_failure', title: 'billing_accuracy failed', message: 'Invoice priced from the previous week stay log: nights billed do not match' })]);
+    await sendSignals([at({ source: 'staff-report', kind: 'other', title: 'Desk note', message: 'Since the Sunday cutover job the kennel invoices use an old stay log again' })]);
+    const first = await familyOf('Invoices priced from the stay log of the previous week');
+    const second = await h.services.database.db.select().from(families).where(eq(families.title, 'Kennel invoices use an old stay log since the Sunday cutover job'));
+    expect(second.map((f) => f.mergedInto)).toEqual([first.id]);
+    expect(first.traceCount).toBe(4);
+    const [rule] = (await api('GET', `/v1/grouping-rules?family_id=${first.id}`)).json.items;
+    expect(rule).toMatchObject({ kind: 'merge', from_family_id: second[0]!.id });
+    expect(rule.actor).toContain('two families alike');
+    const history = (await api('GET', `/v1/families/${first.id}`)).json.history;
+    expect(history.find((e: any) => e.action === 'grouped' && e.detail.title === 'Desk note').detail.reason).toMatch(/its family alike another \(0\.\d\d\), merged into one/);
+
+    // A person says they are two failures: grouping does not merge them again by itself.
+    expect((await api('DELETE', `/v1/grouping-rules/${rule.id}`)).status).toBe(200);
+    await sendSignals([at({ source: 'langsmith', kind: 'anomaly', title: 'Kennel invoices use an old stay log since the Sunday cutover job', message: 'billed nights come from the previous week stay log after the Sunday cutover' })]);
+    const [apart, kept] = [(await api('GET', `/v1/families/${second[0]!.id}`)).json, (await api('GET', `/v1/families/${first.id}`)).json];
+    // The staff note that showed them alike was placed after the merge, so it stays where it was placed.
+    expect([apart.merged_into, apart.trace_count, kept.trace_count]).toEqual([null, 2, 3]);
+  });
+
   it('counts recurrence over the last hour, day and week', async () => {
     const base = { title: 'Agent loops on lookup_customer', tool: 'lookup_customer', message: 'same call repeated 12 times', kind: 'anomaly', workflow: 'crm' };
     await sendSignals([0.5, 5, 30, 72, 240].map((hours) => signal({ ...base, occurred_at: hoursAgo(hours) })));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { maskText } from '../../src/families/grouping/mask.js';
-import { isWord, leafOf, matchTemplate, MINER, minerTokens, type MinerTemplate } from '../../src/families/grouping/miner.js';
+import { isWord, leafOf, matchTemplate, MINER, minerTokens, siblingTemplates, type MinerTemplate } from '../../src/families/grouping/miner.js';
 
 const tokens = (text: string) => minerTokens(maskText(text));
 const template = (id: string, text: string, occurrences = 1): MinerTemplate => ({ id, tokens: tokens(text), occurrences });
@@ -145,5 +145,18 @@ describe('matchTemplate', () => {
       { id: 'wide', tokens: ['job', '<num>', 'failed', 'on', '<*>'], occurrences: 1 },
     ];
     expect(matchTemplate(tokens('job 7 failed on node-b9'), leaf)).toMatchObject({ action: 'join', template: { id: 'wide' } });
+  });
+});
+
+describe('siblingTemplates', () => {
+  it.each<[string, string, boolean]>([
+    ['Severity of incident overestimated', 'Severity of incident underestimated', true],
+    ['POST /v1/refunds 400', 'POST /v1/refunds 403', true],
+    ['Too pushy tone in the email', 'Too formal tone in the email', true],
+    ['Severity of incident overestimated', 'Severity of incident overestimated', false],
+    ['Too pushy tone in the email', 'Too formal style in an email', false],
+    ['timeout after <num> ms', 'timeout after <num> ms on retry', false],
+  ])('%s / %s: %s', (a, b, siblings) => {
+    expect(siblingTemplates(tokens(a), tokens(b))).toBe(siblings);
   });
 });

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { normalizeName, signalFeatures, splitIdentifier, textWords } from '../../src/families/grouping/features.js';
 import { groupingText, isLogLine, planGrouping } from '../../src/families/grouping/plan.js';
 import type { Signal } from '../../src/families/types.js';
-import { alikeFamilies, bridges, foldCounts, foldProfile, rarity, RELATED, sameFailure, SIMILARITY, similarFamilies, vetoed } from '../../src/families/grouping/similarity.js';
+import { tellingFeatures } from '../../src/families/grouping/profile_index.js';
+import { alikeFamilies, alikeProfiles, bridges, CONSOLIDATION, foldCounts, foldProfile, rarity, RELATED, sameFailure, SIMILARITY, similarFamilies, vetoed } from '../../src/families/grouping/similarity.js';
 
 const features = (s: { title: string; message?: string; tool?: string; errorType?: string; kind?: Signal['kind']; attributes?: Record<string, string | number | boolean> }) => signalFeatures(s);
 const profileOf = (...signals: Array<Parameters<typeof features>[0]>) => signals.reduce<Record<string, number>>((p, s) => foldProfile(p, features(s)), {});
@@ -654,6 +655,80 @@ describe('similarity', () => {
       // and the other way round
       expect(vetoed(Object.keys(sameTool401.features), timeout)).toBe(true);
       expect(alikeFamilies(sameTool401.features, [{ familyId: 'timeout', features: timeout }], flat)).toEqual([]);
+    });
+  });
+
+  describe('two grown families alike (consolidation)', () => {
+    type S = Parameters<typeof features>[0];
+    const family = (familyId: string, ...signals: S[]) => ({ familyId, features: profileOf(...signals), signals: signals.length });
+    const comment = (message: string): S => ({ title: 'Negative feedback', message, kind: 'negative_feedback' });
+    const evalFailure = (message: string): S => ({ title: 'tide_window_check failed', message, kind: 'eval_failure' });
+    const comments = family('comments', comment('It confirmed my arrival at 9pm but the causeway was flooded, outside the safe tide window.'), comment('Booked an arrival outside the tide window, we could not cross the causeway.'));
+    const evals = family('evals', evalFailure('Agent confirmed arrival outside the safe crossing window for the causeway tide.'), evalFailure('Confirmed arrival time falls outside the tide window; causeway unsafe to cross.'));
+
+    it.each<[string, 0 | 1, string[]]>([
+      ['a signal: features no more than a fifth of the families showed', 0, ['w:one']],
+      ["a family, which is one of those counted: not what only it showed, and one more family's", 1, ['w:two']],
+    ])('finds candidates for %s', (_, own, telling) => {
+      const frequencies = new Map([['', 6], ['w:one', 1], ['w:two', 2], ['w:three', 3], ['w:unseen', 0]]);
+      expect(tellingFeatures(['w:one', 'w:two', 'w:three', 'w:unseen'], frequencies, own)).toEqual(telling);
+    });
+
+    it('finds two fragments of one failure alike, whichever is compared with which', () => {
+      const there = alikeProfiles(comments, evals, flat)!;
+      expect(there).toBeGreaterThanOrEqual(CONSOLIDATION.threshold);
+      expect(alikeProfiles(evals, comments, flat)).toBeCloseTo(there, 10);
+    });
+
+    it('a grown family does not cover a young one by its many words, as the overlap a signal is scored by does', () => {
+      const grown = family(
+        'grown',
+        comment('The refund for my cancelled lesson never arrived, and the booking page keeps showing the old teacher and the wrong room.'),
+        comment('Refund still missing after two weeks; also the reminder email came twice and the teacher name was wrong.'),
+        comment('Where is my refund? The lesson was cancelled by you, and the app still lists it as booked for Tuesday.'),
+      );
+      const young = family('young', comment('Reminder email came twice.'), comment('Got the reminder email twice again.'));
+      const overlap = alikeFamilies(young.features, [grown], flat)[0]?.score ?? 0;
+      expect(overlap).toBeGreaterThanOrEqual(CONSOLIDATION.threshold);
+      expect(alikeProfiles(grown, young, flat)!).toBeLessThan(CONSOLIDATION.threshold);
+    });
+
+    it("counts only what the reports say, not the attributes and identifiers every report of a source's format carries", () => {
+      const format = { 'attr:session_name=lighthouse-prod': 2, 'id:issue_trace_added': 2, 'tool:check_tide': 2 };
+      const a = { familyId: 'a', signals: 2, features: { ...format, 'w:waiver': 2, 'w:deposit': 1 } };
+      const b = { familyId: 'b', signals: 2, features: { ...format, 'w:lesson': 2, 'w:ag': 2 } };
+      expect(alikeProfiles(a, b, flat)).toBe(0);
+    });
+
+    it.each<[string, ReturnType<typeof family>, ReturnType<typeof family>]>([
+      [
+        'a status one signal of each names, though most name none',
+        family('a', { title: 'Calendar sync failed', message: 'Google Calendar sync stopped for the clinic' }, { title: 'Calendar sync failed', message: 'clinic calendar not synced' }, { title: 'Calendar sync failed', message: 'HTTP 429 from Google Calendar' }),
+        family('b', { title: 'Calendar sync failed', message: 'Calendar sync stopped for the clinic' }, { title: 'Calendar sync failed', message: 'Google Calendar sync failed again' }, { title: 'Calendar sync failed', message: 'HTTP 401 from Google Calendar' }),
+      ],
+      [
+        'what each says in most of its signals differs, though a stray signal shares the other status',
+        family('a', { title: 'Ticket update failed', message: 'HTTP 404 from Zendesk: ticket not found' }, { title: 'Ticket update failed', message: 'Zendesk answered 404 for the ticket' }, { title: 'Ticket update failed', message: 'HTTP 422 from Zendesk: status is invalid' }),
+        family('b', { title: 'Ticket update failed', message: 'HTTP 422 from Zendesk: status is not a valid value' }, { title: 'Ticket update failed', message: 'Zendesk answered 422: status is invalid' }),
+      ],
+      [
+        'a failure of the called service against what the agent did wrong',
+        family('a', { title: 'check_tide timed out', message: 'check_tide timed out after 30s' }, { title: 'tide lookups time out', message: 'check_tide timeout on every morning run' }),
+        family('b', { title: 'Wrong tide window', message: 'check_tide window ignored, arrival confirmed on a flooded causeway' }, { title: 'Wrong tide window', message: 'confirmed a causeway crossing outside the check_tide window' }),
+      ],
+      [
+        'two timeouts with nothing named in common',
+        family('a', { title: 'Model call timed out', message: 'model request timed out after 60s', kind: 'timeout' }, { title: 'Model call timed out', message: 'the answer timed out waiting for tokens', kind: 'timeout' }),
+        family('b', { title: 'Search timed out', message: 'offers search timed out after 20s', kind: 'timeout' }, { title: 'Search timed out', message: 'the search for fares timed out', kind: 'timeout' }),
+      ],
+      [
+        'other exceptions',
+        family('a', { title: 'Textract failed', message: 'UnsupportedDocumentException: document format not supported' }, { title: 'Textract failed on scan', message: 'UnsupportedDocumentException when calling AnalyzeDocument' }),
+        family('b', { title: 'Textract failed', message: 'ProvisionedThroughputExceededException when calling AnalyzeDocument' }, { title: 'Textract failed on scan', message: 'ProvisionedThroughputExceededException: document rate' }),
+      ],
+    ])('told apart: %s', (_, a, b) => {
+      expect(alikeProfiles(a, b, flat)).toBeNull();
+      expect(alikeProfiles(b, a, flat)).toBeNull();
     });
   });
 

@@ -100,6 +100,14 @@ export function matchTemplate<T extends MinerTemplate>(tokens: readonly string[]
   return { action: 'new', tokens: [...tokens], siblings };
 }
 
+/** Whether two templates are siblings: they differ in a word or two and nothing else, so the miner told them apart. */
+export function siblingTemplates(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const compared = compare(a, b);
+  const differ = compared.words.length + compared.kept;
+  return differ > 0 && differ <= MINER.siblingWords && compared.others === 0;
+}
+
 /**
  * How a template and a text differ: the share of positions where they agree (wildcards do not count as
  * agreeing, as in Drain3; a delimiter both have is not counted), and the differing positions split into

@@ -18,12 +18,12 @@ export async function featureFrequencies(tx: Db, scope: string, features: readon
 /**
  * The features worth finding candidates by: shown by some family of the scope, and by no more than a
  * share of them (SIMILARITY.commonShare, at most SIMILARITY.maxPostings), so the lookup costs the same with
- * 100,000 families as with 100.
+ * 100,000 families as with 100. A family looking for others alike (`own`) is one of those counted.
  */
-export function tellingFeatures(features: readonly string[], frequencies: ReadonlyMap<string, number>): string[] {
+export function tellingFeatures(features: readonly string[], frequencies: ReadonlyMap<string, number>, own: 0 | 1 = 0): string[] {
   const familiesInScope = frequencies.get('') ?? 0;
-  const common = Math.min(SIMILARITY.maxPostings, Math.max(1, familiesInScope * SIMILARITY.commonShare));
-  return features.filter((f) => (frequencies.get(f) ?? 0) > 0 && (frequencies.get(f) ?? 0) <= common);
+  const common = Math.min(SIMILARITY.maxPostings, Math.max(1, familiesInScope * SIMILARITY.commonShare)) + own;
+  return features.filter((f) => (frequencies.get(f) ?? 0) > own && (frequencies.get(f) ?? 0) <= common);
 }
 
 /** The families of the scope sharing the most of the given features, most first, ties to the older id. */

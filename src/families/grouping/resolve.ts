@@ -1,20 +1,21 @@
 // Finds the family of a signal whose keys name none, inside the caller's transaction and under the
 // grouping lock: the legacy title keys, then the template miner, then (for signals with words people
 // chose or a tool or error type, not a bare log line) the similarity step and, when configured, the
-// semantic step; a split rule may send the signal to the family split out; else a new family. Every step
+// semantic step; a split rule may send the signal to the family split out; else a new family. A family
+// that grew is then compared with the grown families of its workflow, and two alike are merged. Every step
 // reads by indexed keys and bounded lists (a leaf's recent templates, the families sharing a rare
 // feature), never a scan, so the cost per signal does not grow with the number of families.
-import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import { jsonParam, rowsOf, type Db } from '../../db/client.js';
 import { families, familyEmbeddings, familyFeatures, familyKeys, familyProfiles, familyTemplates, familyTitles, groupingFeatureStats, groupingRules } from '../../db/schema/index.js';
 import { cosine, foldVector, type Embedder } from './embeddings.js';
 import { mergeFamilies } from '../merge.js';
 import { bestNearDuplicate, titleTokens } from './legacy_2026_11_22/keys.js';
 import { FEATURE } from './features.js';
-import { matchTemplate, MINER, templateText } from './miner.js';
+import { matchTemplate, MINER, siblingTemplates, templateText } from './miner.js';
 import type { GroupingKey, GroupingPlan } from './plan.js';
 import { familiesSharing, featureFrequencies, liveProfiles, tellingFeatures, weighing } from './profile_index.js';
-import { bridges, foldProfile, sameFailure, SIMILARITY, similarFamilies, vetoed, type SimilarityMatch } from './similarity.js';
+import { alikeProfiles, bridges, CONSOLIDATION, foldProfile, sameFailure, SIMILARITY, similarFamilies, vetoed, type SimilarityMatch } from './similarity.js';
 
 export type MatchedBy =
   | 'upstream'
@@ -91,10 +92,12 @@ export interface ResolveContext {
 export async function resolveFamily(tx: Db, plan: GroupingPlan, ctx: ResolveContext): Promise<Resolution> {
   const semantic = ctx.embedder && plan.comparable ? lazyVector(ctx.embedder, plan.semanticText) : null;
   const found = (await legacyTitleMatch(tx, plan)) ?? (await deterministicMatch(tx, plan, ctx)) ?? (semantic ? await semanticMatch(tx, plan, ctx.embedder!, await semantic()) : null);
-  const resolution = found ? await followSplitRules(tx, plan, found) : { familyId: await ctx.create(), matchedBy: 'new' as const, score: 1 };
-  await learn(tx, plan, resolution);
-  if (semantic) await learnVector(tx, plan.scope, resolution.familyId, ctx.embedder!.model, await semantic());
-  return resolution;
+  const placed = found ? await followSplitRules(tx, plan, found) : { familyId: await ctx.create(), matchedBy: 'new' as const, score: 1 };
+  await learn(tx, plan, placed);
+  if (semantic) await learnVector(tx, plan.scope, placed.familyId, ctx.embedder!.model, await semantic());
+  // A bare log line is grouped by the miner alone (plan.ts): its family is not compared by words.
+  const grew = plan.comparable && placed.matchedBy !== 'new' && placed.matchedBy !== 'split_rule';
+  return grew ? consolidate(tx, plan.scope, placed, ctx.actor) : placed;
 }
 
 /** The template miner, then the similarity step among the families the miner did not tell apart. */
@@ -234,7 +237,8 @@ async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<st
   // failed alike shows they are one: the later one joins the earlier (arrival order had kept them apart).
   const profileOf = (id: string) => candidates.find((c) => c.familyId === id)!.features;
   const close = (m: SimilarityMatch) => m.score >= SIMILARITY.bridge || m.sameFailure;
-  if (second && close(best) && close(second) && bridges(profileOf(best.familyId), profileOf(second.familyId))) {
+  const bridged = second && close(best) && close(second) && bridges(profileOf(best.familyId), profileOf(second.familyId));
+  if (bridged && !(await keptApart(tx, best.familyId, [second.familyId])).has(second.familyId)) {
     const [earlier, later] = await tx
       .select({ id: families.id })
       .from(families)
@@ -244,6 +248,70 @@ async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<st
     return { familyId: earlier!.id, matchedBy: 'similarity', score: best.score, reason: `${reason}; like another family too (${second.score.toFixed(2)}), merged into this one` };
   }
   return { familyId: best.familyId, matchedBy: 'similarity', score: best.score, reason };
+}
+
+/**
+ * A family that grew is compared with the families of its scope alike it (alikeProfiles): arrival order
+ * splits a failure whose first reports shared too little, and once both fragments have grown they say the
+ * same. The later family is merged into the earlier, as a bridge merges, and the signal's reason says so.
+ * Not with families a person kept apart, nor those the miner told apart by a word.
+ */
+async function consolidate(tx: Db, scope: string, placed: Resolution, actor: string): Promise<Resolution> {
+  const [own] = await liveProfiles(tx, [placed.familyId]);
+  if (!own || (own.signals ?? 1) < CONSOLIDATION.minSignals) return placed;
+  const features = Object.keys(own.features);
+  const frequencies = await featureFrequencies(tx, scope, features);
+  const hits = await familiesSharing(tx, scope, tellingFeatures(features, frequencies, 1), CONSOLIDATION.maxCandidates + 1);
+  const apart = new Set([...(await keptApart(tx, placed.familyId, hits)), ...(await toldApartByMiner(tx, placed.familyId, hits))]);
+  const candidates = (await liveProfiles(tx, hits.filter((id) => id !== placed.familyId && !apart.has(id)))).filter((p) => (p.signals ?? 1) >= CONSOLIDATION.minSignals);
+  if (candidates.length === 0) return placed;
+  const weight = await weighing(tx, scope, frequencies, candidates);
+  let best: { familyId: string; score: number } | null = null;
+  for (const candidate of candidates) {
+    const score = alikeProfiles(own, candidate, weight);
+    if (score !== null && score >= CONSOLIDATION.threshold && (!best || score > best.score)) best = { familyId: candidate.familyId, score };
+  }
+  if (!best) return placed;
+  const [earlier, later] = await tx
+    .select({ id: families.id })
+    .from(families)
+    .where(inArray(families.id, [placed.familyId, best.familyId]))
+    .orderBy(families.createdAt, families.id);
+  await mergeFamilies(tx, { sourceId: later!.id, targetId: earlier!.id, actor: `${actor} (grouping: two families alike)` });
+  const reason = `${placed.reason ?? placed.matchedBy}; its family alike another (${best.score.toFixed(2)}), merged into one`;
+  return { ...placed, familyId: earlier!.id, reason };
+}
+
+/**
+ * Those of `others` with a template the miner told apart from one of the family's (siblings: worded alike but
+ * for a word, `Severity overestimated` and `Severity underestimated`), which the similarity step never joins.
+ */
+async function toldApartByMiner(tx: Db, familyId: string, others: readonly string[]): Promise<Set<string>> {
+  if (others.length === 0) return new Set();
+  const rows = await tx.select({ familyId: familyTemplates.familyId, tokens: familyTemplates.tokens }).from(familyTemplates).where(inArray(familyTemplates.familyId, [familyId, ...others]));
+  const own = rows.filter((r) => r.familyId === familyId).map((r) => r.tokens.split(' '));
+  return new Set(rows.filter((r) => r.familyId !== familyId && own.some((tokens) => siblingTemplates(tokens, r.tokens.split(' ')))).map((r) => r.familyId));
+}
+
+/**
+ * Those of `others` a person kept apart from the family: a merge of the two that was undone, or a split of
+ * one from the other in force. Grouping does not merge them by itself (consolidation, bridges); a person
+ * still can.
+ */
+async function keptApart(tx: Db, familyId: string, others: readonly string[]): Promise<Set<string>> {
+  if (others.length === 0) return new Set();
+  const ids = [familyId, ...others];
+  const rows = await tx
+    .select({ familyId: groupingRules.familyId, fromFamilyId: groupingRules.fromFamilyId })
+    .from(groupingRules)
+    .where(
+      and(
+        inArray(groupingRules.familyId, ids),
+        inArray(groupingRules.fromFamilyId, ids),
+        or(and(eq(groupingRules.kind, 'merge'), isNotNull(groupingRules.undoneAt)), and(eq(groupingRules.kind, 'split'), isNull(groupingRules.undoneAt))),
+      ),
+    );
+  return new Set(rows.flatMap((r) => (r.familyId === familyId ? [r.fromFamilyId] : r.fromFamilyId === familyId ? [r.familyId] : [])));
 }
 
 /**

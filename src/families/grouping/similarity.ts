@@ -6,6 +6,7 @@
 // however many words agree: another tool, failure class (a 429 is not a 401), HTTP status, error code or
 // failed check; a rate limit or rejected credential of one provider is one failure whichever of its tools
 // met it. Evidence that they are one lowers the bar: the same thing failing the same way (sameFailure).
+// Two families that have grown alike are one failure too (alikeProfiles), as arrival order had split it.
 // Pure: the caller loads the candidates and the frequencies.
 import { FEATURE } from './features.js';
 
@@ -246,9 +247,68 @@ export function bridges(a: Readonly<Record<string, number>>, b: Readonly<Record<
 
 const NAMED = new RegExp(`^(?:${[FEATURE.tool, FEATURE.host, FEATURE.path, FEATURE.exception, ...CODES].join('|')})`);
 const HOST = new RegExp(`^${FEATURE.host}`);
+const NAMED_OR_IDENTIFIED = new RegExp(`^(?:${[FEATURE.tool, FEATURE.host, FEATURE.path, FEATURE.exception, FEATURE.identifier, ...CODES].join('|')})`);
 
 /** Attributes whose value names the check that failed: `attr:evaluator=citation_coverage`. */
 const CHECK_ATTRIBUTE = /^attr:((?:[\w-]+\.)*(?:evaluator|metric|eval[._-]?name|evaluation[._-]?name|guardrail(?:[._-]?name)?|check|policy|detector|monitor(?:[._-]?name)?))=/;
+
+export const CONSOLIDATION = {
+  /** The cosine of two families' weighted profiles at which they are one failure (see alikeProfiles). */
+  threshold: 0.35,
+  /** Signals each family must have compared: a family of one signal is that signal, which the similarity step placed. */
+  minSignals: 2,
+  /** Share of a family's signals that show a feature for it to be what the family says throughout. */
+  dominant: 0.5,
+  /** Candidate families compared, those sharing the most telling features first. */
+  maxCandidates: 32,
+} as const;
+
+/**
+ * How alike two families of two signals or more are, once both have grown: the cosine of their profiles,
+ * each feature counted by the share of the family's signals that showed it and weighed by its rarity, or
+ * null when evidence tells them apart. Symmetric, unlike the overlap a signal is scored by, so a grown
+ * family does not cover a young one by its many words. Only what the reports say counts: words, statuses,
+ * classes, codes, exceptions, hosts and endpoints, not attributes or identifiers (every report of one
+ * source's format carries the same ones: `session_name=…-prod`, `issue.trace.added`) nor tools, which veto.
+ * Told apart: a veto either way on the whole profiles or on what each says in most of its signals (a
+ * profile that grew by a wrong join still says what it mostly is), one naming a failure of the service it
+ * called and the other not, both naming one with nothing named in common (a model's timeouts and a fare
+ * search's), or exceptions that differ.
+ */
+export function alikeProfiles(a: Profile, b: Profile, rarityOf: (feature: string) => number): number | null {
+  if (familiesApart(a, b)) return null;
+  const weight = (feature: string) => (COMPARED.test(feature) ? rarityOf(feature) : 0);
+  const vector = (p: Profile) => {
+    const signals = Math.max(1, p.signals ?? 1);
+    return Object.entries(p.features).flatMap(([feature, count]) => (weight(feature) > 0 && count > 0 ? [[feature, (count / signals) * weight(feature)] as const] : []));
+  };
+  const va = vector(a);
+  const vb = new Map(vector(b));
+  const norm = (values: Iterable<number>) => Math.sqrt([...values].reduce((sum, x) => sum + x * x, 0));
+  const dot = va.reduce((sum, [feature, x]) => sum + x * (vb.get(feature) ?? 0), 0);
+  const denominator = norm(va.map(([, x]) => x)) * norm(vb.values());
+  return denominator > 0 ? dot / denominator : 0;
+}
+
+/** Features two families are compared by: not attributes, identifiers or tools (see alikeProfiles). */
+const COMPARED = new RegExp(`^(?!${[FEATURE.attribute, FEATURE.identifier, FEATURE.tool].join('|')})`);
+
+function familiesApart(a: Profile, b: Profile): boolean {
+  const dominant = (p: Profile) => Object.fromEntries(Object.entries(p.features).filter(([, count]) => count >= Math.max(1, p.signals ?? 1) * CONSOLIDATION.dominant));
+  const [da, db] = [dominant(a), dominant(b)];
+  const servesFailure = (p: Readonly<Record<string, number>>) => namesServiceFailure(Object.keys(p));
+  const exceptions = (p: Profile) => Object.keys(p.features).filter((f) => f.startsWith(FEATURE.exception));
+  const [ea, eb] = [exceptions(a), exceptions(b)];
+  return (
+    vetoed(Object.keys(a.features), b.features) ||
+    vetoed(Object.keys(b.features), a.features) ||
+    vetoed(Object.keys(da), db) ||
+    vetoed(Object.keys(db), da) ||
+    servesFailure(da) !== servesFailure(db) ||
+    (servesFailure(da) && !Object.keys(a.features).some((f) => NAMED_OR_IDENTIFIED.test(f) && (b.features[f] ?? 0) > 0)) ||
+    (ea.length > 0 && eb.length > 0 && !ea.some((f) => (b.features[f] ?? 0) > 0))
+  );
+}
 
 /** A family's profile after one more signal, keeping the most frequent features. */
 export function foldProfile(profile: Readonly<Record<string, number>>, features: readonly string[]): Record<string, number> {
