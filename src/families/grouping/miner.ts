@@ -75,7 +75,7 @@ export function matchTemplate<T extends MinerTemplate>(tokens: readonly string[]
     if (template.tokens.length !== tokens.length) continue;
     const compared = compare(template.tokens, tokens);
     if (compared.words.length > 0 || compared.kept > 0) {
-      if (compared.words.length + compared.kept <= MINER.siblingWords && compared.others === 0) siblings.push(template);
+      if (differsByAWord(compared)) siblings.push(template);
       if (compared.words.length === 1 && compared.kept === 0 && compared.others === 0) {
         const position = compared.words[0]!;
         wordSiblings.set(position, [...(wordSiblings.get(position) ?? []), template]);
@@ -102,8 +102,10 @@ export function matchTemplate<T extends MinerTemplate>(tokens: readonly string[]
 
 /** Whether two templates are siblings: they differ in a word or two and nothing else, so the miner told them apart. */
 export function siblingTemplates(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  const compared = compare(a, b);
+  return a.length === b.length && differsByAWord(compare(a, b));
+}
+
+function differsByAWord(compared: ReturnType<typeof compare>): boolean {
   const differ = compared.words.length + compared.kept;
   return differ > 0 && differ <= MINER.siblingWords && compared.others === 0;
 }
