@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeName, signalFeatures, splitIdentifier, textWords } from '../../src/families/grouping/features.js';
 import { groupingText, isLogLine, planGrouping } from '../../src/families/grouping/plan.js';
 import type { Signal } from '../../src/families/types.js';
-import { tellingFeatures } from '../../src/families/grouping/profile_index.js';
+import { amongOthers, tellingFeatures } from '../../src/families/grouping/profile_index.js';
 import { alikeFamilies, alikeProfiles, bridges, CONSOLIDATION, foldCounts, foldProfile, rarity, RELATED, sameFailure, SIMILARITY, similarFamilies, vetoed } from '../../src/families/grouping/similarity.js';
 
 const features = (s: { title: string; message?: string; tool?: string; errorType?: string; kind?: Signal['kind']; attributes?: Record<string, string | number | boolean> }) => signalFeatures(s);
@@ -666,12 +666,12 @@ describe('similarity', () => {
     const comments = family('comments', comment('It confirmed my arrival at 9pm but the causeway was flooded, outside the safe tide window.'), comment('Booked an arrival outside the tide window, we could not cross the causeway.'));
     const evals = family('evals', evalFailure('Agent confirmed arrival outside the safe crossing window for the causeway tide.'), evalFailure('Confirmed arrival time falls outside the tide window; causeway unsafe to cross.'));
 
-    it.each<[string, 0 | 1, string[]]>([
-      ['a signal: features no more than a fifth of the families showed', 0, ['w:one']],
-      ["a family, which is one of those counted: not what only it showed, and one more family's", 1, ['w:two']],
-    ])('finds candidates for %s', (_, own, telling) => {
+    it.each<[string, (f: Map<string, number>) => ReadonlyMap<string, number>, string[]]>([
+      ['a signal: features no more than a fifth of the families showed', (f) => f, ['w:one']],
+      ["a family, which is one of those counted: not what only it showed, and one more family's", amongOthers, ['w:two']],
+    ])('finds candidates for %s', (_, counted, telling) => {
       const frequencies = new Map([['', 6], ['w:one', 1], ['w:two', 2], ['w:three', 3], ['w:unseen', 0]]);
-      expect(tellingFeatures(['w:one', 'w:two', 'w:three', 'w:unseen'], frequencies, own)).toEqual(telling);
+      expect(tellingFeatures(['w:one', 'w:two', 'w:three', 'w:unseen'], counted(frequencies))).toEqual(telling);
     });
 
     it('finds two fragments of one failure alike, whichever is compared with which', () => {

@@ -18,12 +18,31 @@ export async function featureFrequencies(tx: Db, scope: string, features: readon
 /**
  * The features worth finding candidates by: shown by some family of the scope, and by no more than a
  * share of them (SIMILARITY.commonShare, at most SIMILARITY.maxPostings), so the lookup costs the same with
- * 100,000 families as with 100. A family looking for others alike (`own`) is one of those counted.
+ * 100,000 families as with 100.
  */
-export function tellingFeatures(features: readonly string[], frequencies: ReadonlyMap<string, number>, own: 0 | 1 = 0): string[] {
+export function tellingFeatures(features: readonly string[], frequencies: ReadonlyMap<string, number>): string[] {
   const familiesInScope = frequencies.get('') ?? 0;
-  const common = Math.min(SIMILARITY.maxPostings, Math.max(1, familiesInScope * SIMILARITY.commonShare)) + own;
-  return features.filter((f) => (frequencies.get(f) ?? 0) > own && (frequencies.get(f) ?? 0) <= common);
+  const common = Math.min(SIMILARITY.maxPostings, Math.max(1, familiesInScope * SIMILARITY.commonShare));
+  return features.filter((f) => (frequencies.get(f) ?? 0) > 0 && (frequencies.get(f) ?? 0) <= common);
+}
+
+/**
+ * The frequencies among the other families of the scope, for a family of it: the family itself is one of
+ * the scope's families and has shown each of its own features.
+ */
+export function amongOthers(frequencies: ReadonlyMap<string, number>): Map<string, number> {
+  return new Map([...frequencies].map(([feature, count]) => [feature, count - 1]));
+}
+
+/**
+ * The other families of the scope to compare a family with (two grown families alike, related families):
+ * those sharing the most of its features that are telling among the others, most first; and the
+ * frequencies of its features, to weigh them by.
+ */
+export async function familiesSharingWith(tx: Db, scope: string, familyId: string, features: readonly string[], limit: number): Promise<{ ids: string[]; frequencies: Map<string, number> }> {
+  const frequencies = await featureFrequencies(tx, scope, features);
+  const ids = await familiesSharing(tx, scope, tellingFeatures(features, amongOthers(frequencies)), limit + 1);
+  return { ids: ids.filter((id) => id !== familyId).slice(0, limit), frequencies };
 }
 
 /** The families of the scope sharing the most of the given features, most first, ties to the older id. */

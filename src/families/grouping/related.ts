@@ -6,7 +6,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { families, familyProfiles } from '../../db/schema/index.js';
-import { familiesSharing, featureFrequencies, liveProfiles, tellingFeatures, weighing } from './profile_index.js';
+import { familiesSharingWith, liveProfiles, weighing } from './profile_index.js';
 import { readableFeature } from './resolve.js';
 import { alikeFamilies, RELATED } from './similarity.js';
 
@@ -29,10 +29,7 @@ export async function relatedFamilies(db: Db, familyId: string, limit: number): 
   const [profile] = await db.select({ scope: familyProfiles.scope, features: familyProfiles.features }).from(familyProfiles).where(eq(familyProfiles.familyId, familyId));
   if (!profile) return [];
   const features = Object.keys(profile.features);
-  const frequencies = await featureFrequencies(db, profile.scope, features);
-  // Telling among the other families: the family itself has shown every one of its features.
-  const others = new Map([...frequencies].map(([feature, count]) => [feature, count - 1]));
-  const ids = (await familiesSharing(db, profile.scope, tellingFeatures(features, others), RELATED.maxCandidates + 1)).filter((id) => id !== familyId);
+  const { ids, frequencies } = await familiesSharingWith(db, profile.scope, familyId, features, RELATED.maxCandidates);
   const candidates = await liveProfiles(db, ids);
   const weight = await weighing(db, profile.scope, frequencies, candidates);
   const matches = alikeFamilies(profile.features, candidates, weight).slice(0, limit);

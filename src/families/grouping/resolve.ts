@@ -14,7 +14,7 @@ import { bestNearDuplicate, titleTokens } from './legacy_2026_11_22/keys.js';
 import { FEATURE } from './features.js';
 import { matchTemplate, MINER, siblingTemplates, templateText } from './miner.js';
 import type { GroupingKey, GroupingPlan } from './plan.js';
-import { familiesSharing, featureFrequencies, liveProfiles, tellingFeatures, weighing } from './profile_index.js';
+import { familiesSharing, familiesSharingWith, featureFrequencies, liveProfiles, tellingFeatures, weighing } from './profile_index.js';
 import { alikeProfiles, bridges, CONSOLIDATION, foldProfile, sameFailure, SIMILARITY, similarFamilies, vetoed, type SimilarityMatch } from './similarity.js';
 
 export type MatchedBy =
@@ -260,10 +260,9 @@ async function consolidate(tx: Db, scope: string, placed: Resolution, actor: str
   const [own] = await liveProfiles(tx, [placed.familyId]);
   if (!own || (own.signals ?? 1) < CONSOLIDATION.minSignals) return placed;
   const features = Object.keys(own.features);
-  const frequencies = await featureFrequencies(tx, scope, features);
-  const hits = await familiesSharing(tx, scope, tellingFeatures(features, frequencies, 1), CONSOLIDATION.maxCandidates + 1);
-  const apart = new Set([...(await keptApart(tx, placed.familyId, hits)), ...(await toldApartByMiner(tx, placed.familyId, hits))]);
-  const candidates = (await liveProfiles(tx, hits.filter((id) => id !== placed.familyId && !apart.has(id)))).filter((p) => (p.signals ?? 1) >= CONSOLIDATION.minSignals);
+  const { ids, frequencies } = await familiesSharingWith(tx, scope, placed.familyId, features, CONSOLIDATION.maxCandidates);
+  const apart = new Set([...(await keptApart(tx, placed.familyId, ids)), ...(await toldApartByMiner(tx, placed.familyId, ids))]);
+  const candidates = (await liveProfiles(tx, ids.filter((id) => !apart.has(id)))).filter((p) => (p.signals ?? 1) >= CONSOLIDATION.minSignals);
   if (candidates.length === 0) return placed;
   const weight = await weighing(tx, scope, frequencies, candidates);
   let best: { familyId: string; score: number } | null = null;
