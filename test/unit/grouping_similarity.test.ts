@@ -375,6 +375,28 @@ describe('features', () => {
     });
   });
 
+  describe('from g-2026-12-06.6', () => {
+    const codes = (signal: Parameters<typeof features>[0]) => features(signal).filter((f) => /^(?:code|errno|missing|status):/.test(f)).sort();
+    it.each<[string, Parameters<typeof features>[0], string[]]>([
+      ['an error type of a capital and two digits (an ACH return)', { title: 'send_payout returned', errorType: 'R04' }, ['code:r04']],
+      ["MongoDB's duplicate key code as the error type", { title: 'insert failed', errorType: 'E11000' }, ['code:e11000']],
+      ["Prisma's code as the error type", { title: 'query failed', errorType: 'P1001' }, ['code:p1001']],
+      ['no code: a status written as an error type is a status', { title: 'lookup failed', errorType: 'HTTP503' }, ['status:503']],
+      ['no code: two digits in a text', { title: 'x', message: 'ACH return R03 for seller S-962635' }, []],
+      ["the field NetSuite's invalid value names", { title: 'POST /services/rest/record/v1/salesOrder', message: 'Invalid Field Value 14 for the following field: location' }, ['missing:location']],
+    ])('reads %s', (_, signal, expected) => {
+      expect(codes(signal)).toEqual(expected);
+    });
+
+    it('two return codes of one payout tool, and one invalid value on two fields, are two failures each', () => {
+      const r04 = { title: 'send_payout returned: ACH return R04', tool: 'send_payout', errorType: 'R04' };
+      expect(vetoed(features({ ...r04, title: 'send_payout returned: ACH return R03', errorType: 'R03' }), profileOf(r04))).toBe(true);
+      expect(vetoed(features({ ...r04, title: 'send_payout returned: ACH return' }), profileOf(r04))).toBe(false);
+      const field = (name: string) => ({ title: 'create_sales_order failed: 400 INVALID_FLD_VALUE', message: `Invalid Field Value 14 for the following field: ${name}` });
+      expect(vetoed(features(field('item')), profileOf(field('location')))).toBe(true);
+    });
+  });
+
   it('a plain word or a number assigned to error or code is no code (from g-2026-12-05.7)', () => {
     expect(features({ title: 'x', message: 'lookup failed error=timeout code=504' }).filter((f) => f.startsWith('code:'))).toEqual([]);
   });

@@ -55,11 +55,11 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   // Numeric codes, read with the pattern the masking keeps them by.
   for (const match of text.matchAll(NUMERIC_CODE)) features.add(FEATURE.errno + (match[1] ?? match[2])!);
   for (const match of `${text}\n${spanException(signal.attributes ?? {})}`.matchAll(MISSING_NAME)) features.add(FEATURE.missing + match.slice(1).find((name) => name !== undefined)!.toLowerCase());
-  for (const match of text.matchAll(INVALID_FIELD)) features.add(FEATURE.missing + (match[1] ?? match[2])!.toLowerCase());
+  for (const match of text.matchAll(INVALID_FIELD)) features.add(FEATURE.missing + (match[1] ?? match[2] ?? match[3])!.toLowerCase());
   for (const match of text.matchAll(EXCEPTION_NUMBER)) features.add(FEATURE.errno + match[1]!);
   const errorType = signal.errorType?.trim() ?? '';
   if (NUMERIC_ERROR_TYPE.test(errorType) || SQLSTATE.test(errorType)) features.add(FEATURE.errno + errorType.toUpperCase());
-  else if (isConstantCode(errorType)) features.add(codeFeature(errorType));
+  else if (isConstantCode(errorType) || LETTERED_ERROR_TYPE.test(errorType)) features.add(codeFeature(errorType));
   else if (CODE_ERROR_TYPE.test(errorType)) features.add(FEATURE.errorType + errorType);
   // The tool counts by the words of its name (`hubspot_search_contacts` says hubspot, search, contact); its
   // `tool:` feature is not scored, only compared: a signal naming another tool is another failure.
@@ -319,6 +319,13 @@ function isCodeInBody(value: string): boolean {
 const LETTERED_CODE = /^[A-Z]{1,6}-?\d{3,6}$/;
 
 /**
+ * From g-2026-12-06.6, an error type of capitals and digits (`E11000`, `P1001`, an ACH return's `R04`): the
+ * source named its code, which before gave no feature at all. Two digits suffice in the field, not in a text.
+ * Not a status (`HTTP429`), which is read as one.
+ */
+const LETTERED_ERROR_TYPE = /^(?!HTTP)[A-Z]{1,6}-?\d{2,6}$/;
+
+/**
  * A code assigned unquoted, as gateways log one (`status=200 code=MAX_COST_EXCEEDED`, `error=not_in_channel`),
  * from g-2026-12-05.7: a constant or a snake_case name, never a plain word (`error=timeout`) or a number; from
  * g-2026-12-06 also one upper-case word (`code=THROTTLED`, see isConstantCode); from g-2026-12-06.4 also under a
@@ -370,9 +377,11 @@ const MISSING_NAME =
  * From g-2026-12-06.5, the field a validation error is about: pydantic's `1 validation error for PanelSpec`
  * and the field alone on the next line (a model's own error has none: its message follows), and a
  * validator's `record_panel_spec.voltage: expected integer`. The same error on two fields is two failures
- * (one bad argument each), and before, their words were nearly all shared.
+ * (one bad argument each), and before, their words were nearly all shared. From g-2026-12-06.6 also NetSuite's
+ * `Invalid Field Value 14 for the following field: location`.
  */
-const INVALID_FIELD = /\bvalidation errors? for [A-Za-z_]\w*\s+([A-Za-z_][\w.]{0,63})[^\S\n]*$|\b[a-z_]\w*\.([a-z_]\w{0,63}):\s+(?:expected|must be|should be|is required|is not a valid|invalid)\b/gm;
+const INVALID_FIELD =
+  /\bvalidation errors? for [A-Za-z_]\w*\s+([A-Za-z_][\w.]{0,63})[^\S\n]*$|\b[a-z_]\w*\.([a-z_]\w{0,63}):\s+(?:expected|must be|should be|is required|is not a valid|invalid)\b|\bfor the following fields?:\s*['"]?([A-Za-z_][\w.]{0,63})/gm;
 
 /**
  * From g-2026-12-06.5, a number after an exception's name and before its text (`QB Validation Exception
