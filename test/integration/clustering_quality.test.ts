@@ -6,7 +6,7 @@
 // - test/fixtures/agent_signals/: agent failure signals written and labelled blind to the grouping code.
 //   The tune sets are what the grouping's rules were studied on (the second was the holdout until
 //   g-2026-12-05.2 was tuned on it, the third to sixth until their mistakes were read on 2026-12-05, the
-//   seventh to thirteenth until 2026-12-06); the holdout sets (holdout-13 and holdout-14) are only reported.
+//   seventh to fourteenth until 2026-12-06); the holdout sets (holdout-13 and holdout-15) are only reported.
 // - test/fixtures/boundary_signals/: written blind to the classifier for the boundary measurement; the
 //   first set's wrong merges were studied for g-2026-12-05, the second to fifth sets were studied whole
 //   (the third's wrong merges for g-2026-12-05.4, the sixth's and seventh's for g-2026-12-05.5, the first's and
@@ -87,9 +87,11 @@ describe('grouping quality', () => {
     ['agent tune set 11', 'agent_signals/grouping-tune-11.json', { precision: 0.93, recall: 0.38 }],
     ['agent tune set 12', 'agent_signals/grouping-tune-12.json', { precision: 0.94, recall: 0.32 }],
     ['agent tune set 13', 'agent_signals/grouping-tune-13.json', { precision: 0.93, recall: 0.49 }],
+    // The fourteenth holdout: two grown families alike (2026-12-06) moved it from 0.922 / 0.378 to 0.893 / 0.439
+    // through the API; its wrong merges were read for g-2026-12-06.6 (0.899 / 0.439).
+    ['agent tune set 14', 'agent_signals/grouping-tune-14.json', { precision: 0.89, recall: 0.43 }],
     ['agent holdout set', 'agent_signals/grouping-holdout-13.json', { precision: 0.85, recall: 0.45 }],
-    // Two grown families alike (2026-12-06) moved it from 0.922 / 0.378 to 0.893 / 0.439 through the API.
-    ['agent holdout set 14', 'agent_signals/grouping-holdout-14.json', { precision: 0.87, recall: 0.42 }],
+    ['agent holdout set 15', 'agent_signals/grouping-holdout-15.json', { precision: 0.88, recall: 0.48 }],
     // Labelled per boundary family, coarser than one failure (one family holds several tools' argument
     // errors): their recall is low by construction, and their precision is what they test. The header says
     // which of them the grouping was studied on.
