@@ -534,8 +534,9 @@ const REPORT_CONTEXT = new RegExp(
   '^(?:' +
     [
       'channel|locale|level|detector|rating|dataset|experiment',
-      // From g-2026-12-06.5: who on the staff reported it (`reported_by: account_manager`).
-      'reported_by|reporter(?:_role)?',
+      // From g-2026-12-06.5: who on the staff reported it (`reported_by: account_manager`); from g-2026-12-06.6
+      // any of the reporter's attributes (`reporter_team: account-management`).
+      'reported_by|reporter(?:_[a-z]+)*',
       // From g-2026-12-05.6: the service and deployment that reported it, the reporter's locale, the suite
       // an evaluation ran in, the source's session, and OpenTelemetry's span status, which every failed
       // span has.

@@ -9,8 +9,9 @@
 export const GROUPING_VERSION = 'g-2026-12-06.6';
 
 export const LEGACY_VERSIONS = [
-  // Released 2026-12-06: an error type of capitals and digits (`R04`, `E11000`, `P1001`) gave no feature, and
-  // NetSuite's `… for the following field: location` named no field.
+  // Released 2026-12-06: an error type of capitals and digits (`R04`, `E11000`, `P1001`) gave no feature,
+  // NetSuite's `… for the following field: location` named no field, and a reporter's team
+  // (`reporter_team: account-management`) was a feature.
   { version: 'g-2026-12-06.5', transitionUntil: new Date('2027-06-06T00:00:00Z') },
   // Released 2026-12-06: a provider's message code (`authnet.message_code: E00027`) and a code of letters and
   // digits were no codes; the field a validation error is about (`1 validation error for PanelSpec voltage`,
