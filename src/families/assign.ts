@@ -20,6 +20,7 @@ import { newFamilyId } from './family_id.js';
 import type { Embedder } from './grouping/embeddings.js';
 import { planGrouping, type GroupingKey, type GroupingPlan } from './grouping/plan.js';
 import { insertKeys, keyId, learn, liveFamilies, lookupKeys, resolveFamily, type MatchedBy, type Resolution } from './grouping/resolve.js';
+import { moveWithMerge } from './merge.js';
 import { GROUPING_VERSION } from './grouping/version.js';
 import type { HistoryAction } from './history.js';
 import { resolveOwnership } from './ownership.js';
@@ -193,7 +194,9 @@ export async function assignSignals(tx: Db, batch: readonly BatchSignal[], confi
   // A generalization may have merged a family an earlier signal of the batch was placed in.
   const live = await liveFamilies(tx, placed.map((p) => p.resolution.familyId));
   for (const p of placed) p.resolution = { ...p.resolution, familyId: live.get(p.resolution.familyId) ?? p.resolution.familyId };
-  return applyPlaced(tx, placed);
+  const results = await applyPlaced(tx, placed);
+  for (const p of placed) if (p.resolution.mergedAwayBy) await moveWithMerge(tx, p.resolution.mergedAwayBy, p.eventId);
+  return results;
 }
 
 /** The keys looked up before anything else, most telling first: the upstream's, the fingerprint, legacy ones. */

@@ -109,6 +109,25 @@ export async function mergeFamilies(db: Db, input: { sourceId: string; targetId:
   });
 }
 
+/**
+ * A signal placed in the family a merge takes away, and recorded after it (grouping merged the family on
+ * the signal's account: two grown families alike): its trace and occurrence join what the merge moved, so
+ * undoing the merge takes the signal back with the family it joined.
+ */
+export async function moveWithMerge(tx: Db, ruleId: string, eventId: string): Promise<void> {
+  const [rule] = await tx.select({ familyId: groupingRules.familyId, detail: groupingRules.detail }).from(groupingRules).where(eq(groupingRules.id, ruleId)).for('update');
+  if (!rule) return;
+  const placedIn = and(eq(traces.familyId, rule.familyId), eq(traces.eventId, eventId));
+  const trace = await tx.select({ id: traces.id }).from(traces).where(placedIn);
+  const occurrence = await tx
+    .select({ id: familyOccurrences.id })
+    .from(familyOccurrences)
+    .where(and(eq(familyOccurrences.familyId, rule.familyId), eq(familyOccurrences.eventId, eventId)));
+  const detail = rule.detail as unknown as MergeDetail;
+  const moved: MergeDetail = { ...detail, traces: [...detail.traces, ...trace.map((t) => t.id)], occurrences: [...detail.occurrences, ...occurrence.map((o) => o.id)] };
+  await tx.update(groupingRules).set({ detail: moved as unknown as Record<string, unknown> }).where(eq(groupingRules.id, ruleId));
+}
+
 type FamilyRow = typeof families.$inferSelect;
 
 /** The target's boundary decided from both families' votes, as if every signal had been the target's. */

@@ -298,8 +298,10 @@ describe('grouping and the families write API', () => {
     expect((await api('DELETE', `/v1/grouping-rules/${rule.id}`)).status).toBe(200);
     await sendSignals([at({ source: 'langsmith', kind: 'anomaly', title: 'Kennel invoices use an old stay log since the Sunday cutover job', message: 'billed nights come from the previous week stay log after the Sunday cutover' })]);
     const [apart, kept] = [(await api('GET', `/v1/families/${second[0]!.id}`)).json, (await api('GET', `/v1/families/${first.id}`)).json];
-    // The staff note that showed them alike was placed after the merge, so it stays where it was placed.
-    expect([apart.merged_into, apart.trace_count, kept.trace_count]).toEqual([null, 2, 3]);
+    // The staff note that showed them alike had joined the second family: it goes back with it.
+    expect([apart.merged_into, apart.trace_count, kept.trace_count]).toEqual([null, 3, 2]);
+    const deskNote = (family: any) => family.traces.some((t: any) => /^Since the Sunday cutover job/.test(t.grouping?.template ?? ''));
+    expect([deskNote(apart), deskNote(kept)]).toEqual([true, false]);
   });
 
   it('counts recurrence over the last hour, day and week', async () => {

@@ -36,6 +36,11 @@ export interface Resolution {
   score: number;
   /** A short human explanation of the match. */
   reason?: string;
+  /**
+   * The merge (its rule) that took away the family the signal joined, made on the signal's account: the
+   * signal is recorded in the family the merge went into, and goes back with the other if it is undone.
+   */
+  mergedAwayBy?: string;
 }
 
 export const keyId = (k: { source: string; key: string }) => `${k.source}\u0000${k.key}`;
@@ -276,9 +281,10 @@ async function consolidate(tx: Db, scope: string, placed: Resolution, actor: str
     .from(families)
     .where(inArray(families.id, [placed.familyId, best.familyId]))
     .orderBy(families.createdAt, families.id);
-  await mergeFamilies(tx, { sourceId: later!.id, targetId: earlier!.id, actor: `${actor} (grouping: two families alike)` });
+  const merged = await mergeFamilies(tx, { sourceId: later!.id, targetId: earlier!.id, actor: `${actor} (grouping: two families alike)` });
   const reason = `${placed.reason ?? placed.matchedBy}; its family alike another (${best.score.toFixed(2)}), merged into one`;
-  return { ...placed, familyId: earlier!.id, reason };
+  const mergedAwayBy = merged.result === 'merged' && later!.id === placed.familyId ? merged.ruleId : undefined;
+  return { ...placed, familyId: earlier!.id, reason, ...(mergedAwayBy ? { mergedAwayBy } : {}) };
 }
 
 /**
