@@ -117,8 +117,10 @@ export async function mergeFamilies(db: Db, input: { sourceId: string; targetId:
 export async function moveWithMerge(tx: Db, ruleId: string, eventId: string): Promise<void> {
   const [rule] = await tx.select({ familyId: groupingRules.familyId, detail: groupingRules.detail }).from(groupingRules).where(eq(groupingRules.id, ruleId)).for('update');
   if (!rule) return;
-  const placedIn = and(eq(traces.familyId, rule.familyId), eq(traces.eventId, eventId));
-  const trace = await tx.select({ id: traces.id }).from(traces).where(placedIn);
+  const trace = await tx
+    .select({ id: traces.id })
+    .from(traces)
+    .where(and(eq(traces.familyId, rule.familyId), eq(traces.eventId, eventId)));
   const occurrence = await tx
     .select({ id: familyOccurrences.id })
     .from(familyOccurrences)
