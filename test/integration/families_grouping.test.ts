@@ -450,6 +450,28 @@ describe('grouping and the families write API', () => {
     expect((await api('GET', `/v1/families/${target.id}`)).json.trace_count).toBe(5);
   });
 
+  it('a value that varies does not merge families a person kept apart', async () => {
+    const base = { tool: 'send_sms', workflow: 'texter', title: 'sms rejected' };
+    await sendSignals([signal({ ...base, message: 'number blocked for recipient 2001' })]);
+    await sendSignals([signal({ ...base, message: 'number invalid for recipient 2002' })]);
+    const rows = await h.services.database.db.select().from(families).where(eq(families.workflow, 'texter')).orderBy(families.createdAt);
+    expect(rows).toHaveLength(2);
+    const [blocked, invalid] = rows;
+    // A person merges the two, then undoes it: they are two failures.
+    expect((await api('POST', `/v1/families/${invalid!.id}/merge`, { into: blocked!.id })).status).toBe(200);
+    const [rule] = (await api('GET', `/v1/grouping-rules?family_id=${blocked!.id}`)).json.items;
+    expect((await api('DELETE', `/v1/grouping-rules/${rule.id}`)).status).toBe(200);
+
+    // A third word in the same place makes it a variable, which would absorb both families' templates.
+    await sendSignals([signal({ ...base, message: 'number unreachable for recipient 2003' })]);
+    const after = await h.services.database.db.select().from(families).where(eq(families.workflow, 'texter'));
+    expect(after.find((f) => f.id === invalid!.id)!.mergedInto).toBeNull();
+    expect(after.find((f) => f.id === blocked!.id)!.mergedInto).toBeNull();
+    const third = (await api('GET', `/v1/families?workflow=texter`)).json.items.find((f: any) => f.trace_count === 1 && ![blocked!.id, invalid!.id].includes(f.id));
+    const rules = (await api('GET', '/v1/grouping-rules?active=true')).json.items.filter((r: any) => [r.family_id, r.from_family_id].includes(invalid!.id));
+    expect({ third: third ?? null, rules }).toEqual({ third: null, rules: [] });
+  });
+
   it('a split rule keeps a later variant of the split-out signature apart, though the template would join the old family', async () => {
     const base = { tool: 'send_email', workflow: 'mailer' };
     // Three different words in one place, each rare: the miner makes that place a variable.

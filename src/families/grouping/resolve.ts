@@ -193,7 +193,9 @@ async function templateMatch(tx: Db, plan: GroupingPlan, ctx: ResolveContext): P
   if (decision.action === 'join') {
     return { found: { familyId: template.familyId, matchedBy: 'template', score: decision.score, reason: `template "${templateText(decision.tokens)}"` }, apart: new Set() };
   }
-  for (const absorbed of decision.absorbed) {
+  // A family a person kept apart from the template's keeps its own template and stays a family.
+  const apart = await keptApart(tx, template.familyId, decision.absorbed.map((a) => a.familyId));
+  for (const absorbed of decision.absorbed.filter((a) => !apart.has(a.familyId))) {
     await tx.delete(familyTemplates).where(eq(familyTemplates.id, absorbed.id));
     if (absorbed.familyId !== template.familyId) await mergeFamilies(tx, { sourceId: absorbed.familyId, targetId: template.familyId, actor: `${ctx.actor} (grouping: a value that varies)` });
   }
@@ -300,8 +302,8 @@ async function toldApartByMiner(tx: Db, familyId: string, others: readonly strin
 
 /**
  * Those of `others` a person kept apart from the family: a merge of the two that was undone, or a split of
- * one from the other in force. Grouping does not merge them by itself (consolidation, bridges); a person
- * still can.
+ * one from the other in force. Grouping does not merge them by itself (consolidation, bridges, the miner's
+ * generalization); a person still can.
  */
 async function keptApart(tx: Db, familyId: string, others: readonly string[]): Promise<Set<string>> {
   if (others.length === 0) return new Set();
