@@ -9,13 +9,13 @@ import { and, desc, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm'
 import { jsonParam, rowsOf, type Db } from '../../db/client.js';
 import { families, familyEmbeddings, familyFeatures, familyKeys, familyProfiles, familyTemplates, familyTitles, groupingFeatureStats, groupingRules } from '../../db/schema/index.js';
 import { cosine, foldVector, type Embedder } from './embeddings.js';
-import { mergeFamilies } from '../merge.js';
+import { mergeFamilies, type MergeOutcome } from '../merge.js';
 import { bestNearDuplicate, titleTokens } from './legacy_2026_11_22/keys.js';
 import { FEATURE } from './features.js';
 import { matchTemplate, MINER, siblingTemplates, templateText } from './miner.js';
 import type { GroupingKey, GroupingPlan } from './plan.js';
 import { familiesSharing, familiesSharingWith, featureFrequencies, liveProfiles, tellingFeatures, weighing } from './profile_index.js';
-import { alikeProfiles, bridges, CONSOLIDATION, foldProfile, sameFailure, SIMILARITY, similarFamilies, vetoed, type SimilarityMatch } from './similarity.js';
+import { alikeProfiles, bridges, CONSOLIDATION, foldProfile, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile, type SimilarityMatch } from './similarity.js';
 
 export type MatchedBy =
   | 'upstream'
@@ -98,11 +98,11 @@ export async function resolveFamily(tx: Db, plan: GroupingPlan, ctx: ResolveCont
   const semantic = ctx.embedder && plan.comparable ? lazyVector(ctx.embedder, plan.semanticText) : null;
   const found = (await legacyTitleMatch(tx, plan)) ?? (await deterministicMatch(tx, plan, ctx)) ?? (semantic ? await semanticMatch(tx, plan, ctx.embedder!, await semantic()) : null);
   const placed = found ? await followSplitRules(tx, plan, found) : { familyId: await ctx.create(), matchedBy: 'new' as const, score: 1 };
-  await learn(tx, plan, placed);
+  const profile = await learn(tx, plan, placed);
   if (semantic) await learnVector(tx, plan.scope, placed.familyId, ctx.embedder!.model, await semantic());
   // A bare log line is grouped by the miner alone (plan.ts): its family is not compared by words.
   const grew = plan.comparable && placed.matchedBy !== 'new' && placed.matchedBy !== 'split_rule';
-  return grew ? consolidate(tx, plan.scope, placed, ctx.actor) : placed;
+  return grew ? consolidate(tx, plan.scope, placed, profile, ctx.actor) : placed;
 }
 
 /** The template miner, then the similarity step among the families the miner did not tell apart. */
@@ -246,13 +246,8 @@ async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<st
   const close = (m: SimilarityMatch) => m.score >= SIMILARITY.bridge || m.sameFailure;
   const bridged = second && close(best) && close(second) && bridges(profileOf(best.familyId), profileOf(second.familyId));
   if (bridged && !(await keptApart(tx, best.familyId, [second.familyId])).has(second.familyId)) {
-    const [earlier, later] = await tx
-      .select({ id: families.id })
-      .from(families)
-      .where(inArray(families.id, [best.familyId, second.familyId]))
-      .orderBy(families.createdAt, families.id);
-    await mergeFamilies(tx, { sourceId: later!.id, targetId: earlier!.id, actor: `${actor} (grouping: a signal like both)` });
-    return { familyId: earlier!.id, matchedBy: 'similarity', score: best.score, reason: `${reason}; like another family too (${second.score.toFixed(2)}), merged into this one` };
+    const { earlier } = await mergeIntoEarlier(tx, best.familyId, second.familyId, `${actor} (grouping: a signal like both)`);
+    return { familyId: earlier, matchedBy: 'similarity', score: best.score, reason: `${reason}; like another family too (${second.score.toFixed(2)}), merged into this one` };
   }
   return { familyId: best.familyId, matchedBy: 'similarity', score: best.score, reason };
 }
@@ -263,9 +258,8 @@ async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<st
  * same. The later family is merged into the earlier, as a bridge merges, and the signal's reason says so.
  * Not with families a person kept apart, nor those the miner told apart by a word.
  */
-async function consolidate(tx: Db, scope: string, placed: Resolution, actor: string): Promise<Resolution> {
-  const [own] = await liveProfiles(tx, [placed.familyId]);
-  if (!own || (own.signals ?? 1) < CONSOLIDATION.minSignals) return placed;
+async function consolidate(tx: Db, scope: string, placed: Resolution, own: Profile, actor: string): Promise<Resolution> {
+  if ((own.signals ?? 1) < CONSOLIDATION.minSignals) return placed;
   const features = Object.keys(own.features);
   const { ids, frequencies } = await familiesSharingWith(tx, scope, placed.familyId, features, CONSOLIDATION.maxCandidates);
   const apart = new Set([...(await keptApart(tx, placed.familyId, ids)), ...(await toldApartByMiner(tx, placed.familyId, ids))]);
@@ -278,15 +272,17 @@ async function consolidate(tx: Db, scope: string, placed: Resolution, actor: str
     if (score !== null && score >= CONSOLIDATION.threshold && (!best || score > best.score)) best = { familyId: candidate.familyId, score };
   }
   if (!best) return placed;
-  const [earlier, later] = await tx
-    .select({ id: families.id })
-    .from(families)
-    .where(inArray(families.id, [placed.familyId, best.familyId]))
-    .orderBy(families.createdAt, families.id);
-  const merged = await mergeFamilies(tx, { sourceId: later!.id, targetId: earlier!.id, actor: `${actor} (grouping: two families alike)` });
+  const { earlier, later, merged } = await mergeIntoEarlier(tx, placed.familyId, best.familyId, `${actor} (grouping: two families alike)`);
   const reason = `${placed.reason ?? placed.matchedBy}; its family alike another (${best.score.toFixed(2)}), merged into one`;
-  const mergedAwayBy = merged.result === 'merged' && later!.id === placed.familyId ? merged.ruleId : undefined;
-  return { ...placed, familyId: earlier!.id, reason, ...(mergedAwayBy ? { mergedAwayBy } : {}) };
+  const mergedAwayBy = merged.result === 'merged' && later === placed.familyId ? merged.ruleId : undefined;
+  return { ...placed, familyId: earlier, reason, ...(mergedAwayBy ? { mergedAwayBy } : {}) };
+}
+
+/** Two families grouping found to be one: the later made is merged into the earlier (arrival order had split them). */
+async function mergeIntoEarlier(tx: Db, a: string, b: string, actor: string): Promise<{ earlier: string; later: string; merged: MergeOutcome }> {
+  const [earlier, later] = await tx.select({ id: families.id }).from(families).where(inArray(families.id, [a, b])).orderBy(families.createdAt, families.id);
+  const merged = await mergeFamilies(tx, { sourceId: later!.id, targetId: earlier!.id, actor });
+  return { earlier: earlier!.id, later: later!.id, merged };
 }
 
 /**
@@ -381,13 +377,13 @@ async function followSplitRules(tx: Db, plan: GroupingPlan, found: Resolution): 
  * key: its keys, its template (so the next occurrence is found by the miner or its fingerprint) and its
  * features (for the similarity step).
  */
-export async function learn(tx: Db, plan: GroupingPlan, resolution: Resolution): Promise<void> {
+export async function learn(tx: Db, plan: GroupingPlan, resolution: Resolution): Promise<Profile> {
   const { familyId } = resolution;
   await insertKeys(tx, familyId, [plan.upstream, plan.fingerprint, ...plan.titleWords].filter((k): k is GroupingKey => Boolean(k)));
   if (plan.tokens.length > 0 && resolution.matchedBy !== 'template' && resolution.matchedBy !== 'template_generalized') {
     await tx.insert(familyTemplates).values({ scope: plan.scope, leaf: plan.leaf, tokens: templateText(plan.tokens), familyId });
   }
-  await learnFeatures(tx, plan.scope, familyId, plan.features);
+  return learnFeatures(tx, plan.scope, familyId, plan.features);
 }
 
 export async function insertKeys(tx: Db, familyId: string, keys: readonly GroupingKey[]): Promise<void> {
@@ -398,8 +394,11 @@ export async function insertKeys(tx: Db, familyId: string, keys: readonly Groupi
     .onConflictDoNothing();
 }
 
-/** Folds features into the family's profile; features new to the family join the index and the frequencies. */
-export async function learnFeatures(tx: Db, scope: string, familyId: string, features: readonly string[]): Promise<void> {
+/**
+ * Folds features into the family's profile; features new to the family join the index and the frequencies.
+ * The profile as it is now.
+ */
+export async function learnFeatures(tx: Db, scope: string, familyId: string, features: readonly string[]): Promise<Profile> {
   const [profile] = await tx.select().from(familyProfiles).where(eq(familyProfiles.familyId, familyId)).for('update');
   const before = profile?.features ?? {};
   const after = foldProfile(before, features);
@@ -409,11 +408,13 @@ export async function learnFeatures(tx: Db, scope: string, familyId: string, fea
   } else {
     await tx.insert(familyProfiles).values({ familyId, scope, features: after, signals: 1 });
   }
+  const learned: Profile = { familyId, features: after, signals: (profile?.signals ?? 0) + 1 };
   const counted = profile ? added : ['', ...added];
-  if (counted.length === 0) return;
+  if (counted.length === 0) return learned;
   if (added.length > 0) await tx.insert(familyFeatures).values(added.map((feature) => ({ scope, feature, familyId }))).onConflictDoNothing();
   await tx
     .insert(groupingFeatureStats)
     .values(counted.map((feature) => ({ scope, feature, families: 1 })))
     .onConflictDoUpdate({ target: [groupingFeatureStats.scope, groupingFeatureStats.feature], set: { families: sql`${groupingFeatureStats.families} + 1` } });
+  return learned;
 }
