@@ -129,14 +129,20 @@ async function undoSplit(tx: Db, rule: RuleRow, actor: string): Promise<{ result
 async function restoreProfile(tx: Db, sourceId: string, targetId: string, profile: NonNullable<MergeDetail['profile']>): Promise<void> {
   const [target] = await tx.select().from(familyProfiles).where(eq(familyProfiles.familyId, targetId)).for('update');
   if (!target) return;
-  const remaining = Object.fromEntries(
-    Object.entries(target.features)
-      .map(([feature, count]) => [feature, count - (profile.features[feature] ?? 0)] as const)
+  const remaining = subtractCounts(target.features, profile.features);
+  const sources = subtractCounts(target.sources, profile.sources ?? {});
+  await tx.update(familyProfiles).set({ features: remaining, signals: sql`greatest(${familyProfiles.signals} - ${profile.signals}, 0)`, sources }).where(eq(familyProfiles.familyId, targetId));
+  await tx.insert(familyProfiles).values({ familyId: sourceId, scope: profile.scope, features: profile.features, signals: profile.signals, sources: profile.sources ?? {} }).onConflictDoNothing();
+  await restoreFeatureIndex(tx, profile.scope, sourceId, targetId, profile.features, remaining);
+}
+
+/** What is left of `counts` once `taken` is taken away: the entries still above zero. */
+function subtractCounts(counts: Readonly<Record<string, number>>, taken: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(counts)
+      .map(([key, count]) => [key, count - (taken[key] ?? 0)] as const)
       .filter(([, count]) => count > 0),
   );
-  await tx.update(familyProfiles).set({ features: remaining, signals: sql`greatest(${familyProfiles.signals} - ${profile.signals}, 0)` }).where(eq(familyProfiles.familyId, targetId));
-  await tx.insert(familyProfiles).values({ familyId: sourceId, scope: profile.scope, features: profile.features, signals: profile.signals }).onConflictDoNothing();
-  await restoreFeatureIndex(tx, profile.scope, sourceId, targetId, profile.features, remaining);
 }
 
 /** Counters and seen-window from the rows a family holds now. */

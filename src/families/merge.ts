@@ -25,7 +25,8 @@ export interface MergeDetail {
   occurrences: number[];
   keys: Array<{ source: string; key: string }>;
   templates: string[];
-  profile: { scope: string; features: Record<string, number>; signals: number } | null;
+  /** The source's profile (`sources` absent on rules written before profiles recorded them). */
+  profile: { scope: string; features: Record<string, number>; signals: number; sources?: Record<string, number> } | null;
   ticket_moved: boolean;
   source_status: string;
   /** The target's boundary before the merge added the source's votes (undoing restores it). */
@@ -60,7 +61,7 @@ export async function mergeFamilies(db: Db, input: { sourceId: string; targetId:
     const occurrences = await tx.update(familyOccurrences).set({ familyId: targetId }).where(eq(familyOccurrences.familyId, sourceId)).returning({ id: familyOccurrences.id });
     const keys = await tx.update(familyKeys).set({ familyId: targetId }).where(eq(familyKeys.familyId, sourceId)).returning({ source: familyKeys.source, key: familyKeys.key });
     const templates = await tx.select({ id: familyTemplates.id }).from(familyTemplates).where(eq(familyTemplates.familyId, sourceId));
-    const [profile] = await tx.select({ scope: familyProfiles.scope, features: familyProfiles.features, signals: familyProfiles.signals }).from(familyProfiles).where(eq(familyProfiles.familyId, sourceId));
+    const [profile] = await tx.select({ scope: familyProfiles.scope, features: familyProfiles.features, signals: familyProfiles.signals, sources: familyProfiles.sources }).from(familyProfiles).where(eq(familyProfiles.familyId, sourceId));
     await moveGroupingState(tx, sourceId, targetId);
 
     const [sourceTicket] = await tx.select().from(tickets).where(eq(tickets.familyId, sourceId));

@@ -65,7 +65,7 @@ export async function splitFamily(db: Db, input: { familyId: string; traceIds: s
     if (occurrences.length) await tx.update(familyOccurrences).set({ familyId: id }).where(inArray(familyOccurrences.id, occurrences.map((o) => o.id)));
 
     const keysMoved = await moveKeysOnlyTheyBrought(tx, source.id, id, occurrences);
-    const signatures = await learnSplitSignatures(tx, { ...source, id, title: input.title?.trim() || source.title }, occurrences);
+    const signatures = await learnSplitSignatures(tx, { ...source, id, title: input.title?.trim() || source.title }, occurrences, moving);
     const [rule] = await tx
       .insert(groupingRules)
       .values({ kind: 'split', familyId: id, fromFamilyId: source.id, signatures, detail: { traces: moving.map((t) => t.id), occurrences: occurrences.map((o) => o.id) }, actor: input.actor })
@@ -89,10 +89,15 @@ export async function splitFamily(db: Db, input: { familyId: string; traceIds: s
 
 /**
  * The signatures of the split-out occurrences, which the split rule keeps apart, and the new family's
- * profile learned from their masked texts (what the grouping step recorded on each). Its templates come
- * from the signals the rule sends it.
+ * profile learned from their masked texts (what the grouping step recorded on each) and the sources of the
+ * traces it took. Its templates come from the signals the rule sends it.
  */
-async function learnSplitSignatures(tx: Db, family: { id: string; workflow: string; title: string }, moved: ReadonlyArray<typeof familyOccurrences.$inferSelect>) {
+async function learnSplitSignatures(
+  tx: Db,
+  family: { id: string; workflow: string; title: string },
+  moved: ReadonlyArray<typeof familyOccurrences.$inferSelect>,
+  movedTraces: ReadonlyArray<{ source: string }>,
+) {
   const byTemplate = new Map<string, Map<string, { source: string; key: string }>>();
   for (const o of moved) {
     if (!o.template) continue;
@@ -102,7 +107,9 @@ async function learnSplitSignatures(tx: Db, family: { id: string; workflow: stri
   }
   const scope = groupingScope(family.workflow);
   const features = [...new Set([...byTemplate.keys()].flatMap((template) => signalFeatures({ title: family.title, message: template })))];
-  if (features.length > 0) await learnFeatures(tx, scope, family.id, features);
+  const sources: Record<string, number> = {};
+  for (const t of movedTraces) sources[t.source] = (sources[t.source] ?? 0) + 1;
+  if (features.length > 0) await learnFeatures(tx, scope, family.id, features, sources);
   return [...byTemplate].map(([template, keys]) => ({ template, keys: [...keys.values()] }));
 }
 

@@ -304,6 +304,40 @@ describe('grouping and the families write API', () => {
     expect([deskNote(apart), deskNote(kept)]).toEqual([true, false]);
   });
 
+  it('merges a family with one of other sources on less in common, and not with one of its own source (2026-12-06)', async () => {
+    const orchard = async (workflow: string, lastSource: string) => {
+      const at = (source: string, kind: string, title: string, message: string) => signal({ workflow, source, kind, title, message });
+      for (const message of ["The harvest forecast said Tuesday but the crew came Friday", "Frost alert arrived after the frost, useless", "Invoice for pruning lists the wrong number of trees", "Bee hive rental booking shows someone else's farm"]) {
+        await sendSignals([at('user-feedback', 'other', 'Negative feedback', message)]);
+      }
+      await sendSignals([at('eval-ci', 'eval_failure', 'irrigation_plan failed', "Plan skips the nursery misting cycle when the soil probe reads stale moisture")]);
+      await sendSignals([at('staff-report', 'other', 'Seedlings wilted overnight', "Seedlings in the nursery wilted overnight; somebody check the misting, the night crew saw nothing running and the trays were bone dry by six")]);
+      await sendSignals([at(lastSource, 'other', 'Seedlings wilted again', "Seedlings wilted again overnight, nursery trays bone dry by six; the soil probe readings look stale")]);
+      // The plan's failure grows: its family is compared with the others of the workflow.
+      await sendSignals([at('eval-ci', 'eval_failure', 'irrigation_plan failed', "Nursery misting cycle dropped: stale soil probe moisture taken as wet")]);
+      return h.services.database.db.select().from(families).where(eq(families.workflow, workflow)).orderBy(families.createdAt);
+    };
+    // The second staff report shares a third of its evidence with the plan's family (0.33): families of one
+    // source need 0.35, the evaluator's and the staff's need 0.30.
+    const across = await orchard('orchard', 'staff-report');
+    const plan = across.find((f) => f.title === 'irrigation_plan failed')!;
+    const again = across.find((f) => f.title === 'Seedlings wilted again')!;
+    expect([again.mergedInto, across.find((f) => f.title === 'Seedlings wilted overnight')!.mergedInto]).toEqual([plan.id, null]);
+    const history = (await api('GET', `/v1/families/${plan.id}`)).json.history;
+    expect(history.filter((e: any) => e.action === 'grouped').at(-1).detail.reason).toMatch(/its family alike another of other sources \(0\.3[0-4]\), merged into one/);
+    const sources = async (id: string) => (await h.services.database.db.select().from(familyProfiles).where(eq(familyProfiles.familyId, id)))[0]?.sources;
+    expect(await sources(plan.id)).toEqual({ 'eval-ci': 2, 'staff-report': 1 });
+
+    // Undone, each family has the sources it had.
+    const [rule] = (await api('GET', `/v1/grouping-rules?family_id=${plan.id}`)).json.items;
+    expect((await api('DELETE', `/v1/grouping-rules/${rule.id}`)).status).toBe(200);
+    expect([await sources(plan.id), await sources(again.id)]).toEqual([{ 'eval-ci': 2 }, { 'staff-report': 1 }]);
+
+    // The same words, the report sent by the evaluator's source: compared as one source's, they stay apart.
+    const one = await orchard('orchard-one-source', 'eval-ci');
+    expect(one.filter((f) => f.mergedInto === null).map((f) => f.title).slice(-3)).toEqual(['irrigation_plan failed', 'Seedlings wilted overnight', 'Seedlings wilted again']);
+  });
+
   it('counts recurrence over the last hour, day and week', async () => {
     const base = { title: 'Agent loops on lookup_customer', tool: 'lookup_customer', message: 'same call repeated 12 times', kind: 'anomaly', workflow: 'crm' };
     await sendSignals([0.5, 5, 30, 72, 240].map((hours) => signal({ ...base, occurred_at: hoursAgo(hours) })));
@@ -433,6 +467,9 @@ describe('grouping and the families write API', () => {
     expect(split.json).toMatchObject({ title: 'Card declined loop', trace_count: 2, event_count: 2 });
     expect(split.json.history[0]).toMatchObject({ action: 'split_from', detail: { family: target.id } });
     expect((await api('GET', `/v1/families/${target.id}`)).json.trace_count).toBe(2);
+    // Its profile says who sent the traces split out, as the similarity step's would.
+    const [profile] = await h.services.database.db.select().from(familyProfiles).where(eq(familyProfiles.familyId, split.json.id));
+    expect(profile?.sources).toEqual({ 'tool-gateway': 2 });
 
     await sendSignals([signal({ tool: 'charge_card', workflow: 'payments', severity: 0, title: 'x', message: 'card_declined for customer 77' })]);
     expect((await api('GET', `/v1/families/${split.json.id}`)).json.trace_count).toBe(3);

@@ -4,7 +4,7 @@ import { normalizeName, signalFeatures, splitIdentifier, textWords } from '../..
 import { groupingText, isLogLine, planGrouping } from '../../src/families/grouping/plan.js';
 import type { Signal } from '../../src/families/types.js';
 import { amongOthers, tellingFeatures } from '../../src/families/grouping/profile_index.js';
-import { alikeFamilies, alikeProfiles, bridges, CONSOLIDATION, foldCounts, foldProfile, rarity, RELATED, sameFailure, SIMILARITY, similarFamilies, vetoed } from '../../src/families/grouping/similarity.js';
+import { alikeFamilies, alikeProfiles, bridges, CONSOLIDATION, foldCounts, foldProfile, fromOtherSources, rarity, RELATED, sameFailure, SIMILARITY, similarFamilies, vetoed } from '../../src/families/grouping/similarity.js';
 
 const features = (s: { title: string; message?: string; tool?: string; errorType?: string; kind?: Signal['kind']; attributes?: Record<string, string | number | boolean> }) => signalFeatures(s);
 const profileOf = (...signals: Array<Parameters<typeof features>[0]>) => signals.reduce<Record<string, number>>((p, s) => foldProfile(p, features(s)), {});
@@ -755,6 +755,19 @@ describe('similarity', () => {
     ])('told apart: %s', (_, a, b) => {
       expect(alikeProfiles(a, b, flat)).toBeNull();
       expect(alikeProfiles(b, a, flat)).toBeNull();
+    });
+
+    it.each<[string, Record<string, number> | undefined, Record<string, number> | undefined, boolean]>([
+      ['a tracker and a staff report', { sentry: 3 }, { 'staff-report': 2 }, true],
+      ['several sources each, none in common', { sentry: 3, 'eval-ci': 1 }, { 'staff-report': 2, 'user-feedback': 1 }, true],
+      ['one source in common among others', { sentry: 3, 'eval-ci': 1 }, { 'eval-ci': 2, 'user-feedback': 1 }, false],
+      ['one source', { langsmith: 4 }, { langsmith: 1 }, false],
+      ['sources not known on one side (a profile made before they were recorded)', { sentry: 3 }, {}, false],
+      ['sources absent on one side', undefined, { sentry: 1 }, false],
+      ['a source counted down to nothing is not sent', { sentry: 2 }, { sentry: 0, 'staff-report': 1 }, true],
+    ])('from other sources: %s', (_, a, b, expected) => {
+      expect(fromOtherSources({ sources: a }, { sources: b })).toBe(expected);
+      expect(fromOtherSources({ sources: b }, { sources: a })).toBe(expected);
     });
   });
 

@@ -31,6 +31,8 @@ export const familyProfiles = pgTable('family_profiles', {
   scope: text('scope').notNull(),
   features: jsonb('features').$type<Record<string, number>>().notNull().default({}),
   signals: integer('signals').notNull().default(0),
+  /** Which sources sent the family's compared signals, source -> count (empty for profiles made before 0009). */
+  sources: jsonb('sources').$type<Record<string, number>>().notNull().default({}),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

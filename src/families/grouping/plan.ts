@@ -24,6 +24,8 @@ export interface GroupingKey {
 
 export interface GroupingPlan {
   title: string;
+  /** Who sent the signal (its `source`): families of other sources are compared at a lower bar. */
+  source: string;
   /** Where the miner and the similarity step look: the current version and the workflow. */
   scope: string;
   /** The masked text the signal is grouped by. */
@@ -126,6 +128,7 @@ export function planGrouping(signal: Signal, boundaryRules: readonly BoundaryRul
   let titleWords: GroupingKey[] | undefined;
   return {
     title: signal.title,
+    source: signal.source,
     scope: groupingScope(signal.workflow),
     template,
     tokens,

@@ -62,7 +62,7 @@ export async function familiesSharing(tx: Db, scope: string, features: readonly 
 export async function liveProfiles(tx: Db, ids: readonly string[]): Promise<Profile[]> {
   if (ids.length === 0) return [];
   const rows = await tx
-    .select({ familyId: familyProfiles.familyId, features: familyProfiles.features, signals: familyProfiles.signals })
+    .select({ familyId: familyProfiles.familyId, features: familyProfiles.features, signals: familyProfiles.signals, sources: familyProfiles.sources })
     .from(familyProfiles)
     .innerJoin(families, eq(families.id, familyProfiles.familyId))
     .where(and(inArray(familyProfiles.familyId, [...ids]), isNull(families.mergedInto)));

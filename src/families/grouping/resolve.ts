@@ -15,7 +15,7 @@ import { FEATURE } from './features.js';
 import { matchTemplate, MINER, siblingTemplates, templateText } from './miner.js';
 import type { GroupingKey, GroupingPlan } from './plan.js';
 import { familiesSharing, familiesSharingWith, featureFrequencies, liveProfiles, tellingFeatures, weighing } from './profile_index.js';
-import { alikeProfiles, bridges, CONSOLIDATION, foldProfile, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile, type SimilarityMatch } from './similarity.js';
+import { alikeProfiles, bridges, CONSOLIDATION, foldCounts, foldProfile, fromOtherSources, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile, type SimilarityMatch } from './similarity.js';
 
 export type MatchedBy =
   | 'upstream'
@@ -263,17 +263,22 @@ async function consolidate(tx: Db, scope: string, placed: Resolution, own: Profi
   const features = Object.keys(own.features);
   const { ids, frequencies } = await familiesSharingWith(tx, scope, placed.familyId, features, CONSOLIDATION.maxCandidates);
   const apart = new Set([...(await keptApart(tx, placed.familyId, ids)), ...(await toldApartByMiner(tx, placed.familyId, ids))]);
-  const candidates = (await liveProfiles(tx, ids.filter((id) => !apart.has(id)))).filter((p) => (p.signals ?? 1) >= CONSOLIDATION.minSignals);
+  // A family of one signal is that signal, which the similarity step placed; one of another source is
+  // compared still, as families of other sources need less in common (fromOtherSources).
+  const candidates = (await liveProfiles(tx, ids.filter((id) => !apart.has(id)))).filter((p) => (p.signals ?? 1) >= CONSOLIDATION.minSignals || fromOtherSources(own, p));
   if (candidates.length === 0) return placed;
   const weight = await weighing(tx, scope, frequencies, candidates);
-  let best: { familyId: string; score: number } | null = null;
+  let best: { familyId: string; score: number; otherSources: boolean } | null = null;
   for (const candidate of candidates) {
     const score = alikeProfiles(own, candidate, weight);
-    if (score !== null && score >= CONSOLIDATION.threshold && (!best || score > best.score)) best = { familyId: candidate.familyId, score };
+    const otherSources = fromOtherSources(own, candidate);
+    const bar = otherSources ? CONSOLIDATION.acrossSources : CONSOLIDATION.threshold;
+    if (score !== null && score >= bar && (!best || score > best.score)) best = { familyId: candidate.familyId, score, otherSources };
   }
   if (!best) return placed;
   const { earlier, later, merged } = await mergeIntoEarlier(tx, placed.familyId, best.familyId, `${actor} (grouping: two families alike)`);
-  const reason = `${placed.reason ?? placed.matchedBy}; its family alike another (${best.score.toFixed(2)}), merged into one`;
+  const another = best.otherSources ? 'another of other sources' : 'another';
+  const reason = `${placed.reason ?? placed.matchedBy}; its family alike ${another} (${best.score.toFixed(2)}), merged into one`;
   const mergedAwayBy = merged.result === 'merged' && later === placed.familyId ? merged.ruleId : undefined;
   return { ...placed, familyId: earlier, reason, ...(mergedAwayBy ? { mergedAwayBy } : {}) };
 }
@@ -383,7 +388,7 @@ export async function learn(tx: Db, plan: GroupingPlan, resolution: Resolution):
   if (plan.tokens.length > 0 && resolution.matchedBy !== 'template' && resolution.matchedBy !== 'template_generalized') {
     await tx.insert(familyTemplates).values({ scope: plan.scope, leaf: plan.leaf, tokens: templateText(plan.tokens), familyId });
   }
-  return learnFeatures(tx, plan.scope, familyId, plan.features);
+  return learnFeatures(tx, plan.scope, familyId, plan.features, { [plan.source]: 1 });
 }
 
 export async function insertKeys(tx: Db, familyId: string, keys: readonly GroupingKey[]): Promise<void> {
@@ -398,17 +403,18 @@ export async function insertKeys(tx: Db, familyId: string, keys: readonly Groupi
  * Folds features into the family's profile; features new to the family join the index and the frequencies.
  * The profile as it is now.
  */
-export async function learnFeatures(tx: Db, scope: string, familyId: string, features: readonly string[]): Promise<Profile> {
+export async function learnFeatures(tx: Db, scope: string, familyId: string, features: readonly string[], sources: Readonly<Record<string, number>>): Promise<Profile> {
   const [profile] = await tx.select().from(familyProfiles).where(eq(familyProfiles.familyId, familyId)).for('update');
   const before = profile?.features ?? {};
   const after = foldProfile(before, features);
   const added = Object.keys(after).filter((f) => !(f in before));
+  const sent = foldCounts(profile?.sources ?? {}, sources);
   if (profile) {
-    await tx.update(familyProfiles).set({ features: after, signals: sql`${familyProfiles.signals} + 1`, updatedAt: sql`now()` }).where(eq(familyProfiles.familyId, familyId));
+    await tx.update(familyProfiles).set({ features: after, signals: sql`${familyProfiles.signals} + 1`, sources: sent, updatedAt: sql`now()` }).where(eq(familyProfiles.familyId, familyId));
   } else {
-    await tx.insert(familyProfiles).values({ familyId, scope, features: after, signals: 1 });
+    await tx.insert(familyProfiles).values({ familyId, scope, features: after, signals: 1, sources: sent });
   }
-  const learned: Profile = { familyId, features: after, signals: (profile?.signals ?? 0) + 1 };
+  const learned: Profile = { familyId, features: after, signals: (profile?.signals ?? 0) + 1, sources: sent };
   const counted = profile ? added : ['', ...added];
   if (counted.length === 0) return learned;
   if (added.length > 0) await tx.insert(familyFeatures).values(added.map((feature) => ({ scope, feature, familyId }))).onConflictDoNothing();

@@ -58,6 +58,8 @@ export interface Profile {
   threshold?: number;
   /** How many signals the family compared (learned features from); unknown counts as one. */
   signals?: number;
+  /** Which sources sent those signals, source -> count; absent or empty when not known. */
+  sources?: Readonly<Record<string, number>>;
 }
 
 export interface SimilarityMatch {
@@ -255,6 +257,11 @@ const CHECK_ATTRIBUTE = /^attr:((?:[\w-]+\.)*(?:evaluator|metric|eval[._-]?name|
 export const CONSOLIDATION = {
   /** The cosine of two families' weighted profiles at which they are one failure (see alikeProfiles). */
   threshold: 0.35,
+  /**
+   * The cosine that suffices for two families no source has sent signals to both of (see fromOtherSources).
+   * Chosen on the tune sets' final families (docs/grouping.md, "Families from other sources").
+   */
+  acrossSources: 0.3,
   /** Signals each family must have compared: a family of one signal is that signal, which the similarity step placed. */
   minSignals: 2,
   /** Share of a family's signals that show a feature for it to be what the family says throughout. */
@@ -288,6 +295,19 @@ export function alikeProfiles(a: Profile, b: Profile, rarityOf: (feature: string
   const dot = va.reduce((sum, [feature, x]) => sum + x * (vb.get(feature) ?? 0), 0);
   const denominator = norm(va.map(([, x]) => x)) * norm(vb.values());
   return denominator > 0 ? dot / denominator : 0;
+}
+
+/**
+ * Whether two families were sent their signals by different sources only: a tracker's exceptions and a
+ * staff report, say. Reports one source sends about one failure share its format and join by template or
+ * words; two families of one source that stayed apart share its format's words, not their failure's. So
+ * what families of different sources share says more, and they need less of it (CONSOLIDATION.acrossSources),
+ * and a grown family may take in one signal of another source. Unknown sources on either side: not.
+ */
+export function fromOtherSources(a: Pick<Profile, 'sources'>, b: Pick<Profile, 'sources'>): boolean {
+  const sent = (p: Pick<Profile, 'sources'>) => Object.entries(p.sources ?? {}).flatMap(([source, count]) => (count > 0 ? [source] : []));
+  const [mine, theirs] = [sent(a), new Set(sent(b))];
+  return mine.length > 0 && theirs.size > 0 && !mine.some((source) => theirs.has(source));
 }
 
 /** Features two families are compared by: not attributes, identifiers or tools (see alikeProfiles). */

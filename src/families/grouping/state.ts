@@ -14,10 +14,11 @@ export async function moveGroupingState(tx: Db, sourceId: string, targetId: stri
   const scope = target?.scope ?? source.scope;
   const shared = Object.keys(source.features).filter((f) => target && f in target.features);
   const merged = foldCounts(target?.features ?? {}, source.features);
+  const sources = foldCounts(target?.sources ?? {}, source.sources);
   if (target) {
-    await tx.update(familyProfiles).set({ features: merged, signals: sql`${familyProfiles.signals} + ${source.signals}`, updatedAt: sql`now()` }).where(eq(familyProfiles.familyId, targetId));
+    await tx.update(familyProfiles).set({ features: merged, signals: sql`${familyProfiles.signals} + ${source.signals}`, sources, updatedAt: sql`now()` }).where(eq(familyProfiles.familyId, targetId));
   } else {
-    await tx.insert(familyProfiles).values({ familyId: targetId, scope, features: merged, signals: source.signals });
+    await tx.insert(familyProfiles).values({ familyId: targetId, scope, features: merged, signals: source.signals, sources });
   }
   await tx.delete(familyProfiles).where(eq(familyProfiles.familyId, sourceId));
   await tx.execute(sql`
