@@ -298,8 +298,7 @@ export function alikeProfiles(a: Profile, b: Profile, rarityOf: (feature: string
 }
 
 /**
- * Whether two families were sent their signals by different sources only: a tracker's exceptions and a
- * staff report, say. Reports one source sends about one failure share its format and join by template or
+ * Whether no source sent signals to both families: a tracker's exceptions and a staff report, say. Reports one source sends about one failure share its format and join by template or
  * words; two families of one source that stayed apart share its format's words, not their failure's. So
  * what families of different sources share says more, and they need less of it (CONSOLIDATION.acrossSources),
  * and a grown family may take in one signal of another source. Unknown sources on either side: not.
