@@ -307,18 +307,18 @@ describe('grouping and the families write API', () => {
   it('merges a family with one of other sources on less in common, and not with one of its own source (2026-12-06)', async () => {
     const orchard = async (workflow: string, lastSource: string) => {
       const at = (source: string, kind: string, title: string, message: string) => signal({ workflow, source, kind, title, message });
-      for (const message of ["The harvest forecast said Tuesday but the crew came Friday", "Frost alert arrived after the frost, useless", "Invoice for pruning lists the wrong number of trees", "Bee hive rental booking shows someone else's farm"]) {
+      for (const message of ['The harvest forecast said Tuesday but the crew came Friday', 'Frost alert arrived after the frost, useless', 'Invoice for pruning lists the wrong number of trees', "Bee hive rental booking shows someone else's farm"]) {
         await sendSignals([at('user-feedback', 'other', 'Negative feedback', message)]);
       }
-      await sendSignals([at('eval-ci', 'eval_failure', 'irrigation_plan failed', "Plan skips the nursery misting cycle when the soil probe reads stale moisture")]);
-      await sendSignals([at('staff-report', 'other', 'Seedlings wilted overnight', "Seedlings in the nursery wilted overnight; somebody check the misting, the night crew saw nothing running and the trays were bone dry by six")]);
-      await sendSignals([at(lastSource, 'other', 'Seedlings wilted again', "Seedlings wilted again overnight, nursery trays bone dry by six; the soil probe readings look stale")]);
+      await sendSignals([at('eval-ci', 'eval_failure', 'irrigation_plan failed', 'Plan skips the nursery misting cycle when the soil probe reads stale moisture')]);
+      await sendSignals([at('staff-report', 'other', 'Seedlings wilted overnight', 'Seedlings in the nursery wilted overnight; somebody check the misting, the night crew saw nothing running and the trays were bone dry by six')]);
+      await sendSignals([at(lastSource, 'other', 'Seedlings wilted again', 'Seedlings wilted again overnight, nursery trays bone dry by six; the soil probe readings look stale')]);
       // The plan's failure grows: its family is compared with the others of the workflow.
-      await sendSignals([at('eval-ci', 'eval_failure', 'irrigation_plan failed', "Nursery misting cycle dropped: stale soil probe moisture taken as wet")]);
+      await sendSignals([at('eval-ci', 'eval_failure', 'irrigation_plan failed', 'Nursery misting cycle dropped: stale soil probe moisture taken as wet')]);
       return h.services.database.db.select().from(families).where(eq(families.workflow, workflow)).orderBy(families.createdAt);
     };
-    // The second staff report shares a third of its evidence with the plan's family (0.33): families of one
-    // source need 0.35, the evaluator's and the staff's need 0.30.
+    // The second staff report's family and the plan's, once grown, are 0.33 alike: families of one source
+    // need 0.35, the evaluator's and a staff report's need 0.30.
     const across = await orchard('orchard', 'staff-report');
     const plan = across.find((f) => f.title === 'irrigation_plan failed')!;
     const again = across.find((f) => f.title === 'Seedlings wilted again')!;
