@@ -317,7 +317,7 @@ describe('grouping and the families write API', () => {
       await sendSignals([at('eval-ci', 'eval_failure', 'irrigation_plan failed', 'Nursery misting cycle dropped: stale soil probe moisture taken as wet')]);
       return h.services.database.db.select().from(families).where(eq(families.workflow, workflow)).orderBy(families.createdAt);
     };
-    // The second staff report's family and the plan's, once grown, are 0.33 alike: families of one source
+    // The plan's family, once grown, and the second staff report's are 0.33 alike: families of one source
     // need 0.35, the evaluator's and a staff report's need 0.30.
     const across = await orchard('orchard', 'staff-report');
     const plan = across.find((f) => f.title === 'irrigation_plan failed')!;
