@@ -72,7 +72,8 @@ async function related(args: string[]): Promise<number> {
   const answer = await api(`/v1/families/${encodeURIComponent(id)}/related${query}`);
   if (answer.items.length === 0) console.log('no family like it');
   for (const f of answer.items) {
-    console.log(`${f.id}  ${f.score.toFixed(2)}  ${f.status.padEnd(9)}  ${String(f.trace_count).padStart(5)} traces  ${f.title}  (shared: ${f.shared.join(', ')})`);
+    const sources = f.other_sources ? '; reported by other sources' : '';
+    console.log(`${f.id}  ${f.score.toFixed(2)}  ${f.status.padEnd(9)}  ${String(f.trace_count).padStart(5)} traces  ${f.title}  (shared: ${f.shared.join(', ')}${sources})`);
   }
   return 0;
 }

@@ -45,9 +45,10 @@ export interface TicketView {
   regressed: boolean;
   /**
    * Families of the workflow whose evidence is alike (families/grouping/related.ts), the most alike first:
-   * offered for a merge, never merged unasked. `ticket`: theirs, when they have one.
+   * offered for a merge, never merged unasked. `ticket`: theirs, when they have one; `otherSources`: no
+   * source reported to both.
    */
-  related?: Array<{ familyId: string; title: string; traceCount: number; score: number; shared: string[]; ticket: { number: number; url: string } | null }>;
+  related?: Array<{ familyId: string; title: string; traceCount: number; score: number; shared: string[]; otherSources?: boolean; ticket: { number: number; url: string } | null }>;
 }
 
 export interface RenderedTicket {
@@ -196,7 +197,8 @@ function relatedSection(related: NonNullable<TicketView['related']>): string {
   const lines = related.map((r) => {
     const where = r.ticket ? `[#${r.ticket.number}](${safeUrl(r.ticket.url)})` : `family ${codeText(r.familyId, 36)} (no issue yet)`;
     const shared = r.shared.length > 0 ? `: ${inlineText(r.shared.join(', '), 120)}` : '';
-    return `- ${where} · **${inlineText(r.title, 200)}** · ${count(r.traceCount, 'trace')} · alike ${r.score.toFixed(2)}${shared}`;
+    const sources = r.otherSources ? ' (reported by other sources)' : '';
+    return `- ${where} · **${inlineText(r.title, 200)}** · ${count(r.traceCount, 'trace')} · alike ${r.score.toFixed(2)}${sources}${shared}`;
   });
   const how = 'If one is this failure, comment `/recur merge #<its number>` here (same repository), or merge the families through the API.';
   return `Families of this workflow whose evidence is like this one's, kept apart because they share too little to join unasked.\n${lines.join('\n')}\n${how}`;

@@ -374,7 +374,7 @@ async function relatedOffers(db: Db, familyId: string): Promise<NonNullable<Tick
     .where(inArray(tickets.familyId, found.map((f) => f.id)));
   return found.map((f) => {
     const issue = issues.find((t) => t.familyId === f.id);
-    return { familyId: f.id, title: f.title, traceCount: f.traceCount, score: f.score, shared: f.shared, ticket: issue ? { number: issue.number, url: issue.url } : null };
+    return { familyId: f.id, title: f.title, traceCount: f.traceCount, score: f.score, shared: f.shared, otherSources: f.otherSources, ticket: issue ? { number: issue.number, url: issue.url } : null };
   });
 }
 

@@ -67,7 +67,7 @@ describe('recur CLI', () => {
 
   it('lists the families like one, and exits 2 for an unknown one', async () => {
     const signals = ['a deferral with a $25 fee: race policy says no deferrals', 'It promised a deferral for a small fee. Nobody at the office agrees.'].map((message, i) => ({
-      id: randomUUID(), source: 'cli-test', kind: i === 0 ? 'eval_failure' : 'negative_feedback', workflow: 'race-entries',
+      id: randomUUID(), source: i === 0 ? 'eval-ci' : 'user-feedback', kind: i === 0 ? 'eval_failure' : 'negative_feedback', workflow: 'race-entries',
       title: i === 0 ? 'groundedness: deferral policy' : 'Deferral answer from the chatbot', message, trace: { trace_id: randomUUID() },
     }));
     const res = await h.app.request('/v1/signals', { method: 'POST', body: JSON.stringify({ signals }), headers: { 'content-type': 'application/json', authorization: 'Bearer cli-token-0123456789' } });
@@ -78,7 +78,7 @@ describe('recur CLI', () => {
     expect(Object.keys(id).sort(), listed.stdout).toEqual(['Deferral answer from the chatbot', 'groundedness: deferral policy']);
     const run = await recur(['related', id['groundedness: deferral policy']!, '--limit', '3'], env());
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^${id['Deferral answer from the chatbot']}  0\\.\\d\\d  watching\\s+1 traces  Deferral answer from the chatbot  \\(shared: .*deferr`, 'm'));
+    expect(run.stdout).toMatch(new RegExp(`^${id['Deferral answer from the chatbot']}  0\\.\\d\\d  watching\\s+1 traces  Deferral answer from the chatbot  \\(shared: .*deferr.*; reported by other sources\\)$`, 'm'));
     expect((await recur(['related', randomUUID()], env())).status).toBe(2);
   });
 

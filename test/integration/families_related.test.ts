@@ -1,7 +1,8 @@
 // GET /v1/families/:id/related through the API on the embedded default: a failure reported by an eval and
 // by a user comment lands in two families (they share too little to join unasked), and each offers the other
 // with its score and the evidence they share; a family told apart by a status is never offered, and a merge
-// takes the merged family out of the offers.
+// takes the merged family out of the offers. A family other sources reported is offered ahead of one the
+// family's own source reported.
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,26 @@ describe('related families', () => {
     // and the other way round
     const back = await api('GET', `/v1/families/${comment.id}/related?limit=1`);
     expect(back.json.items.map((i: { id: string }) => i.id)).toEqual([evalFamily.id]);
+  });
+
+  it('offers a family other sources reported ahead of a more alike one its own source reported', async () => {
+    const workflow = 'race-transfers';
+    await send([
+      { workflow, kind: 'negative_feedback', title: 'Bib pickup map link broken', message: 'The map link in the pickup email gives a 404.' },
+      { workflow, kind: 'negative_feedback', title: 'Corral email missing', message: 'Never got my start corral assignment email.' },
+      { workflow, kind: 'negative_feedback', title: 'Wrong finish time', message: 'Results page shows a finish time an hour off.' },
+      { source: 'eval-ci', workflow, kind: 'eval_failure', title: 'groundedness: transfer policy', message: 'Answer claims a bib transfer is free; the race policy charges a $10 fee after March 1.' },
+      { source: 'eval-ci', workflow, kind: 'eval_failure', title: 'faithfulness: withdrawal refunds', message: 'Withdrawal refunds stop on March 1 by race policy, the reply promised one anyway.' },
+      { source: 'user-feedback', workflow, kind: 'negative_feedback', title: 'Transfer answer', message: 'Was told swapping my bib costs nothing, and a fee showed up on my card two days later.' },
+    ]);
+    const [transfer, refund, comment] = [await familyOf('groundedness: transfer policy'), await familyOf('faithfulness: withdrawal refunds'), await familyOf('Transfer answer')];
+    expect(new Set([transfer.id, refund.id, comment.id]).size).toBe(3);
+    const { json } = await api('GET', `/v1/families/${transfer.id}/related`);
+    const [first, second] = json.items;
+    expect([first?.id, first?.other_sources]).toEqual([comment.id, true]);
+    expect([second?.id, second?.other_sources]).toEqual([refund.id, false]);
+    // ranked ahead, though less alike: the score is what the two share, the order also who reported them
+    expect(second.score).toBeGreaterThan(first.score);
   });
 
   it('never offers a family that evidence tells apart: another status of the same call', async () => {

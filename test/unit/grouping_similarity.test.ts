@@ -665,7 +665,7 @@ describe('similarity', () => {
       ['a comment sharing two telling words, below the bar a signal needs', family('comment', { title: 'Deferral answer', message: 'It promised a deferral for a small fee.', kind: 'negative_feedback' }), true],
       ['a comment sharing one word', family('one', { title: 'Bad answer', message: 'Why a fee for parking?', kind: 'negative_feedback' }), false],
     ])('%s: offered %s', (_, candidate, offered) => {
-      const found = alikeFamilies(deferralEval, [candidate], flat);
+      const found = alikeFamilies({ features: deferralEval }, [candidate], flat);
       expect(found.map((f) => f.familyId)).toEqual(offered ? [candidate.familyId] : []);
       for (const f of found) expect(f.score).toBeGreaterThanOrEqual(RELATED.threshold);
     });
@@ -675,12 +675,39 @@ describe('similarity', () => {
       const sameTool401 = family('401', { title: 'lookup_order rejected', tool: 'lookup_order', message: 'lookup_order answered 401 on order 17' });
       const paraphrase = family('paraphrase', { title: 'order lookups hang', message: 'lookup_order takes 30 s and gives up' });
       const closer = family('closer', { title: 'lookup_order timeout', message: 'lookup_order timed out on order 9' });
-      const found = alikeFamilies(timeout, [sameTool401, paraphrase, closer], flat);
+      const found = alikeFamilies({ features: timeout }, [sameTool401, paraphrase, closer], flat);
       expect(found.map((f) => f.familyId)).toEqual(['closer', 'paraphrase']);
       expect(found[0]!.score).toBeGreaterThan(found[1]!.score);
       // and the other way round
       expect(vetoed(Object.keys(sameTool401.features), timeout)).toBe(true);
-      expect(alikeFamilies(sameTool401.features, [{ familyId: 'timeout', features: timeout }], flat)).toEqual([]);
+      expect(alikeFamilies(sameTool401, [{ familyId: 'timeout', features: timeout }], flat)).toEqual([]);
+    });
+    it.each<[string, Record<string, number>, string[]]>([
+      ['reported by other sources: ahead of a closer family of its own source', { 'staff-report': 1 }, ['comment', 'sameSource']],
+      ['of its own source too: the closer first', { 'eval-ci': 1 }, ['sameSource', 'comment']],
+      ['of sources not known: the closer first', {}, ['sameSource', 'comment']],
+    ])('a family %s', (_, commentSources, order) => {
+      const own = { features: deferralEval, sources: { 'eval-ci': 2 } };
+      const sameSource = { ...family('sameSource', { title: 'deferral policy eval', message: 'Answer promises a deferral against race policy', kind: 'eval_failure' }), sources: { 'eval-ci': 1 } };
+      const comment = { ...family('comment', { title: 'Deferral answer', message: 'It promised a deferral for a small fee.', kind: 'negative_feedback' }), sources: commentSources };
+      const found = alikeFamilies(own, [sameSource, comment], flat);
+      const score = (id: string) => found.find((f) => f.familyId === id)!.score;
+      expect(score('sameSource')).toBeGreaterThan(score('comment'));
+      expect(score('sameSource') - score('comment')).toBeLessThan(RELATED.otherSources);
+      expect(found.map((f) => f.familyId)).toEqual(order);
+      expect(found.find((f) => f.familyId === 'comment')!.otherSources).toBe('staff-report' in commentSources);
+    });
+
+    it('ranks a family of other sources ahead only by RELATED.otherSources: one far less alike stays behind', () => {
+      const own = { features: deferralEval, sources: { 'eval-ci': 2 } };
+      const sameSource = { ...family('sameSource', { title: 'groundedness: refund policy', message: 'Answer claims a refund; race policy says refunds only before May', kind: 'eval_failure' }), sources: { 'eval-ci': 1 } };
+      const comment = { ...family('comment', { title: 'Deferral answer', message: 'It promised a deferral for a small fee.', kind: 'negative_feedback' }), sources: { 'staff-report': 1 } };
+      const found = alikeFamilies(own, [comment, sameSource], flat);
+      expect(found[0]!.score - found[1]!.score).toBeGreaterThan(RELATED.otherSources);
+      expect(found.map((f) => [f.familyId, f.otherSources])).toEqual([
+        ['sameSource', false],
+        ['comment', true],
+      ]);
     });
   });
 
@@ -714,7 +741,7 @@ describe('similarity', () => {
         comment('Where is my refund? The lesson was cancelled by you, and the app still lists it as booked for Tuesday.'),
       );
       const young = family('young', comment('Reminder email came twice.'), comment('Got the reminder email twice again.'));
-      const overlap = alikeFamilies(young.features, [grown], flat)[0]?.score ?? 0;
+      const overlap = alikeFamilies(young, [grown], flat)[0]?.score ?? 0;
       expect(overlap).toBeGreaterThanOrEqual(CONSOLIDATION.threshold);
       expect(alikeProfiles(grown, young, flat)!).toBeLessThan(CONSOLIDATION.threshold);
     });

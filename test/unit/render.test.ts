@@ -104,7 +104,7 @@ describe('renderTicket', () => {
   it('offers the related families after the evidence, with their issues, and only when there are some', () => {
     const related = [
       { familyId: '0192f0c2-7c1e-7000-8000-000000000001', title: 'Catalogue fetch times out on sale mornings', traceCount: 14, score: 0.412, shared: ['catalogu', 'morn'], ticket: { number: 12, url: 'https://github.com/acme/agents/issues/12' } },
-      { familyId: '0192f0c2-7c1e-7000-8000-000000000002', title: 'Fixes #3 @everyone <img src=x>', traceCount: 1, score: 0.2, shared: [], ticket: null },
+      { familyId: '0192f0c2-7c1e-7000-8000-000000000002', title: 'Fixes #3 @everyone <img src=x>', traceCount: 1, score: 0.2, shared: [], otherSources: true, ticket: null },
     ];
     const { body } = renderTicket(view({ related }));
     expect(body.indexOf('### Possibly the same failure')).toBeGreaterThan(body.indexOf('### Evidence'));
@@ -112,6 +112,8 @@ describe('renderTicket', () => {
     const offered = body.split('### Possibly the same failure\n')[1]!.split('\n\n###')[0]!;
     expect(offered).toContain('- [#12](https://github.com/acme/agents/issues/12) · **Catalogue fetch times out on sale mornings** · 14 traces · alike 0.41: catalogu, morn');
     expect(offered).toContain('family `0192f0c2-7c1e-7000-8000-000000000002` (no issue yet)');
+    expect(offered).toContain('· 1 trace · alike 0.20 (reported by other sources)\n');
+    expect(offered.split('\n').filter((line) => line.includes('other sources'))).toHaveLength(1);
     expect(offered).toContain('`/recur merge #<its number>`');
     expect(offered).not.toContain('<img');
     expect(offered).not.toMatch(/(^|[^\w])@everyone\b/);

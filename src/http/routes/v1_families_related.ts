@@ -19,6 +19,7 @@ const RelatedFamilySchema = z
     last_seen: z.string(),
     score: z.number().min(0).max(1),
     shared: z.array(z.string()),
+    other_sources: z.boolean().openapi({ description: 'no source has reported to both families; such families are listed first' }),
   })
   .openapi('RelatedFamily');
 
@@ -51,6 +52,7 @@ export function registerV1FamiliesRelated(app: OpenAPIHono<AppEnv>) {
       last_seen: r.lastSeen.toISOString(),
       score: +r.score.toFixed(3),
       shared: r.shared,
+      other_sources: r.otherSources,
     }));
     return c.json({ items }, 200);
   });
