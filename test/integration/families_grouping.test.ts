@@ -269,7 +269,7 @@ describe('grouping and the families write API', () => {
     const section = ours.body.split('### Possibly the same failure\n')[1]?.split('\n\n###')[0];
     expect(section).toContain(`[#${theirs.number}](`);
     expect(section).toContain('**Catalogue fetch times out on sale mornings**');
-    expect(section).toMatch(/alike 0\.\d\d: .*catalogu/);
+    expect(section).toMatch(/alike 0\.\d\d \(reported by other sources\): .*catalogu/);
   });
 
   it('merges two grown families of one failure once they are alike, and keeps them apart after a person undoes it', async () => {
