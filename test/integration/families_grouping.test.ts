@@ -338,6 +338,31 @@ describe('grouping and the families write API', () => {
     expect(one.filter((f) => f.mergedInto === null).map((f) => f.title).slice(-3)).toEqual(['irrigation_plan failed', 'Seedlings wilted overnight', 'Seedlings wilted again']);
   });
 
+  it('places a signal alike a grown family of other sources in it, without founding a family first (2026-12-07)', async () => {
+    const vineyard = async (workflow: string, lastSource: string) => {
+      const at = (source: string, kind: string, title: string, message: string) => signal({ workflow, source, kind, title, message });
+      for (const message of ['The harvest forecast said Tuesday but the crew came Friday', 'Frost alert arrived after the frost, useless', 'Invoice for pruning lists the wrong number of trees', "Bee hive rental booking shows someone else's farm"]) {
+        await sendSignals([at('user-feedback', 'other', 'Negative feedback', message)]);
+      }
+      await sendSignals([at('eval-ci', 'eval_failure', 'irrigation_plan failed', 'Plan skips the nursery misting cycle when the soil probe reads stale moisture, per the greenhouse rubric')]);
+      await sendSignals([at('eval-ci', 'eval_failure', 'irrigation_plan failed', 'Nursery misting cycle dropped: stale soil probe moisture taken as wet in the weekly audit')]);
+      await sendSignals([at(lastSource, 'other', 'Nursery seedlings lost', 'Seedlings wilted again overnight, nursery trays bone dry by six; soil probe moisture looks stale')]);
+      return h.services.database.db.select().from(families).where(eq(families.workflow, workflow)).orderBy(families.createdAt);
+    };
+    const across = await vineyard('vineyard', 'staff-report');
+    console.log(JSON.stringify(across.map((f) => [f.title, f.traceCount, f.mergedInto])));
+    expect(across.map((f) => f.title)).not.toContain('Nursery seedlings lost');
+    const plan = across.find((f) => f.title === 'irrigation_plan failed')!;
+    expect(plan.traceCount).toBe(3);
+    const { json } = await api('GET', `/v1/families/${plan.id}`);
+    expect(json.history.filter((e: any) => e.action === 'grouped').at(-1).detail.reason).toMatch(/^alike a family of other sources \(0\.3\d\)$/);
+    expect(json.traces.map((t: any) => t.grouping.rule).sort()).toEqual(['new', 'similarity', 'similarity']);
+
+    // Sent by the evaluator's source, the same report founds a family of its own.
+    const one = await vineyard('vineyard-one-source', 'eval-ci');
+    expect(one.filter((f) => f.mergedInto === null).map((f) => f.title).slice(-2)).toEqual(['irrigation_plan failed', 'Nursery seedlings lost']);
+  });
+
   it('counts recurrence over the last hour, day and week', async () => {
     const base = { title: 'Agent loops on lookup_customer', tool: 'lookup_customer', message: 'same call repeated 12 times', kind: 'anomaly', workflow: 'crm' };
     await sendSignals([0.5, 5, 30, 72, 240].map((hours) => signal({ ...base, occurred_at: hoursAgo(hours) })));

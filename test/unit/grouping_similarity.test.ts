@@ -4,7 +4,7 @@ import { normalizeName, signalFeatures, splitIdentifier, textWords } from '../..
 import { groupingText, isLogLine, planGrouping } from '../../src/families/grouping/plan.js';
 import type { Signal } from '../../src/families/types.js';
 import { amongOthers, tellingFeatures } from '../../src/families/grouping/profile_index.js';
-import { alikeFamilies, alikeProfiles, bridges, CONSOLIDATION, foldCounts, foldProfile, fromOtherSources, rarity, RELATED, sameFailure, SIMILARITY, similarFamilies, vetoed } from '../../src/families/grouping/similarity.js';
+import { alikeFamilies, alikeOfOtherSources, alikeProfiles, bridges, CONSOLIDATION, foldCounts, foldProfile, fromOtherSources, rarity, RELATED, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile } from '../../src/families/grouping/similarity.js';
 
 const features = (s: { title: string; message?: string; tool?: string; errorType?: string; kind?: Signal['kind']; attributes?: Record<string, string | number | boolean> }) => signalFeatures(s);
 const profileOf = (...signals: Array<Parameters<typeof features>[0]>) => signals.reduce<Record<string, number>>((p, s) => foldProfile(p, features(s)), {});
@@ -795,6 +795,29 @@ describe('similarity', () => {
     ])('from other sources: %s', (_, a, b, expected) => {
       expect(fromOtherSources({ sources: a }, { sources: b })).toBe(expected);
       expect(fromOtherSources({ sources: b }, { sources: a })).toBe(expected);
+    });
+
+    describe('a signal alike a grown family of other sources (alikeOfOtherSources)', () => {
+      const report = features(comment('Booked our arrival outside the tide window again; the causeway was under water.'));
+      const grownEvals = { ...evals, sources: { 'eval-ci': 2 } };
+      it.each<[string, Profile[], string | null]>([
+        ['a grown family of another source, alike', [grownEvals], 'evals'],
+        ['the same family, of the signal’s source', [{ ...evals, sources: { 'user-feedback': 2 } }], null],
+        ['the same family, of the signal’s source among others', [{ ...evals, sources: { 'eval-ci': 1, 'user-feedback': 1 } }], null],
+        ['a family of one signal of another source', [{ ...family('one', evalFailure('Agent confirmed arrival outside the safe crossing window for the causeway tide.')), sources: { 'eval-ci': 1 } }], null],
+        ['a grown family whose sources are not known', [{ ...evals, sources: {} }], null],
+        ['a grown family of another source, not alike', [{ ...family('other', evalFailure('Refund issued twice for a cancelled kayak rental.'), evalFailure('Duplicate refund on kayak rental cancellation.')), sources: { 'eval-ci': 2 } }], null],
+        ['two, the most alike of them', [{ ...comments, sources: { 'staff-report': 2 } }, grownEvals], 'comments'],
+      ])('%s: joins %s', (_, candidates, joined) => {
+        const found = alikeOfOtherSources(report, 'user-feedback', candidates, flat);
+        expect(found?.familyId ?? null).toBe(joined);
+        if (found) expect(found.score).toBeGreaterThanOrEqual(CONSOLIDATION.acrossSources);
+      });
+
+      it('scores as two families are scored: the signal as a family of one signal', () => {
+        const alone = { familyId: 'report', features: profileOf(comment('Booked our arrival outside the tide window again; the causeway was under water.')), signals: 1, sources: { 'user-feedback': 1 } };
+        expect(alikeOfOtherSources(report, 'user-feedback', [grownEvals], flat)!.score).toBeCloseTo(alikeProfiles(alone, grownEvals, flat)!, 10);
+      });
     });
   });
 

@@ -15,7 +15,7 @@ import { FEATURE } from './features.js';
 import { matchTemplate, MINER, siblingTemplates, templateText } from './miner.js';
 import type { GroupingKey, GroupingPlan } from './plan.js';
 import { familiesSharing, familiesSharingWith, featureFrequencies, liveProfiles, tellingFeatures, weighing } from './profile_index.js';
-import { alikeProfiles, bridges, CONSOLIDATION, foldCounts, foldProfile, fromOtherSources, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile, type SimilarityMatch } from './similarity.js';
+import { alikeOfOtherSources, alikeProfiles, bridges, CONSOLIDATION, foldCounts, foldProfile, fromOtherSources, rarity, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile, type SimilarityMatch } from './similarity.js';
 
 export type MatchedBy =
   | 'upstream'
@@ -238,7 +238,7 @@ async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<st
       return nearDuplicate.has(p.familyId) ? [{ ...p, threshold: SIMILARITY.acrossUpstream }] : [];
     });
   const [best, second] = similarFamilies(plan.features, candidates, weight);
-  if (!best) return null;
+  if (!best) return familyOfOtherSources(plan, candidates, frequencies);
   const reason = `similar (${best.score.toFixed(2)}): ${best.shared.map(readableFeature).join(', ')}`;
   // A signal close to two families (or naming the same thing failing the same way as each) that name what
   // failed alike shows they are one: the later one joins the earlier (arrival order had kept them apart).
@@ -250,6 +250,20 @@ async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<st
     return { familyId: earlier, matchedBy: 'similarity', score: best.score, reason: `${reason}; like another family too (${second.score.toFixed(2)}), merged into this one` };
   }
   return { familyId: best.familyId, matchedBy: 'similarity', score: best.score, reason };
+}
+
+/**
+ * The grown family of other sources the signal is alike, as the family it would found would be
+ * (alikeOfOtherSources). Its features are weighed as that family's would be, the signal counted among the
+ * scope's families: weighed as a signal's, rarer, they made one more wrong join on the first boundary set
+ * (docs/grouping.md, "A signal alike a family of other sources").
+ */
+function familyOfOtherSources(plan: GroupingPlan, candidates: readonly Profile[], frequencies: ReadonlyMap<string, number>): Resolution | null {
+  const own = new Set(plan.features);
+  const familiesInScope = (frequencies.get('') ?? 0) + 1;
+  const asFamily = (feature: string) => rarity((frequencies.get(feature) ?? 0) + (own.has(feature) ? 1 : 0), familiesInScope);
+  const alike = alikeOfOtherSources(plan.features, plan.source, candidates, asFamily);
+  return alike ? { familyId: alike.familyId, matchedBy: 'similarity', score: alike.score, reason: `alike a family of other sources (${alike.score.toFixed(2)})` } : null;
 }
 
 /**

@@ -326,6 +326,23 @@ export function fromOtherSources(a: Pick<Profile, 'sources'>, b: Pick<Profile, '
   return mine.length > 0 && theirs.size > 0 && !mine.some((source) => theirs.has(source));
 }
 
+/**
+ * The grown family of other sources a signal no family is similar enough to is alike (CONSOLIDATION.
+ * acrossSources), compared as the family of its one signal would be once founded: arrival order would
+ * otherwise found that family only for consolidation to merge it into this one when it next grows. The most
+ * alike first, ties to the earlier candidate.
+ */
+export function alikeOfOtherSources(features: readonly string[], source: string, candidates: readonly Profile[], rarityOf: (feature: string) => number): { familyId: string; score: number } | null {
+  const own: Profile = { familyId: '', features: foldProfile({}, features), signals: 1, sources: { [source]: 1 } };
+  let best: { familyId: string; score: number } | null = null;
+  for (const candidate of candidates) {
+    if ((candidate.signals ?? 1) < CONSOLIDATION.minSignals || !fromOtherSources(own, candidate)) continue;
+    const score = alikeProfiles(own, candidate, rarityOf);
+    if (score !== null && score >= CONSOLIDATION.acrossSources && (!best || score > best.score)) best = { familyId: candidate.familyId, score };
+  }
+  return best;
+}
+
 /** Features two families are compared by: not attributes, identifiers or tools (see alikeProfiles). */
 const COMPARED = new RegExp(`^(?!${[FEATURE.attribute, FEATURE.identifier, FEATURE.tool].join('|')})`);
 
