@@ -76,7 +76,7 @@ describe('grouping quality', () => {
   it.each<[string, string, { precision: number; recall: number }]>([
     ['agent tune set', 'agent_signals/grouping-tune.json', { precision: 0.98, recall: 0.78 }],
     ['agent tune set 2', 'agent_signals/grouping-tune-2.json', { precision: 0.95, recall: 0.69 }],
-    ['agent tune set 3', 'agent_signals/grouping-tune-3.json', { precision: 0.91, recall: 0.43 }],
+    ['agent tune set 3', 'agent_signals/grouping-tune-3.json', { precision: 0.91, recall: 0.44 }],
     ['agent tune set 4', 'agent_signals/grouping-tune-4.json', { precision: 0.85, recall: 0.36 }],
     ['agent tune set 5', 'agent_signals/grouping-tune-5.json', { precision: 0.9, recall: 0.63 }],
     ['agent tune set 6', 'agent_signals/grouping-tune-6.json', { precision: 0.88, recall: 0.42 }],
@@ -84,7 +84,9 @@ describe('grouping quality', () => {
     ['agent tune set 8', 'agent_signals/grouping-tune-8.json', { precision: 0.91, recall: 0.42 }],
     ['agent tune set 9', 'agent_signals/grouping-tune-9.json', { precision: 0.88, recall: 0.5 }],
     ['agent tune set 10', 'agent_signals/grouping-tune-10.json', { precision: 0.93, recall: 0.54 }],
-    ['agent tune set 11', 'agent_signals/grouping-tune-11.json', { precision: 0.93, recall: 0.48 }],
+    ['agent tune set 11', 'agent_signals/grouping-tune-11.json', { precision: 0.93, recall: 0.5 }],
+    // A signal alike a grown family of other sources (2026-12-07) took its precision from 0.959 to 0.947:
+    // two reports of a long backlog joined the family of quotes priced for the wrong species.
     ['agent tune set 12', 'agent_signals/grouping-tune-12.json', { precision: 0.94, recall: 0.37 }],
     ['agent tune set 13', 'agent_signals/grouping-tune-13.json', { precision: 0.93, recall: 0.59 }],
     // The fourteenth holdout: two grown families alike (2026-12-06) moved it from 0.922 / 0.378 to 0.893 / 0.439
@@ -94,8 +96,9 @@ describe('grouping quality', () => {
     // 0.885 / 0.501 (holdout-13) and from 0.887 / 0.494 to 0.891 / 0.521 (holdout-15).
     ['agent holdout set', 'agent_signals/grouping-holdout-13.json', { precision: 0.85, recall: 0.49 }],
     ['agent holdout set 15', 'agent_signals/grouping-holdout-15.json', { precision: 0.88, recall: 0.51 }],
-    // Written after families from other sources, run once before and once after it: 0.824 / 0.572 here.
-    ['agent holdout set 16', 'agent_signals/grouping-holdout-16.json', { precision: 0.81, recall: 0.56 }],
+    // Written after families from other sources, run once before and once after it: 0.824 / 0.572 here; a
+    // signal alike a grown family of other sources (2026-12-07) made it 0.851 / 0.584.
+    ['agent holdout set 16', 'agent_signals/grouping-holdout-16.json', { precision: 0.84, recall: 0.57 }],
     // Labelled per boundary family, coarser than one failure (one family holds several tools' argument
     // errors): their recall is low by construction, and their precision is what they test. The header says
     // which of them the grouping was studied on.
@@ -103,13 +106,13 @@ describe('grouping quality', () => {
     ['boundary set 2', 'boundary_signals/boundary-set-2.json', { precision: 0.88, recall: 0.32 }],
     ['boundary set 3', 'boundary_signals/boundary-set-3.json', { precision: 0.92, recall: 0.24 }],
     ['boundary set 4', 'boundary_signals/boundary-set-4.json', { precision: 0.95, recall: 0.26 }],
-    ['boundary set 5', 'boundary_signals/boundary-set-5.json', { precision: 0.88, recall: 0.24 }],
+    ['boundary set 5', 'boundary_signals/boundary-set-5.json', { precision: 0.9, recall: 0.26 }],
     ['boundary set 6', 'boundary_signals/boundary-set-6.json', { precision: 0.97, recall: 0.22 }],
-    ['boundary set 7', 'boundary_signals/boundary-set-7.json', { precision: 0.93, recall: 0.31 }],
+    ['boundary set 7', 'boundary_signals/boundary-set-7.json', { precision: 0.93, recall: 0.32 }],
     // Studied for the boundary rules (after their first runs); for grouping only their titles were scanned.
     ['boundary set 8', 'boundary_signals/boundary-set-8.json', { precision: 0.92, recall: 0.21 }],
     ['boundary set 9', 'boundary_signals/boundary-set-9.json', { precision: 0.97, recall: 0.36 }],
-    ['boundary set 10', 'boundary_signals/boundary-set-10.json', { precision: 0.95, recall: 0.45 }],
+    ['boundary set 10', 'boundary_signals/boundary-set-10.json', { precision: 0.95, recall: 0.46 }],
     ['boundary set 11', 'boundary_signals/boundary-set-11.json', { precision: 0.98, recall: 0.39 }],
     ['boundary set 12', 'boundary_signals/boundary-set-12.json', { precision: 0.99, recall: 0.34 }],
     // Recall 0.279 since g-2026-12-06.4: a timeout no longer joins a family that never showed a failure class.
