@@ -15,7 +15,7 @@ import { families, familyKeys, traces } from '../db/schema/index.js';
 import { redactSecrets } from '../redaction.js';
 import { boundaryEvidence, foldBoundaryVote, signalBoundary } from './boundary.js';
 import { findCorrection } from './boundary_corrections.js';
-import { decideFamilyBoundary, readBoundaryState, type BoundarySource, type BoundaryState, type FamilyBoundary, type LearnedBoundary } from './family_boundary.js';
+import { decideFamilyBoundary, readBoundaryState, UNDECIDED, type BoundarySource, type BoundaryState, type FamilyBoundary, type LearnedBoundary } from './family_boundary.js';
 import { newFamilyId } from './family_id.js';
 import type { Embedder } from './grouping/embeddings.js';
 import { planGrouping, type GroupingKey, type GroupingPlan } from './grouping/plan.js';
@@ -537,7 +537,6 @@ async function updateFamilies(tx: Db, changes: readonly FamilyChange[]): Promise
   return new Map(rows.map((r) => [r.id, Number(r.ticket_generation)]));
 }
 
-const UNDECIDED: FamilyBoundary = { boundary: 'unknown', confidence: 0, reasons: [], source: 'rules' };
 
 const redact = (text: string | undefined) => (text === undefined ? undefined : redactSecrets(text));
 

@@ -1552,6 +1552,49 @@ export function mergeBoundaryTallies(a: BoundaryTally, b: BoundaryTally): Bounda
   return merged;
 }
 
+/**
+ * What is left of a tally once the votes of `taken` leave it (undoing a merge): counts and sums are taken
+ * away, and what falls to nothing goes. A maximum cannot be taken away: the most confident vote left is known
+ * when it beats the taken one's, and otherwise `kept`'s (a tally known to remain, the family's before the
+ * merge) stands in for it.
+ */
+export function subtractBoundaryTallies(all: BoundaryTally, taken: BoundaryTally, kept: BoundaryTally): BoundaryTally {
+  const left: BoundaryTally = structuredClone(all);
+  left.n = Math.max(0, all.n - taken.n);
+  for (const [key, count] of Object.entries(taken.keys)) {
+    if (!Object.hasOwn(left.keys, key)) continue;
+    left.keys[key]! -= count;
+    if (left.keys[key]! <= 0) delete left.keys[key];
+  }
+  for (const [tier, byBoundary] of Object.entries(taken.votes) as Array<[VoteTier, Partial<Record<Boundary, BoundaryVotes>>]>) {
+    const from = left.votes[tier];
+    if (!from) continue;
+    for (const [boundary, votes] of Object.entries(byBoundary) as Array<[Boundary, BoundaryVotes]>) {
+      const remaining = from[boundary];
+      if (!remaining) continue;
+      remaining.w -= votes.w;
+      if (remaining.top <= votes.top) remaining.top = kept.votes[tier]?.[boundary]?.top ?? 0;
+      for (const group of votes.groups) takeFromGroup(remaining, group);
+      if (remaining.w < 1e-9 || remaining.groups.length === 0) delete from[boundary];
+    }
+    if (Object.keys(from).length === 0) delete left.votes[tier];
+  }
+  return left;
+}
+
+function takeFromGroup(votes: BoundaryVotes, take: BoundaryReasonTally): void {
+  const group = votes.groups.find((g) => g.what === take.what && g.via === take.via);
+  if (!group) return;
+  group.n -= take.n;
+  group.w -= take.w;
+  for (const [subject, count] of Object.entries(take.subjects)) {
+    if (!Object.hasOwn(group.subjects, subject)) continue;
+    group.subjects[subject]! -= count;
+    if (group.subjects[subject]! <= 0) delete group.subjects[subject];
+  }
+  if (group.n <= 0) votes.groups.splice(votes.groups.indexOf(group), 1);
+}
+
 function addToGroup(votes: BoundaryVotes, add: BoundaryReasonTally): void {
   let group = votes.groups.find((g) => g.what === add.what && g.via === add.via);
   if (!group) {

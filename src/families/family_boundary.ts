@@ -57,7 +57,8 @@ export function learnedDecision(learned: LearnedBoundary): FamilyBoundary {
   };
 }
 
-const UNKNOWN: FamilyBoundary = { boundary: 'unknown', confidence: 0, reasons: [], source: 'rules' };
+/** The boundary of a family no vote has decided yet. */
+export const UNDECIDED: FamilyBoundary = { boundary: 'unknown', confidence: 0, reasons: [], source: 'rules' };
 
 /**
  * The family's boundary after its votes changed. A person's boundary stays whatever the signals say; so does
@@ -73,7 +74,7 @@ export function decideFamilyBoundary(current: FamilyBoundary, state: BoundarySta
   if (decided.boundary !== 'unknown' && voted.source !== 'words') return voted;
   if (state.learned) return learnedDecision(state.learned);
   if (current.source === 'model' && current.boundary !== 'unknown') return current;
-  return decided.boundary !== 'unknown' ? voted : UNKNOWN;
+  return decided.boundary !== 'unknown' ? voted : UNDECIDED;
 }
 
 export function sourceOfRule(rule: string): BoundarySource {
@@ -91,4 +92,20 @@ export function personDecision(boundary: Boundary, actor: string): FamilyBoundar
 /** The reasons the model's boundary shows: marked as the model's, never as a rule's. */
 export function modelDecision(boundary: Boundary, model: string, reason: string): FamilyBoundary {
   return { boundary, confidence: null, reasons: [`the model ${model} judged: ${reason}`], source: 'model' };
+}
+
+/** A family row's boundary as decided. */
+export function familyBoundaryOf(row: { boundary: Boundary; boundaryConfidence: number | null; boundaryReasons: string[]; boundarySource: BoundarySource }): FamilyBoundary {
+  return { boundary: row.boundary, confidence: row.boundaryConfidence, reasons: row.boundaryReasons, source: row.boundarySource };
+}
+
+/** The families columns a decided boundary and its votes are stored in. */
+export function boundaryColumns(decided: FamilyBoundary, state: BoundaryState) {
+  return {
+    boundary: decided.boundary,
+    boundaryConfidence: decided.confidence,
+    boundaryReasons: decided.reasons,
+    boundarySource: decided.source,
+    boundaryVotes: state as unknown as Record<string, unknown>,
+  };
 }

@@ -6,7 +6,7 @@ import type { Db } from '../db/client.js';
 import { families, familyKeys, familyOccurrences, familyProfiles, familyTemplates, groupingRules, tickets, traces } from '../db/schema/index.js';
 import { restoreFeatureIndex } from './grouping/state.js';
 import { recordHistory } from './history.js';
-import { mergeFamilies, type MergeDetail } from './merge.js';
+import { mergeFamilies, unmergedBoundary, type MergeDetail } from './merge.js';
 
 export interface GroupingRuleJson {
   id: string;
@@ -108,8 +108,8 @@ async function undoMerge(tx: Db, rule: RuleRow, actor: string): Promise<{ result
   const [hasTicket] = await tx.select({ id: tickets.id }).from(tickets).where(eq(tickets.familyId, sourceId));
   const status = detail.source_status === 'ignored' || detail.source_status === 'resolved' ? detail.source_status : hasTicket ? 'open' : 'watching';
   await tx.update(families).set({ mergedInto: null, status: status as typeof source.status }).where(eq(families.id, sourceId));
-  // The target's boundary as it was before the merge: the votes the source brought leave with it.
-  if (detail.target_boundary) await tx.update(families).set(detail.target_boundary).where(eq(families.id, targetId));
+  // The votes the source brought leave with it; those of signals the target took in since stay.
+  if (detail.target_boundary) await tx.update(families).set(unmergedBoundary(target, source, detail.target_boundary)).where(eq(families.id, targetId));
   for (const id of [sourceId, targetId]) await recount(tx, id);
   await recordHistory(tx, sourceId, 'unmerged', actor, { from: targetId, rule: rule.id, traces: detail.traces.length });
   await recordHistory(tx, targetId, 'unmerged', actor, { family: sourceId, rule: rule.id, traces: detail.traces.length });

@@ -8,8 +8,8 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { families, familyKeys, familyOccurrences, familyProfiles, familyTemplates, groupingRules, tickets, traces } from '../db/schema/index.js';
-import { mergeBoundaryTallies } from './boundary.js';
-import { decideFamilyBoundary, readBoundaryState } from './family_boundary.js';
+import { mergeBoundaryTallies, subtractBoundaryTallies } from './boundary.js';
+import { boundaryColumns, decideFamilyBoundary, familyBoundaryOf, readBoundaryState } from './family_boundary.js';
 import { moveGroupingState } from './grouping/state.js';
 import { recordHistory } from './history.js';
 
@@ -29,7 +29,7 @@ export interface MergeDetail {
   profile: { scope: string; features: Record<string, number>; signals: number; sources?: Record<string, number> } | null;
   ticket_moved: boolean;
   source_status: string;
-  /** The target's boundary before the merge added the source's votes (undoing restores it). */
+  /** The target's boundary before the merge added the source's votes (see unmergedBoundary). */
   target_boundary: Pick<typeof families.$inferSelect, 'boundary' | 'boundaryConfidence' | 'boundaryReasons' | 'boundarySource' | 'boundaryVotes'>;
 }
 
@@ -138,12 +138,20 @@ function mergedBoundary(target: FamilyRow, source: FamilyRow) {
   const a = readBoundaryState(target.boundaryVotes);
   const b = readBoundaryState(source.boundaryVotes);
   const state = { tally: mergeBoundaryTallies(a.tally, b.tally), ...((a.learned ?? b.learned) ? { learned: a.learned ?? b.learned } : {}) };
-  const decided = decideFamilyBoundary({ boundary: target.boundary, confidence: target.boundaryConfidence, reasons: target.boundaryReasons, source: target.boundarySource }, state);
-  return {
-    boundary: decided.boundary,
-    boundaryConfidence: decided.confidence,
-    boundaryReasons: decided.reasons,
-    boundarySource: decided.source,
-    boundaryVotes: state as unknown as Record<string, unknown>,
-  };
+  return boundaryColumns(decideFamilyBoundary(familyBoundaryOf(target), state), state);
+}
+
+/**
+ * The target's boundary once a merge is undone: its votes now without those the source brought (the source
+ * keeps its own), so the votes of signals that joined it since stay. Decided as after the merge, from the
+ * target's boundary before it, unless a person set one since.
+ */
+export function unmergedBoundary(target: FamilyRow, source: FamilyRow, before: MergeDetail['target_boundary']) {
+  const now = readBoundaryState(target.boundaryVotes);
+  const taken = readBoundaryState(source.boundaryVotes);
+  const kept = readBoundaryState(before.boundaryVotes);
+  const learned = kept.learned ?? (JSON.stringify(now.learned) === JSON.stringify(taken.learned) ? undefined : now.learned);
+  const state = { tally: subtractBoundaryTallies(now.tally, taken.tally, kept.tally), ...(learned ? { learned } : {}) };
+  const base = target.boundarySource === 'person' ? target : before;
+  return boundaryColumns(decideFamilyBoundary(familyBoundaryOf(base), state), state);
 }

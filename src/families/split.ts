@@ -2,11 +2,16 @@
 // keys only they brought move together, and the split is written down as a grouping rule holding the
 // signatures (masked texts and keys) of what was split out: every worker sends a later signal with such a
 // signature to the new family, even when the template miner or the similarity step would have chosen the
-// old one (grouping/resolve.ts). The new family starts with a profile from those texts.
+// old one (grouping/resolve.ts). The new family starts with a profile from those texts, and with the
+// boundary votes of the signals it took, which leave the old family's.
 // Recorded in both histories; undone by merging the split family back (grouping_rules.ts).
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { FileConfig } from '../config/file.js';
 import type { Db } from '../db/client.js';
-import { families, familyKeys, familyOccurrences, groupingRules, traces } from '../db/schema/index.js';
+import { families, familyKeys, familyOccurrences, groupingRules, inboxEvents, traces } from '../db/schema/index.js';
+import { storedSignal } from '../ingest/process_event.js';
+import { boundaryEvidence, emptyBoundaryTally, foldBoundaryVote, signalBoundary, subtractBoundaryTallies } from './boundary.js';
+import { boundaryColumns, decideFamilyBoundary, familyBoundaryOf, readBoundaryState, UNDECIDED } from './family_boundary.js';
 import { newFamilyId } from './family_id.js';
 import { signalFeatures } from './grouping/features.js';
 import { groupingScope } from './grouping/plan.js';
@@ -18,7 +23,7 @@ export type SplitOutcome =
   | { result: 'not_found' }
   | { result: 'invalid'; message: string };
 
-export async function splitFamily(db: Db, input: { familyId: string; traceIds: string[]; title?: string; actor: string }): Promise<SplitOutcome> {
+export async function splitFamily(db: Db, input: { familyId: string; traceIds: string[]; title?: string; actor: string; config: FileConfig }): Promise<SplitOutcome> {
   const wanted = [...new Set(input.traceIds)];
   if (wanted.length === 0) return { result: 'invalid', message: 'traces: name at least one trace id to split out' };
   return db.transaction(async (tx) => {
@@ -41,6 +46,7 @@ export async function splitFamily(db: Db, input: { familyId: string; traceIds: s
     const firstSeen = times.length ? new Date(Math.min(...times)) : source.firstSeen;
     const lastSeen = times.length ? new Date(Math.max(...times)) : source.lastSeen;
 
+    const boundaries = await splitBoundaries(tx, source, occurrences, input.config);
     await tx.insert(families).values({
       id,
       title: input.title?.trim() || source.title,
@@ -50,7 +56,7 @@ export async function splitFamily(db: Db, input: { familyId: string; traceIds: s
       kind: source.kind,
       tool: source.tool,
       errorType: source.errorType,
-      boundary: source.boundary,
+      ...boundaries.split,
       severity: source.severity,
       groupingVersion: source.groupingVersion,
       ownerTeam: source.ownerTeam,
@@ -73,6 +79,7 @@ export async function splitFamily(db: Db, input: { familyId: string; traceIds: s
     await tx
       .update(families)
       .set({
+        ...boundaries.left,
         traceCount: sql`${families.traceCount} - ${moving.length}`,
         eventCount: sql`greatest(${families.eventCount} - ${occurrences.length}, 0)`,
         ticketGeneration: sql`${families.ticketGeneration} + 1`,
@@ -85,6 +92,31 @@ export async function splitFamily(db: Db, input: { familyId: string; traceIds: s
     await recordHistory(tx, id, 'split_from', input.actor, { family: source.id, traces: traceIds, keys_moved: keysMoved, rule: rule!.id });
     return { result: 'split' as const, familyId: id, movedTraces: moving.length, ruleId: rule!.id };
   });
+}
+
+/**
+ * The boundaries of the two families: the split family's from the votes of the signals it took (read again
+ * from the inbox as processing read them, under today's recur.yaml rules), and the old family's from its
+ * votes without those. A person's boundary on the old family stays.
+ */
+async function splitBoundaries(tx: Db, source: typeof families.$inferSelect, moved: ReadonlyArray<{ eventId: string }>, config: FileConfig) {
+  const rows = moved.length
+    ? await tx.select({ source: inboxEvents.source, payload: inboxEvents.payload, receivedAt: inboxEvents.receivedAt }).from(inboxEvents).where(inArray(inboxEvents.id, moved.map((o) => o.eventId)))
+    : [];
+  const taken = emptyBoundaryTally();
+  for (const row of rows) {
+    const signal = storedSignal(row, config);
+    if (!signal) continue;
+    const { vote, keys } = signalBoundary(boundaryEvidence(signal), config.boundaries);
+    foldBoundaryVote(taken, vote, keys);
+  }
+  const state = readBoundaryState(source.boundaryVotes);
+  const left = { ...state, tally: subtractBoundaryTallies(state.tally, taken, emptyBoundaryTally()) };
+  const split = { tally: taken };
+  return {
+    split: boundaryColumns(decideFamilyBoundary(UNDECIDED, split), split),
+    left: boundaryColumns(decideFamilyBoundary(familyBoundaryOf(source), left), left),
+  };
 }
 
 /**

@@ -8,6 +8,7 @@ import { uuidArray, type Db } from '../db/client.js';
 import { inboxEvents, operationalEvents } from '../db/schema/index.js';
 import { assignSignals, type AssignResult, type BatchSignal } from '../families/assign.js';
 import type { Embedder } from '../families/grouping/embeddings.js';
+import type { Signal } from '../families/types.js';
 import { NonRetryableError } from '../queue/jobs.js';
 import { eventDelay, inboxBatchEvents, inboxBatchSplits } from '../telemetry/metrics.js';
 import { withSpan } from '../telemetry/tracing.js';
@@ -193,6 +194,18 @@ async function applyRows(tx: Db, rows: readonly InboxRow[], deps: ProcessDeps): 
 
 function observeDelay(source: string, receivedAt: Date) {
   eventDelay.observe({ source: source === GITHUB || source === LANGSMITH ? source : 'signals' }, Math.max(0, Date.now() - receivedAt.getTime()) / 1000);
+}
+
+/** The signal a stored event was, read again as processing read it; null for what is not a signal (a GitHub event). */
+export function storedSignal(row: Pick<InboxRow, 'source' | 'payload' | 'receivedAt'>, config: FileConfig): Signal | null {
+  if (row.source === GITHUB) return null;
+  try {
+    const normalized = normalize(row.source, row.payload, row.receivedAt, config);
+    return normalized.kind === 'signal' ? normalized.signal : null;
+  } catch (err) {
+    if (err instanceof NonRetryableError) return null;
+    throw err;
+  }
 }
 
 function normalize(source: string, payload: unknown, receivedAt: Date, config: FileConfig): Normalized {

@@ -482,6 +482,29 @@ describe('grouping and the families write API', () => {
     expect((await api('GET', `/v1/families/${target.id}`)).json.trace_count).toBe(1);
   });
 
+  it('undoing a merge takes away only the votes the merged family brought: those of later signals stay (2026-12-07)', async () => {
+    const base = { tool: 'reserve_seat', workflow: 'booking-undo', severity: 2 };
+    const fare = (route: string, boundary: string) => signal({ ...base, boundary, title: 'fare bucket closed', message: `fare class Q no longer sold on route ${route}` });
+    await sendSignals([
+      signal({ ...base, boundary: 'context_source', title: 'seat map outdated', message: 'seat 14C already taken on flight 2231' }),
+      signal({ ...base, boundary: 'context_source', title: 'seat map outdated', message: 'seat 3A already taken on flight 88' }),
+      fare('LHR-JFK', 'tool_contract'),
+    ]);
+    const [source, target] = [await familyOf('seat map outdated'), await familyOf('fare bucket closed')];
+    expect((await api('POST', `/v1/families/${source.id}/merge`, { into: target.id })).json.boundary).toBe('context_source');
+    // Two signals the target takes in after the merge say permission.
+    await sendSignals([fare('CDG-JFK', 'permission'), fare('AMS-BOS', 'permission')]);
+    expect((await api('GET', `/v1/families/${target.id}`)).json).toMatchObject({ trace_count: 5, boundary: 'context_source' });
+
+    // (The first founded a family of its own, which the miner merged in once the route varied.)
+    const rule = (await api('GET', `/v1/grouping-rules?family_id=${target.id}`)).json.items.find((r: any) => r.from_family_id === source.id);
+    expect((await api('DELETE', `/v1/grouping-rules/${rule.id}`)).status).toBe(200);
+    const after = (await api('GET', `/v1/families/${target.id}`)).json;
+    expect(after).toMatchObject({ trace_count: 3, boundary: 'permission' });
+    expect(after.boundary_detail.confidence).toBeCloseTo(2 / 3, 2);
+    expect((await api('GET', `/v1/families/${source.id}`)).json).toMatchObject({ trace_count: 2, boundary: 'context_source' });
+  });
+
   it('split moves named traces to a new family, and their kind of signal follows', async () => {
     const target = await familyOf('charge retried forever');
     const detail = await api('GET', `/v1/families/${target.id}`);
@@ -510,6 +533,23 @@ describe('grouping and the families write API', () => {
     expect((await api('DELETE', `/v1/grouping-rules/${rule.id}`)).status).toBe(200);
     expect((await api('GET', `/v1/families/${split.json.id}`)).json.merged_into).toBe(target.id);
     expect((await api('GET', `/v1/families/${target.id}`)).json.trace_count).toBe(5);
+  });
+
+  it('a split takes the boundary votes of the signals it takes, and the old family decides without them (2026-12-07)', async () => {
+    const at = (room: number, boundary: string) =>
+      signal({ tool: 'book_room', workflow: 'split-votes', severity: 2, boundary, title: 'room not bookable', message: `room ${room} not bookable`, trace: { trace_id: `split-votes-${room}` } });
+    await sendSignals([at(12, 'tool_contract'), at(13, 'tool_contract'), at(14, 'tool_contract'), at(15, 'permission'), at(16, 'permission')]);
+    const family = await familyOf('room not bookable');
+    const before = (await api('GET', `/v1/families/${family.id}`)).json;
+    expect(before).toMatchObject({ trace_count: 5, boundary: 'tool_contract' });
+    expect(before.boundary_detail.confidence).toBeCloseTo(0.6, 5);
+    const split = await api('POST', `/v1/families/${family.id}/split`, { traces: ['split-votes-15', 'split-votes-16'], title: 'room not bookable for this guest' });
+    expect(split.status).toBe(201);
+    expect(split.json).toMatchObject({ boundary: 'permission', boundary_detail: { confidence: 1, source: 'explicit' } });
+    expect(split.json.boundary_detail.reasons.join(' ')).toContain('2 of 2 signals');
+    const left = (await api('GET', `/v1/families/${family.id}`)).json;
+    expect(left).toMatchObject({ trace_count: 3, boundary: 'tool_contract', boundary_detail: { confidence: 1 } });
+    expect(left.boundary_detail.reasons.join(' ')).toContain('3 of 3 signals');
   });
 
   it('a value that varies does not merge families a person kept apart', async () => {

@@ -13,6 +13,7 @@ import {
   mergeBoundaryTallies,
   readBoundaryTally,
   signalBoundary,
+  subtractBoundaryTallies,
   type BoundaryEvidence,
   type BoundaryRule,
   type BoundaryTally,
@@ -73,6 +74,46 @@ describe('boundary tallies', () => {
     expect(decideBoundaryTally(merged)).toEqual(classifyBoundary([...a, ...b]));
     expect(merged.n).toBe(a.length + b.length);
     expect(correctionKeysOfTally(merged)).toEqual(correctionKeys([...a, ...b]));
+  });
+
+  it('without the votes a merge brought, decide as the family and the signals it took in since (undoing a merge)', () => {
+    const all = [...families.values()];
+    let compared = 0;
+    for (let i = 0; i + 2 < all.length; i++) {
+      const [before, merged, since] = [all[i]!, all[i + 1]!, all[i + 2]!];
+      let tally = mergeBoundaryTallies(foldStored(before), foldStored(merged));
+      for (const e of since) tally = foldBoundaryVote(tally, signalBoundary(e, []).vote, signalBoundary(e, []).keys);
+      const left = subtractBoundaryTallies(JSON.parse(JSON.stringify(tally)), foldStored(merged), foldStored(before));
+      expect(decideBoundaryTally(left)).toEqual(classifyBoundary([...before, ...since]));
+      expect(left.n).toBe(before.length + since.length);
+      expect(correctionKeysOfTally(left)).toEqual(correctionKeys([...before, ...since]));
+      compared += 1;
+    }
+    expect(compared).toBe(families.size - 2);
+  });
+
+  it.each<[string, BoundaryEvidence[], BoundaryEvidence[], BoundaryEvidence[], string]>([
+    [
+      'the taken votes won: the family goes back to its own',
+      [{ title: '401 Unauthorized from CRM', kind: 'tool_error', tool: 'crm' }],
+      [{ title: '429 Too Many Requests from CRM', kind: 'tool_error', tool: 'crm' }, { title: '429 Too Many Requests from CRM', kind: 'tool_error', tool: 'crm' }],
+      [],
+      'permission',
+    ],
+    [
+      'the votes of signals taken in since stay',
+      [{ title: 'the user was unhappy', kind: 'negative_feedback' }],
+      [{ title: '401 Unauthorized from CRM', kind: 'tool_error', tool: 'crm' }],
+      [{ title: '429 Too Many Requests from CRM', kind: 'tool_error', tool: 'crm' }],
+      'downstream_api',
+    ],
+    ['nothing left to vote', [{ title: 'the user was unhappy', kind: 'negative_feedback' }], [{ title: '401 Unauthorized from CRM', kind: 'tool_error', tool: 'crm' }], [], 'unknown'],
+  ])('taking a merged family away: %s', (_, before, merged, since, boundary) => {
+    let tally = mergeBoundaryTallies(foldStored(before), foldStored(merged));
+    for (const e of since) tally = foldBoundaryVote(tally, signalBoundary(e, []).vote, signalBoundary(e, []).keys);
+    const left = subtractBoundaryTallies(tally, foldStored(merged), foldStored(before));
+    expect(decideBoundaryTally(left).boundary).toBe(boundary);
+    expect(decideBoundaryTally(left)).toEqual(classifyBoundary([...before, ...since]));
   });
 
   it('keep the statement tiers: a stated boundary outranks a config rule, which outranks the built-in rules', () => {

@@ -37,8 +37,8 @@ export function registerV1FamiliesSplit(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    const { database, queue, log } = c.var.services;
-    const outcome = await splitFamily(database.db, { familyId: id, traceIds: body.traces, title: body.title, actor: actorOf(c) });
+    const { database, queue, log, config } = c.var.services;
+    const outcome = await splitFamily(database.db, { familyId: id, traceIds: body.traces, title: body.title, actor: actorOf(c), config: config.file });
     if (outcome.result === 'not_found') throw new AppError('not_found', `no family ${id}`);
     if (outcome.result === 'invalid') throw new AppError('invalid_request', outcome.message);
     await scheduleTicketSync(queue, log, id);
