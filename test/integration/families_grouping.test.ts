@@ -304,12 +304,17 @@ describe('grouping and the families write API', () => {
     expect([deskNote(apart), deskNote(kept)]).toEqual([true, false]);
   });
 
+  /** Other failures of an orchard's workflow, so that words weigh by how rare they are among its families. */
+  const orchardFeedback = async (workflow: string) => {
+    for (const message of ['The harvest forecast said Tuesday but the crew came Friday', 'Frost alert arrived after the frost, useless', 'Invoice for pruning lists the wrong number of trees', "Bee hive rental booking shows someone else's farm"]) {
+      await sendSignals([signal({ workflow, source: 'user-feedback', kind: 'other', title: 'Negative feedback', message })]);
+    }
+  };
+
   it('merges a family with one of other sources on less in common, and not with one of its own source (2026-12-06)', async () => {
     const orchard = async (workflow: string, lastSource: string) => {
       const at = (source: string, kind: string, title: string, message: string) => signal({ workflow, source, kind, title, message });
-      for (const message of ['The harvest forecast said Tuesday but the crew came Friday', 'Frost alert arrived after the frost, useless', 'Invoice for pruning lists the wrong number of trees', "Bee hive rental booking shows someone else's farm"]) {
-        await sendSignals([at('user-feedback', 'other', 'Negative feedback', message)]);
-      }
+      await orchardFeedback(workflow);
       await sendSignals([at('eval-ci', 'eval_failure', 'irrigation_plan failed', 'Plan skips the nursery misting cycle when the soil probe reads stale moisture')]);
       await sendSignals([at('staff-report', 'other', 'Seedlings wilted overnight', 'Seedlings in the nursery wilted overnight; somebody check the misting, the night crew saw nothing running and the trays were bone dry by six')]);
       await sendSignals([at(lastSource, 'other', 'Seedlings wilted again', 'Seedlings wilted again overnight, nursery trays bone dry by six; the soil probe readings look stale')]);
@@ -341,16 +346,13 @@ describe('grouping and the families write API', () => {
   it('places a signal alike a grown family of other sources in it, without founding a family first (2026-12-07)', async () => {
     const vineyard = async (workflow: string, lastSource: string) => {
       const at = (source: string, kind: string, title: string, message: string) => signal({ workflow, source, kind, title, message });
-      for (const message of ['The harvest forecast said Tuesday but the crew came Friday', 'Frost alert arrived after the frost, useless', 'Invoice for pruning lists the wrong number of trees', "Bee hive rental booking shows someone else's farm"]) {
-        await sendSignals([at('user-feedback', 'other', 'Negative feedback', message)]);
-      }
+      await orchardFeedback(workflow);
       await sendSignals([at('eval-ci', 'eval_failure', 'irrigation_plan failed', 'Plan skips the nursery misting cycle when the soil probe reads stale moisture, per the greenhouse rubric')]);
       await sendSignals([at('eval-ci', 'eval_failure', 'irrigation_plan failed', 'Nursery misting cycle dropped: stale soil probe moisture taken as wet in the weekly audit')]);
       await sendSignals([at(lastSource, 'other', 'Nursery seedlings lost', 'Seedlings wilted again overnight, nursery trays bone dry by six; soil probe moisture looks stale')]);
       return h.services.database.db.select().from(families).where(eq(families.workflow, workflow)).orderBy(families.createdAt);
     };
     const across = await vineyard('vineyard', 'staff-report');
-    console.log(JSON.stringify(across.map((f) => [f.title, f.traceCount, f.mergedInto])));
     expect(across.map((f) => f.title)).not.toContain('Nursery seedlings lost');
     const plan = across.find((f) => f.title === 'irrigation_plan failed')!;
     expect(plan.traceCount).toBe(3);
