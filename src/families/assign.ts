@@ -537,7 +537,6 @@ async function updateFamilies(tx: Db, changes: readonly FamilyChange[]): Promise
   return new Map(rows.map((r) => [r.id, Number(r.ticket_generation)]));
 }
 
-
 const redact = (text: string | undefined) => (text === undefined ? undefined : redactSecrets(text));
 
 const round = (score: number) => Math.round(score * 1000) / 1000;

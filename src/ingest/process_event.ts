@@ -196,9 +196,11 @@ function observeDelay(source: string, receivedAt: Date) {
   eventDelay.observe({ source: source === GITHUB || source === LANGSMITH ? source : 'signals' }, Math.max(0, Date.now() - receivedAt.getTime()) / 1000);
 }
 
-/** The signal a stored event was, read again as processing read it; null for what is not a signal (a GitHub event). */
+/**
+ * The signal a stored event was, read again as processing read it; null for what is not one now: a GitHub
+ * event, or a payload retention dropped or that no longer validates.
+ */
 export function storedSignal(row: Pick<InboxRow, 'source' | 'payload' | 'receivedAt'>, config: FileConfig): Signal | null {
-  if (row.source === GITHUB) return null;
   try {
     const normalized = normalize(row.source, row.payload, row.receivedAt, config);
     return normalized.kind === 'signal' ? normalized.signal : null;

@@ -1,8 +1,9 @@
 // The families a person may want to merge a family with: the live families of its workflow whose profiles
 // are most alike, each with its score and the evidence the two share, those other sources reported ahead.
-// Grouping leaves a failure reported from several sources in several families when they share too little to join safely; on the studied
-// agent sets, one in two to three of a family's top suggestions is the same failure (docs/grouping.md,
-// "Related families"), too few to merge unasked, enough to put before the person who merges.
+// Grouping leaves a failure reported from several sources in several families when they share too little
+// to join safely; on the studied agent sets, one in two to three of a family's top suggestions is the same
+// failure (docs/grouping.md, "Related families"), too few to merge unasked, enough to put before the person
+// who merges.
 import { eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { families, familyProfiles } from '../../db/schema/index.js';

@@ -327,10 +327,10 @@ export function fromOtherSources(a: Pick<Profile, 'sources'>, b: Pick<Profile, '
 }
 
 /**
- * The grown family of other sources a signal no family is similar enough to is alike (CONSOLIDATION.
- * acrossSources), compared as the family of its one signal would be once founded: arrival order would
- * otherwise found that family only for consolidation to merge it into this one when it next grows. The most
- * alike first, ties to the earlier candidate.
+ * For a signal no family is similar enough to: the grown family of other sources it is alike
+ * (CONSOLIDATION.acrossSources), compared as the family of its one signal would be once founded. Without
+ * it, arrival order founds that family, which consolidation merges into this one only when one of the two
+ * next grows. The most alike; ties to the earlier candidate.
  */
 export function alikeOfOtherSources(features: readonly string[], source: string, candidates: readonly Profile[], rarityOf: (feature: string) => number): { familyId: string; score: number } | null {
   const own: Profile = { familyId: '', features: foldProfile({}, features), signals: 1, sources: { [source]: 1 } };
