@@ -682,6 +682,7 @@ describe('similarity', () => {
       expect(vetoed(Object.keys(sameTool401.features), timeout)).toBe(true);
       expect(alikeFamilies(sameTool401, [{ familyId: 'timeout', features: timeout }], flat)).toEqual([]);
     });
+
     it.each<[string, Record<string, number>, string[]]>([
       ['reported by other sources: ahead of a closer family of its own source', { 'staff-report': 1 }, ['comment', 'sameSource']],
       ['of its own source too: the closer first', { 'eval-ci': 1 }, ['sameSource', 'comment']],
