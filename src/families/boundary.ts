@@ -1,6 +1,7 @@
 // Decides which boundary a failure family most likely crossed (prompt, tool contract, context source, model
 // route, permission, downstream API) from its signals' evidence, with a confidence and the reasons to show.
 // Pure: the same evidence always gives the same decision, so tickets and the API can explain it.
+import { subtractCounts } from './counts.js';
 import { wordVote } from './boundary_words.js';
 import { COUNT_NOUNS } from './grouping/mask.js';
 import { WORD_MODEL } from './boundary_words_model.js';
@@ -1561,11 +1562,7 @@ export function mergeBoundaryTallies(a: BoundaryTally, b: BoundaryTally): Bounda
 export function subtractBoundaryTallies(all: BoundaryTally, taken: BoundaryTally, kept: BoundaryTally): BoundaryTally {
   const left: BoundaryTally = structuredClone(all);
   left.n = Math.max(0, all.n - taken.n);
-  for (const [key, count] of Object.entries(taken.keys)) {
-    if (!Object.hasOwn(left.keys, key)) continue;
-    left.keys[key]! -= count;
-    if (left.keys[key]! <= 0) delete left.keys[key];
-  }
+  left.keys = subtractCounts(all.keys, taken.keys);
   for (const [tier, byBoundary] of Object.entries(taken.votes) as Array<[VoteTier, Partial<Record<Boundary, BoundaryVotes>>]>) {
     const from = left.votes[tier];
     if (!from) continue;
@@ -1587,11 +1584,7 @@ function takeFromGroup(votes: BoundaryVotes, take: BoundaryReasonTally): void {
   if (!group) return;
   group.n -= take.n;
   group.w -= take.w;
-  for (const [subject, count] of Object.entries(take.subjects)) {
-    if (!Object.hasOwn(group.subjects, subject)) continue;
-    group.subjects[subject]! -= count;
-    if (group.subjects[subject]! <= 0) delete group.subjects[subject];
-  }
+  group.subjects = subtractCounts(group.subjects, take.subjects);
   if (group.n <= 0) votes.groups.splice(votes.groups.indexOf(group), 1);
 }
 

@@ -4,6 +4,7 @@
 import { and, asc, desc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { families, familyKeys, familyOccurrences, familyProfiles, familyTemplates, groupingRules, tickets, traces } from '../db/schema/index.js';
+import { subtractCounts } from './counts.js';
 import { restoreFeatureIndex } from './grouping/state.js';
 import { recordHistory } from './history.js';
 import { mergeFamilies, unmergedBoundary, type MergeDetail } from './merge.js';
@@ -134,15 +135,6 @@ async function restoreProfile(tx: Db, sourceId: string, targetId: string, profil
   await tx.update(familyProfiles).set({ features: remaining, signals: sql`greatest(${familyProfiles.signals} - ${profile.signals}, 0)`, sources }).where(eq(familyProfiles.familyId, targetId));
   await tx.insert(familyProfiles).values({ familyId: sourceId, scope: profile.scope, features: profile.features, signals: profile.signals, sources: profile.sources ?? {} }).onConflictDoNothing();
   await restoreFeatureIndex(tx, profile.scope, sourceId, targetId, profile.features, remaining);
-}
-
-/** What is left of `counts` once `taken` is taken away: the entries still above zero. */
-function subtractCounts(counts: Readonly<Record<string, number>>, taken: Readonly<Record<string, number>>): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(counts)
-      .map(([key, count]) => [key, count - (taken[key] ?? 0)] as const)
-      .filter(([, count]) => count > 0),
-  );
 }
 
 /** Counters and seen-window from the rows a family holds now. */
