@@ -8,6 +8,7 @@
 // met it. Evidence that they are one lowers the bar: the same thing failing the same way (sameFailure).
 // Two families that have grown alike are one failure too (alikeProfiles), as arrival order had split it.
 // Pure: the caller loads the candidates and the frequencies.
+import { addCounts } from '../counts.js';
 import { FEATURE } from './features.js';
 
 export const SIMILARITY = {
@@ -370,8 +371,7 @@ export function foldProfile(profile: Readonly<Record<string, number>>, features:
 
 /** Two profiles added up, keeping the most frequent features. */
 export function foldCounts(profile: Readonly<Record<string, number>>, more: Readonly<Record<string, number>>): Record<string, number> {
-  const next: Record<string, number> = { ...profile };
-  for (const [feature, count] of Object.entries(more)) next[feature] = (next[feature] ?? 0) + count;
+  const next = addCounts(profile, more);
   const entries = Object.entries(next);
   if (entries.length <= SIMILARITY.maxProfileFeatures) return next;
   return Object.fromEntries(entries.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, SIMILARITY.maxProfileFeatures));
