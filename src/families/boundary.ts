@@ -1,7 +1,7 @@
 // Decides which boundary a failure family most likely crossed (prompt, tool contract, context source, model
 // route, permission, downstream API) from its signals' evidence, with a confidence and the reasons to show.
 // Pure: the same evidence always gives the same decision, so tickets and the API can explain it.
-import { subtractCounts } from './counts.js';
+import { addCounts, subtractCounts } from './counts.js';
 import { wordVote } from './boundary_words.js';
 import { COUNT_NOUNS } from './grouping/mask.js';
 import { WORD_MODEL } from './boundary_words_model.js';
@@ -1598,8 +1598,7 @@ function addToGroup(votes: BoundaryVotes, add: BoundaryReasonTally): void {
   group.n += add.n;
   group.w += add.w;
   for (const [subject, count] of Object.entries(add.subjects)) {
-    if (Object.hasOwn(group.subjects, subject)) group.subjects[subject]! += count;
-    else if (Object.keys(group.subjects).length < TALLY_MAX_SUBJECTS) group.subjects[subject] = count;
+    if (Object.hasOwn(group.subjects, subject) || Object.keys(group.subjects).length < TALLY_MAX_SUBJECTS) group.subjects = addCounts(group.subjects, { [subject]: count });
   }
 }
 

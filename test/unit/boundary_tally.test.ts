@@ -137,6 +137,18 @@ describe('boundary tallies', () => {
     expect(readBoundaryTally({ votes: 'nonsense' })).toEqual(emptyBoundaryTally());
   });
 
+  it.each(['__proto__', 'constructor'])('name a tool called %s in the reason, as any other tool', (tool) => {
+    const signals: BoundaryEvidence[] = [
+      { title: 'HTTP 401 Unauthorized', kind: 'tool_error', tool },
+      { title: 'HTTP 401 Unauthorized', kind: 'tool_error', tool },
+      { title: 'HTTP 401 Unauthorized', kind: 'tool_error', tool: 'crm_lookup' },
+    ];
+    const folded = foldStored(signals);
+    expect(decideBoundaryTally(folded).reasons).toEqual([`401 from ${tool} and crm_lookup in 3 of 3 signals`]);
+    const merged = mergeBoundaryTallies(foldStored(signals.slice(0, 1)), foldStored(signals.slice(1)));
+    expect(decideBoundaryTally(merged).reasons).toEqual([`401 from ${tool} and crm_lookup in 3 of 3 signals`]);
+  });
+
   it('stay small for a family with very many tools: the decision and counts stay exact, the listed subjects are bounded', () => {
     const signals: BoundaryEvidence[] = Array.from({ length: 200 }, (_, i) => ({ title: 'HTTP 401 Unauthorized', kind: 'tool_error', tool: `tool_${i}`, errorType: `Err${i}` }));
     const tally = foldStored(signals);
