@@ -19,7 +19,7 @@ import { decideFamilyBoundary, readBoundaryState, UNDECIDED, type BoundarySource
 import { newFamilyId } from './family_id.js';
 import type { Embedder } from './grouping/embeddings.js';
 import { planGrouping, type GroupingKey, type GroupingPlan } from './grouping/plan.js';
-import { insertKeys, keyId, learn, liveFamilies, lookupKeys, resolveFamily, type MatchedBy, type Resolution } from './grouping/resolve.js';
+import { familiesLearningFromIssues, insertKeys, keyId, learn, learnFromIssue, liveFamilies, lookupKeys, resolveFamily, type MatchedBy, type Resolution } from './grouping/resolve.js';
 import { GROUPING_VERSION } from './grouping/version.js';
 import type { HistoryAction } from './history.js';
 import { moveWithMerge } from './merge.js';
@@ -157,7 +157,8 @@ export async function assignSignals(tx: Db, batch: readonly BatchSignal[], confi
   const now = opts.now ?? new Date();
   const plans = batch.map((b) => planSignal(b.signal, config, now));
   let known = await lookupKeys(tx, plans.flatMap((p) => exactKeys(p.grouping)));
-  if (plans.some((plan) => !byKey(plan.grouping, known))) {
+  const locked = plans.some((plan) => !byKey(plan.grouping, known)) || (await familiesLearningFromIssues(tx, issueTaught(plans, known))).size > 0;
+  if (locked) {
     await tx.execute(sql`select pg_advisory_xact_lock(${GROUPING_LOCK})`);
     // What the batches that held the lock before this one learned.
     known = await lookupKeys(tx, plans.flatMap((p) => exactKeys(p.grouping)));
@@ -191,12 +192,42 @@ export async function assignSignals(tx: Db, batch: readonly BatchSignal[], confi
     placed.push({ ...item, index, plan, resolution, created });
     placedInBatch.set(resolution.familyId, (placedInBatch.get(resolution.familyId) ?? 0) + 1);
   }
-  // A generalization may have merged a family an earlier signal of the batch was placed in.
+  if (locked) await learnFromIssues(tx, placed.filter((p) => taughtByIssue(p.plan.grouping, p.resolution)));
+  // A generalization, or a family that learned from its issue, may have merged a family an earlier signal
+  // of the batch was placed in.
   const live = await liveFamilies(tx, placed.map((p) => p.resolution.familyId));
   for (const p of placed) p.resolution = { ...p.resolution, familyId: live.get(p.resolution.familyId) ?? p.resolution.familyId };
   const results = await applyPlaced(tx, placed);
   for (const p of placed) if (p.resolution.mergedAwayBy) await moveWithMerge(tx, p.resolution.mergedAwayBy, p.eventId);
   return results;
+}
+
+/** A signal an upstream issue key placed, whose words its family learns (a bare log line's are not compared). */
+function taughtByIssue(plan: GroupingPlan, resolution: Resolution | undefined): boolean {
+  return resolution?.matchedBy === 'upstream' && plan.comparable;
+}
+
+/** The families and scopes of the signals an upstream issue key places. */
+function issueTaught(plans: readonly SignalPlan[], known: ReadonlyMap<string, string>): Array<{ familyId: string; scope: string }> {
+  return plans.flatMap(({ grouping }) => {
+    const resolution = byKey(grouping, known);
+    return resolution && taughtByIssue(grouping, resolution) ? [{ familyId: resolution.familyId, scope: grouping.scope }] : [];
+  });
+}
+
+/**
+ * Each family learns the words of the signals its issue placed in it in this batch, at once. When that
+ * merges the family into another, its signals are recorded with the merge, to go back if it is undone.
+ */
+async function learnFromIssues(tx: Db, taught: readonly Placed[]): Promise<void> {
+  const learning = await familiesLearningFromIssues(tx, taught.map((p) => ({ familyId: p.resolution.familyId, scope: p.plan.grouping.scope })));
+  const byFamily = new Map<string, Placed[]>();
+  for (const p of taught) if (learning.has(p.resolution.familyId)) byFamily.set(p.resolution.familyId, [...(byFamily.get(p.resolution.familyId) ?? []), p]);
+  for (const signals of byFamily.values()) {
+    const after = await learnFromIssue(tx, signals.map((p) => p.plan.grouping), signals[0]!.resolution, signals[0]!.actor);
+    if (after === signals[0]!.resolution) continue;
+    for (const p of signals) p.resolution = { ...p.resolution, familyId: after.familyId, ...(after.reason ? { reason: after.reason } : {}), ...(after.mergedAwayBy ? { mergedAwayBy: after.mergedAwayBy } : {}) };
+  }
 }
 
 /** The keys looked up before anything else, most telling first: the upstream's, the fingerprint, legacy ones. */

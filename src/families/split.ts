@@ -141,7 +141,7 @@ async function learnSplitSignatures(
   const features = [...new Set([...byTemplate.keys()].flatMap((template) => signalFeatures({ title: family.title, message: template })))];
   const sources = new Map<string, number>();
   for (const t of movedTraces) sources.set(t.source, (sources.get(t.source) ?? 0) + 1);
-  if (features.length > 0) await learnFeatures(tx, scope, family.id, features, Object.fromEntries(sources));
+  if (features.length > 0) await learnFeatures(tx, scope, family.id, [features], Object.fromEntries(sources));
   return [...byTemplate].map(([template, keys]) => ({ template, keys: [...keys.values()] }));
 }
 

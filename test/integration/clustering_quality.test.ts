@@ -77,28 +77,32 @@ describe('grouping quality', () => {
     ['agent tune set', 'agent_signals/grouping-tune.json', { precision: 0.98, recall: 0.78 }],
     ['agent tune set 2', 'agent_signals/grouping-tune-2.json', { precision: 0.95, recall: 0.69 }],
     ['agent tune set 3', 'agent_signals/grouping-tune-3.json', { precision: 0.91, recall: 0.44 }],
-    ['agent tune set 4', 'agent_signals/grouping-tune-4.json', { precision: 0.85, recall: 0.36 }],
-    ['agent tune set 5', 'agent_signals/grouping-tune-5.json', { precision: 0.9, recall: 0.63 }],
-    ['agent tune set 6', 'agent_signals/grouping-tune-6.json', { precision: 0.88, recall: 0.42 }],
-    ['agent tune set 7', 'agent_signals/grouping-tune-7.json', { precision: 0.92, recall: 0.49 }],
-    ['agent tune set 8', 'agent_signals/grouping-tune-8.json', { precision: 0.91, recall: 0.42 }],
-    ['agent tune set 9', 'agent_signals/grouping-tune-9.json', { precision: 0.88, recall: 0.5 }],
-    ['agent tune set 10', 'agent_signals/grouping-tune-10.json', { precision: 0.93, recall: 0.54 }],
-    ['agent tune set 11', 'agent_signals/grouping-tune-11.json', { precision: 0.93, recall: 0.5 }],
+    ['agent tune set 4', 'agent_signals/grouping-tune-4.json', { precision: 0.85, recall: 0.4 }],
+    ['agent tune set 5', 'agent_signals/grouping-tune-5.json', { precision: 0.9, recall: 0.65 }],
+    ['agent tune set 6', 'agent_signals/grouping-tune-6.json', { precision: 0.88, recall: 0.45 }],
+    ['agent tune set 7', 'agent_signals/grouping-tune-7.json', { precision: 0.92, recall: 0.51 }],
+    ['agent tune set 8', 'agent_signals/grouping-tune-8.json', { precision: 0.91, recall: 0.44 }],
+    ['agent tune set 9', 'agent_signals/grouping-tune-9.json', { precision: 0.88, recall: 0.56 }],
+    ['agent tune set 10', 'agent_signals/grouping-tune-10.json', { precision: 0.93, recall: 0.6 }],
+    ['agent tune set 11', 'agent_signals/grouping-tune-11.json', { precision: 0.93, recall: 0.52 }],
     // A signal alike a grown family of other sources (2026-12-07) took its precision from 0.959 to 0.947:
-    // two reports of a long backlog joined the family of quotes priced for the wrong species.
-    ['agent tune set 12', 'agent_signals/grouping-tune-12.json', { precision: 0.94, recall: 0.37 }],
-    ['agent tune set 13', 'agent_signals/grouping-tune-13.json', { precision: 0.93, recall: 0.59 }],
+    // two reports of a long backlog joined the family of quotes priced for the wrong species. The words of an
+    // issue's later traces (2026-12-07) took it to 0.914 / 0.463 (from 0.379); most of the loss is one merge: four reports of slow weather lookups joined the family of shoeing intervals ignored.
+    ['agent tune set 12', 'agent_signals/grouping-tune-12.json', { precision: 0.91, recall: 0.45 }],
+    ['agent tune set 13', 'agent_signals/grouping-tune-13.json', { precision: 0.92, recall: 0.62 }],
     // The fourteenth holdout: two grown families alike (2026-12-06) moved it from 0.922 / 0.378 to 0.893 / 0.439
-    // through the API; its mistakes were read for g-2026-12-06.6 (0.897 / 0.458).
-    ['agent tune set 14', 'agent_signals/grouping-tune-14.json', { precision: 0.89, recall: 0.48 }],
+    // through the API; its mistakes were read for g-2026-12-06.6 (0.897 / 0.458); 0.885 / 0.498 since the
+    // words of an issue's later traces (2026-12-07).
+    ['agent tune set 14', 'agent_signals/grouping-tune-14.json', { precision: 0.88, recall: 0.49 }],
     // Families from other sources (2026-12-06) moved the holdouts, in this harness, from 0.880 / 0.467 to
-    // 0.885 / 0.501 (holdout-13) and from 0.887 / 0.494 to 0.891 / 0.521 (holdout-15).
-    ['agent holdout set', 'agent_signals/grouping-holdout-13.json', { precision: 0.85, recall: 0.49 }],
-    ['agent holdout set 15', 'agent_signals/grouping-holdout-15.json', { precision: 0.88, recall: 0.51 }],
+    // 0.885 / 0.501 (holdout-13) and from 0.887 / 0.494 to 0.891 / 0.521 (holdout-15); the words of an
+    // issue's later traces (2026-12-07) to 0.888 / 0.523 and 0.897 / 0.564.
+    ['agent holdout set', 'agent_signals/grouping-holdout-13.json', { precision: 0.87, recall: 0.51 }],
+    ['agent holdout set 15', 'agent_signals/grouping-holdout-15.json', { precision: 0.88, recall: 0.55 }],
     // Written after families from other sources, run once before and once after it: 0.824 / 0.572 here; a
-    // signal alike a grown family of other sources (2026-12-07) made it 0.851 / 0.584.
-    ['agent holdout set 16', 'agent_signals/grouping-holdout-16.json', { precision: 0.84, recall: 0.57 }],
+    // signal alike a grown family of other sources (2026-12-07) made it 0.851 / 0.584, and the words of an
+    // issue's later traces (2026-12-07) 0.854 / 0.617.
+    ['agent holdout set 16', 'agent_signals/grouping-holdout-16.json', { precision: 0.84, recall: 0.6 }],
     // Labelled per boundary family, coarser than one failure (one family holds several tools' argument
     // errors): their recall is low by construction, and their precision is what they test. The header says
     // which of them the grouping was studied on.

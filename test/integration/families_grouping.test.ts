@@ -5,6 +5,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { families, familyKeys, familyProfiles, familyTemplates, localIssueComments, localIssues } from '../../src/db/schema/index.js';
 import { fingerprintKey } from '../../src/families/grouping/plan.js';
+import { ISSUE_LEARNING } from '../../src/families/grouping/resolve.js';
 import { GROUPING_VERSION } from '../../src/families/grouping/version.js';
 import { signedHeaders } from '../helpers/fixtures.js';
 import { counts, eventually, postLangsmith, settled, startHarness, type Harness } from '../helpers/recur.js';
@@ -363,6 +364,44 @@ describe('grouping and the families write API', () => {
     // Sent by the evaluator's source, the same report founds a family of its own.
     const one = await vineyard('vineyard-one-source', 'eval-ci');
     expect(one.filter((f) => f.mergedInto === null).map((f) => f.title).slice(-2)).toEqual(['irrigation_plan failed', 'Nursery seedlings lost']);
+  });
+
+  it("learns the words of every trace an upstream issue sends, so a report worded like a later trace joins (2026-12-07)", async () => {
+    const ferry = async (workflow: string, issueId: (n: number) => string) => {
+      const at = (over: Record<string, unknown>) => signal({ workflow, ...over });
+      for (const message of ['Refund for a cancelled sailing went to the wrong card', 'Boarding pass QR code will not scan at the gate', 'Timetable shows the winter schedule in July', 'Loyalty points missing after the trip']) {
+        await sendSignals([at({ source: 'user-feedback', kind: 'negative_feedback', title: 'Negative feedback', message })]);
+      }
+      const trace = (n: number, message: string) => at({ source: 'langsmith', kind: 'anomaly', title: 'Vehicle deck bookings exceed capacity', message, upstream: { source: 'langsmith', id: issueId(n) } });
+      await sendSignals([trace(1, 'booking accepted for a camper when the vehicle deck showed full')]);
+      await sendSignals([trace(2, 'oversold car deck: lane allocation ignored the height class of trailers')]);
+      await sendSignals([at({ source: 'staff-report', kind: 'other', title: 'Trailers turned away at the terminal', message: 'lane allocation ignored trailer height class again, deck oversold' })]);
+      return h.services.database.db.select().from(families).where(eq(families.workflow, workflow)).orderBy(families.createdAt);
+    };
+    const learned = await ferry('ferry', () => 'ls-ferry-deck');
+    const issue = learned.find((f) => f.title === 'Vehicle deck bookings exceed capacity')!;
+    expect(learned.find((f) => f.title === 'Trailers turned away at the terminal')).toBeUndefined();
+    expect(issue.traceCount).toBe(3);
+    const { json } = await api('GET', `/v1/families/${issue.id}`);
+    expect(json.traces.map((t: any) => t.grouping.rule).sort()).toEqual(['new', 'similarity', 'upstream']);
+    const [profile] = await h.services.database.db.select().from(familyProfiles).where(eq(familyProfiles.familyId, issue.id));
+    expect([profile!.signals, profile!.sources, profile!.features['w:lane']]).toEqual([3, { langsmith: 2, 'staff-report': 1 }, 2]);
+
+    // The same two reports as two issues: the second founds a family by its words alone, and the staff report
+    // finds the one its words are like.
+    const apart = await ferry('ferry-two-issues', (n) => `ls-ferry-deck-${n}`);
+    expect(apart.filter((f) => f.mergedInto === null).map((f) => f.title).slice(-2)).toEqual(['Vehicle deck bookings exceed capacity', 'Vehicle deck bookings exceed capacity']);
+  });
+
+  it('stops learning from an issue once its family has ISSUE_LEARNING.maxSignals signals', async () => {
+    const trace = (message: string) => signal({ workflow: 'ferry-cap', source: 'langsmith', kind: 'anomaly', title: 'Cabin upgrade charged twice', message, upstream: { source: 'langsmith', id: 'ls-ferry-cap' } });
+    await sendSignals(Array.from({ length: ISSUE_LEARNING.maxSignals }, (_, i) => trace(`upgrade to cabin ${i} charged twice at checkout`)));
+    const family = await familyOf('Cabin upgrade charged twice');
+    const profileOf = async () => (await h.services.database.db.select().from(familyProfiles).where(eq(familyProfiles.familyId, family.id)))[0]!;
+    const full = await profileOf();
+    expect(full.signals).toBe(ISSUE_LEARNING.maxSignals);
+    await sendSignals([trace('porthole window cracked during the crossing')]);
+    expect([(await profileOf()).signals, (await profileOf()).features['w:porthol'], (await familyOf('Cabin upgrade charged twice')).traceCount]).toEqual([ISSUE_LEARNING.maxSignals, undefined, ISSUE_LEARNING.maxSignals + 1]);
   });
 
   it('counts recurrence over the last hour, day and week', async () => {

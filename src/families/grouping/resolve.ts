@@ -9,6 +9,7 @@ import { and, desc, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm'
 import { jsonParam, rowsOf, type Db } from '../../db/client.js';
 import { families, familyEmbeddings, familyFeatures, familyKeys, familyProfiles, familyTemplates, familyTitles, groupingFeatureStats, groupingRules } from '../../db/schema/index.js';
 import { cosine, foldVector, type Embedder } from './embeddings.js';
+import { addCounts } from '../counts.js';
 import { mergeFamilies, type MergeOutcome } from '../merge.js';
 import { bestNearDuplicate, titleTokens } from './legacy_2026_11_22/keys.js';
 import { FEATURE } from './features.js';
@@ -402,7 +403,40 @@ export async function learn(tx: Db, plan: GroupingPlan, resolution: Resolution):
   if (plan.tokens.length > 0 && resolution.matchedBy !== 'template' && resolution.matchedBy !== 'template_generalized') {
     await tx.insert(familyTemplates).values({ scope: plan.scope, leaf: plan.leaf, tokens: templateText(plan.tokens), familyId });
   }
-  return learnFeatures(tx, plan.scope, familyId, plan.features, { [plan.source]: 1 });
+  return learnFeatures(tx, plan.scope, familyId, [plan.features], { [plan.source]: 1 });
+}
+
+export const ISSUE_LEARNING = {
+  /**
+   * A family stops learning from its issue's signals at this many: by then one more signal moves a feature's
+   * share by 1/33 or less, and learning takes the grouping lock, which a busy issue's batches should not.
+   */
+  maxSignals: 32,
+} as const;
+
+/**
+ * The families of `placed` (signals an upstream issue key placed) that learn from them: those whose profile
+ * is of the signals' scope and has fewer than ISSUE_LEARNING.maxSignals signals.
+ */
+export async function familiesLearningFromIssues(tx: Db, placed: ReadonlyArray<{ familyId: string; scope: string }>): Promise<Set<string>> {
+  if (placed.length === 0) return new Set();
+  const rows = await tx
+    .select({ familyId: familyProfiles.familyId, scope: familyProfiles.scope, signals: familyProfiles.signals })
+    .from(familyProfiles)
+    .where(inArray(familyProfiles.familyId, [...new Set(placed.map((p) => p.familyId))]));
+  const young = new Map(rows.filter((r) => r.signals < ISSUE_LEARNING.maxSignals).map((r) => [r.familyId, r.scope]));
+  return new Set(placed.filter((p) => young.get(p.familyId) === p.scope).map((p) => p.familyId));
+}
+
+/**
+ * The words of signals an upstream issue placed in its family (each trace of an issue words the failure its
+ * own way; the family had learned the first one's only), folded into the family's profile, which is then
+ * compared with the grown families of the scope as any family that grew (consolidate).
+ */
+export async function learnFromIssue(tx: Db, plans: readonly GroupingPlan[], placed: Resolution, actor: string): Promise<Resolution> {
+  const sources = plans.reduce<Record<string, number>>((sum, plan) => addCounts(sum, { [plan.source]: 1 }), {});
+  const profile = await learnFeatures(tx, plans[0]!.scope, placed.familyId, plans.map((plan) => plan.features), sources);
+  return consolidate(tx, plans[0]!.scope, placed, profile, actor);
 }
 
 export async function insertKeys(tx: Db, familyId: string, keys: readonly GroupingKey[]): Promise<void> {
@@ -414,21 +448,21 @@ export async function insertKeys(tx: Db, familyId: string, keys: readonly Groupi
 }
 
 /**
- * Folds features into the family's profile; features new to the family join the index and the frequencies.
- * The profile as it is now.
+ * Folds signals' features (one list a signal) into the family's profile; features new to the family join
+ * the index and the frequencies. The profile as it is now.
  */
-export async function learnFeatures(tx: Db, scope: string, familyId: string, features: readonly string[], sources: Readonly<Record<string, number>>): Promise<Profile> {
+export async function learnFeatures(tx: Db, scope: string, familyId: string, signals: ReadonlyArray<readonly string[]>, sources: Readonly<Record<string, number>>): Promise<Profile> {
   const [profile] = await tx.select().from(familyProfiles).where(eq(familyProfiles.familyId, familyId)).for('update');
   const before = profile?.features ?? {};
-  const after = foldProfile(before, features);
+  const after = signals.reduce<Record<string, number>>((folded, features) => foldProfile(folded, features), before);
   const added = Object.keys(after).filter((f) => !(f in before));
   const sent = foldCounts(profile?.sources ?? {}, sources);
   if (profile) {
-    await tx.update(familyProfiles).set({ features: after, signals: sql`${familyProfiles.signals} + 1`, sources: sent, updatedAt: sql`now()` }).where(eq(familyProfiles.familyId, familyId));
+    await tx.update(familyProfiles).set({ features: after, signals: sql`${familyProfiles.signals} + ${signals.length}`, sources: sent, updatedAt: sql`now()` }).where(eq(familyProfiles.familyId, familyId));
   } else {
-    await tx.insert(familyProfiles).values({ familyId, scope, features: after, signals: 1, sources: sent });
+    await tx.insert(familyProfiles).values({ familyId, scope, features: after, signals: signals.length, sources: sent });
   }
-  const learned: Profile = { familyId, features: after, signals: (profile?.signals ?? 0) + 1, sources: sent };
+  const learned: Profile = { familyId, features: after, signals: (profile?.signals ?? 0) + signals.length, sources: sent };
   const counted = profile ? added : ['', ...added];
   if (counted.length === 0) return learned;
   if (added.length > 0) await tx.insert(familyFeatures).values(added.map((feature) => ({ scope, feature, familyId }))).onConflictDoNothing();
