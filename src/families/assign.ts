@@ -226,7 +226,7 @@ async function learnFromIssues(tx: Db, taught: readonly Placed[]): Promise<void>
   for (const signals of byFamily.values()) {
     const after = await learnFromIssue(tx, signals.map((p) => p.plan.grouping), signals[0]!.resolution, signals[0]!.actor);
     if (after === signals[0]!.resolution) continue;
-    for (const p of signals) p.resolution = { ...p.resolution, familyId: after.familyId, ...(after.reason ? { reason: after.reason } : {}), ...(after.mergedAwayBy ? { mergedAwayBy: after.mergedAwayBy } : {}) };
+    for (const p of signals) p.resolution = { ...p.resolution, familyId: after.familyId, ...(after.mergedAwayBy ? { mergedAwayBy: after.mergedAwayBy } : {}) };
   }
 }
 

@@ -393,6 +393,30 @@ describe('grouping and the families write API', () => {
     expect(apart.filter((f) => f.mergedInto === null).map((f) => f.title).slice(-2)).toEqual(['Vehicle deck bookings exceed capacity', 'Vehicle deck bookings exceed capacity']);
   });
 
+  it('compares a family that learned from its issue with the grown families, and an undone merge takes its traces back (2026-12-07)', async () => {
+    const at = (over: Record<string, unknown>) => signal({ workflow: 'ferry-cabins', ...over });
+    for (const message of ['Refund for a cancelled sailing went to the wrong card', 'Boarding pass QR code will not scan at the gate', 'Timetable shows the winter schedule in July', 'Loyalty points missing after the trip']) {
+      await sendSignals([at({ source: 'user-feedback', kind: 'negative_feedback', title: 'Negative feedback', message })]);
+    }
+    const evaluation = (message: string) => at({ source: 'eval-ci', kind: 'eval_failure', title: 'cabin_allocation failed', message });
+    await sendSignals([evaluation('Wheelchair accessible cabin allocated to a party without mobility needs')]);
+    await sendSignals([evaluation('Accessible cabin released before the wheelchair user boarded; allocation ignored mobility needs')]);
+    const trace = (message: string) => at({ source: 'langsmith', kind: 'anomaly', title: 'Cabin assignment anomaly', message, upstream: { source: 'langsmith', id: 'ls-ferry-cabins' } });
+    await sendSignals([trace('upgrade offers sent for sold-out sailings')]);
+    const issue = await familyOf('Cabin assignment anomaly');
+    await sendSignals([trace('wheelchair accessible cabin allocation ignored mobility needs of the party')]);
+
+    const evals = await familyOf('cabin_allocation failed');
+    expect([(await h.services.database.db.select().from(families).where(eq(families.id, issue.id)))[0]!.mergedInto, evals.traceCount]).toEqual([evals.id, 4]);
+    const [rule] = (await api('GET', `/v1/grouping-rules?family_id=${evals.id}`)).json.items;
+    expect(rule).toMatchObject({ kind: 'merge', from_family_id: issue.id });
+    expect(rule.actor).toContain('two families alike');
+
+    expect((await api('DELETE', `/v1/grouping-rules/${rule.id}`)).status).toBe(200);
+    const [back, kept] = [(await api('GET', `/v1/families/${issue.id}`)).json, (await api('GET', `/v1/families/${evals.id}`)).json];
+    expect([back.merged_into, back.trace_count, kept.trace_count]).toEqual([null, 2, 2]);
+  });
+
   it('stops learning from an issue once its family has ISSUE_LEARNING.maxSignals signals', async () => {
     const trace = (message: string) => signal({ workflow: 'ferry-cap', source: 'langsmith', kind: 'anomaly', title: 'Cabin upgrade charged twice', message, upstream: { source: 'langsmith', id: 'ls-ferry-cap' } });
     await sendSignals(Array.from({ length: ISSUE_LEARNING.maxSignals }, (_, i) => trace(`upgrade to cabin ${i} charged twice at checkout`)));
