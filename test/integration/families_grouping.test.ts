@@ -366,12 +366,17 @@ describe('grouping and the families write API', () => {
     expect(one.filter((f) => f.mergedInto === null).map((f) => f.title).slice(-2)).toEqual(['irrigation_plan failed', 'Nursery seedlings lost']);
   });
 
+  /** Other failures of a ferry operator's workflow, so that words weigh by how rare they are among its families. */
+  const ferryFeedback = async (workflow: string) => {
+    for (const message of ['Refund for a cancelled sailing went to the wrong card', 'Boarding pass QR code will not scan at the gate', 'Timetable shows the winter schedule in July', 'Loyalty points missing after the trip']) {
+      await sendSignals([signal({ workflow, source: 'user-feedback', kind: 'negative_feedback', title: 'Negative feedback', message })]);
+    }
+  };
+
   it("learns the words of every trace an upstream issue sends, so a report worded like a later trace joins (2026-12-07)", async () => {
     const ferry = async (workflow: string, issueId: (n: number) => string) => {
       const at = (over: Record<string, unknown>) => signal({ workflow, ...over });
-      for (const message of ['Refund for a cancelled sailing went to the wrong card', 'Boarding pass QR code will not scan at the gate', 'Timetable shows the winter schedule in July', 'Loyalty points missing after the trip']) {
-        await sendSignals([at({ source: 'user-feedback', kind: 'negative_feedback', title: 'Negative feedback', message })]);
-      }
+      await ferryFeedback(workflow);
       const trace = (n: number, message: string) => at({ source: 'langsmith', kind: 'anomaly', title: 'Vehicle deck bookings exceed capacity', message, upstream: { source: 'langsmith', id: issueId(n) } });
       await sendSignals([trace(1, 'booking accepted for a camper when the vehicle deck showed full')]);
       await sendSignals([trace(2, 'oversold car deck: lane allocation ignored the height class of trailers')]);
@@ -395,9 +400,7 @@ describe('grouping and the families write API', () => {
 
   it('compares a family that learned from its issue with the grown families, and an undone merge takes its traces back (2026-12-07)', async () => {
     const at = (over: Record<string, unknown>) => signal({ workflow: 'ferry-cabins', ...over });
-    for (const message of ['Refund for a cancelled sailing went to the wrong card', 'Boarding pass QR code will not scan at the gate', 'Timetable shows the winter schedule in July', 'Loyalty points missing after the trip']) {
-      await sendSignals([at({ source: 'user-feedback', kind: 'negative_feedback', title: 'Negative feedback', message })]);
-    }
+    await ferryFeedback('ferry-cabins');
     const evaluation = (message: string) => at({ source: 'eval-ci', kind: 'eval_failure', title: 'cabin_allocation failed', message });
     await sendSignals([evaluation('Wheelchair accessible cabin allocated to a party without mobility needs')]);
     await sendSignals([evaluation('Accessible cabin released before the wheelchair user boarded; allocation ignored mobility needs')]);
@@ -425,7 +428,8 @@ describe('grouping and the families write API', () => {
     const full = await profileOf();
     expect(full.signals).toBe(ISSUE_LEARNING.maxSignals);
     await sendSignals([trace('porthole window cracked during the crossing')]);
-    expect([(await profileOf()).signals, (await profileOf()).features['w:porthol'], (await familyOf('Cabin upgrade charged twice')).traceCount]).toEqual([ISSUE_LEARNING.maxSignals, undefined, ISSUE_LEARNING.maxSignals + 1]);
+    const after = await profileOf();
+    expect([after.signals, after.features['w:porthol'], (await familyOf('Cabin upgrade charged twice')).traceCount]).toEqual([ISSUE_LEARNING.maxSignals, undefined, ISSUE_LEARNING.maxSignals + 1]);
   });
 
   it('counts recurrence over the last hour, day and week', async () => {
