@@ -2,7 +2,8 @@
 // grouping lock: the legacy title keys, then the template miner, then (for signals with words people
 // chose or a tool or error type, not a bare log line) the similarity step and, when configured, the
 // semantic step; a split rule may send the signal to the family split out; else a new family. A family
-// that grew is then compared with the grown families of its workflow, and two alike are merged. Every step
+// that grew is then compared with the grown families of its workflow, and two alike are merged; so is a
+// young family its upstream issue's later signals taught their words (learnFromIssue). Every step
 // reads by indexed keys and bounded lists (a leaf's recent templates, the families sharing a rare
 // feature), never a scan, so the cost per signal does not grow with the number of families.
 import { and, desc, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
