@@ -2,6 +2,13 @@
 // the signal (a source may be `constructor` or `__proto__`), so counts are read and written as own entries,
 // never through an object's prototype.
 
+/** How many times each name occurs. */
+export function countNames(names: readonly string[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return Object.fromEntries(counts);
+}
+
 /** Two sets of counts added up. */
 export function addCounts(counts: Readonly<Record<string, number>>, more: Readonly<Record<string, number>>): Record<string, number> {
   const sum = new Map(Object.entries(counts));

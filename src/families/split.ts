@@ -11,6 +11,7 @@ import type { Db } from '../db/client.js';
 import { families, familyKeys, familyOccurrences, groupingRules, inboxEvents, traces } from '../db/schema/index.js';
 import { storedSignal } from '../ingest/process_event.js';
 import { boundaryEvidence, emptyBoundaryTally, foldBoundaryVote, signalBoundary, subtractBoundaryTallies } from './boundary.js';
+import { countNames } from './counts.js';
 import { boundaryColumns, decideFamilyBoundary, familyBoundaryOf, readBoundaryState, UNDECIDED } from './family_boundary.js';
 import { newFamilyId } from './family_id.js';
 import { signalFeatures } from './grouping/features.js';
@@ -139,9 +140,7 @@ async function learnSplitSignatures(
   }
   const scope = groupingScope(family.workflow);
   const features = [...new Set([...byTemplate.keys()].flatMap((template) => signalFeatures({ title: family.title, message: template })))];
-  const sources = new Map<string, number>();
-  for (const t of movedTraces) sources.set(t.source, (sources.get(t.source) ?? 0) + 1);
-  if (features.length > 0) await learnFeatures(tx, scope, family.id, [features], Object.fromEntries(sources));
+  if (features.length > 0) await learnFeatures(tx, scope, family.id, [features], countNames(movedTraces.map((t) => t.source)));
   return [...byTemplate].map(([template, keys]) => ({ template, keys: [...keys.values()] }));
 }
 

@@ -1,7 +1,7 @@
 // Counts by name, where a name comes from a signal: a source called `constructor`, `toString` or
 // `__proto__` is counted like any other, never read through an object's prototype.
 import { describe, expect, it } from 'vitest';
-import { addCounts, subtractCounts } from '../../src/families/counts.js';
+import { addCounts, countNames, subtractCounts } from '../../src/families/counts.js';
 import { foldCounts } from '../../src/families/grouping/similarity.js';
 
 const named = (entries: Array<[string, number]>) => Object.fromEntries(entries);
@@ -25,5 +25,14 @@ describe('counts by name', () => {
     ['`__proto__` as a name', named([['__proto__', 2]]), named([['__proto__', 1]]), named([['__proto__', 1]])],
   ])('take away: %s', (_, counts, taken, left) => {
     expect(subtractCounts(counts, taken)).toEqual(left);
+  });
+
+  it.each<[string, string[], Record<string, number>]>([
+    ['each name as often as it occurs', ['langsmith', 'sentry', 'langsmith'], { langsmith: 2, sentry: 1 }],
+    ['none', [], {}],
+    ['names an object has on its prototype', ['constructor', 'toString', 'constructor'], named([['constructor', 2], ['toString', 1]])],
+    ['`__proto__` as a name', ['__proto__', '__proto__'], named([['__proto__', 2]])],
+  ])('count: %s', (_, names, counted) => {
+    expect(countNames(names)).toEqual(counted);
   });
 });

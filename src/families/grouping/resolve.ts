@@ -10,7 +10,7 @@ import { and, desc, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm'
 import { jsonParam, rowsOf, type Db } from '../../db/client.js';
 import { families, familyEmbeddings, familyFeatures, familyKeys, familyProfiles, familyTemplates, familyTitles, groupingFeatureStats, groupingRules } from '../../db/schema/index.js';
 import { cosine, foldVector, type Embedder } from './embeddings.js';
-import { addCounts } from '../counts.js';
+import { countNames } from '../counts.js';
 import { mergeFamilies, type MergeOutcome } from '../merge.js';
 import { bestNearDuplicate, titleTokens } from './legacy_2026_11_22/keys.js';
 import { FEATURE } from './features.js';
@@ -435,8 +435,7 @@ export async function familiesLearningFromIssues(tx: Db, placed: ReadonlyArray<{
  * compared with the grown families of the scope as any family that grew (consolidate).
  */
 export async function learnFromIssue(tx: Db, plans: readonly GroupingPlan[], placed: Resolution, actor: string): Promise<Resolution> {
-  const sources = plans.reduce<Record<string, number>>((sum, plan) => addCounts(sum, { [plan.source]: 1 }), {});
-  const profile = await learnFeatures(tx, plans[0]!.scope, placed.familyId, plans.map((plan) => plan.features), sources);
+  const profile = await learnFeatures(tx, plans[0]!.scope, placed.familyId, plans.map((plan) => plan.features), countNames(plans.map((plan) => plan.source)));
   return consolidate(tx, plans[0]!.scope, placed, profile, actor);
 }
 
