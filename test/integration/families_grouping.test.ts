@@ -305,6 +305,9 @@ describe('grouping and the families write API', () => {
     expect([deskNote(apart), deskNote(kept)]).toEqual([true, false]);
   });
 
+  /** The families of a workflow, in the order they were founded. */
+  const familiesOf = (workflow: string) => h.services.database.db.select().from(families).where(eq(families.workflow, workflow)).orderBy(families.createdAt);
+
   /** Other failures of an orchard's workflow, so that words weigh by how rare they are among its families. */
   const orchardFeedback = async (workflow: string) => {
     for (const message of ['The harvest forecast said Tuesday but the crew came Friday', 'Frost alert arrived after the frost, useless', 'Invoice for pruning lists the wrong number of trees', "Bee hive rental booking shows someone else's farm"]) {
@@ -312,17 +315,22 @@ describe('grouping and the families write API', () => {
     }
   };
 
+  /** An orchard's workflow: its other failures, then these reports (source, kind, title, message) one at a time. */
+  const orchardReports = async (workflow: string, reports: Array<[string, string, string, string]>) => {
+    await orchardFeedback(workflow);
+    for (const [source, kind, title, message] of reports) await sendSignals([signal({ workflow, source, kind, title, message })]);
+    return familiesOf(workflow);
+  };
+
   it('merges a family with one of other sources on less in common, and not with one of its own source (2026-12-06)', async () => {
-    const orchard = async (workflow: string, lastSource: string) => {
-      const at = (source: string, kind: string, title: string, message: string) => signal({ workflow, source, kind, title, message });
-      await orchardFeedback(workflow);
-      await sendSignals([at('eval-ci', 'eval_failure', 'irrigation_plan failed', 'Plan skips the nursery misting cycle when the soil probe reads stale moisture')]);
-      await sendSignals([at('staff-report', 'other', 'Seedlings wilted overnight', 'Seedlings in the nursery wilted overnight; somebody check the misting, the night crew saw nothing running and the trays were bone dry by six')]);
-      await sendSignals([at(lastSource, 'other', 'Seedlings wilted again', 'Seedlings wilted again overnight, nursery trays bone dry by six; the soil probe readings look stale')]);
-      // The plan's failure grows: its family is compared with the others of the workflow.
-      await sendSignals([at('eval-ci', 'eval_failure', 'irrigation_plan failed', 'Nursery misting cycle dropped: stale soil probe moisture taken as wet')]);
-      return h.services.database.db.select().from(families).where(eq(families.workflow, workflow)).orderBy(families.createdAt);
-    };
+    const orchard = (workflow: string, lastSource: string) =>
+      orchardReports(workflow, [
+        ['eval-ci', 'eval_failure', 'irrigation_plan failed', 'Plan skips the nursery misting cycle when the soil probe reads stale moisture'],
+        ['staff-report', 'other', 'Seedlings wilted overnight', 'Seedlings in the nursery wilted overnight; somebody check the misting, the night crew saw nothing running and the trays were bone dry by six'],
+        [lastSource, 'other', 'Seedlings wilted again', 'Seedlings wilted again overnight, nursery trays bone dry by six; the soil probe readings look stale'],
+        // The plan's failure grows: its family is compared with the others of the workflow.
+        ['eval-ci', 'eval_failure', 'irrigation_plan failed', 'Nursery misting cycle dropped: stale soil probe moisture taken as wet'],
+      ]);
     // The plan's family, once grown, and the second staff report's are 0.33 alike: families of one source
     // need 0.35, the evaluator's and a staff report's need 0.30.
     const across = await orchard('orchard', 'staff-report');
@@ -345,14 +353,12 @@ describe('grouping and the families write API', () => {
   });
 
   it('places a signal alike a grown family of other sources in it, without founding a family first (2026-12-07)', async () => {
-    const vineyard = async (workflow: string, lastSource: string) => {
-      const at = (source: string, kind: string, title: string, message: string) => signal({ workflow, source, kind, title, message });
-      await orchardFeedback(workflow);
-      await sendSignals([at('eval-ci', 'eval_failure', 'irrigation_plan failed', 'Plan skips the nursery misting cycle when the soil probe reads stale moisture, per the greenhouse rubric')]);
-      await sendSignals([at('eval-ci', 'eval_failure', 'irrigation_plan failed', 'Nursery misting cycle dropped: stale soil probe moisture taken as wet in the weekly audit')]);
-      await sendSignals([at(lastSource, 'other', 'Nursery seedlings lost', 'Seedlings wilted again overnight, nursery trays bone dry by six; soil probe moisture looks stale')]);
-      return h.services.database.db.select().from(families).where(eq(families.workflow, workflow)).orderBy(families.createdAt);
-    };
+    const vineyard = (workflow: string, lastSource: string) =>
+      orchardReports(workflow, [
+        ['eval-ci', 'eval_failure', 'irrigation_plan failed', 'Plan skips the nursery misting cycle when the soil probe reads stale moisture, per the greenhouse rubric'],
+        ['eval-ci', 'eval_failure', 'irrigation_plan failed', 'Nursery misting cycle dropped: stale soil probe moisture taken as wet in the weekly audit'],
+        [lastSource, 'other', 'Nursery seedlings lost', 'Seedlings wilted again overnight, nursery trays bone dry by six; soil probe moisture looks stale'],
+      ]);
     const across = await vineyard('vineyard', 'staff-report');
     expect(across.map((f) => f.title)).not.toContain('Nursery seedlings lost');
     const plan = across.find((f) => f.title === 'irrigation_plan failed')!;
@@ -381,7 +387,7 @@ describe('grouping and the families write API', () => {
       await sendSignals([trace(1, 'booking accepted for a camper when the vehicle deck showed full')]);
       await sendSignals([trace(2, 'oversold car deck: lane allocation ignored the height class of trailers')]);
       await sendSignals([at({ source: 'staff-report', kind: 'other', title: 'Trailers turned away at the terminal', message: 'lane allocation ignored trailer height class again, deck oversold' })]);
-      return h.services.database.db.select().from(families).where(eq(families.workflow, workflow)).orderBy(families.createdAt);
+      return familiesOf(workflow);
     };
     const learned = await ferry('ferry', () => 'ls-ferry-deck');
     const issue = learned.find((f) => f.title === 'Vehicle deck bookings exceed capacity')!;
