@@ -216,15 +216,17 @@ function issueTaught(plans: readonly SignalPlan[], known: ReadonlyMap<string, st
 }
 
 /**
- * Each family learns the words of the signals its issue placed in it in this batch, at once. When that
- * merges the family into another, its signals are recorded with the merge, to go back if it is undone.
+ * Each family learns the words of the signals its issue placed in it in this batch, at once, until its profile
+ * holds ISSUE_LEARNING.maxSignals. When that merges the family into another, its signals are recorded with
+ * the merge, to go back if it is undone.
  */
 async function learnFromIssues(tx: Db, taught: readonly Placed[]): Promise<void> {
   const learning = await familiesLearningFromIssues(tx, taught.map((p) => ({ familyId: p.resolution.familyId, scope: p.plan.grouping.scope })));
   const byFamily = new Map<string, Placed[]>();
   for (const p of taught) if (learning.has(p.resolution.familyId)) byFamily.set(p.resolution.familyId, [...(byFamily.get(p.resolution.familyId) ?? []), p]);
-  for (const signals of byFamily.values()) {
-    const after = await learnFromIssue(tx, signals.map((p) => p.plan.grouping), signals[0]!.resolution, signals[0]!.actor);
+  for (const [familyId, signals] of byFamily) {
+    const teaching = signals.slice(0, learning.get(familyId));
+    const after = await learnFromIssue(tx, teaching.map((p) => p.plan.grouping), signals[0]!.resolution, signals[0]!.actor);
     if (after === signals[0]!.resolution) continue;
     for (const p of signals) p.resolution = { ...p.resolution, familyId: after.familyId, ...(after.mergedAwayBy ? { mergedAwayBy: after.mergedAwayBy } : {}) };
   }

@@ -426,16 +426,19 @@ describe('grouping and the families write API', () => {
     expect([back.merged_into, back.trace_count, kept.trace_count]).toEqual([null, 2, 2]);
   });
 
-  it('stops learning from an issue once its family has ISSUE_LEARNING.maxSignals signals', async () => {
+  it('stops learning from an issue once its family has ISSUE_LEARNING.maxSignals signals, within a batch too', async () => {
     const trace = (message: string) => signal({ workflow: 'ferry-cap', source: 'langsmith', kind: 'anomaly', title: 'Cabin upgrade charged twice', message, upstream: { source: 'langsmith', id: 'ls-ferry-cap' } });
-    await sendSignals(Array.from({ length: ISSUE_LEARNING.maxSignals }, (_, i) => trace(`upgrade to cabin ${i} charged twice at checkout`)));
+    await sendSignals(Array.from({ length: ISSUE_LEARNING.maxSignals - 2 }, (_, i) => trace(`upgrade to cabin ${i} charged twice at checkout`)));
     const family = await familyOf('Cabin upgrade charged twice');
     const profileOf = async () => (await h.services.database.db.select().from(familyProfiles).where(eq(familyProfiles.familyId, family.id)))[0]!;
+    expect((await profileOf()).signals).toBe(ISSUE_LEARNING.maxSignals - 2);
+    // One batch that would take the profile past the cap: its first two signals teach, the others do not.
+    await sendSignals(['lifeboat drill upgrade charged twice', 'gangway upgrade charged twice', 'porthole window cracked during the crossing', 'anchor winch jammed'].map(trace));
     const full = await profileOf();
-    expect(full.signals).toBe(ISSUE_LEARNING.maxSignals);
+    expect([full.signals, Boolean(full.features['w:lifeboat']), full.features['w:porthol'], full.features['w:anchor']]).toEqual([ISSUE_LEARNING.maxSignals, true, undefined, undefined]);
     await sendSignals([trace('porthole window cracked during the crossing')]);
     const after = await profileOf();
-    expect([after.signals, after.features['w:porthol'], (await familyOf('Cabin upgrade charged twice')).traceCount]).toEqual([ISSUE_LEARNING.maxSignals, undefined, ISSUE_LEARNING.maxSignals + 1]);
+    expect([after.signals, after.features['w:porthol'], (await familyOf('Cabin upgrade charged twice')).traceCount]).toEqual([ISSUE_LEARNING.maxSignals, undefined, ISSUE_LEARNING.maxSignals + 3]);
   });
 
   it('counts recurrence over the last hour, day and week', async () => {

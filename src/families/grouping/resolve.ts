@@ -416,17 +416,18 @@ export const ISSUE_LEARNING = {
 } as const;
 
 /**
- * The families of `placed` (signals an upstream issue key placed) that learn from them: those whose profile
- * is of the signals' scope and has fewer than ISSUE_LEARNING.maxSignals signals.
+ * The families of `placed` (signals an upstream issue key placed) that learn from them, each with how many
+ * more signals it learns from: those whose profile is of the signals' scope and has fewer than
+ * ISSUE_LEARNING.maxSignals signals.
  */
-export async function familiesLearningFromIssues(tx: Db, placed: ReadonlyArray<{ familyId: string; scope: string }>): Promise<Set<string>> {
-  if (placed.length === 0) return new Set();
+export async function familiesLearningFromIssues(tx: Db, placed: ReadonlyArray<{ familyId: string; scope: string }>): Promise<Map<string, number>> {
+  if (placed.length === 0) return new Map();
   const rows = await tx
     .select({ familyId: familyProfiles.familyId, scope: familyProfiles.scope, signals: familyProfiles.signals })
     .from(familyProfiles)
     .where(inArray(familyProfiles.familyId, [...new Set(placed.map((p) => p.familyId))]));
-  const young = new Map(rows.filter((r) => r.signals < ISSUE_LEARNING.maxSignals).map((r) => [r.familyId, r.scope]));
-  return new Set(placed.filter((p) => young.get(p.familyId) === p.scope).map((p) => p.familyId));
+  const room = new Map(rows.filter((r) => r.signals < ISSUE_LEARNING.maxSignals).map((r) => [r.familyId, { scope: r.scope, left: ISSUE_LEARNING.maxSignals - r.signals }]));
+  return new Map(placed.flatMap((p) => (room.get(p.familyId)?.scope === p.scope ? [[p.familyId, room.get(p.familyId)!.left] as const] : [])));
 }
 
 /**
