@@ -4,7 +4,7 @@ import { normalizeName, signalFeatures, splitIdentifier, textWords } from '../..
 import { groupingText, isLogLine, planGrouping } from '../../src/families/grouping/plan.js';
 import type { Signal } from '../../src/families/types.js';
 import { amongOthers, tellingFeatures } from '../../src/families/grouping/profile_index.js';
-import { alikeFamilies, alikeOfOtherSources, alikeProfiles, bridges, CONSOLIDATION, foldCounts, foldProfile, fromOtherSources, rarity, RELATED, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile } from '../../src/families/grouping/similarity.js';
+import { alikeFamilies, alikeOfOtherSources, alikeProfiles, bridges, CONSOLIDATION, consolidationBar, foldCounts, foldProfile, fromOtherSources, rarity, RELATED, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile } from '../../src/families/grouping/similarity.js';
 
 const features = (s: { title: string; message?: string; tool?: string; errorType?: string; kind?: Signal['kind']; attributes?: Record<string, string | number | boolean> }) => signalFeatures(s);
 const profileOf = (...signals: Array<Parameters<typeof features>[0]>) => signals.reduce<Record<string, number>>((p, s) => foldProfile(p, features(s)), {});
@@ -796,6 +796,17 @@ describe('similarity', () => {
     ])('from other sources: %s', (_, a, b, expected) => {
       expect(fromOtherSources({ sources: a }, { sources: b })).toBe(expected);
       expect(fromOtherSources({ sources: b }, { sources: a })).toBe(expected);
+    });
+
+    it.each<[string, Record<string, number>, Pick<Profile, 'signals' | 'sources'>, { bar: number; otherSources: boolean } | null]>([
+      ['a grown family of the same source', { sentry: 3 }, { signals: 2, sources: { sentry: 2 } }, { bar: CONSOLIDATION.threshold, otherSources: false }],
+      ['a grown family of other sources', { sentry: 3 }, { signals: 2, sources: { 'staff-report': 2 } }, { bar: CONSOLIDATION.acrossSources, otherSources: true }],
+      ['one signal of another source', { sentry: 3 }, { signals: 1, sources: { 'staff-report': 1 } }, { bar: CONSOLIDATION.acrossSources, otherSources: true }],
+      ['one signal of the same source', { sentry: 3 }, { signals: 1, sources: { sentry: 1 } }, null],
+      ['one signal, its source not known', { sentry: 3 }, { signals: 1, sources: {} }, null],
+      ['a grown family, its sources not known', { sentry: 3 }, { signals: 3 }, { bar: CONSOLIDATION.threshold, otherSources: false }],
+    ])('compared with a grown family: %s', (_, own, candidate, expected) => {
+      expect(consolidationBar({ sources: own }, candidate)).toEqual(expected);
     });
 
     describe('a signal alike a grown family of other sources (alikeOfOtherSources)', () => {

@@ -17,7 +17,7 @@ import { FEATURE } from './features.js';
 import { matchTemplate, MINER, siblingTemplates, templateText } from './miner.js';
 import type { GroupingKey, GroupingPlan } from './plan.js';
 import { familiesSharing, familiesSharingWith, featureFrequencies, liveProfiles, tellingFeatures, weighing } from './profile_index.js';
-import { alikeOfOtherSources, alikeProfiles, bridges, CONSOLIDATION, foldCounts, foldProfile, fromOtherSources, rarity, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile, type SimilarityMatch } from './similarity.js';
+import { alikeOfOtherSources, alikeProfiles, bridges, CONSOLIDATION, consolidationBar, foldCounts, foldProfile, rarity, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile, type SimilarityMatch } from './similarity.js';
 
 export type MatchedBy =
   | 'upstream'
@@ -279,17 +279,16 @@ async function consolidate(tx: Db, scope: string, placed: Resolution, own: Profi
   const features = Object.keys(own.features);
   const { ids, frequencies } = await familiesSharingWith(tx, scope, placed.familyId, features, CONSOLIDATION.maxCandidates);
   const apart = new Set([...(await keptApart(tx, placed.familyId, ids)), ...(await toldApartByMiner(tx, placed.familyId, ids))]);
-  // A family of one signal is that signal, which the similarity step placed; one of another source is
-  // compared still, as families of other sources need less in common (fromOtherSources).
-  const candidates = (await liveProfiles(tx, ids.filter((id) => !apart.has(id)))).filter((p) => (p.signals ?? 1) >= CONSOLIDATION.minSignals || fromOtherSources(own, p));
+  const candidates = (await liveProfiles(tx, ids.filter((id) => !apart.has(id)))).flatMap((profile) => {
+    const compared = consolidationBar(own, profile);
+    return compared ? [{ profile, ...compared }] : [];
+  });
   if (candidates.length === 0) return placed;
-  const weight = await weighing(tx, scope, frequencies, candidates);
+  const weight = await weighing(tx, scope, frequencies, candidates.map((c) => c.profile));
   let best: { familyId: string; score: number; otherSources: boolean } | null = null;
-  for (const candidate of candidates) {
-    const score = alikeProfiles(own, candidate, weight);
-    const otherSources = fromOtherSources(own, candidate);
-    const bar = otherSources ? CONSOLIDATION.acrossSources : CONSOLIDATION.threshold;
-    if (score !== null && score >= bar && (!best || score > best.score)) best = { familyId: candidate.familyId, score, otherSources };
+  for (const { profile, bar, otherSources } of candidates) {
+    const score = alikeProfiles(own, profile, weight);
+    if (score !== null && score >= bar && (!best || score > best.score)) best = { familyId: profile.familyId, score, otherSources };
   }
   if (!best) return placed;
   const { earlier, later, merged } = await mergeIntoEarlier(tx, placed.familyId, best.familyId, `${actor} (grouping: two families alike)`);

@@ -328,6 +328,16 @@ export function fromOtherSources(a: Pick<Profile, 'sources'>, b: Pick<Profile, '
 }
 
 /**
+ * The cosine at which a grown family (`own`) and a candidate are one failure, or null when the candidate is
+ * not compared: a family of one signal is that signal, which the similarity step placed, unless a source the
+ * family has not heard from sent it. Families of other sources need less in common (fromOtherSources).
+ */
+export function consolidationBar(own: Pick<Profile, 'sources'>, candidate: Pick<Profile, 'signals' | 'sources'>): { bar: number; otherSources: boolean } | null {
+  if (fromOtherSources(own, candidate)) return { bar: CONSOLIDATION.acrossSources, otherSources: true };
+  return (candidate.signals ?? 1) >= CONSOLIDATION.minSignals ? { bar: CONSOLIDATION.threshold, otherSources: false } : null;
+}
+
+/**
  * For a signal no family is similar enough to: the grown family of other sources it is alike
  * (CONSOLIDATION.acrossSources), compared as the family of its one signal would be once founded. Without
  * it, arrival order founds that family, which consolidation merges into this one only when one of the two
