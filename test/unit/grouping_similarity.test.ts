@@ -379,6 +379,30 @@ describe('features', () => {
     });
   });
 
+  describe('from g-2026-12-07', () => {
+    const codes = (signal: Parameters<typeof features>[0]) => features(signal).filter((f) => /^(?:code|errno|missing|status):/.test(f)).sort();
+    it.each<[string, Parameters<typeof features>[0], string[]]>([
+      ['no status: a batch named by letters and a number', { title: 'goal_partially_completed', message: 'Renewal batch RB-118: 180 renewals instructed' }, []],
+      ['no status: a truck model', { title: 'Fee quoted for the wrong weight class', message: '2019 F-250 quoted with curb weight' }, []],
+      ['no status: a hash', { title: 'Fixity check failed', message: 'SHA-256 mismatch after upload' }, []],
+      ['a status after a request line, as before', { title: 'POST /v1/refunds 403' }, ['status:403']],
+      ['a status after an arrow, as before', { title: 'GET /v1/orders -> 404' }, ['status:404']],
+      ['the code after the key an exception names', { title: 'StopCandidateException: finish_reason: RECITATION' }, ['code:recitation']],
+      ['no code: a key with a word every error says', { title: 'StopCandidateException: finish_reason: ERROR' }, []],
+      ['the code right after an exception, as before', { title: 'stripe InvalidRequestError: balance_insufficient' }, ['code:balance_insufficient']],
+      ['a constant right after an exception, as before', { title: 'SalesforceMalformedRequest: UNABLE_TO_LOCK_ROW' }, ['code:unable_to_lock_row']],
+    ])('reads %s', (_, signal, expected) => {
+      expect(codes(signal)).toEqual(expected);
+    });
+
+    it('two batches of one failure do not veto each other by their names, and an exception and a gateway say one code', () => {
+      const batch = (name: string) => ({ title: 'goal_partially_completed', message: `Renewal batch ${name}: renewals instructed, agent paid a third and replied 'All renewals processed'.` });
+      expect(vetoed(features(batch('RB-520')), profileOf(batch('RB-118')))).toBe(false);
+      const gateway = { title: 'gemini finishReason RECITATION', message: 'candidates[0].finishReason=RECITATION; no content returned', errorType: 'RECITATION' };
+      expect(codes({ title: 'StopCandidateException: finish_reason: RECITATION' })).toEqual(codes(gateway));
+    });
+  });
+
   describe('from g-2026-12-06.6', () => {
     const codes = (signal: Parameters<typeof features>[0]) => features(signal).filter((f) => /^(?:code|errno|missing|status):/.test(f)).sort();
     it.each<[string, Parameters<typeof features>[0], string[]]>([

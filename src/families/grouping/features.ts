@@ -45,7 +45,7 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   if (signal.kind === 'timeout') features.add(`${FEATURE.failure}timeout`);
   for (const match of text.matchAll(ERROR_CODE_IN_TEXT)) if (isCodeInBody(match[1]!)) features.add(codeFeature(match[1]!));
   for (const match of text.matchAll(ERROR_CODE_ASSIGNED)) if (!GENERIC_CONSTANTS.has(match[1]!)) features.add(codeFeature(match[1]!));
-  for (const match of text.matchAll(EXCEPTION_CODE)) features.add(codeFeature(match[1]!));
+  for (const match of text.matchAll(EXCEPTION_CODE)) if (!GENERIC_CONSTANTS.has(match[1] ?? '')) features.add(codeFeature((match[1] ?? match[2])!));
   for (const match of text.matchAll(NUMBER_ASSIGNED_TO_CODE)) features.add(FEATURE.errno + match[1]!);
   for (const match of text.matchAll(VENDOR_NUMBER_CODE)) if (!NOT_ERROR_CODES.has(match[1]!.toLowerCase())) features.add(FEATURE.errno + match[2]!);
   for (const match of text.matchAll(SQLSTATE_IN_TEXT)) features.add(FEATURE.errno + match[1]!.toUpperCase());
@@ -227,7 +227,9 @@ function httpStatuses(text: string, signal: Pick<Signal, 'errorType' | 'attribut
   const statuses = new Set<string>();
   const masked = maskText(text);
   // maskText keeps a number from 100 to 599 only where it reads as a status; every other number is masked.
-  for (const match of masked.matchAll(/(?<![\w.<])[1-5]\d\d(?![\w.>])/g)) statuses.add(match[0]);
+  // From g-2026-12-07 not one joined to letters by a hyphen: `RB-118`, `F-250` and `SHA-256` name a batch, a
+  // truck and a hash, and the masking keeps them as it keeps error codes (`ORA-00942`).
+  for (const match of masked.matchAll(/(?<![\w.<]|[A-Za-z]-)[1-5]\d\d(?![\w.>])/g)) statuses.add(match[0]);
   const fromType = /^(?:HTTP[_ -]?)?([1-5]\d\d)$/i.exec(signal.errorType ?? '');
   if (fromType) statuses.add(fromType[1]!);
   for (const [key, value] of Object.entries(signal.attributes ?? {})) {
@@ -337,9 +339,11 @@ const ERROR_CODE_ASSIGNED = /\b(?:[a-z]+_)?(?:error|code|error_code|errorCode)=(
 /**
  * A code an exception is raised with, written after its name (`stripe InvalidRequestError:
  * balance_insufficient`, `SalesforceMalformedRequest: UNABLE_TO_LOCK_ROW`), from g-2026-12-06: an SDK's
- * class is shared by all of an API's errors, and the code after it tells them apart.
+ * class is shared by all of an API's errors, and the code after it tells them apart. From g-2026-12-07 a name
+ * followed by a colon is the key of the code, not the code: `StopCandidateException: finish_reason: RECITATION`
+ * is raised with `RECITATION` (the first group), as a span's `gen_ai.response.finish_reasons` says.
  */
-const EXCEPTION_CODE = /\b[A-Z][a-z]+(?:[A-Z][a-z]*)+:\s*([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[A-Z]{2,}[A-Z0-9]*(?:_[A-Z]{2,}[A-Z0-9]*)+)(?![\w.-])/g;
+const EXCEPTION_CODE = /\b[A-Z][a-z]+(?:[A-Z][a-z]*)+:\s*(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)*:\s*([A-Z]{2,}[A-Z0-9]*(?:_[A-Z0-9]+)*)|([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[A-Z]{2,}[A-Z0-9]*(?:_[A-Z]{2,}[A-Z0-9]*)+)(?!\s*:))(?![\w.-])/g;
 
 /**
  * A number assigned to a key named an error code (`ErrorCode="6"`, `"error_code": 190`), from g-2026-12-06:
