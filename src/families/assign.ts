@@ -229,6 +229,8 @@ async function learnFromIssues(tx: Db, taught: readonly Placed[]): Promise<void>
     const after = await learnFromIssue(tx, teaching.map((p) => p.plan.grouping), signals[0]!.resolution, signals[0]!.actor);
     if (after === signals[0]!.resolution) continue;
     for (const p of signals) p.resolution = { ...p.resolution, familyId: after.familyId, ...(after.mergedAwayBy ? { mergedAwayBy: after.mergedAwayBy } : {}) };
+    // The merge's reason goes into the history once, with the first of the signals that taught it.
+    signals[0]!.resolution = { ...signals[0]!.resolution, reason: after.reason };
   }
 }
 
@@ -403,11 +405,15 @@ async function applyPlaced(tx: Db, placed: readonly Placed[]): Promise<AssignRes
   return results;
 }
 
-/** The history a signal's placement writes: the founding, or a join no key made, with its reason. */
+/**
+ * The history a signal's placement writes: the founding, a join no key made, or a key's join that made its
+ * family merge with another (learning from an issue), with its reason.
+ */
 function groupingHistory(p: Placed, learned: LearnedBoundary | undefined): HistoryEntry[] {
   const { resolution, plan, signal, eventId } = p;
   if (p.created) return [{ action: 'created', detail: { event_id: eventId, upstream: signal.upstream ?? null, boundary: plan.boundary, severity: plan.severity, grouping_version: GROUPING_VERSION, ...learnedDetail(learned) } }];
-  if (resolution.matchedBy === 'upstream' || resolution.matchedBy === 'fingerprint' || resolution.matchedBy === 'legacy_fingerprint') return [];
+  const placedByKey = resolution.matchedBy === 'upstream' || resolution.matchedBy === 'fingerprint' || resolution.matchedBy === 'legacy_fingerprint';
+  if (placedByKey && !resolution.reason) return [];
   return [
     {
       action: 'grouped',

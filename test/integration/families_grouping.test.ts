@@ -420,6 +420,9 @@ describe('grouping and the families write API', () => {
     const [rule] = (await api('GET', `/v1/grouping-rules?family_id=${evals.id}`)).json.items;
     expect(rule).toMatchObject({ kind: 'merge', from_family_id: issue.id });
     expect(rule.actor).toContain('two families alike');
+    const grouped = (await api('GET', `/v1/families/${evals.id}`)).json.history.filter((e: any) => e.action === 'grouped');
+    expect(grouped.at(-1).detail).toMatchObject({ matched_by: 'upstream', title: 'Cabin assignment anomaly', upstream: { id: 'ls-ferry-cabins' } });
+    expect(grouped.at(-1).detail.reason).toMatch(/^upstream; its family alike another( of other sources)? \(0\.\d\d\), merged into one$/);
 
     expect((await api('DELETE', `/v1/grouping-rules/${rule.id}`)).status).toBe(200);
     const [back, kept] = [(await api('GET', `/v1/families/${issue.id}`)).json, (await api('GET', `/v1/families/${evals.id}`)).json];
