@@ -391,6 +391,9 @@ describe('features', () => {
       ['no code: a key with a word every error says', { title: 'StopCandidateException: finish_reason: ERROR' }, []],
       ['the code right after an exception, as before', { title: 'stripe InvalidRequestError: balance_insufficient' }, ['code:balance_insufficient']],
       ['a constant right after an exception, as before', { title: 'SalesforceMalformedRequest: UNABLE_TO_LOCK_ROW' }, ['code:unable_to_lock_row']],
+      ['a constant and its description', { title: 'SalesforceMalformedRequest: UNABLE_TO_LOCK_ROW: unable to obtain exclusive access to this record' }, ['code:unable_to_lock_row']],
+      ['a code and its description', { title: 'InvalidRequestError: card_declined: Your card was declined' }, ['code:card_declined']],
+      ['no code: a key and its number', { title: 'ApiError: status_code: 429' }, ['status:429']],
     ])('reads %s', (_, signal, expected) => {
       expect(codes(signal)).toEqual(expected);
     });

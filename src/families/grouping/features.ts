@@ -45,7 +45,10 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   if (signal.kind === 'timeout') features.add(`${FEATURE.failure}timeout`);
   for (const match of text.matchAll(ERROR_CODE_IN_TEXT)) if (isCodeInBody(match[1]!)) features.add(codeFeature(match[1]!));
   for (const match of text.matchAll(ERROR_CODE_ASSIGNED)) if (!GENERIC_CONSTANTS.has(match[1]!)) features.add(codeFeature(match[1]!));
-  for (const match of text.matchAll(EXCEPTION_CODE)) if (!GENERIC_CONSTANTS.has(match[1] ?? '')) features.add(codeFeature((match[1] ?? match[2])!));
+  for (const match of text.matchAll(EXCEPTION_CODE)) {
+    const code = (match[1] ?? match[2] ?? match[3])!;
+    if (!GENERIC_CONSTANTS.has(code)) features.add(codeFeature(code));
+  }
   for (const match of text.matchAll(NUMBER_ASSIGNED_TO_CODE)) features.add(FEATURE.errno + match[1]!);
   for (const match of text.matchAll(VENDOR_NUMBER_CODE)) if (!NOT_ERROR_CODES.has(match[1]!.toLowerCase())) features.add(FEATURE.errno + match[2]!);
   for (const match of text.matchAll(SQLSTATE_IN_TEXT)) features.add(FEATURE.errno + match[1]!.toUpperCase());
@@ -340,10 +343,12 @@ const ERROR_CODE_ASSIGNED = /\b(?:[a-z]+_)?(?:error|code|error_code|errorCode)=(
  * A code an exception is raised with, written after its name (`stripe InvalidRequestError:
  * balance_insufficient`, `SalesforceMalformedRequest: UNABLE_TO_LOCK_ROW`), from g-2026-12-06: an SDK's
  * class is shared by all of an API's errors, and the code after it tells them apart. From g-2026-12-07 a name
- * followed by a colon is the key of the code, not the code: `StopCandidateException: finish_reason: RECITATION`
- * is raised with `RECITATION` (the first group), as a span's `gen_ai.response.finish_reasons` says.
+ * followed by a colon and a value is the key of the code, not the code: `StopCandidateException: finish_reason:
+ * RECITATION` is raised with `RECITATION` (the first group), as a gateway's error type says, and `ApiError:
+ * status_code: 429` with no code. A code followed by its description stays one (`card_declined: Your card was
+ * declined`, `UNABLE_TO_LOCK_ROW: unable to obtain exclusive access`).
  */
-const EXCEPTION_CODE = /\b[A-Z][a-z]+(?:[A-Z][a-z]*)+:\s*(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)*:\s*([A-Z]{2,}[A-Z0-9]*(?:_[A-Z0-9]+)*)|([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[A-Z]{2,}[A-Z0-9]*(?:_[A-Z]{2,}[A-Z0-9]*)+)(?!\s*:))(?![\w.-])/g;
+const EXCEPTION_CODE = /\b[A-Z][a-z]+(?:[A-Z][a-z]*)+:\s*(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)*:\s*([A-Z]{2,}[A-Z0-9]*(?:_[A-Z0-9]+)*)(?![\w.-])|([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![\w.-])(?!\s*:\s*["'\d])|([A-Z]{2,}[A-Z0-9]*(?:_[A-Z]{2,}[A-Z0-9]*)+)(?![\w.-]))/g;
 
 /**
  * A number assigned to a key named an error code (`ErrorCode="6"`, `"error_code": 190`), from g-2026-12-06:

@@ -426,7 +426,12 @@ export async function familiesLearningFromIssues(tx: Db, placed: ReadonlyArray<{
     .from(familyProfiles)
     .where(inArray(familyProfiles.familyId, [...new Set(placed.map((p) => p.familyId))]));
   const room = new Map(rows.filter((r) => r.signals < ISSUE_LEARNING.maxSignals).map((r) => [r.familyId, { scope: r.scope, left: ISSUE_LEARNING.maxSignals - r.signals }]));
-  return new Map(placed.flatMap((p) => (room.get(p.familyId)?.scope === p.scope ? [[p.familyId, room.get(p.familyId)!.left] as const] : [])));
+  return new Map(
+    placed.flatMap((p) => {
+      const free = room.get(p.familyId);
+      return free?.scope === p.scope ? [[p.familyId, free.left] as const] : [];
+    }),
+  );
 }
 
 /**
