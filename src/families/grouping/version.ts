@@ -11,7 +11,8 @@ export const GROUPING_VERSION = 'g-2026-12-07';
 export const LEGACY_VERSIONS = [
   // Released 2026-12-06: a number joined to letters by a hyphen (`RB-118`, `F-250`, `SHA-256`) was read as an
   // HTTP status, so two reports of one failure naming two batches vetoed each other; and the key of a code
-  // written after an exception's name (`StopCandidateException: finish_reason: RECITATION`) was read as the code.
+  // written after an exception's name (`StopCandidateException: finish_reason: RECITATION`, `ApiError:
+  // status_code: 429`) was read as the code.
   { version: 'g-2026-12-06.6', transitionUntil: new Date('2027-06-07T00:00:00Z') },
   // Released 2026-12-06: an error type of capitals and digits (`R04`, `E11000`, `P1001`) gave no feature,
   // NetSuite's `… for the following field: location` named no field, and a reporter's team
