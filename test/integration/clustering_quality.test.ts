@@ -104,7 +104,7 @@ describe('grouping quality', () => {
     // signal alike a grown family of other sources (2026-12-07) made it 0.851 / 0.584, and the words of an
     // issue's later traces (2026-12-07) 0.854 / 0.617.
     ['agent holdout set 16', 'agent_signals/grouping-holdout-16.json', { precision: 0.84, recall: 0.6 }],
-    // Written 2026-12-07 and run once before g-2026-12-07 (0.833 / 0.643 here) and once after it (0.827 / 0.641).
+    // Written 2026-12-07; 0.833 / 0.643 here on g-2026-12-06.6 and on g-2026-12-07.
     ['agent holdout set 17', 'agent_signals/grouping-holdout-17.json', { precision: 0.82, recall: 0.63 }],
     // Labelled per boundary family, coarser than one failure (one family holds several tools' argument
     // errors): their recall is low by construction, and their precision is what they test. The header says
