@@ -348,7 +348,7 @@ const ERROR_CODE_ASSIGNED = /\b(?:[a-z]+_)?(?:error|code|error_code|errorCode)=(
  * status_code: 429` with no code. A code followed by its description stays one (`card_declined: Your card was
  * declined`, `UNABLE_TO_LOCK_ROW: unable to obtain exclusive access`).
  */
-const EXCEPTION_CODE = /\b[A-Z][a-z]+(?:[A-Z][a-z]*)+:\s*(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)*:\s*([A-Z]{2,}[A-Z0-9]*(?:_[A-Z0-9]+)*)(?![\w.-])|([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![\w.-])(?!\s*:\s*["'\d])|([A-Z]{2,}[A-Z0-9]*(?:_[A-Z]{2,}[A-Z0-9]*)+)(?![\w.-]))/g;
+const EXCEPTION_CODE = /\b[A-Z][a-z]+(?:[A-Z][a-z]*)+:\s*(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)*:\s*([A-Z]{2,}[A-Z0-9]*(?:_[A-Z0-9]+)*)|([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?!\s*:\s*["'\d])|([A-Z]{2,}[A-Z0-9]*(?:_[A-Z]{2,}[A-Z0-9]*)+))(?![\w.-])/g;
 
 /**
  * A number assigned to a key named an error code (`ErrorCode="6"`, `"error_code": 190`), from g-2026-12-06:
