@@ -379,6 +379,35 @@ describe('features', () => {
     });
   });
 
+  describe('from g-2026-12-07.2', () => {
+    const codes = (signal: Parameters<typeof features>[0]) => features(signal).filter((f) => /^(?:code|errno|missing|status):/.test(f)).sort();
+    it.each<[string, Parameters<typeof features>[0], string[]]>([
+      ['an OPC UA status by its code and its name', { title: 'opcua.Read', attributes: { 'opcua.status_code': '0x80340000', 'opcua.status_name': 'BadNodeIdUnknown' } }, ['code:badnodeidunknown', 'errno:0x80340000']],
+      ["a gRPC status", { title: 'inventory.Reserve', attributes: { 'rpc.grpc.status_code': 14 } }, ['errno:14']],
+      ['a status constant', { title: 'ledger.Post', attributes: { 'ledger.status_name': 'DEADLINE_EXCEEDED' } }, ['code:deadline_exceeded']],
+      ['no code: the span status every failed span has', { title: 'opcua.Read', attributes: { 'otel.status_code': 'ERROR' } }, []],
+      ['no code: a status that says it succeeded', { title: 'opcua.Read', attributes: { 'opcua.status_code': '0x00000000', 'opcua.status_name': 'Good', 'rpc.grpc.status_code': 0 } }, []],
+      ['no code: a word every error says', { title: 'opcua.Read', attributes: { 'opcua.status_name': 'ERROR' } }, []],
+      ['an HTTP status under another key is a status, not a protocol code', { title: 'GET /v1/x', attributes: { 'vendor.status_code': 503 } }, ['status:503']],
+      ['the path a validator says is required, by its last part', { title: 'Report validation failed', message: 'report.devices[27].location_description is required' }, ['missing:location_description']],
+      ['a name with an underscore that must not be blank', { title: 'x', message: 'tag_number must not be blank' }, ['missing:tag_number']],
+      ['the field an error body names', { title: 'submit_report: 422', message: 'body={"errors":[{"field":"devices[15].location_description","message":"must not be blank"}]}' }, ['missing:location_description']],
+      ['no field: a word of a sentence', { title: 'Manager approval is required before refunds', message: 'payment is missing' }, []],
+    ])('reads %s', (_, signal, expected) => {
+      expect(codes(signal)).toEqual(expected);
+    });
+
+    it('two statuses of one OPC UA read, and one required-field error on two fields, are two failures each', () => {
+      const read = (name: string, code: string) => ({ title: 'opcua.Read', attributes: { 'opcua.status_code': code, 'opcua.status_name': name, 'gen_ai.tool.name': 'read_scada_tag' } });
+      expect(vetoed(features(read('BadTimeout', '0x800A0000')), profileOf(read('BadNodeIdUnknown', '0x80340000')))).toBe(true);
+      expect(vetoed(features(read('BadTimeout', '0x800A0000')), profileOf(read('BadTimeout', '0x800A0000')))).toBe(false);
+      const required = (field: string) => ({ title: 'Report validation failed: required field missing', message: `report.devices[9].${field} is required`, tool: 'submit_ahj_report' });
+      expect(vetoed(features(required('tag_number')), profileOf(required('location_description')))).toBe(true);
+      const body = { title: 'submit_ahj_report: 422 Unprocessable Entity', message: 'tool=submit_ahj_report status=422 body={"errors":[{"field":"devices[15].tag_number","message":"must not be blank"}]}', tool: 'submit_ahj_report' };
+      expect(vetoed(features(body), profileOf(required('tag_number')))).toBe(false);
+    });
+  });
+
   describe('from g-2026-12-07', () => {
     const codes = (signal: Parameters<typeof features>[0]) => features(signal).filter((f) => /^(?:code|errno|missing|status):/.test(f)).sort();
     it.each<[string, Parameters<typeof features>[0], string[]]>([

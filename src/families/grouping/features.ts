@@ -59,6 +59,8 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   for (const match of text.matchAll(NUMERIC_CODE)) features.add(FEATURE.errno + (match[1] ?? match[2])!);
   for (const match of `${text}\n${spanException(signal.attributes ?? {})}`.matchAll(MISSING_NAME)) features.add(FEATURE.missing + match.slice(1).find((name) => name !== undefined)!.toLowerCase());
   for (const match of text.matchAll(INVALID_FIELD)) features.add(FEATURE.missing + (match[1] ?? match[2] ?? match[3])!.toLowerCase());
+  for (const match of text.matchAll(REQUIRED_FIELD)) features.add(FEATURE.missing + lastField(match[1]!));
+  for (const match of text.matchAll(FIELD_IN_BODY)) features.add(FEATURE.missing + lastField(match[1]!));
   for (const match of text.matchAll(EXCEPTION_NUMBER)) features.add(FEATURE.errno + match[1]!);
   const errorType = signal.errorType?.trim() ?? '';
   if (NUMERIC_ERROR_TYPE.test(errorType) || SQLSTATE.test(errorType)) features.add(FEATURE.errno + errorType.toUpperCase());
@@ -393,6 +395,20 @@ const INVALID_FIELD =
   /\bvalidation errors? for [A-Za-z_]\w*\s+([A-Za-z_][\w.]{0,63})[^\S\n]*$|\b[a-z_]\w*\.([a-z_]\w{0,63}):\s+(?:expected|must be|should be|is required|is not a valid|invalid)\b|\bfor the following fields?:\s*['"]?([A-Za-z_][\w.]{0,63})/gm;
 
 /**
+ * From g-2026-12-07.2, the field a validator says is required (`report.devices[27].location_description is
+ * required`, `tag_number must not be blank`: a path or a name with an underscore, not a word of a sentence)
+ * and the field an error body names (`{"errors":[{"field":"devices[15].location_description",…}]}`), compared
+ * by its last part: one report's path starts where another's does not.
+ */
+const REQUIRED_FIELD =
+  /\b((?:[A-Za-z_]\w*(?:\[\d+\])?\.)+[A-Za-z_]\w{0,63}|[a-z][a-z\d]*(?:_[a-z\d]+)+|[a-z]+(?:[A-Z][a-z\d]+)+)(?:\[\d+\])?\s+(?:is required|is missing|(?:must|may) not be (?:blank|empty|null)|can(?:not| not|'t) be (?:blank|empty|null))\b/g;
+const FIELD_IN_BODY = /["']field["']\s*:\s*["']([A-Za-z_][\w.[\]]{0,100})["']/g;
+
+function lastField(path: string): string {
+  return path.replace(/\[\d+\]/g, '').split('.').pop()!.toLowerCase();
+}
+
+/**
  * From g-2026-12-06.5, a number after an exception's name and before its text (`QB Validation Exception
  * 2500: Invalid Reference Id`), as SDKs that number their errors write it: `Validation Exception` is every
  * validation error of the API, and the number tells them apart.
@@ -472,6 +488,8 @@ function attributeCodes(attributes: ReadonlyArray<[string, unknown]>): string[] 
       codes.push(codeFeature(text));
     } else if (DATABASE_CODE_ATTRIBUTE.test(key) && (NUMERIC_ERROR_TYPE.test(text) || SQLSTATE.test(text))) {
       codes.push(FEATURE.errno + text.toUpperCase());
+    } else if (isProtocolStatus(key, text)) {
+      codes.push(/^(?:0x[\dA-F]+|\d+)$/i.test(text) ? FEATURE.errno + text.toLowerCase() : codeFeature(text));
     } else if (ERROR_TYPE_ATTRIBUTE.test(key)) {
       if (isConstantCode(text)) codes.push(codeFeature(text));
       else if (CODE_ERROR_TYPE.test(text)) codes.push(FEATURE.errorType + text);
@@ -507,6 +525,28 @@ const SUCCESS_CONSTANTS = new Set(['SUCCESS', 'SUCCEEDED', 'COMPLETED', 'COMPLET
  */
 const NUMBERED_CODE_ATTRIBUTE = /(?:^|[._])error[._]?code$/i;
 const DATABASE_CODE_ATTRIBUTE = /^db\.response\.status_code$/i;
+
+/**
+ * From g-2026-12-07.2, the status of a protocol other than HTTP among a span's attributes, by its code or its
+ * name (`opcua.status_code: 0x80340000`, `opcua.status_name: BadNodeIdUnknown`, `rpc.grpc.status_code: 14`):
+ * a span named for its operation (`opcua.Read`) says how it failed only there. Not OpenTelemetry's own span
+ * status, which every failed span has, nor HTTP's, read as a status; not a status that says it succeeded.
+ */
+export function isProtocolStatus(key: string, value: string): boolean {
+  return (
+    PROTOCOL_STATUS_ATTRIBUTE.test(key) &&
+    !NOT_PROTOCOL_STATUS_ATTRIBUTE.test(key) &&
+    PROTOCOL_STATUS_VALUE.test(value) &&
+    !SUCCESS_STATUS.test(value) &&
+    !GENERIC_CONSTANTS.has(value)
+  );
+}
+
+const PROTOCOL_STATUS_ATTRIBUTE = /[._]status[._]?(?:code|name)$/i;
+const NOT_PROTOCOL_STATUS_ATTRIBUTE = /^(?:otel|http|db\.response)\.|(?:^|\.)http\.[\w.]*$/i;
+/** A hexadecimal or decimal code (not an HTTP status), a constant or a name in CamelCase. */
+const PROTOCOL_STATUS_VALUE = /^(?:0[xX][\dA-Fa-f]{1,8}|(?![1-5]\d\d$)\d{1,6}|[A-Z][A-Z\d]*(?:_[A-Z\d]+)+|[a-z]+(?:_[a-z\d]+)+|[A-Z]{4,}|[A-Z][a-z\d]+(?:[A-Z][a-z\d]*)+)$/;
+const SUCCESS_STATUS = /^(?:0|0x0+|ok|good|success|succeeded|unset)$/i;
 /**
  * From g-2026-12-06, an error type in the attributes is read as the field is: a constant is a code
  * (`error.type: THROTTLED`), a snake_case name a type compared with its own kind (`stripe.error.type:

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { BoundaryRule } from './legacy_2026_11_22/boundary.js';
 import type { Signal } from '../types.js';
-import { FEATURE, isStatusConstant, PROVIDER_FAULT_CODE, PROVIDER_STATUS, signalFeatures, textWords } from './features.js';
+import { FEATURE, isProtocolStatus, isStatusConstant, PROVIDER_FAULT_CODE, PROVIDER_STATUS, signalFeatures, textWords } from './features.js';
 import { LEGACY_TITLE_SOURCE, legacyKeys } from './legacy_2026_11_22/keys.js';
 import { maskText } from './mask.js';
 import { leafOf, minerTokens } from './miner.js';
@@ -84,6 +84,8 @@ const PROVIDER_CODE_ATTRIBUTE = /[._](?:error[._]?code|error)$/;
  * features read codes under (features.ts), so also a message code (`authnet.message_code: E00027`).
  */
 const readsFaults = (version: string) => version >= 'g-2026-12-06.4';
+/** From g-2026-12-07.2 also a protocol's status (`opcua.status_name: BadNodeIdUnknown`, features.ts). */
+const readsProtocolStatus = (version: string) => version >= 'g-2026-12-07.2';
 const FAULT_KEYS = { fault: PROVIDER_FAULT_CODE, status: PROVIDER_STATUS };
 const FAULT_KEYS_2026_12_06_4 = { fault: /[._]fault[._]?code$/, status: /[._]status$/ };
 const faultKeys = (version: string) => (version >= 'g-2026-12-06.5' ? FAULT_KEYS : FAULT_KEYS_2026_12_06_4);
@@ -95,7 +97,9 @@ function failureAttributes(attributes: Readonly<Record<string, string | number |
   if (/^[45]\d\d$/.test(status)) words.push(`status ${status}`);
   const keys = faultKeys(version);
   const isProviderCode = (key: string) =>
-    PROVIDER_CODE_ATTRIBUTE.test(key) || (readsFaults(version) && (keys.fault.test(key) || (keys.status.test(key) && isStatusConstant(String(attributes[key])))));
+    PROVIDER_CODE_ATTRIBUTE.test(key) ||
+    (readsFaults(version) && (keys.fault.test(key) || (keys.status.test(key) && isStatusConstant(String(attributes[key]))))) ||
+    (readsProtocolStatus(version) && isProtocolStatus(key, String(attributes[key]).trim()));
   const providers = Object.keys(attributes).filter((key) => isProviderCode(key) && !FAILURE_CODE_ATTRIBUTES.includes(key)).sort();
   for (const key of [...FAILURE_CODE_ATTRIBUTES, ...providers]) {
     const code = String(attributes[key] ?? '').trim();

@@ -6,9 +6,14 @@
 // the old way (plan.ts; legacy_2026_11_22/ for the first version), and a family found that way learns the
 // current version's keys, template and features.
 
-export const GROUPING_VERSION = 'g-2026-12-07';
+export const GROUPING_VERSION = 'g-2026-12-07.2';
 
 export const LEGACY_VERSIONS = [
+  // Released 2026-12-07: a span's status of a protocol other than HTTP (`opcua.status_name: BadNodeIdUnknown`,
+  // `rpc.grpc.status_code: 14`) was no code and no part of a message-less span's fingerprint, so two failures of
+  // one operation shared a key; the field a validator says is required (`report.devices[27].tag_number is
+  // required`) or an error body names (`"field":"devices[15].tag_number"`) was not read.
+  { version: 'g-2026-12-07', transitionUntil: new Date('2027-06-07T00:00:00Z') },
   // Released 2026-12-06: a number joined to letters by a hyphen (`RB-118`, `F-250`, `SHA-256`) was read as an
   // HTTP status, so two reports of one failure naming two batches vetoed each other; and the key of a code
   // written after an exception's name (`StopCandidateException: finish_reason: RECITATION`, `ApiError:
