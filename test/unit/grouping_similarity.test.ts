@@ -1,7 +1,8 @@
 import { stemmer as stem } from 'stemmer';
 import { describe, expect, it } from 'vitest';
 import { normalizeName, signalFeatures, splitIdentifier, textWords } from '../../src/families/grouping/features.js';
-import { groupingText, isLogLine, planGrouping } from '../../src/families/grouping/plan.js';
+import { fingerprintKey, groupingText, isLogLine, planGrouping } from '../../src/families/grouping/plan.js';
+import { GROUPING_VERSION } from '../../src/families/grouping/version.js';
 import type { Signal } from '../../src/families/types.js';
 import { amongOthers, tellingFeatures } from '../../src/families/grouping/profile_index.js';
 import { alikeFamilies, alikeOfOtherSources, alikeProfiles, bridges, CONSOLIDATION, consolidationBar, foldCounts, foldProfile, fromOtherSources, rarity, RELATED, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile } from '../../src/families/grouping/similarity.js';
@@ -555,8 +556,17 @@ describe('grouping text and log lines', () => {
     ['a status named by a constant, not one that says OK', { title: 'GET /maps/api/distancematrix/json', attributes: { 'maps.status': 'OK', 'maps.element.status': 'ZERO_RESULTS' } }, 'GET /maps/api/distancematrix/json code ZERO_RESULTS'],
     ["a span's exception message", { title: 'parse_gia_report', attributes: { 'exception.type': 'KeyError', 'exception.message': "'clarity_grade'" } }, "parse_gia_report code KeyError 'clarity_grade'"],
     ["a provider's message code (from g-2026-12-06.5)", { title: 'POST /xml/v1/request.api', attributes: { 'http.response.status_code': 200, 'authnet.message_code': 'E00027' } }, 'POST /xml/v1/request.api code E00027'],
+    ["a protocol's status by its code and its name (from g-2026-12-07.2)", { title: 'opcua.Read', attributes: { 'opcua.status_code': '0x800A0000', 'opcua.status_name': 'BadTimeout', 'otel.status_code': 'ERROR' } }, 'opcua.Read code 0x800A0000 code BadTimeout'],
+    ["not a protocol's status that says it succeeded", { title: 'inventory.Reserve', attributes: { 'rpc.grpc.status_code': 0, 'opcua.status_name': 'Good' } }, 'inventory.Reserve'],
   ])('%s', (_, signal, text) => {
     expect(groupingText(signal)).toBe(text);
+  });
+
+  it("g-2026-12-07 reads no protocol's status, so two statuses of one span share its fingerprint", () => {
+    const read = (name: string) => ({ workflow: 'w', title: 'opcua.Read', attributes: { 'opcua.status_name': name } });
+    expect(groupingText(read('BadTimeout'), 'g-2026-12-07')).toBe('opcua.Read');
+    expect(fingerprintKey(read('BadTimeout'), undefined, 'g-2026-12-07')).toEqual(fingerprintKey(read('BadNodeIdUnknown'), undefined, 'g-2026-12-07'));
+    expect(fingerprintKey(read('BadTimeout'), undefined, GROUPING_VERSION)).not.toEqual(fingerprintKey(read('BadNodeIdUnknown'), undefined, GROUPING_VERSION));
   });
 
   it('g-2026-12-06.4 reads no message code', () => {
