@@ -400,14 +400,15 @@ const INVALID_FIELD =
  * and the field an error body names (`{"errors":[{"field":"devices[15].location_description",…}]}`), compared
  * by its last part: one report's path starts where another's does not.
  */
-const REQUIRED = /\s+(?:is required|is missing|(?:must|may) not be (?:blank|empty|null)|can(?:not| not|'t) be (?:blank|empty|null))\b/g;
+const REQUIRED = /(?<=\S)\s+(?:is required|is missing|(?:must|may) not be (?:blank|empty|null)|can(?:not| not|'t) be (?:blank|empty|null))\b/g;
 const FIELD_PATH = /^(?:(?:[A-Za-z_]\w*(?:\[\d+\])?\.)+[A-Za-z_]\w{0,63}|[a-z][a-z\d]*(?:_[a-z\d]+)+|[a-z]+(?:[A-Z][a-z\d]+)+)(?:\[\d+\])?$/;
 const PATH_CHAR = /[\w.[\]]/;
 
 /**
  * The fields said to be required: the path just before each phrase, read backwards from it. One pattern for
  * path and phrase took 5.4 ms to read the features of 2,000 characters of `a.a.a.…` (backtracking over every
- * dot), against 0.9 ms without it; this takes 1.2 ms.
+ * dot), against 0.9 ms without it; this takes 1.2 ms. The phrase starts only where a word ends: from every
+ * space, 2,000 spaces took 4.2 ms, against 0.6 without it; this takes 0.5 ms.
  */
 function requiredFields(text: string): string[] {
   const fields: string[] = [];
