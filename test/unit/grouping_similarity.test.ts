@@ -93,7 +93,7 @@ describe('features', () => {
     ['a span that ended OK: no failure', { title: 'chat gpt-4o', attributes: { 'otel.status_code': 'OK', 'gen_ai.request.model': 'gpt-4o' } }, ['class:none']],
     ["a provider's named code only the attributes carry", { title: 'POST /accounts/balance/get', attributes: { 'plaid.error_code': 'ITEM_LOGIN_REQUIRED', 'slack.error': 'not_in_channel' } }, ['code:item_login_required', 'code:not_in_channel']],
     // From g-2026-12-06.
-    ['a namespaced tool, also by its own name', { title: 'x', tool: 'notify.send_sms' }, ['tool:notify_send_sms', 'tool:send_sms']],
+    ['a namespaced tool, also by its own name (an operation from g-2026-12-07.3)', { title: 'x', tool: 'notify.send_sms' }, ['tool:@notify_send_sms', 'tool:@send_sms']],
     ['a one-digit code of an attribute named a code', { title: 'GET /api/vehicles/DecodeVinValues/{vin}', attributes: { 'vpic.error_code': '6' } }, ['errno:6']],
     ["a database's status code", { title: 'SELECT COLDCHAIN.TELEMETRY.READINGS', attributes: { 'db.response.status_code': '000630' } }, ['errno:000630']],
     ['a code in an attribute dumped into the text', { title: 'x', message: 'http.response.status_code=200 vpic.error_code=6' }, ['errno:6']],
@@ -168,27 +168,28 @@ describe('features', () => {
     expect(vetoed(features(vin('6')), profileOf(vin('1')))).toBe(true);
     const sms = (tool: string) => ({ title: 'send_sms failed: Twilio 21610', tool, message: 'POST https://api.twilio.com/2010-04-01/Accounts/AC3f/Messages.json -> 400 code 21610' });
     expect(vetoed(features(sms('notify.send_sms')), profileOf(sms('send_sms')))).toBe(false);
-    expect(vetoed(features(sms('notify.send_email')), profileOf(sms('send_sms')))).toBe(true);
+    expect(vetoed(features(sms('notify.send_email')), profileOf(sms('notify.send_sms')))).toBe(true);
   });
 
   describe('from g-2026-12-06.2', () => {
     it('the tool a gateway line names is the signal\'s tool beside its field', () => {
       const gateway = { title: 'charge_deposit failed', tool: 'payments.create_intent', message: 'ERROR tool-gw tool=charge_deposit upstream=api.stripe.com status=402 code=card_declined' };
       const sdk = { title: 'stripe.error.CardError: Your card was declined', tool: 'charge_deposit', message: "CardError(code='card_declined')" };
-      expect(features(gateway)).toEqual(expect.arrayContaining(['tool:payments_create_intent', 'tool:charge_deposit']));
+      expect(features(gateway)).toEqual(expect.arrayContaining(['tool:@payments_create_intent', 'tool:charge_deposit']));
       expect(vetoed(features(gateway), profileOf(sdk))).toBe(false);
       expect(vetoed(features({ ...gateway, message: 'tool=refund_deposit status=402' }), profileOf(sdk))).toBe(true);
     });
 
-    it.each<[string, string, boolean]>([
-      ['one tool: the same words in another order', 'registrations.create', false],
-      ['one tool: plural and singular stem alike', 'registration_create', false],
-      ['another tool: another verb', 'registrations.cancel', true],
-      ['another tool: one word is not its words', 'create', true],
-      ['another tool: a number tells two tools apart', 'create_registration_2', true],
-    ])('%s (%s against create_registration)', (_, tool, veto) => {
+    it.each<[string, string, string, boolean]>([
+      ['one tool: the same words in another order', 'registrations.create', 'create_registration', false],
+      ['one tool: plural and singular stem alike', 'registration_create', 'create_registration', false],
+      ['another tool: another verb', 'cancel_registration', 'create_registration', true],
+      ['another operation: another verb', 'registrations.cancel', 'registrations.create', true],
+      ['another tool: one word is not its words', 'create', 'create_registration', true],
+      ['another tool: a number tells two tools apart', 'create_registration_2', 'create_registration', true],
+    ])('%s (%s against %s)', (_, tool, other, veto) => {
       const timeout = (name: string) => ({ title: 'asyncio.TimeoutError', tool: name, kind: 'timeout' as const });
-      expect(vetoed(features(timeout(tool)), profileOf(timeout('create_registration')))).toBe(veto);
+      expect(vetoed(features(timeout(tool)), profileOf(timeout(other)))).toBe(veto);
     });
 
     it("an attribute's code says its failure: one upper-case word is a code, and a code or error type gives the class", () => {
@@ -331,7 +332,8 @@ describe('features', () => {
       const span = (field: string) => ({ title: 'POST /services/data/v61.0/sobjects/Quote', attributes: { 'http.response.status_code': 400, 'sf.error_code': 'REQUIRED_FIELD_MISSING', 'sf.error_fields': field } });
       expect(codes(span('Working_Radius__c'))).toEqual(['code:required_field_missing', 'missing:working_radius__c']);
       expect(vetoed(features(span('Working_Radius__c')), profileOf(span('Max_Lift_Weight__c')))).toBe(true);
-      expect(codes({ title: 'x', attributes: { 'shopify.user_errors.field': 'input.lineItems.0.quantity' } })).toEqual(['missing:input.lineitems.0.quantity']);
+      // From g-2026-12-07.3 by the last part of its path, as a field named in the text is.
+      expect(codes({ title: 'x', attributes: { 'shopify.user_errors.field': 'input.lineItems.0.quantity' } })).toEqual(['missing:quantity']);
       expect(codes({ title: 'x', attributes: { 'form.fields': 'name, email and phone' } })).toEqual([]);
     });
 
@@ -406,6 +408,46 @@ describe('features', () => {
       expect(vetoed(features(required('tag_number')), profileOf(required('location_description')))).toBe(true);
       const body = { title: 'submit_ahj_report: 422 Unprocessable Entity', message: 'tool=submit_ahj_report status=422 body={"errors":[{"field":"devices[15].tag_number","message":"must not be blank"}]}', tool: 'submit_ahj_report' };
       expect(vetoed(features(body), profileOf(required('tag_number')))).toBe(false);
+    });
+  });
+
+  describe('from g-2026-12-07.3', () => {
+    const statuses = (signal: Parameters<typeof features>[0]) => features(signal).filter((f) => /^(?:status|class):/.test(f)).sort();
+    it.each<[string, string, string[]]>([
+      ['a status counted in the plural', '287 Routes API 429s between 05:00 and 05:20', ['class:rate_limited', 'status:429']],
+      ['a status counted as a rate', '429 ratio 27.5% over last 15m (246 of 1394 calls)', ['class:rate_limited', 'status:429']],
+      ['a plural 404', 'iiif.archive.example.org info.json 404s 9.6% (baseline 0.1%)', ['class:not_found', 'status:404']],
+      ['no status: seconds after a word of time', 'cache entry expires after 404s', []],
+      ['no status: seconds assigned', 'job finished duration=500s', []],
+      ['no status: a plural that is no error', 'returned 200s all morning', []],
+      ['no status: a count', '503 records synced', []],
+    ])('reads %s', (_, message, expected) => {
+      expect(statuses({ title: 'x', message })).toEqual(expected);
+    });
+
+    it('a field is compared by the last part of its path, wherever it is named', () => {
+      const attribute = { title: 'POST /admin/api/graphql.json', attributes: { 'shopify.user_errors.field': 'address.zip' } };
+      const text = { title: 'Address rejected', message: '{"errors":[{"field":"shipping.zip","message":"is invalid"}]}' };
+      expect(vetoed(features(attribute), profileOf(text))).toBe(false);
+      expect(vetoed(features({ ...attribute, attributes: { 'shopify.user_errors.field': 'address.city' } }), profileOf(text))).toBe(true);
+    });
+
+    it("an agent's tool and the provider's operation it calls are no two tools; two of one layer are", () => {
+      const gateway = (tool: string) => ({ title: 'send_for_signature: 400 ANCHOR_TAB_STRING_NOT_FOUND', message: `tool=${tool} status=400 errorCode=ANCHOR_TAB_STRING_NOT_FOUND` });
+      const span = (tool: string) => ({ title: 'POST /restapi/v2.1/accounts/{accountId}/envelopes', attributes: { 'http.response.status_code': 400, 'gen_ai.tool.name': tool } });
+      expect(features(gateway('docusign.create_envelope'))).toEqual(expect.arrayContaining(['tool:@docusign_create_envelope', 'tool:@create_envelope']));
+      expect(vetoed(features(span('send_for_signature')), profileOf(gateway('docusign.create_envelope')))).toBe(false);
+      expect(vetoed(features(gateway('docusign.create_envelope')), profileOf(span('send_for_signature')))).toBe(false);
+      expect(vetoed(features(gateway('docusign.create_envelope')), profileOf(gateway('docusign.void_envelope')))).toBe(true);
+      expect(vetoed(features(span('send_for_signature')), profileOf(span('send_reminder')))).toBe(true);
+    });
+
+    it('a tool named in both layers is one tool: it is shared, and no provider is told apart by it', () => {
+      const timeout = (tool: string) => ({ title: 'Notification timed out', tool, kind: 'timeout' as const });
+      expect(sameFailure(features(timeout('notify.send_sms')), profileOf(timeout('send_sms')))).toBe(true);
+      expect(sameFailure(features(timeout('notify.send_email')), profileOf(timeout('send_sms')))).toBe(false);
+      const rateLimited = (tool: string) => ({ title: 'HubSpot 429', message: 'rate limit reached', tool });
+      expect(vetoed(features(rateLimited('hubspot.contacts.search')), profileOf(rateLimited('hubspot.companies.get')))).toBe(false);
     });
   });
 

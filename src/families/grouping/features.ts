@@ -27,6 +27,12 @@ export const FEATURE = {
    */
   missing: 'missing:',
   tool: 'tool:',
+  /**
+   * From g-2026-12-07.3, a tool named with dots (`docusign.create_envelope`, `twilio.messages.create`): the call
+   * to a provider's API that an agent's tool (`send_for_signature`) makes, as a gateway or an SDK names it. It
+   * begins like a tool, so it counts wherever a tool does, but it is compared as a layer of its own (vetoed).
+   */
+  operation: 'tool:@',
   attribute: 'attr:',
 } as const;
 
@@ -96,13 +102,15 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
  *   sources that write it bare do. Not a last part of one word: `hubspot.crm.deals.get` is not every `get`.
  * - From g-2026-12-06.2, `registrations.create` and `create_registration` are one tool: the same words,
  *   stemmed, in another order. Before, the two vetoed each other.
+ * - From g-2026-12-07.3, every name of a tool written with dots is an operation's (FEATURE.operation).
  */
 function addTool(features: Set<string>, tool: string): void {
-  features.add(FEATURE.tool + normalizeName(tool));
+  const prefix = tool.includes('.') ? FEATURE.operation : FEATURE.tool;
+  features.add(prefix + normalizeName(tool));
   const bare = /\.([^.\s]+)$/.exec(tool.trim())?.[1];
-  if (bare && splitIdentifier(bare).length > 1) features.add(FEATURE.tool + normalizeName(bare));
+  if (bare && splitIdentifier(bare).length > 1) features.add(prefix + normalizeName(bare));
   const words = [...new Set(splitIdentifier(tool).map((part) => normalizeWord(part) ?? part.toLowerCase()))].sort();
-  if (words.length > 1) features.add(FEATURE.tool + words.join('+'));
+  if (words.length > 1) features.add(prefix + words.join('+'));
 }
 
 /**
@@ -498,7 +506,8 @@ function attributeCodes(attributes: ReadonlyArray<[string, unknown]>): string[] 
       // From g-2026-12-06.2 also one upper-case word (`shopify.error_code: THROTTLED`), as in the text.
       else if (/^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$/.test(text) || isConstantCode(text) || LETTERED_CODE.test(text)) codes.push(codeFeature(text));
     } else if (FIELD_ATTRIBUTE.test(key) && /^[A-Za-z_][\w.]{0,63}$/.test(text)) {
-      codes.push(FEATURE.missing + text.toLowerCase());
+      // From g-2026-12-07.3 by the last part of its path, as a field named in the text is (`address.zip` is `zip`).
+      codes.push(FEATURE.missing + lastField(text));
     } else if (PROVIDER_FAULT_CODE.test(key)) {
       if (/^-?\d{1,6}$/.test(text)) codes.push(FEATURE.errno + text);
       else if (isCodeInBody(text)) codes.push(codeFeature(text));

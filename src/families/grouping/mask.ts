@@ -101,6 +101,16 @@ const ANSWER: StatusContext = { pattern: ANSWER_BEFORE, chars: 48, errorsOnly: t
 const EXCEPTION_PAREN_BEFORE = /\b[A-Z][A-Za-z\d]*(?:Error|Exception)\s*:?\s*\($/;
 const readsExceptionStatus = (version: string) => version >= 'g-2026-12-06.4';
 const EXCEPTION_PAREN: StatusContext = { pattern: EXCEPTION_PAREN_BEFORE, chars: 48, errorsOnly: true };
+
+/**
+ * From g-2026-12-07.3, also a 4xx or 5xx counted in the plural (`287 Routes API 429s`, `info.json 404s 9.6%`) or
+ * as a rate (`429 ratio 27.5%`, `503 rate`), as alerts write one: before, the plural was masked as a duration and
+ * the rate as a number, so an alert on a share of 429s shared no status with the 429s it counted. Not a number
+ * of seconds after a word of time or an assignment (`retry after 429s`, `duration=500s`).
+ */
+const readsCountedStatuses = (version: string) => version >= 'g-2026-12-07.3';
+const STATUS_RATE_AFTER = /^\s+(?:rate|ratio|share|spike|burst|storm)s?\b/i;
+const SECONDS_BEFORE = /(?:\b(?:after|for|took|takes|taking|in|within|wait|waited|waiting|lasted|over|every|each|ttl|retry|timeout|of)|[=:])\s*$/i;
 /** Words that make the number before them a count, not an HTTP status: "returned 404 rows" (a regex alternation). */
 export const COUNT_NOUNS = 'rows|results|items|records|documents|docs|tokens|orders|requests|times|users|bytes|chunks|hits|calls|errors|failures|matches|lines|entries|messages|files|pages|ms|seconds|s';
 const COUNTED = new RegExp(String.raw`^\s*(?:${COUNT_NOUNS})\b`, 'i');
@@ -154,7 +164,9 @@ function maskKinds(version: string): readonly MaskKind[] {
     { name: 'host', pattern: /(?<![\w.@\/-])(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,12}(?::\d{1,5})?(?![\w.-])/g, replace: (m) => (isGeneratedHost(m) ? '<host>' : m) },
     { name: 'hex', pattern: /(?<![\w-])(?:0x[0-9a-f]+|(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}|\d{16,})(?![\w-])/gi },
     // Kept: HTTP statuses in an HTTP context. Marked here so the number kinds below leave them.
-    { name: 'status', pattern: /(?<![\w.])[1-5]\d\d(?![\w.])/g, replace: (status: string, offset: number, text: string) => keepHttpStatus(status, offset, text, statusContext) },
+    readsCountedStatuses(version)
+      ? { name: 'status', pattern: /(?<![\w.])[1-5]\d\d(?:s(?!\w)|(?![\w.]))/g, replace: (status: string, offset: number, text: string) => keepCountedStatus(status, offset, text, statusContext) }
+      : { name: 'status', pattern: /(?<![\w.])[1-5]\d\d(?![\w.])/g, replace: (status: string, offset: number, text: string) => keepHttpStatus(status, offset, text, statusContext) },
     // Kept: numeric error codes (from g-2026-12-05.2).
     ...(readsCodes(version) ? [{ name: 'code', pattern: CODE_IN_PLACE, replace: (code: string, before?: string, digits?: string) => (before === undefined ? code.replace(/\d+/, guard) : before + digits!.replace(/\d+/, guard)) }] : []),
     // The example an evaluation ran (from g-2026-12-05.3).
@@ -216,6 +228,15 @@ function keepHttpStatus(status: string, offset: number, text: string, contextBef
     contextBefore.some(({ pattern, chars, errorsOnly }) => (!errorsOnly || (/^[45]/.test(status) && !COUNTED.test(after))) && pattern.test(text.slice(Math.max(0, offset - chars), offset))) ||
     HTTP_CONTEXT_AFTER.test(after);
   return read ? guard(status) : status;
+}
+
+/** keepHttpStatus, and a 4xx or 5xx counted in the plural or as a rate (from g-2026-12-07.3). */
+function keepCountedStatus(match: string, offset: number, text: string, contextBefore: readonly StatusContext[]): string {
+  const status = match.slice(0, 3);
+  if (!/^[45]/.test(status)) return match.length > 3 ? match : keepHttpStatus(status, offset, text, contextBefore);
+  const before = text.slice(Math.max(0, offset - 24), offset);
+  if (match.length > 3) return SECONDS_BEFORE.test(before) ? match : guard(status);
+  return STATUS_RATE_AFTER.test(text.slice(offset + 3, offset + 3 + 32)) ? guard(status) : keepHttpStatus(status, offset, text, contextBefore);
 }
 
 function maskUrl(scheme: string, rest: string): string {

@@ -173,20 +173,46 @@ function isPointer(feature: string): boolean {
 const CODES = [FEATURE.code, FEATURE.errno, FEATURE.errorType, FEATURE.missing];
 
 /**
- * Evidence that says two failures differ: both name a tool, a failure class, a status, an error code, or
+ * Evidence that says two failures differ: both name a tool (of one layer: toolsVetoed), a failure class, a status, an error code, or
  * the check that failed (an evaluator, metric, guardrail or monitor attribute), and none is shared. Other
  * tools do not count when both sides are one provider's account failure (sharesAccountFailure).
  */
 export function vetoed(features: readonly string[], family: Readonly<Record<string, number>>): boolean {
   const checks = new Set(features.flatMap((f) => CHECK_ATTRIBUTE.exec(f)?.[1] ?? []));
-  const tools = sharesAccountFailure(features, family) ? [] : [FEATURE.tool];
-  for (const prefix of [...tools, FEATURE.failure, FEATURE.status, ...CODES, ...[...checks].map((key) => `${FEATURE.attribute}${key}=`)]) {
+  if (!sharesAccountFailure(features, family) && toolsVetoed(features, family)) return true;
+  for (const prefix of [FEATURE.failure, FEATURE.status, ...CODES, ...[...checks].map((key) => `${FEATURE.attribute}${key}=`)]) {
     const mine = features.filter((f) => f.startsWith(prefix));
     if (mine.length === 0) continue;
     const theirs = Object.keys(family).filter((f) => f.startsWith(prefix));
     if (theirs.length > 0 && !mine.some((f) => (family[f] ?? 0) > 0)) return true;
   }
   return false;
+}
+
+/** A tool's or an operation's name, so `send_sms` and the last part of `notify.send_sms` are one name. */
+const toolName = (f: string) => f.slice(f.startsWith(FEATURE.operation) ? FEATURE.operation.length : FEATURE.tool.length);
+const isOperation = (f: string) => f.startsWith(FEATURE.operation);
+
+/** Whether a profile shows a feature; a tool by its name, whichever layer named it. */
+function shows(profile: Readonly<Record<string, number>>, feature: string): boolean {
+  if (!feature.startsWith(FEATURE.tool)) return (profile[feature] ?? 0) > 0;
+  const name = toolName(feature);
+  return (profile[FEATURE.tool + name] ?? 0) > 0 || (profile[FEATURE.operation + name] ?? 0) > 0;
+}
+
+/**
+ * Two signals that name no tool in common are two failures, but only when they name tools of one layer. From
+ * g-2026-12-07.3 an agent's tool (`send_for_signature`, `notify_parents`) and the provider's operation it calls
+ * (`docusign.create_envelope`, `twilio.messages.create`, as a gateway names it) do not tell two failures
+ * apart: one failure arrives named both ways, from the agent's spans and from the gateway's lines, and before,
+ * the two vetoed each other and stayed two families.
+ */
+function toolsVetoed(features: readonly string[], family: Readonly<Record<string, number>>): boolean {
+  const mine = features.filter((f) => f.startsWith(FEATURE.tool));
+  const theirs = Object.keys(family).filter((f) => f.startsWith(FEATURE.tool));
+  if (mine.length === 0 || theirs.length === 0) return false;
+  if (mine.some((f) => shows(family, f))) return false;
+  return (mine.some((f) => !isOperation(f)) && theirs.some((f) => !isOperation(f))) || (mine.some(isOperation) && theirs.some(isOperation));
 }
 
 /**
@@ -199,7 +225,7 @@ export function vetoed(features: readonly string[], family: Readonly<Record<stri
  */
 export function sameFailure(features: readonly string[], family: Readonly<Record<string, number>>): boolean {
   const shares = (f: string) => (family[f] ?? 0) > 0;
-  const names = (f: string) => (f.startsWith(FEATURE.tool) || f.startsWith(FEATURE.identifier)) && shares(f);
+  const names = (f: string) => (f.startsWith(FEATURE.tool) || f.startsWith(FEATURE.identifier)) && shows(family, f);
   return features.some(names) && IDENTITY_CLASSES.some((c) => features.includes(c) && shares(c));
 }
 
@@ -240,7 +266,7 @@ function providersOf(features: readonly string[]): Set<string> {
   const providers = new Set<string>();
   for (const feature of features) {
     if (!feature.startsWith(FEATURE.tool)) continue;
-    const [first, ...rest] = feature.slice(FEATURE.tool.length).split('_');
+    const [first, ...rest] = toolName(feature).split('_');
     if (rest.length > 0 && first && !NOT_PROVIDERS.has(first)) providers.add(first);
   }
   return providers;
@@ -259,7 +285,7 @@ const NOT_PROVIDERS = new Set(
  * apart. A shared failure class alone is not enough: many providers answer 429.
  */
 export function bridges(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean {
-  const shared = (prefix: RegExp) => Object.keys(a).some((f) => prefix.test(f) && (b[f] ?? 0) > 0);
+  const shared = (prefix: RegExp) => Object.keys(a).some((f) => prefix.test(f) && shows(b, f));
   const hosts = (p: Readonly<Record<string, number>>) => Object.keys(p).filter((f) => f.startsWith(FEATURE.host));
   const otherHosts = hosts(a).length > 0 && hosts(b).length > 0 && !shared(HOST);
   return shared(NAMED) && !otherHosts && !vetoed(Object.keys(a), b) && !vetoed(Object.keys(b), a);
@@ -369,7 +395,7 @@ function familiesApart(a: Profile, b: Profile): boolean {
     vetoed(Object.keys(da), db) ||
     vetoed(Object.keys(db), da) ||
     servesFailure(da) !== servesFailure(db) ||
-    (servesFailure(da) && !Object.keys(a.features).some((f) => NAMED_OR_IDENTIFIED.test(f) && (b.features[f] ?? 0) > 0)) ||
+    (servesFailure(da) && !Object.keys(a.features).some((f) => NAMED_OR_IDENTIFIED.test(f) && shows(b.features, f))) ||
     (ea.length > 0 && eb.length > 0 && !ea.some((f) => (b.features[f] ?? 0) > 0))
   );
 }

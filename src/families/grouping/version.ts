@@ -6,9 +6,14 @@
 // the old way (plan.ts; legacy_2026_11_22/ for the first version), and a family found that way learns the
 // current version's keys, template and features.
 
-export const GROUPING_VERSION = 'g-2026-12-07.2';
+export const GROUPING_VERSION = 'g-2026-12-07.3';
 
 export const LEGACY_VERSIONS = [
+  // Released 2026-12-07: a 4xx or 5xx counted in the plural or as a rate (`287 Routes API 429s`, `429 ratio
+  // 27.5%`) was masked, not read as a status; the field an attribute names (`shopify.user_errors.field:
+  // address.zip`) kept its whole path where the text's field is its last part; a tool named with dots
+  // (`docusign.create_envelope`, the provider's operation) vetoed the agent's tool that calls it.
+  { version: 'g-2026-12-07.2', transitionUntil: new Date('2027-06-07T00:00:00Z') },
   // Released 2026-12-07: a span's status of a protocol other than HTTP (`opcua.status_name: BadNodeIdUnknown`,
   // `rpc.grpc.status_code: 14`) was no code and no part of a message-less span's fingerprint, so two failures of
   // one operation shared a key; the field a validator says is required (`report.devices[27].tag_number is
