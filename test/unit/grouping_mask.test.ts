@@ -149,6 +149,25 @@ describe('maskText: each kind of variable', () => {
     expect(maskText(text)).toBe(masked);
   });
 
+  it.each<[string, string, string]>([
+    ['an error status counted in the plural, kept as the status', '287 Routes API 429s between 05:00 and 05:20', '<num> Routes API 429 between <timestamp> and <timestamp>'],
+    ['at the end of a sentence', 'Logs show 503s.', 'Logs show 503.'],
+    ['an error status counted as a rate', '429 ratio 27.5% over last 15m', '429 ratio <pct> over last <duration>'],
+    ['a share', 'iiif 404 share 9.6%', 'iiif 404 share <pct>'],
+    ['not seconds after a word of time', 'cache entry expires after 404s', 'cache entry expires after <duration>'],
+    ['not seconds assigned', 'duration=500s', 'duration=<duration>'],
+    ['not a plural success status', 'served 200s all morning', 'served <duration> all morning'],
+    ['not a success status as a rate', '200 rate limit', '<num> rate limit'],
+    ['not a bare number before another word', '404 manifests affected', '<num> manifests affected'],
+  ])('g-2026-12-07.3 reads %s', (_, text, masked) => {
+    expect(maskText(text)).toBe(masked);
+  });
+
+  it('g-2026-12-07.2 is still masked as it was released: a status counted in the plural or as a rate was a value', () => {
+    expect(maskText('287 Routes API 429s', 'g-2026-12-07.2')).toBe('<num> Routes API <duration>');
+    expect(maskText('429 ratio 27.5%', 'g-2026-12-07.2')).toBe('<num> ratio <pct>');
+  });
+
   it('g-2026-12-06.3 is still masked as it was released: a status in parentheses after an exception class was a number', () => {
     expect(maskText('ApiException: (409) Reason: Conflict', 'g-2026-12-06.3')).toBe('ApiException: (<num>) Reason: Conflict');
   });

@@ -30,7 +30,8 @@ export const FEATURE = {
   /**
    * From g-2026-12-07.3, a tool named with dots (`docusign.create_envelope`, `twilio.messages.create`): the call
    * to a provider's API that an agent's tool (`send_for_signature`) makes, as a gateway or an SDK names it. It
-   * begins like a tool, so it counts wherever a tool does, but it is compared as a layer of its own (vetoed).
+   * begins like a tool, so it counts wherever a tool does, but it is compared as a layer of its own
+   * (toolsVetoed in similarity.ts).
    */
   operation: 'tool:@',
   attribute: 'attr:',

@@ -233,10 +233,10 @@ function keepHttpStatus(status: string, offset: number, text: string, contextBef
 /** keepHttpStatus, and a 4xx or 5xx counted in the plural or as a rate (from g-2026-12-07.3). */
 function keepCountedStatus(match: string, offset: number, text: string, contextBefore: readonly StatusContext[]): string {
   const status = match.slice(0, 3);
-  if (!/^[45]/.test(status)) return match.length > 3 ? match : keepHttpStatus(status, offset, text, contextBefore);
-  const before = text.slice(Math.max(0, offset - 24), offset);
-  if (match.length > 3) return SECONDS_BEFORE.test(before) ? match : guard(status);
-  return STATUS_RATE_AFTER.test(text.slice(offset + 3, offset + 3 + 32)) ? guard(status) : keepHttpStatus(status, offset, text, contextBefore);
+  const plural = match.length > 3;
+  const error = /^[45]/.test(status);
+  if (plural) return error && !SECONDS_BEFORE.test(text.slice(Math.max(0, offset - 24), offset)) ? guard(status) : match;
+  return error && STATUS_RATE_AFTER.test(text.slice(offset + 3, offset + 3 + 32)) ? guard(status) : keepHttpStatus(status, offset, text, contextBefore);
 }
 
 function maskUrl(scheme: string, rest: string): string {

@@ -173,9 +173,10 @@ function isPointer(feature: string): boolean {
 const CODES = [FEATURE.code, FEATURE.errno, FEATURE.errorType, FEATURE.missing];
 
 /**
- * Evidence that says two failures differ: both name a tool (of one layer: toolsVetoed), a failure class, a status, an error code, or
- * the check that failed (an evaluator, metric, guardrail or monitor attribute), and none is shared. Other
- * tools do not count when both sides are one provider's account failure (sharesAccountFailure).
+ * Evidence that says two failures differ: both name a tool (of one layer: toolsVetoed), a failure class, a
+ * status, an error code, or the check that failed (an evaluator, metric, guardrail or monitor attribute), and
+ * none is shared. Other tools do not count when both sides are one provider's account failure
+ * (sharesAccountFailure).
  */
 export function vetoed(features: readonly string[], family: Readonly<Record<string, number>>): boolean {
   const checks = new Set(features.flatMap((f) => CHECK_ATTRIBUTE.exec(f)?.[1] ?? []));
