@@ -1,6 +1,6 @@
 import { stemmer as stem } from 'stemmer';
 import { describe, expect, it } from 'vitest';
-import { normalizeName, signalFeatures, splitIdentifier, textWords } from '../../src/families/grouping/features.js';
+import { normalizeName, signalFeatures, splitIdentifier, statedValues, textWords } from '../../src/families/grouping/features.js';
 import { fingerprintKey, groupingText, isLogLine, planGrouping } from '../../src/families/grouping/plan.js';
 import { GROUPING_VERSION } from '../../src/families/grouping/version.js';
 import type { Signal } from '../../src/families/types.js';
@@ -11,7 +11,7 @@ const features = (s: { title: string; message?: string; tool?: string; errorType
 const profileOf = (...signals: Array<Parameters<typeof features>[0]>) => signals.reduce<Record<string, number>>((p, s) => foldProfile(p, features(s)), {});
 const flat = () => 1;
 const bestSimilar = (...args: Parameters<typeof similarFamilies>) => similarFamilies(...args)[0] ?? null;
-const FLIGHTS_SLOW = { title: 'Amadeus flight offers timed out for busy routes', message: 'GET https://api.amadeus.com/v2/shopping/flight-offers took 15s', tool: 'search_flights' };
+const FLIGHTS_SLOW = { title: 'Amadeus flight offers timed out for busy popular routes', message: 'GET https://api.amadeus.com/v2/shopping/flight-offers took 15s', tool: 'search_flights' };
 const FLIGHTS_TRACEBACK = {
   title: 'ReadTimeout (read timeout=15)',
   message: 'Traceback (most recent call last):\n  File "/srv/travel/tools/flights.py", line 74, in search\nrequests.exceptions.ReadTimeout: HTTPSConnectionPool read timed out',
@@ -408,6 +408,42 @@ describe('features', () => {
       expect(vetoed(features(required('tag_number')), profileOf(required('location_description')))).toBe(true);
       const body = { title: 'submit_ahj_report: 422 Unprocessable Entity', message: 'tool=submit_ahj_report status=422 body={"errors":[{"field":"devices[15].tag_number","message":"must not be blank"}]}', tool: 'submit_ahj_report' };
       expect(vetoed(features(body), profileOf(required('tag_number')))).toBe(false);
+    });
+  });
+
+  describe('from g-2026-12-07.4', () => {
+    it.each<[string, string[]]>([
+      ['You said 30 days to collect? I am away for 6 weeks', ['val:30day', 'val:6week']],
+      ['Agent states a 30-day collection deadline', ['val:30day']],
+      ['premium 25% applied on hammer $21,117; schedule is 28% to $500,000', ['val:25%', 'val:28%', 'val:$21117', 'val:$500000']],
+      ['quoted $1,250.50 then €40', ['val:$1250.50', 'val:€40']],
+      ['p95 9882ms, 12 percent, 2.5 hours', ['val:9882ms', 'val:12%', 'val:2.5h']],
+      ['37 invoices after 3 retries, order SO-5369, 15/30 cases, v2.5 at 10:30', []],
+      ['id ab12days and x5days are no values', []],
+    ])('statedValues(%j)', (text, expected) => {
+      expect(new Set(statedValues(text))).toEqual(new Set(expected));
+    });
+
+    it('a value both state is evidence; a value only one states is none against', () => {
+      const family = { familyId: 'deadline', features: profileOf({ title: 'Agent states a 30-day collection deadline', message: 'policy says 90 days' }) };
+      const comment = (message: string) => features({ title: 'Feedback: not helpful', message, kind: 'negative_feedback' });
+      expect(bestSimilar(comment('You said 30 days to collect? I am away.'), [family], flat)).toMatchObject({ familyId: 'deadline' });
+      expect(bestSimilar(comment('You said 45 days to collect? I am away.'), [family], flat)).toBeNull();
+      const plain = bestSimilar(features({ title: 'collection deadline wrong' }), [family], flat)!;
+      const withValue = bestSimilar(features({ title: 'collection deadline wrong', message: '14 days' }), [family], flat)!;
+      expect(withValue.score).toBeCloseTo(plain.score, 10);
+    });
+
+    it("a family's word counts by the share of its signals that said it", () => {
+      const roster = { title: 'Guards rostered with expired certifications' };
+      const invoice = { title: 'Invoice totals wrong for lesson blocks' };
+      const signal = features({ title: 'lesson block invoice totals mismatch' });
+      const young = { familyId: 'young', features: profileOf(roster, invoice), signals: 2 };
+      const grown = { familyId: 'grown', features: profileOf(invoice, ...Array.from({ length: 19 }, () => roster)), signals: 20 };
+      expect(bestSimilar(signal, [young], flat)).toMatchObject({ familyId: 'young' });
+      expect(bestSimilar(signal, [grown], flat)).toBeNull();
+      // The same words, not known to be one signal's of twenty, count fully.
+      expect(bestSimilar(signal, [{ ...grown, signals: undefined }], flat)).toMatchObject({ familyId: 'grown' });
     });
   });
 

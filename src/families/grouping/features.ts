@@ -35,6 +35,7 @@ export const FEATURE = {
    */
   operation: 'tool:@',
   attribute: 'attr:',
+  value: 'val:',
 } as const;
 
 /** Longest text read for features; the rest of a long stack trace adds little. */
@@ -93,6 +94,7 @@ export function signalFeatures(signal: Pick<Signal, 'title' | 'message' | 'tool'
   for (const [key, value] of dumped) addAttribute(features, key, value);
   const check = signal.kind === 'eval_failure' ? EVAL_CHECK_IN_TITLE.exec(signal.title)?.[1] : undefined;
   if (check) features.add(`${FEATURE.attribute}eval.check=${check.toLowerCase()}`);
+  for (const value of statedValues(prose)) features.add(value);
   addWords(features, maskText(prose.replace(ERROR_MESSAGE_VALUE, (_, double?: string, single?: string) => ` ${double ?? single} `).replace(AGENT_NAME, ' ')));
   return [...features].slice(0, MAX_FEATURES);
 }
@@ -171,6 +173,39 @@ const FEEDBACK_LABEL = new Set(
     'staff ops operations escalation escalated front desk note notes internal flag flagged supervisor'
   ).split(' '),
 );
+
+/**
+ * A value a report states, with its unit or currency: `$500`, `$1,250`, `25%`, `30 days`, `30-day`, `6 weeks`,
+ * `120ms`, `41 kg`. From g-2026-12-07.4. An agent that quotes a wrong deadline, fee or rate says the same wrong
+ * value in every report of that failure, in whatever words each source wraps it. So a value two reports share
+ * is evidence they are one failure. A value the other does not state is no evidence they differ: it is not
+ * counted in the signal's own weight (similarity.ts). Bare numbers are counts and ids, not read here.
+ */
+const STATED_VALUE = /(?<![\w.,$£€])([$£€])?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)[\s-]?(ms|secs?|seconds?|mins?|minutes?|hrs?|hours?|days?|weeks?|months?|years?|%|percent|kg|lbs?|km|miles?|ft|feet|gb|mb)?(?![\w%])/gi;
+
+const UNITS: Readonly<Record<string, string>> = {
+  ...wordsFor('s', 'sec secs second seconds'),
+  ...wordsFor('min', 'min mins minute minutes'),
+  ...wordsFor('h', 'hr hrs hour hours'),
+  ...wordsFor('day', 'day days'),
+  ...wordsFor('week', 'week weeks'),
+  ...wordsFor('month', 'month months'),
+  ...wordsFor('year', 'year years'),
+  ...wordsFor('%', '% percent'),
+  ...wordsFor('lb', 'lb lbs'),
+  ...wordsFor('mi', 'mile miles'),
+  ...wordsFor('ft', 'ft feet'),
+};
+
+export function statedValues(text: string): string[] {
+  const values = new Set<string>();
+  for (const [, currency, amount, unit] of text.matchAll(STATED_VALUE)) {
+    const number = amount!.replaceAll(',', '');
+    if (currency) values.add(`${FEATURE.value}${currency}${number}`);
+    else if (unit) values.add(`${FEATURE.value}${number}${UNITS[unit.toLowerCase()] ?? unit.toLowerCase()}`);
+  }
+  return [...values];
+}
 
 /** Words of a text: identifiers kept whole and split into their parts, stemmed, function words dropped. */
 export function textWords(text: string): string[] {

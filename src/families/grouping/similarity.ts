@@ -2,7 +2,8 @@
 // that share a telling feature with it. The score is the weighted overlap coefficient of the two feature
 // sets (shared weight over the smaller side's weight: a short title covered by a family scores high, and so
 // does a long description that covers a young family), each feature weighted by how rare it is among the
-// workflow's families (inverse document frequency). Evidence that two failures differ vetoes a match
+// workflow's families (inverse document frequency) and, on the family's side, by the share of its signals
+// that said it. Evidence that two failures differ vetoes a match
 // however many words agree: another tool, failure class (a 429 is not a 401), HTTP status, error code or
 // failed check; a rate limit or rejected credential of one provider is one failure whichever of its tools
 // met it. Evidence that they are one lowers the bar: the same thing failing the same way (sameFailure).
@@ -12,8 +13,19 @@ import { addCounts } from '../counts.js';
 import { FEATURE } from './features.js';
 
 export const SIMILARITY = {
-  /** Share of the signal's weighted evidence a family must have shown for the signal to join it. */
-  threshold: 0.32,
+  /**
+   * Share of the signal's weighted evidence a family must have shown for the signal to join it. 0.32 until
+   * fullShare came in (2026-12-07): a family's rarely said words then weighed less, so less was needed.
+   */
+  threshold: 0.31,
+  /**
+   * Share of a family's signals that must have said a feature for it to count fully when a signal is scored
+   * against the family; one said by fewer counts by that share. A family of ten that one signal wrongly joined
+   * with `invoice` does not say `invoice`. Before, any feature a family had ever shown counted fully, so a
+   * grown family covered a short signal by words one of its signals said once. Chosen with the threshold on
+   * the tune sets (docs/grouping.md, measured 2026-12-07).
+   */
+  fullShare: 0.2,
   /**
    * The score a signal the upstream grouped (a LangSmith issue) needs to join a family holding another
    * of that upstream's groups, which it must also be worded like but for a word: the upstream said they
@@ -82,7 +94,7 @@ export function similarFamilies(features: readonly string[], candidates: readonl
   const servesFailure = namesServiceFailure(features);
   for (const candidate of candidates) {
     if (vetoed(features, candidate.features) || (servesFailure && agentFailure(candidate))) continue;
-    const found = overlap(candidate.features);
+    const found = overlap(candidate.features, candidate.signals);
     if (!found) continue;
     const same = sameFailure(features, candidate.features);
     if (found.score >= Math.max(same ? SIMILARITY.sameFailure : SIMILARITY.threshold, candidate.threshold ?? 0)) {
@@ -142,16 +154,21 @@ export const RELATED = {
 /**
  * The weighted overlap coefficient of a signal's features (or a family's) with each family's: shared weight
  * over the smaller side's weight, with the most telling features shared. None below SIMILARITY.minShared
- * shared features; tools weigh nothing (their words do) and only veto. The signal's own weight is summed once.
+ * shared features; tools weigh nothing (their words do) and only veto. A shared feature counts by the share of
+ * the family's `signals` that said it (SIMILARITY.fullShare). A stated value (`val:30day`) counts when shared
+ * and is not in either side's weight: a value the other side does not state says nothing. The signal's own
+ * weight is summed once.
  */
-function overlapOf(features: readonly string[], rarityOf: (feature: string) => number): (family: Readonly<Record<string, number>>) => { score: number; shared: string[] } | null {
+function overlapOf(features: readonly string[], rarityOf: (feature: string) => number): (family: Readonly<Record<string, number>>, signals?: number) => { score: number; shared: string[] } | null {
   const weight = (feature: string) => (feature.startsWith(FEATURE.tool) ? 0 : rarityOf(feature));
-  const total = features.reduce((sum, feature) => sum + weight(feature), 0);
-  return (family) => {
+  const counted = (feature: string) => (feature.startsWith(FEATURE.value) ? 0 : weight(feature));
+  const total = features.reduce((sum, feature) => sum + counted(feature), 0);
+  return (family, signals = 1) => {
     const shared = features.filter((feature) => (family[feature] ?? 0) > 0 && weight(feature) > 0 && !isPointer(feature));
     if (total === 0 || shared.length < SIMILARITY.minShared) return null;
-    const theirs = Object.keys(family).reduce((sum, feature) => sum + weight(feature), 0);
-    const score = shared.reduce((sum, feature) => sum + weight(feature), 0) / Math.min(total, theirs);
+    const theirs = Object.keys(family).reduce((sum, feature) => sum + counted(feature), 0);
+    const said = (feature: string) => Math.min(1, family[feature]! / (Math.max(1, signals) * SIMILARITY.fullShare));
+    const score = Math.min(1, shared.reduce((sum, feature) => sum + weight(feature) * said(feature), 0) / Math.min(total, theirs));
     return { score, shared: [...shared].sort((a, b) => weight(b) - weight(a)).slice(0, 5) };
   };
 }
@@ -320,7 +337,7 @@ export const CONSOLIDATION = {
  * each feature counted by the share of the family's signals that showed it and weighed by its rarity, or
  * null when evidence tells them apart. Symmetric, unlike the overlap a signal is scored by, so a grown
  * family does not cover a young one by its many words. Only what the reports say counts: words, statuses,
- * classes, codes, exceptions, hosts and endpoints, not attributes or identifiers (every report of one
+ * classes, codes, exceptions, hosts and endpoints, not stated values, attributes or identifiers (every report of one
  * source's format carries the same ones: `session_name=…-prod`, `issue.trace.added`) nor tools, which veto.
  * Told apart: a veto either way on the whole profiles or on what each says in most of its signals (a
  * profile that grew by a wrong join still says what it mostly is), one naming a failure of the service it
@@ -381,8 +398,8 @@ export function alikeOfOtherSources(features: readonly string[], source: string,
   return best;
 }
 
-/** Features two families are compared by: not attributes, identifiers or tools (see alikeProfiles). */
-const COMPARED = new RegExp(`^(?!${[FEATURE.attribute, FEATURE.identifier, FEATURE.tool].join('|')})`);
+/** Features two families are compared by: not attributes, identifiers, tools or stated values (see alikeProfiles). */
+const COMPARED = new RegExp(`^(?!${[FEATURE.attribute, FEATURE.identifier, FEATURE.tool, FEATURE.value].join('|')})`);
 
 function familiesApart(a: Profile, b: Profile): boolean {
   const dominant = (p: Profile) => Object.fromEntries(Object.entries(p.features).filter(([, count]) => count >= Math.max(1, p.signals ?? 1) * CONSOLIDATION.dominant));

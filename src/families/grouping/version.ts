@@ -6,9 +6,12 @@
 // the old way (plan.ts; legacy_2026_11_22/ for the first version), and a family found that way learns the
 // current version's keys, template and features.
 
-export const GROUPING_VERSION = 'g-2026-12-07.3';
+export const GROUPING_VERSION = 'g-2026-12-07.4';
 
 export const LEGACY_VERSIONS = [
+  // Released 2026-12-07: a value a report states with its unit or currency (`30-day`, `$500`, `25%`) was masked
+  // and no feature, so reports of one wrong deadline, fee or rate shared nothing by it.
+  { version: 'g-2026-12-07.3', transitionUntil: new Date('2027-06-07T00:00:00Z') },
   // Released 2026-12-07: a 4xx or 5xx counted in the plural or as a rate (`287 Routes API 429s`, `429 ratio
   // 27.5%`) was masked, not read as a status; the field an attribute names (`shopify.user_errors.field:
   // address.zip`) kept its whole path where the text's field is its last part; a tool named with dots
