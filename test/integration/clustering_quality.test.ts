@@ -133,7 +133,8 @@ describe('grouping quality', () => {
     ['boundary set 3', 'boundary_signals/boundary-set-3.json', { precision: 0.91, recall: 0.24 }],
     ['boundary set 4', 'boundary_signals/boundary-set-4.json', { precision: 0.95, recall: 0.26 }],
     ['boundary set 5', 'boundary_signals/boundary-set-5.json', { precision: 0.9, recall: 0.26 }],
-    ['boundary set 6', 'boundary_signals/boundary-set-6.json', { precision: 0.97, recall: 0.22 }],
+    // 0.982 -> 0.970 with g-2026-12-07.4 (a family's words counted by the share of its signals that said them).
+    ['boundary set 6', 'boundary_signals/boundary-set-6.json', { precision: 0.96, recall: 0.22 }],
     ['boundary set 7', 'boundary_signals/boundary-set-7.json', { precision: 0.93, recall: 0.32 }],
     // Studied for the boundary rules (after their first runs); for grouping only their titles were scanned.
     ['boundary set 8', 'boundary_signals/boundary-set-8.json', { precision: 0.92, recall: 0.21 }],
