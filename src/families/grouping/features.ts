@@ -1,8 +1,9 @@
 // What a signal says about its failure, as a set of features for the similarity step: the words of its
 // title and message (identifiers split, case folded, stemmed, function words dropped, so paraphrases and
 // word order do not matter) and the structured evidence of what failed, however the source wrote it:
-// HTTP status, service host and endpoint, exception class, tool, error type, and the categorical
-// attributes (`metric=faithfulness`, `error.type=timeout`). Part of the grouping version (version.ts).
+// HTTP status, service host and endpoint, exception class, tool, error type, the categorical
+// attributes (`metric=faithfulness`, `error.type=timeout`) and the values it states (`30-day`, `$500`).
+// Part of the grouping version (version.ts).
 import { stemmer } from 'stemmer';
 import type { Signal } from '../types.js';
 import { maskText, NUMERIC_CODE } from './mask.js';
@@ -35,6 +36,7 @@ export const FEATURE = {
    */
   operation: 'tool:@',
   attribute: 'attr:',
+  /** From g-2026-12-07.4, a value stated with its unit or currency (`val:30day`, `val:$500`): statedValues. */
   value: 'val:',
 } as const;
 
