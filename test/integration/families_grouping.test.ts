@@ -372,6 +372,39 @@ describe('grouping and the families write API', () => {
     expect(one.filter((f) => f.mergedInto === null).map((f) => f.title).slice(-2)).toEqual(['irrigation_plan failed', 'Nursery seedlings lost']);
   });
 
+  it('merges a family of few reports into a bigger family once each of its reports would join it (2026-12-07)', async () => {
+    const kennel = async (workflow: string, stitches: boolean) => {
+      const at = (source: string, kind: string, title: string, message: string) => signal({ workflow, source, kind, title, message });
+      for (const message of ['Vaccination certificate upload rejected as unreadable', 'Pickup reminder text sent at 3am', 'Webcam link shared with the wrong owner', 'Invoice lists boarding nights twice']) {
+        await sendSignals([at('user-feedback', 'negative_feedback', 'Negative feedback', message)]);
+      }
+      const evaluation = (message: string) => at('eval-ci', 'eval_failure', 'grooming_safety failed', message);
+      await sendSignals([evaluation('Bath booked for a dog under a medical hold; the vet clearance policy was ignored')]);
+      await sendSignals([evaluation('Agent booked a bath while the medical hold was active, no vet clearance')]);
+      // The groomers say what the evaluator does not yet: their reports found a family of their own.
+      await sendSignals([at('staff-report', 'other', 'Dog with stitches bathed', 'Groomer note: bathed a dog with fresh stitches')]);
+      await sendSignals([at('staff-report', 'other', 'Stitches dog bathed again', 'Another dog with stitches bathed')]);
+      // The evaluator's family grows; with stitches in its reports, each groomer's report would now join it.
+      const dog = stitches ? 'a dog with fresh stitches' : 'a dog';
+      await sendSignals([evaluation(`Medical hold ignored: bath booked for ${dog}, vet clearance missing under the policy`)]);
+      await sendSignals([evaluation(`Bath booked during a medical hold; ${stitches ? 'the dog had stitches, ' : ''}the vet clearance policy was ignored`)]);
+      return familiesOf(workflow);
+    };
+    const grown = await kennel('kennel-grooming', true);
+    const evals = grown.find((f) => f.title === 'grooming_safety failed')!;
+    expect(grown.find((f) => f.title === 'Dog with stitches bathed')!.mergedInto).toBe(evals.id);
+    const { json } = await api('GET', `/v1/families/${evals.id}`);
+    expect(json.trace_count).toBe(6);
+    const reasons = json.history.filter((e: any) => e.action === 'grouped').map((e: any) => e.detail.reason);
+    expect(reasons.filter((r: string) => /; each report of the smaller family alike the other \(0\.\d\d\), merged into one$/.test(r))).toHaveLength(1);
+    const [rule] = (await api('GET', `/v1/grouping-rules?family_id=${evals.id}`)).json.items;
+    expect(rule.actor).toContain('a fragment of a family');
+
+    // The evaluator's family never says stitches: the groomers' family stays apart.
+    const apart = await kennel('kennel-grooming-apart', false);
+    expect(apart.filter((f) => f.mergedInto === null).map((f) => f.title).slice(-2)).toEqual(['grooming_safety failed', 'Dog with stitches bathed']);
+  });
+
   /** Other failures of a ferry operator's workflow, so that words weigh by how rare they are among its families. */
   const ferryFeedback = async (workflow: string) => {
     for (const message of ['Refund for a cancelled sailing went to the wrong card', 'Boarding pass QR code will not scan at the gate', 'Timetable shows the winter schedule in July', 'Loyalty points missing after the trip']) {

@@ -5,7 +5,7 @@ import { fingerprintKey, groupingText, isLogLine, planGrouping } from '../../src
 import { GROUPING_VERSION } from '../../src/families/grouping/version.js';
 import type { Signal } from '../../src/families/types.js';
 import { amongOthers, tellingFeatures } from '../../src/families/grouping/profile_index.js';
-import { alikeFamilies, alikeOfOtherSources, alikeProfiles, bridges, CONSOLIDATION, consolidationBar, foldCounts, foldProfile, fromOtherSources, rarity, RELATED, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile } from '../../src/families/grouping/similarity.js';
+import { alikeFamilies, alikeOfOtherSources, alikeProfiles, bridges, CONSOLIDATION, consolidationBar, foldCounts, foldProfile, FRAGMENT, fragmentOf, fromOtherSources, rarity, RELATED, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile } from '../../src/families/grouping/similarity.js';
 
 const features = (s: { title: string; message?: string; tool?: string; errorType?: string; kind?: Signal['kind']; attributes?: Record<string, string | number | boolean> }) => signalFeatures(s);
 const profileOf = (...signals: Array<Parameters<typeof features>[0]>) => signals.reduce<Record<string, number>>((p, s) => foldProfile(p, features(s)), {});
@@ -974,6 +974,44 @@ describe('similarity', () => {
         const alone = { familyId: 'report', features: profileOf(comment('Booked our arrival outside the tide window again; the causeway was under water.')), signals: 1, sources: { 'user-feedback': 1 } };
         expect(alikeOfOtherSources(report, 'user-feedback', [grownEvals], flat)!.score).toBeCloseTo(alikeProfiles(alone, grownEvals, flat)!, 10);
       });
+    });
+  });
+
+  describe('a family of few reports, each of which would join a bigger family (fragmentOf)', () => {
+    type S = Parameters<typeof features>[0];
+    const family = (familyId: string, ...signals: S[]) => ({ familyId, features: profileOf(...signals), signals: signals.length });
+    const anomaly = (title: string, message: string): S => ({ title, message, kind: 'anomaly' });
+    const skips = family(
+      'skips',
+      anomaly('Skip requests cancel the subscription', 'When a member asks to skip a delivery the agent calls cancel_subscription instead of skip_charge.'),
+      anomaly('Agent cancels subscription when asked to pause', 'Pause or skip wording routes to the cancellation tool.'),
+      anomaly('Skip requests turning into cancellations', 'Restoring founder pricing by hand again. The assistant cancels instead of skipping.'),
+      anomaly('Skip requests cancel the subscription', 'membership cancelled on skip request'),
+    );
+    const gifts = family('gifts', anomaly('Gift subscriptions start a month late', 'Gift boxes begin the month after the recipient redeems.'), anomaly('Gift start date wrong', 'Gift subscription first box ships a month late.'));
+    const reinstated = anomaly('Reinstatements after skip requests', 'Customer service: 14 reinstatements this week; members asked to skip a delivery and their subscription was cancelled.');
+    const cancelled = anomaly('Cancelled instead of skipped', 'Members who asked to skip a box found their subscription cancelled.');
+    const giftLate = anomaly('Gift box late', 'Gift subscription first box ships a month late.');
+    const tracking = anomaly('Tracking emails not sent', 'Shipping confirmation emails never arrive.');
+    const fragment = family('fragment', reinstated, cancelled);
+    const unalike = { ...fragment, features: { ...fragment.features, ...Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`w:other${i}`, 2])) } };
+
+    it.each<[string, Profile, S[], Profile[], string | null]>([
+      ['each report would join the bigger family', fragment, [reinstated, cancelled], [skips, gifts], 'skips'],
+      ['one report would join no family', fragment, [reinstated, tracking], [skips, gifts], null],
+      ['its reports would join two families', fragment, [reinstated, giftLate], [skips, gifts], null],
+      ['the two profiles are not alike enough as wholes', unalike, [reinstated, cancelled], [skips, gifts], null],
+      ['no report read back', fragment, [], [skips, gifts], null],
+      ['no bigger family', fragment, [reinstated, cancelled], [], null],
+    ])('%s', (_, own, reports, bigger, into) => {
+      const found = fragmentOf(own, reports.map(features), bigger, flat);
+      expect(found?.familyId ?? null).toBe(into);
+      if (found) expect(found.score).toBeGreaterThanOrEqual(FRAGMENT.bar);
+    });
+
+    it('scores each report as a signal is scored, and gives the lowest', () => {
+      const scores = [reinstated, cancelled].map((s) => bestSimilar(features(s), [skips], flat)!.score);
+      expect(fragmentOf(fragment, [reinstated, cancelled].map(features), [skips], flat)!.score).toBeCloseTo(Math.min(...scores), 10);
     });
   });
 

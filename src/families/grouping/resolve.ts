@@ -8,16 +8,16 @@
 // feature), never a scan, so the cost per signal does not grow with the number of families.
 import { and, desc, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import { jsonParam, rowsOf, type Db } from '../../db/client.js';
-import { families, familyEmbeddings, familyFeatures, familyKeys, familyProfiles, familyTemplates, familyTitles, groupingFeatureStats, groupingRules } from '../../db/schema/index.js';
+import { families, familyEmbeddings, familyFeatures, familyKeys, familyOccurrences, familyProfiles, familyTemplates, familyTitles, groupingFeatureStats, groupingRules } from '../../db/schema/index.js';
 import { cosine, foldVector, type Embedder } from './embeddings.js';
 import { countNames } from '../counts.js';
 import { mergeFamilies, type MergeOutcome } from '../merge.js';
 import { bestNearDuplicate, titleTokens } from './legacy_2026_11_22/keys.js';
-import { FEATURE } from './features.js';
+import { FEATURE, signalFeatures } from './features.js';
 import { matchTemplate, MINER, siblingTemplates, templateText } from './miner.js';
 import type { GroupingKey, GroupingPlan } from './plan.js';
 import { familiesSharing, familiesSharingWith, featureFrequencies, liveProfiles, tellingFeatures, weighing } from './profile_index.js';
-import { alikeOfOtherSources, alikeProfiles, bridges, CONSOLIDATION, consolidationBar, foldCounts, foldProfile, rarity, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile, type SimilarityMatch } from './similarity.js';
+import { alikeOfOtherSources, alikeProfiles, bridges, CONSOLIDATION, consolidationBar, foldCounts, foldProfile, FRAGMENT, fragmentOf, rarity, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile, type SimilarityMatch } from './similarity.js';
 
 export type MatchedBy =
   | 'upstream'
@@ -104,7 +104,7 @@ export async function resolveFamily(tx: Db, plan: GroupingPlan, ctx: ResolveCont
   if (semantic) await learnVector(tx, plan.scope, placed.familyId, ctx.embedder!.model, await semantic());
   // A bare log line is grouped by the miner alone (plan.ts): its family is not compared by words.
   const grew = plan.comparable && placed.matchedBy !== 'new' && placed.matchedBy !== 'split_rule';
-  return grew ? consolidate(tx, plan.scope, placed, profile, ctx.actor) : placed;
+  return grew ? consolidate(tx, plan.scope, placed, profile, [plan.features], ctx.actor) : placed;
 }
 
 /** The template miner, then the similarity step among the families the miner did not tell apart. */
@@ -274,7 +274,7 @@ function familyOfOtherSources(plan: GroupingPlan, candidates: readonly Profile[]
  * same. The later family is merged into the earlier, as a bridge merges, and the signal's reason says so.
  * Not with families a person kept apart, nor those the miner told apart by a word.
  */
-async function consolidate(tx: Db, scope: string, placed: Resolution, own: Profile, actor: string): Promise<Resolution> {
+async function consolidate(tx: Db, scope: string, placed: Resolution, own: Profile, latest: ReadonlyArray<readonly string[]>, actor: string): Promise<Resolution> {
   if ((own.signals ?? 1) < CONSOLIDATION.minSignals) return placed;
   const features = Object.keys(own.features);
   const { ids, frequencies } = await familiesSharingWith(tx, scope, placed.familyId, features, CONSOLIDATION.maxCandidates);
@@ -290,12 +290,61 @@ async function consolidate(tx: Db, scope: string, placed: Resolution, own: Profi
     const score = alikeProfiles(own, profile, weight);
     if (score !== null && score >= bar && (!best || score > best.score)) best = { familyId: profile.familyId, score, otherSources };
   }
-  if (!best) return placed;
-  const { earlier, later, merged } = await mergeIntoEarlier(tx, placed.familyId, best.familyId, `${actor} (grouping: two families alike)`);
+  if (!best) return joinFragment(tx, placed, own, latest, candidates.map((c) => c.profile), weight, actor);
   const another = best.otherSources ? 'another of other sources' : 'another';
-  const reason = `${placed.reason ?? placed.matchedBy}; its family alike ${another} (${best.score.toFixed(2)}), merged into one`;
+  return mergedWith(tx, placed, best.familyId, `${actor} (grouping: two families alike)`, `its family alike ${another} (${best.score.toFixed(2)}), merged into one`);
+}
+
+/** The signal's resolution once its family and `other` are merged into the earlier of the two. */
+async function mergedWith(tx: Db, placed: Resolution, other: string, actor: string, why: string): Promise<Resolution> {
+  const { earlier, later, merged } = await mergeIntoEarlier(tx, placed.familyId, other, actor);
+  const reason = `${placed.reason ?? placed.matchedBy}; ${why}`;
   const mergedAwayBy = merged.result === 'merged' && later === placed.familyId ? merged.ruleId : undefined;
   return { ...placed, familyId: earlier, reason, ...(mergedAwayBy ? { mergedAwayBy } : {}) };
+}
+
+/**
+ * A family that grew and two families of it are not alike as wholes (consolidate), but one is a fragment of
+ * the other: it has few reports (FRAGMENT.maxReports), each of which would now join the bigger (fragmentOf).
+ * Either the family that grew is the fragment, or one of the candidates smaller than it. `latest` are the
+ * features of the signals that just grew it; a family's earlier reports are read back as their masked text
+ * under the family's title, as a split reads them.
+ */
+async function joinFragment(tx: Db, placed: Resolution, own: Profile, latest: ReadonlyArray<readonly string[]>, others: readonly Profile[], weight: (feature: string) => number, actor: string): Promise<Resolution> {
+  const counted = await eventCounts(tx, [own.familyId, ...others.map((o) => o.familyId)]);
+  const size = (p: Profile) => (counted.get(p.familyId) ?? 0) + (p === own ? latest.length : 0);
+  const few = (p: Profile) => size(p) >= CONSOLIDATION.minSignals && size(p) <= FRAGMENT.maxReports;
+  const tries = [
+    ...(few(own) ? [{ fragment: own, bigger: others.filter((o) => size(o) > size(own)) }] : []),
+    ...others.filter((o) => few(o) && size(o) < size(own)).map((o) => ({ fragment: o, bigger: [own, ...others.filter((x) => x !== o && size(x) > size(o))] })),
+  ].filter((t) => t.bigger.length > 0);
+  if (tries.length === 0) return placed;
+  const reports = await reportsOf(tx, tries.map((t) => t.fragment.familyId));
+  for (const { fragment, bigger } of tries) {
+    const said = [...(fragment === own ? latest : []), ...(reports.get(fragment.familyId) ?? [])];
+    const into = fragmentOf(fragment, said, bigger, weight);
+    if (!into || (fragment !== own && into.familyId !== own.familyId)) continue;
+    const other = fragment === own ? into.familyId : fragment.familyId;
+    return mergedWith(tx, placed, other, `${actor} (grouping: a fragment of a family)`, `each report of the smaller family alike the other (${into.score.toFixed(2)}), merged into one`);
+  }
+  return placed;
+}
+
+async function eventCounts(tx: Db, ids: readonly string[]): Promise<Map<string, number>> {
+  const rows = await tx.select({ id: families.id, events: families.eventCount }).from(families).where(inArray(families.id, [...ids]));
+  return new Map(rows.map((r) => [r.id, r.events]));
+}
+
+/** Each family's reports, one list of features per masked text it holds, read under the family's title. */
+async function reportsOf(tx: Db, ids: readonly string[]): Promise<Map<string, string[][]>> {
+  const rows = await tx
+    .selectDistinct({ familyId: familyOccurrences.familyId, title: families.title, template: familyOccurrences.template })
+    .from(familyOccurrences)
+    .innerJoin(families, eq(families.id, familyOccurrences.familyId))
+    .where(and(inArray(familyOccurrences.familyId, [...ids]), isNotNull(familyOccurrences.template)));
+  const reports = new Map<string, string[][]>();
+  for (const row of rows) reports.set(row.familyId, [...(reports.get(row.familyId) ?? []), signalFeatures({ title: row.title, message: row.template ?? undefined })]);
+  return reports;
 }
 
 /** Two families grouping found to be one: the later made is merged into the earlier (arrival order had split them). */
@@ -441,7 +490,7 @@ export async function familiesLearningFromIssues(tx: Db, placed: ReadonlyArray<{
  */
 export async function learnFromIssue(tx: Db, plans: readonly GroupingPlan[], placed: Resolution, actor: string): Promise<Resolution> {
   const profile = await learnFeatures(tx, plans[0]!.scope, placed.familyId, plans.map((plan) => plan.features), countNames(plans.map((plan) => plan.source)));
-  return consolidate(tx, plans[0]!.scope, placed, profile, actor);
+  return consolidate(tx, plans[0]!.scope, placed, profile, plans.map((plan) => plan.features), actor);
 }
 
 export async function insertKeys(tx: Db, familyId: string, keys: readonly GroupingKey[]): Promise<void> {

@@ -398,6 +398,38 @@ export function alikeOfOtherSources(features: readonly string[], source: string,
   return best;
 }
 
+export const FRAGMENT = {
+  /** Reports a family may have and still be taken in whole by a bigger family (fragmentOf). */
+  maxReports: 4,
+  /** The score each of its reports needs against the bigger family, scored as a signal is (similarFamilies). */
+  bar: 0.4,
+  /** The cosine of the two profiles (alikeProfiles) below which they are not compared this way. */
+  alike: 0.2,
+} as const;
+
+/**
+ * The bigger family a family of few reports is a fragment of: arrival order founded it before the failure's
+ * family had the words to take its reports in, and now every one of its reports (`reports`, one list of
+ * features each) would join that family as a signal does, at FRAGMENT.bar, and join no other of `bigger`
+ * before it. The two profiles must be somewhat alike (FRAGMENT.alike) and nothing may tell them apart
+ * (alikeProfiles). The lowest of the reports' scores, or null. Chosen on the tune and boundary sets
+ * (docs/grouping.md, "A family of few reports").
+ */
+export function fragmentOf(fragment: Profile, reports: ReadonlyArray<readonly string[]>, bigger: readonly Profile[], rarityOf: (feature: string) => number): { familyId: string; score: number } | null {
+  if (reports.length === 0) return null;
+  const barred = bigger.map((profile) => ({ ...profile, threshold: Math.max(FRAGMENT.bar, profile.threshold ?? 0) }));
+  let into: string | undefined;
+  let least = 1;
+  for (const features of reports) {
+    const best = similarFamilies(features, barred, rarityOf)[0];
+    if (!best || (into !== undefined && best.familyId !== into)) return null;
+    into = best.familyId;
+    least = Math.min(least, best.score);
+  }
+  const alike = alikeProfiles(fragment, bigger.find((profile) => profile.familyId === into)!, rarityOf);
+  return alike !== null && alike >= FRAGMENT.alike ? { familyId: into!, score: least } : null;
+}
+
 /** Features two families are compared by: not attributes, identifiers, tools or stated values (see alikeProfiles). */
 const COMPARED = new RegExp(`^(?!${[FEATURE.attribute, FEATURE.identifier, FEATURE.tool, FEATURE.value].join('|')})`);
 
