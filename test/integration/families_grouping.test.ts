@@ -373,8 +373,10 @@ describe('grouping and the families write API', () => {
   });
 
   it('merges a family of few reports into a bigger family once each of its reports would join it (2026-12-07)', async () => {
-    const kennel = async (workflow: string, stitches: boolean) => {
-      const at = (source: string, kind: string, title: string, message: string) => signal({ workflow, source, kind, title, message });
+    const kennel = async (workflow: string, stitches: boolean, issues = false) => {
+      // With `issues`, LangSmith relays the evaluator's reports as one issue and the groomers' as another.
+      const issue = (source: string) => (issues && source !== 'user-feedback' ? { upstream: { source: 'langsmith', id: `${workflow}-${source}` } } : {});
+      const at = (source: string, kind: string, title: string, message: string) => signal({ workflow, source, kind, title, message, ...issue(source) });
       for (const message of ['Vaccination certificate upload rejected as unreadable', 'Pickup reminder text sent at 3am', 'Webcam link shared with the wrong owner', 'Invoice lists boarding nights twice']) {
         await sendSignals([at('user-feedback', 'negative_feedback', 'Negative feedback', message)]);
       }
@@ -403,6 +405,9 @@ describe('grouping and the families write API', () => {
     // The evaluator's family never says stitches: the groomers' family stays apart.
     const apart = await kennel('kennel-grooming-apart', false);
     expect(apart.filter((f) => f.mergedInto === null).map((f) => f.title).slice(-2)).toEqual(['grooming_safety failed', 'Dog with stitches bathed']);
+    // Two issues of one upstream: it said they differ, so each report would have to be a near duplicate.
+    const issues = await kennel('kennel-grooming-issues', true, true);
+    expect(issues.filter((f) => f.mergedInto === null).map((f) => f.title).slice(-2)).toEqual(['grooming_safety failed', 'Dog with stitches bathed']);
   });
 
   /** Other failures of a ferry operator's workflow, so that words weigh by how rare they are among its families. */

@@ -13,6 +13,7 @@ import { cosine, foldVector, type Embedder } from './embeddings.js';
 import { countNames } from '../counts.js';
 import { mergeFamilies, type MergeOutcome } from '../merge.js';
 import { bestNearDuplicate, titleTokens } from './legacy_2026_11_22/keys.js';
+import { isUpstreamKey } from '../keys.js';
 import { FEATURE, signalFeatures } from './features.js';
 import { matchTemplate, MINER, siblingTemplates, templateText } from './miner.js';
 import type { GroupingKey, GroupingPlan } from './plan.js';
@@ -304,11 +305,11 @@ async function mergedWith(tx: Db, placed: Resolution, other: string, actor: stri
 }
 
 /**
- * A family that grew and two families of it are not alike as wholes (consolidate), but one is a fragment of
- * the other: it has few reports (FRAGMENT.maxReports), each of which would now join the bigger (fragmentOf).
- * Either the family that grew is the fragment, or one of the candidates smaller than it. `latest` are the
- * features of the signals that just grew it; a family's earlier reports are read back as their masked text
- * under the family's title, as a split reads them.
+ * A family that grew and no candidate are alike as wholes (consolidate), but one of them may be a fragment of
+ * the other: a family of few reports (FRAGMENT.maxReports), each of which would now join the bigger
+ * (fragmentOf). Either the family that grew is the fragment, or a candidate smaller than it is. `latest` are
+ * the features of the signals that just grew it; a family's earlier reports are read back as their masked
+ * text under the family's title, as a split reads them.
  */
 async function joinFragment(tx: Db, placed: Resolution, own: Profile, latest: ReadonlyArray<readonly string[]>, others: readonly Profile[], weight: (feature: string) => number, actor: string): Promise<Resolution> {
   const counted = await eventCounts(tx, [own.familyId, ...others.map((o) => o.familyId)]);
@@ -320,14 +321,38 @@ async function joinFragment(tx: Db, placed: Resolution, own: Profile, latest: Re
   ].filter((t) => t.bigger.length > 0);
   if (tries.length === 0) return placed;
   const reports = await reportsOf(tx, tries.map((t) => t.fragment.familyId));
+  const upstreams = await upstreamKeys(tx, [own.familyId, ...others.map((o) => o.familyId)]);
   for (const { fragment, bigger } of tries) {
     const said = [...(fragment === own ? latest : []), ...(reports.get(fragment.familyId) ?? [])];
-    const into = fragmentOf(fragment, said, bigger, weight);
+    // Another of the upstream's groups is joined only as a near duplicate, as a signal joins it (similarityMatch).
+    const barred = bigger.map((b) => (otherGroups(upstreams.get(fragment.familyId), upstreams.get(b.familyId)) ? { ...b, threshold: SIMILARITY.acrossUpstream } : b));
+    const into = fragmentOf(fragment, said, barred, weight);
     if (!into || (fragment !== own && into.familyId !== own.familyId)) continue;
     const other = fragment === own ? into.familyId : fragment.familyId;
     return mergedWith(tx, placed, other, `${actor} (grouping: a fragment of a family)`, `each report of the smaller family alike the other (${into.score.toFixed(2)}), merged into one`);
   }
   return placed;
+}
+
+/** Each family's upstream keys (a LangSmith issue's id), as `source` -> keys. */
+async function upstreamKeys(tx: Db, ids: readonly string[]): Promise<Map<string, Map<string, Set<string>>>> {
+  const rows = await tx.select({ familyId: familyKeys.familyId, source: familyKeys.source, key: familyKeys.key }).from(familyKeys).where(and(inArray(familyKeys.familyId, [...ids]), isUpstreamKey()));
+  const keys = new Map<string, Map<string, Set<string>>>();
+  for (const row of rows) {
+    const bySource = keys.get(row.familyId) ?? new Map<string, Set<string>>();
+    bySource.set(row.source, (bySource.get(row.source) ?? new Set()).add(row.key));
+    keys.set(row.familyId, bySource);
+  }
+  return keys;
+}
+
+/** Whether two families hold different groups of one upstream (two LangSmith issues), and none in common. */
+function otherGroups(a: ReadonlyMap<string, ReadonlySet<string>> | undefined, b: ReadonlyMap<string, ReadonlySet<string>> | undefined): boolean {
+  if (!a || !b) return false;
+  return [...a].some(([source, mine]) => {
+    const theirs = b.get(source);
+    return theirs !== undefined && ![...mine].some((key) => theirs.has(key));
+  });
 }
 
 async function eventCounts(tx: Db, ids: readonly string[]): Promise<Map<string, number>> {
