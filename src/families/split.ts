@@ -14,7 +14,7 @@ import { boundaryEvidence, emptyBoundaryTally, foldBoundaryVote, signalBoundary,
 import { countNames } from './counts.js';
 import { boundaryColumns, decideFamilyBoundary, familyBoundaryOf, readBoundaryState, UNDECIDED } from './family_boundary.js';
 import { newFamilyId } from './family_id.js';
-import { signalFeatures } from './grouping/features.js';
+import { storedReportFeatures } from './grouping/features.js';
 import { groupingScope } from './grouping/plan.js';
 import { keyId, learnFeatures } from './grouping/resolve.js';
 import { recordHistory } from './history.js';
@@ -139,7 +139,7 @@ async function learnSplitSignatures(
     byTemplate.set(o.template, keys);
   }
   const scope = groupingScope(family.workflow);
-  const features = [...new Set([...byTemplate.keys()].flatMap((template) => signalFeatures({ title: family.title, message: template })))];
+  const features = [...new Set([...byTemplate.keys()].flatMap((template) => storedReportFeatures(family.title, template)))];
   if (features.length > 0) await learnFeatures(tx, scope, family.id, [features], countNames(movedTraces.map((t) => t.source)));
   return [...byTemplate].map(([template, keys]) => ({ template, keys: [...keys.values()] }));
 }

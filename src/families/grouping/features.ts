@@ -209,6 +209,15 @@ export function statedValues(text: string): string[] {
   return [...values];
 }
 
+/**
+ * The features of a report read back from what grouping stored: the masked text its occurrence recorded,
+ * under its family's title (an occurrence keeps no title of its own). What a split learns its new family from,
+ * and how a family of few reports is compared (resolve.ts).
+ */
+export function storedReportFeatures(familyTitle: string, template: string): string[] {
+  return signalFeatures({ title: familyTitle, message: template });
+}
+
 /** Words of a text: identifiers kept whole and split into their parts, stemmed, function words dropped. */
 export function textWords(text: string): string[] {
   const words = new Set<string>();

@@ -14,7 +14,7 @@ import { countNames } from '../counts.js';
 import { mergeFamilies, type MergeOutcome } from '../merge.js';
 import { bestNearDuplicate, titleTokens } from './legacy_2026_11_22/keys.js';
 import { isUpstreamKey } from '../keys.js';
-import { FEATURE, signalFeatures } from './features.js';
+import { FEATURE, storedReportFeatures } from './features.js';
 import { matchTemplate, MINER, siblingTemplates, templateText } from './miner.js';
 import type { GroupingKey, GroupingPlan } from './plan.js';
 import { familiesSharing, familiesSharingWith, featureFrequencies, liveProfiles, tellingFeatures, weighing } from './profile_index.js';
@@ -360,15 +360,15 @@ async function eventCounts(tx: Db, ids: readonly string[]): Promise<Map<string, 
   return new Map(rows.map((r) => [r.id, r.events]));
 }
 
-/** Each family's reports, one list of features per masked text it holds, read under the family's title. */
+/** Each family's reports, one list of features per masked text it holds (storedReportFeatures). */
 async function reportsOf(tx: Db, ids: readonly string[]): Promise<Map<string, string[][]>> {
   const rows = await tx
     .selectDistinct({ familyId: familyOccurrences.familyId, title: families.title, template: familyOccurrences.template })
     .from(familyOccurrences)
     .innerJoin(families, eq(families.id, familyOccurrences.familyId))
-    .where(and(inArray(familyOccurrences.familyId, [...ids]), isNotNull(familyOccurrences.template)));
+    .where(inArray(familyOccurrences.familyId, [...ids]));
   const reports = new Map<string, string[][]>();
-  for (const row of rows) reports.set(row.familyId, [...(reports.get(row.familyId) ?? []), signalFeatures({ title: row.title, message: row.template ?? undefined })]);
+  for (const row of rows) if (row.template !== null) reports.set(row.familyId, [...(reports.get(row.familyId) ?? []), storedReportFeatures(row.title, row.template)]);
   return reports;
 }
 
@@ -433,14 +433,15 @@ async function vettedTemplate<T extends { familyId: string; id: string; tokens: 
   }
 }
 
-/** The candidates that already hold another group of the signal's upstream (another LangSmith issue). */
+/**
+ * The candidates that already hold another group of the signal's upstream (another LangSmith issue). None holds
+ * the signal's own group: that one's key would have placed the signal.
+ */
 async function familiesWithOtherUpstream(tx: Db, upstream: GroupingKey, familyIds: readonly string[]): Promise<Set<string>> {
   if (familyIds.length === 0) return new Set();
-  const rows = await tx
-    .select({ familyId: familyKeys.familyId })
-    .from(familyKeys)
-    .where(and(eq(familyKeys.source, upstream.source), inArray(familyKeys.familyId, [...familyIds]), sql`${familyKeys.key} <> ${upstream.key}`));
-  return new Set(rows.map((r) => r.familyId));
+  const keys = await upstreamKeys(tx, familyIds);
+  const mine = new Map([[upstream.source, new Set([upstream.key])]]);
+  return new Set(familyIds.filter((id) => otherGroups(mine, keys.get(id))));
 }
 
 /** `w:refund` reads as refund, `status:429` as status 429, `attr:metric=faithfulness` as metric=faithfulness. */
