@@ -176,16 +176,9 @@ const FEEDBACK_LABEL = new Set(
   ).split(' '),
 );
 
-/**
- * A value a report states, with its unit or currency: `$500`, `$1,250`, `25%`, `30 days`, `30-day`, `6 weeks`,
- * `120ms`, `41 kg`. From g-2026-12-07.4. An agent that quotes a wrong deadline, fee or rate says the same wrong
- * value in every report of that failure, in whatever words each source wraps it. So a value two reports share
- * is evidence they are one failure. A value the other does not state is no evidence they differ: it is not
- * counted in the signal's own weight (similarity.ts). Bare numbers are counts and ids, not read here.
- */
-const STATED_VALUE = /(?<![\w.,$£€])([$£€])?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)[\s-]?(ms|secs?|seconds?|mins?|minutes?|hrs?|hours?|days?|weeks?|months?|years?|%|percent|kg|lbs?|km|miles?|ft|feet|gb|mb)?(?![\w%])/gi;
-
+/** Each spelling of a unit a value may be stated in, and the unit it is read as. */
 const UNITS: Readonly<Record<string, string>> = {
+  ...wordsFor('ms', 'ms'),
   ...wordsFor('s', 'sec secs second seconds'),
   ...wordsFor('min', 'min mins minute minutes'),
   ...wordsFor('h', 'hr hrs hour hours'),
@@ -197,14 +190,28 @@ const UNITS: Readonly<Record<string, string>> = {
   ...wordsFor('lb', 'lb lbs'),
   ...wordsFor('mi', 'mile miles'),
   ...wordsFor('ft', 'ft feet'),
+  ...wordsFor('kg', 'kg'),
+  ...wordsFor('km', 'km'),
+  ...wordsFor('gb', 'gb'),
+  ...wordsFor('mb', 'mb'),
 };
+
+/**
+ * A value a report states, with its unit or currency: `$500`, `$1,250`, `25%`, `30 days`, `30-day`, `6 weeks`,
+ * `120ms`, `41 kg`. From g-2026-12-07.4. An agent that quotes a wrong deadline, fee or rate says the same wrong
+ * value in every report of that failure, in whatever words each source wraps it. So a value two reports share
+ * is evidence they are one failure. A value the other does not state is no evidence they differ: it is not
+ * counted in the signal's own weight (similarity.ts). Bare numbers are counts and ids, not read here.
+ */
+const UNIT_SPELLINGS = Object.keys(UNITS).sort((a, b) => b.length - a.length).join('|');
+const STATED_VALUE = new RegExp(`(?<![\\w.,$£€])([$£€])?(\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?|\\d+(?:\\.\\d+)?)[\\s-]?(${UNIT_SPELLINGS})?(?![\\w%])`, 'gi');
 
 export function statedValues(text: string): string[] {
   const values = new Set<string>();
   for (const [, currency, amount, unit] of text.matchAll(STATED_VALUE)) {
     const number = amount!.replaceAll(',', '');
     if (currency) values.add(`${FEATURE.value}${currency}${number}`);
-    else if (unit) values.add(`${FEATURE.value}${number}${UNITS[unit.toLowerCase()] ?? unit.toLowerCase()}`);
+    else if (unit) values.add(`${FEATURE.value}${number}${UNITS[unit.toLowerCase()]!}`);
   }
   return [...values];
 }
