@@ -203,6 +203,7 @@ const UNITS: Readonly<Record<string, string>> = {
  * is evidence they are one failure. A value the other does not state is no evidence they differ: it is not
  * counted in the signal's own weight (similarity.ts). Bare numbers are counts and ids, not read here.
  */
+// Longest first, so `minutes` is tried before `min`.
 const UNIT_SPELLINGS = Object.keys(UNITS).sort((a, b) => b.length - a.length).join('|');
 const STATED_VALUE = new RegExp(`(?<![\\w.,$£€])([$£€])?(\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?|\\d+(?:\\.\\d+)?)[\\s-]?(${UNIT_SPELLINGS})?(?![\\w%])`, 'gi');
 
