@@ -500,17 +500,19 @@ function occurrenceRow(p: Placed) {
     score: round(p.resolution.score),
     grouping_version: GROUPING_VERSION,
     template: grouping.template.slice(0, 500),
+    features: grouping.comparable ? grouping.features : null,
+    source: grouping.source,
   };
 }
 
 /** Records occurrences, once per event, in the order given. */
 async function addOccurrences(tx: Db, rows: ReadonlyArray<ReturnType<typeof occurrenceRow>>): Promise<void> {
   await tx.execute(sql`
-    insert into family_occurrences (family_id, event_id, occurred_at, keys, matched_by, score, grouping_version, template)
-    select family_id, event_id, occurred_at, keys, matched_by, score, grouping_version, template
+    insert into family_occurrences (family_id, event_id, occurred_at, keys, matched_by, score, grouping_version, template, features, source)
+    select family_id, event_id, occurred_at, keys, matched_by, score, grouping_version, template, features, source
     from rows from (jsonb_to_recordset(${jsonParam(rows)})
-      as (family_id uuid, event_id uuid, occurred_at timestamptz, keys jsonb, matched_by text, score real, grouping_version text, template text))
-      with ordinality as r(family_id, event_id, occurred_at, keys, matched_by, score, grouping_version, template, n)
+      as (family_id uuid, event_id uuid, occurred_at timestamptz, keys jsonb, matched_by text, score real, grouping_version text, template text, features jsonb, source text))
+      with ordinality as r(family_id, event_id, occurred_at, keys, matched_by, score, grouping_version, template, features, source, n)
     order by n
     on conflict do nothing`);
 }

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { families, familyKeys, familyProfiles, familyTemplates, localIssueComments, localIssues } from '../../src/db/schema/index.js';
+import { families, familyKeys, familyOccurrences, familyProfiles, familyTemplates, localIssueComments, localIssues } from '../../src/db/schema/index.js';
 import { fingerprintKey } from '../../src/families/grouping/plan.js';
 import { ISSUE_LEARNING } from '../../src/families/grouping/resolve.js';
 import { GROUPING_VERSION } from '../../src/families/grouping/version.js';
@@ -375,17 +375,19 @@ describe('grouping and the families write API', () => {
   it('merges a family of few reports into a bigger family once each of its reports would join it (2026-12-07)', async () => {
     const kennel = async (workflow: string, stitches: boolean, issues = false) => {
       // With `issues`, LangSmith relays the evaluator's reports as one issue and the groomers' as another.
-      const issue = (source: string) => (issues && source !== 'user-feedback' ? { upstream: { source: 'langsmith', id: `${workflow}-${source}` } } : {});
-      const at = (source: string, kind: string, title: string, message: string) => signal({ workflow, source, kind, title, message, ...issue(source) });
+      const issue = (kind: string) => (issues && kind !== 'negative_feedback' ? { upstream: { source: 'langsmith', id: `${workflow}-${kind}` } } : {});
+      const at = (source: string, kind: string, title: string, message: string) => signal({ workflow, source, kind, title, message, ...issue(kind) });
       for (const message of ['Vaccination certificate upload rejected as unreadable', 'Pickup reminder text sent at 3am', 'Webcam link shared with the wrong owner', 'Invoice lists boarding nights twice']) {
         await sendSignals([at('user-feedback', 'negative_feedback', 'Negative feedback', message)]);
       }
       const evaluation = (message: string) => at('eval-ci', 'eval_failure', 'grooming_safety failed', message);
       await sendSignals([evaluation('Bath booked for a dog under a medical hold; the vet clearance policy was ignored')]);
       await sendSignals([evaluation('Agent booked a bath while the medical hold was active, no vet clearance')]);
-      // The groomers say what the evaluator does not yet: their reports found a family of their own.
-      await sendSignals([at('staff-report', 'other', 'Dog with stitches bathed', 'Groomer note: bathed a dog with fresh stitches')]);
-      await sendSignals([at('staff-report', 'other', 'Stitches dog bathed again', 'Another dog with stitches bathed')]);
+      // The groomers say what the evaluator does not yet: their reports found a family of their own. They come
+      // through the evaluator's source, whose pairs of reports count less (REPORTS.oneSource), so the two
+      // families are not alike report by report (the next test) and only this rule can merge them.
+      await sendSignals([at('eval-ci', 'other', 'Dog with stitches bathed', 'Groomer note: bathed a dog with fresh stitches')]);
+      await sendSignals([at('eval-ci', 'other', 'Stitches dog bathed again', 'Another dog with stitches bathed')]);
       // The evaluator's family grows; with stitches in its reports, each groomer's report would now join it.
       const dog = stitches ? 'a dog with fresh stitches' : 'a dog';
       await sendSignals([evaluation(`Medical hold ignored: bath booked for ${dog}, vet clearance missing under the policy`)]);
@@ -408,6 +410,43 @@ describe('grouping and the families write API', () => {
     // Two issues of one upstream: it said they differ, so each report would have to be a near duplicate.
     const issues = await kennel('kennel-grooming-issues', true, true);
     expect(issues.filter((f) => f.mergedInto === null).map((f) => f.title).slice(-2)).toEqual(['grooming_safety failed', 'Dog with stitches bathed']);
+  });
+
+  it('merges two families whose reports are alike on average, a pair of one source counting for less (2026-12-07)', async () => {
+    const kennel = async (workflow: string, groomers: string) => {
+      const at = (source: string, kind: string, title: string, message: string) => signal({ workflow, source, kind, title, message });
+      for (const message of ['Vaccination certificate upload rejected as unreadable', 'Pickup reminder text sent at 3am', 'Webcam link shared with the wrong owner', 'Invoice lists boarding nights twice']) {
+        await sendSignals([at('user-feedback', 'negative_feedback', 'Negative feedback', message)]);
+      }
+      const evaluation = (message: string) => at('eval-ci', 'eval_failure', 'grooming_safety failed', message);
+      await sendSignals([evaluation('Bath booked for a dog under a medical hold; the vet clearance policy was ignored')]);
+      await sendSignals([evaluation('Agent booked a bath while the medical hold was active, no vet clearance')]);
+      await sendSignals([at(groomers, 'other', 'Dog with stitches bathed', 'Groomer note: bathed a dog with fresh stitches')]);
+      await sendSignals([at(groomers, 'other', 'Stitches dog bathed again', 'Another dog with stitches bathed')]);
+      // The evaluator's family grows with a report that says stitches.
+      await sendSignals([evaluation('Medical hold ignored: bath booked for a dog with fresh stitches, vet clearance missing under the policy')]);
+      return familiesOf(workflow);
+    };
+    const grown = await kennel('kennel-reports', 'staff-report');
+    const evals = grown.find((f) => f.title === 'grooming_safety failed')!;
+    expect(grown.find((f) => f.title === 'Dog with stitches bathed')!.mergedInto).toBe(evals.id);
+    const { json } = await api('GET', `/v1/families/${evals.id}`);
+    expect(json.trace_count).toBe(5);
+    const reasons = json.history.filter((e: any) => e.action === 'grouped').map((e: any) => e.detail.reason);
+    expect(reasons.at(-1)).toMatch(/^similar \(\d\.\d\d\): .*; its family's reports alike another's \(0\.\d\d\), merged into one$/);
+    const [rule] = (await api('GET', `/v1/grouping-rules?family_id=${evals.id}`)).json.items;
+    expect(rule.actor).toContain('two families alike report by report');
+    // Each occurrence keeps what it was compared by.
+    const occurrences = await h.services.database.db.select({ source: familyOccurrences.source, features: familyOccurrences.features }).from(familyOccurrences).where(eq(familyOccurrences.familyId, evals.id));
+    expect(occurrences.map((o) => o.source).sort()).toEqual(['eval-ci', 'eval-ci', 'eval-ci', 'staff-report', 'staff-report']);
+    expect(occurrences.every((o) => o.features!.includes('w:bath'))).toBe(true);
+
+    // The groomers' notes sent through the evaluator's own source: its pairs count less, and this rule does not
+    // merge the two (each note alone would now join the evaluator's family: a fragment, the test before).
+    const one = await kennel('kennel-reports-one-source', 'eval-ci');
+    const evalsOfOne = one.find((f) => f.title === 'grooming_safety failed')!;
+    const rules = (await api('GET', `/v1/grouping-rules?family_id=${evalsOfOne.id}`)).json.items;
+    expect(rules.map((r: any) => r.actor.replace(/^.*\(grouping: (.*)\)$/, '$1'))).toEqual(['a fragment of a family']);
   });
 
   /** Other failures of a ferry operator's workflow, so that words weigh by how rare they are among its families. */

@@ -5,7 +5,7 @@ import { fingerprintKey, groupingText, isLogLine, planGrouping } from '../../src
 import { GROUPING_VERSION } from '../../src/families/grouping/version.js';
 import type { Signal } from '../../src/families/types.js';
 import { amongOthers, tellingFeatures } from '../../src/families/grouping/profile_index.js';
-import { alikeFamilies, alikeOfOtherSources, alikeProfiles, bridges, CONSOLIDATION, consolidationBar, foldCounts, foldProfile, FRAGMENT, fragmentOf, fromOtherSources, rarity, RELATED, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile } from '../../src/families/grouping/similarity.js';
+import { alikeFamilies, alikeOfOtherSources, alikeProfiles, bridges, CONSOLIDATION, consolidationBar, foldCounts, foldProfile, FRAGMENT, fragmentOf, fromOtherSources, alikeReports, rarity, RELATED, reportPairScore, REPORTS, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile, type Report } from '../../src/families/grouping/similarity.js';
 
 const features = (s: { title: string; message?: string; tool?: string; errorType?: string; kind?: Signal['kind']; attributes?: Record<string, string | number | boolean> }) => signalFeatures(s);
 const profileOf = (...signals: Array<Parameters<typeof features>[0]>) => signals.reduce<Record<string, number>>((p, s) => foldProfile(p, features(s)), {});
@@ -1012,6 +1012,70 @@ describe('similarity', () => {
     it('scores each report as a signal is scored, and gives the lowest', () => {
       const scores = [reinstated, cancelled].map((s) => bestSimilar(features(s), [skips], flat)!.score);
       expect(fragmentOf(fragment, [reinstated, cancelled].map(features), [skips], flat)!.score).toBeCloseTo(Math.min(...scores), 10);
+    });
+  });
+
+  describe('two families compared report by report (alikeReports)', () => {
+    type S = Parameters<typeof features>[0];
+    const report = (source: string, s: S): Report => ({ source, features: features(s) });
+    // One failure (a skip request cancels the subscription), told by an evaluator and by customers.
+    const evals = [
+      report('evals', { title: 'Subscription cancelled on a skip request', message: 'The agent called cancel_subscription after the member asked to pause deliveries for the summer.', kind: 'anomaly' }),
+      report('evals', { title: 'Cancellation instead of skip', message: 'Member wanted to skip one month; the plan was cancelled by the agent.', kind: 'anomaly' }),
+    ];
+    const customers = [
+      report('feedback', { title: 'I only asked to skip July and my subscription is gone', kind: 'negative_feedback' }),
+      report('feedback', { title: 'Wanted a pause, got my plan cancelled', kind: 'negative_feedback' }),
+    ];
+    const asEvals = customers.map((r) => ({ ...r, source: 'evals' }));
+    const gifts = [report('feedback', { title: 'Gift subscription first box ships a month late', kind: 'negative_feedback' })];
+    const timeouts = [
+      report('gateway', { title: 'cancel_subscription timed out', message: 'upstream returned 504 after 30s', tool: 'cancel_subscription' }),
+      report('gateway', { title: 'cancel_subscription 429 rate limited', message: 'Too many requests', tool: 'cancel_subscription' }),
+    ];
+    it.each<[string, Report[], Report[], 'alike' | 'not alike' | null]>([
+      ['one failure told by two sources', evals, customers, 'alike'],
+      ['the same words from the families own source', evals, asEvals, 'not alike'],
+      ['another failure of the workflow', customers, gifts, 'not alike'],
+      ['evidence tells a pair apart (a timeout and a rate limit of one tool)', timeouts.slice(0, 1), timeouts.slice(1), null],
+      ['no reports on one side', evals, [], null],
+    ])('%s', (_, a, b, expected) => {
+      const score = alikeReports(a, b, flat);
+      expect(score === null ? null : score >= REPORTS.threshold ? 'alike' : 'not alike').toBe(expected);
+      if (score !== null) expect(alikeReports(b, a, flat)).toBeCloseTo(score, 10);
+    });
+
+    it('averages every pair of a report of each', () => {
+      const pairs = evals.flatMap((x) => customers.map((y) => reportPairScore(x, y, flat)!));
+      expect(alikeReports(evals, customers, flat)).toBeCloseTo(pairs.reduce((a, b) => a + b, 0) / pairs.length, 10);
+    });
+
+    describe('a pair of reports (reportPairScore)', () => {
+      const [skip, skipAgain] = [customers[0]!, evals[0]!];
+      const signalScore = (x: Report, y: Report) => bestSimilar(x.features, [{ familyId: 'y', features: foldProfile({}, y.features) }], flat)?.score;
+
+      it('is what a signal of one scores against a family of the other alone, the lower way', () => {
+        const [there, back] = [signalScore(skip, skipAgain)!, signalScore(skipAgain, skip)!];
+        expect(Math.min(there, back)).toBeGreaterThan(0);
+        expect(reportPairScore(skip, skipAgain, flat)).toBeCloseTo(Math.min(there, back), 10);
+        expect(reportPairScore(skipAgain, skip, flat)).toBeCloseTo(Math.min(there, back), 10);
+      });
+
+      it.each<[string, Report, Report, number]>([
+        ['two sources', skip, skipAgain, 0],
+        ['one source, under oneSourceBelow', skip, { ...skipAgain, source: skip.source }, -REPORTS.oneSource],
+        ['one source, the same words', skip, { ...skip }, 0],
+        ['the same tool timing out, two sources', timeouts[0]!, report('traces', { title: 'Timeout calling cancel_subscription', tool: 'cancel_subscription' }), REPORTS.sameFailure],
+      ])('%s', (_, x, y, change) => {
+        const plain = reportPairScore({ ...x, source: 'x' }, { ...y, source: 'y' }, flat)!;
+        const bonus = sameFailure(x.features, foldProfile({}, y.features)) ? REPORTS.sameFailure : 0;
+        expect(reportPairScore(x, y, flat)! - (plain - bonus)).toBeCloseTo(change, 10);
+      });
+
+      it('is null when evidence tells the two apart', () => {
+        expect(vetoed(timeouts[0]!.features, foldProfile({}, timeouts[1]!.features)) || vetoed(timeouts[1]!.features, foldProfile({}, timeouts[0]!.features))).toBe(true);
+        expect(reportPairScore(timeouts[0]!, timeouts[1]!, flat)).toBeNull();
+      });
     });
   });
 

@@ -25,6 +25,14 @@ export const familyOccurrences = pgTable(
     groupingVersion: text('grouping_version'),
     /** The masked text the event was grouped by: what a split keeps apart. */
     template: text('template'),
+    /**
+     * The features the event was compared by (features.ts), kept so that two families can be compared report by
+     * report (resolve.ts); null for a bare log line, which is not compared by words, and for events grouped
+     * before 0010, whose features are read back from the template.
+     */
+    features: jsonb('features').$type<string[]>(),
+    /** Who sent the event (the signal's `source`), beside its features: one source's reports are compared apart. */
+    source: text('source'),
   },
   (t) => [uniqueIndex('family_occurrences_event_uq').on(t.eventId), index('family_occurrences_family_time_idx').on(t.familyId, t.occurredAt)],
 );

@@ -2,12 +2,12 @@
 // grouping lock: the legacy title keys, then the template miner, then (for signals with words people
 // chose or a tool or error type, not a bare log line) the similarity step and, when configured, the
 // semantic step; a split rule may send the signal to the family split out; else a new family. A family
-// that grew is then compared with the grown families of its workflow, and two alike are merged; so is a
-// young family its upstream issue's later signals taught their words (learnFromIssue). Every step
-// reads by indexed keys and bounded lists (a leaf's recent templates, the families sharing a rare
+// that grew is then compared with the families of its workflow, as wholes and report by report, and two
+// alike are merged; so is a young family its upstream issue's later signals taught their words
+// (learnFromIssue). Every step reads by indexed keys and bounded lists (a leaf's recent templates, the families sharing a rare
 // feature), never a scan, so the cost per signal does not grow with the number of families.
 import { and, desc, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
-import { jsonParam, rowsOf, type Db } from '../../db/client.js';
+import { jsonParam, rowsOf, uuidArray, type Db } from '../../db/client.js';
 import { families, familyEmbeddings, familyFeatures, familyKeys, familyOccurrences, familyProfiles, familyTemplates, familyTitles, groupingFeatureStats, groupingRules } from '../../db/schema/index.js';
 import { cosine, foldVector, type Embedder } from './embeddings.js';
 import { countNames } from '../counts.js';
@@ -18,7 +18,7 @@ import { FEATURE, storedReportFeatures } from './features.js';
 import { matchTemplate, MINER, siblingTemplates, templateText } from './miner.js';
 import type { GroupingKey, GroupingPlan } from './plan.js';
 import { familiesSharing, familiesSharingWith, featureFrequencies, liveProfiles, tellingFeatures, weighing } from './profile_index.js';
-import { alikeOfOtherSources, alikeProfiles, bridges, CONSOLIDATION, consolidationBar, foldCounts, foldProfile, FRAGMENT, fragmentOf, rarity, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile, type SimilarityMatch } from './similarity.js';
+import { alikeOfOtherSources, alikeProfiles, alikeReports, bridges, CONSOLIDATION, consolidationBar, foldCounts, foldProfile, FRAGMENT, fragmentOf, rarity, REPORTS, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile, type Report, type SimilarityMatch } from './similarity.js';
 
 export type MatchedBy =
   | 'upstream'
@@ -105,7 +105,7 @@ export async function resolveFamily(tx: Db, plan: GroupingPlan, ctx: ResolveCont
   if (semantic) await learnVector(tx, plan.scope, placed.familyId, ctx.embedder!.model, await semantic());
   // A bare log line is grouped by the miner alone (plan.ts): its family is not compared by words.
   const grew = plan.comparable && placed.matchedBy !== 'new' && placed.matchedBy !== 'split_rule';
-  return grew ? consolidate(tx, plan.scope, placed, profile, [plan.features], ctx.actor) : placed;
+  return grew ? consolidate(tx, plan.scope, placed, profile, [{ features: plan.features, source: plan.source }], ctx.actor) : placed;
 }
 
 /** The template miner, then the similarity step among the families the miner did not tell apart. */
@@ -272,28 +272,77 @@ function familyOfOtherSources(plan: GroupingPlan, candidates: readonly Profile[]
 /**
  * A family that grew is compared with the families of its scope alike it (alikeProfiles): arrival order
  * splits a failure whose first reports shared too little, and once both fragments have grown they say the
- * same. The later family is merged into the earlier, as a bridge merges, and the signal's reason says so.
- * Not with families a person kept apart, nor those the miner told apart by a word.
+ * same. Failing that, they are compared report by report (alikeByReports), which tells one source's reports
+ * from another's. The later family is merged into the earlier, as a bridge merges, and the signal's reason says
+ * so. Not with families a person kept apart, nor those the miner told apart by a word.
  */
-async function consolidate(tx: Db, scope: string, placed: Resolution, own: Profile, latest: ReadonlyArray<readonly string[]>, actor: string): Promise<Resolution> {
+async function consolidate(tx: Db, scope: string, placed: Resolution, own: Profile, latest: readonly Report[], actor: string): Promise<Resolution> {
   if ((own.signals ?? 1) < CONSOLIDATION.minSignals) return placed;
   const features = Object.keys(own.features);
   const { ids, frequencies } = await familiesSharingWith(tx, scope, placed.familyId, features, CONSOLIDATION.maxCandidates);
   const apart = new Set([...(await keptApart(tx, placed.familyId, ids)), ...(await toldApartByMiner(tx, placed.familyId, ids))]);
-  const candidates = (await liveProfiles(tx, ids.filter((id) => !apart.has(id)))).flatMap((profile) => {
+  const profiles = await liveProfiles(tx, ids.filter((id) => !apart.has(id)));
+  if (profiles.length === 0) return placed;
+  const candidates = profiles.flatMap((profile) => {
     const compared = consolidationBar(own, profile);
     return compared ? [{ profile, ...compared }] : [];
   });
-  if (candidates.length === 0) return placed;
-  const weight = await weighing(tx, scope, frequencies, candidates.map((c) => c.profile));
+  const weight = await weighing(tx, scope, frequencies, profiles);
   let best: { familyId: string; score: number; otherSources: boolean } | null = null;
   for (const { profile, bar, otherSources } of candidates) {
     const score = alikeProfiles(own, profile, weight);
     if (score !== null && score >= bar && (!best || score > best.score)) best = { familyId: profile.familyId, score, otherSources };
   }
-  if (!best) return joinFragment(tx, placed, own, latest, candidates.map((c) => c.profile), weight, actor);
-  const another = best.otherSources ? 'another of other sources' : 'another';
-  return mergedWith(tx, placed, best.familyId, `${actor} (grouping: two families alike)`, `its family alike ${another} (${best.score.toFixed(2)}), merged into one`);
+  if (best) {
+    const another = best.otherSources ? 'another of other sources' : 'another';
+    return mergedWith(tx, placed, best.familyId, `${actor} (grouping: two families alike)`, `its family alike ${another} (${best.score.toFixed(2)}), merged into one`);
+  }
+  const byReports = await alikeByReports(tx, own, latest, profiles, weight);
+  if (byReports) {
+    return mergedWith(tx, placed, byReports.familyId, `${actor} (grouping: two families alike report by report)`, `its family's reports alike another's (${byReports.score.toFixed(2)}), merged into one`);
+  }
+  return joinFragment(tx, placed, own, latest.map((r) => r.features), candidates.map((c) => c.profile), weight, actor);
+}
+
+/**
+ * The family among `others` whose reports are most alike the grown family's, on average (alikeReports), at
+ * REPORTS.threshold or more; not one whose profile evidence tells apart (alikeProfiles) nor one holding another
+ * group of the family's upstream. `latest` are the reports that just grew it, not yet recorded.
+ */
+async function alikeByReports(tx: Db, own: Profile, latest: readonly Report[], others: readonly Profile[], weight: (feature: string) => number): Promise<{ familyId: string; score: number } | null> {
+  const reports = await familyReports(tx, [own.familyId, ...others.map((o) => o.familyId)]);
+  const upstreams = await upstreamKeys(tx, [own.familyId, ...others.map((o) => o.familyId)]);
+  const mine = [...latest, ...(reports.get(own.familyId) ?? [])].slice(0, REPORTS.maxReports);
+  let best: { familyId: string; score: number } | null = null;
+  for (const other of others) {
+    if (otherGroups(upstreams.get(own.familyId), upstreams.get(other.familyId)) || alikeProfiles(own, other, weight) === null) continue;
+    const score = alikeReports(mine, reports.get(other.familyId) ?? [], weight);
+    if (score !== null && score >= REPORTS.threshold && (!best || score > best.score)) best = { familyId: other.familyId, score };
+  }
+  return best;
+}
+
+/**
+ * Each family's latest reports (REPORTS.maxReports): the features and source its occurrences recorded, or for
+ * one recorded before they were, the features of its masked text under the family's title, source unknown.
+ */
+async function familyReports(tx: Db, ids: readonly string[]): Promise<Map<string, Report[]>> {
+  const rows = await rowsOf<{ family_id: string; title: string; template: string | null; features: string[] | null; source: string | null }>(
+    tx,
+    sql`select f.id as family_id, fam.title, o.template, o.features, o.source
+        from unnest(${uuidArray(ids)}) as f(id)
+        join families fam on fam.id = f.id
+        cross join lateral (
+          select template, features, source from family_occurrences
+          where family_id = f.id order by occurred_at desc, id desc limit ${REPORTS.maxReports}
+        ) o`,
+  );
+  const reports = new Map<string, Report[]>();
+  for (const row of rows) {
+    const features = row.features ?? (row.template !== null ? storedReportFeatures(row.title, row.template) : null);
+    if (features) reports.set(row.family_id, [...(reports.get(row.family_id) ?? []), { features, source: row.source ?? '' }]);
+  }
+  return reports;
 }
 
 /** The signal's resolution once its family and `other` are merged into the earlier of the two. */
@@ -309,7 +358,7 @@ async function mergedWith(tx: Db, placed: Resolution, other: string, actor: stri
  * the other: a family of few reports (FRAGMENT.maxReports), each of which would now join the bigger
  * (fragmentOf). Either the family that grew is the fragment, or a candidate smaller than it is. `latest` are
  * the features of the signals that just grew it; a family's earlier reports are read back as their masked
- * text under the family's title, as a split reads them.
+ * text under the family's title, as a split reads them (their features as recorded did no better: docs/grouping.md).
  */
 async function joinFragment(tx: Db, placed: Resolution, own: Profile, latest: ReadonlyArray<readonly string[]>, others: readonly Profile[], weight: (feature: string) => number, actor: string): Promise<Resolution> {
   const counted = await eventCounts(tx, [own.familyId, ...others.map((o) => o.familyId)]);
@@ -516,7 +565,7 @@ export async function familiesLearningFromIssues(tx: Db, placed: ReadonlyArray<{
  */
 export async function learnFromIssue(tx: Db, plans: readonly GroupingPlan[], placed: Resolution, actor: string): Promise<Resolution> {
   const profile = await learnFeatures(tx, plans[0]!.scope, placed.familyId, plans.map((plan) => plan.features), countNames(plans.map((plan) => plan.source)));
-  return consolidate(tx, plans[0]!.scope, placed, profile, plans.map((plan) => plan.features), actor);
+  return consolidate(tx, plans[0]!.scope, placed, profile, plans.map((plan) => ({ features: plan.features, source: plan.source })), actor);
 }
 
 export async function insertKeys(tx: Db, familyId: string, keys: readonly GroupingKey[]): Promise<void> {

@@ -430,6 +430,72 @@ export function fragmentOf(fragment: Profile, reports: ReadonlyArray<readonly st
   return alike !== null && alike >= FRAGMENT.alike ? { familyId: into!, score: least } : null;
 }
 
+export const REPORTS = {
+  /** The average over two families' pairs of reports (alikeReports) at which they are one failure. */
+  threshold: 0.225,
+  /**
+   * How much lower a pair of reports of one source scores, when under oneSourceBelow: one source words a
+   * workflow's failures in one format and vocabulary, so two of its reports that share a third of their weight
+   * are more often two failures; two sources that share as much are nearly always one (docs/grouping.md,
+   * "Where recall stops").
+   */
+  oneSource: 0.3,
+  oneSourceBelow: 0.6,
+  /** How much higher a pair naming the same thing failing the same way (sameFailure) scores. */
+  sameFailure: 0.1,
+  /** A family's reports compared, its latest first: a bound on the cost (offline, 16 gave what all did). */
+  maxReports: 16,
+} as const;
+
+/** One report of a family, as two families are compared report by report (alikeReports). */
+export interface Report {
+  features: readonly string[];
+  source: string;
+}
+
+/**
+ * How alike two families are report by report: the average of reportPairScore over every pair of a report of
+ * each, or null when evidence tells one pair apart. Profiles pool a family's reports, so they cannot tell a
+ * report of the family's own source from another's; this can.
+ */
+export function alikeReports(a: readonly Report[], b: readonly Report[], rarityOf: (feature: string) => number): number | null {
+  if (a.length === 0 || b.length === 0) return null;
+  const [ra, rb] = [a.map((r) => readReport(r, rarityOf)), b.map((r) => readReport(r, rarityOf))];
+  let sum = 0;
+  for (const x of ra) {
+    for (const y of rb) {
+      const score = pairScore(x, y);
+      if (score === null) return null;
+      sum += score;
+    }
+  }
+  return sum / (ra.length * rb.length);
+}
+
+/**
+ * Two reports' score: what a signal of one scores against a family of the other alone (similarFamilies' overlap,
+ * not its bar), the lower of the two ways; REPORTS.oneSource lower for a pair of one source under
+ * REPORTS.oneSourceBelow, REPORTS.sameFailure higher for a pair naming the same thing failing the same way. Null
+ * when evidence tells them apart (vetoed, either way).
+ */
+export function reportPairScore(x: Report, y: Report, rarityOf: (feature: string) => number): number | null {
+  return pairScore(readReport(x, rarityOf), readReport(y, rarityOf));
+}
+
+type ReadReport = Report & { profile: Record<string, number>; overlap: ReturnType<typeof overlapOf> };
+
+function readReport(report: Report, rarityOf: (feature: string) => number): ReadReport {
+  return { ...report, profile: foldProfile({}, report.features), overlap: overlapOf(report.features, rarityOf) };
+}
+
+function pairScore(x: ReadReport, y: ReadReport): number | null {
+  if (vetoed(x.features, y.profile) || vetoed(y.features, x.profile)) return null;
+  let score = Math.min(x.overlap(y.profile)?.score ?? 0, y.overlap(x.profile)?.score ?? 0);
+  if (x.source === y.source && score < REPORTS.oneSourceBelow) score -= REPORTS.oneSource;
+  if (sameFailure(x.features, y.profile)) score += REPORTS.sameFailure;
+  return score;
+}
+
 /** Features two families are compared by: not attributes, identifiers, tools or stated values (see alikeProfiles). */
 const COMPARED = new RegExp(`^(?!${[FEATURE.attribute, FEATURE.identifier, FEATURE.tool, FEATURE.value].join('|')})`);
 

@@ -1,0 +1,2 @@
+ALTER TABLE "family_occurrences" ADD COLUMN "features" jsonb;--> statement-breakpoint
+ALTER TABLE "family_occurrences" ADD COLUMN "source" text;
