@@ -150,6 +150,8 @@ interface Placed extends BatchSignal {
   plan: SignalPlan;
   resolution: Resolution;
   created: boolean;
+  /** Whether its family learned its words from it though a key placed it (learnFromIssues). */
+  taught?: boolean;
 }
 
 /** Assigns each signal; results in the order given. */
@@ -226,6 +228,7 @@ async function learnFromIssues(tx: Db, taught: readonly Placed[]): Promise<void>
   for (const p of taught) if (learning.has(p.resolution.familyId)) byFamily.set(p.resolution.familyId, [...(byFamily.get(p.resolution.familyId) ?? []), p]);
   for (const [familyId, signals] of byFamily) {
     const teaching = signals.slice(0, learning.get(familyId));
+    for (const p of teaching) p.taught = true;
     const after = await learnFromIssue(tx, teaching.map((p) => p.plan.grouping), signals[0]!.resolution, signals[0]!.actor);
     if (after === signals[0]!.resolution) continue;
     for (const p of signals) p.resolution = { ...p.resolution, familyId: after.familyId, ...(after.mergedAwayBy ? { mergedAwayBy: after.mergedAwayBy } : {}) };
@@ -488,7 +491,16 @@ export async function addEvidence(tx: Db, rows: ReadonlyArray<ReturnType<typeof 
   return new Set(inserted.map((r) => r.event_id));
 }
 
-/** The occurrence row of a placed signal: the keys it brought (what a split moves with it) and why it joined. */
+/**
+ * A signal these placed was not compared by its words, unless it taught its family (an issue's later trace): its
+ * occurrence keeps no features, so a family's recorded reports are its distinct wordings, not its every repeat.
+ */
+const PLACED_BY_KEY: ReadonlySet<MatchedBy> = new Set(['upstream', 'fingerprint']);
+
+/**
+ * The occurrence row of a placed signal: the keys it brought (what a split moves with it), why it joined, and what
+ * grouping compared it by (its features, when it read them, and its source).
+ */
 function occurrenceRow(p: Placed) {
   const { grouping } = p.plan;
   return {
@@ -500,7 +512,7 @@ function occurrenceRow(p: Placed) {
     score: round(p.resolution.score),
     grouping_version: GROUPING_VERSION,
     template: grouping.template.slice(0, 500),
-    features: grouping.comparable ? grouping.features : null,
+    features: grouping.comparable && (p.taught || !PLACED_BY_KEY.has(p.resolution.matchedBy)) ? grouping.features : null,
     source: grouping.source,
   };
 }

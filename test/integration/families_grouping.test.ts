@@ -440,6 +440,13 @@ describe('grouping and the families write API', () => {
     const occurrences = await h.services.database.db.select({ source: familyOccurrences.source, features: familyOccurrences.features }).from(familyOccurrences).where(eq(familyOccurrences.familyId, evals.id));
     expect(occurrences.map((o) => o.source).sort()).toEqual(['eval-ci', 'eval-ci', 'eval-ci', 'staff-report', 'staff-report']);
     expect(occurrences.every((o) => o.features!.includes('w:bath'))).toBe(true);
+    // A repeat its fingerprint places keeps its source, not its words: a family's reports are its wordings.
+    await sendSignals([signal({ workflow: 'kennel-reports', source: 'eval-ci', kind: 'eval_failure', title: 'grooming_safety failed', message: 'Bath booked for a dog under a medical hold; the vet clearance policy was ignored' })]);
+    const repeats = await h.services.database.db
+      .select({ source: familyOccurrences.source, features: familyOccurrences.features })
+      .from(familyOccurrences)
+      .where(and(eq(familyOccurrences.familyId, evals.id), eq(familyOccurrences.matchedBy, 'fingerprint')));
+    expect(repeats).toEqual([{ source: 'eval-ci', features: null }]);
 
     // The groomers' notes sent through the evaluator's own source: its pairs count less, and this rule does not
     // merge the two (each note alone would now join the evaluator's family: a fragment, the test before).

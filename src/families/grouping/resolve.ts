@@ -323,8 +323,9 @@ async function alikeByReports(tx: Db, own: Profile, latest: readonly Report[], o
 }
 
 /**
- * Each family's latest reports (REPORTS.maxReports): the features and source its occurrences recorded, or for
- * one recorded before they were, the features of its masked text under the family's title, source unknown.
+ * Each family's latest reports (REPORTS.maxReports): the features and source of its occurrences grouping read the
+ * words of (not its repeats: assign.ts), or for one recorded before those were kept, the features of its masked
+ * text under the family's title, source unknown.
  */
 async function familyReports(tx: Db, ids: readonly string[]): Promise<Map<string, Report[]>> {
   const rows = await rowsOf<{ family_id: string; title: string; template: string | null; features: string[] | null; source: string | null }>(
@@ -334,7 +335,8 @@ async function familyReports(tx: Db, ids: readonly string[]): Promise<Map<string
         join families fam on fam.id = f.id
         cross join lateral (
           select template, features, source from family_occurrences
-          where family_id = f.id order by occurred_at desc, id desc limit ${REPORTS.maxReports}
+          where family_id = f.id and (features is not null or source is null)
+          order by occurred_at desc, id desc limit ${REPORTS.maxReports}
         ) o`,
   );
   const reports = new Map<string, Report[]>();
