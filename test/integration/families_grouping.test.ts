@@ -1,7 +1,7 @@
 // How signals become families (upstream key, fingerprint, similar titles), recurrence windows, and
 // the families API's write side: PATCH, merge and split, with their effect on tickets and later signals.
 import { randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { families, familyKeys, familyOccurrences, familyProfiles, familyTemplates, localIssueComments, localIssues } from '../../src/db/schema/index.js';
 import { fingerprintKey } from '../../src/families/grouping/plan.js';
@@ -413,7 +413,7 @@ describe('grouping and the families write API', () => {
   });
 
   it('merges two families whose reports are alike on average, a pair of one source counting for less (2026-12-07)', async () => {
-    const kennel = async (workflow: string, groomers: string) => {
+    const kennel = async (workflow: string, groomers: string, beforeLast?: () => Promise<void>) => {
       const at = (source: string, kind: string, title: string, message: string) => signal({ workflow, source, kind, title, message });
       for (const message of ['Vaccination certificate upload rejected as unreadable', 'Pickup reminder text sent at 3am', 'Webcam link shared with the wrong owner', 'Invoice lists boarding nights twice']) {
         await sendSignals([at('user-feedback', 'negative_feedback', 'Negative feedback', message)]);
@@ -423,6 +423,7 @@ describe('grouping and the families write API', () => {
       await sendSignals([evaluation('Agent booked a bath while the medical hold was active, no vet clearance')]);
       await sendSignals([at(groomers, 'other', 'Dog with stitches bathed', 'Groomer note: bathed a dog with fresh stitches')]);
       await sendSignals([at(groomers, 'other', 'Stitches dog bathed again', 'Another dog with stitches bathed')]);
+      await beforeLast?.();
       // The evaluator's family grows with a report that says stitches.
       await sendSignals([evaluation('Medical hold ignored: bath booked for a dog with fresh stitches, vet clearance missing under the policy')]);
       return familiesOf(workflow);
@@ -454,6 +455,22 @@ describe('grouping and the families write API', () => {
     const evalsOfOne = one.find((f) => f.title === 'grooming_safety failed')!;
     const rules = (await api('GET', `/v1/grouping-rules?family_id=${evalsOfOne.id}`)).json.items;
     expect(rules.map((r: any) => r.actor.replace(/^.*\(grouping: (.*)\)$/, '$1'))).toEqual(['a fragment of a family']);
+
+    // Occurrences recorded before 0010 kept neither features nor source: their reports are read back from the masked
+    // text under the family's title, and two of them count as one source's, so this rule leaves such families to
+    // the others (here a fragment's).
+    const db = h.services.database.db;
+    const before = await kennel('kennel-reports-before-0010', 'staff-report', async () => {
+      const ids = (await familiesOf('kennel-reports-before-0010')).map((f) => f.id);
+      await db.update(familyOccurrences).set({ features: null, source: null }).where(inArray(familyOccurrences.familyId, ids));
+    });
+    const evalsBefore = before.find((f) => f.title === 'grooming_safety failed')!;
+    expect(before.find((f) => f.title === 'Dog with stitches bathed')!.mergedInto).toBe(evalsBefore.id);
+    const rows = await db.select({ source: familyOccurrences.source, features: familyOccurrences.features }).from(familyOccurrences).where(inArray(familyOccurrences.familyId, before.map((f) => f.id)));
+    expect(rows.filter((r) => r.source === null && r.features === null)).toHaveLength(8);
+    expect(rows.filter((r) => r.source === 'eval-ci' && r.features !== null)).toHaveLength(1);
+    const merges = (await api('GET', `/v1/grouping-rules?family_id=${evalsBefore.id}`)).json.items;
+    expect(merges.map((r: any) => r.actor.replace(/^.*\(grouping: (.*)\)$/, '$1'))).toEqual(['a fragment of a family']);
   });
 
   /** Other failures of a ferry operator's workflow, so that words weigh by how rare they are among its families. */

@@ -325,7 +325,7 @@ async function alikeByReports(tx: Db, own: Profile, latest: readonly Report[], o
 /**
  * Each family's latest reports (REPORTS.maxReports): the features and source of its occurrences grouping read the
  * words of (not its repeats: assign.ts), or for one recorded before those were kept, the features of its masked
- * text under the family's title, source unknown.
+ * text under the family's title, source unknown: two such count as one source's (the discounted pair).
  */
 async function familyReports(tx: Db, ids: readonly string[]): Promise<Map<string, Report[]>> {
   const rows = await rowsOf<{ family_id: string; title: string; template: string | null; features: string[] | null; source: string | null }>(
