@@ -5,7 +5,7 @@ import { fingerprintKey, groupingText, isLogLine, planGrouping } from '../../src
 import { GROUPING_VERSION } from '../../src/families/grouping/version.js';
 import type { Signal } from '../../src/families/types.js';
 import { amongOthers, tellingFeatures } from '../../src/families/grouping/profile_index.js';
-import { alikeFamilies, alikeOfOtherSources, alikeProfiles, bridges, CONSOLIDATION, consolidationBar, foldCounts, foldProfile, FRAGMENT, fragmentOf, fromOtherSources, alikeReports, rarity, RELATED, reportPairScore, REPORTS, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile, type Report } from '../../src/families/grouping/similarity.js';
+import { alikeFamilies, alikeOfOtherSources, alikeProfiles, alikeReports, bridges, CONSOLIDATION, consolidationBar, foldCounts, foldProfile, FRAGMENT, fragmentOf, fromOtherSources, rarity, RELATED, reportPairScore, REPORTS, sameFailure, SIMILARITY, similarFamilies, vetoed, type Profile, type Report } from '../../src/families/grouping/similarity.js';
 
 const features = (s: { title: string; message?: string; tool?: string; errorType?: string; kind?: Signal['kind']; attributes?: Record<string, string | number | boolean> }) => signalFeatures(s);
 const profileOf = (...signals: Array<Parameters<typeof features>[0]>) => signals.reduce<Record<string, number>>((p, s) => foldProfile(p, features(s)), {});
@@ -1035,7 +1035,7 @@ describe('similarity', () => {
     ];
     it.each<[string, Report[], Report[], 'alike' | 'not alike' | null]>([
       ['one failure told by two sources', evals, customers, 'alike'],
-      ['the same words from the families own source', evals, asEvals, 'not alike'],
+      ['the same words from the evaluator\'s own source', evals, asEvals, 'not alike'],
       ['another failure of the workflow', customers, gifts, 'not alike'],
       ['evidence tells a pair apart (a timeout and a rate limit of one tool)', timeouts.slice(0, 1), timeouts.slice(1), null],
       ['no reports on one side', evals, [], null],

@@ -4,8 +4,9 @@
 // semantic step; a split rule may send the signal to the family split out; else a new family. A family
 // that grew is then compared with the families of its workflow, as wholes and report by report, and two
 // alike are merged; so is a young family its upstream issue's later signals taught their words
-// (learnFromIssue). Every step reads by indexed keys and bounded lists (a leaf's recent templates, the families sharing a rare
-// feature), never a scan, so the cost per signal does not grow with the number of families.
+// (learnFromIssue). Every step reads by indexed keys and bounded lists (a leaf's recent templates, the
+// families sharing a rare feature), never a scan, so the cost per signal does not grow with the number of
+// families.
 import { and, desc, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import { jsonParam, rowsOf, uuidArray, type Db } from '../../db/client.js';
 import { families, familyEmbeddings, familyFeatures, familyKeys, familyOccurrences, familyProfiles, familyTemplates, familyTitles, groupingFeatureStats, groupingRules } from '../../db/schema/index.js';
@@ -334,10 +335,11 @@ async function familyReports(tx: Db, ids: readonly string[]): Promise<Map<string
         from unnest(${uuidArray(ids)}) as f(id)
         join families fam on fam.id = f.id
         cross join lateral (
-          select template, features, source from family_occurrences
+          select id, occurred_at, template, features, source from family_occurrences
           where family_id = f.id and (features is not null or source is null)
           order by occurred_at desc, id desc limit ${REPORTS.maxReports}
-        ) o`,
+        ) o
+        order by f.id, o.occurred_at desc, o.id desc`,
   );
   const reports = new Map<string, Report[]>();
   for (const row of rows) {
