@@ -39,7 +39,8 @@ export const familyOccurrences = pgTable(
   (t) => [
     uniqueIndex('family_occurrences_event_uq').on(t.eventId),
     index('family_occurrences_family_time_idx').on(t.familyId, t.occurredAt),
-    // A family's reports as grouping compares them (resolve.ts): those it read the words of, and those recorded before it kept them.
+    // A family's reports as grouping compares them (resolve.ts): those it read the words of, and those recorded
+    // before it kept them.
     index('family_occurrences_reports_idx')
       .on(t.familyId, t.occurredAt)
       .where(sql`${t.features} is not null or ${t.source} is null`),

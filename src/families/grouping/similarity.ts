@@ -7,7 +7,8 @@
 // however many words agree: another tool, failure class (a 429 is not a 401), HTTP status, error code or
 // failed check; a rate limit or rejected credential of one provider is one failure whichever of its tools
 // met it. Evidence that they are one lowers the bar: the same thing failing the same way (sameFailure).
-// Two families that have grown alike are one failure too (alikeProfiles), as arrival order had split it.
+// Two families that have grown alike are one failure too (alikeProfiles), as arrival order had split it, and so
+// are two whose reports are alike on average, one source's pairs counting for less (alikeReports).
 // Pure: the caller loads the candidates and the frequencies.
 import { addCounts } from '../counts.js';
 import { FEATURE } from './features.js';
@@ -431,7 +432,11 @@ export function fragmentOf(fragment: Profile, reports: ReadonlyArray<readonly st
 }
 
 export const REPORTS = {
-  /** The average over two families' pairs of reports (alikeReports) at which they are one failure. */
+  /**
+   * The average over two families' pairs of reports (alikeReports) at which they are one failure. Chosen on the
+   * tune sets among 0.25, 0.225 and 0.20, both halves alike (docs/grouping.md, "Two families compared report by
+   * report").
+   */
   threshold: 0.225,
   /**
    * How much lower a pair of reports of one source scores, when under oneSourceBelow: one source words a
