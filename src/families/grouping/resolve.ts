@@ -289,34 +289,38 @@ async function consolidate(tx: Db, scope: string, placed: Resolution, own: Profi
     return compared ? [{ profile, ...compared }] : [];
   });
   const weight = await weighing(tx, scope, frequencies, profiles);
+  // null: evidence tells the two apart.
+  const alike = new Map(profiles.map((profile) => [profile.familyId, alikeProfiles(own, profile, weight)]));
   let best: { familyId: string; score: number; otherSources: boolean } | null = null;
   for (const { profile, bar, otherSources } of candidates) {
-    const score = alikeProfiles(own, profile, weight);
+    const score = alike.get(profile.familyId)!;
     if (score !== null && score >= bar && (!best || score > best.score)) best = { familyId: profile.familyId, score, otherSources };
   }
   if (best) {
     const another = best.otherSources ? 'another of other sources' : 'another';
     return mergedWith(tx, placed, best.familyId, `${actor} (grouping: two families alike)`, `its family alike ${another} (${best.score.toFixed(2)}), merged into one`);
   }
-  const byReports = await alikeByReports(tx, own, latest, profiles, weight);
+  const upstreams = await upstreamKeys(tx, [own.familyId, ...profiles.map((p) => p.familyId)]);
+  const comparable = profiles.filter((p) => alike.get(p.familyId) !== null && !otherGroups(upstreams.get(own.familyId), upstreams.get(p.familyId)));
+  const byReports = await alikeByReports(tx, own, latest, comparable, weight);
   if (byReports) {
     return mergedWith(tx, placed, byReports.familyId, `${actor} (grouping: two families alike report by report)`, `its family's reports alike another's (${byReports.score.toFixed(2)}), merged into one`);
   }
-  return joinFragment(tx, placed, own, latest.map((r) => r.features), candidates.map((c) => c.profile), weight, actor);
+  return joinFragment(tx, placed, own, latest.map((r) => r.features), candidates.map((c) => c.profile), weight, upstreams, actor);
 }
 
 /**
  * The family among `others` whose reports are most alike the grown family's, on average (alikeReports), at
- * REPORTS.threshold or more; not one whose profile evidence tells apart (alikeProfiles) nor one holding another
- * group of the family's upstream. `latest` are the reports that just grew it, not yet recorded.
+ * REPORTS.threshold or more. The caller leaves out those whose profile evidence tells apart (alikeProfiles) and
+ * those holding another group of the family's upstream. `latest` are the reports that just grew it, not yet
+ * recorded.
  */
 async function alikeByReports(tx: Db, own: Profile, latest: readonly Report[], others: readonly Profile[], weight: (feature: string) => number): Promise<{ familyId: string; score: number } | null> {
+  if (others.length === 0) return null;
   const reports = await familyReports(tx, [own.familyId, ...others.map((o) => o.familyId)]);
-  const upstreams = await upstreamKeys(tx, [own.familyId, ...others.map((o) => o.familyId)]);
   const mine = [...latest, ...(reports.get(own.familyId) ?? [])].slice(0, REPORTS.maxReports);
   let best: { familyId: string; score: number } | null = null;
   for (const other of others) {
-    if (otherGroups(upstreams.get(own.familyId), upstreams.get(other.familyId)) || alikeProfiles(own, other, weight) === null) continue;
     const score = alikeReports(mine, reports.get(other.familyId) ?? [], weight);
     if (score !== null && score >= REPORTS.threshold && (!best || score > best.score)) best = { familyId: other.familyId, score };
   }
@@ -364,7 +368,7 @@ async function mergedWith(tx: Db, placed: Resolution, other: string, actor: stri
  * the features of the signals that just grew it; a family's earlier reports are read back as their masked
  * text under the family's title, as a split reads them (their features as recorded did no better: docs/grouping.md).
  */
-async function joinFragment(tx: Db, placed: Resolution, own: Profile, latest: ReadonlyArray<readonly string[]>, others: readonly Profile[], weight: (feature: string) => number, actor: string): Promise<Resolution> {
+async function joinFragment(tx: Db, placed: Resolution, own: Profile, latest: ReadonlyArray<readonly string[]>, others: readonly Profile[], weight: (feature: string) => number, upstreams: Upstreams, actor: string): Promise<Resolution> {
   const counted = await eventCounts(tx, [own.familyId, ...others.map((o) => o.familyId)]);
   const size = (p: Profile) => (counted.get(p.familyId) ?? 0) + (p === own ? latest.length : 0);
   const few = (p: Profile) => size(p) >= CONSOLIDATION.minSignals && size(p) <= FRAGMENT.maxReports;
@@ -374,7 +378,6 @@ async function joinFragment(tx: Db, placed: Resolution, own: Profile, latest: Re
   ].filter((t) => t.bigger.length > 0);
   if (tries.length === 0) return placed;
   const reports = await reportsOf(tx, tries.map((t) => t.fragment.familyId));
-  const upstreams = await upstreamKeys(tx, [own.familyId, ...others.map((o) => o.familyId)]);
   for (const { fragment, bigger } of tries) {
     const said = [...(fragment === own ? latest : []), ...(reports.get(fragment.familyId) ?? [])];
     // Another of the upstream's groups is joined only as a near duplicate, as a signal joins it (similarityMatch).
@@ -386,6 +389,9 @@ async function joinFragment(tx: Db, placed: Resolution, own: Profile, latest: Re
   }
   return placed;
 }
+
+/** Family id -> its upstream keys (a LangSmith issue's id), as `source` -> keys. */
+type Upstreams = ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<string>>>;
 
 /** Each family's upstream keys (a LangSmith issue's id), as `source` -> keys. */
 async function upstreamKeys(tx: Db, ids: readonly string[]): Promise<Map<string, Map<string, Set<string>>>> {
