@@ -150,8 +150,10 @@ interface Placed extends BatchSignal {
   plan: SignalPlan;
   resolution: Resolution;
   created: boolean;
-  /** Whether its family learned its words from it though a key placed it (learnFromIssues). */
-  taught?: boolean;
+  /** Whether its family learned its words from it though an upstream issue's key placed it (learnFromIssue). */
+  taught: boolean;
+  /** Whether its occurrence is already recorded (assignSignals). */
+  recorded?: boolean;
 }
 
 /** Assigns each signal; results in the order given. */
@@ -165,12 +167,38 @@ export async function assignSignals(tx: Db, batch: readonly BatchSignal[], confi
     // What the batches that held the lock before this one learned.
     known = await lookupKeys(tx, plans.flatMap((p) => exactKeys(p.grouping)));
   }
+  const learning = locked ? await issueLearning(tx, issueTaught(plans, known)) : null;
   // Known families are locked in id order before anything else, so two batches never wait on each other in turn.
   const lockFirst = [...new Set(plans.flatMap((plan) => byKey(plan.grouping, known)?.familyId ?? []))].sort();
   if (lockFirst.length > 0) await tx.select({ id: families.id }).from(families).where(sql`${families.id} = any(${uuidArray(lockFirst)})`).orderBy(asc(families.id)).for('update');
 
   const placed: Placed[] = [];
   const placedInBatch = new Map<string, number>();
+  /** Family merged away in this batch -> the rule that merged it. */
+  const mergedBy = new Map<string, string>();
+
+  // What the later signals of the batch find follows a placement as it would one batch later.
+  const follow = (plan: GroupingPlan, resolution: Resolution) => {
+    // The keys a family records find it (a key already held stays with its family, as insertKeys keeps it);
+    // a legacy version's keys only find the families that had them.
+    for (const key of recordedKeys(plan)) if (!known.has(keyId(key))) known.set(keyId(key), resolution.familyId);
+    for (const { from, into, ruleId } of resolution.merges ?? []) {
+      mergedBy.set(from, ruleId);
+      for (const [key, familyId] of known) if (familyId === from) known.set(key, into);
+      placedInBatch.set(into, (placedInBatch.get(into) ?? 0) + (placedInBatch.get(from) ?? 0));
+      placedInBatch.delete(from);
+      learning?.forget(from, into);
+    }
+  };
+  // A report grouping read is recorded at once, so the later signals of the batch compare with it (the
+  // reports read back in resolve.ts); a merge moves it with its family.
+  const recordReport = async (p: Placed) => {
+    if ((p.taught || !PLACED_BY_KEY.has(p.resolution.matchedBy)) && counts(p)) {
+      await addOccurrences(tx, [occurrenceRow(p)]);
+      p.recorded = true;
+    }
+  };
+
   for (const [index, item] of batch.entries()) {
     const plan = plans[index]!;
     let resolution = byKey(plan.grouping, known);
@@ -178,7 +206,11 @@ export async function assignSignals(tx: Db, batch: readonly BatchSignal[], confi
     // A family found by a legacy version's key learns this version's template and features, so the
     // failure's other wordings find it too.
     if (resolution?.matchedBy === 'legacy_fingerprint') await learn(tx, plan.grouping, resolution);
-    if (!resolution) {
+    let taught = false;
+    if (learning && resolution && taughtByIssue(plan.grouping, resolution) && (await learning.take(resolution.familyId, plan.grouping.scope))) {
+      resolution = await learnFromIssue(tx, [plan.grouping], resolution, item.actor, placedInBatch);
+      taught = true;
+    } else if (!resolution) {
       resolution = await resolveFamily(tx, plan.grouping, {
         actor: item.actor,
         embedder: opts.embedder,
@@ -188,19 +220,20 @@ export async function assignSignals(tx: Db, batch: readonly BatchSignal[], confi
           return createFamily(tx, plan, item.signal, config);
         },
       });
-      // Later signals of this batch with the same keys find the family directly.
-      for (const key of exactKeys(plan.grouping)) known.set(keyId(key), resolution.familyId);
     }
-    placed.push({ ...item, index, plan, resolution, created });
+    follow(plan.grouping, resolution);
+    const p: Placed = { ...item, index, plan, resolution, created, taught };
+    await recordReport(p);
+    placed.push(p);
     placedInBatch.set(resolution.familyId, (placedInBatch.get(resolution.familyId) ?? 0) + 1);
   }
-  if (locked) await learnFromIssues(tx, placed.filter((p) => taughtByIssue(p.plan.grouping, p.resolution)));
-  // A generalization, or a family that learned from its issue, may have merged a family an earlier signal
-  // of the batch was placed in.
+  // A merge of this batch may have taken away the family an earlier signal of it was placed in: the signal is
+  // recorded in the family the merge went into, and goes back with its own if the merge is undone.
+  const undoneWith = placed.map((p) => p.resolution.mergedAwayBy ?? mergedBy.get(p.resolution.familyId));
   const live = await liveFamilies(tx, placed.map((p) => p.resolution.familyId));
   for (const p of placed) p.resolution = { ...p.resolution, familyId: live.get(p.resolution.familyId) ?? p.resolution.familyId };
   const results = await applyPlaced(tx, placed);
-  for (const p of placed) if (p.resolution.mergedAwayBy) await moveWithMerge(tx, p.resolution.mergedAwayBy, p.eventId);
+  for (const [i, p] of placed.entries()) if (undoneWith[i]) await moveWithMerge(tx, undoneWith[i], p.eventId);
   return results;
 }
 
@@ -218,23 +251,29 @@ function issueTaught(plans: readonly SignalPlan[], known: ReadonlyMap<string, st
 }
 
 /**
- * Each family learns the words of the signals its issue placed in it in this batch, at once, until its profile
- * holds ISSUE_LEARNING.maxSignals. When that merges the family into another, its signals are recorded with
- * the merge, to go back if it is undone.
+ * How many more signals each family learns from its issue (familiesLearningFromIssues), asked once a batch for
+ * the families known when it starts and once for each founded in it; `take` counts one signal off.
  */
-async function learnFromIssues(tx: Db, taught: readonly Placed[]): Promise<void> {
-  const learning = await familiesLearningFromIssues(tx, taught.map((p) => ({ familyId: p.resolution.familyId, scope: p.plan.grouping.scope })));
-  const byFamily = new Map<string, Placed[]>();
-  for (const p of taught) if (learning.has(p.resolution.familyId)) byFamily.set(p.resolution.familyId, [...(byFamily.get(p.resolution.familyId) ?? []), p]);
-  for (const [familyId, signals] of byFamily) {
-    const teaching = signals.slice(0, learning.get(familyId));
-    for (const p of teaching) p.taught = true;
-    const after = await learnFromIssue(tx, teaching.map((p) => p.plan.grouping), signals[0]!.resolution, signals[0]!.actor);
-    if (after === signals[0]!.resolution) continue;
-    for (const p of signals) p.resolution = { ...p.resolution, familyId: after.familyId, ...(after.mergedAwayBy ? { mergedAwayBy: after.mergedAwayBy } : {}) };
-    // The merge's reason goes into the history once, with the first of the signals that taught it.
-    signals[0]!.resolution = { ...signals[0]!.resolution, reason: after.reason };
-  }
+async function issueLearning(tx: Db, known: ReadonlyArray<{ familyId: string; scope: string }>) {
+  const left = await familiesLearningFromIssues(tx, known);
+  for (const { familyId } of known) if (!left.has(familyId)) left.set(familyId, 0);
+  return {
+    async take(familyId: string, scope: string): Promise<boolean> {
+      if (!left.has(familyId)) left.set(familyId, (await familiesLearningFromIssues(tx, [{ familyId, scope }])).get(familyId) ?? 0);
+      const room = left.get(familyId)!;
+      if (room > 0) left.set(familyId, room - 1);
+      return room > 0;
+    },
+    /** Two families merged: the one left is asked again. */
+    forget(...familyIds: string[]): void {
+      for (const familyId of familyIds) left.delete(familyId);
+    },
+  };
+}
+
+/** The keys a signal's family records: its upstream issue's and its fingerprint. */
+function recordedKeys(plan: GroupingPlan): GroupingKey[] {
+  return [plan.upstream, plan.fingerprint].filter((k): k is GroupingKey => Boolean(k));
 }
 
 /** The keys looked up before anything else, most telling first: the upstream's, the fingerprint, legacy ones. */
@@ -334,7 +373,7 @@ async function applyPlaced(tx: Db, placed: readonly Placed[]): Promise<AssignRes
   await insertKeysOfBatch(tx, placed);
   const withTrace = placed.filter((p) => p.signal.trace);
   const added = withTrace.length > 0 ? await addEvidence(tx, withTrace.map((p) => evidenceRow(p.resolution.familyId, p.signal, p.eventId))) : new Set<string>();
-  const occurrences = placed.filter((p) => p.signal.countsAsOccurrence !== false);
+  const occurrences = placed.filter((p) => counts(p) && !p.recorded);
   if (occurrences.length > 0) await addOccurrences(tx, occurrences.map((p) => occurrenceRow(p)));
 
   const history: HistoryRow[] = [];
@@ -349,7 +388,7 @@ async function applyPlaced(tx: Db, placed: readonly Placed[]): Promise<AssignRes
       severity: p.plan.severity,
       created: p.created,
       traceAdded,
-      counts: p.signal.countsAsOccurrence !== false,
+      counts: counts(p),
       eventId: p.eventId,
       trace: p.signal.trace,
       release: p.signal.release,
@@ -439,7 +478,7 @@ async function insertKeysOfBatch(tx: Db, placed: readonly Placed[]): Promise<voi
   const byFamily = new Map<string, Map<string, GroupingKey>>();
   for (const p of placed) {
     const keys = byFamily.get(p.resolution.familyId) ?? new Map<string, GroupingKey>();
-    for (const key of [p.plan.grouping.upstream, p.plan.grouping.fingerprint]) if (key) keys.set(keyId(key), key);
+    for (const key of recordedKeys(p.plan.grouping)) keys.set(keyId(key), key);
     byFamily.set(p.resolution.familyId, keys);
   }
   for (const [familyId, keys] of byFamily) await insertKeys(tx, familyId, [...keys.values()]);
@@ -507,7 +546,7 @@ function occurrenceRow(p: Placed) {
     family_id: p.resolution.familyId,
     event_id: p.eventId,
     occurred_at: p.plan.occurredAt,
-    keys: [grouping.upstream, grouping.fingerprint].filter((k): k is GroupingKey => Boolean(k)).map(({ source, key }) => ({ source, key })),
+    keys: recordedKeys(grouping).map(({ source, key }) => ({ source, key })),
     matched_by: p.resolution.matchedBy,
     score: round(p.resolution.score),
     grouping_version: GROUPING_VERSION,
@@ -515,6 +554,11 @@ function occurrenceRow(p: Placed) {
     features: grouping.comparable && (p.taught || !PLACED_BY_KEY.has(p.resolution.matchedBy)) ? grouping.features : null,
     source: grouping.source,
   };
+}
+
+/** Whether a placed signal is an occurrence of its family (a signal that only adds evidence is not). */
+function counts(p: Placed): boolean {
+  return p.signal.countsAsOccurrence !== false;
 }
 
 /** Records occurrences, once per event, in the order given. */

@@ -127,7 +127,7 @@ export async function moveWithMerge(tx: Db, ruleId: string, eventId: string): Pr
     .from(familyOccurrences)
     .where(and(eq(familyOccurrences.familyId, rule.familyId), eq(familyOccurrences.eventId, eventId)));
   const detail = rule.detail as unknown as MergeDetail;
-  const moved: MergeDetail = { ...detail, traces: [...detail.traces, ...trace.map((t) => t.id)], occurrences: [...detail.occurrences, ...occurrence.map((o) => o.id)] };
+  const moved: MergeDetail = { ...detail, traces: [...new Set([...detail.traces, ...trace.map((t) => t.id)])], occurrences: [...new Set([...detail.occurrences, ...occurrence.map((o) => o.id)])] };
   await tx.update(groupingRules).set({ detail: moved as unknown as Record<string, unknown> }).where(eq(groupingRules.id, ruleId));
 }
 

@@ -545,6 +545,40 @@ describe('grouping and the families write API', () => {
     expect([after.signals, after.features['w:porthol'], (await familyOf('Cabin upgrade charged twice')).traceCount]).toEqual([ISSUE_LEARNING.maxSignals, undefined, ISSUE_LEARNING.maxSignals + 3]);
   });
 
+  it("learns from an issue's later trace in the batch that founded its family, and records its report there (2026-12-08)", async () => {
+    const trace = (message: string) => signal({ workflow: 'ferry-pets', source: 'langsmith', kind: 'anomaly', title: 'Pet cabin sold twice', message, upstream: { source: 'langsmith', id: 'ls-ferry-pets' } });
+    // One request, one batch: the first trace founds the family, the second is placed by the issue's key.
+    await sendSignals([trace('pet friendly cabin sold twice on the night sailing'), trace('kennel deck allocation overlapped another booking')]);
+    const family = await familyOf('Pet cabin sold twice');
+    const db = h.services.database.db;
+    const [profile] = await db.select().from(familyProfiles).where(eq(familyProfiles.familyId, family.id));
+    expect([profile!.signals, profile!.features['w:kennel']]).toEqual([2, 1]);
+    const reports = await db.select({ matchedBy: familyOccurrences.matchedBy, features: familyOccurrences.features }).from(familyOccurrences).where(eq(familyOccurrences.familyId, family.id));
+    expect(reports.map((r) => [r.matchedBy, (r.features as string[]).includes('w:kennel')]).sort()).toEqual([
+      ['new', false],
+      ['upstream', true],
+    ]);
+  });
+
+  it('places the signals of one batch as it places them one batch each (2026-12-08)', async () => {
+    // Two issues of one failure, whose traces word it alike: the second issue's trace is placed by the
+    // fingerprint its twin recorded, though a key (the first issue's) placed that twin.
+    const failure = (workflow: string) => {
+      const trace = (issue: string, message: string) =>
+        signal({ workflow, source: 'langsmith', kind: 'anomaly', title: 'Vehicle deck overbooked', message, upstream: { source: 'langsmith', id: `${workflow}-${issue}` } });
+      return [
+        trace('one', 'camper accepted when the vehicle deck showed full'),
+        trace('one', 'height class of trailers ignored by lane allocation'),
+        trace('two', 'height class of trailers ignored by lane allocation'),
+      ];
+    };
+    const shape = async (workflow: string) => (await familiesOf(workflow)).filter((f) => f.mergedInto === null).map((f) => f.traceCount);
+    for (const one of failure('deck-one-by-one')) await sendSignals([one]);
+    await sendSignals(failure('deck-one-batch'));
+    expect(await shape('deck-one-by-one')).toEqual([3]);
+    expect(await shape('deck-one-batch')).toEqual(await shape('deck-one-by-one'));
+  });
+
   it('counts recurrence over the last hour, day and week', async () => {
     const base = { title: 'Agent loops on lookup_customer', tool: 'lookup_customer', message: 'same call repeated 12 times', kind: 'anomaly', workflow: 'crm' };
     await sendSignals([0.5, 5, 30, 72, 240].map((hours) => signal({ ...base, occurred_at: hoursAgo(hours) })));
@@ -754,6 +788,24 @@ describe('grouping and the families write API', () => {
     const third = (await api('GET', `/v1/families?workflow=texter`)).json.items.find((f: any) => f.trace_count === 1 && ![blocked!.id, invalid!.id].includes(f.id));
     const rules = (await api('GET', '/v1/grouping-rules?active=true')).json.items.filter((r: any) => [r.family_id, r.from_family_id].includes(invalid!.id));
     expect({ third: third ?? null, rules }).toEqual({ third: null, rules: [] });
+  });
+
+  it('undoing a merge made within a batch gives back the signals placed in the merged family earlier in it (2026-12-08)', async () => {
+    const base = { tool: 'send_fax', workflow: 'faxer', title: 'fax rejected' };
+    // One batch: two families, then a third word in the same place makes it a variable and merges them.
+    await sendSignals(['line busy for recipient 3001', 'line dead for recipient 3002', 'line jammed for recipient 3003'].map((message) => signal({ ...base, message })));
+    const faxer = () => h.services.database.db.select().from(families).where(eq(families.workflow, 'faxer'));
+    const made = await faxer();
+    const [kept, merged] = [made.find((f) => f.mergedInto === null), made.find((f) => f.mergedInto !== null)];
+    expect([made.length, merged?.mergedInto, kept?.traceCount, kept?.eventCount]).toEqual([2, kept?.id, 3, 3]);
+    const [rule] = (await api('GET', `/v1/grouping-rules?family_id=${kept!.id}`)).json.items;
+    expect(rule).toMatchObject({ kind: 'merge', from_family_id: merged!.id });
+    expect((await api('DELETE', `/v1/grouping-rules/${rule.id}`)).status).toBe(200);
+    const undone = new Map((await faxer()).map((f) => [f.id, [f.mergedInto, f.traceCount, f.eventCount]]));
+    expect([undone.get(kept!.id), undone.get(merged!.id)]).toEqual([
+      [null, 2, 2],
+      [null, 1, 1],
+    ]);
   });
 
   it('a split rule keeps a later variant of the split-out signature apart, though the template would join the old family', async () => {

@@ -45,9 +45,23 @@ export interface Resolution {
    * signal is recorded in the family the merge went into, and goes back with the other if it is undone.
    */
   mergedAwayBy?: string;
+  /** The merges placing the signal made, in order, each of a family into another by a rule. */
+  merges?: ReadonlyArray<Merged>;
+}
+
+export interface Merged {
+  from: string;
+  into: string;
+  ruleId: string;
 }
 
 export const keyId = (k: { source: string; key: string }) => `${k.source}\u0000${k.key}`;
+
+/**
+ * When a template or a family's meaning was last seen, for the steps that compare the most recent first: the
+ * clock's time, as `now()` is one time for a whole transaction, and a batch is one (assign.ts).
+ */
+const seenNow = () => sql`clock_timestamp()`;
 
 /** Which family each key names today, following merges to the family a merged-away one went into. */
 export async function lookupKeys(tx: Db, keys: readonly GroupingKey[]): Promise<Map<string, string>> {
@@ -106,7 +120,7 @@ export async function resolveFamily(tx: Db, plan: GroupingPlan, ctx: ResolveCont
   if (semantic) await learnVector(tx, plan.scope, placed.familyId, ctx.embedder!.model, await semantic());
   // A bare log line is grouped by the miner alone (plan.ts): its family is not compared by words.
   const grew = plan.comparable && placed.matchedBy !== 'new' && placed.matchedBy !== 'split_rule';
-  return grew ? consolidate(tx, plan.scope, placed, profile, [{ features: plan.features, source: plan.source }], ctx.actor) : placed;
+  return grew ? consolidate(tx, plan.scope, placed, profile, [{ features: plan.features, source: plan.source }], ctx.actor, ctx.placedInBatch) : placed;
 }
 
 /** The template miner, then the similarity step among the families the miner did not tell apart. */
@@ -146,13 +160,13 @@ async function learnVector(tx: Db, scope: string, familyId: string, model: strin
   if (!vector) return;
   const [known] = await tx.select().from(familyEmbeddings).where(eq(familyEmbeddings.familyId, familyId)).for('update');
   if (!known) {
-    await tx.insert(familyEmbeddings).values({ familyId, scope, model, vector, signals: 1 });
+    await tx.insert(familyEmbeddings).values({ familyId, scope, model, vector, signals: 1, seenAt: seenNow() });
   } else if (known.model !== model || known.vector.length !== vector.length) {
-    await tx.update(familyEmbeddings).set({ model, vector, signals: 1, seenAt: sql`now()` }).where(eq(familyEmbeddings.familyId, familyId));
+    await tx.update(familyEmbeddings).set({ model, vector, signals: 1, seenAt: seenNow() }).where(eq(familyEmbeddings.familyId, familyId));
   } else {
     await tx
       .update(familyEmbeddings)
-      .set({ vector: foldVector(known.vector, known.signals, vector), signals: known.signals + 1, seenAt: sql`now()` })
+      .set({ vector: foldVector(known.vector, known.signals, vector), signals: known.signals + 1, seenAt: seenNow() })
       .where(eq(familyEmbeddings.familyId, familyId));
   }
 }
@@ -193,15 +207,18 @@ async function templateMatch(tx: Db, plan: GroupingPlan, ctx: ResolveContext): P
   const decision = await vettedTemplate(tx, plan, leaf);
   if (decision.action === 'new') return { found: null, apart: new Set(decision.siblings.map((s) => s.familyId)) };
   const { template } = decision;
-  await tx.update(familyTemplates).set({ tokens: templateText(decision.tokens), seenAt: sql`now()` }).where(eq(familyTemplates.id, template.id));
+  await tx.update(familyTemplates).set({ tokens: templateText(decision.tokens), seenAt: seenNow() }).where(eq(familyTemplates.id, template.id));
   if (decision.action === 'join') {
     return { found: { familyId: template.familyId, matchedBy: 'template', score: decision.score, reason: `template "${templateText(decision.tokens)}"` }, apart: new Set() };
   }
   // A family a person kept apart from the template's keeps its own template and stays a family.
   const apart = await keptApart(tx, template.familyId, decision.absorbed.map((a) => a.familyId));
+  const merges: Merged[] = [];
   for (const absorbed of decision.absorbed.filter((a) => !apart.has(a.familyId))) {
     await tx.delete(familyTemplates).where(eq(familyTemplates.id, absorbed.id));
-    if (absorbed.familyId !== template.familyId) await mergeFamilies(tx, { sourceId: absorbed.familyId, targetId: template.familyId, actor: `${ctx.actor} (grouping: a value that varies)` });
+    if (absorbed.familyId === template.familyId) continue;
+    const merged = await mergeFamilies(tx, { sourceId: absorbed.familyId, targetId: template.familyId, actor: `${ctx.actor} (grouping: a value that varies)` });
+    if (merged.result === 'merged') merges.push({ from: absorbed.familyId, into: template.familyId, ruleId: merged.ruleId });
   }
   return {
     found: {
@@ -209,6 +226,7 @@ async function templateMatch(tx: Db, plan: GroupingPlan, ctx: ResolveContext): P
       matchedBy: 'template_generalized',
       score: decision.score,
       reason: `template "${templateText(decision.tokens)}": position ${decision.position + 1} varies`,
+      merges,
     },
     apart: new Set(),
   };
@@ -250,8 +268,8 @@ async function similarityMatch(tx: Db, plan: GroupingPlan, apart: ReadonlySet<st
   const close = (m: SimilarityMatch) => m.score >= SIMILARITY.bridge || m.sameFailure;
   const bridged = second && close(best) && close(second) && bridges(profileOf(best.familyId), profileOf(second.familyId));
   if (bridged && !(await keptApart(tx, best.familyId, [second.familyId])).has(second.familyId)) {
-    const { earlier } = await mergeIntoEarlier(tx, best.familyId, second.familyId, `${actor} (grouping: a signal like both)`);
-    return { familyId: earlier, matchedBy: 'similarity', score: best.score, reason: `${reason}; like another family too (${second.score.toFixed(2)}), merged into this one` };
+    const { earlier, merges } = await mergeIntoEarlier(tx, best.familyId, second.familyId, `${actor} (grouping: a signal like both)`);
+    return { familyId: earlier, matchedBy: 'similarity', score: best.score, reason: `${reason}; like another family too (${second.score.toFixed(2)}), merged into this one`, merges };
   }
   return { familyId: best.familyId, matchedBy: 'similarity', score: best.score, reason };
 }
@@ -275,9 +293,10 @@ function familyOfOtherSources(plan: GroupingPlan, candidates: readonly Profile[]
  * splits a failure whose first reports shared too little, and once both fragments have grown they say the
  * same. Failing that, they are compared report by report (alikeByReports), which tells one source's reports
  * from another's. The later family is merged into the earlier, as a bridge merges, and the signal's reason says
- * so. Not with families a person kept apart, nor those the miner told apart by a word.
+ * so. Not with families a person kept apart, nor those the miner told apart by a word. `placedInBatch`: the
+ * signals placed earlier in the batch, whose occurrences are recorded but not yet counted on their families.
  */
-async function consolidate(tx: Db, scope: string, placed: Resolution, own: Profile, latest: readonly Report[], actor: string): Promise<Resolution> {
+async function consolidate(tx: Db, scope: string, placed: Resolution, own: Profile, latest: readonly Report[], actor: string, placedInBatch: ReadonlyMap<string, number> = new Map()): Promise<Resolution> {
   if ((own.signals ?? 1) < CONSOLIDATION.minSignals) return placed;
   const features = Object.keys(own.features);
   const { ids, frequencies } = await familiesSharingWith(tx, scope, placed.familyId, features, CONSOLIDATION.maxCandidates);
@@ -306,7 +325,7 @@ async function consolidate(tx: Db, scope: string, placed: Resolution, own: Profi
   if (byReports) {
     return mergedWith(tx, placed, byReports.familyId, `${actor} (grouping: two families alike report by report)`, `its family's reports alike another's (${byReports.score.toFixed(2)}), merged into one`);
   }
-  return joinFragment(tx, placed, own, latest.map((r) => r.features), candidates.map((c) => c.profile), weight, upstreams, actor);
+  return joinFragment(tx, placed, own, latest.map((r) => r.features), candidates.map((c) => c.profile), { weight, upstreams, placedInBatch }, actor);
 }
 
 /**
@@ -355,10 +374,10 @@ async function familyReports(tx: Db, ids: readonly string[]): Promise<Map<string
 
 /** The signal's resolution once its family and `other` are merged into the earlier of the two. */
 async function mergedWith(tx: Db, placed: Resolution, other: string, actor: string, why: string): Promise<Resolution> {
-  const { earlier, later, merged } = await mergeIntoEarlier(tx, placed.familyId, other, actor);
+  const { earlier, later, merged, merges } = await mergeIntoEarlier(tx, placed.familyId, other, actor);
   const reason = `${placed.reason ?? placed.matchedBy}; ${why}`;
   const mergedAwayBy = merged.result === 'merged' && later === placed.familyId ? merged.ruleId : undefined;
-  return { ...placed, familyId: earlier, reason, ...(mergedAwayBy ? { mergedAwayBy } : {}) };
+  return { ...placed, familyId: earlier, reason, merges: [...(placed.merges ?? []), ...merges], ...(mergedAwayBy ? { mergedAwayBy } : {}) };
 }
 
 /**
@@ -368,9 +387,17 @@ async function mergedWith(tx: Db, placed: Resolution, other: string, actor: stri
  * the features of the signals that just grew it; a family's earlier reports are read back as their masked
  * text under the family's title, as a split reads them (their features as recorded did no better: docs/grouping.md).
  */
-async function joinFragment(tx: Db, placed: Resolution, own: Profile, latest: ReadonlyArray<readonly string[]>, others: readonly Profile[], weight: (feature: string) => number, upstreams: Upstreams, actor: string): Promise<Resolution> {
+async function joinFragment(
+  tx: Db,
+  placed: Resolution,
+  own: Profile,
+  latest: ReadonlyArray<readonly string[]>,
+  others: readonly Profile[],
+  { weight, upstreams, placedInBatch }: { weight: (feature: string) => number; upstreams: Upstreams; placedInBatch: ReadonlyMap<string, number> },
+  actor: string,
+): Promise<Resolution> {
   const counted = await eventCounts(tx, [own.familyId, ...others.map((o) => o.familyId)]);
-  const size = (p: Profile) => (counted.get(p.familyId) ?? 0) + (p === own ? latest.length : 0);
+  const size = (p: Profile) => (counted.get(p.familyId) ?? 0) + (placedInBatch.get(p.familyId) ?? 0) + (p === own ? latest.length : 0);
   const few = (p: Profile) => size(p) >= CONSOLIDATION.minSignals && size(p) <= FRAGMENT.maxReports;
   const tries = [
     ...(few(own) ? [{ fragment: own, bigger: others.filter((o) => size(o) > size(own)) }] : []),
@@ -432,10 +459,10 @@ async function reportsOf(tx: Db, ids: readonly string[]): Promise<Map<string, st
 }
 
 /** Two families grouping found to be one: the later made is merged into the earlier (arrival order had split them). */
-async function mergeIntoEarlier(tx: Db, a: string, b: string, actor: string): Promise<{ earlier: string; later: string; merged: MergeOutcome }> {
+async function mergeIntoEarlier(tx: Db, a: string, b: string, actor: string): Promise<{ earlier: string; later: string; merged: MergeOutcome; merges: Merged[] }> {
   const [earlier, later] = await tx.select({ id: families.id }).from(families).where(inArray(families.id, [a, b])).orderBy(families.createdAt, families.id);
   const merged = await mergeFamilies(tx, { sourceId: later!.id, targetId: earlier!.id, actor });
-  return { earlier: earlier!.id, later: later!.id, merged };
+  return { earlier: earlier!.id, later: later!.id, merged, merges: merged.result === 'merged' ? [{ from: later!.id, into: earlier!.id, ruleId: merged.ruleId }] : [] };
 }
 
 /**
@@ -520,7 +547,7 @@ async function followSplitRules(tx: Db, plan: GroupingPlan, found: Resolution): 
     const templates = rule.signatures.map((s) => s.template);
     if (keys.has(keyId(plan.fingerprint)) || templates.includes(plan.template) || matchTemplate(plan.tokens, templates.map((t, i) => ({ id: String(i), tokens: t.split(' '), occurrences: 0 }))).action === 'join') {
       const [target] = [...(await liveFamilies(tx, [rule.familyId])).values()];
-      if (target) return { familyId: target, matchedBy: 'split_rule', score: 1, reason: `split rule ${rule.id}` };
+      if (target) return { familyId: target, matchedBy: 'split_rule', score: 1, reason: `split rule ${rule.id}`, ...(found.merges ? { merges: found.merges } : {}) };
     }
   }
   return found;
@@ -535,7 +562,7 @@ export async function learn(tx: Db, plan: GroupingPlan, resolution: Resolution):
   const { familyId } = resolution;
   await insertKeys(tx, familyId, [plan.upstream, plan.fingerprint, ...plan.titleWords].filter((k): k is GroupingKey => Boolean(k)));
   if (plan.tokens.length > 0 && resolution.matchedBy !== 'template' && resolution.matchedBy !== 'template_generalized') {
-    await tx.insert(familyTemplates).values({ scope: plan.scope, leaf: plan.leaf, tokens: templateText(plan.tokens), familyId });
+    await tx.insert(familyTemplates).values({ scope: plan.scope, leaf: plan.leaf, tokens: templateText(plan.tokens), familyId, seenAt: seenNow() });
   }
   return learnFeatures(tx, plan.scope, familyId, [plan.features], { [plan.source]: 1 });
 }
@@ -573,9 +600,9 @@ export async function familiesLearningFromIssues(tx: Db, placed: ReadonlyArray<{
  * own way; the family had learned the first one's only), folded into the family's profile, which is then
  * compared with the grown families of the scope as any family that grew (consolidate).
  */
-export async function learnFromIssue(tx: Db, plans: readonly GroupingPlan[], placed: Resolution, actor: string): Promise<Resolution> {
+export async function learnFromIssue(tx: Db, plans: readonly GroupingPlan[], placed: Resolution, actor: string, placedInBatch?: ReadonlyMap<string, number>): Promise<Resolution> {
   const profile = await learnFeatures(tx, plans[0]!.scope, placed.familyId, plans.map((plan) => plan.features), countNames(plans.map((plan) => plan.source)));
-  return consolidate(tx, plans[0]!.scope, placed, profile, plans.map((plan) => ({ features: plan.features, source: plan.source })), actor);
+  return consolidate(tx, plans[0]!.scope, placed, profile, plans.map((plan) => ({ features: plan.features, source: plan.source })), actor, placedInBatch);
 }
 
 export async function insertKeys(tx: Db, familyId: string, keys: readonly GroupingKey[]): Promise<void> {
