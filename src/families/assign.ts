@@ -187,13 +187,13 @@ export async function assignSignals(tx: Db, batch: readonly BatchSignal[], confi
       for (const [key, familyId] of known) if (familyId === from) known.set(key, into);
       placedInBatch.set(into, (placedInBatch.get(into) ?? 0) + (placedInBatch.get(from) ?? 0));
       placedInBatch.delete(from);
-      learning?.forget(from, into);
+      learning?.forget(into);
     }
   };
   // A report grouping read is recorded at once, so the later signals of the batch compare with it (the
   // reports read back in resolve.ts); a merge moves it with its family.
   const recordReport = async (p: Placed) => {
-    if ((p.taught || !PLACED_BY_KEY.has(p.resolution.matchedBy)) && counts(p)) {
+    if (wordsRead(p) && counts(p)) {
       await addOccurrences(tx, [occurrenceRow(p)]);
       p.recorded = true;
     }
@@ -264,9 +264,9 @@ async function issueLearning(tx: Db, known: ReadonlyArray<{ familyId: string; sc
       if (room > 0) left.set(familyId, room - 1);
       return room > 0;
     },
-    /** Two families merged: the one left is asked again. */
-    forget(...familyIds: string[]): void {
-      for (const familyId of familyIds) left.delete(familyId);
+    /** A family another was merged into: it is asked again. */
+    forget(familyId: string): void {
+      left.delete(familyId);
     },
   };
 }
@@ -536,6 +536,11 @@ export async function addEvidence(tx: Db, rows: ReadonlyArray<ReturnType<typeof 
  */
 const PLACED_BY_KEY: ReadonlySet<MatchedBy> = new Set(['upstream', 'fingerprint']);
 
+/** Whether grouping read the signal's words: it taught its family, or no key placed it. */
+function wordsRead(p: Placed): boolean {
+  return p.taught || !PLACED_BY_KEY.has(p.resolution.matchedBy);
+}
+
 /**
  * The occurrence row of a placed signal: the keys it brought (what a split moves with it), why it joined, and what
  * grouping compared it by (its features, when it read them, and its source).
@@ -551,7 +556,7 @@ function occurrenceRow(p: Placed) {
     score: round(p.resolution.score),
     grouping_version: GROUPING_VERSION,
     template: grouping.template.slice(0, 500),
-    features: grouping.comparable && (p.taught || !PLACED_BY_KEY.has(p.resolution.matchedBy)) ? grouping.features : null,
+    features: grouping.comparable && wordsRead(p) ? grouping.features : null,
     source: grouping.source,
   };
 }
